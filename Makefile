@@ -1,0 +1,46 @@
+# Every target runs through uv; `make help` lists them.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+export UV_PYTHON_DOWNLOADS ?= never
+
+UV = $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+PYTEST_ARGS ?=
+
+.PHONY: help uv sync run test test-fast lint fmt bench infra-up infra-down
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+uv: ## Install uv with pip if it is missing
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install -q uv
+
+sync: uv ## Install the workspace (all services, dev tools) into .venv
+	@$(UV) sync --frozen --quiet
+
+run: sync ## Start everything in one process: control plane :9443, gateway :8280 (development mode)
+	APIM_MODE=$${APIM_MODE:-development} APIM_LOG_JSON=$${APIM_LOG_JSON:-false} $(UV) run --frozen python -m apim_standalone
+
+test: sync ## Start PostgreSQL, Redis and Kafka locally, run every test, stop them
+	UV="$(UV)" scripts/test $(PYTEST_ARGS)
+
+test-fast: sync ## Unit and service tests only (no servers, no end-to-end)
+	$(UV) run --frozen pytest -q -m "not infra and not e2e" $(PYTEST_ARGS)
+
+lint: sync ## ruff and mypy over the whole workspace
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen mypy libs services
+
+fmt: sync ## Format and fix what ruff can
+	$(UV) run --frozen ruff format .
+	$(UV) run --frozen ruff check --fix .
+
+bench: sync ## Benchmarks, each printed beside a reference measured in the same run
+	UV="$(UV)" scripts/bench
+
+infra-up: sync ## Start local PostgreSQL, Redis and the Kafka-compatible broker (.infra/env)
+	scripts/infra up
+
+infra-down: ## Stop what infra-up started
+	scripts/infra down

@@ -1,0 +1,21 @@
+"""The platform's topics; a deployment adds its own prefix (``APIM_KAFKA_TOPIC_PREFIX``)."""
+
+from enum import StrEnum
+
+
+class Topic(StrEnum):
+    APIS = "apis"
+    DEPLOYMENTS = "deployments"
+    GATEWAY_POLICIES = "gateway-policies"
+    APPLICATIONS = "applications"
+    SUBSCRIPTIONS = "subscriptions"
+    KEYS = "keys"
+    THROTTLE_POLICIES = "throttle-policies"
+    DENY_POLICIES = "deny-policies"
+    KEY_MANAGERS = "key-managers"
+    TOKEN_REVOCATIONS = "token-revocations"
+    WORKFLOWS = "workflows"
+    SYSTEM_SCOPES = "system-scopes"
+    TENANTS = "tenants"
+    ANALYTICS = "analytics"
+    THROTTLE_DECISIONS = "throttle-decisions"

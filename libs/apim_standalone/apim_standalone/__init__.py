@@ -1,0 +1,1 @@
+"""Standalone mode: every service in one process, on one event loop."""

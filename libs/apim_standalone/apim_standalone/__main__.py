@@ -1,0 +1,96 @@
+"""``make run``: the control plane on one port, the gateway on its own, until Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import socket
+import sys
+from collections.abc import Generator
+
+import uvicorn
+from pydantic import ValidationError
+
+from apim_common.settings import ServiceSettings
+from apim_common.telemetry import setup_logging
+from apim_standalone.composition import build_platform
+from apim_standalone.settings import StandaloneSettings
+
+logger = logging.getLogger("apim.standalone")
+
+
+class _Server(uvicorn.Server):
+    """Signals are handled once for both servers by the runner."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+async def serve(settings: StandaloneSettings) -> None:
+    # Bind first so that port 0 (tests) resolves to real ports the services can be told about.
+    control_sock = _bind(settings.host, settings.control_port)
+    gateway_sock = _bind(settings.host, settings.gateway_port)
+    control_port = control_sock.getsockname()[1]
+    gateway_port = gateway_sock.getsockname()[1]
+    control_url = settings.control_plane_url(control_port)
+    platform = build_platform(settings, control_url=control_url)
+    tls: dict[str, str] = {}
+    if settings.tls_certfile and settings.tls_keyfile:
+        tls = {"ssl_certfile": str(settings.tls_certfile), "ssl_keyfile": str(settings.tls_keyfile)}
+    common = {"lifespan": "off", "log_config": None, "access_log": False, "proxy_headers": True}
+    servers = [
+        _Server(uvicorn.Config(platform.control_plane, **common, **tls)),  # type: ignore[arg-type]
+        _Server(uvicorn.Config(platform.gateway, **common)),  # type: ignore[arg-type]
+    ]
+
+    def stop() -> None:
+        for server in servers:
+            if server.should_exit:
+                server.force_exit = True
+            server.should_exit = True
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop)
+    async with platform.running():
+        gateway_scheme = "http"
+        print(f"Control plane: {control_url}  (health {control_url}/health)", flush=True)
+        for name, prefix in (
+            ("Publisher API", "/api/am/publisher/v4"),
+            ("DevPortal API", "/api/am/devportal/v3"),
+            ("Admin API", "/api/am/admin/v4"),
+        ):
+            print(f"  {name:<14} {control_url}{prefix}  (docs {control_url}{prefix}/docs)", flush=True)
+        print(f"  Token endpoint {control_url}/oauth2/token", flush=True)
+        print(f"Gateway:       {gateway_scheme}://{settings.host}:{gateway_port}", flush=True)
+        print("Press Ctrl-C to stop.", flush=True)
+        await asyncio.gather(servers[0].serve([control_sock]), servers[1].serve([gateway_sock]))
+    logger.info("stopped")
+
+
+def main() -> int:
+    try:
+        base = ServiceSettings()
+    except ValidationError as exc:
+        print(f"apim: refusing to start: {exc.errors()[0]['msg']}", file=sys.stderr)
+        return 2
+    setup_logging(base.log_level, json_output=base.log_json)
+    asyncio.run(serve(StandaloneSettings()))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,128 @@
+"""Composes the services into one control-plane ASGI app (dispatch by path prefix) and a gateway.
+
+No service imports another; this module is the only place that knows them all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from apim_admin.app import create_app as create_admin
+from apim_admin.settings import Settings as AdminSettings
+from apim_common.events.bus import InProcessBus
+from apim_devportal.app import create_app as create_devportal
+from apim_devportal.settings import Settings as DevportalSettings
+from apim_gateway.app import Gateway
+from apim_gateway.app import create_app as create_gateway
+from apim_gateway.settings import Settings as GatewaySettings
+from apim_key_manager.app import create_app as create_key_manager
+from apim_key_manager.settings import Settings as KeyManagerSettings
+from apim_publisher.app import create_app as create_publisher
+from apim_publisher.settings import Settings as PublisherSettings
+from apim_standalone.settings import StandaloneSettings
+from apim_throttle_sync.app import create_app as create_throttle_sync
+from apim_throttle_sync.settings import Settings as ThrottleSyncSettings
+
+
+class ControlPlane:
+    """Routes each request to the service owning the longest matching path prefix."""
+
+    def __init__(self, services: Sequence[FastAPI]) -> None:
+        self.services = list(services)
+        routes: list[tuple[str, ASGIApp]] = []
+        for service in services:
+            routes.extend((prefix, service) for prefix in service.state.path_prefixes)
+        self._routes = sorted(routes, key=lambda r: len(r[0]), reverse=True)
+
+    def _route(self, path: str) -> ASGIApp | None:
+        for prefix, app in self._routes:
+            if path == prefix or path.startswith(prefix + "/"):
+                return app
+        return None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            return  # the runner drives lifespans itself
+        path: str = scope["path"]
+        if scope["type"] == "http" and path in ("/health", "/metrics"):
+            if path == "/health":
+                body = json.dumps(
+                    {"status": "UP", "services": [s.state.service_name for s in self.services]}
+                ).encode()
+                await _respond(send, 200, body, b"application/json")
+            else:
+                await _respond(send, 200, generate_latest(), CONTENT_TYPE_LATEST.encode())
+            return
+        app = self._route(path)
+        if app is None:
+            body = json.dumps(
+                {
+                    "code": 404,
+                    "message": "Not Found",
+                    "description": f"No service serves {path}",
+                    "moreInfo": "",
+                    "error": [],
+                }
+            ).encode()
+            await _respond(send, 404, body, b"application/json")
+            return
+        await app(scope, receive, send)
+
+
+async def _respond(send: Send, status: int, body: bytes, content_type: bytes) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+@dataclass
+class Platform:
+    control_plane: ControlPlane
+    gateway: Gateway
+    bus: InProcessBus
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """Start every service (key manager first), then the shared bus; stop in reverse."""
+        async with contextlib.AsyncExitStack() as stack:
+            for service in self.control_plane.services:
+                await stack.enter_async_context(service.router.lifespan_context(service))
+            await stack.enter_async_context(self.gateway.lifespan())
+            await self.bus.start()
+            stack.push_async_callback(self.bus.stop)
+            yield
+
+
+def _service_env(settings: StandaloneSettings, name: str, control_url: str) -> dict[str, Any]:
+    return {
+        "database_url": f"sqlite+aiosqlite:///{settings.data_dir / name}.db",
+        "key_manager_url": control_url,
+    }
+
+
+def build_platform(settings: StandaloneSettings, *, control_url: str | None = None) -> Platform:
+    """``control_url`` is how services reach the control plane (the real port once it is bound)."""
+    url = control_url or settings.control_plane_url()
+    bus = InProcessBus()
+    services = [
+        create_key_manager(KeyManagerSettings(**_service_env(settings, "key_manager", url)), bus=bus),
+        create_admin(AdminSettings(**_service_env(settings, "admin", url)), bus=bus),
+        create_publisher(PublisherSettings(**_service_env(settings, "publisher", url)), bus=bus),
+        create_devportal(DevportalSettings(**_service_env(settings, "devportal", url)), bus=bus),
+        create_throttle_sync(ThrottleSyncSettings(key_manager_url=url), bus=bus),
+    ]
+    gateway = create_gateway(GatewaySettings(key_manager_url=url, publisher_url=url), bus=bus)
+    return Platform(ControlPlane(services), gateway, bus)

@@ -1,0 +1,1 @@
+"""Admin API: see the README's map of services."""

@@ -1,0 +1,1 @@
+"""Developer Portal API: see the README's map of services."""

@@ -1,0 +1,1 @@
+"""Gateway: the data plane; see the README's map of services."""

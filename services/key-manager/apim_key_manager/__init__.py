@@ -1,0 +1,1 @@
+"""Key Manager: see the README's map of services."""

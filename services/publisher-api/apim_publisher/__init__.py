@@ -1,0 +1,1 @@
+"""Publisher API: see the README's map of services."""

@@ -1,0 +1,1 @@
+"""Throttle Sync: see the README's map of services."""
