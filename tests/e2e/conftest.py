@@ -51,7 +51,12 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     }
     with log.open("w") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "apim_standalone"], cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT, text=True
+            [sys.executable, "-m", "apim_standalone"],
+            cwd=workdir,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
     try:
         control, gateway = _wait_for_urls(log, process)

@@ -33,9 +33,12 @@ def test_metrics_are_prometheus_text(control: httpx.Client) -> None:
 
 
 @pytest.mark.parametrize(
-    "prefix", ["/api/am/publisher/v4", "/api/am/devportal/v3", "/api/am/admin/v4", "/api/am/throttle/v1", "/oauth2"]
+    "prefix",
+    ["/api/am/publisher/v4", "/api/am/devportal/v3", "/api/am/admin/v4", "/api/am/throttle/v1", "/oauth2"],
 )
-def test_each_service_serves_its_openapi_document_under_its_prefix(control: httpx.Client, prefix: str) -> None:
+def test_each_service_serves_its_openapi_document_under_its_prefix(
+    control: httpx.Client, prefix: str
+) -> None:
     r = control.get(f"{prefix}/openapi.json")
     assert r.status_code == 200
     assert r.json()["openapi"].startswith("3.")

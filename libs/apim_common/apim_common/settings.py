@@ -52,6 +52,11 @@ class ServiceSettings(BaseSettings):
     bootstrap_admin_password: SecretStr | None = None
     # Where the key manager publishes its keys; every control-plane service verifies tokens with them.
     key_manager_url: str = "http://127.0.0.1:9443"
+    # Where the other services answer (all the control-plane port in standalone mode).
+    publisher_url: str = "http://127.0.0.1:9443"
+    devportal_url: str = "http://127.0.0.1:9443"
+    admin_url: str = "http://127.0.0.1:9443"
+    throttle_sync_url: str = "http://127.0.0.1:9443"
     token_issuer: str = "https://localhost:9443/oauth2/token"
     outbox_poll_interval: float = Field(default=0.5, gt=0)
     log_level: str = "INFO"

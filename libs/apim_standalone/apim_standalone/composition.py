@@ -106,11 +106,14 @@ class Platform:
             yield
 
 
+def _urls(control_url: str) -> dict[str, Any]:
+    """In one process every service answers on the control-plane port."""
+    names = ("key_manager_url", "publisher_url", "devportal_url", "admin_url", "throttle_sync_url")
+    return dict.fromkeys(names, control_url)
+
+
 def _service_env(settings: StandaloneSettings, name: str, control_url: str) -> dict[str, Any]:
-    return {
-        "database_url": f"sqlite+aiosqlite:///{settings.data_dir / name}.db",
-        "key_manager_url": control_url,
-    }
+    return {"database_url": f"sqlite+aiosqlite:///{settings.data_dir / name}.db", **_urls(control_url)}
 
 
 def build_platform(settings: StandaloneSettings, *, control_url: str | None = None) -> Platform:
@@ -122,7 +125,7 @@ def build_platform(settings: StandaloneSettings, *, control_url: str | None = No
         create_admin(AdminSettings(**_service_env(settings, "admin", url)), bus=bus),
         create_publisher(PublisherSettings(**_service_env(settings, "publisher", url)), bus=bus),
         create_devportal(DevportalSettings(**_service_env(settings, "devportal", url)), bus=bus),
-        create_throttle_sync(ThrottleSyncSettings(key_manager_url=url), bus=bus),
+        create_throttle_sync(ThrottleSyncSettings(**_urls(url)), bus=bus),
     ]
-    gateway = create_gateway(GatewaySettings(key_manager_url=url, publisher_url=url), bus=bus)
+    gateway = create_gateway(GatewaySettings(**_urls(url)), bus=bus)
     return Platform(ControlPlane(services), gateway, bus)

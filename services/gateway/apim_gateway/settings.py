@@ -8,4 +8,3 @@ class Settings(ServiceSettings):
     port: int = 8280
     # The environment (gateway label) whose deployments this gateway serves.
     environment: str = "Default"
-    publisher_url: str = "http://127.0.0.1:9443"

@@ -17,5 +17,7 @@ class Topic(StrEnum):
     WORKFLOWS = "workflows"
     SYSTEM_SCOPES = "system-scopes"
     TENANTS = "tenants"
+    ENVIRONMENTS = "environments"
+    API_CATEGORIES = "api-categories"
     ANALYTICS = "analytics"
     THROTTLE_DECISIONS = "throttle-decisions"
