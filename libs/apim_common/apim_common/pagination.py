@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import Depends, Query
@@ -24,7 +25,7 @@ class Page(BaseModel, Generic[T]):
     pagination: Pagination = Field(default_factory=Pagination)
 
     @classmethod
-    def of(cls, items: list[T], *, total: int, limit: int, offset: int, path: str = "") -> Page[T]:
+    def of(cls, items: builtins.list[T], *, total: int, limit: int, offset: int, path: str = "") -> Page[T]:
         nxt = f"{path}?limit={limit}&offset={offset + limit}" if path and offset + limit < total else ""
         prev = f"{path}?limit={limit}&offset={max(offset - limit, 0)}" if path and offset > 0 else ""
         return cls(

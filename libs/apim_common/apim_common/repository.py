@@ -36,14 +36,16 @@ class Repository(Generic[M]):
         return obj
 
     async def all(self, statement: Select[Any]) -> Sequence[M]:
-        return (await self.session.execute(statement)).scalars().all()
+        rows: Sequence[M] = (await self.session.execute(statement)).scalars().all()
+        return rows
 
     async def page(self, statement: Select[Any], *, limit: int, offset: int) -> tuple[Sequence[M], int]:
         """One page of ``statement``'s rows and the total count without paging."""
         total = await self.session.scalar(
             select(func.count()).select_from(statement.order_by(None).subquery())
         )
-        rows = (await self.session.execute(statement.limit(limit).offset(offset))).scalars().all()
+        result = await self.session.execute(statement.limit(limit).offset(offset))
+        rows: Sequence[M] = result.scalars().all()
         return rows, int(total or 0)
 
     def select(self) -> Select[Any]:
