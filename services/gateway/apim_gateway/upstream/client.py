@@ -1,0 +1,329 @@
+"""A lean HTTP/1.1 client for the proxy path: asyncio Protocol + the httptools (llhttp) parser.
+
+Why not httpx or aiohttp: measured on these machines (docs/decisions/0004), httpx's pool
+bookkeeping collapsed to ~140 RPS at 64 connections and aiohttp reached ~8k, while a Protocol
+with httptools reached 20-23k per core. This client does only what a gateway needs: keep-alive
+pools per origin, connect/read timeouts, one retry when a reused idle connection turns out closed,
+and response bodies delivered as they arrive with back-pressure (large bodies are streamed, never
+buffered whole unless the caller asks for it).
+
+    UpstreamError
+    ├── ConnectError       the origin refused or did not answer the connect in time
+    └── UpstreamTimeout    no complete response head within the read timeout
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections import deque
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+
+from httptools import HttpParserError, HttpResponseParser
+
+Headers = list[tuple[bytes, bytes]]
+
+_IDEMPOTENT = frozenset((b"GET", b"HEAD", b"OPTIONS", b"PUT", b"DELETE", b"TRACE"))
+_HIGH_WATER = 1 << 20  # pause reading from the origin while this much body waits unread
+_LOW_WATER = 1 << 18
+
+
+class UpstreamError(Exception):
+    """The origin could not be reached or broke the exchange."""
+
+
+class ConnectError(UpstreamError):
+    pass
+
+
+class UpstreamTimeout(UpstreamError):
+    pass
+
+
+@dataclass(frozen=True)
+class Origin:
+    scheme: str
+    host: str
+    port: int
+    # Host header value, precomputed once per endpoint.
+    authority: bytes = field(default=b"")
+
+    @classmethod
+    def of(cls, scheme: str, host: str, port: int | None = None) -> Origin:
+        default = 443 if scheme == "https" else 80
+        real_port = port or default
+        authority = host if real_port == default else f"{host}:{real_port}"
+        return cls(scheme, host, real_port, authority.encode("idna"))
+
+
+class UpstreamResponse:
+    """Status and headers at once; the body as it arrives (``read`` or ``iter_body``)."""
+
+    __slots__ = ("_chunks", "_complete", "_conn", "_error", "_size", "_waiter", "headers", "status")
+
+    def __init__(self, conn: _Connection, status: int, headers: Headers) -> None:
+        self._conn = conn
+        self.status = status
+        self.headers = headers
+        self._chunks: deque[bytes] = deque()
+        self._size = 0
+        self._complete = False
+        self._error: BaseException | None = None
+        self._waiter: asyncio.Future[None] | None = None
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def _feed(self, chunk: bytes) -> None:
+        self._chunks.append(chunk)
+        self._size += len(chunk)
+        if self._size > _HIGH_WATER:
+            self._conn.pause()
+        self._wake()
+
+    def _finish(self, error: BaseException | None = None) -> None:
+        self._complete = True
+        self._error = error
+        self._wake()
+
+    async def iter_body(self) -> AsyncIterator[bytes]:
+        while True:
+            while self._chunks:
+                chunk = self._chunks.popleft()
+                self._size -= len(chunk)
+                if self._size < _LOW_WATER:
+                    self._conn.resume()
+                yield chunk
+            if self._complete:
+                if self._error is not None:
+                    raise UpstreamError("the origin closed the connection mid-body") from self._error
+                return
+            self._waiter = asyncio.get_running_loop().create_future()
+            await self._waiter
+            self._waiter = None
+
+    async def read(self) -> bytes:
+        if self._complete and self._error is None:
+            body = b"".join(self._chunks)
+            self._chunks.clear()
+            self._size = 0
+            return body
+        return b"".join([chunk async for chunk in self.iter_body()])
+
+
+class _Connection(asyncio.Protocol):
+    """One keep-alive connection; at most one exchange at a time."""
+
+    def __init__(self, pool: _Pool) -> None:
+        self.pool = pool
+        self.transport: asyncio.Transport | None = None
+        self.parser = HttpResponseParser(self)
+        self.closed = False
+        self.used = False
+        self.paused = False
+        self._head_only = False
+        self._headers: Headers = []
+        self._head: asyncio.Future[UpstreamResponse] | None = None
+        self._response: UpstreamResponse | None = None
+        self._timer: asyncio.TimerHandle | None = None
+
+    # asyncio.Protocol
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            self.parser.feed_data(data)
+        except HttpParserError as exc:
+            self._fail(UpstreamError(f"malformed response from the origin: {exc}"))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self.pool.open.discard(self)
+        self._fail(exc or ConnectionResetError("the origin closed the connection"))
+
+    # httptools callbacks
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._headers.append((name, value))
+
+    def on_headers_complete(self) -> None:
+        response = UpstreamResponse(self, self.parser.get_status_code(), self._headers)
+        self._headers = []
+        self._response = response
+        self._cancel_timer()
+        if self._head is not None and not self._head.done():
+            self._head.set_result(response)
+        if self._head_only:
+            # A HEAD answer has no body whatever its Content-Length says; llhttp cannot be told.
+            self.parser = HttpResponseParser(self)
+            self.on_message_complete()
+
+    def on_body(self, body: bytes) -> None:
+        if self._response is not None:
+            self._response._feed(body)
+
+    def on_message_complete(self) -> None:
+        response, self._response = self._response, None
+        self._head = None
+        keep_alive = not self._head_only and self.parser.should_keep_alive()
+        if response is not None:
+            response._finish()
+        if keep_alive and not self.closed:
+            self.pool.release(self)
+        else:
+            self.close()
+
+    # exchange
+    def send(self, data: bytes, head_only: bool, timeout: float) -> asyncio.Future[UpstreamResponse]:
+        assert self.transport is not None
+        self.used = True
+        self._head_only = head_only
+        loop = asyncio.get_running_loop()
+        self._head = loop.create_future()
+        self._timer = loop.call_later(timeout, self._timed_out)
+        self.transport.write(data)
+        return self._head
+
+    def _timed_out(self) -> None:
+        self._timer = None
+        self._fail(UpstreamTimeout("the origin did not answer in time"))
+        self.close()
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _fail(self, exc: BaseException) -> None:
+        self._cancel_timer()
+        if self._head is not None and not self._head.done():
+            self._head.set_exception(exc if isinstance(exc, UpstreamError) else UpstreamError(str(exc)))
+        self._head = None
+        if self._response is not None:
+            self._response._finish(exc)
+            self._response = None
+
+    def pause(self) -> None:
+        if not self.paused and self.transport is not None:
+            self.paused = True
+            self.transport.pause_reading()
+
+    def resume(self) -> None:
+        if self.paused and self.transport is not None and not self.closed:
+            self.paused = False
+            self.transport.resume_reading()
+
+    def close(self) -> None:
+        self.closed = True
+        if self.transport is not None:
+            self.transport.close()
+
+
+class _Pool:
+    def __init__(
+        self, origin: Origin, ssl_context: ssl.SSLContext | None, max_idle: int, connect_timeout: float
+    ):
+        self.origin = origin
+        self.ssl_context = ssl_context
+        self.max_idle = max_idle
+        self.connect_timeout = connect_timeout
+        self.idle: deque[_Connection] = deque()
+        self.open: set[_Connection] = set()
+
+    async def acquire(self) -> _Connection:
+        while self.idle:
+            conn = self.idle.pop()
+            if not conn.closed:
+                return conn
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout(self.connect_timeout):
+                _, protocol = await loop.create_connection(
+                    lambda: _Connection(self),
+                    self.origin.host,
+                    self.origin.port,
+                    ssl=self.ssl_context,
+                    server_hostname=self.origin.host if self.ssl_context else None,
+                )
+        except TimeoutError as exc:
+            raise ConnectError(f"connecting to {self.origin.host}:{self.origin.port} timed out") from exc
+        except OSError as exc:
+            raise ConnectError(f"cannot connect to {self.origin.host}:{self.origin.port}: {exc}") from exc
+        self.open.add(protocol)
+        return protocol
+
+    def release(self, conn: _Connection) -> None:
+        if len(self.idle) < self.max_idle:
+            self.idle.append(conn)
+        else:
+            conn.close()
+
+    def close(self) -> None:
+        self.idle.clear()
+        for conn in list(self.open):
+            conn.close()
+
+
+class UpstreamClient:
+    """Created once per gateway; one pool per origin."""
+
+    def __init__(self, *, max_idle_per_origin: int = 256, connect_timeout: float = 5.0) -> None:
+        self._pools: dict[Origin, _Pool] = {}
+        self._max_idle = max_idle_per_origin
+        self._connect_timeout = connect_timeout
+        self._ssl: ssl.SSLContext | None = None
+
+    def _pool(self, origin: Origin) -> _Pool:
+        pool = self._pools.get(origin)
+        if pool is None:
+            context = None
+            if origin.scheme == "https":
+                if self._ssl is None:
+                    self._ssl = ssl.create_default_context()
+                context = self._ssl
+            pool = self._pools[origin] = _Pool(origin, context, self._max_idle, self._connect_timeout)
+        return pool
+
+    async def request(
+        self,
+        origin: Origin,
+        method: bytes,
+        target: bytes,
+        headers: Sequence[tuple[bytes, bytes]],
+        body: bytes = b"",
+        *,
+        read_timeout: float = 30.0,
+    ) -> UpstreamResponse:
+        """Send one request; ``headers`` must not hold Host, Content-Length or hop-by-hop headers."""
+        head = [method, b" ", target, b" HTTP/1.1\r\nhost: ", origin.authority, b"\r\n"]
+        for name, value in headers:
+            head += [name, b": ", value, b"\r\n"]
+        if body or method in (b"POST", b"PUT", b"PATCH"):
+            head += [b"content-length: ", str(len(body)).encode(), b"\r\n"]
+        head.append(b"\r\n")
+        data = b"".join(head) + body
+        pool = self._pool(origin)
+        head_only = method == b"HEAD"
+        for attempt in (1, 2):
+            conn = await pool.acquire()
+            reused = conn.used
+            try:
+                return await conn.send(data, head_only, read_timeout)
+            except UpstreamTimeout:
+                raise
+            except UpstreamError:
+                # A reused connection the origin had closed while idle: retry once on a new one,
+                # only where sending the request twice is harmless.
+                if not reused or attempt == 2 or method not in _IDEMPOTENT:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def aclose(self) -> None:
+        for pool in self._pools.values():
+            pool.close()
+        self._pools.clear()
+        await asyncio.sleep(0)  # let the transports finish closing their sockets

@@ -1,0 +1,104 @@
+"""The gateway's upstream client against a real local backend (uvicorn in its own process)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from apim_gateway.upstream import ConnectError, Origin, UpstreamClient, UpstreamTimeout
+from tests.support.processes import backend_process, free_port
+
+
+@pytest.fixture(scope="module")
+def backend_port() -> Iterator[int]:
+    with backend_process() as port:
+        yield port
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[UpstreamClient]:
+    c = UpstreamClient(connect_timeout=1.0)
+    yield c
+    await c.aclose()
+
+
+async def test_a_get_returns_status_headers_and_body(client: UpstreamClient, backend_port: int) -> None:
+    origin = Origin.of("http", "127.0.0.1", backend_port)
+    r = await client.request(origin, b"GET", b"/echo/a?b=1", [(b"x-test", b"yes")])
+    assert r.status == 200
+    echoed = json.loads(await r.read())
+    assert echoed["path"] == "/echo/a"
+    assert echoed["query"] == "b=1"
+    assert echoed["headers"]["x-test"] == "yes"
+    assert echoed["headers"]["host"] == f"127.0.0.1:{backend_port}"
+
+
+async def test_a_post_body_reaches_the_backend(client: UpstreamClient, backend_port: int) -> None:
+    origin = Origin.of("http", "127.0.0.1", backend_port)
+    r = await client.request(origin, b"POST", b"/echo", [(b"content-type", b"application/json")], b'{"a": 1}')
+    assert json.loads(await r.read())["body"] == '{"a": 1}'
+
+
+async def test_connections_are_kept_alive_and_reused(client: UpstreamClient, backend_port: int) -> None:
+    origin = Origin.of("http", "127.0.0.1", backend_port)
+    for _ in range(20):
+        r = await client.request(origin, b"GET", b"/json", [])
+        assert len(await r.read()) == 1024
+    assert len(client._pools[origin].idle) == 1
+
+
+async def test_concurrent_requests_each_get_their_own_answer(
+    client: UpstreamClient, backend_port: int
+) -> None:
+    origin = Origin.of("http", "127.0.0.1", backend_port)
+
+    async def one(n: int) -> str:
+        r = await client.request(origin, b"GET", f"/echo/{n}".encode(), [])
+        return str(json.loads(await r.read())["path"])
+
+    paths = await asyncio.gather(*(one(n) for n in range(50)))
+    assert paths == [f"/echo/{n}" for n in range(50)]
+
+
+async def test_a_large_chunked_body_streams_in_pieces(client: UpstreamClient, backend_port: int) -> None:
+    origin = Origin.of("http", "127.0.0.1", backend_port)
+    r = await client.request(origin, b"GET", b"/big?size=5000000", [])
+    sizes = [len(chunk) async for chunk in r.iter_body()]
+    assert sum(sizes) == 5_000_000
+    assert len(sizes) > 1
+
+
+async def test_connection_close_answers_are_not_pooled(client: UpstreamClient, backend_port: int) -> None:
+    origin = Origin.of("http", "127.0.0.1", backend_port)
+    r = await client.request(origin, b"GET", b"/close", [])
+    await r.read()
+    await asyncio.sleep(0.05)
+    assert not [c for c in client._pools[origin].idle if not c.closed]
+
+
+async def test_a_head_answer_completes_without_a_body(client: UpstreamClient, backend_port: int) -> None:
+    origin = Origin.of("http", "127.0.0.1", backend_port)
+    r = await client.request(origin, b"HEAD", b"/json", [])
+    assert r.status == 200
+    assert await r.read() == b""
+    r2 = await client.request(origin, b"GET", b"/json", [])
+    assert len(await r2.read()) == 1024
+
+
+async def test_a_refused_connection_is_a_connect_error(client: UpstreamClient) -> None:
+    with pytest.raises(ConnectError):
+        await client.request(Origin.of("http", "127.0.0.1", free_port()), b"GET", b"/", [])
+
+
+async def test_a_slow_origin_times_out(client: UpstreamClient, backend_port: int) -> None:
+    origin = Origin.of("http", "127.0.0.1", backend_port)
+    with pytest.raises(UpstreamTimeout):
+        await client.request(origin, b"GET", b"/slow?s=2", [], read_timeout=0.2)
+
+
+async def test_error_statuses_are_passed_through(client: UpstreamClient, backend_port: int) -> None:
+    r = await client.request(Origin.of("http", "127.0.0.1", backend_port), b"GET", b"/status/503", [])
+    assert r.status == 503
