@@ -1,0 +1,65 @@
+"""Resolve, order and pre-bucket the policies of one operation, once per deployed revision.
+
+Order per flow: the gateway's global policies (of its label) first, then the API-level policies
+if the API has any, otherwise the operation's own policies — WSO2 4.3's rule that API-level
+policies take precedence over operation-level ones. Within each list, the order given is the
+order run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from apim_gateway.policies.base import REGISTRY, Policy, PolicyConfigError
+
+FLOWS = ("request", "response", "fault")
+
+# {"request": [{"policyName": ..., "policyVersion": "v1", "parameters": {...}}], "response": [...], ...}
+FlowPolicies = Mapping[str, Sequence[Mapping[str, Any]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Chain:
+    request: tuple[Policy, ...] = ()
+    response: tuple[Policy, ...] = ()
+    fault: tuple[Policy, ...] = ()
+
+    @property
+    def needs_request_body(self) -> bool:
+        return any(p.needs_request_body for p in self.request)
+
+    @property
+    def needs_response_body(self) -> bool:
+        return any(p.needs_response_body for p in self.response)
+
+
+EMPTY_CHAIN = Chain()
+
+
+def _has_any(policies: FlowPolicies | None) -> bool:
+    return bool(policies) and any(policies.get(flow) for flow in FLOWS)  # type: ignore[union-attr]
+
+
+def _instantiate(attachment: Mapping[str, Any]) -> Policy:
+    name = attachment.get("policyName")
+    cls = REGISTRY.get(str(name))
+    if cls is None:
+        raise PolicyConfigError(f"unknown policy {name!r}")
+    return cls(attachment.get("parameters") or {})
+
+
+def compile_chain(
+    global_policies: FlowPolicies | None,
+    api_policies: FlowPolicies | None,
+    operation_policies: FlowPolicies | None,
+) -> Chain:
+    chosen = api_policies if _has_any(api_policies) else operation_policies
+    flows: dict[str, tuple[Policy, ...]] = {}
+    for flow in FLOWS:
+        attachments = [*((global_policies or {}).get(flow) or ()), *((chosen or {}).get(flow) or ())]
+        flows[flow] = tuple(_instantiate(a) for a in attachments)
+    if not any(flows.values()):
+        return EMPTY_CHAIN
+    return Chain(**flows)
