@@ -7,7 +7,7 @@ export UV_PYTHON_DOWNLOADS ?= never
 UV = $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PYTEST_ARGS ?=
 
-.PHONY: help uv sync run test test-fast lint fmt bench infra-up infra-down
+.PHONY: help uv sync run dist-run test test-fast lint fmt bench infra-up infra-down
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -20,6 +20,9 @@ sync: uv ## Install the workspace (all services, dev tools) into .venv
 
 run: sync ## Start everything in one process: control plane :9443, gateway :8280 (development mode)
 	APIM_MODE=$${APIM_MODE:-development} APIM_LOG_JSON=$${APIM_LOG_JSON:-false} $(UV) run --frozen python -m apim_standalone
+
+dist-run: sync ## Each service its own process on PostgreSQL, Kafka and Redis, two gateways (Ctrl-C stops)
+	$(UV) run --frozen python scripts/dist_run.py
 
 test: sync ## Start PostgreSQL, Redis and Kafka locally, run every test, stop them
 	UV="$(UV)" scripts/test $(PYTEST_ARGS)
