@@ -7,7 +7,7 @@ export UV_PYTHON_DOWNLOADS ?= never
 UV = $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PYTEST_ARGS ?=
 
-.PHONY: help uv sync run dist-run test test-fast lint fmt bench infra-up infra-down
+.PHONY: help uv sync run dist-run test test-fast lint fmt bench helm-check infra-up infra-down
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -41,6 +41,10 @@ fmt: sync ## Format and fix what ruff can
 
 bench: sync ## Benchmarks, each printed beside a reference measured in the same run
 	UV="$(UV)" scripts/bench
+
+helm-check: sync ## Lint, render and validate the Helm chart, and check the rendered objects
+	scripts/helm-tools >/dev/null
+	$(UV) run --frozen pytest -q tests/helm
 
 infra-up: sync ## Start local PostgreSQL, Redis and the Kafka-compatible broker (.infra/env)
 	scripts/infra up

@@ -1,0 +1,21 @@
+# One image holds every service; the container's command chooses which one runs
+# (`python -m apim_gateway`, `python -m apim_publisher`, `python -m apim_publisher migrate`, ...).
+# One image keeps the six services on the exact same lock file and halves the build and scan work;
+# see docs/decisions/0005-one-image.md.
+
+FROM python:3.11-slim AS build
+ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN pip install --no-cache-dir uv
+WORKDIR /app
+COPY pyproject.toml uv.lock README.md ./
+COPY libs libs
+COPY services services
+RUN uv sync --frozen --no-dev --no-editable
+
+FROM python:3.11-slim
+RUN groupadd --gid 10001 apim && useradd --uid 10001 --gid apim --no-create-home --shell /usr/sbin/nologin apim
+COPY --from=build /app/.venv /app/.venv
+ENV PATH=/app/.venv/bin:$PATH PYTHONUNBUFFERED=1 APIM_HOST=0.0.0.0
+USER 10001
+EXPOSE 9443 8280
+CMD ["python", "-m", "apim_gateway"]

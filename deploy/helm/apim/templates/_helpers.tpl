@@ -1,0 +1,75 @@
+{{/* Name prefix of every object. */}}
+{{- define "apim.fullname" -}}
+{{- default (printf "%s-%s" .Release.Name .Chart.Name) .Values.fullnameOverride | trunc 40 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* The control-plane services: values key -> object name, Python package, whether it owns a database. */}}
+{{- define "apim.components" -}}
+keyManager: {name: key-manager, package: apim_key_manager, database: true}
+admin: {name: admin, package: apim_admin, database: true}
+publisher: {name: publisher, package: apim_publisher, database: true}
+devportal: {name: devportal, package: apim_devportal, database: true}
+throttleSync: {name: throttle-sync, package: apim_throttle_sync, database: false}
+{{- end -}}
+
+{{- define "apim.labels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end -}}
+
+{{/* Selector labels of one component: (dict "root" $ "component" "key-manager"). */}}
+{{- define "apim.selectorLabels" -}}
+app.kubernetes.io/name: {{ .root.Chart.Name }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{- define "apim.image" -}}
+{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
+{{- end -}}
+
+{{- define "apim.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{ default (include "apim.fullname" .) .Values.serviceAccount.name }}
+{{- else -}}
+{{ default "default" .Values.serviceAccount.name }}
+{{- end -}}
+{{- end -}}
+
+{{- define "apim.secretName" -}}
+{{ include "apim.fullname" . }}-secrets
+{{- end -}}
+
+{{/* URL of one control-plane service inside the cluster. */}}
+{{- define "apim.serviceUrl" -}}
+http://{{ include "apim.fullname" .root }}-{{ .name }}:{{ .port }}
+{{- end -}}
+
+{{/* A secretKeyRef env entry: (dict "name" ENV "existing" NAME "key" KEY "root" $ "ownKey" KEY). */}}
+{{- define "apim.secretEnv" -}}
+- name: {{ .name }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ default (include "apim.secretName" .root) .existing }}
+      key: {{ if .existing }}{{ .key }}{{ else }}{{ .ownKey }}{{ end }}
+{{- end -}}
+
+{{/* Settings every process receives; secrets come from Secrets, the rest from the ConfigMap. */}}
+{{- define "apim.commonEnv" -}}
+{{- $root := . -}}
+{{ include "apim.secretEnv" (dict "name" "APIM_SECRET_KEY" "existing" .Values.secretKey.existingSecret "key" .Values.secretKey.key "ownKey" "secret-key" "root" $root) }}
+{{- if .Values.kafka.sasl.mechanism }}
+{{ include "apim.secretEnv" (dict "name" "APIM_KAFKA_SASL_PASSWORD" "existing" .Values.kafka.sasl.existingSecret "key" .Values.kafka.sasl.passwordKey "ownKey" "kafka-password" "root" $root) }}
+{{- end }}
+{{- end -}}
+
+{{/* Database settings of one service: (dict "root" $ "database" NAME). */}}
+{{- define "apim.databaseEnv" -}}
+{{- $pg := .root.Values.postgres -}}
+{{ include "apim.secretEnv" (dict "name" "APIM_POSTGRES_PASSWORD" "existing" $pg.existingSecret "key" $pg.passwordKey "ownKey" "postgres-password" "root" .root) }}
+- name: APIM_DATABASE_URL
+  value: {{ printf "postgresql+asyncpg://%s:$(APIM_POSTGRES_PASSWORD)@%s:%v/%s%s" $pg.user $pg.host $pg.port .database (ternary "" (printf "?ssl=%s" $pg.sslMode) (eq $pg.sslMode "disable")) | quote }}
+{{- end -}}

@@ -1,0 +1,271 @@
+"""The Helm chart, proven without a cluster: lint, render with default and production-like values,
+validate every object against Kubernetes' schemas, and check what the rendered objects promise."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from tests.support.processes import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+CHART = ROOT / "deploy" / "helm" / "apim"
+PRODUCTION = ROOT / "deploy" / "helm" / "examples" / "production-values.yaml"
+KUBERNETES_VERSION = "1.32.0"
+# Custom resources have no schema in kubernetes-validate; their shape is checked below instead.
+CUSTOM_KINDS = {"ServiceMonitor"}
+
+
+@pytest.fixture(scope="module")
+def helm() -> list[str]:
+    out = subprocess.run([str(ROOT / "scripts" / "helm-tools")], check=True, capture_output=True, text=True)
+    binary = out.stdout.strip().splitlines()[-1]
+    home = ROOT / ".tools" / "helm-home"
+    os.environ.update(HELM_CACHE_HOME=str(home), HELM_CONFIG_HOME=str(home), HELM_DATA_HOME=str(home))
+    return [binary]
+
+
+def render(helm: list[str], *args: str) -> list[dict[str, Any]]:
+    out = subprocess.run(
+        [*helm, "template", "apim", str(CHART), "--namespace", "apim", *args],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return [doc for doc in yaml.safe_load_all(out.stdout) if doc]
+
+
+@pytest.fixture(scope="module")
+def default_objects(helm: list[str]) -> list[dict[str, Any]]:
+    return render(helm)
+
+
+@pytest.fixture(scope="module")
+def production_objects(helm: list[str]) -> list[dict[str, Any]]:
+    return render(helm, "-f", str(PRODUCTION))
+
+
+def of_kind(objects: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [o for o in objects if o["kind"] == kind]
+
+
+def named(objects: list[dict[str, Any]], kind: str, suffix: str) -> dict[str, Any]:
+    (found,) = [o for o in of_kind(objects, kind) if o["metadata"]["name"].endswith(suffix)]
+    return found
+
+
+def env_of(container: dict[str, Any]) -> dict[str, Any]:
+    return {e["name"]: e.get("value", e.get("valueFrom")) for e in container.get("env", [])}
+
+
+def validate(objects: list[dict[str, Any]], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    manifest = tmp_path / "rendered.yaml"
+    manifest.write_text(yaml.safe_dump_all([o for o in objects if o["kind"] not in CUSTOM_KINDS]))
+    validator = ROOT / ".tools" / "kv" / "bin" / "kubernetes-validate"
+    return subprocess.run(
+        [str(validator), "-k", KUBERNETES_VERSION, "--strict", "--quiet", str(manifest)],
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_the_chart_passes_strict_lint(helm: list[str]) -> None:
+    out = subprocess.run([*helm, "lint", "--strict", str(CHART)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_the_production_values_pass_strict_lint(helm: list[str]) -> None:
+    out = subprocess.run(
+        [*helm, "lint", "--strict", str(CHART), "-f", str(PRODUCTION)], capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_default_objects_are_valid_kubernetes(default_objects: list[dict[str, Any]], tmp_path: Path) -> None:
+    result = validate(default_objects, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_objects_are_valid_kubernetes(
+    production_objects: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    result = validate(production_objects, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_wrong_type_is_refused_with_the_schema_message(helm: list[str]) -> None:
+    out = subprocess.run(
+        [*helm, "template", "apim", str(CHART), "-f", str(ROOT / "tests" / "helm" / "bad-values.yaml")],
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode != 0
+    assert "gateway.replicas" in out.stderr
+    assert "Invalid type. Expected: integer, given: string" in out.stderr
+
+
+@pytest.mark.parametrize("values", ["default", "production"])
+def test_every_deployment_has_probes_limits_and_runs_as_non_root(
+    values: str, default_objects: list[dict[str, Any]], production_objects: list[dict[str, Any]]
+) -> None:
+    objects = default_objects if values == "default" else production_objects
+    deployments = of_kind(objects, "Deployment")
+    assert {d["metadata"]["labels"]["app.kubernetes.io/component"] for d in deployments} == {
+        "key-manager",
+        "admin",
+        "publisher",
+        "devportal",
+        "throttle-sync",
+        "gateway",
+    }
+    for deployment in deployments:
+        pod = deployment["spec"]["template"]["spec"]
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        for container in pod["containers"]:
+            assert container["readinessProbe"]["httpGet"]["path"] == "/health"
+            assert container["livenessProbe"]["httpGet"]["path"] == "/health"
+            assert {"cpu", "memory"} <= set(container["resources"]["limits"])
+            assert container["securityContext"]["readOnlyRootFilesystem"] is True
+            assert container["securityContext"]["allowPrivilegeEscalation"] is False
+
+
+def test_no_secret_lands_in_a_config_map(helm: list[str]) -> None:
+    secrets = {
+        "secretKey.value": "k" * 40,
+        "postgres.password": "pg-pass-123",
+        "redis.url": "redis://:r3d1s@r:6379/0",
+    }
+    args = [a for key, value in secrets.items() for a in ("--set", f"{key}={value}")]
+    args += ["--set", "kafka.sasl.mechanism=PLAIN", "--set", "kafka.sasl.password=kafka-pass-456"]
+    objects = render(helm, *args)
+    config = json.dumps([o for o in objects if o["kind"] == "ConfigMap"])
+    for value in [*secrets.values(), "kafka-pass-456"]:
+        assert value not in config
+    (secret,) = of_kind(objects, "Secret")
+    assert secret["stringData"]["postgres-password"] == "pg-pass-123"
+    deployments = json.dumps(of_kind(objects, "Deployment"))
+    assert "pg-pass-123" not in deployments
+    assert "kafka-pass-456" not in deployments
+
+
+def test_existing_secrets_are_referenced_not_created(production_objects: list[dict[str, Any]]) -> None:
+    assert of_kind(production_objects, "Secret") == []
+    container = named(production_objects, "Deployment", "-key-manager")["spec"]["template"]["spec"][
+        "containers"
+    ][0]
+    env = env_of(container)
+    assert env["APIM_SECRET_KEY"] == {"secretKeyRef": {"name": "apim-secrets", "key": "secret-key"}}
+    assert env["APIM_POSTGRES_PASSWORD"] == {"secretKeyRef": {"name": "apim-postgres", "key": "password"}}
+    assert "?ssl=verify-full" in env["APIM_DATABASE_URL"]
+
+
+def test_gateway_replicas_and_autoscaler_follow_the_values(
+    helm: list[str], production_objects: list[dict[str, Any]]
+) -> None:
+    hpa = named(production_objects, "HorizontalPodAutoscaler", "-gateway")
+    assert (hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"]) == (3, 12)
+    assert "replicas" not in named(production_objects, "Deployment", "-gateway")["spec"]
+    fixed = render(helm, "--set", "gateway.autoscaling.enabled=false", "--set", "gateway.replicas=3")
+    assert named(fixed, "Deployment", "-gateway")["spec"]["replicas"] == 3
+    assert not [
+        h for h in of_kind(fixed, "HorizontalPodAutoscaler") if h["metadata"]["name"].endswith("-gateway")
+    ]
+
+
+def test_each_database_service_has_a_pre_install_migration_job(default_objects: list[dict[str, Any]]) -> None:
+    jobs = of_kind(default_objects, "Job")
+    commands = sorted(tuple(j["spec"]["template"]["spec"]["containers"][0]["command"]) for j in jobs)
+    assert commands == [
+        ("python", "-m", package, "migrate")
+        for package in sorted(["apim_admin", "apim_devportal", "apim_key_manager", "apim_publisher"])
+    ]
+    for job in jobs:
+        assert job["metadata"]["annotations"]["helm.sh/hook"] == "pre-install,pre-upgrade"
+
+
+def test_every_service_gets_its_otel_resource_attributes(production_objects: list[dict[str, Any]]) -> None:
+    for deployment in of_kind(production_objects, "Deployment"):
+        name = deployment["metadata"]["labels"]["app.kubernetes.io/component"]
+        env = env_of(deployment["spec"]["template"]["spec"]["containers"][0])
+        assert env["OTEL_RESOURCE_ATTRIBUTES"].startswith(f"service.name={name},")
+        assert "deployment.environment=production" in env["OTEL_RESOURCE_ATTRIBUTES"]
+
+
+def test_the_service_monitor_scrapes_metrics_when_enabled(production_objects: list[dict[str, Any]]) -> None:
+    (monitor,) = of_kind(production_objects, "ServiceMonitor")
+    assert monitor["spec"]["endpoints"][0]["path"] == "/metrics"
+    assert monitor["metadata"]["labels"]["release"] == "prometheus"
+
+
+def test_the_gateway_ingress_carries_tls(production_objects: list[dict[str, Any]]) -> None:
+    ingress = named(production_objects, "Ingress", "-gateway")
+    assert ingress["spec"]["tls"][0]["hosts"] == ["api.example.com"]
+
+
+def _dockerfile_command() -> list[str]:
+    lines = [line for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("CMD ")]
+    return list(json.loads(lines[-1].removeprefix("CMD ")))
+
+
+def _chart_commands(objects: list[dict[str, Any]]) -> set[tuple[str, ...]]:
+    commands = {tuple(_dockerfile_command())}
+    for obj in objects:
+        if obj["kind"] in ("Deployment", "Job"):
+            commands |= {tuple(c["command"]) for c in obj["spec"]["template"]["spec"]["containers"]}
+    return commands
+
+
+@pytest.fixture(scope="module")
+def local_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    data = tmp_path_factory.mktemp("image-commands")
+    return {
+        **os.environ,
+        "APIM_MODE": "development",
+        "APIM_LOG_JSON": "false",
+        "APIM_DATABASE_URL": f"sqlite+aiosqlite:///{data}/db.sqlite",
+        "APIM_HOST": "127.0.0.1",
+    }
+
+
+def test_every_command_of_the_image_runs_here(
+    default_objects: list[dict[str, Any]], local_env: dict[str, str]
+) -> None:
+    """No engine runs here: run each command the image is given against the installed workspace."""
+    commands = _chart_commands(default_objects)
+    assert len(commands) == 10  # six services, four migrations
+    for command in sorted(commands):
+        argv = [sys.executable, *command[1:]]
+        if command[-1] == "migrate":
+            done = subprocess.run(argv, env=local_env, capture_output=True, text=True, timeout=120)
+            assert done.returncode == 0, done.stderr
+            continue
+        port = free_port()
+        process = subprocess.Popen(argv, env={**local_env, "APIM_PORT": str(port)})
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert process.poll() is None, f"{command} exited with {process.returncode}"
+                assert time.monotonic() < deadline, f"{command} never became healthy"
+                time.sleep(0.2)
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+
+
+def test_the_image_runs_as_a_non_root_user() -> None:
+    final_stage = (ROOT / "Dockerfile").read_text().rsplit("FROM ", 1)[1]
+    assert "USER 10001" in final_stage
