@@ -231,7 +231,7 @@ def local_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         **os.environ,
         "APIM_MODE": "development",
         "APIM_LOG_JSON": "false",
-        "APIM_DATABASE_URL": f"sqlite+aiosqlite:///{data}/db.sqlite",
+        "APIM_DATA": str(data),
         "APIM_HOST": "127.0.0.1",
     }
 
@@ -244,12 +244,17 @@ def test_every_command_of_the_image_runs_here(
     assert len(commands) == 10  # six services, four migrations
     for command in sorted(commands):
         argv = [sys.executable, *command[1:]]
+        # Each service owns its database; a service and its migration share one.
+        env = {
+            **local_env,
+            "APIM_DATABASE_URL": f"sqlite+aiosqlite:///{local_env['APIM_DATA']}/{command[2]}.db",
+        }
         if command[-1] == "migrate":
-            done = subprocess.run(argv, env=local_env, capture_output=True, text=True, timeout=120)
+            done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
             assert done.returncode == 0, done.stderr
             continue
         port = free_port()
-        process = subprocess.Popen(argv, env={**local_env, "APIM_PORT": str(port)})
+        process = subprocess.Popen(argv, env={**env, "APIM_PORT": str(port)})
         try:
             deadline = time.monotonic() + 60
             while True:
