@@ -1,14 +1,71 @@
 """The throttle-sync app factory."""
 
-from fastapi import FastAPI
+from __future__ import annotations
 
-from apim_common.app import ServiceSpec, build_service_app
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+
+from apim_common.app import Extension, ServiceSpec, build_service_app
 from apim_common.events.bus import EventBus
+from apim_throttle_sync.counters import MemoryCounterBackend, RedisCounterBackend
+from apim_throttle_sync.leases.endpoints import router as leases_router
+from apim_throttle_sync.leases.service import LeaseService
+from apim_throttle_sync.membership import MemoryMembership, RedisMembership
 from apim_throttle_sync.settings import Settings
 
 PREFIXES = ("/api/am/throttle/v1",)
 
 
+def redis_client(url: str, timeout: float) -> Redis:
+    """No retries inside the client: a gateway's next sync tick is the retry."""
+    return Redis.from_url(
+        url,
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+        retry=Retry(NoBackoff(), 0),
+        health_check_interval=0,
+    )
+
+
+def _counters(settings: Settings) -> Extension:
+    @contextlib.asynccontextmanager
+    async def extension(app: FastAPI) -> AsyncIterator[None]:
+        if settings.counter_backend == "memory":
+            app.state.lease_service = LeaseService(
+                MemoryCounterBackend(),
+                MemoryMembership(ttl_seconds=settings.gateway_ttl_seconds),
+                spread=settings.lease_spread,
+                gateway_ttl_seconds=settings.gateway_ttl_seconds,
+            )
+            yield
+            return
+        redis = redis_client(settings.counter_backend, settings.redis_timeout_seconds)
+        try:
+            app.state.lease_service = LeaseService(
+                RedisCounterBackend(redis),
+                RedisMembership(redis, ttl_seconds=settings.gateway_ttl_seconds),
+                spread=settings.lease_spread,
+                gateway_ttl_seconds=settings.gateway_ttl_seconds,
+            )
+            yield
+        finally:
+            await redis.aclose()
+
+    return extension
+
+
 def create_app(settings: Settings | None = None, *, bus: EventBus | None = None) -> FastAPI:
-    spec = ServiceSpec(name="throttle-sync", title="Throttle Sync", prefixes=PREFIXES)
-    return build_service_app(spec, settings or Settings(), bus=bus)
+    settings = settings or Settings()
+    spec = ServiceSpec(
+        name="throttle-sync",
+        title="Throttle Sync",
+        prefixes=PREFIXES,
+        routers=[leases_router],
+        extensions=[_counters(settings)],
+    )
+    return build_service_app(spec, settings, bus=bus)

@@ -1,5 +1,7 @@
 """Settings of the throttle-sync service (``APIM_...`` environment variables)."""
 
+from pydantic import Field
+
 from apim_common.settings import ServiceSettings
 
 
@@ -7,3 +9,9 @@ class Settings(ServiceSettings):
     service_name: str = "throttle-sync"
     # "memory" in standalone mode; a redis:// URL in distributed mode.
     counter_backend: str = "memory"
+    # A lease is at most 1 / (spread x active gateways) of the quota still unleased.
+    lease_spread: float = Field(default=2.0, ge=1.0)
+    # A gateway that has not heartbeated for this long no longer counts as active.
+    gateway_ttl_seconds: float = Field(default=5.0, gt=0)
+    # Socket timeouts towards Redis: an outage must turn into a fast 503, never a hang.
+    redis_timeout_seconds: float = Field(default=0.5, gt=0)

@@ -1,0 +1,468 @@
+"""The gateway's side of exact shared rate limits: local buckets of leased units.
+
+``try_acquire`` is synchronous and O(1): it takes one unit from the key's bucket, or refuses once
+the shared quota of the window is gone. A background task sends, at most once per sync tick, one
+batch holding every bucket that runs low (prefetch), every unused unit to give back, and every
+unit admitted beyond a quota that does not stop traffic. A request that finds its bucket empty
+while a lease is on its way waits for it (``acquire``, bounded by ``max_wait``) instead of being
+refused: this is what keeps the first requests of each window from being turned away.
+
+If throttle-sync or its Redis cannot be reached, the client falls back to a local share of every
+limit (limit / last known gateway count, at least 1) on its own clock's windows, logs it and sets
+``apim_gateway_throttle_fallback``; a request never fails because of the outage. Heartbeats keep
+probing, and the first one that succeeds puts the client back on leases.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from prometheus_client import Counter, Gauge
+
+from apim_gateway.throttling.transport import ThrottleTransport
+
+logger = logging.getLogger(__name__)
+
+FALLBACK = Gauge(
+    "apim_gateway_throttle_fallback",
+    "1 while the gateway enforces a local share of each limit because throttle-sync is unreachable",
+    ["gateway"],
+)
+FALLBACK_ENTRIES = Counter(
+    "apim_gateway_throttle_fallback_entries", "Times the gateway entered throttle fallback", ["gateway"]
+)
+FALLBACK_DECISIONS = Counter(
+    "apim_gateway_throttle_fallback_decisions",
+    "Rate-limit decisions taken on the local share during a throttle-sync outage",
+    ["gateway"],
+)
+LEASE_BATCHES = Counter(
+    "apim_gateway_throttle_lease_batches", "Lease batches sent to throttle-sync", ["gateway"]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ClientConfig:
+    # At most one lease batch per tick.
+    tick: float = 0.01
+    # A lease asks for the units the key's recent rate needs over this long.
+    lease_horizon: float = 0.05
+    # Ask for more when the bucket holds less than this long's worth at the recent rate.
+    prefetch: float = 0.03
+    # How long a request may wait for a lease on its way before it is refused.
+    max_wait: float = 0.05
+    # A bucket unused this long gives its units back to the shared counter.
+    idle_return: float = 0.25
+    heartbeat_interval: float = 1.0
+    # While in fallback, how often to probe throttle-sync.
+    probe_interval: float = 0.25
+    request_timeout: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    admitted: bool
+    limit: int
+    # An estimate across gateways: units unleased in the shared counter plus those in this bucket.
+    remaining: int
+    # Seconds until the window (and the quota) resets.
+    reset_after: float
+    # The shared window whose unit admitted the request (None without a lease: fallback, refusal).
+    window: int | None = None
+    # No unit yet but a lease is on its way: ``acquire`` waits for it.
+    pending: bool = False
+    fallback: bool = False
+
+    @property
+    def retry_after(self) -> int:
+        return max(math.ceil(self.reset_after), 1)
+
+
+class LocalBucket:
+    """One counter key's leased units for the current shared window."""
+
+    __slots__ = (
+        "counted",
+        "demand",
+        "exhausted",
+        "expires_at",
+        "in_flight",
+        "key",
+        "last_used",
+        "limit",
+        "local_count",
+        "local_window",
+        "low_water",
+        "queued",
+        "rate",
+        "returning",
+        "sampled_at",
+        "shared_remaining",
+        "taken",
+        "units",
+        "waiter",
+        "waiting",
+        "window",
+        "window_seconds",
+    )
+
+    def __init__(self, key: str, limit: int, window_seconds: int, now: float) -> None:
+        self.key = key
+        self.limit = limit
+        self.window_seconds = window_seconds
+        self.units = 0
+        # Units of ``window`` this gateway admitted: its share already spent if Redis goes away.
+        self.taken = 0
+        self.window: int | None = None
+        self.expires_at = 0.0
+        self.shared_remaining = limit
+        self.exhausted = False
+        self.queued = False
+        self.in_flight = False
+        self.waiter: asyncio.Event | None = None
+        self.waiting = 0
+        self.demand = 0
+        self.rate = 0.0
+        self.sampled_at = now
+        self.low_water = 0
+        self.counted = 0
+        self.returning = 0
+        self.last_used = now
+        self.local_window = -1
+        self.local_count = 0
+
+    def roll(self) -> None:
+        """The window ended: leased units of it are void."""
+        self.units = 0
+        self.taken = 0
+        self.window = None
+        self.exhausted = False
+        self.shared_remaining = self.limit
+        self.returning = 0
+
+
+class ThrottleClient:
+    def __init__(
+        self,
+        transport: ThrottleTransport,
+        *,
+        gateway_id: str | None = None,
+        config: ClientConfig | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.transport = transport
+        self.gateway_id = gateway_id or f"gw-{uuid.uuid4().hex[:12]}"
+        self.config = config or ClientConfig()
+        self._clock = clock
+        self._wall = wall_clock
+        self._buckets: dict[str, LocalBucket] = {}
+        self._due: list[LocalBucket] = []
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._last_batch = float("-inf")
+        self._next_scan = 0.0
+        self.gateways = 1
+        self.fallback = False
+        self.batches = 0
+        self._fallback_gauge = FALLBACK.labels(self.gateway_id)
+        self._fallback_decisions = FALLBACK_DECISIONS.labels(self.gateway_id)
+        self._fallback_gauge.set(0)
+
+    # -- the hot path ---------------------------------------------------------------------------
+
+    def try_acquire(
+        self, key: str, limit: int, window_seconds: int, *, stop_on_quota_reach: bool = True
+    ) -> Decision:
+        now = self._clock()
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = self._buckets[key] = LocalBucket(key, limit, window_seconds, now)
+        elif bucket.window_seconds != window_seconds:
+            bucket.window_seconds = window_seconds
+            bucket.limit = limit
+            bucket.roll()
+        else:
+            bucket.limit = limit
+        bucket.demand += 1
+        bucket.last_used = now
+        if self.fallback:
+            return self._local_share(bucket, stop_on_quota_reach)
+        return self._take(bucket, now, stop_on_quota_reach)
+
+    def _take(self, bucket: LocalBucket, now: float, stop_on_quota_reach: bool) -> Decision:
+        if bucket.window is not None and now >= bucket.expires_at:
+            bucket.roll()
+        reset_after = max(bucket.expires_at - now, 0.0)
+        if bucket.units > 0:
+            bucket.units -= 1
+            bucket.taken += 1
+            if bucket.units <= bucket.low_water and not bucket.exhausted:
+                self._want(bucket)
+            return Decision(
+                True, bucket.limit, bucket.units + bucket.shared_remaining, reset_after, bucket.window
+            )
+        if not stop_on_quota_reach:
+            # Counted against the quota for billing, never refused.
+            bucket.counted += 1
+            self._want(bucket)
+            return Decision(True, bucket.limit, 0, reset_after, bucket.window)
+        if bucket.exhausted:
+            return Decision(False, bucket.limit, 0, reset_after, bucket.window)
+        self._want(bucket)
+        return Decision(False, bucket.limit, 0, reset_after, None, pending=True)
+
+    async def acquire(
+        self, key: str, limit: int, window_seconds: int, *, stop_on_quota_reach: bool = True
+    ) -> Decision:
+        """``try_acquire``, then ``settle`` if a lease is on its way."""
+        decision = self.try_acquire(key, limit, window_seconds, stop_on_quota_reach=stop_on_quota_reach)
+        if decision.pending:
+            return await self.settle(key, stop_on_quota_reach=stop_on_quota_reach)
+        return decision
+
+    async def settle(self, key: str, *, stop_on_quota_reach: bool = True) -> Decision:
+        """After a pending decision: wait up to ``max_wait`` for the lease rather than refusing."""
+        bucket = self._buckets[key]
+        deadline = self._clock() + self.config.max_wait
+        while (left := deadline - self._clock()) > 0:
+            waiter = bucket.waiter
+            if waiter is None:
+                waiter = bucket.waiter = asyncio.Event()
+            bucket.waiting += 1
+            try:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(waiter.wait(), left)
+            finally:
+                bucket.waiting -= 1
+            if self.fallback:
+                return self._local_share(bucket, stop_on_quota_reach)
+            decision = self._take(bucket, self._clock(), stop_on_quota_reach)
+            if not decision.pending:
+                return decision
+        return Decision(False, bucket.limit, 0, max(bucket.expires_at - self._clock(), 0.0), None)
+
+    def _want(self, bucket: LocalBucket) -> None:
+        if not bucket.queued:
+            bucket.queued = True
+            self._due.append(bucket)
+            self._wake.set()
+
+    def _local_share(self, bucket: LocalBucket, stop_on_quota_reach: bool) -> Decision:
+        self._fallback_decisions.inc()
+        wall = self._wall()
+        window = int(wall // bucket.window_seconds)
+        if window != bucket.local_window:
+            bucket.local_window = window
+            bucket.local_count = 0
+        share = max(bucket.limit // max(self.gateways, 1), 1) if bucket.limit > 0 else 0
+        reset_after = (window + 1) * bucket.window_seconds - wall
+        if bucket.local_count < share or not stop_on_quota_reach:
+            bucket.local_count += 1
+            return Decision(True, bucket.limit, share - bucket.local_count, reset_after, fallback=True)
+        return Decision(False, bucket.limit, 0, reset_after, fallback=True)
+
+    # -- the sync task --------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        with contextlib.suppress(Exception):
+            await self._heartbeat()
+        self._tasks = [
+            asyncio.create_task(self._sync_loop(), name=f"throttle-sync-{self.gateway_id}"),
+            asyncio.create_task(self._heartbeat_loop(), name=f"throttle-heartbeat-{self.gateway_id}"),
+        ]
+
+    async def close(self) -> None:
+        """Stop syncing and give back every unused unit (best effort)."""
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+        if self.fallback:
+            return
+        now = self._clock()
+        for bucket in self._buckets.values():
+            if bucket.units > 0 and bucket.window is not None and now < bucket.expires_at:
+                bucket.returning += bucket.units
+                bucket.units = 0
+                self._want(bucket)
+        with contextlib.suppress(Exception):
+            await self._send(self._clock())
+
+    async def _sync_loop(self) -> None:
+        config = self.config
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), config.tick)
+            self._wake.clear()
+            wait = self._last_batch + config.tick - self._clock()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            now = self._clock()
+            if now >= self._next_scan:
+                self._next_scan = now + config.idle_return
+                self._scan(now)
+            if self.fallback or not self._due:
+                continue
+            try:
+                await self._send(now)
+            except Exception as exc:
+                self._enter_fallback(exc)
+
+    def _scan(self, now: float) -> None:
+        """Give back units of idle buckets; forget buckets unused for two windows."""
+        idle = self.config.idle_return
+        for key, bucket in list(self._buckets.items()):
+            unused_for = now - bucket.last_used
+            if bucket.units > 0 and unused_for >= idle and bucket.window is not None:
+                if now < bucket.expires_at:
+                    bucket.returning += bucket.units
+                    self._want(bucket)
+                bucket.units = 0
+            elif (
+                unused_for > 2 * bucket.window_seconds + idle
+                and not bucket.queued
+                and not bucket.units
+                and not bucket.counted
+            ):
+                del self._buckets[key]
+
+    async def _send(self, now: float) -> None:
+        due, self._due = self._due, []
+        horizon = self.config.lease_horizon
+        items: list[dict[str, Any]] = []
+        sent: list[tuple[LocalBucket, int]] = []
+        for bucket in due:
+            bucket.queued = False
+            if bucket.window is not None and now >= bucket.expires_at:
+                bucket.roll()
+            elapsed = now - bucket.sampled_at
+            if elapsed > 0:
+                observed = bucket.demand / elapsed
+                bucket.rate = observed if bucket.rate == 0 else (bucket.rate + observed) / 2
+                bucket.demand = 0
+                bucket.sampled_at = now
+            want = 0
+            if not bucket.exhausted:
+                want = max(math.ceil(bucket.rate * horizon) - bucket.units, bucket.waiting, 1)
+            if not (want or bucket.returning or bucket.counted):
+                continue
+            items.append(
+                {
+                    "key": bucket.key,
+                    "limit": bucket.limit,
+                    "windowSeconds": bucket.window_seconds,
+                    "want": want,
+                    "window": bucket.window,
+                    "returned": bucket.returning,
+                    "counted": bucket.counted,
+                }
+            )
+            bucket.returning = bucket.counted = 0
+            bucket.in_flight = True
+            sent.append((bucket, want))
+        if not items:
+            return
+        self._last_batch = now
+        self.batches += 1
+        LEASE_BATCHES.labels(self.gateway_id).inc()
+        try:
+            answer = await asyncio.wait_for(
+                self.transport.lease({"gatewayId": self.gateway_id, "items": items}),
+                self.config.request_timeout,
+            )
+        finally:
+            for bucket, _ in sent:
+                bucket.in_flight = False
+        self.gateways = max(int(answer.get("activeGateways", self.gateways)), 1)
+        prefetch = self.config.prefetch
+        for (bucket, _), grant in zip(sent, answer["grants"], strict=True):
+            window = int(grant["window"])
+            if bucket.window != window:
+                bucket.units = bucket.taken = 0
+                bucket.window = window
+                bucket.exhausted = False
+            # Measured from when the batch left, so the bucket never outlives the shared window.
+            bucket.expires_at = now + int(grant["windowEndsInMs"]) / 1000
+            bucket.units += int(grant["granted"])
+            bucket.shared_remaining = int(grant["remaining"])
+            bucket.exhausted = bucket.shared_remaining <= 0
+            bucket.low_water = math.ceil(bucket.rate * prefetch)
+            if bucket.waiter is not None:
+                bucket.waiter.set()
+                bucket.waiter = None
+            if not bucket.exhausted and (bucket.units <= bucket.low_water or bucket.waiting > bucket.units):
+                self._want(bucket)
+
+    # -- membership and fallback ----------------------------------------------------------------
+
+    async def _heartbeat(self) -> None:
+        answer = await asyncio.wait_for(
+            self.transport.heartbeat(self.gateway_id), self.config.request_timeout
+        )
+        self.gateways = max(int(answer.get("activeGateways", self.gateways)), 1)
+
+    async def _heartbeat_loop(self) -> None:
+        while True:
+            interval = self.config.probe_interval if self.fallback else self.config.heartbeat_interval
+            await asyncio.sleep(interval)
+            try:
+                await self._heartbeat()
+            except Exception as exc:
+                self._enter_fallback(exc)
+            else:
+                self._leave_fallback()
+
+    def _enter_fallback(self, error: BaseException) -> None:
+        if self.fallback:
+            return
+        self.fallback = True
+        self._fallback_gauge.set(1)
+        FALLBACK_ENTRIES.labels(self.gateway_id).inc()
+        logger.warning(
+            "throttle-sync unreachable (%s): enforcing a local share of each limit (limit / %d gateways)",
+            error.__class__.__name__,
+            self.gateways,
+            extra={"gateway": self.gateway_id, "gateways": self.gateways},
+        )
+        self._due = []
+        now = self._clock()
+        wall = self._wall()
+        for bucket in self._buckets.values():
+            bucket.queued = False
+            # What this gateway already admitted in the window counts against its local share.
+            if bucket.window is not None and now < bucket.expires_at:
+                bucket.local_window = int(wall // bucket.window_seconds)
+                bucket.local_count = bucket.taken
+            if bucket.waiter is not None:
+                bucket.waiter.set()
+                bucket.waiter = None
+
+    def _leave_fallback(self) -> None:
+        if not self.fallback:
+            return
+        wall = self._wall()
+        for bucket in self._buckets.values():
+            bucket.roll()
+            bucket.expires_at = 0.0
+            # Admissions on the local share in the current window join the shared counter, so the
+            # rest of the window stays within the limit (as far as the counter survived the outage).
+            current = int(wall // bucket.window_seconds)
+            bucket.counted = bucket.local_count if bucket.local_window == current else 0
+            if bucket.counted:
+                self._want(bucket)
+        self.fallback = False
+        self._fallback_gauge.set(0)
+        logger.info(
+            "throttle-sync reachable again: back on shared leases", extra={"gateway": self.gateway_id}
+        )

@@ -1,0 +1,77 @@
+"""The counter backend protocol and the lease sizing rule both implementations follow."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+# Counters outlive their window by this much, so a late return or count still finds them.
+EXPIRY_MARGIN_MS = 2_000
+
+
+def lease_size(want: int, remaining: int, gateways: int, spread: float) -> int:
+    """Units granted: at most ``want`` and at most a ``1 / (spread * gateways)`` share of what remains.
+
+    The share keeps every active gateway able to get units until the quota is gone; rounding up
+    makes it one unit, never zero, while any quota remains.
+    """
+    if want <= 0 or remaining <= 0:
+        return 0
+    share = math.ceil(remaining / (spread * max(gateways, 1)))
+    return min(want, share, remaining)
+
+
+@dataclass(frozen=True, slots=True)
+class LeaseRequest:
+    """One counter key in a gateway's batch: units wanted now, and what it gives back or counts.
+
+    ``returned`` (unused leased units) applies only if ``window`` is still the current window: a
+    past window's counter no longer matters. ``counted`` (units admitted without a lease because
+    ``stopOnQuotaReach`` is false) is added to the current window, which it was admitted in less
+    than a sync tick ago.
+    """
+
+    key: str
+    limit: int
+    window_seconds: int
+    want: int
+    window: int | None = None
+    returned: int = 0
+    counted: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class LeaseGrant:
+    key: str
+    window: int
+    granted: int
+    used: int
+    limit: int
+    # Milliseconds from the counter clock's "now" to the window's end.
+    window_ends_in_ms: int
+
+    @property
+    def remaining(self) -> int:
+        return max(self.limit - self.used, 0)
+
+
+@dataclass
+class BackendStats:
+    """Work done against the counter store: commands (each script call is one) and round trips."""
+
+    operations: int = 0
+    round_trips: int = 0
+
+
+class CounterBackend(Protocol):
+    stats: BackendStats
+
+    async def lease(
+        self, requests: Sequence[LeaseRequest], *, gateways: int, spread: float
+    ) -> list[LeaseGrant]:
+        """Apply returns and counts, then grant leases, each key atomically; one round trip."""
+        ...
+
+    async def close(self) -> None: ...

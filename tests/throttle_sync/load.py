@@ -1,0 +1,189 @@
+"""Drive gateway admission clients against a shared limit and count what each window admitted.
+
+Used by the throttle tests and by benchmarks/bench_throttle.py. Each gateway is a ThrottleClient
+with its own state, connected to the leasing logic in-process (``InProcessTransport``) or over
+HTTP; the shared counter is whatever backend the LeaseService holds (real Redis in the
+integration test and the benchmark).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from redis.asyncio import Redis
+
+from apim_gateway.throttling import ClientConfig, Decision, ThrottleClient
+from apim_throttle_sync.leases.schemas import LeaseBatch
+from apim_throttle_sync.leases.service import LeaseService
+
+
+class InProcessTransport:
+    """A gateway wired straight to the service's leasing logic (same validation, no HTTP)."""
+
+    def __init__(self, service: LeaseService) -> None:
+        self.service = service
+        self.available = True
+
+    async def lease(self, batch: dict[str, Any]) -> dict[str, Any]:
+        if not self.available:
+            raise ConnectionError("throttle-sync is unreachable")
+        answer = await self.service.lease(LeaseBatch.model_validate(batch))
+        return answer.model_dump()
+
+    async def heartbeat(self, gateway_id: str) -> dict[str, Any]:
+        if not self.available:
+            raise ConnectionError("throttle-sync is unreachable")
+        return (await self.service.heartbeat(gateway_id)).model_dump()
+
+
+@dataclass(frozen=True)
+class Limit:
+    key: str
+    limit: int
+    window_seconds: int = 1
+
+
+@dataclass
+class Tally:
+    """Admissions per limit key and shared window (leased units), plus fallback and refusals."""
+
+    admitted: Counter[tuple[str, int]] = field(default_factory=Counter)
+    # Admissions during an outage, per key and wall-clock window.
+    fallback: Counter[tuple[str, int]] = field(default_factory=Counter)
+    refused: int = 0
+    errors: int = 0
+
+    def record(self, limit: Limit, decision: Decision) -> bool:
+        if decision.admitted:
+            if decision.fallback or decision.window is None:
+                self.fallback[(limit.key, int(time.time() // limit.window_seconds))] += 1
+            else:
+                self.admitted[(limit.key, decision.window)] += 1
+            return True
+        self.refused += 1
+        return False
+
+
+async def _one_request(client: ThrottleClient, chain: Sequence[Limit], tally: Tally) -> None:
+    """One request through a chain of limits, as the gateway checks them, stopping at a refusal."""
+    for limit in chain:
+        decision = client.try_acquire(limit.key, limit.limit, limit.window_seconds)
+        if decision.pending:
+            decision = await client.settle(limit.key)
+        if not tally.record(limit, decision):
+            return
+
+
+async def drive(
+    client: ThrottleClient,
+    chain: Sequence[Limit],
+    rate: float,
+    until: float,
+    tally: Tally,
+    *,
+    step: float = 0.002,
+) -> None:
+    """Offer ``rate`` requests per second until the wall clock reaches ``until``."""
+    waiting: set[asyncio.Task[None]] = set()
+    owed = 0.0
+    last = time.time()
+    while (now := time.time()) < until:
+        owed += (now - last) * rate
+        last = now
+        for _ in range(int(owed)):
+            owed -= 1
+            first = chain[0]
+            decision = client.try_acquire(first.key, first.limit, first.window_seconds)
+            if decision.pending:
+                task = asyncio.create_task(_one_request_settled(client, chain, tally))
+                waiting.add(task)
+                task.add_done_callback(waiting.discard)
+            elif tally.record(first, decision) and len(chain) > 1:
+                task = asyncio.create_task(_one_request(client, chain[1:], tally))
+                waiting.add(task)
+                task.add_done_callback(waiting.discard)
+        await asyncio.sleep(step)
+    if waiting:
+        await asyncio.gather(*waiting)
+
+
+async def _one_request_settled(client: ThrottleClient, chain: Sequence[Limit], tally: Tally) -> None:
+    first = chain[0]
+    decision = await client.settle(first.key)
+    if tally.record(first, decision) and len(chain) > 1:
+        await _one_request(client, chain[1:], tally)
+
+
+def next_boundary(window_seconds: int, lead: float = 0.2) -> float:
+    """The first window start at least ``lead`` seconds ahead."""
+    now = time.time() + lead
+    return math.ceil(now / window_seconds) * window_seconds
+
+
+@dataclass
+class RunResult:
+    per_window: dict[str, list[int]]
+    first_window: int
+    operations: int
+    admitted_total: int
+    tally: Tally
+
+    def ops_per_admitted(self) -> float:
+        return self.operations / max(self.admitted_total, 1)
+
+
+async def run_gateways(
+    service: LeaseService,
+    chain: Sequence[Limit],
+    *,
+    gateways: int,
+    overload: float,
+    windows: int,
+    config: ClientConfig | None = None,
+    during: Callable[[float], Any] | None = None,
+) -> RunResult:
+    """``gateways`` clients, each with its own state, offering ``overload`` x the first limit.
+
+    Counts the full windows ``[start, start + windows)``; ``during(start)`` runs beside the load.
+    """
+    first = chain[0]
+    transports = [InProcessTransport(service) for _ in range(gateways)]
+    clients = [ThrottleClient(t, gateway_id=f"load-gw-{i}", config=config) for i, t in enumerate(transports)]
+    for c in clients:
+        await c.start()
+    # Every gateway heartbeats before the load, so leases are sized for all of them.
+    for c in clients:
+        await c.transport.heartbeat(c.gateway_id)
+    start = next_boundary(first.window_seconds)
+    until = start + windows * first.window_seconds
+    ops_before = service.counters.stats.operations
+    tally = Tally()
+    rate = first.limit / first.window_seconds * overload / gateways
+    await asyncio.sleep(max(start - time.time(), 0))
+    extra = [asyncio.create_task(during(start))] if during is not None else []
+    try:
+        await asyncio.gather(*(drive(c, chain, rate, until, tally) for c in clients))
+        for task in extra:
+            await task
+    finally:
+        for c in clients:
+            await c.close()
+    operations = service.counters.stats.operations - ops_before
+    per_window: dict[str, list[int]] = {}
+    first_window = int(start // first.window_seconds)
+    for limit in chain:
+        ids = range(first_window, first_window + windows * first.window_seconds // limit.window_seconds)
+        per_window[limit.key] = [tally.admitted[(limit.key, w)] for w in ids]
+    admitted_total = sum(tally.admitted.values())
+    return RunResult(per_window, first_window, operations, admitted_total, tally)
+
+
+async def flush_prefix(redis: Redis, prefix: str) -> None:
+    async for key in redis.scan_iter(match=f"{prefix}*"):
+        await redis.delete(key)
