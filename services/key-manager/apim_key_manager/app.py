@@ -4,8 +4,18 @@ from fastapi import FastAPI
 
 from apim_common.app import ServiceSpec, build_service_app
 from apim_common.events.bus import EventBus
+from apim_key_manager.apikeys.endpoints import router as api_keys_router
+from apim_key_manager.clients.endpoints import internal as internal_clients_router
+from apim_key_manager.clients.endpoints import router as dcr_router
+from apim_key_manager.keys.endpoints import router as keys_router
 from apim_key_manager.models import metadata, outbox
+from apim_key_manager.oauth.endpoints import router as oauth_router
+from apim_key_manager.oauth.errors import OAuth2Error, oauth_error_response
+from apim_key_manager.runtime import key_manager_runtime
 from apim_key_manager.settings import Settings
+from apim_key_manager.tenants.endpoints import router as tenants_router
+from apim_key_manager.users.endpoints import router as scim_router
+from apim_key_manager.users.scim import install_scim_errors
 
 PREFIXES = ("/oauth2", "/.well-known", "/scim2", "/client-registration", "/api/am/keymanager/v1")
 
@@ -15,8 +25,21 @@ def create_app(settings: Settings | None = None, *, bus: EventBus | None = None)
         name="key-manager",
         title="Key Manager",
         prefixes=PREFIXES,
+        routers=[
+            oauth_router,
+            keys_router,
+            dcr_router,
+            scim_router,
+            internal_clients_router,
+            tenants_router,
+            api_keys_router,
+        ],
         package="apim_key_manager",
         metadata=metadata,
         outbox=outbox,
+        extensions=[key_manager_runtime],
     )
-    return build_service_app(spec, settings or Settings(), bus=bus)
+    app = build_service_app(spec, settings or Settings(), bus=bus)
+    app.add_exception_handler(OAuth2Error, oauth_error_response)
+    install_scim_errors(app)
+    return app

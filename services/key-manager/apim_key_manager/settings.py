@@ -1,8 +1,23 @@
 """Settings of the Key Manager service (``APIM_...`` environment variables)."""
 
+from pydantic import Field
+
 from apim_common.settings import ServiceSettings
 
 
 class Settings(ServiceSettings):
     service_name: str = "key-manager"
     database_url: str = "sqlite+aiosqlite:///./data/key_manager.db"
+    # Lifetimes, in seconds, of what the token endpoint issues (WSO2's defaults).
+    access_token_ttl: int = Field(default=3600, ge=60)
+    refresh_token_ttl: int = Field(default=86400, ge=60)
+    # How long a rotated-out signing key stays in the JWKS: at least the longest access-token life.
+    retired_key_grace: int = Field(default=3600, ge=0)
+    rsa_key_size: int = Field(default=2048, ge=2048)
+    # argon2id cost of user passwords; tests lower it, production keeps the library's defaults.
+    password_time_cost: int = Field(default=3, ge=1)
+    password_memory_cost: int = Field(default=65536, ge=8)
+    # Seconds a replica trusts its cached role -> scope map and client records before re-reading.
+    cache_ttl: float = Field(default=5.0, ge=0)
+    # Issuers whose RS256 assertions the jwt-bearer grant accepts besides our own: issuer -> PEM key.
+    jwt_bearer_issuers: dict[str, str] = Field(default_factory=dict)

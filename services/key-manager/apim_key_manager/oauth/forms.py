@@ -1,0 +1,62 @@
+"""Reading /oauth2/* requests: form bodies and client credentials, failing as RFC 6749 says."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, unquote
+
+from starlette.requests import Request
+
+from apim_key_manager.oauth.errors import InvalidRequestError, invalid_client
+
+MAX_FORM_BYTES = 64 * 1024
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if content_type != "application/x-www-form-urlencoded":
+        raise InvalidRequestError(description="The body must be application/x-www-form-urlencoded")
+    body = await request.body()
+    if len(body) > MAX_FORM_BYTES:
+        raise InvalidRequestError(description="The body is too large")
+    try:
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(body))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise InvalidRequestError(description="The body is not a valid form") from exc
+    form: dict[str, str] = {}
+    for key, value in pairs:
+        if key in form:
+            raise InvalidRequestError(description=f"Parameter {key} is repeated")
+        form[key] = value
+    return form
+
+
+@dataclass(frozen=True)
+class ClientCredentials:
+    client_id: str
+    client_secret: str
+
+
+def client_credentials(request: Request, form: dict[str, str]) -> ClientCredentials | None:
+    """From the Basic header (RFC 6749 2.3.1, form-encoded id and secret) or the form; None if absent."""
+    header = request.headers.get("authorization")
+    in_form = "client_id" in form and "client_secret" in form
+    if header is None:
+        if not in_form:
+            return None
+        return ClientCredentials(form["client_id"], form["client_secret"])
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic":
+        raise invalid_client("Client authentication must use the Basic scheme")
+    if in_form:
+        raise InvalidRequestError(description="Use one client authentication method")
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError) as exc:
+        raise invalid_client("Malformed Basic credentials") from exc
+    client_id, colon, secret = decoded.partition(":")
+    if not colon:
+        raise invalid_client("Malformed Basic credentials")
+    return ClientCredentials(unquote(client_id), unquote(secret))

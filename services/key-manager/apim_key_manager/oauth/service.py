@@ -1,0 +1,314 @@
+"""The grants of /oauth2/token, introspection and revocation, without storing any token.
+
+An access token is an RS256 JWT (see docs/contracts.md for its claims). A refresh token is an
+HS256 JWT only this service can check; it carries the subject, client, tenant and granted scopes
+needed to mint the next pair, and the jti of the access token issued with it. Using it revokes it
+and that access token.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from apim_common.db import Database
+from apim_common.security import INTERNAL_SCOPE
+from apim_key_manager.clients.service import ClientRecord, ClientService
+from apim_key_manager.keys import crypto
+from apim_key_manager.keys.service import ACCESS, KeyRing, KeyService
+from apim_key_manager.oauth.errors import InvalidGrantError, InvalidRequestError, UnauthorizedClientError
+from apim_key_manager.revocation.service import is_revoked, revoke_token
+from apim_key_manager.scopes.service import ScopePolicy
+from apim_key_manager.settings import Settings
+from apim_key_manager.users.models import User
+from apim_key_manager.users.service import UserService, resolve_login, subject_of
+
+CLIENT_CREDENTIALS = "client_credentials"
+PASSWORD = "password"
+REFRESH_TOKEN = "refresh_token"
+JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+REFRESH_TYP = "refresh"
+
+
+@dataclass(frozen=True)
+class IssuedTokens:
+    access_token: str
+    scope: str
+    expires_in: int
+    refresh_token: str | None = None
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "access_token": self.access_token,
+            "scope": self.scope,
+            "token_type": "Bearer",
+            "expires_in": self.expires_in,
+        }
+        if self.refresh_token is not None:
+            body["refresh_token"] = self.refresh_token
+        return body
+
+
+class TokenService:
+    def __init__(
+        self,
+        settings: Settings,
+        database: Database,
+        keys: KeyService,
+        clients: ClientService,
+        users: UserService,
+        scopes: ScopePolicy,
+        on_revoked: Callable[[], None] = lambda: None,
+    ) -> None:
+        # Wakes the outbox relay, so gateways hear of a revocation at once.
+        self._on_revoked = on_revoked
+        self._settings = settings
+        self._database = database
+        self._keys = keys
+        self.clients = clients
+        self.users = users
+        self.scopes = scopes
+        self._issuer = settings.token_issuer
+        self._trusted = {iss: crypto.load_public_pem(pem) for iss, pem in settings.jwt_bearer_issuers.items()}
+
+    @property
+    def ring(self) -> KeyRing:
+        assert self._keys.ring is not None  # loaded on start
+        return self._keys.ring
+
+    # Minting
+
+    def _access(
+        self,
+        client: ClientRecord,
+        subject: str,
+        tenant: str,
+        scopes: Sequence[str],
+        roles: Sequence[str] | None,
+    ) -> tuple[str, str, int]:
+        now = int(time.time())
+        jti = uuid.uuid4().hex
+        claims: dict[str, Any] = {
+            "iss": self._issuer,
+            "sub": subject,
+            "aud": client.client_id,
+            "azp": client.client_id,
+            "scope": " ".join(scopes),
+            "tenant": tenant,
+            "iat": now,
+            "nbf": now,
+            "exp": now + self._settings.access_token_ttl,
+            "jti": jti,
+            "token_type": "Bearer",
+        }
+        if roles is not None:
+            claims["roles"] = list(roles)
+        return self.ring.signers[ACCESS].sign(claims), jti, now
+
+    def _pair(
+        self,
+        client: ClientRecord,
+        subject: str,
+        tenant: str,
+        scopes: Sequence[str],
+        roles: Sequence[str] | None,
+    ) -> IssuedTokens:
+        access, jti, now = self._access(client, subject, tenant, scopes, roles)
+        refresh: str | None = None
+        if REFRESH_TOKEN in client.grant_types:
+            refresh = self.ring.refresh.sign(
+                {
+                    "typ": REFRESH_TYP,
+                    "iss": self._issuer,
+                    "sub": subject,
+                    "azp": client.client_id,
+                    "tenant": tenant,
+                    "scope": " ".join(scopes),
+                    "iat": now,
+                    "exp": now + self._settings.refresh_token_ttl,
+                    "jti": uuid.uuid4().hex,
+                    "ati": jti,
+                    "atexp": now + self._settings.access_token_ttl,
+                }
+            )
+        return IssuedTokens(access, " ".join(scopes), self._settings.access_token_ttl, refresh)
+
+    # Grants
+
+    @staticmethod
+    def _allow(client: ClientRecord, grant: str) -> None:
+        if grant not in client.grant_types:
+            raise UnauthorizedClientError(description=f"The client may not use the {grant} grant")
+
+    async def client_credentials(self, client: ClientRecord, requested: Sequence[str]) -> IssuedTokens:
+        self._allow(client, CLIENT_CREDENTIALS)
+        if client.is_internal:
+            access, _, _ = self._access(client, client.subject, client.tenant, [INTERNAL_SCOPE], None)
+            return IssuedTokens(access, INTERNAL_SCOPE, self._settings.access_token_ttl)
+        roles = client.owner_roles or ()
+        scope_map = await self.scopes.map_for(client.tenant)
+        granted = scope_map.grant(requested, roles)
+        access, _, _ = self._access(client, client.subject, client.tenant, granted, roles)
+        return IssuedTokens(access, " ".join(granted), self._settings.access_token_ttl)
+
+    async def _for_user(
+        self, session: AsyncSession, client: ClientRecord, user: User, requested: Sequence[str]
+    ) -> IssuedTokens:
+        if user.tenant != client.tenant and not client.saas:
+            # WSO2: only a SaaS application serves users of other tenants.
+            raise InvalidGrantError(description="The user does not belong to the client's tenant")
+        roles = await self.users.roles(session, user)
+        granted = (await self.scopes.map_for(user.tenant)).grant(requested, roles)
+        return self._pair(client, subject_of(user), user.tenant, granted, roles)
+
+    async def password(
+        self, client: ClientRecord, username: str | None, password: str | None, requested: Sequence[str]
+    ) -> IssuedTokens:
+        self._allow(client, PASSWORD)
+        if not username or password is None:
+            raise InvalidRequestError(description="username and password are required")
+        async with self._database.session() as session:
+            user = await self.users.authenticate(session, username, password)
+            if user is None:
+                raise InvalidGrantError(description="Authentication failed for " + username)
+            return await self._for_user(session, client, user, requested)
+
+    async def refresh(
+        self, client: ClientRecord, token: str | None, requested: Sequence[str]
+    ) -> IssuedTokens:
+        self._allow(client, REFRESH_TOKEN)
+        if not token:
+            raise InvalidRequestError(description="refresh_token is required")
+        try:
+            claims = self.ring.refresh.verify(token)
+        except crypto.BadToken as exc:
+            raise InvalidGrantError(description="Invalid refresh token") from exc
+        if claims.get("typ") != REFRESH_TYP or claims.get("azp") != client.client_id:
+            raise InvalidGrantError(description="The refresh token was not issued to this client")
+        exp = claims.get("exp")
+        if not isinstance(exp, int) or exp <= time.time():
+            raise InvalidGrantError(description="The refresh token has expired")
+        original = str(claims.get("scope", "")).split()
+        if requested and not set(requested) <= set(original):
+            raise InvalidGrantError(description="The requested scope exceeds the original grant")
+        async with self._database.session() as session, session.begin():
+            if await is_revoked(session, claims):
+                raise InvalidGrantError(description="The refresh token is no longer valid")
+            username, tenant = str(claims.get("sub", "")).rpartition("@")[::2]
+            user = await self.users.find(session, f"{username}@{tenant}")
+            if user is None or not user.active:
+                raise InvalidGrantError(description="The token's user no longer exists")
+            await revoke_token(session, str(claims["jti"]), exp, user.tenant)
+            ati, atexp = claims.get("ati"), claims.get("atexp")
+            if isinstance(ati, str) and isinstance(atexp, int) and atexp > time.time():
+                await revoke_token(session, ati, atexp, user.tenant)
+            issued = await self._for_user(session, client, user, requested or original)
+        self._wake_relay()
+        return issued
+
+    async def jwt_bearer(
+        self, client: ClientRecord, assertion: str | None, requested: Sequence[str]
+    ) -> IssuedTokens:
+        self._allow(client, JWT_BEARER)
+        if not assertion:
+            raise InvalidRequestError(description="assertion is required")
+        claims = self._verify_assertion(assertion)
+        async with self._database.session() as session:
+            if claims.get("iss") == self._issuer and await is_revoked(session, claims):
+                raise InvalidGrantError(description="The assertion has been revoked")
+            username, tenant = await resolve_login(session, str(claims.get("sub", "")))
+            user = await self.users.find(session, f"{username}@{tenant}")
+            if user is None or not user.active:
+                raise InvalidGrantError(description="The assertion's subject is not a known user")
+            return await self._for_user(session, client, user, requested)
+
+    def _verify_assertion(self, assertion: str) -> dict[str, Any]:
+        """RFC 7523: signed by us or by a trusted issuer, unexpired, with a subject; an external
+        assertion must name this authorization server in ``aud``."""
+        try:
+            header, unverified = crypto.unverified_claims(assertion)
+            issuer = unverified.get("iss")
+            external = issuer != self._issuer
+            if not external:
+                keys = self.ring.public_keys
+            elif isinstance(issuer, str) and issuer in self._trusted:
+                keys = {str(header.get("kid")): self._trusted[issuer]}
+            else:
+                raise InvalidGrantError(description="The assertion's issuer is not trusted")
+            _, claims = crypto.verify_rs256(assertion, keys)
+        except crypto.BadToken as exc:
+            raise InvalidGrantError(description=f"Invalid assertion: {exc}") from exc
+        if external:
+            aud = claims.get("aud")
+            if self._issuer not in (aud if isinstance(aud, list) else [aud]):
+                raise InvalidGrantError(description="The assertion is not meant for this server")
+        exp = claims.get("exp")
+        if not isinstance(exp, int | float) or exp <= time.time():
+            raise InvalidGrantError(description="The assertion has expired")
+        if not claims.get("sub"):
+            raise InvalidGrantError(description="The assertion has no subject")
+        return claims
+
+    # Introspection and revocation
+
+    def read(self, token: str) -> dict[str, Any] | None:
+        """The claims of a token we issued (access token, refresh token or API key), or None."""
+        try:
+            _, claims = crypto.verify_rs256(token, self.ring.public_keys)
+            return claims
+        except crypto.BadToken:
+            pass
+        try:
+            claims = self.ring.refresh.verify(token)
+        except crypto.BadToken:
+            return None
+        return claims if claims.get("typ") == REFRESH_TYP else None
+
+    async def introspect(self, token: str) -> dict[str, Any]:
+        claims = self.read(token)
+        if claims is None:
+            return {"active": False}
+        exp = claims.get("exp")
+        if isinstance(exp, int | float) and exp <= time.time():
+            return {"active": False}
+        async with self._database.session() as session:
+            if await is_revoked(session, claims):
+                return {"active": False}
+        subject = str(claims.get("sub", ""))
+        body: dict[str, Any] = {
+            "active": True,
+            "token_type": "Refresh" if claims.get("typ") == REFRESH_TYP else "Bearer",
+            "client_id": claims.get("azp"),
+            "username": subject,
+            "sub": subject,
+            "scope": claims.get("scope", ""),
+            "iss": claims.get("iss"),
+            "iat": claims.get("iat"),
+            "exp": exp,
+            "jti": claims.get("jti"),
+        }
+        if "aud" in claims:
+            body["aud"] = claims["aud"]
+        if "nbf" in claims:
+            body["nbf"] = claims["nbf"]
+        return {k: v for k, v in body.items() if v is not None}
+
+    async def revoke(self, client: ClientRecord, token: str) -> None:
+        """RFC 7009: revoke a token issued to ``client``; anything else is ignored (still 200)."""
+        claims = self.read(token)
+        if claims is None or claims.get("azp") != client.client_id:
+            return
+        jti, exp = claims.get("jti"), claims.get("exp")
+        if not isinstance(jti, str) or not isinstance(exp, int) or exp <= time.time():
+            return
+        async with self._database.session() as session, session.begin():
+            await revoke_token(session, jti, exp, str(claims.get("tenant") or client.tenant))
+        self._wake_relay()
+
+    def _wake_relay(self) -> None:
+        self._on_revoked()

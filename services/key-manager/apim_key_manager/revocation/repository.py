@@ -1,0 +1,34 @@
+"""SQL of revoked jtis and revocation rules."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, exists, or_, select
+
+from apim_common.repository import Repository
+from apim_key_manager.revocation.models import RevocationRule, RevokedToken
+
+
+class RevocationRepository(Repository[RevokedToken]):
+    model = RevokedToken
+
+    async def jti_revoked(self, jti: str) -> bool:
+        return bool(await self.session.scalar(select(exists().where(RevokedToken.jti == jti))))
+
+    async def rule_matches(self, client_id: str | None, subject: str | None, issued_at: int) -> bool:
+        conditions = []
+        if client_id:
+            conditions.append(RevocationRule.client_id == client_id)
+        if subject:
+            conditions.append(RevocationRule.subject == subject)
+        if not conditions:
+            return False
+        statement = select(exists().where(or_(*conditions), RevocationRule.before > issued_at))
+        return bool(await self.session.scalar(statement))
+
+    async def add_rule(self, rule: RevocationRule) -> None:
+        self.session.add(rule)
+        await self.session.flush()
+
+    async def prune(self, now: int) -> None:
+        await self.session.execute(delete(RevokedToken).where(RevokedToken.expires_at < now))
+        await self.session.execute(delete(RevocationRule).where(RevocationRule.expires_at < now))

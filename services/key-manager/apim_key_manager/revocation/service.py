@@ -1,0 +1,74 @@
+"""Revocation without token persistence: a revoked jti is kept until the token expires; indirect
+revocation keeps a rule "tokens of client K / subject U issued before T". Each one goes out on the
+token-revocations topic, in the same transaction, for the gateways."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from apim_common.events.envelope import new_event
+from apim_common.events.outbox import emit
+from apim_common.events.topics import Topic
+from apim_key_manager.models import outbox
+from apim_key_manager.revocation.models import RevocationRule, RevokedToken
+from apim_key_manager.revocation.repository import RevocationRepository
+
+SOURCE = "key-manager"
+TOKEN_REVOKED = "token.revoked"
+TOKENS_REVOKED_BEFORE = "tokens.revoked-before"
+
+
+async def revoke_token(session: AsyncSession, jti: str, expires_at: int, tenant: str) -> bool:
+    """Revoke one token by its jti; False if it already was."""
+    repo = RevocationRepository(session)
+    if await repo.jti_revoked(jti):
+        return False
+    await repo.add(RevokedToken(jti=jti, expires_at=expires_at))
+    event = new_event(SOURCE, TOKEN_REVOKED, jti, {"jti": jti, "expiresAt": expires_at}, tenant=tenant)
+    await emit(session, outbox, Topic.TOKEN_REVOCATIONS, event)
+    return True
+
+
+async def revoke_issued_before(
+    session: AsyncSession,
+    *,
+    tenant: str,
+    lifetime: int,
+    client_id: str | None = None,
+    subject: str | None = None,
+) -> int:
+    """Revoke every token of ``client_id`` or of ``subject`` (``user@tenant``) issued until now.
+
+    ``lifetime`` is the longest life of a token the rule can match: the rule is kept that long.
+    Tokens carry whole-second ``iat``s; one issued in the very second of the rule survives it.
+    """
+    now = int(time.time())
+    await RevocationRepository(session).add_rule(
+        RevocationRule(client_id=client_id, subject=subject, before=now, expires_at=now + lifetime)
+    )
+    data: dict[str, Any] = {"before": now}
+    if client_id is not None:
+        data["clientId"] = client_id
+    if subject is not None:
+        data["username"] = subject
+    event = new_event(SOURCE, TOKENS_REVOKED_BEFORE, client_id or subject or "", data, tenant=tenant)
+    await emit(session, outbox, Topic.TOKEN_REVOCATIONS, event)
+    return now
+
+
+async def is_revoked(session: AsyncSession, claims: dict[str, Any]) -> bool:
+    repo = RevocationRepository(session)
+    jti = claims.get("jti")
+    if isinstance(jti, str) and await repo.jti_revoked(jti):
+        return True
+    iat = claims.get("iat")
+    if not isinstance(iat, int):
+        return False
+    client_id = claims.get("azp") or claims.get("client_id")
+    subject = claims.get("sub")
+    return await repo.rule_matches(
+        str(client_id) if client_id else None, str(subject) if subject else None, iat
+    )

@@ -1,0 +1,22 @@
+"""Body of the internal tenant creation."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class TenantCreate(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    domain: str = Field(min_length=3, max_length=255, pattern=r"^[A-Za-z0-9][A-Za-z0-9.-]*\.[A-Za-z]{2,}$")
+    adminUsername: str = Field(min_length=1, max_length=255, pattern=r"^[^@\s]+$")
+    adminPassword: str = Field(min_length=1, max_length=1024)
+    firstName: str | None = None
+    lastName: str | None = None
+    email: str | None = None
+
+
+class TenantPublic(BaseModel):
+    domain: str
+    adminUsername: str
+    status: str
