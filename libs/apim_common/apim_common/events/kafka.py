@@ -3,6 +3,11 @@
 Produces with ``acks=all`` keyed by the event's subject (the aggregate id), so one aggregate's
 events stay in one partition and in order. Consumers commit an offset only after the handler has
 succeeded: a crash redelivers, and idempotent handlers make the redelivery harmless.
+
+The bus outlives the broker: ``start`` does not fail when Kafka is unreachable, the producer is
+(re)created on the next ``publish`` after a failure, and each consumer group runs under a
+supervisor that reconnects with backoff. Callers of ``publish`` (the outbox relay) see the error
+and retry, so nothing is lost while Kafka is down.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 
 from apim_common.events.bus import Handler
@@ -20,6 +25,9 @@ from apim_common.events.envelope import CloudEvent
 from apim_common.settings import ServiceSettings
 
 logger = logging.getLogger(__name__)
+
+# Closing a client flushes or leaves its group; with the broker gone that can hang until timeouts.
+_CLOSE_TIMEOUT = 5.0
 
 
 def kafka_client_options(settings: ServiceSettings) -> dict[str, Any]:
@@ -46,16 +54,21 @@ class KafkaBus:
         *,
         topic_prefix: str = "apim.",
         retry_delay: float = 0.5,
+        max_retry_delay: float = 10.0,
         consumer_options: dict[str, Any] | None = None,
+        producer_options: dict[str, Any] | None = None,
     ) -> None:
         self._options = client_options
         self._prefix = topic_prefix
         self._retry_delay = retry_delay
+        self._max_retry_delay = max_retry_delay
         self._consumer_options = consumer_options or {}
+        self._producer_options = producer_options or {}
         self._producer: AIOKafkaProducer | None = None
+        self._producer_lock = asyncio.Lock()
         self._subscriptions: list[tuple[list[str], str, Handler]] = []
-        self._consumers: list[AIOKafkaConsumer] = []
         self._tasks: list[asyncio.Task[None]] = []
+        self._running = False
 
     @classmethod
     def from_settings(cls, settings: ServiceSettings, **kwargs: Any) -> KafkaBus:
@@ -65,32 +78,102 @@ class KafkaBus:
         return f"{self._prefix}{name}"
 
     async def start(self) -> None:
-        # No idempotent producer: plain acks=all works on every Kafka-protocol broker,
-        # and consumers are idempotent anyway.
-        self._producer = AIOKafkaProducer(**self._options, acks="all", enable_idempotence=False)
-        await self._producer.start()
+        self._running = True
         for topics, group, handler in self._subscriptions:
-            await self._start_consumer(topics, group, handler)
+            self._start_group(topics, group, handler)
+        try:
+            await self._ensure_producer()
+        except KafkaError:
+            # A service must come up while Kafka is down; the outbox holds its events meanwhile.
+            logger.warning("Kafka is unreachable; the producer connects on the next publish")
 
-    async def _start_consumer(self, topics: list[str], group: str, handler: Handler) -> None:
+    async def stop(self) -> None:
+        self._running = False
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        async with self._producer_lock:
+            producer, self._producer = self._producer, None
+        if producer is not None:
+            await _close(producer)
+
+    async def publish(self, topic: str, event: CloudEvent) -> None:
+        if not self._running:
+            raise RuntimeError("KafkaBus.publish before start")
+        producer = await self._ensure_producer()
+        try:
+            await producer.send_and_wait(self.topic(topic), event.to_json(), key=event.subject.encode())
+        except KafkaError:
+            # A producer that lost its broker is not trusted to recover: the next publish gets a new one.
+            await self._discard_producer(producer)
+            raise
+
+    def subscribe(self, topics: Iterable[str], group: str, handler: Handler) -> None:
+        subscription = (list(topics), group, handler)
+        self._subscriptions.append(subscription)
+        if self._running:
+            self._start_group(*subscription)
+
+    async def _ensure_producer(self) -> AIOKafkaProducer:
+        async with self._producer_lock:
+            if self._producer is None:
+                # No idempotent producer: plain acks=all works on every Kafka-protocol broker,
+                # and consumers are idempotent anyway.
+                producer = AIOKafkaProducer(
+                    **self._options, **self._producer_options, acks="all", enable_idempotence=False
+                )
+                try:
+                    await producer.start()
+                except BaseException:
+                    await _close(producer)
+                    raise
+                self._producer = producer
+            return self._producer
+
+    async def _discard_producer(self, producer: AIOKafkaProducer) -> None:
+        async with self._producer_lock:
+            if self._producer is producer:
+                self._producer = None
+        await _close(producer)
+
+    def _start_group(self, topics: list[str], group: str, handler: Handler) -> None:
+        self._tasks.append(
+            asyncio.create_task(self._supervise(topics, group, handler), name=f"kafka:{group}")
+        )
+
+    async def _supervise(self, topics: list[str], group: str, handler: Handler) -> None:
+        """Run one group's consumer for as long as the bus runs, reconnecting after failures."""
+        delay = self._retry_delay
         options = {
             "session_timeout_ms": 10_000,
             "heartbeat_interval_ms": 1_000,
             "auto_offset_reset": "earliest",
             **self._consumer_options,
         }
-        consumer = AIOKafkaConsumer(
-            *(self.topic(t) for t in topics),
-            **self._options,
-            **options,
-            group_id=group,
-            enable_auto_commit=False,
-        )
-        await consumer.start()
-        self._consumers.append(consumer)
-        self._tasks.append(
-            asyncio.create_task(self._consume(consumer, group, handler), name=f"kafka:{group}")
-        )
+        while True:
+            consumer = AIOKafkaConsumer(
+                *(self.topic(t) for t in topics),
+                **self._options,
+                **options,
+                group_id=group,
+                enable_auto_commit=False,
+            )
+            try:
+                await consumer.start()
+                delay = self._retry_delay
+                await self._consume(consumer, group, handler)
+            except KafkaError as error:
+                logger.warning(
+                    "consumer group %s lost Kafka (%s); reconnecting in %.1fs", group, error, delay
+                )
+            except Exception:
+                # Whatever broke this consumer, the group must keep consuming once it can.
+                logger.exception("consumer group %s failed; restarting in %.1fs", group, delay)
+            finally:
+                await _close(consumer)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self._max_retry_delay)
 
     async def _consume(self, consumer: AIOKafkaConsumer, group: str, handler: Handler) -> None:
         async for message in consumer:
@@ -100,38 +183,28 @@ class KafkaBus:
                 logger.error(
                     "group %s skips a malformed message at %s:%s", group, message.topic, message.offset
                 )
-                await consumer.commit()
-                continue
-            while True:
-                try:
-                    await handler(event)
-                    break
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    logger.exception("handler of group %s failed on event %s; retrying", group, event.id)
-                    await asyncio.sleep(self._retry_delay)
-            await consumer.commit()
-
-    async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._tasks.clear()
-        for consumer in self._consumers:
+            else:
+                while True:
+                    try:
+                        await handler(event)
+                        break
+                    except asyncio.CancelledError:
+                        raise
+                    except Exception:
+                        logger.exception("handler of group %s failed on event %s; retrying", group, event.id)
+                        await asyncio.sleep(self._retry_delay)
             try:
-                await consumer.stop()
-            except KafkaError:
-                logger.warning("consumer did not stop cleanly", exc_info=True)
-        self._consumers.clear()
-        if self._producer is not None:
-            await self._producer.stop()
-            self._producer = None
+                await consumer.commit({TopicPartition(message.topic, message.partition): message.offset + 1})
+            except KafkaError as error:
+                # The partition moved to another member (rebalance, broker restart): that member
+                # starts from the last committed offset and the idempotent handler absorbs the repeat.
+                logger.warning(
+                    "group %s could not commit %s:%s: %s", group, message.topic, message.offset, error
+                )
 
-    async def publish(self, topic: str, event: CloudEvent) -> None:
-        if self._producer is None:
-            raise RuntimeError("KafkaBus.publish before start")
-        await self._producer.send_and_wait(self.topic(topic), event.to_json(), key=event.subject.encode())
 
-    def subscribe(self, topics: Iterable[str], group: str, handler: Handler) -> None:
-        self._subscriptions.append((list(topics), group, handler))
+async def _close(client: AIOKafkaProducer | AIOKafkaConsumer) -> None:
+    try:
+        await asyncio.wait_for(client.stop(), timeout=_CLOSE_TIMEOUT)
+    except (KafkaError, OSError, TimeoutError):
+        logger.warning("Kafka client did not close cleanly", exc_info=True)

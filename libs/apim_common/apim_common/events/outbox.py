@@ -77,6 +77,7 @@ class OutboxRelay:
         poll_interval: float = 0.5,
         batch_size: int = 200,
         retention: timedelta = timedelta(hours=1),
+        max_backoff: float = 10.0,
     ) -> None:
         self._database = database
         self._table = table
@@ -84,9 +85,12 @@ class OutboxRelay:
         self._poll_interval = poll_interval
         self._batch_size = batch_size
         self._retention = retention
+        self._max_backoff = max_backoff
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.published = 0
+        # Failed publishing rounds since start (the bus or the database was unreachable).
+        self.failures = 0
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -116,8 +120,9 @@ class OutboxRelay:
             except asyncio.CancelledError:
                 raise
             except Exception:
+                self.failures += 1
                 logger.warning("outbox relay could not publish; retrying in %.1fs", backoff, exc_info=True)
-                backoff = min(backoff * 2, 10.0)
+                backoff = min(backoff * 2, self._max_backoff)
             self._wakeup.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout=backoff)

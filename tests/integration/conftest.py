@@ -1,0 +1,103 @@
+"""Fixtures for tests against the real PostgreSQL and Kafka-compatible broker of ``scripts/infra``."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+
+from tests.conftest import infra_value
+
+# Fast group joins on the test broker (see INFRA.md); production keeps aiokafka's defaults.
+CONSUMER_OPTIONS: dict[str, Any] = {
+    "session_timeout_ms": 1500,
+    "heartbeat_interval_ms": 300,
+    "rebalance_timeout_ms": 1500,
+}
+
+
+def _admin_sql(url: str, statement: str) -> None:
+    """Run one statement on the server's admin database, outside the test's event loop."""
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+    async def run() -> None:
+        connection = await asyncpg.connect(dsn)
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, run()).result()
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    """A fresh database for the test module, dropped afterwards, so modules never see each other's rows."""
+    admin_url = infra_value("APIM_TEST_POSTGRES_URL")
+    name = f"apim_it_{uuid.uuid4().hex[:12]}"
+    _admin_sql(admin_url, f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        _admin_sql(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def kafka_bootstrap() -> str:
+    return infra_value("APIM_TEST_KAFKA_BOOTSTRAP")
+
+
+@pytest.fixture
+def topic_prefix() -> str:
+    """Topics of one test only: the broker is shared by every test."""
+    return f"it-{uuid.uuid4().hex[:10]}."
+
+
+def run_infra(*args: str) -> None:
+    script = infra_value("APIM_TEST_INFRA_SCRIPT")
+    subprocess.run([script, *args], check=True, capture_output=True, timeout=120)
+
+
+class BrokerOutage:
+    """Stops the broker; ``end`` (or leaving the ``with`` block, whatever happens) starts it again."""
+
+    def __init__(self) -> None:
+        self.down = False
+
+    def __enter__(self) -> BrokerOutage:
+        run_infra("stop", "kafka")
+        self.down = True
+        return self
+
+    def end(self) -> None:
+        if self.down:
+            run_infra("start", "kafka")
+            self.down = False
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.end()
+
+
+async def eventually(
+    condition: Callable[[], Awaitable[bool]] | Callable[[], bool], *, timeout: float, what: str
+) -> None:
+    """Poll ``condition`` until it holds; fail with ``what`` at the deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if not isinstance(result, bool):
+            result = await result
+        if result:
+            return
+        if time.monotonic() > deadline:
+            pytest.fail(f"not within {timeout:.0f}s: {what}")
+        await asyncio.sleep(0.05)
