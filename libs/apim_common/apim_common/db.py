@@ -74,15 +74,16 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with database.session() as session:
         try:
             yield session
+            await session.commit()
         except BaseException:
+            # Also after a failed commit: SQLite keeps the transaction open when COMMIT fails on a
+            # deferred constraint, and the pool would hand that connection on without a rollback.
             await session.rollback()
             raise
-        else:
-            await session.commit()
-            # Changes that wrote outbox rows wake the relay now instead of at its next poll.
-            relay = getattr(request.app.state, "outbox_relay", None)
-            if relay is not None and session.info.pop("outbox_written", False):
-                relay.wake()
+        # Changes that wrote outbox rows wake the relay now instead of at its next poll.
+        relay = getattr(request.app.state, "outbox_relay", None)
+        if relay is not None and session.info.pop("outbox_written", False):
+            relay.wake()
 
 
 # The one session of a request; commits before the response is sent (scope="function").
