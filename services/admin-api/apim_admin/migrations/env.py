@@ -1,4 +1,4 @@
-from apim_admin.models import metadata
+from apim_admin.tables import metadata
 from apim_common.migrations import run_env
 
 run_env(metadata)

@@ -1,0 +1,1 @@
+"""API categories, which publishers attach to APIs and the developer portal groups by."""

@@ -1,0 +1,1 @@
+"""Deny (blocking) conditions: API, APPLICATION, IP, IPRANGE and USER."""

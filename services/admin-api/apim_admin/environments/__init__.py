@@ -1,0 +1,1 @@
+"""Gateway environments and their virtual hosts."""

@@ -1,0 +1,1 @@
+"""GET /settings: what the admin portal needs to know about this installation."""

@@ -1,0 +1,1 @@
+"""Everything a starting gateway needs from admin, for every tenant."""

@@ -1,0 +1,1 @@
+"""Admin RBAC: which roles hold which REST API scope, and role aliases."""

@@ -1,0 +1,6 @@
+from apim_admin.tenant_config.models import TenantConfig
+from apim_common.repository import Repository
+
+
+class TenantConfigRepository(Repository[TenantConfig]):
+    model = TenantConfig

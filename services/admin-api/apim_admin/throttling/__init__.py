@@ -1,0 +1,1 @@
+"""Rate-limit tiers: application, subscription, advanced (API) and custom policies."""

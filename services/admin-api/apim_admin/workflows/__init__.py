@@ -1,0 +1,1 @@
+"""Approval workflows: other services register pending requests, an administrator decides."""
