@@ -48,9 +48,12 @@ class PolicyRefusal(Exception):
 
 class Policy:
     name: ClassVar[str]
+    # The flows this policy may be attached to; the engine refuses any other at deploy time.
+    applicable_flows: ClassVar[tuple[str, ...]] = ("request", "response", "fault")
     # The request (or response) body must be buffered before this policy runs in that flow.
-    needs_request_body: ClassVar[bool] = False
-    needs_response_body: ClassVar[bool] = False
+    # A class default; an instance may set its own when only some configurations read the body.
+    needs_request_body: bool = False
+    needs_response_body: bool = False
 
     def __init__(self, parameters: Mapping[str, Any]) -> None:
         self.parameters = dict(parameters)

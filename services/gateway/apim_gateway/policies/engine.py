@@ -42,11 +42,13 @@ def _has_any(policies: FlowPolicies | None) -> bool:
     return bool(policies) and any(policies.get(flow) for flow in FLOWS)  # type: ignore[union-attr]
 
 
-def _instantiate(attachment: Mapping[str, Any]) -> Policy:
+def _instantiate(attachment: Mapping[str, Any], flow: str) -> Policy:
     name = attachment.get("policyName")
     cls = REGISTRY.get(str(name))
     if cls is None:
         raise PolicyConfigError(f"unknown policy {name!r}")
+    if flow not in cls.applicable_flows:
+        raise PolicyConfigError(f"{name}: cannot run in the {flow} flow")
     return cls(attachment.get("parameters") or {})
 
 
@@ -59,7 +61,7 @@ def compile_chain(
     flows: dict[str, tuple[Policy, ...]] = {}
     for flow in FLOWS:
         attachments = [*((global_policies or {}).get(flow) or ()), *((chosen or {}).get(flow) or ())]
-        flows[flow] = tuple(_instantiate(a) for a in attachments)
+        flows[flow] = tuple(_instantiate(a, flow) for a in attachments)
     if not any(flows.values()):
         return EMPTY_CHAIN
     return Chain(**flows)
