@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections import defaultdict
 from collections.abc import AsyncIterator
@@ -213,3 +214,47 @@ async def test_the_bus_starts_without_kafka_and_publish_fails_instead(topic_pref
     finally:
         await offline.stop()
     assert received == []
+
+
+async def test_a_consumer_that_lost_its_partitions_mid_event_keeps_consuming(
+    kafka_bootstrap: str, topic_prefix: str, database: Database
+) -> None:
+    deliveries: list[int] = []
+    slow_once = asyncio.Event()
+
+    async def count(session: AsyncSession, e: CloudEvent) -> None:
+        await session.execute(
+            update(counters).where(counters.c.name == "published").values(value=counters.c.value + 1)
+        )
+
+    apply = idempotent(database, processed, "devportal-catalog", count)
+
+    async def handler(e: CloudEvent) -> None:
+        deliveries.append(e.data["n"])
+        if not slow_once.is_set():
+            slow_once.set()
+            # Longer than max_poll_interval_ms: the group moves on and this offset cannot be committed.
+            await asyncio.sleep(2.5)
+        await apply(e)
+
+    consumers = KafkaBus(
+        {"bootstrap_servers": kafka_bootstrap},
+        topic_prefix=topic_prefix,
+        consumer_options={**CONSUMER_OPTIONS, "max_poll_interval_ms": 1000},
+        retry_delay=0.1,
+        max_retry_delay=1.0,
+    )
+    consumers.subscribe(["apis"], f"{topic_prefix}catalog", handler)
+    producer = bus(kafka_bootstrap, topic_prefix)
+    await consumers.start()
+    await producer.start()
+    try:
+        for n in (1, 2):
+            await producer.publish("apis", event("api-1", n))
+        await eventually(lambda: 2 in deliveries, timeout=20, what="the event after the slow one")
+    finally:
+        await producer.stop()
+        await consumers.stop()
+    assert deliveries[0] == 1
+    async with database.session() as session:
+        assert await session.scalar(select(counters.c.value)) == 2
