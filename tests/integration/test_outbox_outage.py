@@ -103,11 +103,25 @@ async def test_no_event_is_lost_while_kafka_is_down(
         **options,
     )
     relay = OutboxRelay(database, outbox, producer_bus, poll_interval=0.1, max_backoff=0.5)
+    # A gateway keeps its model in memory and starts while the broker is down.
+    gateway_bus = KafkaBus(
+        {"bootstrap_servers": kafka_bootstrap},
+        topic_prefix=topic_prefix,
+        consumer_options=CONSUMER_OPTIONS,
+        **options,
+    )
+    gateway_seen: set[str] = set()
+
+    async def gateway(e: CloudEvent) -> None:
+        gateway_seen.add(e.id)
+
+    gateway_bus.subscribe(["apis"], f"{topic_prefix}gateway-1", gateway)
     await consumer_bus.start()
     try:
         with BrokerOutage() as outage:
-            # The service starts and writes while the broker is down.
+            # The service and a gateway start, and the service writes, while the broker is down.
             await producer_bus.start()
+            await gateway_bus.start()
             await relay.start()
             for version in range(1, versions + 1):
                 for s in range(subjects):
@@ -126,10 +140,14 @@ async def test_no_event_is_lost_while_kafka_is_down(
             return await count(database, processed) >= total
 
         await eventually(all_applied, timeout=30, what=f"the consumer applied all {total} events")
+        await eventually(
+            lambda: len(gateway_seen) >= total, timeout=30, what=f"the gateway received all {total} events"
+        )
         print(f"{total} events delivered {time.monotonic() - restarted:.1f}s after the broker restarted")
     finally:
         await relay.stop()
         await producer_bus.stop()
+        await gateway_bus.stop()
         await consumer_bus.stop()
 
     async with database.session() as session:
@@ -142,6 +160,7 @@ async def test_no_event_is_lost_while_kafka_is_down(
     assert len(sent) == total
     assert len(rows) == total  # one effect per event, even if Kafka delivered some twice
     assert {row.event_id for row in rows} == sent
+    assert gateway_seen == sent
     applied: dict[str, list[int]] = defaultdict(list)
     for row in rows:
         applied[row.subject].append(row.version)
