@@ -26,8 +26,9 @@ from apim_common.settings import ServiceSettings
 
 logger = logging.getLogger(__name__)
 
-# Closing a client flushes or leaves its group; with the broker gone that can hang until timeouts.
-_CLOSE_TIMEOUT = 5.0
+# Starting a client, or closing one (it flushes or leaves its group), can hang until request
+# timeouts when the broker is gone; the bus waits this long at most.
+_CLIENT_TIMEOUT = 5.0
 
 
 def kafka_client_options(settings: ServiceSettings) -> dict[str, Any]:
@@ -82,8 +83,9 @@ class KafkaBus:
         for topics, group, handler in self._subscriptions:
             self._start_group(topics, group, handler)
         try:
-            await self._ensure_producer()
-        except KafkaError:
+            # Bounded: a broker that drops connections would otherwise hold up the service's start.
+            await asyncio.wait_for(self._ensure_producer(), timeout=_CLIENT_TIMEOUT)
+        except (KafkaError, TimeoutError):
             # A service must come up while Kafka is down; the outbox holds its events meanwhile.
             logger.warning("Kafka is unreachable; the producer connects on the next publish")
 
@@ -205,6 +207,6 @@ class KafkaBus:
 
 async def _close(client: AIOKafkaProducer | AIOKafkaConsumer) -> None:
     try:
-        await asyncio.wait_for(client.stop(), timeout=_CLOSE_TIMEOUT)
+        await asyncio.wait_for(client.stop(), timeout=_CLIENT_TIMEOUT)
     except (KafkaError, OSError, TimeoutError):
         logger.warning("Kafka client did not close cleanly", exc_info=True)
