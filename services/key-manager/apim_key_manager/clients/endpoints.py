@@ -8,7 +8,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from apim_common.db import SessionDep
 from apim_common.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
 from apim_common.security import InternalPrincipal
 from apim_key_manager.clients.models import OAuthClient
@@ -23,6 +22,7 @@ from apim_key_manager.clients.schemas import (
 )
 from apim_key_manager.clients.service import STRIPPED_GRANTS, ClientService
 from apim_key_manager.context import KeyManager, KeyManagerDep
+from apim_key_manager.db import SessionDep
 from apim_key_manager.users.auth import CHALLENGE, Caller, basic_user
 from apim_key_manager.users.service import resolve_login
 

@@ -54,7 +54,7 @@ async def token(request: Request, km: KeyManagerDep) -> Response:
     elif grant_type == service.JWT_BEARER:
         issued = await tokens.jwt_bearer(client, form.get("assertion"), requested)
     else:
-        raise UnsupportedGrantTypeError(description=f"Grant type {grant_type} is not supported")
+        raise UnsupportedGrantTypeError(grant_type)
     return _json(issued.body())
 
 

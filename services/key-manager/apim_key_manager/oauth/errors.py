@@ -36,8 +36,9 @@ def invalid_client(description: str = "Client authentication failed") -> Invalid
 async def oauth_error_response(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, OAuth2Error)
     body = {"error": exc.error or "invalid_request"}
-    if exc.description:
-        body["error_description"] = exc.description
+    description = exc.description or exc.get_error_description()
+    if description:
+        body["error_description"] = description
     headers = dict(NO_STORE)
     status = exc.status_code or 400
     if status == 401:

@@ -4,6 +4,8 @@ token-revocations topic, in the same transaction, for the gateways."""
 
 from __future__ import annotations
 
+import asyncio
+import math
 import time
 from typing import Any
 
@@ -19,6 +21,7 @@ from apim_key_manager.revocation.repository import RevocationRepository
 SOURCE = "key-manager"
 TOKEN_REVOKED = "token.revoked"
 TOKENS_REVOKED_BEFORE = "tokens.revoked-before"
+BARRIER = "revocation_before"
 
 
 async def revoke_token(session: AsyncSession, jti: str, expires_at: int, tenant: str) -> bool:
@@ -43,20 +46,31 @@ async def revoke_issued_before(
     """Revoke every token of ``client_id`` or of ``subject`` (``user@tenant``) issued until now.
 
     ``lifetime`` is the longest life of a token the rule can match: the rule is kept that long.
-    Tokens carry whole-second ``iat``s; one issued in the very second of the rule survives it.
+    Tokens carry whole-second ``iat``s, so the rule starts at the next whole second, shared by
+    every rule of the transaction, and ``settle`` holds the commit until then: tokens issued under
+    the old state have ``iat < before``, tokens issued once the change is visible have
+    ``iat >= before`` (only those issued while the commit itself runs are not told apart).
     """
+    before: int = session.info.setdefault(BARRIER, math.floor(time.time()) + 1)
     now = int(time.time())
     await RevocationRepository(session).add_rule(
-        RevocationRule(client_id=client_id, subject=subject, before=now, expires_at=now + lifetime)
+        RevocationRule(client_id=client_id, subject=subject, before=before, expires_at=now + lifetime)
     )
-    data: dict[str, Any] = {"before": now}
+    data: dict[str, Any] = {"before": before}
     if client_id is not None:
         data["clientId"] = client_id
     if subject is not None:
         data["username"] = subject
     event = new_event(SOURCE, TOKENS_REVOKED_BEFORE, client_id or subject or "", data, tenant=tenant)
     await emit(session, outbox, Topic.TOKEN_REVOCATIONS, event)
-    return now
+    return before
+
+
+async def settle(session: AsyncSession) -> None:
+    """Wait, before committing, until the rules written in this transaction take effect."""
+    before = session.info.pop(BARRIER, None)
+    if before is not None:
+        await asyncio.sleep(max(0.0, before - time.time()))
 
 
 async def is_revoked(session: AsyncSession, claims: dict[str, Any]) -> bool:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from apim_common.db import SessionDep
 from apim_common.security import InternalPrincipal
 from apim_key_manager.context import KeyManagerDep
+from apim_key_manager.db import SessionDep
 from apim_key_manager.tenants.schemas import TenantCreate, TenantPublic
 from apim_key_manager.tenants.service import create_tenant
 

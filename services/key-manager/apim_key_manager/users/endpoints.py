@@ -9,9 +9,9 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from apim_common.db import SessionDep
 from apim_common.errors import BadRequest, Forbidden
 from apim_key_manager.context import KeyManager, KeyManagerDep
+from apim_key_manager.db import SessionDep
 from apim_key_manager.users import scim
 from apim_key_manager.users.auth import Caller, caller
 from apim_key_manager.users.models import Group, User
