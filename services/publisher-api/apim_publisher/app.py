@@ -1,13 +1,39 @@
 """The Publisher API app factory."""
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from apim_common.app import ServiceSpec, build_service_app
 from apim_common.events.bus import EventBus
+from apim_publisher import consumers
+from apim_publisher.apis.endpoints import internal_router as internal_apis_router
+from apim_publisher.apis.endpoints import router as apis_router
+from apim_publisher.artifacts.endpoints import router as artifacts_router
+from apim_publisher.definitions.endpoints import router as definitions_router
+from apim_publisher.documents.endpoints import router as documents_router
+from apim_publisher.environments.endpoints import router as settings_router
+from apim_publisher.lifecycle.endpoints import router as lifecycle_router
 from apim_publisher.models import metadata, outbox
+from apim_publisher.revisions.endpoints import router as revisions_router
 from apim_publisher.settings import Settings
 
 PREFIXES = ("/api/am/publisher/v4",)
+
+
+def publisher_router() -> APIRouter:
+    router = APIRouter(prefix=PREFIXES[0])
+    # Fixed paths such as /apis/export and /apis/import-openapi come before /apis/{apiId}.
+    for child in (
+        definitions_router,
+        lifecycle_router,
+        apis_router,
+        revisions_router,
+        documents_router,
+        settings_router,
+        internal_apis_router,
+        artifacts_router,
+    ):
+        router.include_router(child)
+    return router
 
 
 def create_app(settings: Settings | None = None, *, bus: EventBus | None = None) -> FastAPI:
@@ -15,8 +41,10 @@ def create_app(settings: Settings | None = None, *, bus: EventBus | None = None)
         name="publisher",
         title="Publisher API",
         prefixes=PREFIXES,
+        routers=[publisher_router()],
         package="apim_publisher",
         metadata=metadata,
         outbox=outbox,
+        extensions=[consumers.consume],
     )
     return build_service_app(spec, settings or Settings(), bus=bus)

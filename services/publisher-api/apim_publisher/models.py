@@ -14,3 +14,13 @@ class Base(DeclarativeBase):
 metadata = Base.metadata
 outbox = outbox_table(metadata)
 processed_events = processed_events_table(metadata)
+
+
+def load_all() -> None:
+    """Import every domain's models so ``metadata`` knows all tables (and foreign keys resolve)."""
+    from apim_publisher.apis import models as _apis  # noqa: F401
+    from apim_publisher.documents import models as _documents  # noqa: F401
+    from apim_publisher.environments import models as _environments  # noqa: F401
+    from apim_publisher.lifecycle import models as _lifecycle  # noqa: F401
+    from apim_publisher.revisions import models as _revisions  # noqa: F401
+    from apim_publisher.workflows import models as _workflows  # noqa: F401

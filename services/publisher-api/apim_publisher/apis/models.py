@@ -1,0 +1,42 @@
+"""The API aggregate: its identity columns, the editable WSO2 DTO body and its OpenAPI definition."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from apim_publisher.models import Base
+
+
+class API(Base):
+    __tablename__ = "apis"
+    __table_args__ = (
+        UniqueConstraint("tenant", "context", "version", name="uq_apis_tenant_context_version"),
+        UniqueConstraint("tenant", "name", "version", name="uq_apis_tenant_name_version"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(100), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    version: Mapped[str] = mapped_column(String(50))
+    context: Mapped[str] = mapped_column(String(200))
+    provider: Mapped[str] = mapped_column(String(200))
+    lifecycle_status: Mapped[str] = mapped_column(String(20))
+    type: Mapped[str] = mapped_column(String(20))
+    is_default_version: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Every other field of WSO2's API DTO, as the client last set it.
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    definition: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    thumbnail: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    thumbnail_media_type: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # CREATED while an AM_API_STATE approval is pending.
+    workflow_status: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    # Revision numbers keep counting up after deletions, as in WSO2.
+    revision_counter: Mapped[int] = mapped_column(Integer, default=0)
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[str] = mapped_column(String(200))

@@ -1,0 +1,36 @@
+"""SQL for APIs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+
+from apim_common.repository import Repository
+from apim_publisher.apis.models import API
+
+
+class APIRepository(Repository[API]):
+    model = API
+
+    async def in_tenant(self, tenant: str, api_id: str) -> API | None:
+        return await self.one_or_none(select(API).where(API.id == api_id, API.tenant == tenant))
+
+    async def with_name(self, tenant: str, name: str) -> Sequence[API]:
+        """Every version of the API called ``name`` (WSO2 compares names case-insensitively)."""
+        return await self.all(
+            select(API)
+            .where(API.tenant == tenant, func.lower(API.name) == name.lower())
+            .order_by(API.created_at)
+        )
+
+    async def with_context(self, tenant: str, context: str) -> Sequence[API]:
+        return await self.all(
+            select(API).where(API.tenant == tenant, func.lower(API.context) == context.lower())
+        )
+
+    async def of_tenant(self, tenant: str | None) -> Sequence[API]:
+        statement = select(API).order_by(API.created_at)
+        if tenant is not None:
+            statement = statement.where(API.tenant == tenant)
+        return await self.all(statement)

@@ -1,0 +1,327 @@
+"""WSO2's Publisher v4 API DTO and its parts, written for this service."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+# WSO2 refuses these in API names (spaces are allowed since 4.3).
+NAME_FORBIDDEN = re.compile(r"[~!@#;:%^*()+={}|\\<>\"',&$\[\]/]")
+# A context is a path: no spaces and none of the name's forbidden characters except '/'.
+CONTEXT_FORBIDDEN = re.compile(r"[\s~!@#;:%^*()+=|\\<>\"',&$\[\]]")
+VERSION_PATTERN = re.compile(r"^[^~!@#;:%^*()+={}|\\<>\"',&$\[\]/\s]+$")
+
+HTTP_VERBS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS")
+DEFAULT_AUTH_TYPE = "Application & Application User"
+DEFAULT_SECURITY_SCHEME = ["oauth2", "oauth_basic_auth_api_key_mandatory"]
+SecurityScheme = Literal[
+    "oauth2",
+    "api_key",
+    "basic_auth",
+    "mutualssl",
+    "mutualssl_mandatory",
+    "oauth_basic_auth_api_key_mandatory",
+]
+LifecycleStatus = Literal["CREATED", "PROTOTYPED", "PUBLISHED", "BLOCKED", "DEPRECATED", "RETIRED"]
+
+
+class DTO(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class OperationPolicy(DTO):
+    policyName: str = Field(min_length=1)
+    policyVersion: str = "v1"
+    policyId: str | None = None
+    parameters: dict[str, Any] = Field(default_factory=dict)
+
+
+class OperationPolicies(DTO):
+    """Ordered policy attachments per flow; array order is execution order."""
+
+    request: list[OperationPolicy] = Field(default_factory=list)
+    response: list[OperationPolicy] = Field(default_factory=list)
+    fault: list[OperationPolicy] = Field(default_factory=list)
+
+
+class Operation(DTO):
+    id: str | None = None
+    target: str = Field(min_length=1)
+    verb: str
+    authType: str = DEFAULT_AUTH_TYPE
+    throttlingPolicy: str = "Unlimited"
+    scopes: list[str] = Field(default_factory=list)
+    usedProductIds: list[str] = Field(default_factory=list)
+    payloadSchema: str | None = None
+    uriMapping: str | None = None
+    operationPolicies: OperationPolicies = Field(default_factory=OperationPolicies)
+
+    @field_validator("verb")
+    @classmethod
+    def _known_verb(cls, value: str) -> str:
+        verb = value.upper()
+        if verb not in HTTP_VERBS:
+            raise ValueError(f"verb must be one of {', '.join(HTTP_VERBS)}")
+        return verb
+
+    @field_validator("target")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        return value if value.startswith("/") else f"/{value}"
+
+
+class Scope(DTO):
+    id: str | None = None
+    name: str = Field(min_length=1, max_length=255)
+    displayName: str | None = None
+    description: str | None = None
+    bindings: list[str] = Field(default_factory=list)
+
+
+class APIScope(DTO):
+    scope: Scope
+    shared: bool = False
+
+
+class MaxTps(DTO):
+    production: int | None = Field(default=None, ge=0)
+    productionTimeUnit: Literal["SECOND", "MINUTE", "HOUR"] = "SECOND"
+    sandbox: int | None = Field(default=None, ge=0)
+    sandboxTimeUnit: Literal["SECOND", "MINUTE", "HOUR"] = "SECOND"
+
+
+class CorsConfiguration(DTO):
+    corsConfigurationEnabled: bool = False
+    accessControlAllowOrigins: list[str] = Field(default_factory=lambda: ["*"])
+    accessControlAllowCredentials: bool = False
+    accessControlAllowHeaders: list[str] = Field(
+        default_factory=lambda: [
+            "authorization",
+            "Access-Control-Allow-Origin",
+            "Content-Type",
+            "SOAPAction",
+            "apikey",
+            "Internal-Key",
+        ]
+    )
+    accessControlAllowMethods: list[str] = Field(
+        default_factory=lambda: ["GET", "PUT", "POST", "DELETE", "PATCH", "OPTIONS"]
+    )
+
+
+class BusinessInformation(DTO):
+    businessOwner: str | None = None
+    businessOwnerEmail: str | None = None
+    technicalOwner: str | None = None
+    technicalOwnerEmail: str | None = None
+
+
+class Monetization(DTO):
+    enabled: bool = False
+    properties: dict[str, str] = Field(default_factory=dict)
+
+
+class AdditionalProperty(DTO):
+    name: str = Field(min_length=1)
+    value: str
+    # Shown on the API's tile in the developer portal (4.3).
+    display: bool = False
+
+
+class Endpoint(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    url: str = Field(min_length=1)
+    config: dict[str, Any] | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("an endpoint URL must be an absolute http:// or https:// URL")
+        return value
+
+
+class EndpointConfig(BaseModel):
+    """``http`` has one endpoint per side, ``load_balance`` a list, ``failover`` one plus failovers."""
+
+    model_config = ConfigDict(extra="allow")
+
+    endpoint_type: Literal["http", "load_balance", "failover"] = "http"
+    production_endpoints: Endpoint | list[Endpoint] | None = None
+    sandbox_endpoints: Endpoint | list[Endpoint] | None = None
+    production_failovers: list[Endpoint] = Field(default_factory=list)
+    sandbox_failovers: list[Endpoint] = Field(default_factory=list)
+    algoCombo: str | None = None
+    algoClassName: str | None = None
+    sessionManagement: str | None = None
+    sessionTimeOut: str | None = None
+    failOver: bool | None = None
+
+    @model_validator(mode="after")
+    def _shape_fits_type(self) -> EndpointConfig:
+        for side in ("production_endpoints", "sandbox_endpoints"):
+            value = getattr(self, side)
+            if self.endpoint_type == "load_balance":
+                if isinstance(value, Endpoint):
+                    setattr(self, side, [value])
+            elif isinstance(value, list):
+                if len(value) > 1:
+                    raise ValueError(f"{side} of a {self.endpoint_type} endpoint holds one endpoint")
+                setattr(self, side, value[0] if value else None)
+        if self.endpoint_type != "failover" and (self.production_failovers or self.sandbox_failovers):
+            raise ValueError("failover endpoints need endpoint_type failover")
+        if self.endpoint_type == "load_balance" and self.algoClassName is None:
+            self.algoClassName = "org.apache.synapse.endpoints.algorithms.RoundRobin"
+        return self
+
+    def has_endpoint(self) -> bool:
+        return bool(self.production_endpoints or self.sandbox_endpoints)
+
+
+class APIBody(DTO):
+    """What a client sends to create or update an API."""
+
+    name: str = Field(min_length=1, max_length=60)
+    context: str = Field(min_length=1, max_length=200)
+    version: str = Field(min_length=1, max_length=30)
+    description: str | None = Field(default=None, max_length=32766)
+    provider: str | None = None
+    lifeCycleStatus: str | None = None
+    isDefaultVersion: bool = False
+    type: Literal["HTTP", "WS", "SOAPTOREST", "SOAP", "GRAPHQL", "WEBSUB", "SSE", "WEBHOOK", "ASYNC"] = "HTTP"
+    transport: list[Literal["http", "https"]] = Field(default_factory=lambda: ["http", "https"])  # type: ignore[arg-type]
+    tags: list[str] = Field(default_factory=list)
+    policies: list[str] = Field(default_factory=list)
+    apiThrottlingPolicy: str | None = None
+    authorizationHeader: str | None = None
+    apiKeyHeader: str = Field(default="apiKey", min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")
+    securityScheme: list[SecurityScheme] = Field(default_factory=lambda: list(DEFAULT_SECURITY_SCHEME))  # type: ignore[arg-type]
+    maxTps: MaxTps | None = None
+    visibility: Literal["PUBLIC", "PRIVATE", "RESTRICTED"] = "PUBLIC"
+    visibleRoles: list[str] = Field(default_factory=list)
+    visibleTenants: list[str] = Field(default_factory=list)
+    accessControl: Literal["NONE", "RESTRICTED"] = "NONE"
+    accessControlRoles: list[str] = Field(default_factory=list)
+    subscriptionAvailability: Literal["CURRENT_TENANT", "ALL_TENANTS", "SPECIFIC_TENANTS"] = "CURRENT_TENANT"
+    subscriptionAvailableTenants: list[str] = Field(default_factory=list)
+    apiPolicies: OperationPolicies = Field(default_factory=OperationPolicies)
+    additionalProperties: list[AdditionalProperty] = Field(default_factory=list)
+    monetization: Monetization = Field(default_factory=Monetization)
+    businessInformation: BusinessInformation = Field(default_factory=BusinessInformation)
+    corsConfiguration: CorsConfiguration = Field(default_factory=CorsConfiguration)
+    endpointConfig: EndpointConfig | None = None
+    endpointImplementationType: Literal["INLINE", "ENDPOINT", "MOCKED_OAS"] = "ENDPOINT"
+    responseCachingEnabled: bool = False
+    cacheTimeout: int = 300
+    enableSchemaValidation: bool = False
+    scopes: list[APIScope] = Field(default_factory=list)
+    operations: list[Operation] = Field(default_factory=list)
+    categories: list[str] = Field(default_factory=list)
+    keyManagers: list[str] = Field(default_factory=lambda: ["all"])
+    gatewayType: str = "wso2/synapse"
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        value = value.strip()
+        found = NAME_FORBIDDEN.search(value)
+        if not value or found:
+            raise ValueError(
+                f"the API name contains a forbidden character {found.group() if found else ''!r}"
+            )
+        return value
+
+    @field_validator("context")
+    @classmethod
+    def _context(cls, value: str) -> str:
+        value = value.strip()
+        found = CONTEXT_FORBIDDEN.search(value)
+        if found:
+            raise ValueError(f"the API context contains a forbidden character {found.group()!r}")
+        value = "/" + value.strip("/")
+        if value == "/" or "//" in value:
+            raise ValueError("the API context must name a path such as /pizza")
+        if value.startswith("/t/"):
+            raise ValueError("the context may not start with /t/, which is kept for tenants")
+        return value
+
+    @field_validator("version")
+    @classmethod
+    def _version(cls, value: str) -> str:
+        if not VERSION_PATTERN.match(value):
+            raise ValueError("the API version contains a space or a forbidden character")
+        return value
+
+    @model_validator(mode="after")
+    def _scopes_exist(self) -> APIBody:
+        names = {s.scope.name for s in self.scopes}
+        for op in self.operations:
+            missing = [s for s in op.scopes if s not in names]
+            if missing:
+                raise ValueError(f"operation {op.verb} {op.target} uses undefined scopes {missing}")
+        seen: set[tuple[str, str]] = set()
+        for op in self.operations:
+            key = (op.verb, op.target)
+            if key in seen:
+                raise ValueError(f"operation {op.verb} {op.target} is defined twice")
+            seen.add(key)
+        return self
+
+
+class APIPublic(APIBody):
+    """The API as the Publisher shows it."""
+
+    id: str
+    provider: str
+    lifeCycleStatus: str
+    hasThumbnail: bool = False
+    isRevision: bool = False
+    revisionedApiId: str | None = None
+    revisionId: int = 0
+    workflowStatus: str | None = None
+    additionalPropertiesMap: dict[str, AdditionalProperty] = Field(default_factory=dict)
+    createdTime: str | None = None
+    lastUpdatedTime: str | None = None
+    lastUpdatedTimestamp: str | None = None
+
+
+class APIInfo(DTO):
+    id: str
+    name: str
+    description: str | None = None
+    context: str
+    version: str
+    provider: str
+    type: str
+    lifeCycleStatus: str
+    workflowStatus: str | None = None
+    hasThumbnail: bool = False
+    securityScheme: list[str] = Field(default_factory=list)
+    isDefaultVersion: bool = False
+    additionalProperties: list[AdditionalProperty] = Field(default_factory=list)
+    additionalPropertiesMap: dict[str, AdditionalProperty] = Field(default_factory=dict)
+    monetizedInfo: bool = False
+    businessOwner: str | None = None
+    businessOwnerEmail: str | None = None
+    TechnicalOwner: str | None = None
+    TechnicalOwnerEmail: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    categories: list[str] = Field(default_factory=list)
+    createdTime: str | None = None
+    updatedTime: str | None = None
+    updatedBy: str | None = None
+    gatewayType: str = "wso2/synapse"
+
+
+class ResourcePath(DTO):
+    id: int
+    resourcePath: str
+    httpVerb: str
+
+
+class FileInfo(DTO):
+    relativePath: str
+    mediaType: str

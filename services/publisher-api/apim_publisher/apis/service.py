@@ -1,0 +1,335 @@
+"""Rules of the API aggregate: uniqueness, default versions, definitions kept in step, events."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from apim_common.errors import BadRequest, Conflict, Forbidden, NotFound
+from apim_common.events import Topic
+from apim_common.security import Principal
+from apim_publisher import scopes
+from apim_publisher.apis.models import API
+from apim_publisher.apis.repository import APIRepository
+from apim_publisher.apis.schemas import (
+    APIBody,
+    APIInfo,
+    APIPublic,
+    APIScope,
+    Operation,
+)
+from apim_publisher.common import etag_of, iso, record, utcnow
+from apim_publisher.definitions import openapi
+from apim_publisher.lifecycle.models import LifecycleEvent
+
+# Columns of their own, not kept in ``API.spec``.
+IDENTITY_FIELDS = {"name", "context", "version", "provider", "lifeCycleStatus", "isDefaultVersion", "type"}
+# Fields WSO2 lets only a publisher change (``x-otherScopes``), not a creator alone.
+PUBLISHER_FIELDS = (
+    "tags",
+    "policies",
+    "apiThrottlingPolicy",
+    "visibility",
+    "visibleRoles",
+    "subscriptionAvailability",
+    "additionalProperties",
+    "businessInformation",
+    "categories",
+)
+DEFAULT_VERBS = ("GET", "PUT", "POST", "DELETE", "PATCH")
+NAME_EXISTS = 900250
+CONTEXT_EXISTS = 900251
+THUMBNAIL_TYPES = {"image/png", "image/jpeg", "image/jpg", "image/gif", "image/svg+xml", "image/webp"}
+MAX_THUMBNAIL_BYTES = 1024 * 1024
+
+
+def etag(api: API) -> str:
+    return etag_of(api.id, api.row_version)
+
+
+def public(api: API) -> APIPublic:
+    spec = dict(api.spec)
+    properties = spec.get("additionalProperties") or []
+    return APIPublic.model_validate(
+        {
+            **spec,
+            "id": api.id,
+            "name": api.name,
+            "context": api.context,
+            "version": api.version,
+            "provider": api.provider,
+            "lifeCycleStatus": api.lifecycle_status,
+            "isDefaultVersion": api.is_default_version,
+            "type": api.type,
+            "hasThumbnail": api.thumbnail is not None,
+            "workflowStatus": api.workflow_status,
+            "additionalPropertiesMap": {p["name"]: p for p in properties},
+            "createdTime": iso(api.created_at),
+            "lastUpdatedTime": iso(api.updated_at),
+            "lastUpdatedTimestamp": str(int(api.updated_at.timestamp() * 1000)),
+        }
+    )
+
+
+def info(api: API) -> APIInfo:
+    spec = api.spec
+    business = spec.get("businessInformation") or {}
+    properties = spec.get("additionalProperties") or []
+    return APIInfo(
+        id=api.id,
+        name=api.name,
+        description=spec.get("description"),
+        context=api.context,
+        version=api.version,
+        provider=api.provider,
+        type=api.type,
+        lifeCycleStatus=api.lifecycle_status,
+        workflowStatus=api.workflow_status,
+        hasThumbnail=api.thumbnail is not None,
+        securityScheme=spec.get("securityScheme") or [],
+        isDefaultVersion=api.is_default_version,
+        additionalProperties=properties,
+        additionalPropertiesMap={p["name"]: p for p in properties},
+        monetizedInfo=bool((spec.get("monetization") or {}).get("enabled")),
+        businessOwner=business.get("businessOwner"),
+        businessOwnerEmail=business.get("businessOwnerEmail"),
+        TechnicalOwner=business.get("technicalOwner"),
+        TechnicalOwnerEmail=business.get("technicalOwnerEmail"),
+        tags=spec.get("tags") or [],
+        categories=spec.get("categories") or [],
+        createdTime=iso(api.created_at),
+        updatedTime=iso(api.updated_at),
+        updatedBy=api.updated_by,
+        gatewayType=str(spec.get("gatewayType") or "wso2/synapse"),
+    )
+
+
+def event_data(api: API) -> dict[str, Any]:
+    data: dict[str, Any] = public(api).model_dump(mode="json")
+    data["tenant"] = api.tenant
+    return data
+
+
+async def announce(session: AsyncSession, api: API, type_: str) -> None:
+    await record(session, Topic.APIS, type_, api.id, event_data(api), tenant=api.tenant)
+
+
+async def get(session: AsyncSession, tenant: str, api_id: str) -> API:
+    api = await APIRepository(session).in_tenant(tenant, api_id)
+    if api is None:
+        raise NotFound(f"Requested API with id '{api_id}' not found", message="API Not Found", code=900310)
+    return api
+
+
+def _touch(api: API, principal: Principal | None) -> None:
+    api.row_version += 1
+    api.updated_at = utcnow()
+    if principal is not None:
+        api.updated_by = principal.username
+
+
+def default_operations() -> list[Operation]:
+    return [Operation(target="/*", verb=verb) for verb in DEFAULT_VERBS]
+
+
+def _merge_scopes(declared: list[APIScope], operations: list[Operation]) -> list[APIScope]:
+    """Declared scopes plus any scope an operation names without declaring it."""
+    merged = {s.scope.name: s for s in declared}
+    for op in operations:
+        for name in op.scopes:
+            merged.setdefault(name, APIScope.model_validate({"scope": {"name": name, "displayName": name}}))
+    return list(merged.values())
+
+
+async def _check_unique(session: AsyncSession, tenant: str, body: APIBody, *, copy_of: API | None) -> None:
+    repository = APIRepository(session)
+    same_name = await repository.with_name(tenant, body.name)
+    if copy_of is None and same_name:
+        raise Conflict(
+            f"The API name '{body.name}' already exists", message="API name already exists", code=NAME_EXISTS
+        )
+    if any(a.version == body.version for a in same_name):
+        raise Conflict(
+            f"The API '{body.name}' already has a version '{body.version}'",
+            message="API version already exists",
+            code=NAME_EXISTS,
+        )
+    for other in await repository.with_context(tenant, body.context):
+        if copy_of is None or other.name.lower() != copy_of.name.lower():
+            raise Conflict(
+                f"The API context '{body.context}' is already used by the API '{other.name}'",
+                message="API context already exists",
+                code=CONTEXT_EXISTS,
+            )
+
+
+async def _make_only_default(session: AsyncSession, api: API, principal: Principal) -> None:
+    for other in await APIRepository(session).with_name(api.tenant, api.name):
+        if other.id != api.id and other.is_default_version:
+            other.is_default_version = False
+            _touch(other, principal)
+            await announce(session, other, "api.updated")
+
+
+def _spec_of(body: APIBody) -> dict[str, Any]:
+    spec: dict[str, Any] = body.model_dump(mode="json", exclude=IDENTITY_FIELDS, exclude_none=True)
+    return spec
+
+
+async def create(
+    session: AsyncSession,
+    principal: Principal,
+    body: APIBody,
+    *,
+    definition: dict[str, Any] | None = None,
+    swagger2: bool = False,
+    copy_of: API | None = None,
+) -> API:
+    await _check_unique(session, principal.tenant, body, copy_of=copy_of)
+    if definition is not None:
+        body.operations = openapi.operations_from(definition, body.operations)
+        body.scopes = _merge_scopes([*openapi.scopes_from(definition), *body.scopes], body.operations)
+    else:
+        if not body.operations and body.type == "HTTP":
+            body.operations = default_operations()
+        definition = openapi.render(body, None, swagger2=swagger2)
+    body = APIBody.model_validate(body.model_dump())
+    now = utcnow()
+    api = API(
+        id=str(uuid.uuid4()),
+        tenant=principal.tenant,
+        name=body.name,
+        version=body.version,
+        context=body.context,
+        provider=principal.username,
+        lifecycle_status="CREATED",
+        type=body.type,
+        is_default_version=body.isDefaultVersion,
+        spec=_spec_of(body),
+        definition=definition,
+        revision_counter=0,
+        row_version=1,
+        created_at=now,
+        updated_at=now,
+        updated_by=principal.username,
+    )
+    await APIRepository(session).add(api)
+    session.add(
+        LifecycleEvent(
+            api_id=api.id,
+            tenant=api.tenant,
+            previous_state=None,
+            post_state="CREATED",
+            username=principal.username,
+            updated_at=now,
+        )
+    )
+    if api.is_default_version:
+        await _make_only_default(session, api, principal)
+    await announce(session, api, "api.created")
+    return api
+
+
+def _require_publisher_for(principal: Principal, before: dict[str, Any], after: dict[str, Any]) -> None:
+    if principal.scopes & {scopes.API_PUBLISH, scopes.API_MANAGE}:
+        return
+    changed = [f for f in PUBLISHER_FIELDS if before.get(f) != after.get(f)]
+    if changed:
+        raise Forbidden(
+            f"Changing {', '.join(changed)} needs the scope {scopes.API_PUBLISH} or {scopes.API_MANAGE}",
+            message="Insufficient scope",
+            code=900910,
+        )
+
+
+async def update(session: AsyncSession, principal: Principal, api: API, body: APIBody) -> API:
+    """Everything but the name, version, context, provider and state (WSO2 keeps those)."""
+    body.name, body.version, body.context = api.name, api.version, api.context
+    body.operations = body.operations or [Operation.model_validate(o) for o in api.spec.get("operations", [])]
+    body.scopes = _merge_scopes(body.scopes, body.operations)
+    body = APIBody.model_validate(body.model_dump())
+    spec = _spec_of(body)
+    _require_publisher_for(principal, api.spec, spec)
+    if spec.get("operations") != api.spec.get("operations") or spec.get("scopes") != api.spec.get("scopes"):
+        api.definition = openapi.render(body, api.definition)
+    api.spec = spec
+    became_default = body.isDefaultVersion and not api.is_default_version
+    api.is_default_version = body.isDefaultVersion
+    _touch(api, principal)
+    if became_default:
+        await _make_only_default(session, api, principal)
+    await announce(session, api, "api.updated")
+    return api
+
+
+async def set_definition(
+    session: AsyncSession, principal: Principal, api: API, document: dict[str, Any]
+) -> API:
+    """A new definition; the operations and scopes follow it, keeping policies of unchanged operations."""
+    existing = [Operation.model_validate(o) for o in api.spec.get("operations", [])]
+    operations = openapi.operations_from(document, existing)
+    declared = openapi.scopes_from(document)
+    shared = [APIScope.model_validate(s) for s in api.spec.get("scopes", []) if s.get("shared")]
+    spec = dict(api.spec)
+    spec["operations"] = [o.model_dump(mode="json", exclude_none=True) for o in operations]
+    spec["scopes"] = [
+        s.model_dump(mode="json", exclude_none=True) for s in _merge_scopes([*declared, *shared], operations)
+    ]
+    api.spec = spec
+    api.definition = document
+    _touch(api, principal)
+    await announce(session, api, "api.updated")
+    return api
+
+
+async def copy(
+    session: AsyncSession, principal: Principal, source: API, new_version: str, default_version: bool
+) -> API:
+    body = APIBody.model_validate(
+        {**public(source).model_dump(), "version": new_version, "isDefaultVersion": default_version}
+    )
+    definition = dict(source.definition or {})
+    if definition:
+        definition["info"] = {**(definition.get("info") or {}), "version": new_version}
+    api = await create(session, principal, body, definition=definition or None, copy_of=source)
+    api.spec = {
+        **api.spec,
+        "operations": source.spec.get("operations", []),
+        "scopes": source.spec.get("scopes", []),
+    }
+    api.thumbnail, api.thumbnail_media_type = source.thumbnail, source.thumbnail_media_type
+    return api
+
+
+async def delete(session: AsyncSession, api: API) -> None:
+    from apim_publisher.revisions import service as revisions
+
+    await revisions.undeploy_everywhere(session, api)
+    await announce(session, api, "api.deleted")
+    await APIRepository(session).delete(api)
+
+
+async def set_thumbnail(
+    session: AsyncSession, principal: Principal, api: API, content: bytes, media_type: str
+) -> None:
+    media_type = media_type.split(";")[0].strip().lower()
+    if media_type not in THUMBNAIL_TYPES:
+        raise BadRequest(
+            f"A thumbnail must be one of {', '.join(sorted(THUMBNAIL_TYPES))}, not {media_type!r}"
+        )
+    if not content or len(content) > MAX_THUMBNAIL_BYTES:
+        raise BadRequest("A thumbnail must hold between 1 byte and 1 MiB")
+    api.thumbnail, api.thumbnail_media_type = content, media_type
+    _touch(api, principal)
+    await announce(session, api, "api.updated")
+
+
+async def change_provider(session: AsyncSession, api: API, provider: str) -> API:
+    if not provider.strip():
+        raise BadRequest("The new provider may not be empty")
+    api.provider = provider.strip()
+    _touch(api, None)
+    await announce(session, api, "api.updated")
+    return api

@@ -1,0 +1,106 @@
+"""What a gateway needs to serve a deployed revision, in one self-contained document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from apim_common.errors import NotFound
+from apim_publisher.apis.models import API
+from apim_publisher.apis.repository import APIRepository
+from apim_publisher.revisions.models import Deployment, Revision
+from apim_publisher.revisions.repository import DeploymentRepository, RevisionRepository
+from apim_publisher.revisions.service import display_name
+
+# Fields of the revision's API snapshot the gateway reads, under their WSO2 names.
+API_FIELDS = (
+    "id",
+    "name",
+    "context",
+    "version",
+    "provider",
+    "isDefaultVersion",
+    "type",
+    "transport",
+    "securityScheme",
+    "apiKeyHeader",
+    "authorizationHeader",
+    "corsConfiguration",
+    "endpointConfig",
+    "maxTps",
+    "policies",
+    "apiThrottlingPolicy",
+    "scopes",
+    "enableSchemaValidation",
+    "responseCachingEnabled",
+    "cacheTimeout",
+    "keyManagers",
+    "visibility",
+)
+NO_POLICIES: dict[str, list[Any]] = {"request": [], "response": [], "fault": []}
+
+
+def _policies(raw: Any) -> dict[str, list[Any]]:
+    raw = raw if isinstance(raw, dict) else {}
+    return {flow: list(raw.get(flow) or []) for flow in NO_POLICIES}
+
+
+def build(api: API, revision: Revision, deployment: Deployment) -> dict[str, Any]:
+    snapshot: dict[str, Any] = revision.snapshot["api"]
+    artifact: dict[str, Any] = {field: snapshot.get(field) for field in API_FIELDS}
+    artifact.update(
+        {
+            "tenant": api.tenant,
+            # The state is the API's current one: blocking or retiring a deployed API reaches the gateway.
+            "lifeCycleStatus": api.lifecycle_status,
+            "revisionId": revision.id,
+            "revisionNumber": revision.number,
+            "revisionDisplayName": display_name(revision),
+            "environment": deployment.environment,
+            "vhost": deployment.vhost,
+            "deployedTime": deployment.success_deployed_at.isoformat()
+            if deployment.success_deployed_at
+            else None,
+            "authorizationHeader": snapshot.get("authorizationHeader") or "Authorization",
+            "apiPolicies": _policies(snapshot.get("apiPolicies")),
+            "operations": [
+                {
+                    "verb": op.get("verb"),
+                    "target": op.get("target"),
+                    "authType": op.get("authType"),
+                    "throttlingPolicy": op.get("throttlingPolicy"),
+                    "scopes": list(op.get("scopes") or []),
+                    "operationPolicies": _policies(op.get("operationPolicies")),
+                }
+                for op in snapshot.get("operations") or []
+            ],
+        }
+    )
+    return artifact
+
+
+async def for_revision(session: AsyncSession, revision_id: str, environment: str | None) -> dict[str, Any]:
+    revision = await RevisionRepository(session).get(revision_id)
+    deployments = [
+        d
+        for d in (await DeploymentRepository(session).of_revision(revision_id) if revision else [])
+        if d.status == "APPROVED" and (environment is None or d.environment == environment)
+    ]
+    api = await APIRepository(session).get(revision.api_id) if revision else None
+    if revision is None or api is None or not deployments:
+        raise NotFound(
+            f"Revision '{revision_id}' is not deployed{f' to {environment}' if environment else ''}",
+            message="Runtime artifact not found",
+        )
+    return build(api, revision, deployments[0])
+
+
+async def snapshot(session: AsyncSession, environment: str) -> dict[str, Any]:
+    artifacts = []
+    for deployment in await DeploymentRepository(session).approved_in(environment):
+        revision = await RevisionRepository(session).get(deployment.revision_id)
+        api = await APIRepository(session).get(deployment.api_id)
+        if revision is not None and api is not None:
+            artifacts.append(build(api, revision, deployment))
+    return {"environment": environment, "artifacts": artifacts, "gatewayPolicies": []}

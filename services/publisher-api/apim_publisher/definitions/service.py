@@ -1,0 +1,132 @@
+"""Reading definitions from an upload, a URL or inline text, and importing them as APIs."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from typing import Any
+
+import httpx
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from apim_common.errors import BadRequest, ErrorListItem
+from apim_common.security import Principal
+from apim_publisher.apis import service as apis
+from apim_publisher.apis.models import API
+from apim_publisher.apis.schemas import APIBody
+from apim_publisher.definitions import openapi
+from apim_publisher.definitions.openapi import DefinitionError, Document
+
+MAX_DEFINITION_BYTES = 5 * 1024 * 1024
+
+
+def invalid(errors: list[str], message: str = "Invalid OpenAPI definition") -> BadRequest:
+    return BadRequest(
+        "; ".join(errors),
+        message=message,
+        errors=[ErrorListItem(code="900754", message=message, description=e) for e in errors],
+    )
+
+
+async def read_source(
+    http: httpx.AsyncClient, *, file: bytes | None, url: str | None, inline: str | None
+) -> bytes | str:
+    given = [s for s in (file, url, inline) if s]
+    if len(given) != 1:
+        raise BadRequest("Give exactly one of 'file', 'url' or 'inlineAPIDefinition'/'apiDefinition'")
+    if file:
+        if len(file) > MAX_DEFINITION_BYTES:
+            raise BadRequest("The definition is larger than 5 MiB")
+        return file
+    if inline:
+        return inline
+    assert url is not None
+    if not url.startswith(("http://", "https://")):
+        raise BadRequest(f"'{url}' is not an http(s) URL")
+    try:
+        response = await http.get(url, follow_redirects=True)
+        response.raise_for_status()
+    except httpx.HTTPError as exc:
+        raise BadRequest(f"Could not fetch the definition from {url}: {exc}") from exc
+    return response.content
+
+
+def load_valid(raw: bytes | str) -> tuple[Document, str]:
+    """The parsed document and its version, or 400 naming every problem found."""
+    try:
+        document = openapi.parse(raw)
+        return document, openapi.validate(document)
+    except DefinitionError as exc:
+        raise invalid(exc.errors) from exc
+
+
+def check(raw: bytes | str) -> tuple[Document | None, list[str]]:
+    """For validate-openapi: the document (when it parses) and its problems, without raising."""
+    try:
+        document = openapi.parse(raw)
+    except DefinitionError as exc:
+        return None, exc.errors
+    try:
+        openapi.validate(document)
+    except DefinitionError as exc:
+        return document, exc.errors
+    return document, []
+
+
+def _additional(raw: str | None) -> dict[str, Any]:
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise BadRequest(f"additionalProperties is not valid JSON: {exc}") from exc
+    if not isinstance(value, dict):
+        raise BadRequest("additionalProperties must be a JSON object (the API's fields)")
+    return value
+
+
+def _default_context(name: str) -> str:
+    return "/" + "".join(ch for ch in name.lower() if ch.isalnum() or ch in "-_")
+
+
+async def import_api(
+    session: AsyncSession, principal: Principal, document: Document, additional_properties: str | None
+) -> API:
+    """A new API from a valid definition: fields from ``additionalProperties``, the rest from the document."""
+    fields = _additional(additional_properties)
+    described = openapi.describe(document)
+    fields.setdefault("name", openapi.usable_name(described["name"]))
+    fields.setdefault("version", described["version"] or "1.0.0")
+    fields.setdefault("context", described["context"] or _default_context(str(fields["name"])))
+    if "description" not in fields and described["description"]:
+        fields["description"] = described["description"]
+    schemes, api_key_header = openapi.security_from(document)
+    if schemes and "securityScheme" not in fields:
+        fields["securityScheme"] = schemes
+    if api_key_header and "apiKeyHeader" not in fields:
+        fields["apiKeyHeader"] = api_key_header
+    if "endpointConfig" not in fields:
+        endpoints = openapi.endpoints_from(document)
+        if endpoints is not None:
+            fields["endpointConfig"] = endpoints.model_dump(mode="json", exclude_none=True)
+    fields.pop("operations", None)
+    try:
+        body = APIBody.model_validate(fields)
+    except ValidationError as exc:
+        errors = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        raise invalid(errors, "Invalid API properties") from exc
+    return await apis.create(session, principal, body, definition=document)
+
+
+def export_archive(api: API, fmt: str) -> bytes:
+    """An apictl-style project: ``api.yaml|json`` and ``Definitions/swagger.yaml|json`` in a folder."""
+    ext = "yaml" if fmt.upper() == "YAML" else "json"
+    root = f"{api.name.replace(' ', '')}-{api.version}"
+    descriptor = {"type": "api", "version": "v4.3.0", "data": apis.public(api).model_dump(mode="json")}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(f"{root}/api.{ext}", openapi.dump(descriptor, fmt))
+        archive.writestr(f"{root}/Definitions/swagger.{ext}", openapi.dump(api.definition or {}, fmt))
+    return buffer.getvalue()

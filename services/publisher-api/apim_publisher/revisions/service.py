@@ -1,0 +1,309 @@
+"""Revisions are immutable snapshots; a deployment puts one in force on a gateway environment.
+
+At most five revisions per API; one revision per environment at a time. With the tenant's
+AM_REVISION_DEPLOYMENT approval on, a deployment waits as CREATED and nothing reaches the gateways
+until it is approved.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from apim_common.errors import BadRequest, Conflict, NotFound
+from apim_common.events import Topic
+from apim_common.security import Principal
+from apim_publisher.apis import service as apis
+from apim_publisher.apis.models import API
+from apim_publisher.apis.repository import APIRepository
+from apim_publisher.apis.schemas import APIBody
+from apim_publisher.common import iso, record, utcnow
+from apim_publisher.environments import service as environments
+from apim_publisher.revisions.models import Deployment, Revision
+from apim_publisher.revisions.repository import DeploymentRepository, RevisionRepository
+from apim_publisher.revisions.schemas import (
+    APIRevision,
+    APIRevisionDeployment,
+    DeploymentTarget,
+    RevisionAPIInfo,
+)
+from apim_publisher.workflows import service as workflows
+from apim_publisher.workflows.models import WorkflowRequest
+from apim_publisher.workflows.repository import WorkflowRequestRepository
+
+MAX_REVISIONS = 5
+MAX_REVISIONS_CODE = 900351
+
+
+def display_name(revision: Revision) -> str:
+    return f"Revision {revision.number}"
+
+
+def public_deployment(deployment: Deployment) -> APIRevisionDeployment:
+    return APIRevisionDeployment(
+        revisionUuid=deployment.revision_id,
+        name=deployment.environment,
+        vhost=deployment.vhost,
+        status=deployment.status,
+        displayOnDevportal=deployment.display_on_devportal,
+        deployedTime=iso(deployment.deployed_at),
+        successDeployedTime=iso(deployment.success_deployed_at),
+    )
+
+
+def public(revision: Revision, deployments: Sequence[Deployment] = ()) -> APIRevision:
+    return APIRevision(
+        id=revision.id,
+        displayName=display_name(revision),
+        description=revision.description,
+        createdTime=iso(revision.created_at),
+        apiInfo=RevisionAPIInfo(id=revision.api_id),
+        deploymentInfo=[public_deployment(d) for d in deployments if d.revision_id == revision.id],
+    )
+
+
+async def get(session: AsyncSession, api: API, revision_id: str | None) -> Revision:
+    if not revision_id:
+        raise BadRequest("Revision Id is not provided")
+    revision = await RevisionRepository(session).of_api_by_id(api.id, revision_id)
+    if revision is None:
+        raise NotFound(f"Revision '{revision_id}' of API '{api.id}' not found", message="Revision Not Found")
+    return revision
+
+
+async def create(session: AsyncSession, principal: Principal, api: API, description: str | None) -> Revision:
+    repository = RevisionRepository(session)
+    if await repository.count(api.id) >= MAX_REVISIONS:
+        raise BadRequest(
+            f"Maximum number of revisions per API has reached ({MAX_REVISIONS}); delete one first",
+            message="Maximum number of revisions per API has reached",
+            code=MAX_REVISIONS_CODE,
+        )
+    api.revision_counter += 1
+    revision = Revision(
+        id=str(uuid.uuid4()),
+        api_id=api.id,
+        tenant=api.tenant,
+        number=api.revision_counter,
+        description=description,
+        snapshot={"api": apis.public(api).model_dump(mode="json"), "definition": api.definition},
+        created_at=utcnow(),
+    )
+    await repository.add(revision)
+    await record(
+        session,
+        Topic.APIS,
+        "revision.created",
+        api.id,
+        {"apiId": api.id, **public(revision).model_dump(mode="json")},
+        tenant=api.tenant,
+    )
+    return revision
+
+
+async def listing(session: AsyncSession, api: API, deployed: bool | None) -> list[APIRevision]:
+    deployments = await DeploymentRepository(session).of_api(api.id)
+    deployed_ids = {d.revision_id for d in deployments if d.status == "APPROVED"}
+    return [
+        public(r, deployments)
+        for r in await RevisionRepository(session).of_api(api.id)
+        if deployed is None or (r.id in deployed_ids) == deployed
+    ]
+
+
+async def delete(session: AsyncSession, api: API, revision: Revision) -> None:
+    if any(d.status != "REJECTED" for d in await DeploymentRepository(session).of_revision(revision.id)):
+        raise BadRequest(
+            f"{display_name(revision)} is deployed or waiting for deployment; undeploy it first",
+            message="Cannot delete a deployed revision",
+        )
+    await RevisionRepository(session).delete(revision)
+    await record(
+        session,
+        Topic.APIS,
+        "revision.deleted",
+        api.id,
+        {"apiId": api.id, "id": revision.id, "displayName": display_name(revision)},
+        tenant=api.tenant,
+    )
+
+
+def _deployment_event(api: API, deployment: Deployment) -> dict[str, str]:
+    return {
+        "apiId": api.id,
+        "revisionId": deployment.revision_id,
+        "environment": deployment.environment,
+        "vhost": deployment.vhost,
+        "context": api.context,
+        "version": api.version,
+    }
+
+
+async def _put_in_force(session: AsyncSession, api: API, deployment: Deployment) -> None:
+    """The deployment replaces whatever revision ran in its environment; gateways hear of it."""
+    repository = DeploymentRepository(session)
+    for other in await repository.approved_for_api(api.id):
+        if other.environment == deployment.environment and other.id != deployment.id:
+            await repository.delete(other)
+    deployment.status = "APPROVED"
+    deployment.success_deployed_at = utcnow()
+    await session.flush()
+    await record(
+        session,
+        Topic.DEPLOYMENTS,
+        "deployment.deployed",
+        api.id,
+        _deployment_event(api, deployment),
+        tenant=api.tenant,
+    )
+
+
+async def deploy(
+    session: AsyncSession, principal: Principal, api: API, revision: Revision, targets: list[DeploymentTarget]
+) -> list[Deployment]:
+    if api.lifecycle_status == "RETIRED":
+        raise BadRequest("A retired API cannot be deployed", message="Cannot deploy a retired API")
+    if not targets:
+        raise BadRequest("Name at least one gateway environment to deploy to")
+    names = [t.name for t in targets]
+    if len(set(names)) != len(names):
+        raise BadRequest("An environment may receive one revision at a time; it is named twice")
+    needs_approval = await workflows.approval_required(session, api.tenant, workflows.REVISION_DEPLOYMENT)
+    repository = DeploymentRepository(session)
+    existing = await repository.of_api(api.id)
+    created: list[Deployment] = []
+    for target in targets:
+        environment, vhost = await environments.resolve(session, api.tenant, target.name, target.vhost)
+        if needs_approval and any(
+            d.environment == environment.name and d.status == "CREATED" for d in existing
+        ):
+            raise Conflict(
+                f"A deployment to '{environment.name}' is already waiting for approval; cancel it first",
+                message="Deployment pending approval",
+            )
+        deployment = Deployment(
+            id=str(uuid.uuid4()),
+            api_id=api.id,
+            revision_id=revision.id,
+            tenant=api.tenant,
+            environment=environment.name,
+            vhost=vhost,
+            display_on_devportal=target.displayOnDevportal,
+            status="CREATED",
+            deployed_at=utcnow(),
+        )
+        await repository.add(deployment)
+        if needs_approval:
+            pending = await workflows.request(
+                session,
+                principal,
+                api,
+                workflows.REVISION_DEPLOYMENT,
+                f"Deploy {display_name(revision)} of {api.name} {api.version} to {environment.name}",
+                {
+                    "revisionId": revision.id,
+                    "revisionNumber": revision.number,
+                    "environment": environment.name,
+                    "vhost": vhost,
+                    "apiContext": api.context,
+                    "apiProvider": api.provider,
+                },
+                deployment_id=deployment.id,
+            )
+            deployment.workflow_reference = pending.reference
+        else:
+            await _put_in_force(session, api, deployment)
+        created.append(deployment)
+    return created
+
+
+async def _undeploy(session: AsyncSession, api: API, deployment: Deployment) -> None:
+    was_in_force = deployment.status == "APPROVED"
+    await DeploymentRepository(session).delete(deployment)
+    if was_in_force:
+        await record(
+            session,
+            Topic.DEPLOYMENTS,
+            "deployment.undeployed",
+            api.id,
+            _deployment_event(api, deployment),
+            tenant=api.tenant,
+        )
+
+
+async def undeploy(
+    session: AsyncSession,
+    api: API,
+    revision: Revision,
+    targets: list[DeploymentTarget],
+    all_environments: bool,
+) -> None:
+    wanted = {t.name for t in targets}
+    if not wanted and not all_environments:
+        raise BadRequest("Name the environments to undeploy from, or set allEnvironments=true")
+    for deployment in await DeploymentRepository(session).of_revision(revision.id):
+        if deployment.status == "APPROVED" and (all_environments or deployment.environment in wanted):
+            await _undeploy(session, api, deployment)
+
+
+async def undeploy_everywhere(session: AsyncSession, api: API) -> None:
+    for deployment in await DeploymentRepository(session).of_api(api.id):
+        await _undeploy(session, api, deployment)
+
+
+async def restore(session: AsyncSession, principal: Principal, api: API, revision: Revision) -> API:
+    """The working copy becomes what the revision holds again."""
+    snapshot = dict(revision.snapshot["api"])
+    spec = {k: v for k, v in snapshot.items() if k not in apis.IDENTITY_FIELDS and k not in _COMPUTED}
+    api.spec = APIBody.model_validate({**snapshot, **spec}).model_dump(
+        mode="json", exclude=apis.IDENTITY_FIELDS, exclude_none=True
+    )
+    api.is_default_version = bool(snapshot.get("isDefaultVersion"))
+    api.definition = revision.snapshot.get("definition")
+    apis._touch(api, principal)
+    await apis.announce(session, api, "api.updated")
+    return api
+
+
+_COMPUTED = {
+    "id",
+    "hasThumbnail",
+    "isRevision",
+    "revisionedApiId",
+    "revisionId",
+    "workflowStatus",
+    "additionalPropertiesMap",
+    "createdTime",
+    "lastUpdatedTime",
+    "lastUpdatedTimestamp",
+}
+
+
+async def cancel(session: AsyncSession, api: API, revision: Revision, environment: str) -> None:
+    for deployment in await DeploymentRepository(session).of_revision(revision.id):
+        if deployment.environment == environment and deployment.status == "CREATED":
+            pending = await WorkflowRequestRepository(session).for_deployment(deployment.id)
+            if pending is not None:
+                await WorkflowRequestRepository(session).delete(pending)
+            await DeploymentRepository(session).delete(deployment)
+            return
+    raise NotFound(
+        f"No deployment of {display_name(revision)} to '{environment}' is waiting for approval",
+        message="Pending deployment not found",
+    )
+
+
+async def on_decision(session: AsyncSession, pending: WorkflowRequest, approved: bool) -> None:
+    deployment = (
+        await DeploymentRepository(session).get(pending.deployment_id) if pending.deployment_id else None
+    )
+    api = await APIRepository(session).get(pending.api_id)
+    if deployment is None or api is None or deployment.status != "CREATED":
+        return
+    if approved and api.lifecycle_status != "RETIRED":
+        await _put_in_force(session, api, deployment)
+    else:
+        deployment.status = "REJECTED"
+        await session.flush()
