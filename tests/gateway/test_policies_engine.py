@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from apim_gateway.context import Exchange, GatewayRequest
-from apim_gateway.policies import PolicyConfigError, compile_chain
+from apim_gateway.context import Exchange, GatewayRequest, GatewayResponse, header
+from apim_gateway.policies import PolicyConfigError, Reply, compile_chain
 
 
 def add_header(name: str, value: str) -> dict[str, Any]:
@@ -89,3 +89,38 @@ def test_body_needs_are_known_per_chain_and_per_configuration() -> None:
     transform = compile_chain(None, {"response": [{"policyName": "xmlToJson", "parameters": {}}]}, None)
     assert transform.needs_response_body is True
     assert transform.needs_request_body is False
+
+
+async def test_several_builtins_run_together_in_each_flow_in_the_engines_order() -> None:
+    chain = compile_chain(
+        {"request": [{"policyName": "regexPolicy", "parameters": {"regex": "DROP TABLE"}}]},
+        {
+            "request": [
+                {"policyName": "CORS", "parameters": {}},
+                add_header("x-step", "1"),
+                {"policyName": "rewriteResourcePath", "parameters": {"newResourcePath": "/v2/orders"}},
+                {"policyName": "addQueryParam", "parameters": {"paramKey": "src", "paramValue": "gw"}},
+            ],
+            "response": [
+                {"policyName": "CORS", "parameters": {}},
+                {"policyName": "removeHeader", "parameters": {"headerName": "server"}},
+            ],
+            "fault": [{"policyName": "jsonFault", "parameters": {}}],
+        },
+        None,
+    )
+    ex = exchange()
+    ex.request.headers.append(("origin", "https://a.example"))
+    ex.request.body = b""
+    for p in chain.request:
+        assert not isinstance(await p.on_request(ex), Reply)
+    assert (ex.request.path, ex.request.query) == ("/v2/orders", "src=gw")
+    assert header(ex.request.headers, "x-step") == "1"
+    ex.response = GatewayResponse(200, [("server", "backend")], b"{}")
+    for p in chain.response:
+        await p.on_response(ex)
+    assert ex.response.headers == [("access-control-allow-origin", "*")]
+    ex.response = GatewayResponse(504, [("content-type", "text/plain")], b"timed out")
+    for p in chain.fault:
+        await p.on_fault(ex)
+    assert ex.response.body == b'{"code": "504", "message": "Gateway Timeout", "description": "timed out"}'

@@ -103,6 +103,20 @@ def test_a_header_value_with_a_newline_is_refused() -> None:
     assert [e.split(":")[0] for e in errors] == ["headerValue"]
 
 
+def test_a_trailing_newline_does_not_slip_past_an_end_anchor() -> None:
+    errors = validate_parameters(BUILTIN_SPECS["addHeader"], {"headerName": "x-a\n", "headerValue": "v\n"})
+    assert sorted(e.split(":")[0] for e in errors) == ["headerName", "headerValue"]
+
+
+def test_a_validation_regex_written_as_a_javascript_literal_keeps_its_flags() -> None:
+    spec = {**BUILTIN_SPECS["removeHeader"]}
+    spec["policyAttributes"] = [
+        {**BUILTIN_SPECS["removeHeader"]["policyAttributes"][0], "validationRegex": "/^[a-z]{0,5}$/i"}
+    ]
+    assert validate_parameters(spec, {"headerName": "ABC"}) == []
+    assert validate_parameters(spec, {"headerName": "ABCDEFG"}) != []
+
+
 def test_an_enum_value_outside_allowed_values_is_named() -> None:
     errors = validate_parameters(BUILTIN_SPECS["changeHTTPMethod"], {"updatedMethod": "FETCH"})
     assert len(errors) == 1

@@ -522,14 +522,35 @@ def _is_set(value: Any) -> bool:
     return value is not None and value != ""
 
 
+def _end_anchors_strict(pattern: str) -> str:
+    """``$`` as JavaScript reads it: the very end. Python's ``$`` also matches before a final newline."""
+    out: list[str] = []
+    escaped = in_class = False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "$":
+            out.append(r"\Z")
+            continue
+        out.append(char)
+    return "".join(out)
+
+
 @lru_cache(maxsize=256)
 def _compile_validation_regex(pattern: str) -> re.Pattern[str]:
     # WSO2's specs sometimes write the regex as a JavaScript literal: /body/flags.
+    flags = 0
     literal = re.fullmatch(r"/(.*)/([a-z]*)", pattern, re.DOTALL)
     if literal:
+        pattern = literal.group(1)
         flags = re.IGNORECASE if "i" in literal.group(2) else 0
-        return re.compile(literal.group(1), flags)
-    return re.compile(pattern)
+    return re.compile(_end_anchors_strict(pattern), flags)
 
 
 def _convert(attribute: PolicyAttribute, value: Any) -> tuple[Any, str | None]:
@@ -574,8 +595,13 @@ def _check(attribute: PolicyAttribute, raw: Any) -> tuple[Any, list[str]]:
     regex = attribute["validationRegex"]
     if regex and attribute["type"] != "JSON":
         text = str(value).lower() if isinstance(value, bool) else str(value)
-        if not _compile_validation_regex(regex).search(text):
-            errors.append(f"{name}: {raw!r} does not match {regex}")
+        try:
+            compiled = _compile_validation_regex(regex)
+        except re.error:
+            errors.append(f"{name}: the spec's validationRegex {regex!r} is not a valid pattern")
+        else:
+            if not compiled.search(text):
+                errors.append(f"{name}: {raw!r} does not match {regex}")
     return value, errors
 
 
