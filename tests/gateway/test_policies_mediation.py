@@ -188,6 +188,15 @@ async def test_xml_to_json_refuses_entity_declarations() -> None:
     assert refused.value.status == 400
 
 
+async def test_xml_to_json_refuses_xml_nested_too_deeply_instead_of_crashing() -> None:
+    deep = b"<a>" * 5000 + b"x" + b"</a>" * 5000
+    ex = exchange(method="POST", headers=[("content-type", "application/xml")], body=deep)
+    with pytest.raises(PolicyRefusal) as refused:
+        await policy("xmlToJson").on_request(ex)
+    assert refused.value.status == 400
+    assert "nested too deeply" in refused.value.description
+
+
 async def test_xml_to_json_passes_an_unconvertible_response_on_unchanged() -> None:
     ex = exchange(response=json_response(b"<broken", content_type="application/xml"))
     await policy("xmlToJson").on_response(ex)

@@ -139,14 +139,17 @@ def xml_to_json(body: bytes) -> bytes:
         raise ConversionError(f"the body is not acceptable XML: {exc}") from exc
     name = _local(root.tag)
     document: Any
-    if name == "jsonArray":
-        document = [_value(child) for child in root]
-    elif name == "jsonObject":
-        document = _value(root)
-        if document is None:
-            document = {}
-    else:
-        document = {name: _value(root)}
+    try:
+        if name == "jsonArray":
+            document = [_value(child) for child in root]
+        elif name == "jsonObject":
+            document = _value(root)
+            if document is None:
+                document = {}
+        else:
+            document = {name: _value(root)}
+    except RecursionError as exc:
+        raise ConversionError("the XML is nested too deeply") from exc
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
 
 
