@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from apim_common.events import CloudEvent
 from apim_common.events.topics import Topic
@@ -31,8 +32,14 @@ async def _watch(km: KeyManagerClient) -> list[CloudEvent]:
 
 
 async def _flush(km: KeyManagerClient) -> None:
-    while await km.app.state.outbox_relay.publish_pending():
-        pass
+    """Wait for the service's own relay to publish its outbox, then for the bus to deliver."""
+    outbox = km.app.state.key_manager.database
+    for _ in range(100):
+        async with outbox.session() as session:
+            pending = await session.scalar(text("SELECT count(*) FROM outbox WHERE published_at IS NULL"))
+        if not pending:
+            break
+        await asyncio.sleep(0.02)
     await km.bus.drain()
 
 
@@ -72,6 +79,7 @@ async def test_a_revoked_access_token_is_inactive_and_announced(km: KeyManagerCl
     revoked = [e for e in seen if e.type == "token.revoked"]
     assert len(revoked) == 1
     assert revoked[0].data["expiresAt"] > 0
+    assert revoked[0].subject == revoked[0].data["jti"]
 
 
 async def test_a_used_refresh_token_is_inactive_and_cannot_be_used_again(km: KeyManagerClient) -> None:
@@ -143,3 +151,14 @@ async def test_a_jwt_bearer_assertion_from_an_untrusted_issuer_is_invalid_grant(
     r = await km.token(client, grant_type="urn:ietf:params:oauth:grant-type:jwt-bearer", assertion=foreign)
     assert r.status_code == 400
     assert r.json()["error"] == "invalid_grant"
+
+
+async def test_deleting_a_user_announces_a_revoked_before_rule(km: KeyManagerClient) -> None:
+    seen = await _watch(km)
+    user = await km.create_user("olga", "pw-olga", [])
+    r = await km.http.delete(f"/scim2/Users/{user['id']}", headers=basic("admin", "admin"))
+    assert r.status_code == 204
+    await _flush(km)
+    rules = [e for e in seen if e.type == "tokens.revoked-before"]
+    assert [e.data["username"] for e in rules] == ["olga@carbon.super"]
+    assert rules[0].data["before"] > 0
