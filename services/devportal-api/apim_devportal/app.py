@@ -1,13 +1,60 @@
 """The Developer Portal API app factory."""
 
-from fastapi import FastAPI
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, FastAPI
 
 from apim_common.app import ServiceSpec, build_service_app
 from apim_common.events.bus import EventBus
+from apim_devportal.applications.endpoints import router as applications
+from apim_devportal.catalog.endpoints import router as catalog
+from apim_devportal.catalog.search import SearchIndex
+from apim_devportal.consumers import consuming
+from apim_devportal.deps import PREFIX
+from apim_devportal.feedback.endpoints import router as feedback
+from apim_devportal.internal.endpoints import router as internal
+from apim_devportal.key_managers.endpoints import router as key_managers
+from apim_devportal.keys.client import KeyManagerClient
+from apim_devportal.keys.endpoints import router as keys
 from apim_devportal.models import metadata, outbox
+from apim_devportal.portal.endpoints import router as portal
 from apim_devportal.settings import Settings
+from apim_devportal.subscriptions.endpoints import router as subscriptions
+from apim_devportal.tenant_path import TenantPathMiddleware
+from apim_devportal.tenants.endpoints import router as tenants
+from apim_devportal.throttling.endpoints import router as throttling
 
-PREFIXES = ("/api/am/devportal/v3",)
+PREFIXES = (PREFIX,)
+
+
+def api_router() -> APIRouter:
+    router = APIRouter(prefix=PREFIX)
+    for domain in (
+        catalog,
+        feedback,
+        applications,
+        keys,
+        subscriptions,
+        throttling,
+        key_managers,
+        tenants,
+        portal,
+        internal,
+    ):
+        router.include_router(domain)
+    return router
+
+
+@contextlib.asynccontextmanager
+async def clients(app: FastAPI) -> AsyncIterator[None]:
+    """The key manager's client and the search index, made once per app."""
+    settings: Settings = app.state.settings
+    app.state.key_manager = KeyManagerClient(app.state, settings.key_manager_url, settings.secret())
+    app.state.search_index = SearchIndex()
+    yield
 
 
 def create_app(settings: Settings | None = None, *, bus: EventBus | None = None) -> FastAPI:
@@ -15,8 +62,12 @@ def create_app(settings: Settings | None = None, *, bus: EventBus | None = None)
         name="devportal",
         title="Developer Portal API",
         prefixes=PREFIXES,
+        routers=[api_router()],
         package="apim_devportal",
         metadata=metadata,
         outbox=outbox,
+        extensions=[clients, consuming],
     )
-    return build_service_app(spec, settings or Settings(), bus=bus)
+    app = build_service_app(spec, settings or Settings(), bus=bus)
+    app.add_middleware(TenantPathMiddleware, prefix=PREFIX)
+    return app

@@ -1,0 +1,1 @@
+"""Applications: the consumer's unit of subscriptions, keys and an application tier."""

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from apim_devportal.base import Base
+
+
+class CatalogApi(Base):
+    """One API or API product as the publisher last announced it."""
+
+    __tablename__ = "catalog_apis"
+    __table_args__ = (Index("ix_catalog_apis_tenant_status", "tenant", "lifecycle_status"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(255))
+    # "API" or "APIProduct".
+    kind: Mapped[str] = mapped_column(String(20), default="API")
+    name: Mapped[str] = mapped_column(String(255))
+    version: Mapped[str] = mapped_column(String(100))
+    context: Mapped[str] = mapped_column(String(500))
+    provider: Mapped[str] = mapped_column(String(255), default="")
+    lifecycle_status: Mapped[str] = mapped_column(String(20))
+    visibility: Mapped[str] = mapped_column(String(20), default="PUBLIC")
+    visible_roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    description: Mapped[str] = mapped_column(Text, default="")
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    policies: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The API as the publisher shows it (WSO2 field names).
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Environments it is deployed to: [{environment, vhost, revisionId}].
+    deployments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ApiCategory(Base):
+    __tablename__ = "api_categories"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,53 @@
+"""What this service learns from the others' events; each consumer applies an event id once."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from apim_common.db import Database
+from apim_common.events.consumer import SessionHandler, idempotent
+from apim_common.events.envelope import CloudEvent
+from apim_common.events.topics import Topic
+from apim_devportal.base import processed_events
+from apim_devportal.catalog import service as catalog
+from apim_devportal.catalog.search import SearchIndex
+from apim_devportal.key_managers import service as key_managers
+from apim_devportal.subscriptions import service as subscriptions
+from apim_devportal.tenants import service as tenants
+from apim_devportal.throttling import service as tiers
+from apim_devportal.workflows import consumer as workflows
+
+
+def catalog_handler(index: SearchIndex) -> SessionHandler:
+    async def handle(session: AsyncSession, event: CloudEvent) -> None:
+        if event.type.startswith("api-category."):
+            await catalog.on_category_event(session, event)
+        elif event.type.startswith("deployment."):
+            await catalog.on_deployment_event(session, event, index)
+        elif event.type.startswith(("api.", "api-product.")):
+            for api_id in await catalog.on_api_event(session, event, index):
+                await subscriptions.remove_for_api(session, api_id)
+
+    return handle
+
+
+@contextlib.asynccontextmanager
+async def consuming(app: FastAPI) -> AsyncIterator[None]:
+    """Subscribe the consumers on the app's bus (started after the extensions)."""
+    database: Database = app.state.database
+    bus = app.state.bus
+    index: SearchIndex = app.state.search_index
+    groups: list[tuple[str, list[str], SessionHandler]] = [
+        ("devportal-catalog", [Topic.APIS, Topic.DEPLOYMENTS, Topic.API_CATEGORIES], catalog_handler(index)),
+        ("devportal-tiers", [Topic.THROTTLE_POLICIES], tiers.on_event),
+        ("devportal-key-managers", [Topic.KEY_MANAGERS], key_managers.on_event),
+        ("devportal-tenants", [Topic.TENANTS], tenants.on_event),
+        ("devportal-workflows", [Topic.WORKFLOWS], workflows.on_event),
+    ]
+    for group, topics, handler in groups:
+        bus.subscribe([str(t) for t in topics], group, idempotent(database, processed_events, group, handler))
+    yield

@@ -1,0 +1,1 @@
+"""Ratings and comments (with replies) on the catalog's APIs."""

@@ -1,0 +1,1 @@
+"""Internal endpoints for the admin service, the publisher and starting gateways (service tokens)."""

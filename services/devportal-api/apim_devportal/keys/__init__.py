@@ -1,0 +1,1 @@
+"""OAuth keys (through the key manager's client registration) and API keys of applications."""

@@ -1,0 +1,1 @@
+"""Portal-wide settings: grant types, application attributes, recommendations, SDK languages."""

@@ -1,0 +1,6 @@
+from pydantic import BaseModel
+
+
+class TenantPublic(BaseModel):
+    domain: str
+    status: str

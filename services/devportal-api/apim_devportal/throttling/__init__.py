@@ -1,0 +1,1 @@
+"""Application and subscription tiers, known from the admin service's events."""

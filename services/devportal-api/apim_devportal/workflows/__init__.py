@@ -1,0 +1,1 @@
+"""Approval workflows this service asks for (application and subscription creation)."""
