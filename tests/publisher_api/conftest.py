@@ -119,7 +119,13 @@ class Publisher:
 
 
 @pytest.fixture
-async def publisher(tokens: TokenFactory, sqlite_url: str) -> AsyncIterator[Publisher]:
+def database_url(sqlite_url: str) -> str:
+    """The publisher's database; the PostgreSQL tests override it."""
+    return sqlite_url
+
+
+@pytest.fixture
+async def publisher(tokens: TokenFactory, database_url: str) -> AsyncIterator[Publisher]:
     bus = InProcessBus(retry_delay=0.05)
     recorded: list[tuple[str, CloudEvent]] = []
 
@@ -132,7 +138,7 @@ async def publisher(tokens: TokenFactory, sqlite_url: str) -> AsyncIterator[Publ
     for topic in ("apis", "deployments", "workflows"):
         bus.subscribe([topic], f"test-{topic}", recorder(topic))
     await bus.start()
-    settings = Settings(mode="development", database_url=sqlite_url, outbox_poll_interval=0.05)
+    settings = Settings(mode="development", database_url=database_url, outbox_poll_interval=0.05)
     try:
         async with running_service(create_app, settings, tokens, bus=bus) as (app, client):
             yield Publisher(app, client, tokens, bus, recorded)
