@@ -224,6 +224,8 @@ async def remove(session: AsyncSession, app: Application, key_manager: KeyManage
     for mapping in mappings:
         await announce_mapping(session, mapping, "deleted")
         await session.delete(mapping)
+    # Children first: the database would cascade, and the unit of work would then miss their rows.
+    await session.flush()
     await session.delete(app)
     await session.flush()
     await announce(session, Topic.APPLICATIONS, "application.deleted", app.id, data, tenant=app.tenant)

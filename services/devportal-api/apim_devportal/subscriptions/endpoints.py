@@ -5,7 +5,7 @@ from fastapi.responses import JSONResponse
 
 from apim_common.db import SessionDep
 from apim_common.pagination import PageDep, Pagination
-from apim_common.security import Principal, require_scopes
+from apim_common.security import OptionalPrincipal, Principal, require_scopes
 from apim_devportal.applications.models import Application
 from apim_devportal.common import RequestedTenant
 from apim_devportal.deps import PREFIX
@@ -70,12 +70,17 @@ async def subscribe_many(
 async def additional_info(
     apiId: str,
     session: SessionDep,
-    principal: SubManager,
+    principal: OptionalPrincipal,
     page: PageDep,
     tenant: RequestedTenant,
     groupId: str | None = None,
 ) -> AdditionalSubscriptionInfoList:
-    found = await service.listing(session, principal, api_id=apiId, application_id=None, group_id=groupId)
+    """The caller's subscriptions to one API with their applications' names (none when anonymous)."""
+    found = []
+    if principal is not None:
+        found = list(
+            await service.listing(session, principal, api_id=apiId, application_id=None, group_id=groupId)
+        )
     chunk = found[page.offset : page.offset + page.limit]
     items = []
     for sub in chunk:
