@@ -1,40 +1,20 @@
 """The Admin API on real PostgreSQL: migrations, idempotent bootstrap and the usual round trip."""
 
-import asyncio
-import uuid
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 
-import asyncpg
 import pytest
-from sqlalchemy.engine import make_url
 
 from tests.admin_api.harness import running_admin
-from tests.conftest import infra_value
+from tests.support.postgres import fresh_database
 from tests.support.tokens import TokenFactory
 
 pytestmark = pytest.mark.infra
 
 
-async def _server_sql(url: str, statement: str) -> None:
-    connection = await asyncpg.connect(
-        make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    )
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
 @pytest.fixture
-async def postgres_url() -> AsyncIterator[str]:
-    server = infra_value("APIM_TEST_POSTGRES_URL")
-    name = f"apim_admin_{uuid.uuid4().hex[:12]}"
-    await _server_sql(server, f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        await asyncio.sleep(0)
-        await _server_sql(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+def postgres_url() -> Iterator[str]:
+    with fresh_database("apim_admin") as url:
+        yield url
 
 
 async def test_the_service_migrates_seeds_once_and_serves_on_postgresql(

@@ -7,14 +7,12 @@ import subprocess
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import asyncpg
 import pytest
-from sqlalchemy.engine import make_url
 
 from tests.conftest import infra_value
+from tests.support.postgres import fresh_database
 
 # Fast group joins on the test broker (see INFRA.md); production keeps aiokafka's defaults.
 CONSUMER_OPTIONS: dict[str, Any] = {
@@ -24,31 +22,11 @@ CONSUMER_OPTIONS: dict[str, Any] = {
 }
 
 
-def _admin_sql(url: str, statement: str) -> None:
-    """Run one statement on the server's admin database, outside the test's event loop."""
-    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-    async def run() -> None:
-        connection = await asyncpg.connect(dsn)
-        try:
-            await connection.execute(statement)
-        finally:
-            await connection.close()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(asyncio.run, run()).result()
-
-
 @pytest.fixture(scope="module")
 def postgres_url() -> Iterator[str]:
     """A fresh database for the test module, dropped afterwards, so modules never see each other's rows."""
-    admin_url = infra_value("APIM_TEST_POSTGRES_URL")
-    name = f"apim_it_{uuid.uuid4().hex[:12]}"
-    _admin_sql(admin_url, f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        _admin_sql(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_database("apim_it") as url:
+        yield url
 
 
 @pytest.fixture

@@ -2,38 +2,20 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 
-import asyncpg
 import pytest
-from sqlalchemy.engine import make_url
 
-from tests.conftest import infra_value
 from tests.publisher_api.conftest import BASE, Publisher
+from tests.support.postgres import fresh_database
 
 pytestmark = pytest.mark.infra
 
 
-async def _server_sql(url: str, statement: str) -> None:
-    connection = await asyncpg.connect(
-        make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    )
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
 @pytest.fixture
-async def database_url() -> AsyncIterator[str]:
-    server = infra_value("APIM_TEST_POSTGRES_URL")
-    name = f"apim_publisher_{uuid.uuid4().hex[:12]}"
-    await _server_sql(server, f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        await _server_sql(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+def database_url() -> Iterator[str]:
+    with fresh_database("apim_publisher") as url:
+        yield url
 
 
 async def test_apis_revisions_deployments_and_documents_work_on_postgresql(publisher: Publisher) -> None:
