@@ -17,13 +17,44 @@ import asyncio
 import sys
 from importlib.resources import files
 
-from alembic import command, context
+import sqlalchemy as sa
+from alembic import command, context, op
 from alembic.config import Config
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from apim_common.db import create_engine
+
+
+def create_event_tables() -> None:
+    """Every service's first migration: the outbox and processed-event tables of apim_common.events."""
+    big_id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+    op.create_table(
+        "outbox",
+        sa.Column("id", big_id, primary_key=True, autoincrement=True),
+        sa.Column("topic", sa.String(100), nullable=False),
+        sa.Column("event_id", sa.String(36), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
+        sa.UniqueConstraint("event_id", name=op.f("uq_outbox_event_id")),
+    )
+    op.create_index("ix_outbox_unpublished", "outbox", ["published_at", "id"])
+    op.create_table(
+        "processed_events",
+        sa.Column("consumer", sa.String(100), nullable=False),
+        sa.Column("event_id", sa.String(36), nullable=False),
+        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("consumer", "event_id", name=op.f("pk_processed_events")),
+    )
+
+
+def drop_event_tables() -> None:
+    op.drop_table("processed_events")
+    op.drop_index("ix_outbox_unpublished", table_name="outbox")
+    op.drop_table("outbox")
 
 
 def version_table_for(package: str) -> str:
