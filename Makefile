@@ -33,7 +33,7 @@ test-fast: sync ## Unit and service tests only (no servers, no end-to-end)
 lint: sync ## ruff and mypy over the whole workspace
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
-	$(UV) run --frozen mypy libs services
+	$(UV) run --frozen mypy libs services cli
 
 fmt: sync ## Format and fix what ruff can
 	$(UV) run --frozen ruff format .

@@ -1,0 +1,1 @@
+"""apimctl: API projects and declarative configuration over the platform's REST APIs."""
