@@ -13,7 +13,8 @@ from redis.asyncio import Redis
 
 from apim_gateway.throttling import ClientConfig
 from apim_throttle_sync.app import redis_client
-from apim_throttle_sync.counters import RedisCounterBackend
+from apim_throttle_sync.counters import LeaseRequest, RedisCounterBackend, lease_size
+from apim_throttle_sync.counters.base import EXPIRY_MARGIN_MS
 from apim_throttle_sync.leases.service import LeaseService
 from apim_throttle_sync.membership import RedisMembership
 from tests.conftest import infra_value
@@ -131,3 +132,40 @@ async def test_a_redis_outage_leaves_gateways_on_their_local_share_and_exactness
     # Windows 6 and 7 come after Redis is back: exact again.
     assert all(990 <= n <= 1000 for n in leased[6:])
     assert fallback[6] == fallback[7] == 0
+
+
+async def test_the_redis_script_sizes_leases_as_the_reference_rule(service: LeaseService) -> None:
+    counters = service.counters
+    granted = []
+    for gateways in (1, 4, 8):
+        [grant] = await counters.lease(
+            [LeaseRequest(f"size-{gateways}", 1000, 60, 10_000)], gateways=gateways, spread=2.0
+        )
+        granted.append(grant.granted)
+    assert granted == [lease_size(10_000, 1000, g, 2.0) for g in (1, 4, 8)]
+    total = 0
+    for _ in range(100):
+        [grant] = await counters.lease([LeaseRequest("drain", 37, 60, 5)], gateways=4, spread=2.0)
+        total += grant.granted
+    assert total == 37
+    assert grant.remaining == 0
+
+
+async def test_redis_counters_expire_at_their_window_end(service: LeaseService, redis: Redis) -> None:
+    counters = service.counters
+    assert isinstance(counters, RedisCounterBackend)
+    [grant] = await counters.lease([LeaseRequest("expiring", 10, 2, 1)], gateways=1, spread=2.0)
+    ttl_ms = await redis.pttl(counters.counter_key("expiring", 2))
+    assert 0 < ttl_ms <= grant.window_ends_in_ms + EXPIRY_MARGIN_MS
+    returned = LeaseRequest("expiring", 10, 2, 0, window=grant.window, returned=1)
+    [after] = await counters.lease([returned], gateways=1, spread=2.0)
+    assert after.used == 0
+
+
+async def test_gateway_membership_in_redis_counts_heartbeating_gateways(service: LeaseService) -> None:
+    await service.heartbeat("gw-one")
+    answer = await service.heartbeat("gw-two")
+    assert answer.activeGateways == 2
+    listed = await service.gateways()
+    assert {g.gatewayId for g in listed.list} == {"gw-one", "gw-two"}
+    assert all(0 < g.expiresInMs <= 3000 for g in listed.list)

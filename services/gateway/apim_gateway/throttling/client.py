@@ -167,6 +167,7 @@ class ThrottleClient:
         self._buckets: dict[str, LocalBucket] = {}
         self._due: list[LocalBucket] = []
         self._wake = asyncio.Event()
+        self._probe = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._last_batch = float("-inf")
         self._next_scan = 0.0
@@ -240,7 +241,8 @@ class ThrottleClient:
             bucket.waiting += 1
             try:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(waiter.wait(), left)
+                    async with asyncio.timeout(left):
+                        await waiter.wait()
             finally:
                 bucket.waiting -= 1
             if self.fallback:
@@ -302,8 +304,10 @@ class ThrottleClient:
     async def _sync_loop(self) -> None:
         config = self.config
         while True:
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), config.tick)
+                async with asyncio.timeout(config.tick):
+                    await self._wake.wait()
             self._wake.clear()
             wait = self._last_batch + config.tick - self._clock()
             if wait > 0:
@@ -353,7 +357,8 @@ class ThrottleClient:
                 bucket.demand = 0
                 bucket.sampled_at = now
             want = 0
-            if not bucket.exhausted:
+            # A bucket only giving back its idle units asks for none.
+            if not bucket.exhausted and now - bucket.last_used < self.config.idle_return:
                 want = max(math.ceil(bucket.rate * horizon) - bucket.units, bucket.waiting, 1)
             if not (want or bucket.returning or bucket.counted):
                 continue
@@ -377,10 +382,8 @@ class ThrottleClient:
         self.batches += 1
         LEASE_BATCHES.labels(self.gateway_id).inc()
         try:
-            answer = await asyncio.wait_for(
-                self.transport.lease({"gatewayId": self.gateway_id, "items": items}),
-                self.config.request_timeout,
-            )
+            async with asyncio.timeout(self.config.request_timeout):
+                answer = await self.transport.lease({"gatewayId": self.gateway_id, "items": items})
         finally:
             for bucket, _ in sent:
                 bucket.in_flight = False
@@ -407,15 +410,18 @@ class ThrottleClient:
     # -- membership and fallback ----------------------------------------------------------------
 
     async def _heartbeat(self) -> None:
-        answer = await asyncio.wait_for(
-            self.transport.heartbeat(self.gateway_id), self.config.request_timeout
-        )
+        async with asyncio.timeout(self.config.request_timeout):
+            answer = await self.transport.heartbeat(self.gateway_id)
         self.gateways = max(int(answer.get("activeGateways", self.gateways)), 1)
 
     async def _heartbeat_loop(self) -> None:
         while True:
             interval = self.config.probe_interval if self.fallback else self.config.heartbeat_interval
-            await asyncio.sleep(interval)
+            # Entering fallback cuts the wait short: probing starts at the probe interval.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(interval):
+                    await self._probe.wait()
+            self._probe.clear()
             try:
                 await self._heartbeat()
             except Exception as exc:
@@ -427,6 +433,7 @@ class ThrottleClient:
         if self.fallback:
             return
         self.fallback = True
+        self._probe.set()
         self._fallback_gauge.set(1)
         FALLBACK_ENTRIES.labels(self.gateway_id).inc()
         logger.warning(

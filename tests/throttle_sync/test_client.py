@@ -1,0 +1,194 @@
+"""The gateway's admission client against the leasing logic on the in-memory backend."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+from prometheus_client import REGISTRY
+
+from apim_gateway.throttling import ClientConfig, ThrottleClient
+from apim_throttle_sync.counters import LeaseRequest, MemoryCounterBackend
+from apim_throttle_sync.leases.service import LeaseService
+from apim_throttle_sync.membership import MemoryMembership
+from tests.throttle_sync.load import InProcessTransport
+
+WINDOW = 60  # long enough that no test crosses a window boundary by accident
+
+
+@pytest.fixture
+def service() -> LeaseService:
+    return LeaseService(MemoryCounterBackend(), MemoryMembership(ttl_seconds=5.0))
+
+
+@pytest.fixture
+async def gateways(service: LeaseService) -> AsyncIterator[list[ThrottleClient]]:
+    clients = [
+        ThrottleClient(
+            InProcessTransport(service), gateway_id=f"unit-gw-{i}", config=ClientConfig(probe_interval=0.05)
+        )
+        for i in range(2)
+    ]
+    for c in clients:
+        await c.start()
+    yield clients
+    for c in clients:
+        await c.close()
+
+
+async def test_the_first_request_waits_for_its_lease_instead_of_being_refused(
+    gateways: list[ThrottleClient],
+) -> None:
+    client = gateways[0]
+    first = client.try_acquire("k", 100, WINDOW)
+    assert first.pending
+    assert not first.admitted
+    settled = await client.settle("k")
+    assert settled.admitted
+    assert settled.window is not None
+
+
+async def test_gateways_together_admit_exactly_the_shared_limit(gateways: list[ThrottleClient]) -> None:
+    admitted = 0
+    for _ in range(300):
+        for client in gateways:
+            admitted += (await client.acquire("shared", 100, WINDOW)).admitted
+    assert admitted == 100
+
+
+async def test_a_refusal_after_the_quota_says_when_to_retry(gateways: list[ThrottleClient]) -> None:
+    client = gateways[0]
+    while (await client.acquire("k", 5, WINDOW)).admitted:
+        pass
+    refused = client.try_acquire("k", 5, WINDOW)
+    assert not refused.admitted
+    assert not refused.pending
+    assert refused.remaining == 0
+    assert 1 <= refused.retry_after <= WINDOW
+
+
+async def test_a_quota_that_does_not_stop_traffic_counts_but_never_refuses(
+    gateways: list[ThrottleClient], service: LeaseService
+) -> None:
+    client = gateways[0]
+    decisions = [await client.acquire("billing", 5, WINDOW, stop_on_quota_reach=False) for _ in range(12)]
+    assert all(d.admitted for d in decisions)
+    await asyncio.sleep(0.05)
+    [state] = await service.counters.lease([LeaseRequest("billing", 5, WINDOW, 0)], gateways=1, spread=1.0)
+    assert state.used >= 12
+
+
+async def test_units_a_gateway_holds_without_using_them_are_given_back(service: LeaseService) -> None:
+    config = ClientConfig(idle_return=0.05)
+    client = ThrottleClient(InProcessTransport(service), gateway_id="idle-gw", config=config)
+    await client.start()
+    try:
+        for _ in range(40):
+            await client.acquire("idle", 1000, WINDOW)
+            await asyncio.sleep(0.001)
+        [held] = await service.counters.lease([LeaseRequest("idle", 1000, WINDOW, 0)], gateways=1, spread=1.0)
+        assert held.used > 40
+        await asyncio.sleep(0.2)
+        [after] = await service.counters.lease(
+            [LeaseRequest("idle", 1000, WINDOW, 0)], gateways=1, spread=1.0
+        )
+        assert after.used == 40
+    finally:
+        await client.close()
+
+
+async def test_requests_below_the_limit_are_never_refused_at_a_window_start(service: LeaseService) -> None:
+    client = ThrottleClient(InProcessTransport(service), gateway_id="slow-gw")
+    await client.start()
+    try:
+        boundary = int(time.time()) + 1
+        await asyncio.sleep(boundary - time.time() - 0.1)
+        decisions = []
+        while time.time() < boundary + 0.3:  # 100 requests per second against a limit of 1,000
+            decisions.append(await client.acquire("steady", 1000, 1))
+            await asyncio.sleep(0.01)
+        assert decisions
+        assert all(d.admitted for d in decisions)
+    finally:
+        await client.close()
+
+
+def _gauge(gateway_id: str) -> float | None:
+    return REGISTRY.get_sample_value("apim_gateway_throttle_fallback", {"gateway": gateway_id})
+
+
+async def test_an_unreachable_throttle_sync_falls_back_to_the_local_share_and_recovers(
+    service: LeaseService, caplog: pytest.LogCaptureFixture
+) -> None:
+    transports = [InProcessTransport(service) for _ in range(4)]
+    clients = [
+        ThrottleClient(t, gateway_id=f"fb-gw-{i}", config=ClientConfig(probe_interval=0.05))
+        for i, t in enumerate(transports)
+    ]
+    for c in clients:
+        await c.start()
+    client = clients[0]
+    try:
+        await client._heartbeat()  # learns that 4 gateways are active
+        assert client.gateways == 4
+        for t in transports:
+            t.available = False
+        with caplog.at_level(logging.WARNING, logger="apim_gateway.throttling.client"):
+            decisions = [await client.acquire("fb", 100, WINDOW) for _ in range(60)]
+        assert client.fallback
+        assert _gauge("fb-gw-0") == 1
+        assert "local share" in caplog.text
+        # limit / last known gateway count, and never an exception
+        assert sum(d.admitted for d in decisions) == 25
+        assert all(d.fallback for d in decisions[1:])
+        for t in transports:
+            t.available = True
+        await asyncio.sleep(0.2)
+        assert not client.fallback
+        assert _gauge("fb-gw-0") == 0
+        back = await client.acquire("fb2", 100, WINDOW)
+        assert back.admitted
+        assert not back.fallback
+        assert back.window is not None
+    finally:
+        for c in clients:
+            await c.close()
+
+
+async def test_units_admitted_on_the_local_share_join_the_shared_counter_on_recovery(
+    service: LeaseService,
+) -> None:
+    transport = InProcessTransport(service)
+    client = ThrottleClient(transport, gateway_id="rejoin-gw", config=ClientConfig(probe_interval=0.05))
+    await client.start()
+    try:
+        transport.available = False
+        for _ in range(7):
+            await client.acquire("rejoin", 100, WINDOW)
+        assert client.fallback
+        transport.available = True
+        await asyncio.sleep(0.2)
+        assert not client.fallback
+        [state] = await service.counters.lease(
+            [LeaseRequest("rejoin", 100, WINDOW, 0)], gateways=1, spread=1.0
+        )
+        assert state.used >= 7
+    finally:
+        await client.close()
+
+
+async def test_buckets_unused_for_two_windows_are_forgotten(service: LeaseService) -> None:
+    client = ThrottleClient(
+        InProcessTransport(service), gateway_id="prune-gw", config=ClientConfig(idle_return=0.05)
+    )
+    await client.start()
+    try:
+        await client.acquire("short", 10, 1)
+        assert "short" in client._buckets
+        await asyncio.sleep(2.3)
+        assert "short" not in client._buckets
+    finally:
+        await client.close()
