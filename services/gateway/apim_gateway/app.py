@@ -1,60 +1,180 @@
 """The gateway: a plain ASGI app (no framework on the request path).
 
-It owns nothing persistent; what it serves is built from deployed revisions and events.
+It owns nothing persistent; what it serves is built from deployed revisions and events
+(``sync/``) into the in-memory model (``runtime/``), and every request walks ``pipeline.py``.
+Besides the APIs it answers ``/health``, ``/metrics`` and the backend-JWT keys at ``/jwks`` and
+``/t/{tenant}/jwks``.
+
+Long-lived clients, created once in the lifespan: the upstream client (``gateway.upstream``,
+also bound for the policies), an httpx client for the control plane and key managers' JWKS,
+the rate limiter, the bus consumer and the analytics drain.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+import os
+import uuid
 from collections.abc import AsyncIterator
 
+import httpx
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import Receive, Scope, Send
 
 from apim_common.app import bus_from_settings
 from apim_common.events.bus import EventBus
+from apim_common.service_auth import ServiceTokenProvider
 from apim_common.telemetry import setup_tracing
-from apim_gateway.errors import NO_MATCHING_RESOURCE, send_error
+from apim_gateway.observability import Analytics, Metrics
+from apim_gateway.pipeline import Pipeline
+from apim_gateway.policies import SERVICES
+from apim_gateway.ratelimit import Limiter, LocalLimiter, RateLimits
+from apim_gateway.runtime.apis import BackendSettings
+from apim_gateway.runtime.state import RuntimeState
+from apim_gateway.security.backend_jwt import BackendJwtSigner
+from apim_gateway.security.tokens import TokenVerifier
 from apim_gateway.settings import Settings
+from apim_gateway.sync import ControlPlane, Syncer
+from apim_gateway.throttling import HttpThrottleTransport, ThrottleClient
+from apim_gateway.upstream import UpstreamClient
 
 logger = logging.getLogger(__name__)
 
 _HEALTH_BODY = b'{"status":"UP","service":"gateway"}'
+_JSON = b"application/json"
 
 
 class Gateway:
-    def __init__(self, settings: Settings, *, bus: EventBus | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        bus: EventBus | None = None,
+        http: httpx.AsyncClient | None = None,
+        limiter: Limiter | None = None,
+        backend_jwt: BackendJwtSigner | None = None,
+    ) -> None:
+        """``bus``: shared with the control plane (one process; it is started by the caller).
+        ``http``: the client for control-plane and JWKS calls (tests pass one on a fake)."""
         self.settings = settings
+        self.gateway_id = settings.gateway_id or f"gw-{uuid.uuid4().hex[:12]}"
         self._shared_bus = bus
         self.bus: EventBus | None = bus
+        self._given_http = http
+        self.http: httpx.AsyncClient = http or httpx.AsyncClient(timeout=10.0)
+        self.state = RuntimeState(
+            environment=settings.environment,
+            default_vhost=settings.gateway_default_vhost,
+            backend=BackendSettings(
+                default_timeout=settings.gateway_backend_timeout,
+                failure_threshold=settings.gateway_circuit_failures,
+                open_for=settings.gateway_circuit_open_seconds,
+            ),
+        )
+        if backend_jwt is None:
+            key_file = settings.backend_jwt_private_key_file
+            backend_jwt = (
+                BackendJwtSigner.from_pem_file(key_file) if key_file else BackendJwtSigner.generate()
+            )
+        # The backend-JWT signer; policies reach it as ``exchange.gateway_services.backend_jwt``.
+        self.backend_jwt = backend_jwt
+        self.upstream = UpstreamClient(connect_timeout=settings.gateway_connect_timeout)
+        self._given_limiter = limiter
+        self.rate_limits = RateLimits(limiter or LocalLimiter())
+        self.verifier = TokenVerifier(self.state, self.http, cache_size=settings.gateway_token_cache_size)
+        self.metrics = Metrics()
+        self.analytics = Analytics(
+            bus,
+            size=settings.gateway_analytics_queue_size,
+            gateway_id=self.gateway_id,
+            enabled=settings.gateway_analytics_enabled,
+        )
+        self.tokens = ServiceTokenProvider(
+            self.http, f"{settings.key_manager_url.rstrip('/')}/oauth2/token", settings.secret()
+        )
+        self.syncer = Syncer(
+            self.state,
+            ControlPlane(
+                self.http,
+                self.tokens,
+                publisher_url=settings.publisher_url,
+                devportal_url=settings.devportal_url,
+                admin_url=settings.admin_url,
+                environment=settings.environment,
+            ),
+            cache_file=settings.gateway_snapshot_cache,
+            retry_interval=settings.gateway_snapshot_retry,
+        )
+        self.pipeline = Pipeline(self)
+
+    @property
+    def consumer_group(self) -> str:
+        """Each gateway instance consumes every event: its own group on the bus."""
+        return f"gateway-{self.settings.environment}-{self.gateway_id}"
 
     @contextlib.asynccontextmanager
     async def lifespan(self) -> AsyncIterator[None]:
         setup_tracing("gateway")
+        tracing = self.settings.gateway_tracing
+        if tracing or (tracing is None and _tracing_exported()):
+            from opentelemetry import trace
+
+            self.pipeline.tracer = trace.get_tracer("apim_gateway")
         async with contextlib.AsyncExitStack() as stack:
-            if self._shared_bus is None:
-                self.bus = bus_from_settings(self.settings)
-                await self.bus.start()
-                stack.push_async_callback(self.bus.stop)
+            if self._given_http is None:
+                stack.push_async_callback(self.http.aclose)
+            stack.push_async_callback(self.upstream.aclose)
+            SERVICES.bind(self.upstream)
+            stack.push_async_callback(SERVICES.aclose)
+            stack.callback(SERVICES.bind, None)
+            if self._given_limiter is None and self.settings.gateway_throttle_mode == "shared":
+                client = ThrottleClient(
+                    HttpThrottleTransport(self.http, self.settings.throttle_sync_url, self.tokens.headers),
+                    gateway_id=self.gateway_id,
+                )
+                await client.start()
+                stack.push_async_callback(client.close)
+                self.rate_limits.limiter = client
+            bus = self._shared_bus
+            self.syncer.load_cache()
+            if bus is None:
+                bus = self.bus = bus_from_settings(self.settings)
+                self.syncer.subscribe(bus, self.consumer_group)
+                await bus.start()
+                stack.push_async_callback(bus.stop)
+            else:
+                self.syncer.subscribe(bus, self.consumer_group)
+            self.analytics.start(bus)
+            stack.push_async_callback(self.analytics.stop)
+            self.syncer.start()
+            stack.push_async_callback(self.syncer.stop)
+            # In one process with the control plane (a shared bus) the control plane starts
+            # answering after this returns: waiting would only delay the start.
+            wait = self.settings.gateway_snapshot_wait if self._shared_bus is None else 0.0
+            if wait and not self.syncer.ready.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.syncer.ready.wait(), wait)
+                if not self.syncer.ready.is_set():
+                    logger.warning("no snapshot yet; serving nothing until the control plane answers")
             yield
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            await self._http(scope, receive, send)
+            path: str = scope["path"]
+            if path == "/health":
+                await _send_plain(send, 200, _HEALTH_BODY, _JSON)
+            elif path == "/metrics":
+                await _send_plain(send, 200, generate_latest(), CONTENT_TYPE_LATEST.encode())
+            elif path == "/jwks" or (
+                path.startswith("/t/") and path.endswith("/jwks") and path.count("/") == 3
+            ):
+                await _send_plain(send, 200, self.backend_jwt.jwks_body, _JSON)
+            else:
+                await self.pipeline(scope, receive, send)
         elif scope["type"] == "lifespan":
             await self._lifespan(receive, send)
-
-    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path: str = scope["path"]
-        if path == "/health":
-            await _send_plain(send, 200, _HEALTH_BODY, b"application/json")
-            return
-        if path == "/metrics":
-            await _send_plain(send, 200, generate_latest(), CONTENT_TYPE_LATEST.encode())
-            return
-        code, message = NO_MATCHING_RESOURCE
-        await send_error(send, 404, code, message, f"No API is deployed for {scope['method']} {path}")
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         message = await receive()
@@ -71,6 +191,15 @@ class Gateway:
         assert message["type"] == "lifespan.shutdown"
         await stack.aclose()
         await send({"type": "lifespan.shutdown.complete"})
+
+
+def _tracing_exported() -> bool:
+    """Spans are made only when someone receives them (an OTLP endpoint is configured)."""
+    if os.environ.get("OTEL_SDK_DISABLED", "").lower() == "true":
+        return False
+    return bool(
+        os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+    )
 
 
 async def _send_plain(send: Send, status: int, body: bytes, content_type: bytes) -> None:

@@ -82,6 +82,9 @@ class Exchange:
     # What policies share during one request (e.g. a log policy's message, an error being handled).
     variables: dict[str, Any] = field(default_factory=dict)
     read_request_body: Callable[[], Awaitable[bytes]] | None = None
+    # The gateway serving this request (``apim_gateway.app.Gateway``): shared services a policy
+    # may use, e.g. ``exchange.gateway_services.backend_jwt`` (see ``security/backend_jwt.py``).
+    gateway_services: Any = None
 
     async def request_body(self) -> bytes:
         """The whole request body, read once and kept."""

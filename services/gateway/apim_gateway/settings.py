@@ -1,5 +1,12 @@
 """Settings of the gateway (``APIM_...`` environment variables)."""
 
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+
 from apim_common.settings import ServiceSettings
 
 
@@ -8,3 +15,35 @@ class Settings(ServiceSettings):
     port: int = 8280
     # The environment (gateway label) whose deployments this gateway serves.
     environment: str = "Default"
+    # Names this gateway instance (its own consumer group on the bus); a random one when empty.
+    gateway_id: str = ""
+    # The vhost that serves requests whose Host is no deployed vhost (and artifacts without one).
+    gateway_default_vhost: str = "localhost"
+    # The last snapshot pulled from the control plane, loaded when it is unreachable at start.
+    gateway_snapshot_cache: Path | None = Path("./data/gateway-snapshot.json")
+    # How long the lifespan waits for the first snapshot before serving (then it keeps trying).
+    gateway_snapshot_wait: float = Field(default=10.0, ge=0)
+    gateway_snapshot_retry: float = Field(default=2.0, gt=0)
+    # Rate limits: "local" counts in this process (exact for one gateway, the standalone mode);
+    # "shared" leases units from throttle-sync so several gateways share each limit exactly.
+    gateway_throttle_mode: Literal["local", "shared"] = "local"
+    # Backend calls: seconds to connect, to the response head (unless the endpoint sets its own).
+    gateway_connect_timeout: float = Field(default=5.0, gt=0)
+    gateway_backend_timeout: float = Field(default=60.0, gt=0)
+    # Circuit breaker of each endpoint: open after this many consecutive failures, for this long.
+    gateway_circuit_failures: int = Field(default=3, ge=1)
+    gateway_circuit_open_seconds: float = Field(default=30.0, gt=0)
+    # Verified tokens kept (until their expiry) so a token is verified once, not on every call.
+    gateway_token_cache_size: int = Field(default=100_000, ge=0)
+    # Backend JWT (X-JWT-Assertion) for every API; one API alone gets it with the backEndJWT policy.
+    backend_jwt_enabled: bool = False
+    backend_jwt_header: str = "X-JWT-Assertion"
+    backend_jwt_ttl: int = Field(default=900, gt=0)
+    backend_jwt_user_claims: bool = False
+    # A PEM RSA private key signing the backend JWT; a new key per start when unset.
+    backend_jwt_private_key_file: Path | None = None
+    # Trace spans per request (traceparent to the backend): None = when an OTLP endpoint is set.
+    gateway_tracing: bool | None = None
+    # Analytics: one event per request on the ``analytics`` topic; dropped (and counted) when full.
+    gateway_analytics_enabled: bool = True
+    gateway_analytics_queue_size: int = Field(default=10_000, ge=1)

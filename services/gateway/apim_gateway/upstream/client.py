@@ -105,6 +105,18 @@ class UpstreamResponse:
             await self._waiter
             self._waiter = None
 
+    @property
+    def complete(self) -> bool:
+        """The whole body has arrived (``read`` will not wait)."""
+        return self._complete
+
+    def close(self) -> None:
+        """Give up on the rest of the body: the connection is closed rather than reused."""
+        if not self._complete:
+            self._conn.close()
+            self._chunks.clear()
+            self._size = 0
+
     async def read(self) -> bytes:
         if self._complete and self._error is None:
             body = b"".join(self._chunks)

@@ -1,0 +1,141 @@
+"""Per-request analytics events, Prometheus metrics and trace spans, kept off the response's way.
+
+Analytics: the request path puts a tuple on a bounded queue (``put_nowait``; when full the event
+is dropped and counted, never waited for); a background task turns them into CloudEvents on the
+``analytics`` topic. Metrics: per API, bound label children are kept so a request costs two
+increments and one histogram observation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import Any
+
+from prometheus_client import Counter, Histogram
+
+from apim_common.events.bus import EventBus
+from apim_common.events.envelope import CloudEvent
+from apim_common.events.topics import Topic
+
+logger = logging.getLogger(__name__)
+
+REQUESTS = Counter(
+    "apim_gateway_requests", "API requests answered by the gateway", ["api", "method", "status"]
+)
+LATENCY = Histogram(
+    "apim_gateway_request_duration_seconds",
+    "Time from request to the end of the response",
+    ["api"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+THROTTLED = Counter("apim_gateway_throttled", "Requests refused by a rate limit", ["api", "code"])
+ANALYTICS_DROPPED = Counter(
+    "apim_gateway_analytics_dropped", "Analytics events dropped because the queue was full"
+)
+
+NO_API = "-"
+
+# (time, tenant, api id, api name, version, method, resource, status, latency ms, app id, key type,
+#  user, client ip, error code)
+AnalyticsRecord = tuple[
+    float, str, str, str, str, str, str, int, float, str | None, str | None, str | None, str, str | None
+]
+
+
+class Metrics:
+    """Label children bound once per (api, method, status)."""
+
+    def __init__(self) -> None:
+        self._requests: dict[tuple[str, str, int], Any] = {}
+        self._latency: dict[str, Any] = {}
+
+    def observe(self, api: str, method: str, status: int, seconds: float) -> None:
+        key = (api, method, status)
+        counter = self._requests.get(key)
+        if counter is None:
+            counter = self._requests[key] = REQUESTS.labels(api, method, str(status))
+        counter.inc()
+        histogram = self._latency.get(api)
+        if histogram is None:
+            histogram = self._latency[api] = LATENCY.labels(api)
+        histogram.observe(seconds)
+
+    def throttled(self, api: str, code: str) -> None:
+        THROTTLED.labels(api, code).inc()
+
+
+class Analytics:
+    def __init__(self, bus: EventBus | None, *, size: int, gateway_id: str, enabled: bool = True) -> None:
+        self._bus = bus
+        self._queue: asyncio.Queue[AnalyticsRecord] = asyncio.Queue(maxsize=size)
+        self._task: asyncio.Task[None] | None = None
+        self._gateway_id = gateway_id
+        self._wanted = enabled
+        self.enabled = enabled and bus is not None
+        self.published = 0
+
+    def record(self, record: AnalyticsRecord) -> None:
+        if not self.enabled:
+            return
+        try:
+            self._queue.put_nowait(record)
+        except asyncio.QueueFull:
+            ANALYTICS_DROPPED.inc()
+
+    def start(self, bus: EventBus | None = None) -> None:
+        if bus is not None:
+            self._bus = bus
+            self.enabled = self._wanted
+        if self.enabled:
+            self._task = asyncio.create_task(self._drain(), name="gateway-analytics")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _drain(self) -> None:
+        assert self._bus is not None
+        source = f"/gateway/{self._gateway_id}"
+        while True:
+            record = await self._queue.get()
+            (at, tenant, api_id, api_name, version, method, resource, status, latency, app_id, key_type, user,
+             ip, code) = record  # fmt: skip
+            event = CloudEvent(
+                source=source,
+                type="request.completed",
+                subject=api_id,
+                tenant=tenant,
+                data={
+                    "requestTimestamp": int(at * 1000),
+                    "apiId": api_id,
+                    "apiName": api_name,
+                    "apiVersion": version,
+                    "apiMethod": method,
+                    "apiResourceTemplate": resource,
+                    "responseCode": status,
+                    "responseLatencyMs": round(latency, 3),
+                    "applicationId": app_id,
+                    "keyType": key_type,
+                    "userName": user,
+                    "userIp": ip,
+                    "errorCode": code,
+                    "gatewayId": self._gateway_id,
+                },
+            )
+            try:
+                await self._bus.publish(str(Topic.ANALYTICS), event)
+                self.published += 1
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the bus is down: analytics are best effort
+                logger.debug("analytics event dropped: %r", exc)
+
+
+def now() -> float:
+    return time.time()

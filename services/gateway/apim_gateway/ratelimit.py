@@ -1,0 +1,222 @@
+"""Rate limits on the request path, in ARCHITECTURE.md's order, through one small interface.
+
+``Limiter`` is what the request path calls for each counter key: ``try_acquire`` (synchronous,
+O(1)) and, when a decision is ``pending`` (a lease of shared units is on its way), ``settle``.
+Two implementations:
+
+- ``LocalLimiter`` (default, ``APIM_GATEWAY_THROTTLE_MODE=local``): an exact fixed-window counter
+  in this process, windows aligned to the wall clock; exact for one gateway (standalone mode).
+- ``apim_gateway.throttling.ThrottleClient`` (``APIM_GATEWAY_THROTTLE_MODE=shared``): leases of
+  units from throttle-sync, exact across gateways, with a local share as fallback.
+
+Levels, each with its WSO2 code (429 unless noted): advanced policy on the API 900800 (each
+matching conditional group has its own counter), resource 900802, subscription 900804 and its
+burst 900807, application 900803 and its burst 900809, custom rules 900806; the backend's maxTps
+(503 900801) is checked just before the backend call.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Protocol
+
+from apim_gateway.errors import GatewayError
+from apim_gateway.runtime.tiers import AdvancedTier, ConditionInput, Limit, TenantTiers
+from apim_gateway.throttling import (
+    Decision,
+    ThrottleLevel,
+    api_key,
+    application_key,
+    custom_key,
+    rate_limit_headers,
+    resource_key,
+    subscription_key,
+    throttle_error,
+)
+
+
+class Limiter(Protocol):
+    def try_acquire(
+        self, key: str, limit: int, window_seconds: int, *, stop_on_quota_reach: bool = True
+    ) -> Decision: ...
+
+    async def settle(self, key: str, *, stop_on_quota_reach: bool = True) -> Decision: ...
+
+
+class LocalLimiter:
+    """Exact fixed windows in this process: ``limit`` admissions per window, not one more."""
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
+        self._counters: dict[str, list[float]] = {}  # key -> [window index, admitted, window end]
+        self._sweep_at = 0.0
+
+    def try_acquire(
+        self, key: str, limit: int, window_seconds: int, *, stop_on_quota_reach: bool = True
+    ) -> Decision:
+        now = self._clock()
+        counter = self._counters.get(key)
+        if counter is None or now >= counter[2]:
+            if now >= self._sweep_at:
+                self._sweep(now)
+            window = now // window_seconds
+            counter = self._counters[key] = [window, 0, (window + 1) * window_seconds]
+        reset_after = counter[2] - now
+        if counter[1] < limit or not stop_on_quota_reach:
+            counter[1] += 1
+            return Decision(True, limit, limit - int(counter[1]), reset_after, int(counter[0]))
+        return Decision(False, limit, 0, reset_after, int(counter[0]))
+
+    async def settle(self, key: str, *, stop_on_quota_reach: bool = True) -> Decision:
+        raise AssertionError("a local decision is never pending")
+
+    def _sweep(self, now: float) -> None:
+        """Forget counters of windows that ended, at most once a minute."""
+        self._sweep_at = now + 60
+        self._counters = {k: c for k, c in self._counters.items() if c[2] > now}
+
+
+_LEVEL_HEADERS_DEFAULT: list[tuple[bytes, bytes]] = []
+
+
+async def _acquire(
+    limiter: Limiter, key: str, limit: Limit, level: ThrottleLevel, stop: bool = True
+) -> Decision:
+    decision = limiter.try_acquire(key, limit.count, limit.window, stop_on_quota_reach=stop)
+    if decision.pending:
+        decision = await limiter.settle(key, stop_on_quota_reach=stop)
+    if not decision.admitted:
+        error = throttle_error(level)
+        headers = rate_limit_headers(decision.limit, 0, decision.reset_after, admitted=False)
+        raise GatewayError(error.status, (error.code, error.message), error.description, headers)
+    return decision
+
+
+class RateLimits:
+    """Runs every level that applies to one request; raises ``GatewayError`` on the first refusal
+    and otherwise returns the X-RateLimit-* headers of the tightest admitted level (or none)."""
+
+    def __init__(self, limiter: Limiter) -> None:
+        self.limiter = limiter
+
+    async def check(
+        self,
+        tiers: TenantTiers,
+        *,
+        tenant: str,
+        api_id: str,
+        api_policy: str | None,
+        verb: str,
+        target: str,
+        resource_policy: str | None,
+        application_id: str | None,
+        user: str,
+        subscription_tier: str | None,
+        application_tier: str | None,
+        conditions: Callable[[], ConditionInput],
+        variables: Callable[[], Mapping[str, str]],
+    ) -> list[tuple[bytes, bytes]]:
+        tightest: Decision | None = None
+        limiter = self.limiter
+        if api_policy is not None:
+            tier = tiers.advanced.get(api_policy)
+            if tier is not None:
+                for decision in await self._advanced(
+                    tier, conditions, ThrottleLevel.API, api_key, tenant, api_id
+                ):
+                    tightest = _tighter(tightest, decision)
+        if resource_policy is not None:
+            tier = tiers.advanced.get(resource_policy)
+            if tier is not None:
+                for decision in await self._advanced(
+                    tier,
+                    conditions,
+                    ThrottleLevel.RESOURCE,
+                    lambda t, a, g=None: resource_key(t, a, verb, target, g),
+                    tenant,
+                    api_id,
+                ):
+                    tightest = _tighter(tightest, decision)
+        if application_id is not None:
+            if subscription_tier is not None:
+                sub = tiers.subscription.get(subscription_tier)
+                if sub is not None:
+                    if sub.limit is not None:
+                        decision = await _acquire(
+                            limiter,
+                            subscription_key(tenant, application_id, api_id),
+                            sub.limit,
+                            ThrottleLevel.SUBSCRIPTION,
+                            sub.stop_on_quota_reach,
+                        )
+                        tightest = _tighter(tightest, decision)
+                    if sub.burst is not None:
+                        await _acquire(
+                            limiter,
+                            subscription_key(tenant, application_id, api_id, burst=True),
+                            sub.burst,
+                            ThrottleLevel.SUBSCRIPTION_BURST,
+                        )
+            if application_tier is not None:
+                app = tiers.application.get(application_tier)
+                if app is not None:
+                    if app.limit is not None:
+                        decision = await _acquire(
+                            limiter,
+                            application_key(tenant, application_id, user),
+                            app.limit,
+                            ThrottleLevel.APPLICATION,
+                        )
+                        tightest = _tighter(tightest, decision)
+                    if app.burst is not None:
+                        await _acquire(
+                            limiter,
+                            application_key(tenant, application_id, user, burst=True),
+                            app.burst,
+                            ThrottleLevel.APPLICATION_BURST,
+                        )
+        if tiers.custom:
+            values = variables()
+            for rule in tiers.custom.values():
+                await _acquire(
+                    limiter,
+                    custom_key(rule.name, rule.key_template, values),
+                    rule.limit,
+                    ThrottleLevel.CUSTOM,
+                )
+        if tightest is None:
+            return _LEVEL_HEADERS_DEFAULT
+        return rate_limit_headers(tightest.limit, tightest.remaining, tightest.reset_after, admitted=True)
+
+    async def _advanced(
+        self,
+        tier: AdvancedTier,
+        conditions: Callable[[], ConditionInput],
+        level: ThrottleLevel,
+        key: Callable[..., str],
+        tenant: str,
+        api_id: str,
+    ) -> list[Decision]:
+        decisions = []
+        matched = False
+        if tier.groups:
+            inputs = conditions()
+            for group in tier.groups:
+                if group.matches(inputs):
+                    matched = True
+                    decisions.append(
+                        await _acquire(self.limiter, key(tenant, api_id, group.index), group.limit, level)
+                    )
+        if not matched and tier.limit is not None:
+            decisions.append(await _acquire(self.limiter, key(tenant, api_id), tier.limit, level))
+        return decisions
+
+    async def backend(self, key: str, limit: Limit) -> None:
+        await _acquire(self.limiter, key, limit, ThrottleLevel.BACKEND)
+
+
+def _tighter(current: Decision | None, new: Decision) -> Decision:
+    if current is None or new.remaining < current.remaining:
+        return new
+    return current

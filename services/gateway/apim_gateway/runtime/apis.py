@@ -1,0 +1,208 @@
+"""A deployed revision compiled for serving: operations with their templates, policy chains,
+scopes, throttling keys and backends. Built once per deployment (or when the tenant's global
+policies change), never per request."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from apim_gateway.backends.endpoints import EndpointGroup, endpoint_groups
+from apim_gateway.policies import Chain, compile_chain
+from apim_gateway.runtime.templates import Template, compile_template
+from apim_gateway.runtime.tiers import Limit, unit_seconds
+from apim_gateway.throttling import backend_key, resource_key
+
+DEFAULT_TENANT = "carbon.super"
+PRODUCT_TYPE = "APIPRODUCT"
+
+# authType of an operation that needs no credentials (WSO2: "None"; the Publisher UI: "NONE").
+_NO_AUTH = frozenset(("none", "NONE", "None"))
+
+
+@dataclass(frozen=True, slots=True)
+class BackendSettings:
+    default_timeout: float
+    failure_threshold: int
+    open_for: float
+
+
+@dataclass(slots=True)
+class Operation:
+    verb: str
+    target: str
+    template: Template
+    secured: bool
+    scopes: frozenset[str]
+    throttling_policy: str | None
+    chain: Chain
+    resource_key: str
+    # API products: the member API whose backend serves this operation.
+    backend_api_id: str | None = None
+    # Label children of the per-API metrics, bound on first use.
+    label: str = ""
+
+
+@dataclass(slots=True)
+class CompiledApi:
+    id: str
+    tenant: str
+    name: str
+    context: str  # without /t/{tenant}, with the version when the context holds {version}
+    version: str
+    is_default: bool
+    lifecycle: str
+    vhost: str
+    revision_id: str
+    is_product: bool
+    security: frozenset[str]
+    api_key_header: str  # lower-case
+    api_key_query: str
+    authorization_header: str  # lower-case
+    key_managers: frozenset[str] | None  # None: every key manager of the tenant (and global ones)
+    subscription_tiers: tuple[str, ...]
+    api_throttling_policy: str | None
+    backends: dict[str, EndpointGroup]
+    max_tps: dict[str, Limit]
+    backend_keys: dict[str, str]
+    static_ops: dict[str, dict[str, Operation]]  # verb -> literal path -> op
+    pattern_ops: dict[str, tuple[Operation, ...]]  # verb -> ops with parameters, specific first
+    preflight: Operation
+    version_in_context: bool
+    artifact: Mapping[str, Any] = field(repr=False, default_factory=dict)
+
+    @property
+    def blocked(self) -> bool:
+        return self.lifecycle == "BLOCKED"
+
+    @property
+    def prototyped(self) -> bool:
+        return self.lifecycle == "PROTOTYPED"
+
+    def operation(self, verb: str, path: str) -> tuple[Operation, dict[str, str]] | None:
+        ops = self.static_ops.get(verb)
+        if ops is not None:
+            op = ops.get(path)
+            if op is not None:
+                return op, {}
+        for op in self.pattern_ops.get(verb, ()):
+            params = op.template.match(path)
+            if params is not None:
+                return op, params
+        return None
+
+
+def split_tenant_context(context: str, tenant: str) -> str:
+    """``/t/acme.com/pets`` -> ``/pets``: routes are kept per tenant without the prefix."""
+    context = "/" + context.strip("/")
+    prefix = f"/t/{tenant}"
+    if context.startswith(prefix + "/"):
+        context = context[len(prefix) :]
+    return context
+
+
+def _security(artifact: Mapping[str, Any]) -> frozenset[str]:
+    schemes = artifact.get("securityScheme") or ["oauth2", "oauth_basic_auth_api_key_mandatory"]
+    return frozenset(str(s) for s in schemes)
+
+
+def _max_tps(raw: Any) -> dict[str, Limit]:
+    limits: dict[str, Limit] = {}
+    if not isinstance(raw, Mapping):
+        return limits
+    for key_type, name in (("PRODUCTION", "production"), ("SANDBOX", "sandbox")):
+        value = raw.get(name)
+        if value:
+            unit = str(raw.get(f"{name}TimeUnit") or "SECOND")
+            limits[key_type] = Limit(int(value), unit_seconds(unit))
+    return limits
+
+
+def compile_api(
+    artifact: Mapping[str, Any],
+    global_policies: Mapping[str, Any] | None,
+    backend: BackendSettings,
+    default_vhost: str,
+) -> CompiledApi:
+    """Raises ``PolicyConfigError`` / ``ValueError`` when the revision cannot be served."""
+    tenant = str(artifact.get("tenant") or DEFAULT_TENANT)
+    api_id = str(artifact["id"])
+    version = str(artifact.get("version") or "")
+    context = split_tenant_context(str(artifact["context"]), tenant)
+    version_in_context = "{version}" in context
+    if version_in_context:
+        context = context.replace("{version}", version)
+    api_policies = artifact.get("apiPolicies")
+    is_product = str(artifact.get("type") or "").upper() == PRODUCT_TYPE
+    static_ops: dict[str, dict[str, Operation]] = {}
+    pattern_ops: dict[str, list[Operation]] = {}
+    for raw in artifact.get("operations") or ():
+        verb = str(raw.get("verb") or "GET").upper()
+        template = compile_template(str(raw.get("target") or "/*"))
+        op = Operation(
+            verb=verb,
+            target=template.target,
+            template=template,
+            secured=str(raw.get("authType") or "Any") not in _NO_AUTH,
+            scopes=frozenset(str(s) for s in raw.get("scopes") or ()),
+            throttling_policy=raw.get("throttlingPolicy"),
+            chain=compile_chain(global_policies, api_policies, raw.get("operationPolicies")),
+            resource_key=resource_key(tenant, api_id, verb, template.target),
+            backend_api_id=str(raw["apiId"]) if is_product and raw.get("apiId") else None,
+        )
+        if template.literal is not None:
+            static_ops.setdefault(verb, {}).setdefault(template.literal, op)
+        else:
+            pattern_ops.setdefault(verb, []).append(op)
+    preflight_template = compile_template("/*")
+    preflight = Operation(
+        verb="OPTIONS",
+        target=preflight_template.target,
+        template=preflight_template,
+        secured=False,
+        scopes=frozenset(),
+        throttling_policy=None,
+        chain=compile_chain(global_policies, api_policies, None),
+        resource_key=resource_key(tenant, api_id, "OPTIONS", "/*"),
+    )
+    key_managers = artifact.get("keyManagers")
+    names = frozenset(str(k) for k in key_managers or ())
+    api_key_header = str(artifact.get("apiKeyHeader") or "apikey")
+    groups = endpoint_groups(
+        artifact.get("endpointConfig"),
+        default_timeout=backend.default_timeout,
+        failure_threshold=backend.failure_threshold,
+        open_for=backend.open_for,
+    )
+    max_tps = _max_tps(artifact.get("maxTps"))
+    return CompiledApi(
+        id=api_id,
+        tenant=tenant,
+        name=str(artifact.get("name") or api_id),
+        context=context,
+        version=version,
+        is_default=bool(artifact.get("isDefaultVersion")),
+        lifecycle=str(artifact.get("lifeCycleStatus") or "PUBLISHED").upper(),
+        vhost=str(artifact.get("vhost") or default_vhost).lower(),
+        revision_id=str(artifact.get("revisionId") or ""),
+        is_product=is_product,
+        security=_security(artifact),
+        api_key_header=api_key_header.lower(),
+        api_key_query=api_key_header,
+        authorization_header=str(artifact.get("authorizationHeader") or "Authorization").lower(),
+        key_managers=None if not names or "all" in names else names,
+        subscription_tiers=tuple(str(p) for p in artifact.get("policies") or ()),
+        api_throttling_policy=artifact.get("apiThrottlingPolicy") or None,
+        backends=groups,
+        max_tps=max_tps,
+        backend_keys={k: backend_key(tenant, api_id, k) for k in max_tps},
+        static_ops=static_ops,
+        pattern_ops={
+            verb: tuple(sorted(ops, key=lambda o: -o.template.specificity))
+            for verb, ops in pattern_ops.items()
+        },
+        preflight=preflight,
+        version_in_context=version_in_context,
+        artifact=artifact,
+    )

@@ -1,0 +1,86 @@
+"""Routing: vhost -> tenant (``/t/{tenant}``) -> context (static prefix lookup) -> version.
+
+Rebuilt (cheaply, from already compiled APIs) whenever the set of deployed APIs changes, and
+swapped in whole, so a request always sees one consistent table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from apim_gateway.runtime.apis import DEFAULT_TENANT, CompiledApi
+
+
+@dataclass(slots=True)
+class _Context:
+    versions: dict[str, CompiledApi] = field(default_factory=dict)
+    default: CompiledApi | None = None
+    # The context holds {version}: matching the context is matching the version.
+    versioned: CompiledApi | None = None
+
+
+@dataclass(slots=True)
+class _Tenant:
+    contexts: dict[str, _Context] = field(default_factory=dict)
+    depth: int = 1  # most segments of any context
+
+
+class Router:
+    __slots__ = ("_default", "_hosts")
+
+    def __init__(self, apis: Iterable[CompiledApi], default_vhost: str) -> None:
+        hosts: dict[str, dict[str, _Tenant]] = {}
+        for api in apis:
+            tenants = hosts.setdefault(api.vhost, {})
+            tenant = tenants.setdefault(api.tenant, _Tenant())
+            entry = tenant.contexts.setdefault(api.context, _Context())
+            tenant.depth = max(tenant.depth, api.context.count("/"))
+            if api.version_in_context:
+                entry.versioned = api
+            else:
+                entry.versions[api.version] = api
+                if api.is_default:
+                    entry.default = api
+        self._hosts = hosts
+        self._default = hosts.get(default_vhost.lower(), {})
+
+    def route(self, host: str, path: str) -> tuple[CompiledApi, str] | None:
+        """The API and the resource path below ``/{context}/{version}``; None when nothing matches."""
+        tenants = self._hosts.get(host, self._default) if host else self._default
+        tenant_name = DEFAULT_TENANT
+        if path.startswith("/t/"):
+            end = path.find("/", 3)
+            if end < 0:
+                tenant_name, path = path[3:], "/"
+            else:
+                tenant_name, path = path[3:end], path[end:]
+        tenant = tenants.get(tenant_name)
+        if tenant is None:
+            return None
+        contexts = tenant.contexts
+        # The ends of the first `depth` segments, longest prefix first.
+        ends = []
+        position = 0
+        for _ in range(tenant.depth):
+            position = path.find("/", position + 1)
+            if position < 0:
+                ends.append(len(path))
+                break
+            ends.append(position)
+        for end in reversed(ends):
+            entry = contexts.get(path[:end])
+            if entry is None:
+                continue
+            rest = path[end:]
+            if entry.versioned is not None:
+                return entry.versioned, rest or "/"
+            if rest:
+                next_end = rest.find("/", 1)
+                segment = rest[1:] if next_end < 0 else rest[1:next_end]
+                api = entry.versions.get(segment)
+                if api is not None:
+                    return api, (rest[next_end:] if next_end >= 0 else "/")
+            if entry.default is not None:
+                return entry.default, rest or "/"
+        return None

@@ -1,0 +1,67 @@
+"""URI templates (``/orders/{id}``, ``/files/*``) compiled once into a literal or a regex."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_PARAM = re.compile(r"\{([^{}/]+)\}")
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    target: str
+    # A template without parameters or wildcards matches one path: a dict lookup, no regex.
+    literal: str | None
+    regex: re.Pattern[str] | None
+    # Literal characters: more specific templates are tried first.
+    specificity: int
+
+    def match(self, path: str) -> dict[str, str] | None:
+        if self.literal is not None:
+            return {} if path == self.literal else None
+        assert self.regex is not None
+        m = self.regex.match(path)
+        return m.groupdict() if m is not None else None
+
+
+def _normalise(target: str) -> str:
+    target = target.split("?", 1)[0].strip() or "/"
+    if not target.startswith("/"):
+        target = "/" + target
+    if len(target) > 1 and target.endswith("/") and not target.endswith("/*/"):
+        target = target.rstrip("/")
+    return target
+
+
+def compile_template(target: str) -> Template:
+    """``{name}`` matches one path segment; ``*`` at the end matches the rest (also nothing)."""
+    target = _normalise(target)
+    if "{" not in target and "*" not in target:
+        return Template(target, target, None, len(target))
+    pattern = ["^"]
+    position = 0
+    literal_chars = 0
+    names: set[str] = set()
+    body = target
+    tail_wildcard = body.endswith("/*")
+    if tail_wildcard:
+        body = body[:-2]
+    for m in _PARAM.finditer(body):
+        chunk = body[position : m.start()]
+        pattern.append(re.escape(chunk).replace(r"\*", "[^/]*"))
+        literal_chars += len(chunk)
+        name = re.sub(r"\W", "_", m.group(1))
+        if name in names or not name or name[0].isdigit():
+            pattern.append("[^/]+")
+        else:
+            names.add(name)
+            pattern.append(f"(?P<{name}>[^/]+)")
+        position = m.end()
+    chunk = body[position:]
+    pattern.append(re.escape(chunk).replace(r"\*", "[^/]*"))
+    literal_chars += len(chunk)
+    if tail_wildcard:
+        pattern.append("(?:/.*)?")
+    pattern.append("/?$")
+    return Template(target, None, re.compile("".join(pattern)), literal_chars)

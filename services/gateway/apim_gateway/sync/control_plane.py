@@ -1,0 +1,68 @@
+"""What the gateway asks the control plane for, with a service token (scope ``apim:internal``).
+
+- publisher-api ``internal/snapshot?environment=``: every artifact deployed to this gateway's
+  environment and the global policies deployed to its label;
+- devportal-api ``internal/gateway-snapshot``: applications, subscriptions, key mappings;
+- admin-api ``internal/gateway-snapshot``: throttling tiers, deny policies, key managers;
+- publisher-api ``internal/runtime-artifacts/{revisionId}``: one revision, on a deployment event.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from apim_common.service_auth import ServiceTokenProvider
+
+PUBLISHER = "/api/am/publisher/v4/internal"
+DEVPORTAL = "/api/am/devportal/v3/internal"
+ADMIN = "/api/am/admin/v4/internal"
+PARTS = ("publisher", "devportal", "admin")
+
+
+class ControlPlaneError(Exception):
+    """A control-plane call failed (unreachable, refused, or not answering JSON)."""
+
+
+class ControlPlane:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        tokens: ServiceTokenProvider,
+        *,
+        publisher_url: str,
+        devportal_url: str,
+        admin_url: str,
+        environment: str,
+        timeout: float = 10.0,
+    ) -> None:
+        self._http = http
+        self._tokens = tokens
+        self._environment = environment
+        self._timeout = timeout
+        self._urls = {
+            "publisher": f"{publisher_url.rstrip('/')}{PUBLISHER}/snapshot",
+            "devportal": f"{devportal_url.rstrip('/')}{DEVPORTAL}/gateway-snapshot",
+            "admin": f"{admin_url.rstrip('/')}{ADMIN}/gateway-snapshot",
+        }
+        self._artifacts = f"{publisher_url.rstrip('/')}{PUBLISHER}/runtime-artifacts"
+
+    async def _get(self, url: str, params: dict[str, str] | None = None) -> dict[str, Any]:
+        try:
+            headers = await self._tokens.headers()
+            response = await self._http.get(url, params=params, headers=headers, timeout=self._timeout)
+            response.raise_for_status()
+            body = response.json()
+        except (httpx.HTTPError, ValueError, KeyError) as exc:
+            raise ControlPlaneError(f"GET {url}: {exc!r}") from exc
+        if not isinstance(body, dict):
+            raise ControlPlaneError(f"GET {url}: not a JSON object")
+        return body
+
+    async def part(self, name: str) -> dict[str, Any]:
+        params = {"environment": self._environment} if name == "publisher" else None
+        return await self._get(self._urls[name], params)
+
+    async def artifact(self, revision_id: str) -> dict[str, Any]:
+        return await self._get(f"{self._artifacts}/{revision_id}", {"environment": self._environment})

@@ -1,0 +1,269 @@
+"""The snapshot on start, then events; the gateway keeps serving its last model through outages.
+
+Start: load the cached snapshot file (if any), subscribe to the bus as this gateway's own group
+(every gateway sees every event), and pull the three snapshot parts in the background, retrying
+until each part has come once. Events that arrive while a pull is on its way are applied after it
+(handlers are idempotent), so a snapshot never rolls back a newer event. Each successful pull
+rewrites the cache file.
+
+If the control plane, the bus or throttle-sync is down, nothing here stops the request path: it
+reads only the in-memory model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from apim_common.events.bus import EventBus
+from apim_common.events.envelope import CloudEvent
+from apim_common.events.topics import Topic
+from apim_gateway.runtime.state import RuntimeState
+from apim_gateway.sync.control_plane import PARTS, ControlPlane, ControlPlaneError
+
+logger = logging.getLogger(__name__)
+
+GATEWAY_TOPICS = (
+    Topic.APIS,
+    Topic.DEPLOYMENTS,
+    Topic.GATEWAY_POLICIES,
+    Topic.APPLICATIONS,
+    Topic.SUBSCRIPTIONS,
+    Topic.KEYS,
+    Topic.THROTTLE_POLICIES,
+    Topic.DENY_POLICIES,
+    Topic.KEY_MANAGERS,
+    Topic.TOKEN_REVOCATIONS,
+)
+
+
+class Syncer:
+    def __init__(
+        self,
+        state: RuntimeState,
+        control_plane: ControlPlane,
+        *,
+        cache_file: Path | None,
+        retry_interval: float = 2.0,
+    ) -> None:
+        self.state = state
+        self.control_plane = control_plane
+        self.cache_file = cache_file
+        self.retry_interval = retry_interval
+        self.parts: dict[str, dict[str, Any]] = {}
+        self.ready = asyncio.Event()
+        self.complete = asyncio.Event()
+        self._pending_events: list[CloudEvent] | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.events_applied = 0
+        self._handlers: dict[str, Callable[[CloudEvent], Awaitable[None]]] = {
+            "deployment.deployed": self._deployed,
+            "deployment.undeployed": self._undeployed,
+            "api.lifecycle-changed": self._lifecycle,
+            "api.deleted": self._api_deleted,
+            "gateway-policy.deployed": self._gateway_policy,
+            "gateway-policy.created": self._gateway_policy,
+            "gateway-policy.updated": self._gateway_policy,
+            "gateway-policy.undeployed": self._gateway_policy_removed,
+            "gateway-policy.deleted": self._gateway_policy_removed,
+            "application.created": self._application,
+            "application.updated": self._application,
+            "application.deleted": self._application_deleted,
+            "subscription.created": self._subscription,
+            "subscription.updated": self._subscription,
+            "subscription.deleted": self._subscription_deleted,
+            "key-mapping.created": self._key_mapping,
+            "key-mapping.deleted": self._key_mapping_deleted,
+            "throttle-policy.created": self._throttle_policy,
+            "throttle-policy.updated": self._throttle_policy,
+            "throttle-policy.deleted": self._throttle_policy_deleted,
+            "deny-policy.created": self._deny_policy,
+            "deny-policy.updated": self._deny_policy,
+            "deny-policy.deleted": self._deny_policy_deleted,
+            "key-manager.created": self._key_manager,
+            "key-manager.updated": self._key_manager,
+            "key-manager.deleted": self._key_manager_deleted,
+            "token.revoked": self._token_revoked,
+            "tokens.revoked-before": self._tokens_revoked_before,
+        }
+
+    # -- lifecycle --------------------------------------------------------------------------------
+
+    def subscribe(self, bus: EventBus, group: str) -> None:
+        bus.subscribe([str(t) for t in GATEWAY_TOPICS], group, self.handle)
+
+    def load_cache(self) -> bool:
+        if self.cache_file is None or not self.cache_file.exists():
+            return False
+        try:
+            snapshot = json.loads(self.cache_file.read_text())
+            self.state.load_snapshot(snapshot)
+        except (OSError, ValueError) as exc:
+            logger.warning("cannot load the cached snapshot %s: %s", self.cache_file, exc)
+            return False
+        self.parts = {name: snapshot.get(name) or {} for name in PARTS}
+        logger.info("serving the cached snapshot %s until the control plane answers", self.cache_file)
+        self.ready.set()
+        return True
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._pull_until_complete(), name="gateway-snapshot")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _pull_until_complete(self) -> None:
+        missing = set(PARTS)
+        while missing:
+            missing = await self.pull(missing)
+            if missing:
+                await asyncio.sleep(self.retry_interval)
+        self.complete.set()
+
+    async def pull(self, names: set[str] | None = None) -> set[str]:
+        """Fetch snapshot parts, apply them; the names of the parts that could not be fetched."""
+        names = set(PARTS) if names is None else names
+        self._pending_events = []
+        failed: set[str] = set()
+        try:
+            results = await asyncio.gather(
+                *(self.control_plane.part(name) for name in sorted(names)), return_exceptions=True
+            )
+            fetched = 0
+            for name, result in zip(sorted(names), results, strict=True):
+                if isinstance(result, ControlPlaneError):
+                    logger.warning("snapshot part %s not available yet: %s", name, result)
+                    failed.add(name)
+                elif isinstance(result, BaseException):
+                    raise result
+                else:
+                    self.parts[name] = result
+                    fetched += 1
+            if fetched:
+                self.state.load_snapshot(self.parts)
+                self._save()
+                self.ready.set()
+        finally:
+            pending, self._pending_events = self._pending_events, None
+            for event in pending:
+                await self._apply(event)
+        return failed
+
+    def _save(self) -> None:
+        if self.cache_file is None:
+            return
+        try:
+            self.cache_file.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.cache_file.parent, prefix=".snapshot-")
+            with os.fdopen(fd, "w") as out:
+                json.dump(self.parts, out)
+            os.replace(tmp, self.cache_file)
+        except OSError as exc:
+            logger.warning("cannot write the snapshot cache %s: %s", self.cache_file, exc)
+
+    # -- events -----------------------------------------------------------------------------------
+
+    async def handle(self, event: CloudEvent) -> None:
+        if self._pending_events is not None:
+            self._pending_events.append(event)
+            return
+        await self._apply(event)
+
+    async def _apply(self, event: CloudEvent) -> None:
+        handler = self._handlers.get(event.type)
+        if handler is not None:
+            await handler(event)
+            self.events_applied += 1
+
+    async def _deployed(self, event: CloudEvent) -> None:
+        data = event.data
+        if data.get("environment") not in (None, self.state.environment):
+            return
+        revision_id = str(data["revisionId"])
+        # A failure here raises: the bus delivers the event again (at-least-once).
+        artifact = await self.control_plane.artifact(revision_id)
+        artifact.setdefault("tenant", event.tenant)
+        if not self.state.deploy(artifact):
+            logger.error("revision %s of API %s was not deployed", revision_id, data.get("apiId"))
+
+    async def _undeployed(self, event: CloudEvent) -> None:
+        data = event.data
+        if data.get("environment") not in (None, self.state.environment):
+            return
+        self.state.undeploy(str(data["apiId"]), str(data.get("revisionId") or "") or None)
+
+    async def _lifecycle(self, event: CloudEvent) -> None:
+        data = event.data
+        api_id = str(data.get("apiId") or data.get("id"))
+        state = data.get("state") or data.get("lifeCycleStatus")
+        if state:
+            self.state.set_lifecycle(api_id, str(state))
+
+    async def _api_deleted(self, event: CloudEvent) -> None:
+        self.state.undeploy(str(event.data.get("id") or event.subject))
+
+    async def _gateway_policy(self, event: CloudEvent) -> None:
+        data = event.data
+        labels = data.get("gatewayLabels")
+        if labels is not None and self.state.environment not in labels:
+            self.state.remove_gateway_policy(str(data["id"]), event.tenant)
+            return
+        self.state.set_gateway_policy(data, event.tenant)
+
+    async def _gateway_policy_removed(self, event: CloudEvent) -> None:
+        self.state.remove_gateway_policy(str(event.data.get("id") or event.subject), event.tenant)
+
+    async def _application(self, event: CloudEvent) -> None:
+        self.state.upsert_application(event.data, event.tenant)
+
+    async def _application_deleted(self, event: CloudEvent) -> None:
+        self.state.remove_application(str(event.data.get("applicationId") or event.subject))
+
+    async def _subscription(self, event: CloudEvent) -> None:
+        self.state.upsert_subscription(event.data)
+
+    async def _subscription_deleted(self, event: CloudEvent) -> None:
+        self.state.remove_subscription(event.data)
+
+    async def _key_mapping(self, event: CloudEvent) -> None:
+        self.state.add_key_mapping(event.data)
+
+    async def _key_mapping_deleted(self, event: CloudEvent) -> None:
+        self.state.remove_key_mapping(event.data)
+
+    async def _throttle_policy(self, event: CloudEvent) -> None:
+        self.state.upsert_throttle_policy(str(event.data["policyType"]), event.data["policy"], event.tenant)
+
+    async def _throttle_policy_deleted(self, event: CloudEvent) -> None:
+        self.state.remove_throttle_policy(str(event.data["policyType"]), event.data["policy"], event.tenant)
+
+    async def _deny_policy(self, event: CloudEvent) -> None:
+        self.state.upsert_deny_policy(event.data, event.tenant)
+
+    async def _deny_policy_deleted(self, event: CloudEvent) -> None:
+        self.state.remove_deny_policy(event.data)
+
+    async def _key_manager(self, event: CloudEvent) -> None:
+        self.state.upsert_key_manager(event.data, event.tenant)
+
+    async def _key_manager_deleted(self, event: CloudEvent) -> None:
+        self.state.remove_key_manager(event.data)
+
+    async def _token_revoked(self, event: CloudEvent) -> None:
+        expires_at = event.data.get("expiresAt")
+        self.state.revoke_jti(str(event.data["jti"]), float(expires_at) if expires_at else None)
+
+    async def _tokens_revoked_before(self, event: CloudEvent) -> None:
+        data = event.data
+        self.state.revoke_before(data.get("clientId"), data.get("username"), float(data["before"]))
