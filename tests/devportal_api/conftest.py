@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -190,8 +191,8 @@ def api_dto(**fields: Any) -> dict[str, Any]:
     return api
 
 
-@pytest.fixture
-async def portal(sqlite_url: str, tokens: TokenFactory) -> AsyncIterator[Portal]:
+@contextlib.asynccontextmanager
+async def running_portal(tokens: TokenFactory, database_url: str) -> AsyncIterator[Portal]:
     bus = InProcessBus(retry_delay=0.01)
     emitted: list[tuple[str, CloudEvent]] = []
     for topic in ("applications", "subscriptions", "keys", "workflows", "token-revocations"):
@@ -202,7 +203,7 @@ async def portal(sqlite_url: str, tokens: TokenFactory) -> AsyncIterator[Portal]
         bus.subscribe([topic], f"test-recorder-{topic}", record)
     settings = Settings(
         mode="development",
-        database_url=sqlite_url,
+        database_url=database_url,
         key_manager_url="http://key-manager",
         outbox_poll_interval=0.05,
         log_json=False,
@@ -219,3 +220,9 @@ async def portal(sqlite_url: str, tokens: TokenFactory) -> AsyncIterator[Portal]
             await bus.stop()
             app.state.http = original
             await fake.aclose()
+
+
+@pytest.fixture
+async def portal(sqlite_url: str, tokens: TokenFactory) -> AsyncIterator[Portal]:
+    async with running_portal(tokens, sqlite_url) as running:
+        yield running
