@@ -43,6 +43,10 @@ class ControlPlane:
         self._routes = sorted(routes, key=lambda r: len(r[0]), reverse=True)
 
     def _route(self, path: str) -> ASGIApp | None:
+        if path.startswith("/t/"):
+            # Tenant-qualified paths (/t/{tenant}/api/am/...) belong to the service of the rest.
+            _, _, rest = path[3:].partition("/")
+            path = "/" + rest
         for prefix, app in self._routes:
             if path == prefix or path.startswith(prefix + "/"):
                 return app
