@@ -1,30 +1,26 @@
-"""The specifications of the built-in policies, in WSO2's policy-spec format, and their parameter rules.
+"""The specifications of the built-in policies, in WSO2's policy-spec format.
 
 A spec says what a policy is called, where it may be attached (``applicableFlows``) and which
-parameters it takes (``policyAttributes``). ``validate_parameters`` is the one rule set used both
-when a publisher attaches a policy and when a gateway instantiates it, so a parameter the
-publisher accepted never fails at deploy time and vice versa.
+parameters it takes (``policyAttributes``). ``validate_parameters`` (in ``apim_common.policy_specs``)
+is the one rule set used both when a publisher attaches a policy and when a gateway instantiates
+it, so a parameter the publisher accepted never fails at deploy time and vice versa.
 
 Services do not import each other: the publisher ships a copy of ``builtin_policies.json``, which
 ``render_json`` produces from this module (``python -m apim_gateway.policies.specs`` rewrites it;
 a test keeps the two equal).
-
-Attribute types: ``String``, ``Integer``, ``Boolean``, ``Enum``, ``JSON``. As in WSO2, parameters
-usually arrive as strings: ``"true"``/``"false"`` count as Booleans, ``"42"`` as an Integer and a
-JSON text as JSON. An empty string for an optional attribute means "not set".
 """
 
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Mapping
-from functools import lru_cache
 from pathlib import Path
-from typing import Any, TypedDict
+
+from apim_common.policy_specs import PolicyAttribute, PolicySpec, resolve_parameters, validate_parameters
 
 SPEC_VERSION = "v1"
 JSON_PATH = Path(__file__).with_name("builtin_policies.json")
+
+__all__ = ["BUILTIN_SPECS", "PolicyAttribute", "PolicySpec", "resolve_parameters", "validate_parameters"]
 
 _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 # RFC 9110 token characters: what a header name may hold.
@@ -32,29 +28,6 @@ _HEADER_NAME = r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"
 # No CR or LF: a value must not be able to start another header.
 _NO_NEWLINE = r"^[^\r\n]*$"
 _HTTP_URL = r"^https?://[^\s/?#]+(/[^\s]*)?$"
-
-
-class PolicyAttribute(TypedDict):
-    name: str
-    displayName: str
-    description: str
-    type: str
-    required: bool
-    defaultValue: str | None
-    validationRegex: str | None
-    allowedValues: list[str]
-
-
-class PolicySpec(TypedDict):
-    category: str
-    name: str
-    displayName: str
-    description: str
-    version: str
-    multipleAllowed: bool
-    applicableFlows: list[str]
-    supportedApiTypes: list[str]
-    policyAttributes: list[PolicyAttribute]
 
 
 def _attr(
@@ -513,120 +486,6 @@ BUILTIN_SPECS: dict[str, PolicySpec] = {
         ),
     ]
 }
-
-_TRUE = frozenset(("true", "1", "yes"))
-_FALSE = frozenset(("false", "0", "no"))
-
-
-def _is_set(value: Any) -> bool:
-    return value is not None and value != ""
-
-
-def _end_anchors_strict(pattern: str) -> str:
-    """``$`` as JavaScript reads it: the very end. Python's ``$`` also matches before a final newline."""
-    out: list[str] = []
-    escaped = in_class = False
-    for char in pattern:
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        elif char == "$":
-            out.append(r"\Z")
-            continue
-        out.append(char)
-    return "".join(out)
-
-
-@lru_cache(maxsize=256)
-def _compile_validation_regex(pattern: str) -> re.Pattern[str]:
-    # WSO2's specs sometimes write the regex as a JavaScript literal: /body/flags.
-    flags = 0
-    literal = re.fullmatch(r"/(.*)/([a-z]*)", pattern, re.DOTALL)
-    if literal:
-        pattern = literal.group(1)
-        flags = re.IGNORECASE if "i" in literal.group(2) else 0
-    return re.compile(_end_anchors_strict(pattern), flags)
-
-
-def _convert(attribute: PolicyAttribute, value: Any) -> tuple[Any, str | None]:
-    """The value as its attribute's type, or an error naming the attribute."""
-    name, type_ = attribute["name"], attribute["type"]
-    if type_ == "Boolean":
-        if isinstance(value, bool):
-            return value, None
-        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-            return value.strip().lower() in _TRUE, None
-        return None, f"{name}: expected a Boolean (true or false), got {value!r}"
-    if type_ == "Integer":
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value, None
-        if isinstance(value, str) and re.fullmatch(r"\s*-?[0-9]+\s*", value):
-            return int(value), None
-        return None, f"{name}: expected an Integer, got {value!r}"
-    if type_ == "JSON":
-        if isinstance(value, dict | list):
-            return value, None
-        if isinstance(value, str):
-            try:
-                return json.loads(value), None
-            except ValueError as exc:
-                return None, f"{name}: not valid JSON ({exc})"
-        return None, f"{name}: expected JSON, got {value!r}"
-    # String and Enum
-    if isinstance(value, str):
-        return value, None
-    return None, f"{name}: expected a string, got {type(value).__name__}"
-
-
-def _check(attribute: PolicyAttribute, raw: Any) -> tuple[Any, list[str]]:
-    name = attribute["name"]
-    value, error = _convert(attribute, raw)
-    if error:
-        return None, [error]
-    errors: list[str] = []
-    allowed = attribute["allowedValues"]
-    if allowed and value not in allowed:
-        errors.append(f"{name}: {raw!r} is not one of {', '.join(allowed)}")
-    regex = attribute["validationRegex"]
-    if regex and attribute["type"] != "JSON":
-        text = str(value).lower() if isinstance(value, bool) else str(value)
-        try:
-            compiled = _compile_validation_regex(regex)
-        except re.error:
-            errors.append(f"{name}: the spec's validationRegex {regex!r} is not a valid pattern")
-        else:
-            if not compiled.search(text):
-                errors.append(f"{name}: {raw!r} does not match {regex}")
-    return value, errors
-
-
-def validate_parameters(spec: PolicySpec, parameters: Mapping[str, Any]) -> list[str]:
-    """Every reason ``parameters`` cannot configure the policy of ``spec``; each names its attribute."""
-    errors: list[str] = []
-    for attribute in spec["policyAttributes"]:
-        raw = parameters.get(attribute["name"])
-        if not _is_set(raw):
-            if attribute["required"]:
-                errors.append(f"{attribute['name']}: required")
-            continue
-        errors += _check(attribute, raw)[1]
-    return errors
-
-
-def resolve_parameters(spec: PolicySpec, parameters: Mapping[str, Any]) -> dict[str, Any]:
-    """The attributes' typed values, defaults filled in (None where unset); parameters must be valid."""
-    values: dict[str, Any] = {}
-    for attribute in spec["policyAttributes"]:
-        raw = parameters.get(attribute["name"])
-        if not _is_set(raw):
-            raw = attribute["defaultValue"]
-        values[attribute["name"]] = _check(attribute, raw)[0] if _is_set(raw) else None
-    return values
 
 
 def specs_document() -> list[PolicySpec]:

@@ -1,0 +1,70 @@
+"""The shared policy-spec rules: parameters, flows and user-written specs."""
+
+from __future__ import annotations
+
+from apim_common.policy_specs import (
+    PolicySpec,
+    check_flow,
+    check_spec,
+    normalise_spec,
+    resolve_parameters,
+    validate_parameters,
+)
+
+SPEC: PolicySpec = normalise_spec(
+    {
+        "name": "addTraceHeader",
+        "applicableFlows": ["request", "response"],
+        "policyAttributes": [
+            {"name": "headerName", "required": True, "validationRegex": "^[A-Za-z-]+$"},
+            {"name": "ttl", "type": "Integer", "defaultValue": "30"},
+            {"name": "mode", "type": "Enum", "allowedValues": ["fast", "safe"]},
+            {"name": "verbose", "type": "Boolean"},
+        ],
+    }
+)
+
+
+def test_a_missing_required_attribute_is_named() -> None:
+    assert validate_parameters(SPEC, {}) == ["headerName: required"]
+
+
+def test_a_value_failing_the_regex_is_named() -> None:
+    errors = validate_parameters(SPEC, {"headerName": "bad header"})
+    assert len(errors) == 1
+    assert errors[0].startswith("headerName:")
+
+
+def test_dollar_ends_the_value_even_before_a_newline() -> None:
+    assert validate_parameters(SPEC, {"headerName": "X-Trace\n"})
+
+
+def test_types_and_allowed_values_are_checked() -> None:
+    errors = validate_parameters(SPEC, {"headerName": "X", "ttl": "soon", "mode": "slow", "verbose": "maybe"})
+    assert [e.split(":")[0] for e in errors] == ["ttl", "mode", "verbose"]
+
+
+def test_resolution_types_values_and_fills_defaults() -> None:
+    resolved = resolve_parameters(SPEC, {"headerName": "X-Trace", "verbose": "true"})
+    assert resolved == {"headerName": "X-Trace", "ttl": 30, "mode": None, "verbose": True}
+
+
+def test_a_flow_outside_the_spec_and_a_second_copy_are_refused() -> None:
+    assert check_flow(SPEC, "request", 1) == []
+    assert "fault" in check_flow(SPEC, "fault", 1)[0]
+    assert "only once" in check_flow(SPEC, "request", 2)[0]
+
+
+def test_a_user_spec_with_unknown_flow_type_and_bad_regex_is_refused() -> None:
+    errors = check_spec(
+        {
+            "name": "x",
+            "applicableFlows": ["inbound"],
+            "policyAttributes": [{"name": "a", "type": "Float", "validationRegex": "("}],
+        }
+    )
+    assert [e.split(":")[0] for e in errors] == [
+        "applicableFlows",
+        "policyAttributes[0].type",
+        "policyAttributes[0].validationRegex",
+    ]
