@@ -1,7 +1,4 @@
-"""WSO2's REST quick start, over HTTP against the standalone runner, as far as the platform goes.
-
-Each issue that makes a further step possible extends this walk.
-"""
+"""The standalone runner as a newcomer meets it: every service up, health, metrics, documents."""
 
 from __future__ import annotations
 

@@ -1,0 +1,186 @@
+"""WSO2's REST quick start, step by step over HTTP (../shared/reference/wso2-quickstart-flow.md)."""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support.processes import backend_process
+
+pytestmark = pytest.mark.e2e
+
+
+def basic(user: str, password: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
+@pytest.fixture(scope="module")
+def backend() -> Iterator[str]:
+    with backend_process() as port:
+        yield f"http://127.0.0.1:{port}"
+
+
+class QuickStart:
+    """What the walk has made so far, shared by its steps."""
+
+    rest_client: dict[str, Any]
+    user_token: str
+    api_id: str
+    revision_id: str
+    app_id: str
+    keys: dict[str, Any]
+    app_token: str
+
+
+@pytest.fixture(scope="module")
+def walk() -> QuickStart:
+    return QuickStart()
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_01_register_a_rest_client_with_dcr(control: httpx.Client, walk: QuickStart) -> None:
+    body = {
+        "callbackUrl": "www.example.com",
+        "clientName": "rest_api_publisher",
+        "owner": "admin",
+        "grantType": "client_credentials password refresh_token",
+        "saasApp": True,
+    }
+    r = control.post("/client-registration/v0.17/register", json=body, headers=basic("admin", "admin"))
+    assert r.status_code == 200, r.text
+    walk.rest_client = r.json()
+    assert walk.rest_client["clientId"]
+    assert walk.rest_client["clientSecret"]
+
+
+def test_02_get_a_user_token_with_the_password_grant(control: httpx.Client, walk: QuickStart) -> None:
+    scopes = "apim:api_view apim:api_create apim:api_publish apim:subscribe apim:app_manage apim:sub_manage"
+    r = control.post(
+        "/oauth2/token",
+        data={"grant_type": "password", "username": "admin", "password": "admin", "scope": scopes},
+        headers=basic(walk.rest_client["clientId"], walk.rest_client["clientSecret"]),
+    )
+    assert r.status_code == 200, r.text
+    assert set(r.json()["scope"].split()) == set(scopes.split())
+    walk.user_token = r.json()["access_token"]
+
+
+def test_03_create_the_api(control: httpx.Client, walk: QuickStart, backend: str) -> None:
+    body = {
+        "name": "PizzaShackAPI",
+        "context": "/pizza",
+        "version": "1.0.0",
+        "policies": ["Unlimited", "Bronze"],
+        "endpointConfig": {
+            "endpoint_type": "http",
+            "production_endpoints": {"url": f"{backend}/echo"},
+            "sandbox_endpoints": {"url": f"{backend}/echo"},
+        },
+        "operations": [
+            {
+                "target": "/menu",
+                "verb": "GET",
+                "authType": "Application & Application User",
+                "throttlingPolicy": "Unlimited",
+            }
+        ],
+    }
+    r = control.post("/api/am/publisher/v4/apis", json=body, headers=bearer(walk.user_token))
+    assert r.status_code == 201, r.text
+    assert r.json()["lifeCycleStatus"] == "CREATED"
+    walk.api_id = r.json()["id"]
+
+
+def test_04_add_a_revision(control: httpx.Client, walk: QuickStart) -> None:
+    r = control.post(
+        f"/api/am/publisher/v4/apis/{walk.api_id}/revisions",
+        json={"description": "first revision"},
+        headers=bearer(walk.user_token),
+    )
+    assert r.status_code == 201, r.text
+    walk.revision_id = r.json()["id"]
+
+
+def test_05_deploy_the_revision_to_default(control: httpx.Client, walk: QuickStart) -> None:
+    r = control.post(
+        f"/api/am/publisher/v4/apis/{walk.api_id}/deploy-revision",
+        params={"revisionId": walk.revision_id},
+        json=[{"name": "Default", "vhost": "localhost", "displayOnDevportal": True}],
+        headers=bearer(walk.user_token),
+    )
+    assert r.status_code == 201, r.text
+
+
+def test_06_publish(control: httpx.Client, walk: QuickStart) -> None:
+    r = control.post(
+        "/api/am/publisher/v4/apis/change-lifecycle",
+        params={"apiId": walk.api_id, "action": "Publish"},
+        headers=bearer(walk.user_token),
+    )
+    assert r.status_code == 200, r.text
+    r = control.get(f"/api/am/publisher/v4/apis/{walk.api_id}", headers=bearer(walk.user_token))
+    assert r.json()["lifeCycleStatus"] == "PUBLISHED"
+
+
+def test_07_find_the_api_in_the_devportal(control: httpx.Client, walk: QuickStart) -> None:
+    deadline = time.monotonic() + 5
+    while True:
+        r = control.get("/api/am/devportal/v3/apis", params={"query": "name:PizzaShackAPI"})
+        assert r.status_code == 200, r.text
+        if [a for a in r.json()["list"] if a["id"] == walk.api_id]:
+            break
+        assert time.monotonic() < deadline, "the published API never reached the devportal catalog"
+        time.sleep(0.1)
+
+
+def test_08_create_an_application(control: httpx.Client, walk: QuickStart) -> None:
+    body = {"name": "PizzaApp", "throttlingPolicy": "Unlimited", "description": "Sample", "tokenType": "JWT"}
+    r = control.post("/api/am/devportal/v3/applications", json=body, headers=bearer(walk.user_token))
+    assert r.status_code == 201, r.text
+    assert r.json()["status"] == "APPROVED"
+    walk.app_id = r.json()["applicationId"]
+
+
+def test_09_subscribe(control: httpx.Client, walk: QuickStart) -> None:
+    body = {"applicationId": walk.app_id, "apiId": walk.api_id, "throttlingPolicy": "Bronze"}
+    r = control.post("/api/am/devportal/v3/subscriptions", json=body, headers=bearer(walk.user_token))
+    assert r.status_code == 201, r.text
+    assert r.json()["status"] == "UNBLOCKED"
+
+
+def test_10_generate_keys(control: httpx.Client, walk: QuickStart) -> None:
+    body = {
+        "keyType": "PRODUCTION",
+        "keyManager": "Resident Key Manager",
+        "grantTypesToBeSupported": ["client_credentials", "password", "refresh_token"],
+        "callbackUrl": "",
+        "scopes": ["am_application_scope", "default"],
+        "validityTime": 3600,
+    }
+    r = control.post(
+        f"/api/am/devportal/v3/applications/{walk.app_id}/generate-keys",
+        json=body,
+        headers=bearer(walk.user_token),
+    )
+    assert r.status_code == 200, r.text
+    walk.keys = r.json()
+    assert walk.keys["consumerKey"]
+    assert walk.keys["consumerSecret"]
+
+
+def test_11_get_an_application_token(control: httpx.Client, walk: QuickStart) -> None:
+    r = control.post(
+        "/oauth2/token",
+        data={"grant_type": "client_credentials"},
+        headers=basic(walk.keys["consumerKey"], walk.keys["consumerSecret"]),
+    )
+    assert r.status_code == 200, r.text
+    walk.app_token = r.json()["access_token"]
