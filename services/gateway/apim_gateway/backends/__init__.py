@@ -1,0 +1,1 @@
+"""Backend endpoints: selection (plain, load-balanced, failover) and circuit breakers."""
