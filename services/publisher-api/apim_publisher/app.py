@@ -11,6 +11,7 @@ from apim_publisher.artifacts.endpoints import router as artifacts_router
 from apim_publisher.definitions.endpoints import router as definitions_router
 from apim_publisher.documents.endpoints import router as documents_router
 from apim_publisher.environments.endpoints import router as settings_router
+from apim_publisher.importexport.endpoints import router as importexport_router
 from apim_publisher.lifecycle.endpoints import router as lifecycle_router
 from apim_publisher.models import metadata, outbox
 from apim_publisher.revisions.endpoints import router as revisions_router
@@ -24,6 +25,7 @@ def publisher_router() -> APIRouter:
     # Fixed paths such as /apis/export and /apis/import-openapi come before /apis/{apiId}.
     for child in (
         definitions_router,
+        importexport_router,
         lifecycle_router,
         apis_router,
         revisions_router,

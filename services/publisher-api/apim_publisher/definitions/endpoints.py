@@ -16,6 +16,7 @@ from apim_publisher.apis.schemas import APIPublic
 from apim_publisher.common import check_if_match
 from apim_publisher.definitions import openapi, service
 from apim_publisher.definitions.schemas import OpenAPIDefinitionValidationResponse
+from apim_publisher.importexport import service as project
 
 router = APIRouter(tags=["APIs"])
 
@@ -137,7 +138,7 @@ async def export_api(
         api = matches[0]
     else:
         raise BadRequest("Give apiId, or name and version")
-    archive = service.export_archive(api, format)
+    archive = await project.export_archive(session, api, format)
     filename = f"{api.name.replace(' ', '')}_{api.version}.zip"
     return Response(
         archive,
