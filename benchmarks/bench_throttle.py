@@ -1,0 +1,199 @@
+"""Shared rate limit across 2, 4 and 8 gateways on real Redis: leases against periodic sync.
+
+Each gateway is an admission client with its own state (asyncio tasks in this process) offering
+5x a limit of 1,000 per 1 s window. Printed per gateway count: over-admission (admitted above the
+limit, must be 0 for leases), under-admission (limit not admitted while demand exceeded it) and
+Redis operations per admitted request; beside them, in the same run and against the same Redis,
+the Kong / APISIX / Tyk-DRL style limiter: a local counter per gateway synced with the shared one
+every ``sync`` seconds, admitting while "shared value at last sync + own admits since" is under
+the limit.
+
+    uv run python benchmarks/bench_throttle.py [--windows N] [--variants]
+
+Starts scripts/infra when .infra/env is missing and stops it again (only then). Figures are noisy
+on a shared 2-core machine: compare the rows of one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from redis.asyncio import Redis  # noqa: E402
+
+from apim_gateway.throttling import ClientConfig  # noqa: E402
+from apim_throttle_sync.app import redis_client  # noqa: E402
+from apim_throttle_sync.counters import RedisCounterBackend  # noqa: E402
+from apim_throttle_sync.leases.service import LeaseService  # noqa: E402
+from apim_throttle_sync.membership import RedisMembership  # noqa: E402
+from tests.throttle_sync.load import Limit, flush_prefix, next_boundary, run_gateways  # noqa: E402
+
+LIMIT = 1000
+OVERLOAD = 5.0
+ENV_FILE = ROOT / ".infra" / "env"
+
+
+@dataclass
+class Row:
+    name: str
+    gateways: int
+    per_window: list[int]
+    ops_per_admitted: float
+
+    def over(self) -> float:
+        return sum(max(n - LIMIT, 0) for n in self.per_window) / (LIMIT * len(self.per_window)) * 100
+
+    def worst_over(self) -> int:
+        return max(max(n - LIMIT, 0) for n in self.per_window)
+
+    def under(self) -> float:
+        return sum(max(LIMIT - n, 0) for n in self.per_window) / (LIMIT * len(self.per_window)) * 100
+
+    def line(self) -> str:
+        return (
+            f"{self.name:<34} {self.gateways:>3}  {self.over():>7.2f}%  {self.worst_over():>6}  "
+            f"{self.under():>7.2f}%  {self.ops_per_admitted:>9.4f}   {self.per_window}"
+        )
+
+
+async def leases(
+    redis: Redis,
+    gateways: int,
+    windows: int,
+    *,
+    spread: float = 2.0,
+    config: ClientConfig | None = None,
+    overload: float = OVERLOAD,
+) -> tuple[list[int], float, int]:
+    prefix = f"apim:bench:{uuid.uuid4().hex[:8]}:"
+    service = LeaseService(
+        RedisCounterBackend(redis, prefix=prefix),
+        RedisMembership(redis, ttl_seconds=3.0, prefix=prefix),
+        spread=spread,
+        gateway_ttl_seconds=3.0,
+    )
+    try:
+        limit = Limit("bench:shared", LIMIT)
+        result = await run_gateways(
+            service, [limit], gateways=gateways, overload=overload, windows=windows, config=config
+        )
+        return result.per_window[limit.key], result.ops_per_admitted(), result.tally.refused
+    finally:
+        await flush_prefix(redis, prefix)
+
+
+async def periodic_sync(redis: Redis, gateways: int, windows: int, sync: float) -> tuple[list[int], float]:
+    """The reference: local counters synced to a shared Redis counter every ``sync`` seconds."""
+    prefix = f"apim:bench:{uuid.uuid4().hex[:8]}:"
+    admitted: dict[int, int] = {}
+    ops = 0
+    start = next_boundary(1)
+    until = start + windows
+    rate = LIMIT * OVERLOAD / gateways
+
+    async def gateway() -> None:
+        nonlocal ops
+        window = -1
+        shared = 0  # the shared count as of the last sync
+        unsynced = 0  # own admits not yet added to it
+        local = 0  # own admits since the last sync
+        next_sync = time.time() + sync
+        owed, last = 0.0, time.time()
+        while (now := time.time()) < until:
+            w = int(now)
+            if w != window:
+                window, shared, unsynced, local = w, 0, 0, 0
+            if now >= next_sync:
+                next_sync = now + sync
+                async with redis.pipeline(transaction=False) as pipe:
+                    pipe.incrby(f"{prefix}{window}", unsynced)
+                    pipe.expire(f"{prefix}{window}", 5)
+                    shared = int((await pipe.execute())[0])
+                ops += 2
+                unsynced = local = 0
+            owed += (now - last) * rate
+            last = now
+            for _ in range(int(owed)):
+                owed -= 1
+                if shared + local < LIMIT:
+                    local += 1
+                    unsynced += 1
+                    if now >= start:
+                        admitted[w] = admitted.get(w, 0) + 1
+            await asyncio.sleep(0.002)
+
+    await asyncio.sleep(max(start - 0.5 - time.time(), 0))
+    await asyncio.gather(*(gateway() for _ in range(gateways)))
+    await flush_prefix(redis, prefix)
+    per_window = [admitted.get(int(start) + i, 0) for i in range(windows)]
+    return per_window, ops / max(sum(per_window), 1)
+
+
+async def main(windows: int, variants: bool, counts: list[int]) -> None:
+    env = dict(line.split("=", 1) for line in ENV_FILE.read_text().splitlines() if "=" in line)
+    redis = redis_client(env["APIM_TEST_REDIS_URL"], 0.5)
+    print(
+        f"limit {LIMIT}/s, {OVERLOAD:g}x overload, {windows} windows of 1 s per row; "
+        "gateways are asyncio tasks with their own state; shared 2-core machine, figures are noisy"
+    )
+    print(
+        f"{'limiter':<34} {'gws':>3}  {'over':>8}  {'worst':>6}  {'under':>8}  {'ops/adm':>9}   "
+        "admitted per window"
+    )
+    try:
+        for g in counts:
+            per_window, ops, _ = await leases(redis, g, windows)
+            print(Row("leases (this project)", g, per_window, ops).line(), flush=True)
+            for sync in (0.1, 0.02):
+                per_window, ops = await periodic_sync(redis, g, windows, sync)
+                print(Row(f"periodic sync {sync:g} s (Kong/APISIX)", g, per_window, ops).line(), flush=True)
+        if variants:
+            print("\nlease variants, 4 gateways")
+            for name, spread, config in (
+                ("spread 1", 1.0, ClientConfig()),
+                ("spread 4", 4.0, ClientConfig()),
+                ("tick 20 ms", 2.0, ClientConfig(tick=0.02)),
+                ("horizon 0.2 s", 2.0, ClientConfig(lease_horizon=0.2)),
+                ("no wait for leases (max_wait 0)", 2.0, ClientConfig(max_wait=0.0)),
+            ):
+                per_window, ops, _ = await leases(redis, 4, windows, spread=spread, config=config)
+                print(Row(name, 4, per_window, ops).line(), flush=True)
+            print("\nbelow the limit (0.8x load, 4 gateways): requests refused, which should be none")
+            for max_wait in (0.05, 0.0):
+                per_window, _, refused = await leases(
+                    redis, 4, windows, config=ClientConfig(max_wait=max_wait), overload=0.8
+                )
+                print(
+                    f"  max_wait {max_wait:g} s: {refused} refused of {sum(per_window) + refused}", flush=True
+                )
+    finally:
+        await redis.aclose()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--windows", type=int, default=4)
+    parser.add_argument("--variants", action="store_true", help="also compare lease parameters")
+    parser.add_argument("--gateways", type=int, nargs="+", default=[2, 4, 8])
+    args = parser.parse_args()
+    started = False
+    if not ENV_FILE.exists():
+        subprocess.run([str(ROOT / "scripts" / "infra"), "up"], check=True, stdout=subprocess.DEVNULL)  # noqa: S603
+        started = True
+    try:
+        asyncio.run(main(args.windows, args.variants, args.gateways))
+    finally:
+        if started:
+            infra_down = [str(ROOT / "scripts" / "infra"), "down"]
+            subprocess.run(infra_down, check=False, stdout=subprocess.DEVNULL)  # noqa: S603
