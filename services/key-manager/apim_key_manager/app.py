@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from apim_common.app import ServiceSpec, build_service_app
 from apim_common.events.bus import EventBus
 from apim_key_manager.apikeys.endpoints import router as api_keys_router
+from apim_key_manager.authorize.endpoints import router as authorize_router
 from apim_key_manager.clients.endpoints import internal as internal_clients_router
 from apim_key_manager.clients.endpoints import router as dcr_router
 from apim_key_manager.keys.endpoints import router as keys_router
@@ -27,6 +28,7 @@ def create_app(settings: Settings | None = None, *, bus: EventBus | None = None)
         prefixes=PREFIXES,
         routers=[
             oauth_router,
+            authorize_router,
             keys_router,
             dcr_router,
             scim_router,

@@ -2,6 +2,7 @@
 
 from apim_common.events.consumer import processed_events_table
 from apim_common.events.outbox import outbox_table
+from apim_key_manager.authorize.models import AuthorizationCode
 from apim_key_manager.base import Base
 from apim_key_manager.clients.models import OAuthClient
 from apim_key_manager.keys.models import SigningKey
@@ -15,6 +16,7 @@ outbox = outbox_table(metadata)
 processed_events = processed_events_table(metadata)
 
 __all__ = [
+    "AuthorizationCode",
     "Base",
     "Group",
     "GroupMember",

@@ -19,6 +19,8 @@ from apim_common.events.consumer import idempotent
 from apim_common.events.envelope import DEFAULT_TENANT, CloudEvent
 from apim_common.events.topics import Topic
 from apim_common.jwt import JWKSVerifier
+from apim_key_manager.authorize.repository import AuthorizationCodeRepository
+from apim_key_manager.authorize.service import AuthorizationService
 from apim_key_manager.clients.service import ClientService
 from apim_key_manager.context import KeyManager
 from apim_key_manager.keys.service import KeyService
@@ -44,6 +46,8 @@ async def _bootstrap(km: KeyManager) -> None:
     async with km.database.session() as session, session.begin():
         await seed_defaults(session, DEFAULT_TENANT)
         await km.clients.ensure_internal(session)
+        for client_id, redirect_uris in settings.first_party_clients.items():
+            await km.clients.ensure_first_party(session, client_id, redirect_uris)
         password = settings.bootstrap_admin_password
         # Set in development mode (admin/admin, as WSO2 out of the box) or explicitly by the operator.
         if password is not None:
@@ -94,6 +98,7 @@ async def _prune(database: Database) -> None:
         try:
             async with database.session() as session, session.begin():
                 await RevocationRepository(session).prune(int(time.time()))
+                await AuthorizationCodeRepository(session).prune(int(time.time()))
         except Exception:
             logger.warning("could not prune expired revocations", exc_info=True)
 
@@ -117,6 +122,7 @@ async def key_manager_runtime(app: FastAPI) -> AsyncIterator[None]:
     tokens = TokenService(settings, database, keys, clients, users, scopes, on_revoked=wake_relay)
     km = KeyManager(settings, database, keys, scopes, users, clients, tokens)
     app.state.key_manager = km
+    app.state.authorizations = AuthorizationService(clients, settings.authorization_code_ttl)
     await _bootstrap(km)
     _wire_token_checks(app, km)
     _subscribe(app.state.bus, km)

@@ -4,6 +4,9 @@ from pydantic import Field
 
 from apim_common.settings import ServiceSettings
 
+PORTALS_CLIENT_ID = "apim-portals"
+PORTALS = ("devportal", "publisher", "admin")
+
 
 class Settings(ServiceSettings):
     service_name: str = "key-manager"
@@ -21,3 +24,12 @@ class Settings(ServiceSettings):
     cache_ttl: float = Field(default=5.0, ge=0)
     # Issuers whose RS256 assertions the jwt-bearer grant accepts besides our own: issuer -> PEM key.
     jwt_bearer_issuers: dict[str, str] = Field(default_factory=dict)
+    # Public, consent-free clients that sign users in through /oauth2/authorize (the portals):
+    # client id -> its exact redirect URIs. Registered (or updated) on every start.
+    first_party_clients: dict[str, list[str]] = Field(
+        default_factory=lambda: {
+            PORTALS_CLIENT_ID: [f"http://127.0.0.1:9443/{portal}/auth/callback" for portal in PORTALS]
+        }
+    )
+    # Seconds an authorization code may wait for its redemption.
+    authorization_code_ttl: int = Field(default=120, ge=10, le=600)

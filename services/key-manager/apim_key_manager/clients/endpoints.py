@@ -20,7 +20,7 @@ from apim_key_manager.clients.schemas import (
     OAuthApplicationInfo,
     RegistrationProfile,
 )
-from apim_key_manager.clients.service import STRIPPED_GRANTS, ClientService
+from apim_key_manager.clients.service import FIRST_PARTY_KIND, STRIPPED_GRANTS, ClientService
 from apim_key_manager.context import KeyManager, KeyManagerDep
 from apim_key_manager.db import SessionDep
 from apim_key_manager.users.auth import CHALLENGE, Caller, basic_user
@@ -111,7 +111,7 @@ async def unregister(
         client = await ClientRepository(session).by_name(tenant, owner, applicationName)
     else:
         raise BadRequest("consumerKey or applicationName is required")
-    if client is None or client.kind == "internal":
+    if client is None or client.kind in ("internal", FIRST_PARTY_KIND):
         raise NotFound("No such application")
     if (client.owner, client.tenant) != (caller.username, caller.tenant) and not caller.is_super_admin:
         raise Forbidden(f"User {caller.username} may not remove this application")
@@ -146,7 +146,7 @@ def _public(km: KeyManager, client: OAuthClient) -> ClientPublic:
 
 async def _application_client(km: KeyManager, session: SessionDep, client_id: str) -> OAuthClient:
     client = await ClientRepository(session).get(client_id)
-    if client is None or client.kind == "internal":
+    if client is None or client.kind in ("internal", FIRST_PARTY_KIND):
         raise NotFound(f"OAuth client {client_id} not found")
     return client
 

@@ -45,6 +45,9 @@ KNOWN_GRANTS = (
     "urn:ietf:params:oauth:grant-type:saml2-bearer",
 )
 INTERNAL_KIND = "internal"
+# Public, consent-free clients of this installation's own portals (APIM_FIRST_PARTY_CLIENTS).
+FIRST_PARTY_KIND = "first-party"
+FIRST_PARTY_GRANTS = ("authorization_code", "refresh_token")
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,7 @@ class ClientRecord:
     secret_hash: str
     # The owner's roles when the record was loaded; None for the internal client.
     owner_roles: tuple[str, ...] | None
+    redirect_uris: tuple[str, ...] = ()
 
     @property
     def subject(self) -> str:
@@ -69,6 +73,11 @@ class ClientRecord:
     @property
     def is_internal(self) -> bool:
         return self.kind == INTERNAL_KIND
+
+    @property
+    def is_public(self) -> bool:
+        """Has no secret: identified by its id alone, bound to its redirect URIs and PKCE."""
+        return self.kind == FIRST_PARTY_KIND
 
 
 class ClientService:
@@ -175,6 +184,38 @@ class ClientService:
             self._set_secret(client, self._internal_secret)  # APIM_SECRET_KEY was changed
         self.forget(INTERNAL_CLIENT_ID)
 
+    async def ensure_first_party(
+        self, session: AsyncSession, client_id: str, redirect_uris: Sequence[str]
+    ) -> None:
+        """A portal's public client, its redirect URIs as configured now (space-separated in the row)."""
+        callback = " ".join(redirect_uris)
+        client = await ClientRepository(session).get(client_id)
+        if client is None:
+            # The secret exists only because the column requires one; nobody ever learns it.
+            await self.create(
+                session,
+                tenant=DEFAULT_TENANT,
+                owner=client_id,
+                client_name=client_id,
+                grant_types=FIRST_PARTY_GRANTS,
+                callback_url=callback,
+                saas=True,
+                kind=FIRST_PARTY_KIND,
+                client_id=client_id,
+            )
+        elif client.kind != FIRST_PARTY_KIND:
+            raise ValueError(f"client {client_id} exists and is not a first-party client")
+        elif client.callback_url != callback or list(client.grant_types) != list(FIRST_PARTY_GRANTS):
+            client.callback_url = callback
+            client.grant_types = list(FIRST_PARTY_GRANTS)
+            client.updated_at = datetime.now(UTC)
+        self.forget(client_id)
+
+    async def public(self, client_id: str) -> ClientRecord | None:
+        """The record of a public client named without a secret, or None."""
+        record = await self.record(client_id)
+        return record if record is not None and record.is_public else None
+
     async def record(self, client_id: str) -> ClientRecord | None:
         cached = self._cache.get(client_id)
         if cached is not None and time.monotonic() - cached[0] < self._ttl:
@@ -185,7 +226,7 @@ class ClientService:
                 self.forget(client_id)
                 return None
             roles: tuple[str, ...] | None = None
-            if client.kind != INTERNAL_KIND:
+            if client.kind not in (INTERNAL_KIND, FIRST_PARTY_KIND):
                 owner = await UserRepository(session).by_name(client.tenant, client.owner)
                 roles = tuple(await self._users.roles(session, owner)) if owner is not None else ()
         record = ClientRecord(
@@ -198,6 +239,7 @@ class ClientService:
             kind=client.kind,
             secret_hash=client.secret_hash,
             owner_roles=roles,
+            redirect_uris=tuple(client.callback_url.split()) if client.kind == FIRST_PARTY_KIND else (),
         )
         self._cache[client_id] = (time.monotonic(), record)
         return record
@@ -205,6 +247,6 @@ class ClientService:
     async def authenticate(self, client_id: str, secret: str) -> ClientRecord | None:
         record = await self.record(client_id)
         expected = record.secret_hash if record is not None else self._mac("")
-        if not hmac.compare_digest(expected, self._mac(secret)) or record is None:
+        if not hmac.compare_digest(expected, self._mac(secret)) or record is None or record.is_public:
             return None
         return record

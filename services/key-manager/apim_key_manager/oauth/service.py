@@ -8,6 +8,7 @@ and that access token.
 
 from __future__ import annotations
 
+import hmac
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -18,6 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from apim_common.db import Database
 from apim_common.security import INTERNAL_SCOPE
+from apim_key_manager.authorize.repository import AuthorizationCodeRepository
+from apim_key_manager.authorize.service import hash_code, s256
 from apim_key_manager.clients.service import ClientRecord, ClientService
 from apim_key_manager.keys import crypto
 from apim_key_manager.keys.service import ACCESS, KeyRing, KeyService
@@ -26,12 +29,14 @@ from apim_key_manager.revocation.service import is_revoked, revoke_token
 from apim_key_manager.scopes.service import ScopePolicy
 from apim_key_manager.settings import Settings
 from apim_key_manager.users.models import User
+from apim_key_manager.users.repository import UserRepository
 from apim_key_manager.users.service import UserService, resolve_login, subject_of
 
 CLIENT_CREDENTIALS = "client_credentials"
 PASSWORD = "password"
 REFRESH_TOKEN = "refresh_token"
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+AUTHORIZATION_CODE = "authorization_code"
 REFRESH_TYP = "refresh"
 
 
@@ -41,6 +46,10 @@ class IssuedTokens:
     scope: str
     expires_in: int
     refresh_token: str | None = None
+    # What a later revocation of this issue needs (a replayed authorization code).
+    access_jti: str | None = None
+    refresh_jti: str | None = None
+    issued_at: int = 0
 
     def body(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -120,7 +129,9 @@ class TokenService:
     ) -> IssuedTokens:
         access, jti, now = self._access(client, subject, tenant, scopes, roles)
         refresh: str | None = None
+        refresh_jti: str | None = None
         if REFRESH_TOKEN in client.grant_types:
+            refresh_jti = uuid.uuid4().hex
             refresh = self.ring.refresh.sign(
                 {
                     "typ": REFRESH_TYP,
@@ -131,12 +142,14 @@ class TokenService:
                     "scope": " ".join(scopes),
                     "iat": now,
                     "exp": now + self._settings.refresh_token_ttl,
-                    "jti": uuid.uuid4().hex,
+                    "jti": refresh_jti,
                     "ati": jti,
                     "atexp": now + self._settings.access_token_ttl,
                 }
             )
-        return IssuedTokens(access, " ".join(scopes), self._settings.access_token_ttl, refresh)
+        return IssuedTokens(
+            access, " ".join(scopes), self._settings.access_token_ttl, refresh, jti, refresh_jti, now
+        )
 
     # Grants
 
@@ -177,6 +190,49 @@ class TokenService:
             if user is None:
                 raise InvalidGrantError(description="Authentication failed for " + username)
             return await self._for_user(session, client, user, requested)
+
+    async def authorization_code(
+        self, client: ClientRecord, code: str | None, redirect_uri: str | None, verifier: str | None
+    ) -> IssuedTokens:
+        """RFC 6749 4.1.3 with RFC 7636: one redemption per code; a replay revokes what it gave."""
+        self._allow(client, AUTHORIZATION_CODE)
+        if not code:
+            raise InvalidRequestError(description="code is required")
+        now = int(time.time())
+        failure: str | None = None
+        issued: IssuedTokens | None = None
+        async with self._database.session() as session, session.begin():
+            codes = AuthorizationCodeRepository(session)
+            row = await codes.get(hash_code(code))
+            if row is None or row.client_id != client.client_id:
+                failure = "The authorization code is not valid"
+            elif not await codes.claim(row.code_hash, now):
+                failure = "The authorization code has already been used"
+                for jti, exp in ((row.access_jti, row.access_exp), (row.refresh_jti, row.refresh_exp)):
+                    if jti and exp and exp > now:
+                        await revoke_token(session, jti, exp, row.tenant)
+            elif row.expires_at <= now:
+                failure = "The authorization code has expired"
+            elif redirect_uri != row.redirect_uri:
+                failure = "redirect_uri does not match the authorization request"
+            elif row.code_challenge and not (
+                verifier and hmac.compare_digest(s256(verifier), row.code_challenge)
+            ):
+                failure = "The code_verifier does not match the code_challenge"
+            else:
+                user = await UserRepository(session).get(row.user_id)
+                if user is None or not user.active:
+                    failure = "The user who signed in no longer exists"
+                else:
+                    issued = await self._for_user(session, client, user, row.scope.split())
+                    row.access_jti, row.access_exp = issued.access_jti, issued.issued_at + issued.expires_in
+                    if issued.refresh_jti is not None:
+                        row.refresh_jti = issued.refresh_jti
+                        row.refresh_exp = issued.issued_at + self._settings.refresh_token_ttl
+        if issued is None:
+            self._wake_relay()
+            raise InvalidGrantError(description=failure)
+        return issued
 
     async def refresh(
         self, client: ClientRecord, token: str | None, requested: Sequence[str]
