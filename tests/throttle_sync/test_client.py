@@ -101,7 +101,10 @@ async def test_units_a_gateway_holds_without_using_them_are_given_back(service: 
 
 
 async def test_requests_below_the_limit_are_never_refused_at_a_window_start(service: LeaseService) -> None:
-    client = ThrottleClient(InProcessTransport(service), gateway_id="slow-gw")
+    # A generous bound on the wait keeps a busy test machine from turning a late lease into a refusal.
+    client = ThrottleClient(
+        InProcessTransport(service), gateway_id="slow-gw", config=ClientConfig(max_wait=0.25)
+    )
     await client.start()
     try:
         boundary = int(time.time()) + 1
@@ -192,3 +195,14 @@ async def test_buckets_unused_for_two_windows_are_forgotten(service: LeaseServic
         assert "short" not in client._buckets
     finally:
         await client.close()
+
+
+async def test_a_closing_gateway_gives_its_unused_units_back(service: LeaseService) -> None:
+    client = ThrottleClient(InProcessTransport(service), gateway_id="closing-gw")
+    await client.start()
+    for _ in range(30):
+        await client.acquire("closing", 1000, WINDOW)
+        await asyncio.sleep(0.001)
+    await client.close()
+    [state] = await service.counters.lease([LeaseRequest("closing", 1000, WINDOW, 0)], gateways=1, spread=1.0)
+    assert state.used == 30

@@ -106,3 +106,17 @@ async def test_gateway_clients_over_http_admit_exactly_the_limit(
     finally:
         for g in gateways:
             await g.close()
+
+
+async def test_an_unreachable_redis_answers_503_so_gateways_fall_back(
+    tokens: TokenFactory, service_headers: dict[str, str]
+) -> None:
+    settings = Settings(
+        mode="development", counter_backend="redis://127.0.0.1:1/0", redis_timeout_seconds=0.2
+    )
+    async with running_service(create_app, settings, tokens) as (_, http):
+        body = {"gatewayId": "gw-1", "items": [_item()]}
+        r = await http.post(f"{BASE}/leases", json=body, headers=service_headers)
+        assert r.status_code == 503
+        heartbeat = await http.post(f"{BASE}/gateways/gw-1/heartbeat", headers=service_headers)
+        assert heartbeat.status_code == 503

@@ -94,7 +94,6 @@ class LocalBucket:
         "demand",
         "exhausted",
         "expires_at",
-        "in_flight",
         "key",
         "last_used",
         "limit",
@@ -126,7 +125,6 @@ class LocalBucket:
         self.shared_remaining = limit
         self.exhausted = False
         self.queued = False
-        self.in_flight = False
         self.waiter: asyncio.Event | None = None
         self.waiting = 0
         self.demand = 0
@@ -169,6 +167,7 @@ class ThrottleClient:
         self._wake = asyncio.Event()
         self._probe = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._closing = False
         self._last_batch = float("-inf")
         self._next_scan = 0.0
         self.gateways = 1
@@ -290,6 +289,7 @@ class ThrottleClient:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
+        self._closing = True
         if self.fallback:
             return
         now = self._clock()
@@ -345,7 +345,7 @@ class ThrottleClient:
         due, self._due = self._due, []
         horizon = self.config.lease_horizon
         items: list[dict[str, Any]] = []
-        sent: list[tuple[LocalBucket, int]] = []
+        sent: list[LocalBucket] = []
         for bucket in due:
             bucket.queued = False
             if bucket.window is not None and now >= bucket.expires_at:
@@ -358,7 +358,7 @@ class ThrottleClient:
                 bucket.sampled_at = now
             want = 0
             # A bucket only giving back its idle units asks for none.
-            if not bucket.exhausted and now - bucket.last_used < self.config.idle_return:
+            if not (bucket.exhausted or self._closing) and now - bucket.last_used < self.config.idle_return:
                 want = max(math.ceil(bucket.rate * horizon) - bucket.units, bucket.waiting, 1)
             if not (want or bucket.returning or bucket.counted):
                 continue
@@ -374,22 +374,17 @@ class ThrottleClient:
                 }
             )
             bucket.returning = bucket.counted = 0
-            bucket.in_flight = True
-            sent.append((bucket, want))
+            sent.append(bucket)
         if not items:
             return
         self._last_batch = now
         self.batches += 1
         LEASE_BATCHES.labels(self.gateway_id).inc()
-        try:
-            async with asyncio.timeout(self.config.request_timeout):
-                answer = await self.transport.lease({"gatewayId": self.gateway_id, "items": items})
-        finally:
-            for bucket, _ in sent:
-                bucket.in_flight = False
+        async with asyncio.timeout(self.config.request_timeout):
+            answer = await self.transport.lease({"gatewayId": self.gateway_id, "items": items})
         self.gateways = max(int(answer.get("activeGateways", self.gateways)), 1)
         prefetch = self.config.prefetch
-        for (bucket, _), grant in zip(sent, answer["grants"], strict=True):
+        for bucket, grant in zip(sent, answer["grants"], strict=True):
             window = int(grant["window"])
             if bucket.window != window:
                 bucket.units = bucket.taken = 0
