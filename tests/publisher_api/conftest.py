@@ -135,7 +135,7 @@ async def publisher(tokens: TokenFactory, database_url: str) -> AsyncIterator[Pu
 
         return record
 
-    for topic in ("apis", "deployments", "workflows"):
+    for topic in ("apis", "deployments", "workflows", "gateway-policies"):
         bus.subscribe([topic], f"test-{topic}", recorder(topic))
     await bus.start()
     settings = Settings(mode="development", database_url=database_url, outbox_poll_interval=0.05)

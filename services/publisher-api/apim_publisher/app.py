@@ -11,9 +11,11 @@ from apim_publisher.artifacts.endpoints import router as artifacts_router
 from apim_publisher.definitions.endpoints import router as definitions_router
 from apim_publisher.documents.endpoints import router as documents_router
 from apim_publisher.environments.endpoints import router as settings_router
+from apim_publisher.gateway_policies.endpoints import router as gateway_policies_router
 from apim_publisher.importexport.endpoints import router as importexport_router
 from apim_publisher.lifecycle.endpoints import router as lifecycle_router
 from apim_publisher.models import metadata, outbox
+from apim_publisher.policies.endpoints import router as policies_router
 from apim_publisher.revisions.endpoints import router as revisions_router
 from apim_publisher.settings import Settings
 
@@ -30,6 +32,8 @@ def publisher_router() -> APIRouter:
         apis_router,
         revisions_router,
         documents_router,
+        policies_router,
+        gateway_policies_router,
         settings_router,
         internal_apis_router,
         artifacts_router,

@@ -21,6 +21,8 @@ def load_all() -> None:
     from apim_publisher.apis import models as _apis  # noqa: F401
     from apim_publisher.documents import models as _documents  # noqa: F401
     from apim_publisher.environments import models as _environments  # noqa: F401
+    from apim_publisher.gateway_policies import models as _gateway_policies  # noqa: F401
     from apim_publisher.lifecycle import models as _lifecycle  # noqa: F401
+    from apim_publisher.policies import models as _policies  # noqa: F401
     from apim_publisher.revisions import models as _revisions  # noqa: F401
     from apim_publisher.workflows import models as _workflows  # noqa: F401

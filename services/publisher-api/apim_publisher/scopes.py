@@ -44,3 +44,27 @@ DocumentRead = _any_of(API_VIEW, API_MANAGE, DOCUMENT_MANAGE)
 DocumentCreate = _any_of(API_CREATE, API_MANAGE, DOCUMENT_CREATE, DOCUMENT_MANAGE)
 DocumentEdit = _any_of(API_CREATE, API_MANAGE, DOCUMENT_MANAGE)
 SettingsRead = _any_of(API_VIEW, PUBLISHER_SETTINGS)
+
+COMMON_POLICY_VIEW = "apim:common_operation_policy_view"
+COMMON_POLICY_MANAGE = "apim:common_operation_policy_manage"
+POLICIES_IMPORT_EXPORT = "apim:policies_import_export"
+MEDIATION_POLICY_VIEW = "apim:mediation_policy_view"
+MEDIATION_POLICY_CREATE = "apim:mediation_policy_create"
+MEDIATION_POLICY_MANAGE = "apim:mediation_policy_manage"
+API_MEDIATION_POLICY_MANAGE = "apim:api_mediation_policy_manage"
+GATEWAY_POLICY_VIEW = "apim:gateway_policy_view"
+GATEWAY_POLICY_MANAGE = "apim:gateway_policy_manage"
+
+CommonPolicyRead = _any_of(COMMON_POLICY_VIEW, COMMON_POLICY_MANAGE, POLICIES_IMPORT_EXPORT)
+CommonPolicyContent = _any_of(COMMON_POLICY_VIEW, COMMON_POLICY_MANAGE)
+CommonPolicyCreate = _any_of(COMMON_POLICY_MANAGE)
+CommonPolicyDelete = _any_of(COMMON_POLICY_MANAGE, POLICIES_IMPORT_EXPORT)
+PoliciesImportExport = _any_of(POLICIES_IMPORT_EXPORT)
+ApiPolicyRead = _any_of(
+    API_VIEW, API_MANAGE, MEDIATION_POLICY_VIEW, MEDIATION_POLICY_MANAGE, API_MEDIATION_POLICY_MANAGE
+)
+ApiPolicyWrite = _any_of(
+    API_MANAGE, MEDIATION_POLICY_CREATE, MEDIATION_POLICY_MANAGE, API_MEDIATION_POLICY_MANAGE
+)
+GatewayPolicyRead = _any_of(GATEWAY_POLICY_VIEW, GATEWAY_POLICY_MANAGE)
+GatewayPolicyManage = _any_of(GATEWAY_POLICY_MANAGE)

@@ -23,6 +23,7 @@ from apim_publisher.apis.schemas import (
 from apim_publisher.common import etag_of, iso, record, utcnow
 from apim_publisher.definitions import openapi
 from apim_publisher.lifecycle.models import LifecycleEvent
+from apim_publisher.policies import service as policies
 
 # Columns of their own, not kept in ``API.spec``.
 IDENTITY_FIELDS = {"name", "context", "version", "provider", "lifeCycleStatus", "isDefaultVersion", "type"}
@@ -196,6 +197,8 @@ async def create(
             body.operations = default_operations()
         definition = openapi.render(body, None, swagger2=swagger2)
     body = APIBody.model_validate(body.model_dump())
+    owner = copy_of.id if copy_of is not None else None
+    await policies.check_attachments(session, principal.tenant, owner, body.apiPolicies, body.operations)
     now = utcnow()
     api = API(
         id=str(uuid.uuid4()),
@@ -250,6 +253,7 @@ async def update(session: AsyncSession, principal: Principal, api: API, body: AP
     body.operations = body.operations or [Operation.model_validate(o) for o in api.spec.get("operations", [])]
     body.scopes = _merge_scopes(body.scopes, body.operations)
     body = APIBody.model_validate(body.model_dump())
+    await policies.check_attachments(session, api.tenant, api.id, body.apiPolicies, body.operations)
     spec = _spec_of(body)
     _require_publisher_for(principal, api.spec, spec)
     if spec.get("operations") != api.spec.get("operations") or spec.get("scopes") != api.spec.get("scopes"):
@@ -300,6 +304,7 @@ async def copy(
         "scopes": source.spec.get("scopes", []),
     }
     api.thumbnail, api.thumbnail_media_type = source.thumbnail, source.thumbnail_media_type
+    await policies.clone_for(session, principal, source.id, api.id)
     return api
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from apim_common.errors import NotFound
 from apim_publisher.apis.models import API
 from apim_publisher.apis.repository import APIRepository
+from apim_publisher.gateway_policies.service import deployed_to as deployed_gateway_policies
 from apim_publisher.revisions.models import Deployment, Revision
 from apim_publisher.revisions.repository import DeploymentRepository, RevisionRepository
 from apim_publisher.revisions.service import display_name
@@ -48,6 +49,8 @@ def _policies(raw: Any) -> dict[str, list[Any]]:
 
 def build(api: API, revision: Revision, deployment: Deployment) -> dict[str, Any]:
     snapshot: dict[str, Any] = revision.snapshot["api"]
+    resolved: dict[str, Any] = revision.snapshot.get("policies") or {}
+    resolved_operations: dict[str, Any] = resolved.get("operations") or {}
     artifact: dict[str, Any] = {field: snapshot.get(field) for field in API_FIELDS}
     artifact.update(
         {
@@ -63,7 +66,7 @@ def build(api: API, revision: Revision, deployment: Deployment) -> dict[str, Any
             if deployment.success_deployed_at
             else None,
             "authorizationHeader": snapshot.get("authorizationHeader") or "Authorization",
-            "apiPolicies": _policies(snapshot.get("apiPolicies")),
+            "apiPolicies": _policies(resolved.get("apiPolicies", snapshot.get("apiPolicies"))),
             "operations": [
                 {
                     "verb": op.get("verb"),
@@ -71,7 +74,11 @@ def build(api: API, revision: Revision, deployment: Deployment) -> dict[str, Any
                     "authType": op.get("authType"),
                     "throttlingPolicy": op.get("throttlingPolicy"),
                     "scopes": list(op.get("scopes") or []),
-                    "operationPolicies": _policies(op.get("operationPolicies")),
+                    "operationPolicies": _policies(
+                        resolved_operations.get(
+                            f"{op.get('verb')} {op.get('target')}", op.get("operationPolicies")
+                        )
+                    ),
                 }
                 for op in snapshot.get("operations") or []
             ],
@@ -103,4 +110,5 @@ async def snapshot(session: AsyncSession, environment: str) -> dict[str, Any]:
         api = await APIRepository(session).get(deployment.api_id)
         if revision is not None and api is not None:
             artifacts.append(build(api, revision, deployment))
-    return {"environment": environment, "artifacts": artifacts, "gatewayPolicies": []}
+    gateway_policies = await deployed_gateway_policies(session, environment)
+    return {"environment": environment, "artifacts": artifacts, "gatewayPolicies": gateway_policies}

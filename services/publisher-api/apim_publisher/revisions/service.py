@@ -21,6 +21,7 @@ from apim_publisher.apis.repository import APIRepository
 from apim_publisher.apis.schemas import APIBody
 from apim_publisher.common import iso, record, utcnow
 from apim_publisher.environments import service as environments
+from apim_publisher.policies import service as policies
 from apim_publisher.revisions.models import Deployment, Revision
 from apim_publisher.revisions.repository import DeploymentRepository, RevisionRepository
 from apim_publisher.revisions.schemas import (
@@ -88,7 +89,12 @@ async def create(session: AsyncSession, principal: Principal, api: API, descript
         tenant=api.tenant,
         number=api.revision_counter,
         description=description,
-        snapshot={"api": apis.public(api).model_dump(mode="json"), "definition": api.definition},
+        snapshot={
+            "api": apis.public(api).model_dump(mode="json"),
+            "definition": api.definition,
+            # Resolved now so that the gateway compiles exactly what was checked, however specs change later.
+            "policies": await policies.resolve_api(session, api.tenant, api.id, api.spec),
+        },
         created_at=utcnow(),
     )
     await repository.add(revision)
