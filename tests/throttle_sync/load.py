@@ -159,7 +159,7 @@ async def run_gateways(
         await c.start()
     # Every gateway heartbeats before the load, so leases are sized for all of them.
     for c in clients:
-        await c.transport.heartbeat(c.gateway_id)
+        await c.heartbeat()
     start = next_boundary(first.window_seconds)
     until = start + windows * first.window_seconds
     ops_before = service.counters.stats.operations

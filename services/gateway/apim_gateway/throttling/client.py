@@ -177,6 +177,10 @@ class ThrottleClient:
         self._fallback_decisions = FALLBACK_DECISIONS.labels(self.gateway_id)
         self._fallback_gauge.set(0)
 
+    def __contains__(self, key: str) -> bool:
+        """Whether the client holds a bucket for ``key`` (buckets unused for two windows are dropped)."""
+        return key in self._buckets
+
     # -- the hot path ---------------------------------------------------------------------------
 
     def try_acquire(
@@ -275,7 +279,7 @@ class ThrottleClient:
 
     async def start(self) -> None:
         with contextlib.suppress(Exception):
-            await self._heartbeat()
+            await self.heartbeat()
         self._tasks = [
             asyncio.create_task(self._sync_loop(), name=f"throttle-sync-{self.gateway_id}"),
             asyncio.create_task(self._heartbeat_loop(), name=f"throttle-heartbeat-{self.gateway_id}"),
@@ -404,10 +408,12 @@ class ThrottleClient:
 
     # -- membership and fallback ----------------------------------------------------------------
 
-    async def _heartbeat(self) -> None:
+    async def heartbeat(self) -> int:
+        """Announce this gateway; learn (and answer) how many are active."""
         async with asyncio.timeout(self.config.request_timeout):
             answer = await self.transport.heartbeat(self.gateway_id)
         self.gateways = max(int(answer.get("activeGateways", self.gateways)), 1)
+        return self.gateways
 
     async def _heartbeat_loop(self) -> None:
         while True:
@@ -418,7 +424,7 @@ class ThrottleClient:
                     await self._probe.wait()
             self._probe.clear()
             try:
-                await self._heartbeat()
+                await self.heartbeat()
             except Exception as exc:
                 self._enter_fallback(exc)
             else:
