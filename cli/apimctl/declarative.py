@@ -1,0 +1,398 @@
+"""decK-style state: an environment as files (dump), what differs (diff), and making it so (apply).
+
+One YAML file per resource, keyed by kind, name and version:
+``apis/<name>-<version>.yaml``, ``applications/<name>.yaml``, ``api-products/<name>-<version>.yaml``.
+Ids, timestamps, provider/owner and other read-only fields are left out, so two environments
+compare by what their users configured.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from apimctl import yamlio
+from apimctl.client import Client
+from apimctl.errors import ApiError, UsageError
+from apimctl.project import envelope
+
+KINDS = {"API": "apis", "Application": "applications", "APIProduct": "api-products"}
+API_READ_ONLY = {
+    "id",
+    "provider",
+    "hasThumbnail",
+    "isRevision",
+    "revisionedApiId",
+    "revisionId",
+    "workflowStatus",
+    "additionalPropertiesMap",
+    "createdTime",
+    "lastUpdatedTime",
+    "lastUpdatedTimestamp",
+}
+APP_FIELDS = ("name", "throttlingPolicy", "description", "tokenType", "groups", "attributes")
+PRODUCT_READ_ONLY = API_READ_ONLY | {"apiProductId", "state", "workflowStatus"}
+DOCUMENT_FIELDS = ("name", "type", "summary", "sourceType", "sourceUrl", "otherTypeName", "visibility")
+
+Key = tuple[str, str, str]
+
+
+def _strip(value: Any, drop: frozenset[str] = frozenset()) -> Any:
+    """Nones removed and the named keys dropped, at every level."""
+    if isinstance(value, dict):
+        return {k: _strip(v, drop) for k, v in value.items() if v is not None and k not in drop}
+    if isinstance(value, list):
+        return [_strip(v, drop) for v in value]
+    return value
+
+
+def key_of(document: dict[str, Any]) -> Key:
+    return (str(document["kind"]), str(document["name"]), str(document.get("version") or ""))
+
+
+def _label(key: Key) -> str:
+    kind, name, version = key
+    return f"{kind} {name}" + (f" {version}" if version else "")
+
+
+def _file_name(key: Key) -> str:
+    kind, name, version = key
+    stem = re.sub(r"[^A-Za-z0-9._-]", "_", name) + (f"-{version}" if version else "")
+    return f"{KINDS[kind]}/{stem}.yaml"
+
+
+# ----- reading an environment -----------------------------------------------------------------
+
+
+def _api_state(client: Client, api_id: str) -> dict[str, Any]:
+    api = client.json("GET", "publisher", f"/apis/{api_id}")
+    data: dict[str, Any] = _strip({k: v for k, v in api.items() if k not in API_READ_ONLY})
+    for operation in data.get("operations") or []:
+        operation.pop("id", None)
+    for scope in data.get("scopes") or []:
+        (scope.get("scope") or {}).pop("id", None)
+    deployments = client.json("GET", "publisher", f"/apis/{api_id}/deployments").get("list") or []
+    data["deploymentEnvironments"] = sorted(
+        (
+            {
+                "deploymentEnvironment": d["name"],
+                "deploymentVhost": d.get("vhost"),
+                "displayOnDevportal": d.get("displayOnDevportal", True),
+            }
+            for d in deployments
+            if d.get("status", "APPROVED") == "APPROVED"
+        ),
+        key=lambda d: str(d["deploymentEnvironment"]),
+    )
+    documents = []
+    for document in client.list_all("publisher", f"/apis/{api_id}/documents"):
+        item = {k: document[k] for k in DOCUMENT_FIELDS if document.get(k) is not None}
+        if document.get("sourceType") in ("INLINE", "MARKDOWN"):
+            content = client.request(
+                "GET", "publisher", f"/apis/{api_id}/documents/{document['documentId']}/content", ok=(404,)
+            )
+            if content.status_code == 200:
+                item["inlineContent"] = content.text
+        documents.append(item)
+    data["documents"] = sorted(documents, key=lambda d: str(d["name"]))
+    return {"kind": "API", **data}
+
+
+def _application_state(client: Client, app: dict[str, Any]) -> dict[str, Any]:
+    data = {k: app[k] for k in APP_FIELDS if app.get(k) is not None}
+    subscriptions = client.list_all("devportal", "/subscriptions", {"applicationId": app["applicationId"]})
+    data["subscriptions"] = sorted(
+        (
+            {
+                "apiName": (s.get("apiInfo") or {}).get("name"),
+                "apiVersion": (s.get("apiInfo") or {}).get("version"),
+                "throttlingPolicy": s.get("throttlingPolicy"),
+            }
+            for s in subscriptions
+        ),
+        key=lambda s: (str(s["apiName"]), str(s["apiVersion"])),
+    )
+    return {"kind": "Application", **data}
+
+
+def _product_state(client: Client, product_id: str, api_names: dict[str, tuple[str, str]]) -> dict[str, Any]:
+    product = client.json("GET", "publisher", f"/api-products/{product_id}")
+    data: dict[str, Any] = _strip({k: v for k, v in product.items() if k not in PRODUCT_READ_ONLY})
+    for member in data.get("apis") or []:
+        api_id = member.pop("apiId", None)
+        if api_id in api_names:
+            member["name"], member["version"] = api_names[api_id]
+        for operation in member.get("operations") or []:
+            operation.pop("id", None)
+    return {"kind": "APIProduct", **data}
+
+
+def fetch_apis(client: Client, progress: Callable[[str], None] = lambda _: None) -> dict[Key, dict[str, Any]]:
+    state: dict[Key, dict[str, Any]] = {}
+    for api in client.list_all("publisher", "/apis"):
+        progress(f"API {api['name']} {api['version']}")
+        document = _api_state(client, api["id"])
+        state[key_of(document)] = document
+    return state
+
+
+def fetch_applications(
+    client: Client, progress: Callable[[str], None] = lambda _: None
+) -> dict[Key, dict[str, Any]]:
+    state: dict[Key, dict[str, Any]] = {}
+    for app in client.list_all("devportal", "/applications"):
+        progress(f"application {app['name']}")
+        document = _application_state(client, app)
+        state[key_of(document)] = document
+    return state
+
+
+def fetch_products(
+    client: Client, progress: Callable[[str], None] = lambda _: None
+) -> dict[Key, dict[str, Any]]:
+    state: dict[Key, dict[str, Any]] = {}
+    products = client.request("GET", "publisher", "/api-products", ok=(404,), params={"limit": 100})
+    if products.status_code == 404:  # an installation without API products
+        return state
+    api_names = {a["id"]: (str(a["name"]), str(a["version"])) for a in client.list_all("publisher", "/apis")}
+    for product in products.json().get("list") or []:
+        progress(f"API product {product['name']}")
+        document = _product_state(client, product["id"], api_names)
+        state[key_of(document)] = document
+    return state
+
+
+def fetch(client: Client, progress: Callable[[str], None] = lambda _: None) -> dict[Key, dict[str, Any]]:
+    """Every API, application and API product of the environment, normalised."""
+    return {
+        **fetch_apis(client, progress),
+        **fetch_applications(client, progress),
+        **fetch_products(client, progress),
+    }
+
+
+# ----- reading files --------------------------------------------------------------------------
+
+
+def read(directory: Path) -> dict[Key, dict[str, Any]]:
+    if not directory.is_dir():
+        raise UsageError(f"{directory} is not a directory; create it with `apimctl dump`")
+    state: dict[Key, dict[str, Any]] = {}
+    for path in sorted(directory.rglob("*.yaml")) + sorted(directory.rglob("*.yml")):
+        document = yamlio.plain(yamlio.load_file(path))
+        if not isinstance(document, dict):
+            raise UsageError(f"{path}: expected a mapping with kind, name (and version)")
+        kind = document.get("kind")
+        if kind not in KINDS:
+            raise UsageError(f"{path}: kind must be one of {', '.join(KINDS)}, not {kind!r}")
+        if not document.get("name"):
+            raise UsageError(f"{path}: 'name' is missing")
+        if kind != "Application" and not document.get("version"):
+            raise UsageError(f"{path}: 'version' is missing")
+        key = key_of(document)
+        if key in state:
+            raise UsageError(f"{path}: {_label(key)} is described twice")
+        state[key] = document
+    return state
+
+
+def write(directory: Path, state: dict[Key, dict[str, Any]]) -> list[Path]:
+    written = []
+    for key, document in sorted(state.items()):
+        path = directory / _file_name(key)
+        yamlio.dump_file(path, document)
+        written.append(path)
+    return written
+
+
+# ----- comparing ------------------------------------------------------------------------------
+
+
+@dataclass
+class Change:
+    action: str  # create, update or delete
+    key: Key
+    local: dict[str, Any] | None
+    remote: dict[str, Any] | None
+
+    @property
+    def label(self) -> str:
+        return _label(self.key)
+
+    def unified(self) -> str:
+        before = _sorted_yaml(self.remote) if self.remote is not None else ""
+        after = _sorted_yaml(self.local) if self.local is not None else ""
+        lines = difflib.unified_diff(
+            before.splitlines(keepends=True),
+            after.splitlines(keepends=True),
+            fromfile=f"environment: {self.label}",
+            tofile=f"files: {self.label}",
+        )
+        return "".join(lines)
+
+
+def _sorted(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _sorted(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted(v) for v in value]
+    return value
+
+
+def _sorted_yaml(document: dict[str, Any]) -> str:
+    return yamlio.dumps(_sorted(document))
+
+
+def compare(
+    local: dict[Key, dict[str, Any]], remote: dict[Key, dict[str, Any]], *, prune: bool
+) -> list[Change]:
+    changes = []
+    for key in sorted(set(local) | set(remote)):
+        mine, theirs = local.get(key), remote.get(key)
+        if theirs is None:
+            changes.append(Change("create", key, mine, None))
+        elif mine is None:
+            if prune:
+                changes.append(Change("delete", key, None, theirs))
+        elif _strip(mine) != _strip(theirs):
+            changes.append(Change("update", key, mine, theirs))
+    return changes
+
+
+# ----- applying -------------------------------------------------------------------------------
+
+
+def _api_project(document: dict[str, Any]) -> bytes:
+    """The declarative API as a project zip for ``POST /apis/import``."""
+    data = {k: v for k, v in document.items() if k not in ("kind", "deploymentEnvironments", "documents")}
+    root = re.sub(r"[^A-Za-z0-9._-]", "", str(document["name"])) + f"-{document['version']}"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(f"{root}/api.yaml", yamlio.dumps(envelope("api", data)))
+        for index, item in enumerate(document.get("documents") or []):
+            archive.writestr(
+                f"{root}/Docs/doc{index}/document.yaml", yamlio.dumps(envelope("document", item))
+            )
+        environments = document.get("deploymentEnvironments") or []
+        archive.writestr(
+            f"{root}/deployment_environments.yaml",
+            yamlio.dumps(envelope("deployment_environments", environments)),
+        )
+    return buffer.getvalue()
+
+
+def _find(items: list[dict[str, Any]], key: Key) -> dict[str, Any] | None:
+    _, name, version = key
+    return next((i for i in items if i["name"] == name and str(i.get("version") or "") == version), None)
+
+
+def _apply_api(client: Client, change: Change) -> None:
+    if change.action == "delete":
+        found = _find(client.list_all("publisher", "/apis"), change.key)
+        if found is not None:
+            client.request("DELETE", "publisher", f"/apis/{found['id']}")
+        return
+    assert change.local is not None
+    client.request(
+        "POST",
+        "publisher",
+        "/apis/import",
+        params={"overwrite": "true", "rotateRevision": "true"},
+        files={"file": ("project.zip", _api_project(change.local), "application/zip")},
+    )
+
+
+def _apply_application(client: Client, change: Change) -> None:
+    existing = _find(client.list_all("devportal", "/applications"), change.key)
+    if change.action == "delete":
+        if existing is not None:
+            client.request("DELETE", "devportal", f"/applications/{existing['applicationId']}")
+        return
+    assert change.local is not None
+    body = {k: change.local[k] for k in APP_FIELDS if k in change.local}
+    if existing is None:
+        created = client.json("POST", "devportal", "/applications", json=body)
+        app_id = created["applicationId"]
+    else:
+        app_id = existing["applicationId"]
+        client.request("PUT", "devportal", f"/applications/{app_id}", json={**existing, **body})
+    if "subscriptions" not in change.local:  # imported without them: leave the existing ones alone
+        return
+    wanted = {(s["apiName"], str(s["apiVersion"])): s for s in change.local.get("subscriptions") or []}
+    current = client.list_all("devportal", "/subscriptions", {"applicationId": app_id})
+    have = {
+        ((s.get("apiInfo") or {}).get("name"), str((s.get("apiInfo") or {}).get("version"))): s
+        for s in current
+    }
+    apis = client.list_all("publisher", "/apis")
+    for identity, subscription in wanted.items():
+        if identity in have:
+            continue
+        api = _find(apis, ("API", identity[0], identity[1]))
+        if api is None:
+            raise UsageError(
+                f"{change.label} subscribes to API {identity[0]} {identity[1]}, which does not exist"
+            )
+        client.request(
+            "POST",
+            "devportal",
+            "/subscriptions",
+            json={
+                "applicationId": app_id,
+                "apiId": api["id"],
+                "throttlingPolicy": subscription["throttlingPolicy"],
+            },
+        )
+    for identity, subscription in have.items():
+        if identity not in wanted:
+            client.request("DELETE", "devportal", f"/subscriptions/{subscription['subscriptionId']}")
+
+
+def _apply_product(client: Client, change: Change) -> None:
+    products = client.list_all("publisher", "/api-products")
+    existing = _find(products, change.key)
+    if change.action == "delete":
+        if existing is not None:
+            client.request("DELETE", "publisher", f"/api-products/{existing['id']}")
+        return
+    assert change.local is not None
+    body = {k: v for k, v in change.local.items() if k != "kind"}
+    apis = client.list_all("publisher", "/apis")
+    for member in body.get("apis") or []:
+        api = _find(apis, ("API", str(member.get("name")), str(member.get("version") or "")))
+        if api is None:
+            raise UsageError(f"{change.label} includes API {member.get('name')}, which does not exist")
+        member["apiId"] = api["id"]
+    if existing is None:
+        client.request("POST", "publisher", "/api-products", json=body)
+    else:
+        client.request("PUT", "publisher", f"/api-products/{existing['id']}", json=body)
+
+
+APPLIERS: dict[str, Callable[[Client, Change], None]] = {
+    "API": _apply_api,
+    "Application": _apply_application,
+    "APIProduct": _apply_product,
+}
+# APIs first on create (applications subscribe to them, products bundle them); the reverse on delete.
+ORDER = {"API": 0, "APIProduct": 1, "Application": 2}
+
+
+def apply(
+    client: Client, changes: list[Change], on_change: Callable[[Change], None] = lambda _: None
+) -> None:
+    creates = sorted((c for c in changes if c.action != "delete"), key=lambda c: (ORDER[c.key[0]], c.key))
+    deletes = sorted((c for c in changes if c.action == "delete"), key=lambda c: (-ORDER[c.key[0]], c.key))
+    for change in [*creates, *deletes]:
+        on_change(change)
+        try:
+            APPLIERS[change.key[0]](client, change)
+        except ApiError as exc:
+            exc.message = f"{change.action} {change.label}: {exc.message}"
+            raise

@@ -1,0 +1,114 @@
+"""Two standalone platforms (``dev`` and ``prod``) and apimctl configured for both, once per module."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from apimctl.main import app
+
+
+def _start(workdir: Path) -> tuple[subprocess.Popen[str], str]:
+    log = workdir / "runner.log"
+    env = {
+        **os.environ,
+        "APIM_MODE": "development",
+        "APIM_LOG_JSON": "false",
+        "APIM_DATA_DIR": str(workdir / "data"),
+        "APIM_CONTROL_PORT": "0",
+        "APIM_GATEWAY_PORT": "0",
+    }
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "apim_standalone"],
+            cwd=workdir,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        text = log.read_text()
+        found = re.search(r"Control plane: (http\S+)", text)
+        if found and re.search(r"Gateway:\s+http", text):
+            return process, found.group(1)
+        if process.poll() is not None:
+            break
+        time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"the standalone runner did not start:\n{log.read_text()}")
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@dataclass
+class Cli:
+    """apimctl run in-process with its own config folder; ``env`` also goes to subprocess runs."""
+
+    env: dict[str, str]
+    urls: dict[str, str]
+    runner: CliRunner
+
+    def __call__(self, *args: str | Path, input: str | None = None) -> Result:
+        result = self.runner.invoke(app, [str(a) for a in args], env=self.env, input=input)
+        return Result(result.exit_code, result.output)
+
+    def subprocess(self, *args: str | Path) -> Result:
+        done = subprocess.run(
+            [str(Path(sys.executable).with_name("apimctl")), *map(str, args)],
+            env={**os.environ, **self.env},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        return Result(done.returncode, done.stdout + done.stderr)
+
+
+@dataclass
+class Result:
+    exit_code: int
+    output: str
+
+
+@pytest.fixture(scope="module")
+def cli(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cli]:
+    started: list[subprocess.Popen[str]] = []
+    try:
+        urls = {}
+        for name in ("dev", "prod"):
+            process, url = _start(tmp_path_factory.mktemp(f"platform-{name}"))
+            started.append(process)
+            urls[name] = url
+        env = {
+            "APIMCTL_CONFIG_DIR": str(tmp_path_factory.mktemp("apimctl-config")),
+            "APIMCTL_KEYRING": "0",
+            "COLUMNS": "250",
+            "NO_COLOR": "1",
+        }
+        tool = Cli(env, urls, CliRunner())
+        for name, url in urls.items():
+            assert tool("add", "env", name, "--apim", url).exit_code == 0
+            logged_in = tool("login", name, "-u", "admin", "--password-stdin", input="admin\n")
+            assert logged_in.exit_code == 0, logged_in.output
+        yield tool
+    finally:
+        for process in started:
+            _stop(process)
