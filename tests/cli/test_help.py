@@ -45,7 +45,8 @@ def test_each_command_has_a_complete_help(command: list[str]) -> None:
     assert result.exit_code == 0, result.output
     assert f"Usage: {' '.join(['apimctl', *command])}" in result.output
     description = result.output.split("Usage:", 1)[1].split("\n", 2)[2].strip()
-    assert description and not description.startswith("╭"), "the command has no description"
+    assert description, "the command has no description"
+    assert not description.startswith("╭"), "the command has no description"
 
 
 def test_the_top_level_help_lists_the_exit_codes() -> None:
