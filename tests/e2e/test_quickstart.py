@@ -184,3 +184,137 @@ def test_11_get_an_application_token(control: httpx.Client, walk: QuickStart) ->
     )
     assert r.status_code == 200, r.text
     walk.app_token = r.json()["access_token"]
+
+
+def test_12_call_the_api_through_the_gateway(gateway: httpx.Client, walk: QuickStart) -> None:
+    deadline = time.monotonic() + 5
+    while True:
+        r = gateway.get("/pizza/1.0.0/menu", headers=bearer(walk.app_token))
+        if r.status_code == 200 or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert r.status_code == 200, r.text
+    assert r.json()["path"] == "/echo/menu"
+
+
+def test_13_a_call_without_a_token_is_900902(gateway: httpx.Client) -> None:
+    r = gateway.get("/pizza/1.0.0/menu")
+    assert r.status_code == 401
+    assert r.json()["code"] == "900902"
+
+
+def _app_token(control: httpx.Client, walk: QuickStart, name: str, tier: str) -> tuple[str, dict[str, Any]]:
+    """A further application on ``tier``, subscribed to the API: its client-credentials token and keys."""
+    r = control.post(
+        "/api/am/devportal/v3/applications",
+        json={"name": name, "throttlingPolicy": tier, "tokenType": "JWT"},
+        headers=bearer(walk.user_token),
+    )
+    assert r.status_code == 201, r.text
+    app_id = r.json()["applicationId"]
+    r = control.post(
+        "/api/am/devportal/v3/subscriptions",
+        json={"applicationId": app_id, "apiId": walk.api_id, "throttlingPolicy": "Unlimited"},
+        headers=bearer(walk.user_token),
+    )
+    assert r.status_code == 201, r.text
+    r = control.post(
+        f"/api/am/devportal/v3/applications/{app_id}/generate-keys",
+        json={
+            "keyType": "PRODUCTION",
+            "keyManager": "Resident Key Manager",
+            "grantTypesToBeSupported": ["client_credentials"],
+        },
+        headers=bearer(walk.user_token),
+    )
+    assert r.status_code == 200, r.text
+    keys = r.json()
+    r = control.post(
+        "/oauth2/token",
+        data={"grant_type": "client_credentials"},
+        headers=basic(keys["consumerKey"], keys["consumerSecret"]),
+    )
+    assert r.status_code == 200, r.text
+    return str(r.json()["access_token"]), keys
+
+
+def _eventually(call: Any, predicate: Any, seconds: float = 5) -> httpx.Response:
+    deadline = time.monotonic() + seconds
+    while True:
+        r = call()
+        if predicate(r) or time.monotonic() > deadline:
+            return r
+        time.sleep(0.05)
+
+
+def test_14_the_application_tier_limit_answers_429_900803(
+    control: httpx.Client, gateway: httpx.Client, walk: QuickStart
+) -> None:
+    token, _ = _app_token(control, walk, "TenPerMinApp", "10PerMin")
+    _eventually(
+        lambda: gateway.get("/pizza/1.0.0/menu", headers=bearer(token)), lambda r: r.status_code == 200
+    )
+    statuses = [gateway.get("/pizza/1.0.0/menu", headers=bearer(token)).status_code for _ in range(15)]
+    # the call that waited for the token to be known counted too: 9 more pass, then 429
+    assert statuses.count(200) == 9, statuses
+    r = gateway.get("/pizza/1.0.0/menu", headers=bearer(token))
+    assert r.status_code == 429
+    assert r.json()["code"] == "900803"
+    assert int(r.headers["retry-after"]) >= 1
+
+
+def test_15_a_revoked_token_is_refused_within_a_second(
+    control: httpx.Client, gateway: httpx.Client, walk: QuickStart
+) -> None:
+    token, keys = _app_token(control, walk, "RevokedApp", "Unlimited")
+    _eventually(
+        lambda: gateway.get("/pizza/1.0.0/menu", headers=bearer(token)), lambda r: r.status_code == 200
+    )
+    r = control.post(
+        "/oauth2/revoke",
+        data={"token": token},
+        headers=basic(keys["consumerKey"], keys["consumerSecret"]),
+    )
+    assert r.status_code == 200, r.text
+    revoked_at = time.monotonic()
+    r = _eventually(
+        lambda: gateway.get("/pizza/1.0.0/menu", headers=bearer(token)), lambda r: r.status_code == 401
+    )
+    assert r.status_code == 401
+    assert r.json()["code"] == "900901"
+    assert time.monotonic() - revoked_at < 1.0
+
+
+def test_16_a_blocked_api_answers_503_700700(
+    control: httpx.Client, gateway: httpx.Client, walk: QuickStart
+) -> None:
+    r = control.post(
+        "/api/am/publisher/v4/apis/change-lifecycle",
+        params={"apiId": walk.api_id, "action": "Block"},
+        headers=bearer(walk.user_token),
+    )
+    assert r.status_code == 200, r.text
+    r = _eventually(
+        lambda: gateway.get("/pizza/1.0.0/menu", headers=bearer(walk.app_token)),
+        lambda r: r.status_code == 503,
+    )
+    assert r.status_code == 503
+    assert r.json()["code"] == "700700"
+
+
+def test_17_a_retired_api_is_gone_from_the_gateway(
+    control: httpx.Client, gateway: httpx.Client, walk: QuickStart
+) -> None:
+    for action in ("Deprecate", "Retire"):
+        r = control.post(
+            "/api/am/publisher/v4/apis/change-lifecycle",
+            params={"apiId": walk.api_id, "action": action},
+            headers=bearer(walk.user_token),
+        )
+        assert r.status_code == 200, r.text
+    r = _eventually(
+        lambda: gateway.get("/pizza/1.0.0/menu", headers=bearer(walk.app_token)),
+        lambda r: r.status_code == 404,
+    )
+    assert r.status_code == 404
+    assert r.json()["code"] == "900906"
