@@ -12,7 +12,11 @@ import yaml
 from tests.publisher_api.conftest import BASE, Publisher
 
 IMPORT_SCOPES = ["apim:api_import_export", "apim:api_view"]
-ADD_HEADER = {"policyName": "addHeader", "policyVersion": "v1", "parameters": {"headerName": "X-Shop"}}
+ADD_HEADER = {
+    "policyName": "addHeader",
+    "policyVersion": "v1",
+    "parameters": {"headerName": "X-Shop", "headerValue": "pizza"},
+}
 
 
 async def _export(publisher: Publisher, api_id: str) -> bytes:
