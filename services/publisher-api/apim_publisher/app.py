@@ -16,6 +16,7 @@ from apim_publisher.importexport.endpoints import router as importexport_router
 from apim_publisher.lifecycle.endpoints import router as lifecycle_router
 from apim_publisher.models import metadata, outbox
 from apim_publisher.policies.endpoints import router as policies_router
+from apim_publisher.products.endpoints import router as products_router
 from apim_publisher.revisions.endpoints import router as revisions_router
 from apim_publisher.settings import Settings
 
@@ -33,6 +34,7 @@ def publisher_router() -> APIRouter:
         revisions_router,
         documents_router,
         policies_router,
+        products_router,
         gateway_policies_router,
         settings_router,
         internal_apis_router,

@@ -68,3 +68,18 @@ ApiPolicyWrite = _any_of(
 )
 GatewayPolicyRead = _any_of(GATEWAY_POLICY_VIEW, GATEWAY_POLICY_MANAGE)
 GatewayPolicyManage = _any_of(GATEWAY_POLICY_MANAGE)
+
+API_GENERATE_KEY = "apim:api_generate_key"
+PendingTasks = _any_of(API_MANAGE, API_PUBLISH)
+ProductList = _any_of(API_VIEW, API_MANAGE)
+ProductWrite = _any_of(API_PUBLISH, API_MANAGE)
+ProductRead = _any_of(API_VIEW, API_MANAGE, API_PUBLISH, API_PRODUCT_IMPORT_EXPORT)
+ProductDelete = _any_of(API_MANAGE, API_PUBLISH, API_PRODUCT_IMPORT_EXPORT)
+ProductView = _any_of(API_VIEW, API_MANAGE, API_PUBLISH)
+ProductLifecycleChange = _any_of(API_MANAGE, API_PUBLISH, API_PRODUCT_IMPORT_EXPORT)
+ProductLifecycleState = _any_of(API_CREATE, API_MANAGE, API_PUBLISH)
+ProductRevisionList = _any_of(API_VIEW, API_CREATE, API_MANAGE, API_PUBLISH, API_PRODUCT_IMPORT_EXPORT)
+ProductRevisionRead = _any_of(API_VIEW, API_CREATE, API_MANAGE, API_PUBLISH)
+ProductRevisionWrite = _any_of(API_CREATE, API_MANAGE, API_PUBLISH)
+ProductUndeploy = _any_of(API_CREATE, API_MANAGE, API_PUBLISH, API_PRODUCT_IMPORT_EXPORT)
+ProductExport = _any_of(API_VIEW, API_PRODUCT_IMPORT_EXPORT)

@@ -39,7 +39,10 @@ async def list_apis(
     sortBy: str | None = None,
     sortOrder: str | None = None,
 ) -> Page[APIInfo]:
-    found = search(await APIRepository(session).of_tenant(principal.tenant), query, sortBy, sortOrder)
+    candidates = [
+        a for a in await APIRepository(session).of_tenant(principal.tenant) if a.type != service.PRODUCT_TYPE
+    ]
+    found = search(candidates, query, sortBy, sortOrder)
     items = [service.info(a) for a in found[page.offset : page.offset + page.limit]]
     return Page[APIInfo].of(
         items, total=len(found), limit=page.limit, offset=page.offset, path=request.url.path

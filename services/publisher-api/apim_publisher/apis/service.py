@@ -107,19 +107,31 @@ def info(api: API) -> APIInfo:
     )
 
 
+PRODUCT_TYPE = "APIProduct"
+
+
 def event_data(api: API) -> dict[str, Any]:
+    if api.type == PRODUCT_TYPE:
+        from apim_publisher.products import service as products
+
+        return products.event_data(api)
     data: dict[str, Any] = public(api).model_dump(mode="json")
     data["tenant"] = api.tenant
     return data
 
 
+def event_type(api: API, type_: str) -> str:
+    """``api.updated`` of a product is ``api-product.updated``."""
+    return type_.replace("api.", "api-product.", 1) if api.type == PRODUCT_TYPE else type_
+
+
 async def announce(session: AsyncSession, api: API, type_: str) -> None:
-    await record(session, Topic.APIS, type_, api.id, event_data(api), tenant=api.tenant)
+    await record(session, Topic.APIS, event_type(api, type_), api.id, event_data(api), tenant=api.tenant)
 
 
 async def get(session: AsyncSession, tenant: str, api_id: str) -> API:
     api = await APIRepository(session).in_tenant(tenant, api_id)
-    if api is None:
+    if api is None or api.type == PRODUCT_TYPE:
         raise NotFound(f"Requested API with id '{api_id}' not found", message="API Not Found", code=900310)
     return api
 

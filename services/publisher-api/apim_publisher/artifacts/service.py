@@ -47,6 +47,43 @@ def _policies(raw: Any) -> dict[str, list[Any]]:
     return {flow: list(raw.get(flow) or []) for flow in NO_POLICIES}
 
 
+def _product_operations(product: dict[str, Any], members: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each operation with its member API's backend and policies: all a gateway needs to route it."""
+    operations = []
+    for member in product.get("apis") or []:
+        api = members.get(member.get("apiId")) or {}
+        resolved = api.get("policies") or {}
+        api_level = _policies(resolved.get("apiPolicies"))
+        for op in member.get("operations") or []:
+            key = f"{op.get('verb')} {op.get('target')}"
+            own = _policies((resolved.get("operations") or {}).get(key))
+            operations.append(
+                {
+                    "verb": op.get("verb"),
+                    "target": op.get("target"),
+                    "authType": op.get("authType"),
+                    "throttlingPolicy": op.get("throttlingPolicy"),
+                    "scopes": list(op.get("scopes") or []),
+                    # The member API's API-level policies win over its operation-level ones (4.3).
+                    "operationPolicies": api_level if any(api_level.values()) else own,
+                    "apiId": member.get("apiId"),
+                    "apiName": api.get("name"),
+                    "apiContext": api.get("context"),
+                    "apiVersion": api.get("version"),
+                    "endpointConfig": api.get("endpointConfig"),
+                }
+            )
+    return operations
+
+
+def _product_scopes(members: dict[str, Any]) -> list[Any]:
+    merged: dict[str, Any] = {}
+    for member in members.values():
+        for scope in member.get("scopes") or []:
+            merged.setdefault(scope["scope"]["name"], scope)
+    return list(merged.values())
+
+
 def build(api: API, revision: Revision, deployment: Deployment) -> dict[str, Any]:
     snapshot: dict[str, Any] = revision.snapshot["api"]
     resolved: dict[str, Any] = revision.snapshot.get("policies") or {}
@@ -84,6 +121,16 @@ def build(api: API, revision: Revision, deployment: Deployment) -> dict[str, Any
             ],
         }
     )
+    if api.type == "APIProduct":
+        members: dict[str, Any] = revision.snapshot.get("members") or {}
+        artifact.update(
+            {
+                "type": "APIProduct",
+                "endpointConfig": None,
+                "scopes": _product_scopes(members),
+                "operations": _product_operations(snapshot, members),
+            }
+        )
     return artifact
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import JSONResponse
 
 from apim_common.db import SessionDep
@@ -48,3 +48,11 @@ async def lifecycle_history(
     apiId: str, session: SessionDep, principal: scopes.LifecycleHistoryRead
 ) -> LifecycleHistory:
     return await service.history(session, await apis.get(session, principal.tenant, apiId))
+
+
+@router.delete("/apis/{apiId}/lifecycle-state/pending-tasks", status_code=200)
+async def cancel_pending_lifecycle(
+    apiId: str, session: SessionDep, principal: scopes.PendingTasks
+) -> Response:
+    await service.cancel_pending(session, await apis.get(session, principal.tenant, apiId))
+    return Response(status_code=200)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from apim_common.errors import BadRequest, Conflict
+from apim_common.errors import BadRequest, Conflict, NotFound
 from apim_common.events import Topic
 from apim_common.security import Principal
 from apim_publisher.apis import service as apis
@@ -88,6 +88,8 @@ def _checklist(raw: str | None) -> dict[str, bool]:
 async def _has_backend(session: AsyncSession, api: API) -> bool:
     from apim_publisher.revisions.repository import DeploymentRepository
 
+    if api.type == apis.PRODUCT_TYPE:
+        return True  # a product's operations are served by its member APIs' endpoints
     raw = api.spec.get("endpointConfig")
     if raw and EndpointConfig.model_validate(raw).has_endpoint():
         return True
@@ -115,12 +117,13 @@ async def change(
             message="Cannot change the lifecycle of an API without endpoints",
         )
     deprecate_old = _checklist(checklist).get(DEPRECATE_OLD, False)
-    if await workflows.approval_required(session, api.tenant, workflows.API_STATE):
+    workflow_type = workflows.API_PRODUCT_STATE if api.type == apis.PRODUCT_TYPE else workflows.API_STATE
+    if await workflows.approval_required(session, api.tenant, workflow_type):
         await workflows.request(
             session,
             principal,
             api,
-            workflows.API_STATE,
+            workflow_type,
             f"Lifecycle change '{action}' of {api.name} {api.version}",
             {
                 "action": action,
@@ -157,7 +160,8 @@ async def apply(
         )
     )
     data = {**apis.event_data(api), "apiId": api.id, "previousState": previous, "state": target}
-    await record(session, Topic.APIS, "api.lifecycle-changed", api.id, data, tenant=api.tenant)
+    type_ = apis.event_type(api, "api.lifecycle-changed")
+    await record(session, Topic.APIS, type_, api.id, data, tenant=api.tenant)
     if target == "RETIRED":
         from apim_publisher.revisions import service as revisions
 
@@ -196,3 +200,23 @@ async def history(session: AsyncSession, api: API) -> LifecycleHistory:
         for r in rows
     ]
     return LifecycleHistory(count=len(items), list=items)
+
+
+async def cancel_pending(session: AsyncSession, api: API) -> None:
+    """Withdraw the lifecycle change waiting for approval; the API stays in its state."""
+    from apim_publisher.workflows.repository import WorkflowRequestRepository
+
+    repository = WorkflowRequestRepository(session)
+    pending = [
+        *await repository.for_api(api.id, workflows.API_STATE),
+        *await repository.for_api(api.id, workflows.API_PRODUCT_STATE),
+    ]
+    if not pending:
+        raise NotFound(
+            f"'{api.name}' has no lifecycle change waiting for approval", message="Pending task not found"
+        )
+    for request in pending:
+        await repository.delete(request)
+    api.workflow_status = None
+    apis._touch(api, None)
+    await apis.announce(session, api, "api.updated")

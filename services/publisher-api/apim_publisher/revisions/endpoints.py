@@ -19,6 +19,7 @@ from apim_publisher.revisions.schemas import (
     APIRevisionDeploymentList,
     APIRevisionList,
     DeploymentTarget,
+    DeploymentUpdate,
     RevisionCreate,
 )
 
@@ -81,6 +82,15 @@ async def list_deployments(
     api = await apis.get(session, principal.tenant, apiId)
     items = [service.public_deployment(d) for d in await DeploymentRepository(session).of_api(api.id)]
     return APIRevisionDeploymentList(count=len(items), list=items)
+
+
+@router.put("/apis/{apiId}/deployments/{deploymentId}", response_model=APIRevisionDeployment)
+async def update_deployment(
+    apiId: str, deploymentId: str, body: DeploymentUpdate, session: SessionDep, principal: scopes.Deploy
+) -> APIRevisionDeployment:
+    api = await apis.get(session, principal.tenant, apiId)
+    deployment = await service.update_deployment(session, api, deploymentId, body.displayOnDevportal)
+    return service.public_deployment(deployment)
 
 
 @router.post("/apis/{apiId}/deploy-revision", status_code=201, response_model=list[APIRevisionDeployment])

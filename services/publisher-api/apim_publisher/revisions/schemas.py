@@ -27,6 +27,12 @@ class DeploymentTarget(BaseModel):
     displayOnDevportal: bool = True
 
 
+class DeploymentUpdate(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    displayOnDevportal: bool = True
+
+
 class APIRevisionDeployment(BaseModel):
     revisionUuid: str
     name: str

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -89,12 +90,7 @@ async def create(session: AsyncSession, principal: Principal, api: API, descript
         tenant=api.tenant,
         number=api.revision_counter,
         description=description,
-        snapshot={
-            "api": apis.public(api).model_dump(mode="json"),
-            "definition": api.definition,
-            # Resolved now so that the gateway compiles exactly what was checked, however specs change later.
-            "policies": await policies.resolve_api(session, api.tenant, api.id, api.spec),
-        },
+        snapshot=await _snapshot(session, api),
         created_at=utcnow(),
     )
     await repository.add(revision)
@@ -107,6 +103,19 @@ async def create(session: AsyncSession, principal: Principal, api: API, descript
         tenant=api.tenant,
     )
     return revision
+
+
+async def _snapshot(session: AsyncSession, api: API) -> dict[str, Any]:
+    if api.type == apis.PRODUCT_TYPE:
+        from apim_publisher.products import service as products
+
+        return await products.snapshot(session, api)
+    return {
+        "api": apis.public(api).model_dump(mode="json"),
+        "definition": api.definition,
+        # Resolved now so that the gateway compiles exactly what was checked, however specs change later.
+        "policies": await policies.resolve_api(session, api.tenant, api.id, api.spec),
+    }
 
 
 async def listing(session: AsyncSession, api: API, deployed: bool | None) -> list[APIRevision]:
@@ -262,10 +271,15 @@ async def undeploy_everywhere(session: AsyncSession, api: API) -> None:
 async def restore(session: AsyncSession, principal: Principal, api: API, revision: Revision) -> API:
     """The working copy becomes what the revision holds again."""
     snapshot = dict(revision.snapshot["api"])
-    spec = {k: v for k, v in snapshot.items() if k not in apis.IDENTITY_FIELDS and k not in _COMPUTED}
-    api.spec = APIBody.model_validate({**snapshot, **spec}).model_dump(
-        mode="json", exclude=apis.IDENTITY_FIELDS, exclude_none=True
-    )
+    if api.type == apis.PRODUCT_TYPE:
+        from apim_publisher.products import service as products
+
+        api.spec = products.restore_fields(revision.snapshot)
+    else:
+        spec = {k: v for k, v in snapshot.items() if k not in apis.IDENTITY_FIELDS and k not in _COMPUTED}
+        api.spec = APIBody.model_validate({**snapshot, **spec}).model_dump(
+            mode="json", exclude=apis.IDENTITY_FIELDS, exclude_none=True
+        )
     api.is_default_version = bool(snapshot.get("isDefaultVersion"))
     api.definition = revision.snapshot.get("definition")
     apis._touch(api, principal)
@@ -313,3 +327,29 @@ async def on_decision(session: AsyncSession, pending: WorkflowRequest, approved:
     else:
         deployment.status = "REJECTED"
         await session.flush()
+
+
+def environment_of(deployment_id: str) -> str:
+    """WSO2 names a deployment by its environment, base64url-encoded; a plain name is accepted too."""
+    import base64
+    import binascii
+
+    try:
+        padded = deployment_id + "=" * (-len(deployment_id) % 4)
+        decoded = base64.urlsafe_b64decode(padded.encode()).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return deployment_id
+    return decoded if decoded.isprintable() and decoded else deployment_id
+
+
+async def update_deployment(
+    session: AsyncSession, api: API, deployment_id: str, display_on_devportal: bool
+) -> Deployment:
+    names = {deployment_id, environment_of(deployment_id)}
+    for deployment in await DeploymentRepository(session).of_api(api.id):
+        if deployment.environment in names and deployment.status != "REJECTED":
+            deployment.display_on_devportal = display_on_devportal
+            await session.flush()
+            await apis.announce(session, api, "api.updated")
+            return deployment
+    raise NotFound(f"'{api.name}' has no deployment '{deployment_id}'", message="Deployment Not Found")

@@ -16,6 +16,7 @@ from apim_publisher.workflows.models import TenantWorkflows, WorkflowRequest
 from apim_publisher.workflows.repository import TenantWorkflowsRepository, WorkflowRequestRepository
 
 API_STATE = "AM_API_STATE"
+API_PRODUCT_STATE = "AM_API_PRODUCT_STATE"
 REVISION_DEPLOYMENT = "AM_REVISION_DEPLOYMENT"
 
 
@@ -110,7 +111,7 @@ async def on_decided(session: AsyncSession, event: CloudEvent) -> None:
     if pending is None or pending.tenant != event.tenant:
         return
     approved = str(event.data.get("status", "")).upper() == "APPROVED"
-    if pending.workflow_type == API_STATE:
+    if pending.workflow_type in (API_STATE, API_PRODUCT_STATE):
         from apim_publisher.lifecycle import service as lifecycle
 
         await lifecycle.on_decision(session, pending, approved)
