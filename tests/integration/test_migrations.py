@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from apim_common.db import create_engine
 from apim_common.events.outbox import outbox_table
 from apim_common.migrations import upgrade, version_table_for
+from tests.support.postgres import fresh_database
 
 pytestmark = pytest.mark.infra
 
@@ -77,3 +79,22 @@ async def test_a_second_upgrade_changes_nothing(engine: AsyncEngine) -> None:
     assert after == before
     assert kept == ["e-1"]
     assert await versions(engine) == [REVISION]
+
+
+@pytest.mark.parametrize("package", ["apim_key_manager", "apim_admin", "apim_publisher", "apim_devportal"])
+def test_every_service_migrates_to_head_on_postgresql(package: str) -> None:
+    """PostgreSQL refuses what SQLite lets through (identifier lengths, types): every schema must build."""
+    with fresh_database(f"apim_head_{package.removeprefix('apim_')}") as url:
+
+        async def run() -> list[str]:
+            engine = create_engine(url)
+            try:
+                await upgrade(engine, package)
+                await upgrade(engine, package)  # and again: nothing left to do
+                async with engine.connect() as conn:
+                    table = version_table_for(package)
+                    return list((await conn.scalars(text(f"SELECT version_num FROM {table}"))).all())
+            finally:
+                await engine.dispose()
+
+        assert len(asyncio.run(run())) == 1

@@ -60,7 +60,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["mapping_id"],
             ["gateway_policy_mappings.id"],
-            name="fk_gateway_policy_deployments_mapping_id_gateway_policy_mappings",
+            name="fk_gateway_policy_deployments_mapping_id",
             ondelete="CASCADE",
         ),
         sa.UniqueConstraint("tenant", "gateway_label", name="uq_gateway_policy_deployments_label"),
