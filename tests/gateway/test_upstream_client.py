@@ -102,3 +102,18 @@ async def test_a_slow_origin_times_out(client: UpstreamClient, backend_port: int
 async def test_error_statuses_are_passed_through(client: UpstreamClient, backend_port: int) -> None:
     r = await client.request(Origin.of("http", "127.0.0.1", backend_port), b"GET", b"/status/503", [])
     assert r.status == 503
+
+
+def test_the_client_works_on_uvloop_whose_transports_are_not_asyncio_transports(backend_port: int) -> None:
+    import uvloop
+
+    async def call() -> int:
+        client = UpstreamClient(connect_timeout=1.0)
+        try:
+            r = await client.request(Origin.of("http", "127.0.0.1", backend_port), b"GET", b"/json", [])
+            return len(await r.read())
+        finally:
+            await client.aclose()
+
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        assert runner.run(call()) == 1024

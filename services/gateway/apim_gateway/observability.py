@@ -12,6 +12,8 @@ import asyncio
 import contextlib
 import logging
 import time
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from prometheus_client import Counter, Histogram
@@ -106,8 +108,13 @@ class Analytics:
             record = await self._queue.get()
             (at, tenant, api_id, api_name, version, method, resource, status, latency, app_id, key_type, user,
              ip, code) = record  # fmt: skip
-            event = CloudEvent(
+            # Built without validation: every field is ours and already of the right type.
+            event = CloudEvent.model_construct(
+                id=uuid.uuid4().hex,
                 source=source,
+                specversion="1.0",
+                time=datetime.fromtimestamp(at, UTC),
+                datacontenttype="application/json",
                 type="request.completed",
                 subject=api_id,
                 tenant=tenant,

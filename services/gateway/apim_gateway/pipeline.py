@@ -214,9 +214,9 @@ class Pipeline:
                     or (auth.subscriber and _user_denied(deny, auth.subscriber))
                 ):
                     raise _denied("You have been blocked from accessing the resource")
-                limit_headers = await self._rate_limit(api, op, auth, verified, headers, query, client_ip)
+                await self._rate_limit(api, op, auth, verified, headers, query, client_ip)
             else:
-                limit_headers = await self._rate_limit(api, op, auth, None, headers, query, client_ip)
+                await self._rate_limit(api, op, auth, None, headers, query, client_ip)
         except GatewayError as error:
             await self._answer_error(send, error, outcome)
             return
@@ -249,7 +249,7 @@ class Pipeline:
                 upstream = await self._call_backend(api, op, exchange, trace_headers)
                 if not chain.response:
                     outcome.status = upstream.status
-                    await self._stream(send, upstream, upstream.headers, limit_headers)
+                    await self._stream(send, upstream, upstream.headers)
                     return
                 exchange.response = GatewayResponse(
                     upstream.status,
@@ -288,9 +288,9 @@ class Pipeline:
         if response.body is not None or upstream is None:
             if upstream is not None:
                 upstream.close()
-            await _send_whole(send, response.status, out_headers + limit_headers, response.body or b"")
+            await _send_whole(send, response.status, out_headers, response.body or b"")
         else:
-            await self._stream(send, upstream, out_headers, limit_headers, status=response.status)
+            await self._stream(send, upstream, out_headers, status=response.status)
 
     # -- steps ------------------------------------------------------------------------------------
 
@@ -460,10 +460,10 @@ class Pipeline:
         headers: Headers,
         query: str,
         client_ip: str,
-    ) -> list[tuple[bytes, bytes]]:
+    ) -> None:
         tiers = self.state.tiers.get(api.tenant)
         if tiers is None:
-            return []
+            return
         user = auth.subscriber or client_ip
 
         def conditions() -> ConditionInput:
@@ -481,7 +481,7 @@ class Pipeline:
                 "apiTenant": api.tenant,
             }
 
-        return await self.gateway.rate_limits.check(
+        await self.gateway.rate_limits.check(
             tiers,
             tenant=api.tenant,
             api_id=api.id,
@@ -623,13 +623,10 @@ class Pipeline:
         send: Send,
         upstream: UpstreamResponse,
         headers: list[tuple[bytes, bytes]],
-        extra: list[tuple[bytes, bytes]],
         *,
         status: int | None = None,
     ) -> None:
         out = [(k, v) for k, v in headers if k.lower() not in _RESPONSE_HOP_BY_HOP]
-        if extra:
-            out += extra
         if upstream.complete:
             body = await upstream.read()
             await send({"type": "http.response.start", "status": status or upstream.status, "headers": out})

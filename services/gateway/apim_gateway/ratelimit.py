@@ -77,9 +77,6 @@ class LocalLimiter:
         self._counters = {k: c for k, c in self._counters.items() if c[2] > now}
 
 
-_LEVEL_HEADERS_DEFAULT: list[tuple[bytes, bytes]] = []
-
-
 async def _acquire(
     limiter: Limiter, key: str, limit: Limit, level: ThrottleLevel, stop: bool = True
 ) -> Decision:
@@ -94,8 +91,9 @@ async def _acquire(
 
 
 class RateLimits:
-    """Runs every level that applies to one request; raises ``GatewayError`` on the first refusal
-    and otherwise returns the X-RateLimit-* headers of the tightest admitted level (or none)."""
+    """Runs every level that applies to one request; raises ``GatewayError`` on the first refusal,
+    whose 429 (or 503) carries Retry-After and X-RateLimit-Limit / -Remaining / -Reset. Admitted
+    requests get no such headers, as in WSO2 (and each would cost every response a little)."""
 
     def __init__(self, limiter: Limiter) -> None:
         self.limiter = limiter
@@ -116,41 +114,35 @@ class RateLimits:
         application_tier: str | None,
         conditions: Callable[[], ConditionInput],
         variables: Callable[[], Mapping[str, str]],
-    ) -> list[tuple[bytes, bytes]]:
-        tightest: Decision | None = None
+    ) -> None:
         limiter = self.limiter
         if api_policy is not None:
             tier = tiers.advanced.get(api_policy)
             if tier is not None:
-                for decision in await self._advanced(
-                    tier, conditions, ThrottleLevel.API, api_key, tenant, api_id
-                ):
-                    tightest = _tighter(tightest, decision)
+                await self._advanced(tier, conditions, ThrottleLevel.API, api_key, tenant, api_id)
         if resource_policy is not None:
             tier = tiers.advanced.get(resource_policy)
             if tier is not None:
-                for decision in await self._advanced(
+                await self._advanced(
                     tier,
                     conditions,
                     ThrottleLevel.RESOURCE,
                     lambda t, a, g=None: resource_key(t, a, verb, target, g),
                     tenant,
                     api_id,
-                ):
-                    tightest = _tighter(tightest, decision)
+                )
         if application_id is not None:
             if subscription_tier is not None:
                 sub = tiers.subscription.get(subscription_tier)
                 if sub is not None:
                     if sub.limit is not None:
-                        decision = await _acquire(
+                        await _acquire(
                             limiter,
                             subscription_key(tenant, application_id, api_id),
                             sub.limit,
                             ThrottleLevel.SUBSCRIPTION,
                             sub.stop_on_quota_reach,
                         )
-                        tightest = _tighter(tightest, decision)
                     if sub.burst is not None:
                         await _acquire(
                             limiter,
@@ -162,13 +154,12 @@ class RateLimits:
                 app = tiers.application.get(application_tier)
                 if app is not None:
                     if app.limit is not None:
-                        decision = await _acquire(
+                        await _acquire(
                             limiter,
                             application_key(tenant, application_id, user),
                             app.limit,
                             ThrottleLevel.APPLICATION,
                         )
-                        tightest = _tighter(tightest, decision)
                     if app.burst is not None:
                         await _acquire(
                             limiter,
@@ -185,9 +176,6 @@ class RateLimits:
                     rule.limit,
                     ThrottleLevel.CUSTOM,
                 )
-        if tightest is None:
-            return _LEVEL_HEADERS_DEFAULT
-        return rate_limit_headers(tightest.limit, tightest.remaining, tightest.reset_after, admitted=True)
 
     async def _advanced(
         self,
@@ -197,26 +185,16 @@ class RateLimits:
         key: Callable[..., str],
         tenant: str,
         api_id: str,
-    ) -> list[Decision]:
-        decisions = []
+    ) -> None:
         matched = False
         if tier.groups:
             inputs = conditions()
             for group in tier.groups:
                 if group.matches(inputs):
                     matched = True
-                    decisions.append(
-                        await _acquire(self.limiter, key(tenant, api_id, group.index), group.limit, level)
-                    )
+                    await _acquire(self.limiter, key(tenant, api_id, group.index), group.limit, level)
         if not matched and tier.limit is not None:
-            decisions.append(await _acquire(self.limiter, key(tenant, api_id), tier.limit, level))
-        return decisions
+            await _acquire(self.limiter, key(tenant, api_id), tier.limit, level)
 
     async def backend(self, key: str, limit: Limit) -> None:
         await _acquire(self.limiter, key, limit, ThrottleLevel.BACKEND)
-
-
-def _tighter(current: Decision | None, new: Decision) -> Decision:
-    if current is None or new.remaining < current.remaining:
-        return new
-    return current
