@@ -7,7 +7,7 @@ export UV_PYTHON_DOWNLOADS ?= never
 UV = $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PYTEST_ARGS ?=
 
-.PHONY: help uv sync run dist-run test test-fast lint fmt bench helm-check infra-up infra-down
+.PHONY: help uv sync portals-assets run dist-run test test-fast lint fmt bench helm-check infra-up infra-down
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -15,8 +15,20 @@ help: ## List the targets
 uv: ## Install uv with pip if it is missing
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install -q uv
 
-sync: uv ## Install the workspace (all services, dev tools) into .venv
+sync: uv portals-assets ## Install the workspace (all services, dev tools) into .venv
 	@$(UV) sync --frozen --quiet
+
+PORTALS_FRONTEND = services/portals/frontend
+PORTALS_VENDOR = services/portals/apim_portals/static/vendor
+
+portals-assets: $(PORTALS_VENDOR)/.stamp ## npm ci the portals' browser assets (htmx, API reference renderer) into static/vendor
+
+$(PORTALS_VENDOR)/.stamp: $(PORTALS_FRONTEND)/package.json $(PORTALS_FRONTEND)/package-lock.json
+	cd $(PORTALS_FRONTEND) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	rm -rf $(PORTALS_VENDOR) && mkdir -p $(PORTALS_VENDOR)/scalar
+	cp $(PORTALS_FRONTEND)/node_modules/htmx.org/dist/htmx.min.js $(PORTALS_VENDOR)/
+	cp $(PORTALS_FRONTEND)/node_modules/@scalar/api-reference/dist/browser/standalone.js $(PORTALS_VENDOR)/scalar/
+	touch $@
 
 run: sync ## Start everything in one process: control plane :9443, gateway :8280 (development mode)
 	APIM_MODE=$${APIM_MODE:-development} APIM_LOG_JSON=$${APIM_LOG_JSON:-false} $(UV) run --frozen python -m apim_standalone

@@ -46,7 +46,9 @@ async def serve(settings: StandaloneSettings) -> None:
     control_port = control_sock.getsockname()[1]
     gateway_port = gateway_sock.getsockname()[1]
     control_url = settings.control_plane_url(control_port)
-    platform = build_platform(settings, control_url=control_url)
+    platform = build_platform(
+        settings, control_url=control_url, gateway_url=settings.gateway_url(gateway_port)
+    )
     tls: dict[str, str] = {}
     if settings.tls_certfile and settings.tls_keyfile:
         tls = {"ssl_certfile": str(settings.tls_certfile), "ssl_keyfile": str(settings.tls_keyfile)}
@@ -75,6 +77,12 @@ async def serve(settings: StandaloneSettings) -> None:
         ):
             print(f"  {name:<14} {control_url}{prefix}  (docs {control_url}{prefix}/docs)", flush=True)
         print(f"  Token endpoint {control_url}/oauth2/token", flush=True)
+        for name, prefix in (
+            ("Developer Portal", "/devportal"),
+            ("Publisher", "/publisher"),
+            ("Admin", "/admin"),
+        ):
+            print(f"  {name:<16} {control_url}{prefix}", flush=True)
         print(f"Gateway:       {gateway_scheme}://{settings.host}:{gateway_port}", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
         await asyncio.gather(servers[0].serve([control_sock]), servers[1].serve([gateway_sock]))

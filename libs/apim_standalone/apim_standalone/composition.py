@@ -24,7 +24,10 @@ from apim_gateway.app import Gateway
 from apim_gateway.app import create_app as create_gateway
 from apim_gateway.settings import Settings as GatewaySettings
 from apim_key_manager.app import create_app as create_key_manager
+from apim_key_manager.settings import PORTALS, PORTALS_CLIENT_ID
 from apim_key_manager.settings import Settings as KeyManagerSettings
+from apim_portals.app import create_app as create_portals
+from apim_portals.settings import Settings as PortalsSettings
 from apim_publisher.app import create_app as create_publisher
 from apim_publisher.settings import Settings as PublisherSettings
 from apim_standalone.settings import StandaloneSettings
@@ -35,10 +38,13 @@ from apim_throttle_sync.settings import Settings as ThrottleSyncSettings
 class ControlPlane:
     """Routes each request to the service owning the longest matching path prefix."""
 
-    def __init__(self, services: Sequence[FastAPI]) -> None:
+    def __init__(self, services: Sequence[FastAPI], portals: FastAPI | None = None) -> None:
         self.services = list(services)
+        # The web portals: routed and started like a service, reported apart from the REST services.
+        self.portals = portals
+        self.apps = [*self.services, *([portals] if portals is not None else [])]
         routes: list[tuple[str, ASGIApp]] = []
-        for service in services:
+        for service in self.apps:
             routes.extend((prefix, service) for prefix in service.state.path_prefixes)
         self._routes = sorted(routes, key=lambda r: len(r[0]), reverse=True)
 
@@ -58,9 +64,13 @@ class ControlPlane:
         path: str = scope["path"]
         if scope["type"] == "http" and path in ("/health", "/metrics"):
             if path == "/health":
-                body = json.dumps(
-                    {"status": "UP", "services": [s.state.service_name for s in self.services]}
-                ).encode()
+                health: dict[str, Any] = {
+                    "status": "UP",
+                    "services": [s.state.service_name for s in self.services],
+                }
+                if self.portals is not None:
+                    health["portals"] = [p.strip("/") for p in self.portals.state.path_prefixes]
+                body = json.dumps(health).encode()
                 await _respond(send, 200, body, b"application/json")
             else:
                 await _respond(send, 200, generate_latest(), CONTENT_TYPE_LATEST.encode())
@@ -102,7 +112,7 @@ class Platform:
     async def running(self) -> AsyncIterator[None]:
         """Start every service (key manager first), then the shared bus; stop in reverse."""
         async with contextlib.AsyncExitStack() as stack:
-            for service in self.control_plane.services:
+            for service in self.control_plane.apps:
                 await stack.enter_async_context(service.router.lifespan_context(service))
             await stack.enter_async_context(self.gateway.lifespan())
             await self.bus.start()
@@ -120,16 +130,37 @@ def _service_env(settings: StandaloneSettings, name: str, control_url: str) -> d
     return {"database_url": f"sqlite+aiosqlite:///{settings.data_dir / name}.db", **_urls(control_url)}
 
 
-def build_platform(settings: StandaloneSettings, *, control_url: str | None = None) -> Platform:
-    """``control_url`` is how services reach the control plane (the real port once it is bound)."""
+def _portals(url: str, gateway_url: str) -> FastAPI:
+    return create_portals(
+        PortalsSettings(
+            **_urls(url),
+            portal_url=url,
+            gateway_url=gateway_url,
+            cookie_secure=url.startswith("https://"),
+        )
+    )
+
+
+def build_platform(
+    settings: StandaloneSettings, *, control_url: str | None = None, gateway_url: str | None = None
+) -> Platform:
+    """``control_url`` and ``gateway_url`` are where users and services reach the two ports (the real
+    ports once they are bound)."""
     url = control_url or settings.control_plane_url()
+    gateway = gateway_url or settings.gateway_url()
     bus = InProcessBus()
+    # The portals sign users in with the key manager's first-party client, at this installation's URL.
+    redirects = [f"{url}/{portal}/auth/callback" for portal in PORTALS]
+    key_manager_env = {
+        **_service_env(settings, "key_manager", url),
+        "first_party_clients": {PORTALS_CLIENT_ID: redirects},
+    }
     services = [
-        create_key_manager(KeyManagerSettings(**_service_env(settings, "key_manager", url)), bus=bus),
+        create_key_manager(KeyManagerSettings(**key_manager_env), bus=bus),
         create_admin(AdminSettings(**_service_env(settings, "admin", url)), bus=bus),
         create_publisher(PublisherSettings(**_service_env(settings, "publisher", url)), bus=bus),
         create_devportal(DevportalSettings(**_service_env(settings, "devportal", url)), bus=bus),
         create_throttle_sync(ThrottleSyncSettings(**_urls(url)), bus=bus),
     ]
-    gateway = create_gateway(GatewaySettings(**_urls(url)), bus=bus)
-    return Platform(ControlPlane(services), gateway, bus)
+    gateway_app = create_gateway(GatewaySettings(**_urls(url)), bus=bus)
+    return Platform(ControlPlane(services, _portals(url, gateway)), gateway_app, bus)

@@ -24,3 +24,7 @@ class StandaloneSettings(BaseSettings):
         scheme = "https" if self.tls_certfile else "http"
         host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
         return f"{scheme}://{host}:{port or self.control_port}"
+
+    def gateway_url(self, port: int | None = None) -> str:
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
+        return f"http://{host}:{port or self.gateway_port}"

@@ -1,0 +1,70 @@
+"""The portals app factory: one FastAPI app serving /devportal, /publisher and /admin."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from importlib.resources import files
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from apim_common.telemetry import instrument, metrics_endpoint
+from apim_portals import auth, placeholders
+from apim_portals.client import Platform
+from apim_portals.devportal import pages, tryit
+from apim_portals.security import SecurityHeaders
+from apim_portals.sessions import SessionStore
+from apim_portals.settings import Settings
+from apim_portals.web import CsrfFailed, SignInRequired, templates
+
+PREFIXES = ("/devportal", "/publisher", "/admin")
+STATIC = Path(str(files("apim_portals") / "static"))
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0)) as http:
+            app.state.platform = Platform(http, settings)
+            yield
+
+    app = FastAPI(title="Portals", lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None)
+    app.state.settings = settings
+    app.state.sessions = SessionStore(settings.session_ttl, settings.max_sessions)
+    app.state.service_name = "portals"
+    app.state.path_prefixes = PREFIXES
+
+    async def health() -> JSONResponse:
+        return JSONResponse({"status": "UP", "service": "portals"})
+
+    app.add_api_route("/health", health, methods=["GET"], include_in_schema=False)
+    app.add_api_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
+    for prefix in PREFIXES:
+        app.add_api_route(f"{prefix}/health", health, methods=["GET"], include_in_schema=False)
+        app.mount(f"{prefix}/static", StaticFiles(directory=STATIC), name=f"{prefix[1:]}-static")
+    for router in (*auth.routers, pages.router, tryit.router, placeholders.router):
+        app.include_router(router)
+
+    async def sign_in_required(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, SignInRequired)
+        target = f"/{exc.portal}/auth/login?{httpx.QueryParams({'return_to': exc.return_to})}"
+        if request.headers.get("hx-request") == "true":
+            return Response(status_code=204, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+
+    async def csrf_failed(_: Request, __: Exception) -> Response:
+        body = templates.get_template("forbidden.html").render(base="/devportal", portal="devportal")
+        return HTMLResponse(body, status_code=403)
+
+    app.add_exception_handler(SignInRequired, sign_in_required)
+    app.add_exception_handler(CsrfFailed, csrf_failed)
+
+    app.add_middleware(SecurityHeaders)
+    instrument(app, "portals")
+    return app

@@ -1,0 +1,50 @@
+"""Settings of the portals (``APIM_...`` environment variables)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from apim_common.settings import ServiceSettings
+
+# What the portals ask for when a user signs in; the key manager grants those the user's roles allow.
+DEVPORTAL_SCOPES = (
+    "openid",
+    "apim:subscribe",
+    "apim:app_manage",
+    "apim:sub_manage",
+    "apim:api_key",
+    "apim:app_import_export",
+    "apim:store_settings",
+)
+
+
+class Settings(ServiceSettings):
+    service_name: str = "portals"
+    # The portals' base URL as browsers reach it: redirect URIs of the sign-in are built from it.
+    portal_url: str = "http://127.0.0.1:9443"
+    # The key manager's base URL as browsers reach it (the sign-in page); APIM_KEY_MANAGER_URL is
+    # where the portals reach it themselves.
+    key_manager_public_url: str | None = None
+    # Where the gateway answers: the try-it panel and the ready-to-copy curl lines use it.
+    gateway_url: str = "http://127.0.0.1:8280"
+    # The first-party client the key manager registers for the portals (APIM_FIRST_PARTY_CLIENTS).
+    portal_client_id: str = "apim-portals"
+    # Idle seconds after which a signed-in session ends.
+    session_ttl: int = Field(default=8 * 3600, ge=60)
+    # Sessions kept per replica at most; the least recently used is dropped first.
+    max_sessions: int = Field(default=100_000, ge=10)
+    # Send the session cookie only over HTTPS; on by default, off when the portals are served over http.
+    cookie_secure: bool | None = None
+    # APIs per catalog page.
+    page_size: int = Field(default=24, ge=1, le=100)
+
+    @property
+    def secure_cookies(self) -> bool:
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return self.portal_url.startswith("https://")
+
+    @property
+    def sign_in_url(self) -> str:
+        base = self.key_manager_public_url or self.key_manager_url
+        return f"{base.rstrip('/')}/oauth2/authorize"
