@@ -10,6 +10,8 @@ from fastapi import APIRouter, FastAPI
 from apim_common.app import ServiceSpec, build_service_app
 from apim_common.events.bus import EventBus
 from apim_devportal.applications.endpoints import router as applications
+from apim_devportal.assistant import service as assistant
+from apim_devportal.assistant.endpoints import router as marketplace_assistant
 from apim_devportal.catalog.endpoints import router as catalog
 from apim_devportal.catalog.search import SearchIndex
 from apim_devportal.consumers import consuming
@@ -34,6 +36,7 @@ def api_router() -> APIRouter:
     router = APIRouter(prefix=PREFIX)
     for domain in (
         catalog,
+        marketplace_assistant,
         feedback,
         applications,
         keys,
@@ -66,7 +69,7 @@ def create_app(settings: Settings | None = None, *, bus: EventBus | None = None)
         package="apim_devportal",
         metadata=metadata,
         outbox=outbox,
-        extensions=[clients, consuming],
+        extensions=[clients, assistant.lifespan, consuming],
     )
     app = build_service_app(spec, settings or Settings(), bus=bus)
     app.add_middleware(TenantPathMiddleware, prefix=PREFIX)

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from apim_common.settings import ServiceSettings
 
@@ -15,3 +15,14 @@ class Settings(ServiceSettings):
     # Custom application attributes, as WSO2's ApplicationConfiguration:
     # [{"attribute": "External Reference Id", "required": "false", "description": ..., "default": ...}]
     application_attributes: list[dict[str, Any]] = Field(default_factory=list)
+    # The marketplace assistant and API chat, answered on this machine.
+    assistant_enabled: bool = True
+    api_chat_enabled: bool = True
+    # Dense retrieval with the local embedding model (the ``embeddings`` extra); off: BM25 alone.
+    assistant_embeddings: bool = True
+    # An OpenAI-compatible endpoint (base URL ending before ``/chat/completions``) for a larger
+    # model that writes the assistant's answers and plans API chat; unset: offline answers.
+    assistant_llm_url: str | None = None
+    assistant_llm_model: str = "gpt-4o-mini"
+    assistant_llm_api_key: SecretStr | None = None
+    assistant_llm_timeout: float = 30.0

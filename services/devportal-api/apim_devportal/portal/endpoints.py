@@ -38,6 +38,10 @@ async def get_settings(
             "apim:store_settings",
         ],
         apiGatewayEndpoint=settings.gateway_url,
+        marketplaceAssistantEnabled=settings.assistant_enabled,
+        apiChatEnabled=settings.api_chat_enabled,
+        # Both run on this machine: no AI service token is needed.
+        aiAuthTokenProvided=settings.assistant_enabled or settings.api_chat_enabled,
     )
 
 

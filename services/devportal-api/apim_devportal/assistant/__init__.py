@@ -1,0 +1,1 @@
+"""The marketplace assistant: which visible APIs answer a question, found by hybrid retrieval."""
