@@ -156,3 +156,43 @@ def test_the_local_limiter_admits_exactly_the_limit_per_window(limit: int) -> No
     assert admitted.count(True) == limit
     now[0] = 1020.0  # the minute's window [960, 1020) has ended
     assert limiter.try_acquire("k", limit, 60).admitted
+
+
+class _OneCounter:
+    """throttle-sync's leasing, reduced to what one gateway needs: a shared count per key."""
+
+    def __init__(self) -> None:
+        self.used: dict[str, int] = {}
+
+    async def lease(self, batch: dict[str, Any]) -> dict[str, Any]:
+        grants = []
+        for item in batch["items"]:
+            used = self.used.get(item["key"], 0)
+            granted = max(min(item["want"], item["limit"] - used), 0)
+            self.used[item["key"]] = used + granted
+            grants.append(
+                {
+                    "window": 1,
+                    "windowEndsInMs": 60_000,
+                    "granted": granted,
+                    "remaining": item["limit"] - used - granted,
+                }
+            )
+        return {"activeGateways": 1, "grants": grants}
+
+    async def heartbeat(self, gateway_id: str) -> dict[str, Any]:
+        return {"gatewayId": gateway_id, "activeGateways": 1, "ttlSeconds": 10}
+
+
+async def test_the_shared_throttle_client_serves_as_the_limiter(harness: Harness) -> None:
+    from apim_gateway.throttling import ThrottleClient
+
+    client = ThrottleClient(_OneCounter())
+    await client.start()
+    harness.gateway.rate_limits.limiter = client
+    try:
+        await _policy(harness, "subscription", {"policyName": "Gold", "defaultLimit": count_limit(3)})
+        codes = [r.status_code for r in await _calls(harness, 5)]
+        assert codes == [200, 200, 200, 429, 429]
+    finally:
+        await client.close()

@@ -12,7 +12,7 @@ import ipaddress
 import json
 import logging
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -490,6 +490,3 @@ class RuntimeState:
         ):
             setattr(self, name, getattr(fresh, name))
         self.key_manager_version += 1
-
-    def tenants_of(self, apis: Iterable[CompiledApi]) -> set[str]:
-        return {api.tenant for api in apis}
