@@ -169,3 +169,28 @@ async def test_an_api_product_routes_each_operation_to_its_member_apis_backend(h
     r = await harness.client.get("/bundle/1.0.0/items", headers=harness.bearer())
     assert r.status_code == 200
     assert r.json()["path"] == "/echo/member/items"
+
+
+async def test_a_product_operation_uses_the_member_backend_carried_in_its_artifact(harness: Harness) -> None:
+    product = pets_api(harness.backend_port, id="prod-2", context="/bundle2", type="APIProduct")
+    product["endpointConfig"] = None
+    product["operations"] = [
+        {
+            "verb": "GET",
+            "target": "/items",
+            "authType": "Any",
+            "apiId": "api-not-deployed-here",
+            "endpointConfig": {
+                "endpoint_type": "http",
+                "production_endpoints": {"url": f"http://127.0.0.1:{harness.backend_port}/echo/carried"},
+            },
+        }
+    ]
+    harness.gateway.state.deploy(product)
+    await harness.publish(
+        Topic.SUBSCRIPTIONS,
+        "subscription.created",
+        {"subscriptionId": "sub-p2", "applicationId": "app-1", "apiId": "prod-2", "throttlingPolicy": "Gold"},
+    )
+    r = await harness.client.get("/bundle2/1.0.0/items", headers=harness.bearer())
+    assert r.json()["path"] == "/echo/carried/items"

@@ -498,6 +498,10 @@ class Pipeline:
         )
 
     def _group(self, api: CompiledApi, op: Operation, key_type: str) -> EndpointGroup:
+        if op.backends is not None:
+            product_group = op.backends.get(key_type)
+            if product_group is not None:
+                return product_group
         source = api
         if op.backend_api_id is not None:
             member = self.state.apis.get(op.backend_api_id)

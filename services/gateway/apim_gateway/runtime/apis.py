@@ -38,8 +38,10 @@ class Operation:
     throttling_policy: str | None
     chain: Chain
     resource_key: str
-    # API products: the member API whose backend serves this operation.
+    # API products: the member API whose backend serves this operation, and that API's endpoints
+    # as the product's artifact carries them (else those of the member as deployed here).
     backend_api_id: str | None = None
+    backends: dict[str, EndpointGroup] | None = None
     # Label children of the per-API metrics, bound on first use.
     label: str = ""
 
@@ -150,6 +152,14 @@ def compile_api(
             chain=compile_chain(global_policies, api_policies, raw.get("operationPolicies")),
             resource_key=resource_key(tenant, api_id, verb, template.target),
             backend_api_id=str(raw["apiId"]) if is_product and raw.get("apiId") else None,
+            backends=endpoint_groups(
+                raw.get("endpointConfig"),
+                default_timeout=backend.default_timeout,
+                failure_threshold=backend.failure_threshold,
+                open_for=backend.open_for,
+            )
+            if is_product and raw.get("endpointConfig")
+            else None,
         )
         if template.literal is not None:
             static_ops.setdefault(verb, {}).setdefault(template.literal, op)
