@@ -82,7 +82,7 @@ def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 60
     raise RuntimeError(f"{url} did not become healthy")
 
 
-def plan(infra: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+def plan(infra: dict[str, str], *, suffix: str = "") -> tuple[dict[str, Any], dict[str, str]]:
     ports = {name: free_port() for name, _, _ in SERVICES}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     pg = infra["APIM_TEST_POSTGRES_URL"].rsplit("/", 1)[0]
@@ -104,7 +104,7 @@ def plan(infra: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
     state: dict[str, Any] = {"services": urls, "gateways": [], "databases": {}}
     for name, package, owns_db in SERVICES:
         if owns_db:
-            state["databases"][name] = f"{pg}/{package}"
+            state["databases"][name] = f"{pg}/{package}{suffix}"
     return state, common
 
 
@@ -113,10 +113,13 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--state", type=Path, default=ROOT / ".infra" / "dist.json")
+    parser.add_argument(
+        "--fresh", action="store_true", help="new, empty databases (named with a random suffix) for this run"
+    )
     args = parser.parse_args()
 
     infra = infra_env()
-    state, common = plan(infra)
+    state, common = plan(infra, suffix=f"_{secrets.token_hex(4)}" if args.fresh else "")
     database_names = [url.rsplit("/", 1)[1] for url in state["databases"].values()]
     asyncio.run(create_databases(infra["APIM_TEST_POSTGRES_URL"], database_names))
     processes: list[subprocess.Popen[bytes]] = []
@@ -149,7 +152,10 @@ def main() -> int:
                 "APIM_SERVICE_NAME": f"gateway-{n}",
                 "APIM_HOST": "127.0.0.1",
                 "APIM_PORT": str(port),
-                "APIM_GATEWAY_INSTANCE_ID": f"gateway-{n}",
+                "APIM_GATEWAY_ID": f"gateway-{n}",
+                # Both gateways share every rate limit exactly through throttle-sync's leases.
+                "APIM_GATEWAY_THROTTLE_MODE": "shared",
+                "APIM_GATEWAY_SNAPSHOT_CACHE": str(args.state.parent / f"gateway-{n}-snapshot.json"),
             }
             processes.append(subprocess.Popen([sys.executable, "-m", "apim_gateway"], env=env))
             state["gateways"].append(f"http://127.0.0.1:{port}")

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.support.routing import PrefixRouter
 
 
 @dataclass
@@ -21,6 +25,19 @@ class Platform:
     gateway_url: str
     process: subprocess.Popen[str]
     log: Path
+    # Distributed mode: each service its own URL, and several gateways.
+    service_urls: dict[str, str] | None = None
+    gateway_urls: list[str] | None = None
+
+    def control_client(self) -> httpx.Client:
+        if self.service_urls is None:
+            return httpx.Client(base_url=self.control_url, timeout=30)
+        return httpx.Client(
+            base_url="http://control-plane", transport=PrefixRouter(self.service_urls), timeout=30
+        )
+
+    def gateway_clients(self) -> list[httpx.Client]:
+        return [httpx.Client(base_url=url, timeout=30) for url in (self.gateway_urls or [self.gateway_url])]
 
 
 def _wait_for_urls(log: Path, process: subprocess.Popen[str], timeout: float = 60) -> tuple[str, str]:
@@ -62,12 +79,56 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
         control, gateway = _wait_for_urls(log, process)
         yield Platform(control, gateway, process, log)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _stop(process)
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="session")
+def distributed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    """The runner of ``make dist-run``: each service its own process, real servers, two gateways."""
+    workdir = tmp_path_factory.mktemp("distributed")
+    log, state = workdir / "dist-run.log", workdir / "dist.json"
+    env = {
+        **os.environ,
+        "APIM_MODE": "development",
+        "APIM_LOG_JSON": "false",
+        # Topics of their own, so nothing left on the broker by another run is replayed here.
+        "APIM_KAFKA_TOPIC_PREFIX": f"e2e{uuid.uuid4().hex[:8]}.",
+    }
+    script = Path(__file__).resolve().parents[2] / "scripts" / "dist_run.py"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, str(script), "--state", str(state), "--fresh"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+    try:
+        deadline = time.monotonic() + 180
+        while not state.exists():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the distributed runner did not start:\n{log.read_text()[-5000:]}")
+            time.sleep(0.2)
+        urls = json.loads(state.read_text())
+        yield Platform(
+            control_url=urls["services"]["publisher"],
+            gateway_url=urls["gateways"][0],
+            process=process,
+            log=log,
+            service_urls=urls["services"],
+            gateway_urls=urls["gateways"],
+        )
+    finally:
+        _stop(process)
 
 
 @pytest.fixture

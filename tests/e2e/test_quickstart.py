@@ -1,4 +1,5 @@
-"""WSO2's REST quick start, step by step over HTTP (../shared/reference/wso2-quickstart-flow.md)."""
+"""WSO2's REST quick start, step by step over HTTP (../shared/reference/wso2-quickstart-flow.md), in
+both modes: the standalone runner, and every service its own process with two gateways."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.e2e.conftest import Platform
 from tests.support.processes import backend_process
 
 pytestmark = pytest.mark.e2e
@@ -17,6 +19,27 @@ pytestmark = pytest.mark.e2e
 
 def basic(user: str, password: str) -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
+@pytest.fixture(scope="module", params=["standalone", "distributed"])
+def deployment(request: pytest.FixtureRequest) -> Platform:
+    name = "platform" if request.param == "standalone" else "distributed"
+    platform: Platform = request.getfixturevalue(name)
+    return platform
+
+
+@pytest.fixture(scope="module")
+def control(deployment: Platform) -> Iterator[httpx.Client]:
+    with deployment.control_client() as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def gateways(deployment: Platform) -> Iterator[list[httpx.Client]]:
+    clients = deployment.gateway_clients()
+    yield clients
+    for client in clients:
+        client.close()
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +61,7 @@ class QuickStart:
 
 
 @pytest.fixture(scope="module")
-def walk() -> QuickStart:
+def walk(deployment: Platform) -> QuickStart:
     return QuickStart()
 
 
@@ -186,21 +209,22 @@ def test_11_get_an_application_token(control: httpx.Client, walk: QuickStart) ->
     walk.app_token = r.json()["access_token"]
 
 
-def test_12_call_the_api_through_the_gateway(gateway: httpx.Client, walk: QuickStart) -> None:
-    deadline = time.monotonic() + 5
-    while True:
-        r = gateway.get("/pizza/1.0.0/menu", headers=bearer(walk.app_token))
-        if r.status_code == 200 or time.monotonic() > deadline:
-            break
-        time.sleep(0.1)
-    assert r.status_code == 200, r.text
-    assert r.json()["path"] == "/echo/menu"
+def test_12_call_the_api_through_each_gateway(gateways: list[httpx.Client], walk: QuickStart) -> None:
+    for gateway in gateways:
+        r = _eventually(lambda g=gateway: g.get("/pizza/1.0.0/menu", headers=bearer(walk.app_token)), _ok, 15)
+        assert r.status_code == 200, r.text
+        assert r.json()["path"] == "/echo/menu"
 
 
-def test_13_a_call_without_a_token_is_900902(gateway: httpx.Client) -> None:
-    r = gateway.get("/pizza/1.0.0/menu")
-    assert r.status_code == 401
-    assert r.json()["code"] == "900902"
+def test_13_a_call_without_a_token_is_900902(gateways: list[httpx.Client]) -> None:
+    for gateway in gateways:
+        r = gateway.get("/pizza/1.0.0/menu")
+        assert r.status_code == 401
+        assert r.json()["code"] == "900902"
+
+
+def _ok(r: httpx.Response) -> bool:
+    return r.status_code == 200
 
 
 def _app_token(control: httpx.Client, walk: QuickStart, name: str, tier: str) -> tuple[str, dict[str, Any]]:
@@ -247,29 +271,28 @@ def _eventually(call: Any, predicate: Any, seconds: float = 5) -> httpx.Response
         time.sleep(0.05)
 
 
-def test_14_the_application_tier_limit_answers_429_900803(
-    control: httpx.Client, gateway: httpx.Client, walk: QuickStart
+def test_14_the_application_tier_limit_holds_across_every_gateway(
+    control: httpx.Client, gateways: list[httpx.Client], walk: QuickStart
 ) -> None:
     token, _ = _app_token(control, walk, "TenPerMinApp", "10PerMin")
-    _eventually(
-        lambda: gateway.get("/pizza/1.0.0/menu", headers=bearer(token)), lambda r: r.status_code == 200
-    )
-    statuses = [gateway.get("/pizza/1.0.0/menu", headers=bearer(token)).status_code for _ in range(15)]
-    # the call that waited for the token to be known counted too: 9 more pass, then 429
-    assert statuses.count(200) == 9, statuses
-    r = gateway.get("/pizza/1.0.0/menu", headers=bearer(token))
-    assert r.status_code == 429
-    assert r.json()["code"] == "900803"
-    assert int(r.headers["retry-after"]) >= 1
+    for gateway in gateways:
+        _eventually(lambda g=gateway: g.get("/pizza/1.0.0/menu", headers=bearer(token)), _ok, 15)
+    # each gateway's first admitted call counted too; then 10PerMin is shared by all of them
+    calls = [gateways[n % len(gateways)].get("/pizza/1.0.0/menu", headers=bearer(token)) for n in range(20)]
+    statuses = [r.status_code for r in calls]
+    assert statuses.count(200) == 10 - len(gateways), statuses
+    refused = [r for r in calls if r.status_code == 429]
+    assert refused
+    assert {r.json()["code"] for r in refused} == {"900803"}
+    assert all(int(r.headers["retry-after"]) >= 1 for r in refused)
 
 
-def test_15_a_revoked_token_is_refused_within_a_second(
-    control: httpx.Client, gateway: httpx.Client, walk: QuickStart
+def test_15_a_revoked_token_is_refused_by_every_gateway_within_a_second(
+    control: httpx.Client, gateways: list[httpx.Client], walk: QuickStart
 ) -> None:
     token, keys = _app_token(control, walk, "RevokedApp", "Unlimited")
-    _eventually(
-        lambda: gateway.get("/pizza/1.0.0/menu", headers=bearer(token)), lambda r: r.status_code == 200
-    )
+    for gateway in gateways:
+        _eventually(lambda g=gateway: g.get("/pizza/1.0.0/menu", headers=bearer(token)), _ok, 15)
     r = control.post(
         "/oauth2/revoke",
         data={"token": token},
@@ -277,44 +300,48 @@ def test_15_a_revoked_token_is_refused_within_a_second(
     )
     assert r.status_code == 200, r.text
     revoked_at = time.monotonic()
-    r = _eventually(
-        lambda: gateway.get("/pizza/1.0.0/menu", headers=bearer(token)), lambda r: r.status_code == 401
-    )
-    assert r.status_code == 401
-    assert r.json()["code"] == "900901"
+    for gateway in gateways:
+        r = _eventually(lambda g=gateway: g.get("/pizza/1.0.0/menu", headers=bearer(token)), _refused)
+        assert r.status_code == 401
+        assert r.json()["code"] == "900901"
     assert time.monotonic() - revoked_at < 1.0
 
 
-def test_16_a_blocked_api_answers_503_700700(
-    control: httpx.Client, gateway: httpx.Client, walk: QuickStart
-) -> None:
+def _refused(r: httpx.Response) -> bool:
+    return r.status_code == 401
+
+
+def _change_lifecycle(control: httpx.Client, walk: QuickStart, action: str) -> None:
     r = control.post(
         "/api/am/publisher/v4/apis/change-lifecycle",
-        params={"apiId": walk.api_id, "action": "Block"},
+        params={"apiId": walk.api_id, "action": action},
         headers=bearer(walk.user_token),
     )
     assert r.status_code == 200, r.text
-    r = _eventually(
-        lambda: gateway.get("/pizza/1.0.0/menu", headers=bearer(walk.app_token)),
-        lambda r: r.status_code == 503,
-    )
-    assert r.status_code == 503
-    assert r.json()["code"] == "700700"
 
 
-def test_17_a_retired_api_is_gone_from_the_gateway(
-    control: httpx.Client, gateway: httpx.Client, walk: QuickStart
+def test_16_a_blocked_api_answers_503_700700_on_every_gateway(
+    control: httpx.Client, gateways: list[httpx.Client], walk: QuickStart
 ) -> None:
-    for action in ("Deprecate", "Retire"):
-        r = control.post(
-            "/api/am/publisher/v4/apis/change-lifecycle",
-            params={"apiId": walk.api_id, "action": action},
-            headers=bearer(walk.user_token),
+    _change_lifecycle(control, walk, "Block")
+    for gateway in gateways:
+        r = _eventually(
+            lambda g=gateway: g.get("/pizza/1.0.0/menu", headers=bearer(walk.app_token)),
+            lambda r: r.status_code == 503,
         )
-        assert r.status_code == 200, r.text
-    r = _eventually(
-        lambda: gateway.get("/pizza/1.0.0/menu", headers=bearer(walk.app_token)),
-        lambda r: r.status_code == 404,
-    )
-    assert r.status_code == 404
-    assert r.json()["code"] == "900906"
+        assert r.status_code == 503
+        assert r.json()["code"] == "700700"
+
+
+def test_17_a_retired_api_is_gone_from_every_gateway(
+    control: httpx.Client, gateways: list[httpx.Client], walk: QuickStart
+) -> None:
+    _change_lifecycle(control, walk, "Deprecate")
+    _change_lifecycle(control, walk, "Retire")
+    for gateway in gateways:
+        r = _eventually(
+            lambda g=gateway: g.get("/pizza/1.0.0/menu", headers=bearer(walk.app_token)),
+            lambda r: r.status_code == 404,
+        )
+        assert r.status_code == 404
+        assert r.json()["code"] == "900906"
