@@ -66,6 +66,34 @@ async def test_undeploying_a_global_policy_takes_it_off_every_api(harness: Harne
     assert "x-global" not in echoed
 
 
+async def test_a_global_policy_deployed_to_another_label_is_not_applied(harness: Harness) -> None:
+    await harness.publish(
+        Topic.GATEWAY_POLICIES,
+        "gateway-policy.deployed",
+        {"id": "gp-2", "gatewayLabel": "Sandbox-GW", "policyMapping": {"request": [_add("x-global", "1")]}},
+    )
+    await harness.publish(
+        Topic.GATEWAY_POLICIES,
+        "gateway-policy.deployed",
+        {"id": "gp-3", "gatewayLabel": "Default", "policyMapping": {"request": [_add("x-default", "1")]}},
+    )
+    echoed = (await harness.client.get("/pets/1.0.0/echo/1", headers=harness.bearer())).json()["headers"]
+    assert "x-global" not in echoed
+    assert echoed["x-default"] == "1"
+
+
+async def test_undeploying_from_another_label_leaves_this_gateways_policy(harness: Harness) -> None:
+    mapping = {"id": "gp-4", "policyMapping": {"request": [_add("x-global", "1")]}}
+    await harness.publish(
+        Topic.GATEWAY_POLICIES, "gateway-policy.deployed", {**mapping, "gatewayLabel": "Default"}
+    )
+    await harness.publish(
+        Topic.GATEWAY_POLICIES, "gateway-policy.undeployed", {**mapping, "gatewayLabel": "Other"}
+    )
+    echoed = (await harness.client.get("/pets/1.0.0/echo/1", headers=harness.bearer())).json()["headers"]
+    assert echoed["x-global"] == "1"
+
+
 async def test_a_policy_refusal_answers_its_error_and_runs_the_fault_flow(harness: Harness) -> None:
     api = pets_api(harness.backend_port)
     api["apiPolicies"] = {

@@ -18,7 +18,7 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -213,16 +213,18 @@ class Syncer:
     async def _api_deleted(self, event: CloudEvent) -> None:
         self.state.undeploy(str(event.data.get("id") or event.subject))
 
+    def _for_this_gateway(self, data: Mapping[str, Any]) -> bool:
+        """A mapping is deployed to one gateway label per event (docs/contracts.md)."""
+        label = data.get("gatewayLabel")
+        return label is None or label == self.state.environment
+
     async def _gateway_policy(self, event: CloudEvent) -> None:
-        data = event.data
-        labels = data.get("gatewayLabels")
-        if labels is not None and self.state.environment not in labels:
-            self.state.remove_gateway_policy(str(data["id"]), event.tenant)
-            return
-        self.state.set_gateway_policy(data, event.tenant)
+        if self._for_this_gateway(event.data):
+            self.state.set_gateway_policy(event.data, event.tenant)
 
     async def _gateway_policy_removed(self, event: CloudEvent) -> None:
-        self.state.remove_gateway_policy(str(event.data.get("id") or event.subject), event.tenant)
+        if self._for_this_gateway(event.data):
+            self.state.remove_gateway_policy(str(event.data.get("id") or event.subject), event.tenant)
 
     async def _application(self, event: CloudEvent) -> None:
         self.state.upsert_application(event.data, event.tenant)
