@@ -50,6 +50,9 @@ async def relay(page: DevportalPage, request: Request, scalar_url: str = "") -> 
         for name, value in request.headers.items()
         if name not in _DROP and not name.startswith("sec-")
     }
+    # The renderer sends an empty scheme ("Bearer ") when no token was typed in its own auth box.
+    if headers.get("authorization", "").strip().lower() in ("", "bearer", "basic"):
+        headers.pop("authorization", None)
     session = page.session
     chosen = session.try_it if session is not None else None
     if chosen is not None:

@@ -10,6 +10,8 @@
       if (note) { note.textContent = "The API reference renderer is not installed: run `make portals-assets`."; }
       return;
     }
+    var loading = document.getElementById("reference-loading");
+    if (loading) { loading.remove(); }
     window.Scalar.createApiReference(el, {
       url: el.dataset.specUrl,
       proxyUrl: el.dataset.proxyUrl,

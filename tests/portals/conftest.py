@@ -1,0 +1,250 @@
+"""The standalone runner, a real backend, APIs published through the Publisher REST API, and
+Debian's headless Chromium driven by Playwright (never a downloaded browser)."""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from tests.support.processes import backend_process
+
+CHROMIUM = os.environ.get("APIM_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
+PUBLISHER = "/api/am/publisher/v4"
+PUBLISHER_SCOPES = (
+    "apim:api_view apim:api_create apim:api_publish apim:api_manage apim:document_create apim:document_manage"
+)
+GUIDE = """# Ordering pizza
+
+Call `GET /menu` first.
+
+| size | price |
+|------|-------|
+| large | 12 |
+
+<script>alert("x")</script>
+"""
+
+
+@dataclass
+class Standalone:
+    control_url: str
+    gateway_url: str
+    process: subprocess.Popen[str]
+    log: Path
+    apis: dict[str, str] = field(default_factory=dict)
+
+
+def _wait_for_urls(log: Path, process: subprocess.Popen[str], timeout: float = 60) -> tuple[str, str]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = log.read_text()
+        control = re.search(r"Control plane: (http\S+)", text)
+        gateway = re.search(r"Gateway:\s+(http\S+)", text)
+        if control and gateway:
+            return control.group(1), gateway.group(1)
+        if process.poll() is not None:
+            break
+        time.sleep(0.1)
+    raise RuntimeError(f"the standalone runner did not start:\n{log.read_text()}")
+
+
+def basic(user: str, password: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
+def publisher_token(control: httpx.Client) -> dict[str, str]:
+    client = control.post(
+        "/client-registration/v0.17/register",
+        json={
+            "clientName": "portal_tests_publisher",
+            "owner": "admin",
+            "grantType": "password refresh_token",
+            "saasApp": True,
+        },
+        headers=basic("admin", "admin"),
+    )
+    assert client.status_code == 200, client.text
+    creds = client.json()
+    r = control.post(
+        "/oauth2/token",
+        data={"grant_type": "password", "username": "admin", "password": "admin", "scope": PUBLISHER_SCOPES},
+        headers=basic(creds["clientId"], creds["clientSecret"]),
+    )
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def publish_api(control: httpx.Client, auth: dict[str, str], body: dict[str, Any], guide: str | None) -> str:
+    """Create, document, revise, deploy and publish an API, as the quick start does."""
+    r = control.post(f"{PUBLISHER}/apis", json=body, headers=auth)
+    assert r.status_code == 201, r.text
+    api_id: str = r.json()["id"]
+    if guide is not None:
+        doc = {"name": "Ordering guide", "type": "HOWTO", "sourceType": "MARKDOWN", "inlineContent": guide}
+        r = control.post(f"{PUBLISHER}/apis/{api_id}/documents", json=doc, headers=auth)
+        assert r.status_code == 201, r.text
+    r = control.post(f"{PUBLISHER}/apis/{api_id}/revisions", json={"description": "first"}, headers=auth)
+    assert r.status_code == 201, r.text
+    r = control.post(
+        f"{PUBLISHER}/apis/{api_id}/deploy-revision",
+        params={"revisionId": r.json()["id"]},
+        json=[{"name": "Default", "vhost": "localhost", "displayOnDevportal": True}],
+        headers=auth,
+    )
+    assert r.status_code == 201, r.text
+    r = control.post(
+        f"{PUBLISHER}/apis/change-lifecycle", params={"apiId": api_id, "action": "Publish"}, headers=auth
+    )
+    assert r.status_code == 200, r.text
+    return api_id
+
+
+def wait_for_catalog(control: httpx.Client, count: int) -> None:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        r = control.get("/api/am/devportal/v3/apis")
+        if r.status_code == 200 and r.json()["pagination"]["total"] >= count:
+            return
+        time.sleep(0.1)
+    raise AssertionError("the published APIs never reached the devportal catalog")
+
+
+@pytest.fixture(scope="session")
+def standalone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Standalone]:
+    workdir = tmp_path_factory.mktemp("portals")
+    log = workdir / "runner.log"
+    env = {
+        **os.environ,
+        "APIM_MODE": "development",
+        "APIM_LOG_JSON": "false",
+        "APIM_DATA_DIR": str(workdir / "data"),
+        "APIM_CONTROL_PORT": "0",
+        "APIM_GATEWAY_PORT": "0",
+    }
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "apim_standalone"],
+            cwd=workdir,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+    try:
+        control, gateway = _wait_for_urls(log, process)
+        yield Standalone(control, gateway, process, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def backend() -> Iterator[str]:
+    with backend_process() as port:
+        yield f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="session")
+def published(standalone: Standalone, backend: str) -> Standalone:
+    """PizzaShackAPI (tags, a markdown guide, OAuth2 and API keys in its own header) and two more."""
+    with httpx.Client(base_url=standalone.control_url, timeout=30) as control:
+        auth = publisher_token(control)
+        endpoint = {
+            "endpoint_type": "http",
+            "production_endpoints": {"url": f"{backend}/echo"},
+            "sandbox_endpoints": {"url": f"{backend}/echo"},
+        }
+        operation = {"target": "/menu", "verb": "GET", "authType": "Application & Application User"}
+        standalone.apis["PizzaShackAPI"] = publish_api(
+            control,
+            auth,
+            {
+                "name": "PizzaShackAPI",
+                "description": "Order pizza from the shack around the corner.",
+                "context": "/pizza",
+                "version": "1.0.0",
+                "tags": ["food", "pizza"],
+                "policies": ["Unlimited", "Bronze"],
+                "securityScheme": ["oauth2", "api_key"],
+                "apiKeyHeader": "X-Pizza-Key",
+                "businessInformation": {"businessOwner": "Shack Ltd"},
+                "endpointConfig": endpoint,
+                "operations": [operation],
+            },
+            GUIDE,
+        )
+        for name, context, tags in (
+            ("WeatherAPI", "/weather", ["climate"]),
+            ("BooksAPI", "/books", ["reading"]),
+        ):
+            standalone.apis[name] = publish_api(
+                control,
+                auth,
+                {
+                    "name": name,
+                    "description": f"The {name} for the portal tests.",
+                    "context": context,
+                    "version": "2.0.0",
+                    "tags": tags,
+                    "policies": ["Unlimited"],
+                    "endpointConfig": endpoint,
+                    "operations": [operation],
+                },
+                None,
+            )
+        wait_for_catalog(control, 3)
+    return standalone
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def context(browser: Browser, published: Standalone) -> Iterator[BrowserContext]:
+    """One browser profile per test module: a signed-in session carries over its steps."""
+    ctx = browser.new_context(base_url=published.control_url, viewport={"width": 1280, "height": 900})
+    ctx.set_default_timeout(15_000)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture(scope="module")
+def page(context: BrowserContext) -> Iterator[Page]:
+    tab = context.new_page()
+    yield tab
+    tab.close()
+
+
+def screenshot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
