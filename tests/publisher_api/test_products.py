@@ -267,3 +267,23 @@ async def test_products_are_isolated_per_tenant_and_scoped(publisher: Publisher)
     assert deleted.status_code == 200
     await publisher.settle()
     assert publisher.of_type("api-product.deleted")[0].subject == product["id"]
+
+
+async def test_an_exported_product_imports_back_and_overwrites_only_when_asked(publisher: Publisher) -> None:
+    product = await create_product(publisher)
+    exported = await publisher.client.get(
+        f"{BASE}/api-products/export", params={"name": "Lunch", "version": "1.0.0"}, headers=publisher.auth()
+    )
+    auth = publisher.auth(["apim:api_product_import_export", "apim:api_view"])
+    files = {"file": ("lunch.zip", exported.content, "application/zip")}
+    again = await publisher.client.post(f"{BASE}/api-products/import", files=files, headers=auth)
+    assert again.status_code == 409
+    overwritten = await publisher.client.post(
+        f"{BASE}/api-products/import", params={"overwriteAPIProduct": "true"}, files=files, headers=auth
+    )
+    assert overwritten.status_code == 200, overwritten.text
+    assert overwritten.json()["id"] == product["id"]
+    await publisher.client.delete(f"{BASE}/api-products/{product['id']}", headers=publisher.auth())
+    imported = await publisher.client.post(f"{BASE}/api-products/import", files=files, headers=auth)
+    assert imported.status_code == 200
+    assert [a["name"] for a in imported.json()["apis"]] == ["Pizza Shack", "Drinks"]

@@ -7,7 +7,11 @@ from apim_common.events.bus import EventBus
 from apim_publisher import consumers
 from apim_publisher.apis.endpoints import internal_router as internal_apis_router
 from apim_publisher.apis.endpoints import router as apis_router
+from apim_publisher.apis.extras import router as api_extras_router
 from apim_publisher.artifacts.endpoints import router as artifacts_router
+from apim_publisher.asyncapi.endpoints import router as asyncapi_router
+from apim_publisher.catalog.endpoints import router as catalog_router
+from apim_publisher.certificates.endpoints import router as certificates_router
 from apim_publisher.definitions.endpoints import router as definitions_router
 from apim_publisher.documents.endpoints import router as documents_router
 from apim_publisher.environments.endpoints import router as settings_router
@@ -19,6 +23,9 @@ from apim_publisher.policies.endpoints import router as policies_router
 from apim_publisher.products.endpoints import router as products_router
 from apim_publisher.revisions.endpoints import router as revisions_router
 from apim_publisher.settings import Settings
+from apim_publisher.shared_scopes.endpoints import router as shared_scopes_router
+from apim_publisher.subscriptions.endpoints import router as subscriptions_router
+from apim_publisher.wsdl.endpoints import router as wsdl_router
 
 PREFIXES = ("/api/am/publisher/v4",)
 
@@ -30,12 +37,19 @@ def publisher_router() -> APIRouter:
         definitions_router,
         importexport_router,
         lifecycle_router,
+        wsdl_router,
+        asyncapi_router,
+        api_extras_router,
         apis_router,
         revisions_router,
         documents_router,
         policies_router,
         products_router,
         gateway_policies_router,
+        shared_scopes_router,
+        subscriptions_router,
+        certificates_router,
+        catalog_router,
         settings_router,
         internal_apis_router,
         artifacts_router,

@@ -10,15 +10,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from apim_common.events import CloudEvent, Topic
 from apim_common.events.consumer import idempotent
+from apim_publisher.catalog import service as catalog
 from apim_publisher.environments import service as environments
 from apim_publisher.models import processed_events
 from apim_publisher.workflows import service as workflows
 
 GROUP = "publisher-api"
-TOPICS = (Topic.TENANTS, Topic.ENVIRONMENTS, Topic.WORKFLOWS)
+TOPICS = (
+    Topic.TENANTS,
+    Topic.ENVIRONMENTS,
+    Topic.WORKFLOWS,
+    Topic.THROTTLE_POLICIES,
+    Topic.KEY_MANAGERS,
+    Topic.API_CATEGORIES,
+)
+CATALOG_EVENTS = ("throttle-policy.", "key-manager.", "api-category.", "tenant.", "tenant-config.updated")
 
 
 async def dispatch(session: AsyncSession, event: CloudEvent) -> None:
+    if event.type.startswith(CATALOG_EVENTS):
+        await catalog.apply_event(session, event)
     if event.type == "tenant-config.updated":
         await workflows.apply_tenant_config(session, event)
     elif event.type.startswith("environment."):

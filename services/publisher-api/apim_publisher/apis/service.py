@@ -39,6 +39,8 @@ PUBLISHER_FIELDS = (
     "businessInformation",
     "categories",
 )
+# Kept in ``API.spec`` but set through their own endpoints, so an API update leaves them alone.
+KEPT_FIELDS = ("environmentProperties", "externalStores", "mockScripts", "wsdl", "wsdlType", "asyncapi")
 DEFAULT_VERBS = ("GET", "PUT", "POST", "DELETE", "PATCH")
 NAME_EXISTS = 900250
 CONTEXT_EXISTS = 900251
@@ -266,7 +268,7 @@ async def update(session: AsyncSession, principal: Principal, api: API, body: AP
     body.scopes = _merge_scopes(body.scopes, body.operations)
     body = APIBody.model_validate(body.model_dump())
     await policies.check_attachments(session, api.tenant, api.id, body.apiPolicies, body.operations)
-    spec = _spec_of(body)
+    spec = {**{k: v for k, v in api.spec.items() if k in KEPT_FIELDS}, **_spec_of(body)}
     _require_publisher_for(principal, api.spec, spec)
     if spec.get("operations") != api.spec.get("operations") or spec.get("scopes") != api.spec.get("scopes"):
         api.definition = openapi.render(body, api.definition)

@@ -103,6 +103,9 @@ def build(api: API, revision: Revision, deployment: Deployment) -> dict[str, Any
             if deployment.success_deployed_at
             else None,
             "authorizationHeader": snapshot.get("authorizationHeader") or "Authorization",
+            "environmentProperties": (revision.snapshot.get("environmentProperties") or {}).get(
+                deployment.environment, {}
+            ),
             "apiPolicies": _policies(resolved.get("apiPolicies", snapshot.get("apiPolicies"))),
             "operations": [
                 {

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Body, File, Form, Header, Query, Request, Respons
 from fastapi.responses import JSONResponse, RedirectResponse
 
 from apim_common.db import SessionDep
-from apim_common.errors import NotFound
+from apim_common.errors import BadRequest, Conflict, NotFound
 from apim_common.pagination import Page, PageDep
 from apim_publisher import scopes
 from apim_publisher.apis import service as apis
@@ -136,6 +136,45 @@ async def export_product(
         media_type="application/zip",
         headers={"Content-Disposition": f'attachment; filename="{folder}.zip"'},
     )
+
+
+@router.post("/api-products/import")
+async def import_product(
+    session: SessionDep,
+    principal: scopes.ProductImport,
+    file: Annotated[UploadFile, File()],
+    overwriteAPIProduct: bool = False,
+) -> dict[str, Any]:
+    """A project as ``/api-products/export`` writes it; overwriteAPIProduct updates an existing version."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(await file.read())) as archive:
+            names = [
+                n
+                for n in archive.namelist()
+                if n.rsplit("/", 1)[-1] in ("api_product.yaml", "api_product.json")
+            ]
+            if not names:
+                raise BadRequest("The project has no api_product.yaml or api_product.json")
+            document = yaml.safe_load(archive.read(names[0]).decode("utf-8"))
+    except zipfile.BadZipFile as exc:
+        raise BadRequest("The file is not a zip archive") from exc
+    data = document.get("data") if isinstance(document, dict) else None
+    if not isinstance(data, dict):
+        raise BadRequest("api_product file has no data object")
+    body = APIProductBody.model_validate(data)
+    existing = [
+        p
+        for p in await service.of_tenant(session, principal.tenant)
+        if (p.name, p.version) == (body.name, body.version)
+    ]
+    if existing:
+        if not overwriteAPIProduct:
+            raise Conflict(
+                f"'{body.name}' {body.version} exists; set overwriteAPIProduct=true",
+                message="API Product exists",
+            )
+        return service.public(await service.update(session, principal, existing[0], body))
+    return service.public(await service.create(session, principal, body))
 
 
 @router.get("/api-products/{apiProductId}")

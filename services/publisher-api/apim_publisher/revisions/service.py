@@ -115,6 +115,7 @@ async def _snapshot(session: AsyncSession, api: API) -> dict[str, Any]:
         "definition": api.definition,
         # Resolved now so that the gateway compiles exactly what was checked, however specs change later.
         "policies": await policies.resolve_api(session, api.tenant, api.id, api.spec),
+        "environmentProperties": api.spec.get("environmentProperties") or {},
     }
 
 

@@ -1,0 +1,125 @@
+"""Certificates are checked when uploaded (a readable X.509 certificate, a unique alias)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from cryptography import x509
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from apim_common.errors import BadRequest, Conflict, NotFound
+from apim_common.repository import Repository
+from apim_publisher.certificates.models import Certificate
+from apim_publisher.common import utcnow
+
+CLIENT = "client"
+ENDPOINT = "endpoint"
+
+
+class CertificateRepository(Repository[Certificate]):
+    model = Certificate
+
+    async def of_kind(self, tenant: str, kind: str) -> Sequence[Certificate]:
+        return await self.all(
+            select(Certificate)
+            .where(Certificate.tenant == tenant, Certificate.kind == kind)
+            .order_by(Certificate.alias)
+        )
+
+    async def aliased(self, tenant: str, kind: str, alias: str) -> Certificate | None:
+        return await self.one_or_none(
+            select(Certificate).where(
+                Certificate.tenant == tenant, Certificate.kind == kind, Certificate.alias == alias
+            )
+        )
+
+
+def load(content: bytes) -> tuple[x509.Certificate, str]:
+    """The certificate and its PEM text; PEM or DER (raw or base64) are accepted."""
+    import base64
+
+    text = content.strip()
+    try:
+        if b"-----BEGIN CERTIFICATE-----" in text:
+            certificate = x509.load_pem_x509_certificate(text)
+        else:
+            try:
+                der = base64.b64decode(text, validate=True)
+            except ValueError:
+                der = text
+            certificate = x509.load_der_x509_certificate(der)
+    except ValueError as exc:
+        raise BadRequest("The file is not an X.509 certificate", message="Invalid certificate") from exc
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    return certificate, certificate.public_bytes(Encoding.PEM).decode()
+
+
+def info(row: Certificate) -> dict[str, Any]:
+    """WSO2's CertificateInfo."""
+    certificate, _ = load(row.pem.encode())
+    now = datetime.now(UTC)
+    valid = certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc
+    return {
+        "status": "Active" if valid else "Expired",
+        "validity": {
+            "from": certificate.not_valid_before_utc.isoformat(),
+            "to": certificate.not_valid_after_utc.isoformat(),
+        },
+        "version": str(certificate.version.value + 1),
+        "subject": certificate.subject.rfc4514_string(),
+    }
+
+
+async def get(
+    session: AsyncSession, tenant: str, kind: str, alias: str, api_id: str | None = None
+) -> Certificate:
+    row = await CertificateRepository(session).aliased(tenant, kind, alias)
+    if row is None or (api_id is not None and row.api_id != api_id):
+        raise NotFound(f"Certificate '{alias}' not found", message="Certificate Not Found")
+    return row
+
+
+async def add(
+    session: AsyncSession,
+    tenant: str,
+    kind: str,
+    alias: str,
+    content: bytes,
+    *,
+    api_id: str | None = None,
+    endpoint: str | None = None,
+    tier: str | None = None,
+) -> Certificate:
+    if not alias.strip() or len(alias) > 100:
+        raise BadRequest("An alias of 1 to 100 characters is required")
+    if await CertificateRepository(session).aliased(tenant, kind, alias) is not None:
+        raise Conflict(f"A certificate with alias '{alias}' exists", message="Certificate alias exists")
+    _, pem = load(content)
+    row = Certificate(
+        id=str(uuid.uuid4()),
+        tenant=tenant,
+        kind=kind,
+        alias=alias,
+        api_id=api_id,
+        endpoint=endpoint,
+        tier=tier,
+        pem=pem,
+        created_at=utcnow(),
+    )
+    return await CertificateRepository(session).add(row)
+
+
+async def replace(
+    session: AsyncSession, row: Certificate, content: bytes | None, tier: str | None
+) -> Certificate:
+    if content:
+        row.pem = load(content)[1]
+    if tier:
+        row.tier = tier
+    await session.flush()
+    return row

@@ -1,0 +1,44 @@
+"""AsyncAPI definitions: validated, kept with an API, refused when malformed."""
+
+from __future__ import annotations
+
+from tests.publisher_api.conftest import BASE, Publisher
+
+ASYNCAPI = """asyncapi: 2.6.0
+info: {title: Orders, version: 1.0.0}
+servers:
+  production: {url: "wss://orders.example.com/ws", protocol: wss}
+channels:
+  /orders: {subscribe: {message: {payload: {type: object}}}}
+"""
+
+
+async def test_validate_asyncapi_summarises_a_definition(publisher: Publisher) -> None:
+    response = await publisher.client.post(
+        f"{BASE}/apis/validate-asyncapi", data={"inlineAPIDefinition": ASYNCAPI}, headers=publisher.auth()
+    )
+    body = response.json()
+    assert body["isValid"] is True
+    assert (body["info"]["name"], body["info"]["protocol"], body["info"]["asyncAPIVersion"]) == (
+        "Orders",
+        "WS",
+        "2.6.0",
+    )
+    broken = await publisher.client.post(
+        f"{BASE}/apis/validate-asyncapi",
+        data={"inlineAPIDefinition": "asyncapi: 1.0\ninfo: {}"},
+        headers=publisher.auth(),
+    )
+    assert broken.json()["isValid"] is False
+    assert len(broken.json()["errors"]) == 3
+
+
+async def test_an_apis_asyncapi_definition_is_stored_and_read_back(publisher: Publisher) -> None:
+    api = await publisher.create_api()
+    url = f"{BASE}/apis/{api['id']}/asyncapi"
+    assert (await publisher.client.get(url, headers=publisher.auth())).status_code == 404
+    put = await publisher.client.put(url, data={"apiDefinition": ASYNCAPI}, headers=publisher.auth())
+    assert put.status_code == 200, put.text
+    assert (await publisher.client.get(url, headers=publisher.auth())).json()["info"]["title"] == "Orders"
+    refused = await publisher.client.put(url, data={"apiDefinition": "nope: 1"}, headers=publisher.auth())
+    assert refused.status_code == 400
