@@ -18,10 +18,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from apim_devportal.apichat.planner import Planner, split_steps
+from apim_devportal.apichat.schemas import ApiResponse
+from apim_devportal.apichat.service import Session, next_call, record
+from apim_devportal.apichat.tools import from_openapi
 from apim_devportal.assistant.embedder import load_embedder
 from apim_devportal.assistant.index import AssistantIndex
 from apim_devportal.assistant.retrieval import DEFAULT_MODE, Mode, rank
 from apim_devportal.catalog.models import CatalogApi
+from tests.devportal_api.assistant_fixtures.api_chat import DEFINITIONS, SCENARIOS
 from tests.devportal_api.assistant_fixtures.apis import APIS, QUESTIONS
 
 TENANT = "carbon.super"
@@ -110,5 +115,58 @@ def retrieval() -> None:
         print("the embedding model is not installed: BM25 alone")
 
 
+def _matches(inputs: dict[str, Any], expected: dict[str, Any]) -> bool:
+    given = {**inputs.get("parameters", {}), **(inputs.get("requestBody") or {})}
+    return all(str(given.get(name)) == str(value) for name, value in expected.items())
+
+
+def play(planner: Planner, verbose: bool = False) -> tuple[int, int, int, int]:
+    """Steps, right operations, right operations with right parameters, scenarios all right."""
+    steps = operations = parameters = scenarios = 0
+    for api, command, expected in SCENARIOS:
+        session = Session(command, from_openapi(DEFINITIONS[api]), split_steps(command))
+        all_right = True
+        for want, values, body in expected:
+            steps += 1
+            planned = next_call(planner, session)
+            if planned is None:
+                all_right = False
+                if verbose:
+                    print(f"  {command!r}: no call for {want}")
+                break
+            tool, inputs = planned
+            right_op = f"{tool.method} {tool.path}" == want
+            right_values = right_op and _matches(inputs, values)
+            operations += right_op
+            parameters += right_values
+            all_right = all_right and right_values
+            if verbose and not right_values:
+                print(f"  {command!r}: wanted {want} {values}, got {tool.method} {tool.path} {inputs}")
+            session.pending = planned
+            record(session, ApiResponse(code=200, body=body))
+        all_right = all_right and next_call(planner, session) is None
+        scenarios += all_right
+    return steps, operations, parameters, scenarios
+
+
+def api_chat(verbose: bool) -> None:
+    print(f"API chat: {len(SCENARIOS)} scenarios over {len(DEFINITIONS)} APIs")
+    print(f"{'planner':<28}{'operation':>10}{'op+params':>10}{'scenarios':>10}")
+    embedder = load_embedder()
+    for label, planner in (
+        ("words + verbs", Planner(None)),
+        ("embeddings + words + verbs", Planner(embedder)),
+    ):
+        if planner.embedder is None and label.startswith("embeddings"):
+            continue
+        steps, operations, parameters, scenarios = play(planner, verbose)
+        print(
+            f"{label:<28}{operations / steps:>10.3f}{parameters / steps:>10.3f}"
+            f"{scenarios / len(SCENARIOS):>10.3f}   ({steps} steps)"
+        )
+
+
 if __name__ == "__main__":
     retrieval()
+    print()
+    api_chat("-v" in sys.argv)

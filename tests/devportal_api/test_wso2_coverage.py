@@ -16,8 +16,6 @@ from apim_devportal.settings import Settings
 
 SPEC = Path(__file__).resolve().parents[3] / "shared" / "reference" / "wso2-openapi" / "devportal-v3.yaml"
 BASE = "/api/am/devportal/v3"
-# The AI features (marketplace assistant, API chat) belong to a later issue.
-AI_PATHS = ("/marketplace-assistant/", "/api-chat")
 METHODS = ("get", "post", "put", "patch", "delete")
 
 
@@ -36,8 +34,6 @@ def _spec_operations() -> dict[tuple[str, str], list[str] | None]:
     document: dict[str, Any] = yaml.load(SPEC.read_text(), Loader=_NoTimestamps)
     found: dict[tuple[str, str], list[str] | None] = {}
     for path, item in document["paths"].items():
-        if any(marker in path for marker in AI_PATHS):
-            continue
         for method in METHODS:
             operation = item.get(method)
             if operation is None:

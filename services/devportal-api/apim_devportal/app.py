@@ -9,6 +9,8 @@ from fastapi import APIRouter, FastAPI
 
 from apim_common.app import ServiceSpec, build_service_app
 from apim_common.events.bus import EventBus
+from apim_devportal.apichat import service as api_chat
+from apim_devportal.apichat.endpoints import router as api_chat_router
 from apim_devportal.applications.endpoints import router as applications
 from apim_devportal.assistant import service as assistant
 from apim_devportal.assistant.endpoints import router as marketplace_assistant
@@ -37,6 +39,7 @@ def api_router() -> APIRouter:
     for domain in (
         catalog,
         marketplace_assistant,
+        api_chat_router,
         feedback,
         applications,
         keys,
@@ -69,7 +72,7 @@ def create_app(settings: Settings | None = None, *, bus: EventBus | None = None)
         package="apim_devportal",
         metadata=metadata,
         outbox=outbox,
-        extensions=[clients, assistant.lifespan, consuming],
+        extensions=[clients, assistant.lifespan, api_chat.lifespan, consuming],
     )
     app = build_service_app(spec, settings or Settings(), bus=bus)
     app.add_middleware(TenantPathMiddleware, prefix=PREFIX)
