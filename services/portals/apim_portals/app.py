@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from apim_common.telemetry import instrument, metrics_endpoint
 from apim_portals import auth, placeholders
 from apim_portals.client import Platform
-from apim_portals.devportal import pages, tryit
+from apim_portals.devportal import assistant, pages, tryit
 from apim_portals.security import SecurityHeaders
 from apim_portals.sessions import SessionStore
 from apim_portals.settings import Settings
@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for prefix in PREFIXES:
         app.add_api_route(f"{prefix}/health", health, methods=["GET"], include_in_schema=False)
         app.mount(f"{prefix}/static", StaticFiles(directory=STATIC), name=f"{prefix[1:]}-static")
-    for router in (*auth.routers, pages.router, tryit.router, placeholders.router):
+    for router in (*auth.routers, pages.router, tryit.router, assistant.router, placeholders.router):
         app.include_router(router)
 
     async def sign_in_required(request: Request, exc: Exception) -> Response:

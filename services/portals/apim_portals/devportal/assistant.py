@@ -1,0 +1,135 @@
+"""The marketplace assistant panel of the catalog and the API chat panel of an API's page.
+
+API chat runs here, in the portal: it asks devportal-api for the next call, makes that call
+through the gateway with the credential the user picked for try-it, and posts the response back,
+until the scenario is complete. devportal-api never sees the user's credential.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from apim_portals.client import ApiError
+from apim_portals.devportal.pages import gateway_base
+from apim_portals.sessions import TryItCredential
+from apim_portals.web import DevportalPage, form_str
+
+router = APIRouter(prefix="/devportal", include_in_schema=False)
+
+# A scenario stops after this many calls.
+MAX_CALLS = 10
+# How much of each response the panel shows.
+SHOWN = 2000
+
+DevportalCall = Callable[..., Awaitable[Any]]
+
+
+@dataclass
+class Call:
+    method: str
+    path: str
+    status: int | None
+    body: str
+
+
+@router.post("/assistant")
+async def ask_assistant(page: DevportalPage) -> Response:
+    form = await page.form()
+    query = form_str(form, "query")
+    if not query:
+        return page.render("partials/assistant_answer.html", answer=None, query="")
+    try:
+        answer = await page.api("POST", "/marketplace-assistant/chat", json={"query": query, "history": []})
+    except ApiError as exc:
+        return page.error(exc)
+    return page.render("partials/assistant_answer.html", answer=answer, query=query)
+
+
+def _credential_headers(credential: TryItCredential | None) -> dict[str, str]:
+    if credential is None:
+        return {}
+    if credential.header == "authorization":
+        return {"Authorization": f"Bearer {credential.value}"}
+    return {credential.header: credential.value}
+
+
+def _shown(response: httpx.Response) -> tuple[Any, str]:
+    try:
+        body: Any = response.json()
+    except ValueError:
+        body = response.text
+    text = response.text
+    return body, text[:SHOWN] + ("…" if len(text) > SHOWN else "")
+
+
+async def run_scenario(
+    call_devportal: DevportalCall,
+    http: httpx.AsyncClient,
+    base_url: str,
+    credential: TryItCredential | None,
+    api_id: str,
+    command: str,
+) -> tuple[list[Call], dict[str, Any]]:
+    """Every call of ``command`` made through the gateway, and devportal-api's last answer."""
+    path = f"/apis/{quote(api_id, safe='')}/api-chat"
+    request_id = str(uuid.uuid4())
+    body: dict[str, Any] = {"apiChatRequestId": request_id, "command": command}
+    calls: list[Call] = []
+    reply: dict[str, Any] = {}
+    for _ in range(MAX_CALLS + 1):
+        reply = await call_devportal("POST", path, params={"apiChatAction": "EXECUTE"}, json=body)
+        resource = reply.get("resource") if reply.get("taskStatus") == "IN_PROGRESS" else None
+        if not resource or len(calls) == MAX_CALLS:
+            break
+        inputs = resource.get("inputs") or {}
+        target = str(inputs.get("requestPath") or resource["path"])
+        headers = {
+            **_credential_headers(credential),
+            **{k: str(v) for k, v in (inputs.get("headers") or {}).items()},
+        }
+        try:
+            response = await http.request(
+                resource["method"], base_url + target, headers=headers, json=inputs.get("requestBody")
+            )
+            status: int | None = response.status_code
+            decoded, shown = _shown(response)
+        except httpx.HTTPError as exc:
+            status, decoded, shown = None, None, f"The gateway did not answer: {type(exc).__name__}"
+        calls.append(Call(resource["method"], target, status, shown))
+        body = {
+            "apiChatRequestId": request_id,
+            "response": {"code": status or 502, "path": target, "headers": {}, "body": decoded},
+        }
+    return calls, reply
+
+
+@router.post("/apis/{api_id}/api-chat")
+async def api_chat(page: DevportalPage, api_id: str) -> Response:
+    session = page.user()
+    form = await page.form()
+    command = form_str(form, "command")
+    if not command:
+        return page.render("partials/api_chat_result.html", calls=[], reply={}, command="", credential=None)
+    try:
+        api = await page.api("GET", f"/apis/{quote(api_id, safe='')}")
+        calls, reply = await run_scenario(
+            page.api,
+            page.platform.http,
+            gateway_base(page.settings.gateway_url, api),
+            session.try_it,
+            api_id,
+            command,
+        )
+    except ApiError as exc:
+        return page.error(exc)
+    return page.render(
+        "partials/api_chat_result.html", calls=calls, reply=reply, command=command, credential=session.try_it
+    )
