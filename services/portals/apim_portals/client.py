@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -67,6 +68,19 @@ class Platform:
         self.settings = settings
         self._devportal = settings.devportal_url.rstrip("/") + DEVPORTAL
         self._key_manager = settings.key_manager_url.rstrip("/")
+        self._cache: dict[tuple[str, ...], tuple[float, Any]] = {}
+
+    async def cached(self, key: tuple[str, ...], ttl: float, load: Callable[[], Awaitable[Any]]) -> Any:
+        """``load()``'s answer, reused for ``ttl`` seconds (side lists: tags, categories, tenants)."""
+        now = time.monotonic()
+        hit = self._cache.get(key)
+        if hit is not None and now - hit[0] < ttl:
+            return hit[1]
+        value = await load()
+        if len(self._cache) > 10_000:
+            self._cache.clear()
+        self._cache[key] = (now, value)
+        return value
 
     # The key manager
 

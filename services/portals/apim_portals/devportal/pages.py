@@ -54,6 +54,20 @@ async def _quiet(page: Page, path: str, default: Any, **kwargs: Any) -> Any:
         return default
 
 
+SIDE_LIST_TTL = 30.0
+
+
+async def _side_list(page: Page, path: str, params: dict[str, Any] | None) -> Any:
+    """The filter lists change rarely: each viewer's is reused for half a minute."""
+    viewer = page.session.username if page.session is not None and page.session.signed_in else ""
+    key = (path, page.tenant or "", viewer or "")
+
+    async def load() -> Any:
+        return await _quiet(page, path, {"list": []}, params=params)
+
+    return await page.platform.cached(key, SIDE_LIST_TTL, load)
+
+
 @router.get("")
 @router.get("/")
 async def home() -> Response:
@@ -100,9 +114,9 @@ async def catalog(
     if page.htmx and page.request.headers.get("hx-target") == "catalog-results":
         return page.render("partials/catalog_results.html", **context)
     tags, categories, tenants = await asyncio.gather(
-        _quiet(page, "/tags", {"list": []}, params={"limit": 50}),
-        _quiet(page, "/api-categories", {"list": []}),
-        _quiet(page, "/tenants", {"list": []}, params={"limit": 50}),
+        _side_list(page, "/tags", {"limit": 50}),
+        _side_list(page, "/api-categories", None),
+        _side_list(page, "/tenants", {"limit": 50}),
     )
     return page.render(
         "devportal/catalog.html",
