@@ -125,6 +125,7 @@ def test_every_deployment_has_probes_limits_and_runs_as_non_root(
         "publisher",
         "devportal",
         "throttle-sync",
+        "portals",
         "gateway",
     }
     for deployment in deployments:
@@ -241,7 +242,7 @@ def test_every_command_of_the_image_runs_here(
 ) -> None:
     """No engine runs here: run each command the image is given against the installed workspace."""
     commands = _chart_commands(default_objects)
-    assert len(commands) == 10  # six services, four migrations
+    assert len(commands) == 11  # six services, the portals, four migrations
     for command in sorted(commands):
         argv = [sys.executable, *command[1:]]
         # Each service owns its database; a service and its migration share one.
