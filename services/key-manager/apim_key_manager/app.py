@@ -15,6 +15,7 @@ from apim_key_manager.oauth.errors import OAuth2Error, oauth_error_response
 from apim_key_manager.runtime import key_manager_runtime
 from apim_key_manager.settings import Settings
 from apim_key_manager.tenants.endpoints import router as tenants_router
+from apim_key_manager.users.basic_auth import router as basic_auth_router
 from apim_key_manager.users.endpoints import router as scim_router
 from apim_key_manager.users.scim import install_scim_errors
 
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None, *, bus: EventBus | None = None)
             internal_clients_router,
             tenants_router,
             api_keys_router,
+            basic_auth_router,
         ],
         package="apim_key_manager",
         metadata=metadata,
