@@ -48,6 +48,7 @@ from apim_gateway.policies.builtin.routing import join_target, split_url
 from apim_gateway.runtime.apis import CompiledApi, Operation
 from apim_gateway.runtime.state import DenyRules
 from apim_gateway.runtime.tiers import ConditionInput
+from apim_gateway.security import basic_auth
 from apim_gateway.security.tokens import VerifiedToken, subscribed_api
 from apim_gateway.upstream import ConnectError, UpstreamError, UpstreamResponse, UpstreamTimeout
 
@@ -341,12 +342,11 @@ class Pipeline:
                         api_key = True
                         break
         if credential is None:
-            if "basic_auth" in security and any(
-                k == "authorization" and v[:6].lower() == "basic " for k, v in headers
-            ):
-                raise GatewayError(
-                    401, INVALID_CREDENTIALS, "Basic authentication is not available on this gateway"
-                )
+            if "basic_auth" in security:
+                remaining = await basic_auth.authenticate(self.gateway, api, op, headers, auth)
+                if remaining is not None:  # no subscription for Basic calls, as in WSO2
+                    outcome.headers_after_auth = remaining
+                    return None
             raise GatewayError(
                 401,
                 MISSING_CREDENTIALS,
