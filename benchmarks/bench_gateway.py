@@ -5,14 +5,16 @@ One run measures, side by side on the same machine:
 
 - backend direct: nginx returning a fixed 1 KiB JSON body, on core 0;
 - nginx proxy: nginx on core 0 proxying (keep-alive upstream) to the backend on core 1;
-- gateway: uvicorn (uvloop, httptools) on core 0 with the full chain: route, JWT (cached after
-  the first verification), subscription, a counted rate limit, one addHeader policy, backend
-  call through the upstream client, 1 KiB response, metrics and analytics.
+- gateway: ``python -m apim_gateway`` on core 0 under each server of ``--servers`` (uvicorn with
+  uvloop and httptools, granian), with the full chain: route, JWT (cached after the first
+  verification), subscription, a counted rate limit, one addHeader policy, backend call through
+  the upstream client, 1 KiB response, metrics and analytics.
 
 wrk (``-t1 -c64``) and the backend run on core 1. Each server gets a 2 s warm-up, then 8 s
 measured. Prints RPS, p50, p99, CPU per request of the server under test, and the ratio to nginx.
 
     uv run python benchmarks/bench_gateway.py [--rounds N] [--duration S] [--connections C]
+        [--servers uvicorn,granian]
 """
 
 from __future__ import annotations
@@ -120,8 +122,19 @@ def proxy_block(port: int, backend: int) -> str:
 
 
 def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system time of ``pid`` and its live descendants (granian serves in a child)."""
+    total = 0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+        for task in Path(f"/proc/{current}/task").iterdir():
+            pending += [int(child) for child in (task / "children").read_text().split()]
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -248,31 +261,21 @@ def bench_snapshot(backend_port: int, public_pem: str, issuer: str) -> dict[str,
     }
 
 
-def serve_gateway(port: int, snapshot_file: str) -> None:
-    """Child process: the gateway on a synthetic model (loaded as if it were the cached snapshot)."""
-    import uvicorn
-
-    from apim_gateway.app import Gateway
-    from apim_gateway.settings import Settings
-
-    settings = Settings(
-        mode="development",  # type: ignore[arg-type]
-        gateway_snapshot_cache=Path(snapshot_file),
-        gateway_snapshot_wait=0,
-        gateway_snapshot_retry=3600,
-        log_json=False,
-    )
-    gateway = Gateway(settings)
-    uvicorn.run(
-        gateway,
-        host="127.0.0.1",
-        port=port,
-        loop="uvloop",
-        http="httptools",
-        lifespan="on",
-        log_level="warning",
-        access_log=False,
-    )
+def start_gateway(server: str, port: int, snapshot: Path) -> subprocess.Popen[bytes]:
+    """``python -m apim_gateway`` on core 0, serving a synthetic model loaded as its cached snapshot."""
+    env = {
+        **os.environ,
+        "APIM_MODE": "development",
+        "APIM_PORT": str(port),
+        "APIM_GATEWAY_SERVER": server,
+        "APIM_GATEWAY_SNAPSHOT_CACHE": str(snapshot),
+        "APIM_GATEWAY_SNAPSHOT_WAIT": "0",
+        "APIM_GATEWAY_SNAPSHOT_RETRY": "3600",
+        "APIM_LOG_JSON": "false",
+        "APIM_LOG_LEVEL": "WARNING",
+        "OTEL_SDK_DISABLED": "true",
+    }
+    return subprocess.Popen(["taskset", "-c", "0", sys.executable, "-m", "apim_gateway"], env=env)
 
 
 def main() -> None:
@@ -281,6 +284,9 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=8)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument(
+        "--servers", default="uvicorn,granian", help="ASGI servers to run the gateway under, comma-separated"
+    )
     args = parser.parse_args()
     ensure_tools()
     from cryptography.hazmat.primitives import serialization
@@ -297,36 +303,30 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="apim-bench-"))
     processes: list[subprocess.Popen[bytes]] = []
     try:
-        backend_port, direct_port, proxy_port, gateway_port = (free_port() for _ in range(4))
+        backend_port, direct_port, proxy_port = (free_port() for _ in range(3))
         processes.append(nginx(workdir, "backend", 1, backend_block(backend_port)))
         direct = nginx(workdir, "direct", 0, backend_block(direct_port))
         proxy = nginx(workdir, "proxy", 0, proxy_block(proxy_port, backend_port))
         processes += [direct, proxy]
         snapshot = workdir / "snapshot.json"
         snapshot.write_text(json.dumps(bench_snapshot(backend_port, public_pem, factory.issuer)))
-        env = {**os.environ, "APIM_LOG_JSON": "false", "OTEL_SDK_DISABLED": "true"}
-        gateway = subprocess.Popen(
-            [
-                "taskset",
-                "-c",
-                "0",
-                sys.executable,
-                __file__,
-                "--serve-gateway",
-                str(gateway_port),
-                str(snapshot),
-            ],
-            env=env,
-        )
-        processes.append(gateway)
-        for port in (backend_port, direct_port, proxy_port, gateway_port):
+        gateways: list[tuple[str, int, subprocess.Popen[bytes]]] = []
+        for server in args.servers.split(","):
+            port = free_port()
+            gateway = start_gateway(server, port, snapshot)
+            processes.append(gateway)
+            gateways.append((server, port, gateway))
+        for port in (backend_port, direct_port, proxy_port, *(port for _, port, _ in gateways)):
             wait_for_port(port)
         script = workdir / "auth.lua"
         script.write_text(f'wrk.headers["Authorization"] = "Bearer {token}"\n')
         targets = [
             ("backend hit directly", f"http://127.0.0.1:{direct_port}/json", direct.pid, None),
             ("nginx reverse proxy", f"http://127.0.0.1:{proxy_port}/json", proxy.pid, None),
-            ("gateway, full chain", f"http://127.0.0.1:{gateway_port}/bench/1.0.0/json", gateway.pid, script),
+            *(
+                (f"gateway, {server}", f"http://127.0.0.1:{port}/bench/1.0.0/json", gateway.pid, script)
+                for server, port, gateway in gateways
+            ),
         ]
         results: dict[str, list[dict[str, float]]] = {name: [] for name, *_ in targets}
         for _ in range(args.rounds):
@@ -366,12 +366,11 @@ def report(results: dict[str, list[dict[str, float]]], args: argparse.Namespace)
             f"{name:<24}{rps:>10,.0f}{_median(rows, 'p50'):>9.2f}{_median(rows, 'p99'):>9.2f}"
             f"{_median(rows, 'cpu_us'):>12.0f}{_median(rows, 'non2xx'):>9.0f}{rps / nginx_rps:>9.2f}"
         )
-    ratio = _median(results["gateway, full chain"], "rps") / nginx_rps
-    print(f"\ngateway / nginx reverse proxy: {ratio:.2f}x (goal: 0.35x)")
+    for name, rows in results.items():
+        if name.startswith("gateway"):
+            ratio = _median(rows, "rps") / nginx_rps
+            print(f"{name} / nginx reverse proxy: {ratio:.2f}x (goal: 0.35x)")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "--serve-gateway":
-        serve_gateway(int(sys.argv[2]), sys.argv[3])
-    else:
-        main()
+    main()

@@ -1,8 +1,6 @@
 """``python -m apim_gateway``: run one gateway (distributed mode)."""
 
-from apim_common.runner import run_service
-from apim_gateway.app import create_app
-from apim_gateway.settings import Settings
+from apim_gateway.server import main
 
 if __name__ == "__main__":
-    raise SystemExit(run_service("apim_gateway", Settings, create_app))
+    raise SystemExit(main())

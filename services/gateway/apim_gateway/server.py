@@ -1,0 +1,54 @@
+"""``python -m apim_gateway``: one gateway (distributed mode) under uvicorn or granian.
+
+``APIM_GATEWAY_SERVER`` picks the ASGI server (docs/decisions/0006-gateway-server.md). Both get
+the same app and the same trust in ``X-Forwarded-For``: from the addresses in
+``FORWARDED_ALLOW_IPS`` (default ``127.0.0.1,::1``), as uvicorn's ``proxy_headers`` does.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+from apim_common.runner import run_service
+from apim_common.telemetry import setup_logging
+from apim_gateway.app import create_app
+from apim_gateway.settings import Settings
+
+
+def granian_app() -> ProxyHeadersMiddleware:
+    """Builds the app inside granian's worker process (settings from the environment)."""
+    app: Any = create_app(Settings())  # starlette's ASGI types and uvicorn's differ only in spelling
+    return ProxyHeadersMiddleware(app, os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1"))
+
+
+def _serve_granian(settings: Settings) -> int:
+    from granian.constants import Interfaces, Loops
+    from granian.log import LogLevels
+    from granian.server import Server
+
+    server = Server(
+        "apim_gateway.server:granian_app",
+        address=settings.host,
+        port=settings.port,
+        interface=Interfaces.ASGI,
+        workers=1,
+        loop=Loops.uvloop,
+        factory=True,
+        log_level=LogLevels.warning,
+        log_access=False,
+    )
+    server.serve()
+    return 0
+
+
+def main() -> int:
+    settings = Settings()
+    command = sys.argv[1] if len(sys.argv) > 1 else "serve"
+    if command == "serve" and settings.gateway_server == "granian":
+        setup_logging(settings.log_level, json_output=settings.log_json)
+        return _serve_granian(settings)
+    return run_service("apim_gateway", Settings, create_app)
