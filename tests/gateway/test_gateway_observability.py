@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from typing import Any
 
 import pytest
 
+from apim_common.events.bus import InProcessBus
 from apim_common.events.envelope import CloudEvent
 from apim_common.events.topics import Topic
+from apim_gateway.observability import ANALYTICS_DROPPED, Analytics, AnalyticsRecord
 from tests.gateway.conftest import Harness
 
 
@@ -48,3 +51,59 @@ async def test_the_trace_context_is_propagated_to_the_backend(harness: Harness) 
     _version, trace_id, parent, _ = echoed["traceparent"].split("-")
     assert trace_id == "0af7651916cd43dd8448eb211c80319c"
     assert parent != "b7ad6b7169203331"  # the gateway's own span is the backend's parent
+
+
+def _record(status: int) -> AnalyticsRecord:
+    return (0.0, "carbon.super", "api-1", "A", "1.0", "GET", "/x", status, 1.0, None, None, None, "", None)
+
+
+async def test_analytics_events_beyond_the_queue_size_are_dropped_and_counted() -> None:
+    bus = InProcessBus()
+    analytics = Analytics(bus, size=2, gateway_id="gw-1")
+    dropped = ANALYTICS_DROPPED._value.get()
+    for status in (200, 201, 202):
+        analytics.record(_record(status))
+    assert ANALYTICS_DROPPED._value.get() == dropped + 1
+    seen: list[CloudEvent] = []
+
+    async def collect(event: CloudEvent) -> None:
+        seen.append(event)
+
+    bus.subscribe([str(Topic.ANALYTICS)], "analytics-test", collect)
+    await bus.start()
+    analytics.start()
+    try:
+        for _ in range(100):
+            if len(seen) >= 2:
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        await analytics.stop()
+        await bus.stop()
+    assert [e.data["responseCode"] for e in seen] == [200, 201]
+
+
+async def test_analytics_event_ids_are_random_version_4_uuids() -> None:
+    bus = InProcessBus()
+    seen: list[CloudEvent] = []
+
+    async def collect(event: CloudEvent) -> None:
+        seen.append(event)
+
+    bus.subscribe([str(Topic.ANALYTICS)], "analytics-test", collect)
+    await bus.start()
+    analytics = Analytics(bus, size=10, gateway_id="gw-1")
+    analytics.start()
+    try:
+        analytics.record(_record(200))
+        analytics.record(_record(200))
+        for _ in range(100):
+            if len(seen) >= 2:
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        await analytics.stop()
+        await bus.stop()
+    ids = [uuid.UUID(hex=e.id) for e in seen]
+    assert [(u.version, u.variant) for u in ids] == [(4, uuid.RFC_4122)] * 2
+    assert ids[0] != ids[1]
