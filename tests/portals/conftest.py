@@ -221,8 +221,10 @@ def published(standalone: Standalone, backend: str) -> Standalone:
     return standalone
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    # Module scope: Playwright's sync API holds an event loop while it runs, which asyncio tests of
+    # later modules could not start under.
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium

@@ -79,7 +79,8 @@ class Platform:
         value = await load()
         if len(self._cache) > 10_000:
             self._cache.clear()
-        self._cache[key] = (now, value)
+        if value:  # an empty list (a new install, a failed call) is asked again next time
+            self._cache[key] = (now, value)
         return value
 
     # The key manager

@@ -63,9 +63,10 @@ async def _side_list(page: Page, path: str, params: dict[str, Any] | None) -> An
     key = (path, page.tenant or "", viewer or "")
 
     async def load() -> Any:
-        return await _quiet(page, path, {"list": []}, params=params)
+        found = await _quiet(page, path, {"list": []}, params=params)
+        return found if found.get("list") else None
 
-    return await page.platform.cached(key, SIDE_LIST_TTL, load)
+    return await page.platform.cached(key, SIDE_LIST_TTL, load) or {"list": []}
 
 
 @router.get("")
