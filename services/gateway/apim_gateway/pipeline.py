@@ -185,7 +185,7 @@ class Pipeline:
             matched = api.operation(method, resource_path)
             if matched is None:
                 if method == "OPTIONS" and any(k == "access-control-request-method" for k, _ in headers):
-                    matched = api.preflight, {}
+                    matched = api.preflight_for(headers, resource_path), {}
                 else:
                     raise GatewayError(
                         404,

@@ -4,7 +4,7 @@ policies change), never per request."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +44,8 @@ class Operation:
     backends: dict[str, EndpointGroup] | None = None
     # Label children of the per-API metrics, bound on first use.
     label: str = ""
+    # What a CORS preflight for this operation runs: its own chain, without credentials.
+    preflight: Operation | None = None
 
 
 @dataclass(slots=True)
@@ -81,6 +83,16 @@ class CompiledApi:
     @property
     def prototyped(self) -> bool:
         return self.lifecycle == "PROTOTYPED"
+
+    def preflight_for(self, headers: Iterable[tuple[str, str]], path: str) -> Operation:
+        """The chain a preflight runs: that of the operation it asks about, else the API's."""
+        for name, value in headers:
+            if name == "access-control-request-method":
+                matched = self.operation(value.strip().upper(), path)
+                if matched is not None and matched[0].preflight is not None:
+                    return matched[0].preflight
+                break
+        return self.preflight
 
     def operation(self, verb: str, path: str) -> tuple[Operation, dict[str, str]] | None:
         ops = self.static_ops.get(verb)
@@ -161,6 +173,17 @@ def compile_api(
             if is_product and raw.get("endpointConfig")
             else None,
         )
+        if op.chain.request:
+            op.preflight = Operation(
+                verb="OPTIONS",
+                target=template.target,
+                template=template,
+                secured=False,
+                scopes=frozenset(),
+                throttling_policy=None,
+                chain=op.chain,
+                resource_key=resource_key(tenant, api_id, "OPTIONS", template.target),
+            )
         if template.literal is not None:
             static_ops.setdefault(verb, {}).setdefault(template.literal, op)
         else:
