@@ -4,7 +4,8 @@ Kafka and Redis from scripts/infra, and two gateways. ``make dist-run``; Ctrl-C 
     python scripts/dist_run.py [--state FILE]
 
 Prints each service's URL and writes them as JSON to ``--state`` (default .infra/dist.json) so
-tests and scripts can find them.
+tests and scripts can find them. The state also holds each process's pid, command and environment
+(``processes``), so a fault test can kill one and start it again as it was started.
 """
 
 from __future__ import annotations
@@ -101,7 +102,7 @@ def plan(infra: dict[str, str], *, suffix: str = "") -> tuple[dict[str, Any], di
         "APIM_DEVPORTAL_URL": urls["devportal"],
         "APIM_THROTTLE_SYNC_URL": urls["throttle-sync"],
     }
-    state: dict[str, Any] = {"services": urls, "gateways": [], "databases": {}}
+    state: dict[str, Any] = {"services": urls, "gateways": [], "databases": {}, "processes": {}}
     for name, package, owns_db in SERVICES:
         if owns_db:
             state["databases"][name] = f"{pg}/{package}{suffix}"
@@ -115,6 +116,11 @@ def main() -> int:
     parser.add_argument("--state", type=Path, default=ROOT / ".infra" / "dist.json")
     parser.add_argument(
         "--fresh", action="store_true", help="new, empty databases (named with a random suffix) for this run"
+    )
+    parser.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="keep the others running when a process exits (fault tests kill and restart processes)",
     )
     args = parser.parse_args()
 
@@ -134,6 +140,11 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 p.kill()
 
+    def start(name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+        process = subprocess.Popen(argv, env=env)
+        state["processes"][name] = {"pid": process.pid, "argv": argv, "env": env}
+        return process
+
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         for name, package, owns_db in SERVICES:
@@ -143,7 +154,7 @@ def main() -> int:
                 subprocess.run([sys.executable, "-m", package, "migrate"], env=env, check=True)
             url = state["services"][name]
             env.update(APIM_HOST="127.0.0.1", APIM_PORT=url.rsplit(":", 1)[1])
-            processes.append(subprocess.Popen([sys.executable, "-m", package], env=env))
+            processes.append(start(name, [sys.executable, "-m", package], env))
             wait_healthy(url, processes[-1])
         for n in range(1, GATEWAYS + 1):
             port = free_port()
@@ -157,7 +168,7 @@ def main() -> int:
                 "APIM_GATEWAY_THROTTLE_MODE": "shared",
                 "APIM_GATEWAY_SNAPSHOT_CACHE": str(args.state.parent / f"gateway-{n}-snapshot.json"),
             }
-            processes.append(subprocess.Popen([sys.executable, "-m", "apim_gateway"], env=env))
+            processes.append(start(f"gateway-{n}", [sys.executable, "-m", "apim_gateway"], env))
             state["gateways"].append(f"http://127.0.0.1:{port}")
             wait_healthy(state["gateways"][-1], processes[-1])
         args.state.parent.mkdir(parents=True, exist_ok=True)
@@ -167,7 +178,7 @@ def main() -> int:
         for n, url in enumerate(state["gateways"], 1):
             print(f"{'gateway-' + str(n):<14} {url}", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
-        while all(p.poll() is None for p in processes):
+        while args.keep_going or all(p.poll() is None for p in processes):
             time.sleep(0.5)
         print("a service exited; stopping the others", file=sys.stderr)
         return 1

@@ -10,8 +10,10 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -28,6 +30,8 @@ class Platform:
     # Distributed mode: each service its own URL, and several gateways.
     service_urls: dict[str, str] | None = None
     gateway_urls: list[str] | None = None
+    # Distributed mode: each process's pid, command and environment, by name (dist_run.py).
+    processes: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def control_client(self) -> httpx.Client:
         if self.service_urls is None:
@@ -91,23 +95,28 @@ def _stop(process: subprocess.Popen[str]) -> None:
         process.wait()
 
 
-@pytest.fixture(scope="session")
-def distributed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    """The runner of ``make dist-run``: each service its own process, real servers, two gateways."""
-    workdir = tmp_path_factory.mktemp("distributed")
+@contextmanager
+def run_distributed(
+    workdir: Path, env: dict[str, str] | None = None, *, keep_going: bool = False
+) -> Iterator[Platform]:
+    """``scripts/dist_run.py --fresh`` in ``workdir``: new databases and topics of its own.
+
+    ``keep_going``: the runner keeps the others up when one process exits (fault tests)."""
     log, state = workdir / "dist-run.log", workdir / "dist.json"
-    env = {
+    full_env = {
         **os.environ,
         "APIM_MODE": "development",
         "APIM_LOG_JSON": "false",
         # Topics of their own, so nothing left on the broker by another run is replayed here.
         "APIM_KAFKA_TOPIC_PREFIX": f"e2e{uuid.uuid4().hex[:8]}.",
+        **(env or {}),
     }
     script = Path(__file__).resolve().parents[2] / "scripts" / "dist_run.py"
+    argv = [sys.executable, str(script), "--state", str(state), "--fresh"]
     with log.open("w") as out:
         process = subprocess.Popen(
-            [sys.executable, str(script), "--state", str(state), "--fresh"],
-            env=env,
+            [*argv, "--keep-going"] if keep_going else argv,
+            env=full_env,
             stdout=out,
             stderr=subprocess.STDOUT,
             text=True,
@@ -126,9 +135,17 @@ def distributed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
             log=log,
             service_urls=urls["services"],
             gateway_urls=urls["gateways"],
+            processes=urls.get("processes", {}),
         )
     finally:
         _stop(process)
+
+
+@pytest.fixture(scope="session")
+def distributed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    """The runner of ``make dist-run``: each service its own process, real servers, two gateways."""
+    with run_distributed(tmp_path_factory.mktemp("distributed")) as platform:
+        yield platform
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -111,3 +112,47 @@ async def test_a_revision_that_cannot_be_compiled_leaves_the_served_one_in_place
     broken["apiPolicies"] = {"request": [{"policyName": "noSuchPolicy", "parameters": {}}]}
     assert not harness.gateway.state.deploy(broken)
     assert harness.gateway.state.apis["api-pets"].revision_id == "rev-pets-1"
+
+
+async def test_a_resync_replaces_the_model_with_the_control_planes_current_snapshot(
+    harness: Harness,
+) -> None:
+    # The control plane undeployed the API while the gateway's bus was cut off.
+    harness.control_plane.snapshot["publisher"] = {"artifacts": [], "gatewayPolicies": []}
+    harness.gateway.syncer.request_resync()
+    harness.gateway.syncer.request_resync()  # coalesces with the running one
+    for _ in range(200):
+        if harness.gateway.syncer.resyncs:
+            break
+        await asyncio.sleep(0.01)
+    assert "api-pets" not in harness.gateway.state.apis
+    assert (await harness.client.get("/pets/1.0.0/echo/open")).status_code == 404
+
+
+async def test_a_deployment_event_for_a_revision_no_longer_deployed_is_skipped(harness: Harness) -> None:
+    # A late event: the control plane answers 404 for its revision; the served one stays.
+    await asyncio.wait_for(
+        harness.publish(
+            Topic.DEPLOYMENTS,
+            "deployment.deployed",
+            {"apiId": "api-pets", "revisionId": "rev-gone", "environment": "Default"},
+        ),
+        timeout=5,
+    )
+    assert harness.gateway.state.apis["api-pets"].revision_id == "rev-pets-1"
+    assert (await harness.client.get("/pets/1.0.0/echo/open")).status_code == 200
+
+
+async def test_the_internal_state_lists_what_is_served_to_a_service_token_only(
+    harness: Harness, tokens: TokenFactory
+) -> None:
+    assert (await harness.client.get("/internal/state")).status_code == 401
+    user = {"Authorization": f"Bearer {tokens.mint('alice', 'apim:api_view')}"}
+    assert (await harness.client.get("/internal/state", headers=user)).status_code == 401
+    service = {"Authorization": f"Bearer {tokens.mint('svc', 'apim:internal')}"}
+    r = await harness.client.get("/internal/state", headers=service)
+    assert r.status_code == 200
+    body = r.json()
+    assert body["apis"]["api-pets"]["revisionId"] == "rev-pets-1"
+    assert body["apis"]["api-pets"]["lifeCycleStatus"] == "PUBLISHED"
+    assert body["snapshotComplete"] is True

@@ -17,7 +17,7 @@ from apim_common.db import Database
 from apim_common.events import CloudEvent, new_event
 from apim_common.events.consumer import idempotent, processed_events_table
 from apim_common.events.kafka import KafkaBus
-from tests.integration.conftest import CONSUMER_OPTIONS, eventually
+from tests.integration.conftest import CONSUMER_OPTIONS, BrokerOutage, eventually
 
 pytestmark = pytest.mark.infra
 
@@ -258,3 +258,29 @@ async def test_a_consumer_that_lost_its_partitions_mid_event_keeps_consuming(
     assert deliveries[0] == 1
     async with database.session() as session:
         assert await session.scalar(select(counters.c.value)) == 2
+
+
+async def test_a_group_that_rejoins_after_a_broker_restart_calls_its_reconnect_hook(
+    kafka_bootstrap: str, topic_prefix: str
+) -> None:
+    received: list[int] = []
+    reconnects: list[float] = []
+
+    async def handler(e: CloudEvent) -> None:
+        received.append(e.data["n"])
+
+    consumer = bus(kafka_bootstrap, topic_prefix)
+    consumer.subscribe(["apis"], f"{topic_prefix}gateway", handler, on_reconnect=lambda: reconnects.append(1))
+    producer = bus(kafka_bootstrap, topic_prefix)
+    await consumer.start()
+    await producer.start()
+    try:
+        await producer.publish("apis", event("api-1", 1))
+        await eventually(lambda: received == [1], timeout=20, what="the first event")
+        assert reconnects == []  # the first assignment is the start, not a reconnect
+        with BrokerOutage():
+            await asyncio.sleep(1)
+        await eventually(lambda: bool(reconnects), timeout=40, what="the reconnect hook after the restart")
+    finally:
+        await producer.stop()
+        await consumer.stop()

@@ -37,6 +37,8 @@ from apim_gateway.security.backend_jwt import BackendJwtSigner
 from apim_gateway.security.tokens import TokenVerifier
 from apim_gateway.settings import Settings
 from apim_gateway.sync import ControlPlane, Syncer
+from apim_gateway.sync.introspection import PATH as STATE_PATH
+from apim_gateway.sync.introspection import StateEndpoint
 from apim_gateway.throttling import HttpThrottleTransport, ThrottleClient
 from apim_gateway.upstream import UpstreamClient
 
@@ -107,6 +109,9 @@ class Gateway:
             cache_file=settings.gateway_snapshot_cache,
             retry_interval=settings.gateway_snapshot_retry,
         )
+        self.state_endpoint = StateEndpoint(
+            self.syncer, self.http, settings.key_manager_url, settings.token_issuer
+        )
         self.pipeline = Pipeline(self)
 
     @property
@@ -171,6 +176,8 @@ class Gateway:
                 path.startswith("/t/") and path.endswith("/jwks") and path.count("/") == 3
             ):
                 await _send_plain(send, 200, self.backend_jwt.jwks_body, _JSON)
+            elif path == STATE_PATH:
+                await self.state_endpoint(scope, send)
             else:
                 await self.pipeline(scope, receive, send)
         elif scope["type"] == "lifespan":

@@ -8,17 +8,25 @@ The bus outlives the broker: ``start`` does not fail when Kafka is unreachable, 
 (re)created on the next ``publish`` after a failure, and each consumer group runs under a
 supervisor that reconnects with backoff. Callers of ``publish`` (the outbox relay) see the error
 and retry, so nothing is lost while Kafka is down.
+
+A subscriber that keeps a model of its own (a gateway) passes ``on_reconnect``: it is called
+whenever the group's partitions are assigned again after the first time (the consumer lost its
+broker or coordinator and rejoined, or was recreated). A broker that lost its log, or a group
+whose committed offsets are gone, may not redeliver what happened meanwhile; the subscriber
+resynchronises from its source of truth then. A commit that does not complete within a bound
+(the broker came back without the topic the offset is for) restarts the consumer, so it rejoins
+with fresh metadata instead of retrying forever.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.errors import KafkaError
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import KafkaConnectionError, KafkaError
 
 from apim_common.events.bus import Handler
 from apim_common.events.envelope import CloudEvent
@@ -29,6 +37,39 @@ logger = logging.getLogger(__name__)
 # Starting a client, or closing one (it flushes or leaves its group), can hang until request
 # timeouts when the broker is gone; the bus waits this long at most.
 _CLIENT_TIMEOUT = 5.0
+
+ReconnectHook = Callable[[], None]
+
+
+class _Subscription:
+    def __init__(
+        self, topics: list[str], group: str, handler: Handler, on_reconnect: ReconnectHook | None
+    ) -> None:
+        self.topics = topics
+        self.group = group
+        self.handler = handler
+        self.on_reconnect = on_reconnect
+        self.assignments = 0
+
+
+class _Assignments(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Counts the group's assignments; every one after the first calls the reconnect hook."""
+
+    def __init__(self, subscription: _Subscription) -> None:
+        self._subscription = subscription
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        return None
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        sub = self._subscription
+        sub.assignments += 1
+        if sub.assignments > 1 and sub.on_reconnect is not None:
+            logger.info("consumer group %s rejoined; its subscriber resynchronises", sub.group)
+            try:
+                sub.on_reconnect()
+            except Exception:
+                logger.exception("the reconnect hook of group %s failed", sub.group)
 
 
 def kafka_client_options(settings: ServiceSettings) -> dict[str, Any]:
@@ -67,7 +108,7 @@ class KafkaBus:
         self._producer_options = producer_options or {}
         self._producer: AIOKafkaProducer | None = None
         self._producer_lock = asyncio.Lock()
-        self._subscriptions: list[tuple[list[str], str, Handler]] = []
+        self._subscriptions: list[_Subscription] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._running = False
 
@@ -80,8 +121,8 @@ class KafkaBus:
 
     async def start(self) -> None:
         self._running = True
-        for topics, group, handler in self._subscriptions:
-            self._start_group(topics, group, handler)
+        for subscription in self._subscriptions:
+            self._start_group(subscription)
         try:
             # Bounded: a broker that drops connections would otherwise hold up the service's start.
             await asyncio.wait_for(self._ensure_producer(), timeout=_CLIENT_TIMEOUT)
@@ -111,11 +152,18 @@ class KafkaBus:
             await self._discard_producer(producer)
             raise
 
-    def subscribe(self, topics: Iterable[str], group: str, handler: Handler) -> None:
-        subscription = (list(topics), group, handler)
+    def subscribe(
+        self,
+        topics: Iterable[str],
+        group: str,
+        handler: Handler,
+        *,
+        on_reconnect: ReconnectHook | None = None,
+    ) -> None:
+        subscription = _Subscription(list(topics), group, handler, on_reconnect)
         self._subscriptions.append(subscription)
         if self._running:
-            self._start_group(*subscription)
+            self._start_group(subscription)
 
     async def _ensure_producer(self) -> AIOKafkaProducer:
         async with self._producer_lock:
@@ -139,13 +187,14 @@ class KafkaBus:
                 self._producer = None
         await _close(producer)
 
-    def _start_group(self, topics: list[str], group: str, handler: Handler) -> None:
+    def _start_group(self, subscription: _Subscription) -> None:
         self._tasks.append(
-            asyncio.create_task(self._supervise(topics, group, handler), name=f"kafka:{group}")
+            asyncio.create_task(self._supervise(subscription), name=f"kafka:{subscription.group}")
         )
 
-    async def _supervise(self, topics: list[str], group: str, handler: Handler) -> None:
+    async def _supervise(self, subscription: _Subscription) -> None:
         """Run one group's consumer for as long as the bus runs, reconnecting after failures."""
+        topics, group, handler = subscription.topics, subscription.group, subscription.handler
         delay = self._retry_delay
         options = {
             "session_timeout_ms": 10_000,
@@ -155,12 +204,12 @@ class KafkaBus:
         }
         while True:
             consumer = AIOKafkaConsumer(
-                *(self.topic(t) for t in topics),
                 **self._options,
                 **options,
                 group_id=group,
                 enable_auto_commit=False,
             )
+            consumer.subscribe(topics=[self.topic(t) for t in topics], listener=_Assignments(subscription))
             try:
                 await consumer.start()
                 delay = self._retry_delay
@@ -196,7 +245,14 @@ class KafkaBus:
                         logger.exception("handler of group %s failed on event %s; retrying", group, event.id)
                         await asyncio.sleep(self._retry_delay)
             try:
-                await consumer.commit({TopicPartition(message.topic, message.partition): message.offset + 1})
+                await asyncio.wait_for(
+                    consumer.commit({TopicPartition(message.topic, message.partition): message.offset + 1}),
+                    timeout=_CLIENT_TIMEOUT,
+                )
+            except TimeoutError as error:
+                # aiokafka retries some commit errors for ever (a topic the broker no longer has):
+                # a new consumer rejoins with fresh metadata and redelivers from the committed offset.
+                raise KafkaConnectionError(f"commit of group {group} did not complete") from error
             except KafkaError as error:
                 # The partition moved to another member (rebalance, broker restart): that member
                 # starts from the last committed offset and the idempotent handler absorbs the repeat.

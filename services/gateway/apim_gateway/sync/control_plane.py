@@ -25,6 +25,10 @@ class ControlPlaneError(Exception):
     """A control-plane call failed (unreachable, refused, or not answering JSON)."""
 
 
+class NotDeployed(ControlPlaneError):
+    """The control plane answered 404: the revision is no longer deployed to this environment."""
+
+
 class ControlPlane:
     def __init__(
         self,
@@ -52,6 +56,8 @@ class ControlPlane:
         try:
             headers = await self._tokens.headers()
             response = await self._http.get(url, params=params, headers=headers, timeout=self._timeout)
+            if response.status_code == 404:
+                raise NotDeployed(f"GET {url}: 404")
             response.raise_for_status()
             body = response.json()
         except (httpx.HTTPError, ValueError, KeyError) as exc:

@@ -8,6 +8,13 @@ rewrites the cache file.
 
 If the control plane, the bus or throttle-sync is down, nothing here stops the request path: it
 reads only the in-memory model.
+
+When the bus consumer rejoins after losing its broker (``on_reconnect`` of the Kafka bus), the
+events of the gap may be gone (a broker that lost its log, offsets reset): the syncer pulls the
+whole snapshot again, as WSO2 gateways resync on reconnect, so the model converges to the control
+plane's whatever the broker kept. A deployment event whose revision is no longer deployed (a
+redelivered or late event, overtaken by a later change) is skipped: the later change's event or
+the snapshot carries the current revision.
 """
 
 from __future__ import annotations
@@ -24,9 +31,10 @@ from typing import Any
 
 from apim_common.events.bus import EventBus
 from apim_common.events.envelope import CloudEvent
+from apim_common.events.kafka import KafkaBus
 from apim_common.events.topics import Topic
 from apim_gateway.runtime.state import RuntimeState
-from apim_gateway.sync.control_plane import PARTS, ControlPlane, ControlPlaneError
+from apim_gateway.sync.control_plane import PARTS, ControlPlane, ControlPlaneError, NotDeployed
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +70,10 @@ class Syncer:
         self.complete = asyncio.Event()
         self._pending_events: list[CloudEvent] | None = None
         self._task: asyncio.Task[None] | None = None
+        self._resync_task: asyncio.Task[None] | None = None
+        self._resync_again = False
+        self._pull_lock = asyncio.Lock()
+        self.resyncs = 0
         self.events_applied = 0
         self._handlers: dict[str, Callable[[CloudEvent], Awaitable[None]]] = {
             "deployment.deployed": self._deployed,
@@ -97,7 +109,31 @@ class Syncer:
     # -- lifecycle --------------------------------------------------------------------------------
 
     def subscribe(self, bus: EventBus, group: str) -> None:
-        bus.subscribe([str(t) for t in GATEWAY_TOPICS], group, self.handle)
+        topics = [str(t) for t in GATEWAY_TOPICS]
+        if isinstance(bus, KafkaBus):
+            bus.subscribe(topics, group, self.handle, on_reconnect=self.request_resync)
+        else:
+            bus.subscribe(topics, group, self.handle)
+
+    def request_resync(self) -> None:
+        """Pull the whole snapshot again, in the background; requests while one runs coalesce."""
+        if self._resync_task is not None and not self._resync_task.done():
+            self._resync_again = True
+            return
+        self._resync_task = asyncio.create_task(self._resync(), name="gateway-resync")
+
+    async def _resync(self) -> None:
+        while True:
+            self._resync_again = False
+            missing = set(PARTS)
+            while missing:
+                missing = await self.pull(missing)
+                if missing:
+                    await asyncio.sleep(self.retry_interval)
+            self.resyncs += 1
+            logger.info("resynchronised the runtime model from the control plane")
+            if not self._resync_again:
+                return
 
     def load_cache(self) -> bool:
         if self.cache_file is None or not self.cache_file.exists():
@@ -117,11 +153,12 @@ class Syncer:
         self._task = asyncio.create_task(self._pull_until_complete(), name="gateway-snapshot")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        for task in (self._task, self._resync_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._task = self._resync_task = None
 
     async def _pull_until_complete(self) -> None:
         missing = set(PARTS)
@@ -133,7 +170,10 @@ class Syncer:
 
     async def pull(self, names: set[str] | None = None) -> set[str]:
         """Fetch snapshot parts, apply them; the names of the parts that could not be fetched."""
-        names = set(PARTS) if names is None else names
+        async with self._pull_lock:
+            return await self._pull(set(PARTS) if names is None else names)
+
+    async def _pull(self, names: set[str]) -> set[str]:
         self._pending_events = []
         failed: set[str] = set()
         try:
@@ -192,7 +232,13 @@ class Syncer:
             return
         revision_id = str(data["revisionId"])
         # A failure here raises: the bus delivers the event again (at-least-once).
-        artifact = await self.control_plane.artifact(revision_id)
+        try:
+            artifact = await self.control_plane.artifact(revision_id)
+        except NotDeployed:
+            logger.info(
+                "revision %s of API %s is no longer deployed; skipped", revision_id, data.get("apiId")
+            )
+            return
         artifact.setdefault("tenant", event.tenant)
         if not self.state.deploy(artifact):
             logger.error("revision %s of API %s was not deployed", revision_id, data.get("apiId"))
