@@ -13,9 +13,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 
 from apim_common.telemetry import instrument, metrics_endpoint
-from apim_portals import auth, placeholders
+from apim_portals import auth
+from apim_portals.admin import pages as admin_pages
 from apim_portals.client import Platform
 from apim_portals.devportal import assistant, pages, tryit
+from apim_portals.publisher import pages as publisher_pages
 from apim_portals.security import SecurityHeaders
 from apim_portals.sessions import SessionStore
 from apim_portals.settings import Settings
@@ -48,8 +50,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for prefix in PREFIXES:
         app.add_api_route(f"{prefix}/health", health, methods=["GET"], include_in_schema=False)
         app.mount(f"{prefix}/static", StaticFiles(directory=STATIC), name=f"{prefix[1:]}-static")
-    for router in (*auth.routers, pages.router, tryit.router, assistant.router, placeholders.router):
+    for router in (*auth.routers, pages.router, tryit.router, assistant.router):
         app.include_router(router)
+    app.include_router(publisher_pages.router)
+    app.include_router(admin_pages.router)
 
     async def sign_in_required(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, SignInRequired)

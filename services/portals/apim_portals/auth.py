@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from apim_portals.client import ApiError, Platform, token_claims
 from apim_portals.security import pkce_pair
 from apim_portals.sessions import COOKIE, PendingSignIn, SessionStore
-from apim_portals.settings import DEVPORTAL_SCOPES, Settings
+from apim_portals.settings import PORTAL_SCOPES, Settings
 from apim_portals.web import Page, _page_for
 
 logger = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ def _router(portal: str) -> APIRouter:
                 "response_type": "code",
                 "client_id": settings.portal_client_id,
                 "redirect_uri": redirect_uri(settings, portal),
-                "scope": " ".join(DEVPORTAL_SCOPES),
+                "scope": " ".join(PORTAL_SCOPES),
                 "state": state,
                 "code_challenge": challenge,
                 "code_challenge_method": "S256",

@@ -22,11 +22,15 @@ REFRESH_MARGIN = 60.0
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, message: str, description: str = "") -> None:
+    def __init__(
+        self, status: int, message: str, description: str = "", fields: dict[str, str] | None = None
+    ) -> None:
         super().__init__(description or message)
         self.status = status
         self.message = message
         self.description = description
+        # The body's ``error`` list by field (its items' ``message``), for forms to show by input.
+        self.fields = fields or {}
 
     @classmethod
     def of(cls, response: httpx.Response) -> ApiError:
@@ -37,7 +41,13 @@ class ApiError(Exception):
         if isinstance(body, dict):
             message = str(body.get("message") or body.get("error") or response.reason_phrase)
             description = str(body.get("description") or body.get("error_description") or "")
-            return cls(response.status_code, message, description)
+            fields: dict[str, str] = {}
+            items = body.get("error")
+            for item in items if isinstance(items, list) else []:
+                if isinstance(item, dict) and item.get("message"):
+                    name = str(item["message"]).removeprefix("body.")
+                    fields.setdefault(name, str(item.get("description") or item["message"]))
+            return cls(response.status_code, message, description, fields)
         return cls(response.status_code, response.reason_phrase or "Error", response.text[:300])
 
 
@@ -155,6 +165,37 @@ class Platform:
             headers["X-WSO2-Tenant"] = tenant
         response = await self.http.request(
             method, f"{self._devportal}{path}", params=params, json=json, headers=headers
+        )
+        if response.status_code >= 400:
+            raise ApiError.of(response)
+        if not response.content:
+            return None
+        if response.headers.get("content-type", "").startswith("application/json"):
+            return response.json()
+        return response.text
+
+    async def rest(
+        self,
+        base: str,
+        method: str,
+        path: str,
+        session: Session | None,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        data: dict[str, Any] | None = None,
+        files: dict[str, Any] | None = None,
+    ) -> Any:
+        """A call to the Publisher or Admin REST API (``base`` is its path prefix) as the user."""
+        root = self.settings.publisher_url if "/publisher/" in base else self.settings.admin_url
+        response = await self.http.request(
+            method,
+            f"{root.rstrip('/')}{base}{path}",
+            params=params,
+            json=json,
+            data=data,
+            files=files,
+            headers=await self._headers(session),
         )
         if response.status_code >= 400:
             raise ApiError.of(response)

@@ -17,6 +17,47 @@ DEVPORTAL_SCOPES = (
     "apim:store_settings",
 )
 
+PUBLISHER_SCOPES = (
+    "apim:api_view",
+    "apim:api_create",
+    "apim:api_publish",
+    "apim:api_manage",
+    "apim:api_delete",
+    "apim:document_create",
+    "apim:document_manage",
+    "apim:subscription_view",
+    "apim:subscription_block",
+    "apim:tier_view",
+    "apim:common_operation_policy_view",
+    "apim:gateway_policy_view",
+    "apim:gateway_policy_manage",
+    "apim:api_provider_change",
+    "apim:publisher_settings",
+)
+ADMIN_SCOPES = (
+    "apim:admin",
+    "apim:tier_view",
+    "apim:tier_manage",
+    "apim:admin_tier_view",
+    "apim:admin_tier_manage",
+    "apim:bl_view",
+    "apim:bl_manage",
+    "apim:keymanagers_manage",
+    "apim:environment_read",
+    "apim:environment_manage",
+    "apim:api_workflow_view",
+    "apim:api_workflow_approve",
+    "apim:admin_settings",
+    "apim:scope_manage",
+    "apim:tenantInfo",
+    "apim:api_category",
+    "apim:app_owner_change",
+    "apim:admin_operations",
+)
+# One sign-in serves every portal (the session cookie is shared): the key manager grants the
+# requested scopes the user's roles allow, and each portal shows what those scopes permit.
+PORTAL_SCOPES = tuple(dict.fromkeys((*DEVPORTAL_SCOPES, *PUBLISHER_SCOPES, *ADMIN_SCOPES)))
+
 
 class Settings(ServiceSettings):
     service_name: str = "portals"
