@@ -7,11 +7,13 @@ import uuid
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY, CollectorRegistry, Histogram
 
 from apim_common.events.bus import InProcessBus
 from apim_common.events.envelope import CloudEvent
 from apim_common.events.topics import Topic
-from apim_gateway.observability import ANALYTICS_DROPPED, Analytics, AnalyticsRecord
+from apim_gateway import observability
+from apim_gateway.observability import ANALYTICS_DROPPED, Analytics, AnalyticsRecord, Metrics
 from tests.gateway.conftest import Harness
 
 
@@ -107,3 +109,27 @@ async def test_analytics_event_ids_are_random_version_4_uuids() -> None:
     ids = [uuid.UUID(hex=e.id) for e in seen]
     assert [(u.version, u.variant) for u in ids] == [(4, uuid.RFC_4122)] * 2
     assert ids[0] != ids[1]
+
+
+def test_latency_buckets_count_like_a_prometheus_histogram() -> None:
+    reference = Histogram(
+        "reference_seconds", "", registry=CollectorRegistry(), buckets=observability._LATENCY_BUCKETS
+    )
+    metrics = Metrics()
+    api = f"Buckets:{uuid.uuid4().hex}"
+    for seconds in (0.0001, 0.0005, 0.00051, 0.003, 0.25, 10.0, 12.5):
+        metrics.observe(api, "GET", 200, seconds)
+        reference.observe(seconds)
+    expected = {
+        s.labels["le"]: s.value for s in next(iter(reference.collect())).samples if s.name.endswith("_bucket")
+    }
+    samples = [
+        s
+        for family in REGISTRY.collect()
+        if family.name == "apim_gateway_request_duration_seconds"
+        for s in family.samples
+        if s.labels.get("api") == api
+    ]
+    assert {s.labels["le"]: s.value for s in samples if s.name.endswith("_bucket")} == expected
+    assert [s.value for s in samples if s.name.endswith("_count")] == [7]
+    assert [round(s.value, 5) for s in samples if s.name.endswith("_sum")] == [22.75411]

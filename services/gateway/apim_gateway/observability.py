@@ -13,11 +13,17 @@ import contextlib
 import logging
 import os
 import time
+from bisect import bisect_left
 from collections import deque
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import Any
+from itertools import accumulate
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import REGISTRY, Counter
+from prometheus_client.metrics_core import CounterMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.registry import Collector
+from prometheus_client.samples import Sample
+from prometheus_client.utils import floatToGoString
 
 from apim_common.events.bus import EventBus
 from apim_common.events.envelope import CloudEvent
@@ -25,15 +31,7 @@ from apim_common.events.topics import Topic
 
 logger = logging.getLogger(__name__)
 
-REQUESTS = Counter(
-    "apim_gateway_requests", "API requests answered by the gateway", ["api", "method", "status"]
-)
-LATENCY = Histogram(
-    "apim_gateway_request_duration_seconds",
-    "Time from request to the end of the response",
-    ["api"],
-    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
-)
+_LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 THROTTLED = Counter("apim_gateway_throttled", "Requests refused by a rate limit", ["api", "code"])
 ANALYTICS_DROPPED = Counter(
     "apim_gateway_analytics_dropped", "Analytics events dropped because the queue was full"
@@ -48,23 +46,76 @@ AnalyticsRecord = tuple[
 ]
 
 
-class Metrics:
-    """Label children bound once per (api, method, status)."""
+class _RequestMetrics(Collector):
+    """``apim_gateway_requests`` and ``apim_gateway_request_duration_seconds`` as plain numbers.
+
+    The request path adds to dicts; the collector turns them into metric families when scraped.
+    Prometheus' own ``Counter.inc`` and ``Histogram.observe`` (a lock per value, a bucket walk)
+    cost about 4 us per request in the bench; this costs well under one. The exposition is the
+    same as theirs, ``_created`` samples included.
+    """
 
     def __init__(self) -> None:
-        self._requests: dict[tuple[str, str, int], Any] = {}
-        self._latency: dict[str, Any] = {}
+        # (api, method, status) -> [count, created]
+        self.requests: dict[tuple[str, str, int], list[float]] = {}
+        # api -> [count per bucket (the last one is +Inf), sum, created]
+        self.latency: dict[str, tuple[list[int], list[float]]] = {}
+
+    def describe(self) -> Iterable[Metric]:
+        return self._families()
+
+    def collect(self) -> Iterable[Metric]:
+        return self._families(list(self.requests.items()), list(self.latency.items()))
+
+    def _families(
+        self,
+        requests: list[tuple[tuple[str, str, int], list[float]]] | None = None,
+        latency: list[tuple[str, tuple[list[int], list[float]]]] | None = None,
+    ) -> list[Metric]:
+        counter = CounterMetricFamily(
+            "apim_gateway_requests",
+            "API requests answered by the gateway",
+            labels=("api", "method", "status"),
+        )
+        for (api, method, status), (count, created) in requests or ():
+            counter.add_metric((api, method, str(status)), count, created=created)
+        histogram = HistogramMetricFamily(
+            "apim_gateway_request_duration_seconds",
+            "Time from request to the end of the response",
+            labels=("api",),
+        )
+        for api, (buckets, (total, created)) in latency or ():
+            cumulative = list(accumulate(buckets))
+            histogram.add_metric((api,), list(zip(_BUCKET_NAMES, cumulative, strict=True)), total)
+            histogram.samples.append(Sample(histogram.name + "_created", {"api": api}, created))
+        return [counter, histogram]
+
+
+_go_float: Callable[[float], str] = floatToGoString  # how Prometheus writes a bound in ``le``
+_BUCKET_NAMES = [*(_go_float(bound) for bound in _LATENCY_BUCKETS), "+Inf"]
+_REQUEST_METRICS = _RequestMetrics()
+REGISTRY.register(_REQUEST_METRICS)
+
+
+class Metrics:
+    """What the request path counts; one set of numbers per process, as Prometheus metrics are."""
+
+    def __init__(self) -> None:
+        self._requests = _REQUEST_METRICS.requests
+        self._latency = _REQUEST_METRICS.latency
 
     def observe(self, api: str, method: str, status: int, seconds: float) -> None:
         key = (api, method, status)
         counter = self._requests.get(key)
         if counter is None:
-            counter = self._requests[key] = REQUESTS.labels(api, method, str(status))
-        counter.inc()
+            counter = self._requests[key] = [0, time.time()]
+        counter[0] += 1
         histogram = self._latency.get(api)
         if histogram is None:
-            histogram = self._latency[api] = LATENCY.labels(api)
-        histogram.observe(seconds)
+            histogram = self._latency[api] = ([0] * (len(_LATENCY_BUCKETS) + 1), [0.0, time.time()])
+        # Prometheus' rule: an observation counts in the first bucket whose bound is >= it.
+        histogram[0][bisect_left(_LATENCY_BUCKETS, seconds)] += 1
+        histogram[1][0] += seconds
 
     def throttled(self, api: str, code: str) -> None:
         THROTTLED.labels(api, code).inc()
