@@ -11,6 +11,7 @@ import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter
 from fastapi.responses import Response
@@ -214,7 +215,8 @@ async def _section(page: Page, key: str, error: ApiError | None = None, status: 
     if section is None:
         return page.render("not_found.html", status=404)
     if not holds(page, *section.view):
-        return page.render("forbidden.html", status=403)
+        denied = refused(f"Your role does not allow {section.title.lower()}")
+        return page.render("admin/home.html", status=403, sections=visible(page), error=denied)
     data = await _load(page, key)
     return page.render(
         f"admin/{key}.html",
@@ -403,4 +405,5 @@ async def section_action(page: AdminPage, key: str) -> Response:
     except ApiError as exc:
         return await _section(page, key, exc)
     page.notice(message)
-    return page.redirect(f"/{key}")
+    role = form_str(form, "role") if key == "scopes" else ""
+    return page.redirect(f"/{key}?{urlencode({'role': role})}" if role else f"/{key}")
