@@ -53,7 +53,7 @@ def backend_port() -> Iterator[int]:
 
 @pytest.fixture
 async def client() -> AsyncIterator[UpstreamClient]:
-    c = UpstreamClient(connect_timeout=1.0)
+    c = UpstreamClient(connect_timeout=5.0)  # loaded CI machines stall event loops for over a second
     SERVICES.bind(c)
     yield c
     await SERVICES.drain()
