@@ -20,7 +20,7 @@ def backend_port() -> Iterator[int]:
 
 @pytest.fixture
 async def client() -> AsyncIterator[UpstreamClient]:
-    c = UpstreamClient(connect_timeout=1.0)
+    c = UpstreamClient(connect_timeout=5.0)
     yield c
     await c.aclose()
 
@@ -108,7 +108,7 @@ def test_the_client_works_on_uvloop_whose_transports_are_not_asyncio_transports(
     import uvloop
 
     async def call() -> int:
-        client = UpstreamClient(connect_timeout=1.0)
+        client = UpstreamClient(connect_timeout=5.0)
         try:
             r = await client.request(Origin.of("http", "127.0.0.1", backend_port), b"GET", b"/json", [])
             return len(await r.read())
