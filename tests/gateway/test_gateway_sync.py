@@ -156,3 +156,21 @@ async def test_the_internal_state_lists_what_is_served_to_a_service_token_only(
     assert body["apis"]["api-pets"]["revisionId"] == "rev-pets-1"
     assert body["apis"]["api-pets"]["lifeCycleStatus"] == "PUBLISHED"
     assert body["snapshotComplete"] is True
+
+
+async def test_deployments_from_events_are_written_to_the_snapshot_cache(harness: Harness) -> None:
+    artifact = pets_api(harness.backend_port, id="api-orders", context="/orders", revisionId="rev-o-1")
+    harness.control_plane.artifacts["rev-o-1"] = artifact
+    await harness.publish(
+        Topic.DEPLOYMENTS,
+        "deployment.deployed",
+        {"apiId": "api-orders", "revisionId": "rev-o-1", "environment": "Default"},
+    )
+    cache = harness.gateway.settings.gateway_snapshot_cache
+    assert cache is not None
+    for _ in range(200):
+        if "api-orders" in {a["id"] for a in json.loads(cache.read_text())["publisher"]["artifacts"]}:
+            break
+        await asyncio.sleep(0.01)
+    cached = json.loads(cache.read_text())["publisher"]["artifacts"]
+    assert {a["id"]: a["revisionId"] for a in cached} == {"api-pets": "rev-pets-1", "api-orders": "rev-o-1"}

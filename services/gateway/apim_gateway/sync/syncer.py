@@ -52,6 +52,12 @@ GATEWAY_TOPICS = (
 )
 
 
+_DEPLOYMENT_EVENTS = frozenset(
+    {"deployment.deployed", "deployment.undeployed", "api.lifecycle-changed", "api.deleted"}
+)
+_SAVE_DELAY = 0.5
+
+
 class Syncer:
     def __init__(
         self,
@@ -73,6 +79,7 @@ class Syncer:
         self._resync_task: asyncio.Task[None] | None = None
         self._resync_again = False
         self._pull_lock = asyncio.Lock()
+        self._save_handle: asyncio.TimerHandle | None = None
         self.resyncs = 0
         self.events_applied = 0
         self._handlers: dict[str, Callable[[CloudEvent], Awaitable[None]]] = {
@@ -153,6 +160,9 @@ class Syncer:
         self._task = asyncio.create_task(self._pull_until_complete(), name="gateway-snapshot")
 
     async def stop(self) -> None:
+        if self._save_handle is not None:
+            self._save_handle.cancel()
+            self._save_now()
         for task in (self._task, self._resync_task):
             if task is not None:
                 task.cancel()
@@ -225,6 +235,24 @@ class Syncer:
         if handler is not None:
             await handler(event)
             self.events_applied += 1
+            if event.type in _DEPLOYMENT_EVENTS:
+                self._cache_deployments()
+
+    def _cache_deployments(self) -> None:
+        """Keep the cache file's deployments as served, so a restart without the control plane
+        serves what the events deployed since the last pull (written at most every half second)."""
+        if self.cache_file is None or "publisher" not in self.parts:
+            return
+        self.parts["publisher"] = {
+            **self.parts["publisher"],
+            "artifacts": list(self.state.artifacts.values()),
+        }
+        if self._save_handle is None:
+            self._save_handle = asyncio.get_running_loop().call_later(_SAVE_DELAY, self._save_now)
+
+    def _save_now(self) -> None:
+        self._save_handle = None
+        self._save()
 
     async def _deployed(self, event: CloudEvent) -> None:
         data = event.data
