@@ -3,6 +3,15 @@
 # One image keeps the six services on the exact same lock file and halves the build and scan work;
 # see docs/decisions/0005-one-image.md.
 
+# The portals' browser assets (htmx, the API reference renderer), from the committed npm lock file.
+FROM node:20-slim AS assets
+WORKDIR /frontend
+COPY services/portals/frontend/package.json services/portals/frontend/package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts --loglevel=error \
+ && mkdir -p /vendor/scalar \
+ && cp node_modules/htmx.org/dist/htmx.min.js /vendor/ \
+ && cp node_modules/@scalar/api-reference/dist/browser/standalone.js /vendor/scalar/
+
 FROM python:3.11-slim AS build
 ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN pip install --no-cache-dir uv
@@ -10,6 +19,8 @@ WORKDIR /app
 COPY pyproject.toml uv.lock README.md ./
 COPY libs libs
 COPY services services
+COPY cli cli
+COPY --from=assets /vendor services/portals/apim_portals/static/vendor
 RUN uv sync --frozen --no-dev --no-editable
 
 FROM python:3.11-slim

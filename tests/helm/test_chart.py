@@ -275,3 +275,22 @@ def test_every_command_of_the_image_runs_here(
 def test_the_image_runs_as_a_non_root_user() -> None:
     final_stage = (ROOT / "Dockerfile").read_text().rsplit("FROM ", 1)[1]
     assert "USER 10001" in final_stage
+
+
+def test_the_image_copies_every_workspace_member() -> None:
+    """uv sync --frozen in the image needs every member the lock file names."""
+    import tomllib
+
+    members = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["uv"]["workspace"]["members"]
+    copied = {
+        line.split()[1] for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("COPY ")
+    }
+    assert {member.split("/")[0] for member in members} <= copied
+
+
+def test_the_image_carries_the_portals_browser_assets() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    lock = ROOT / "services" / "portals" / "frontend" / "package-lock.json"
+    assert lock.exists()
+    assert "npm ci" in dockerfile
+    assert "COPY --from=assets /vendor services/portals/apim_portals/static/vendor" in dockerfile
