@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
+import random
 import time
 from bisect import bisect_left
 from collections import deque
@@ -225,8 +225,11 @@ _UUID4_SET = (0x4000 << 64) | (0x8000 << 48)
 
 
 def _uuid4_hex() -> str:
-    """``uuid.uuid4().hex`` without building a ``UUID`` (1.6 us -> 0.8 us)."""
-    return f"{(int.from_bytes(os.urandom(16)) & _UUID4_CLEAR) | _UUID4_SET:032x}"
+    """``uuid.uuid4().hex`` from the process' PRNG, without a syscall or a ``UUID`` (1.6 -> 0.3 us).
+
+    Event ids must be unique, not unpredictable; ``random`` is seeded from the OS at start and
+    again in each forked worker."""
+    return f"{(random.getrandbits(128) & _UUID4_CLEAR) | _UUID4_SET:032x}"
 
 
 def now() -> float:

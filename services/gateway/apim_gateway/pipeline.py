@@ -25,7 +25,7 @@ from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, StatusCode
 from starlette.types import Receive, Scope, Send
 
-from apim_gateway.backends.endpoints import PRODUCTION, Endpoint, EndpointGroup
+from apim_gateway.backends.endpoints import PRODUCTION, EndpointGroup
 from apim_gateway.context import AuthContext, Exchange, GatewayRequest, GatewayResponse, Headers
 from apim_gateway.errors import (
     API_BLOCKED,
@@ -566,7 +566,14 @@ class Pipeline:
         last: GatewayError | None = None
         for endpoint in endpoints:
             try:
-                response = await self._one(endpoint, method, request.path, request.query, outgoing, body)
+                response = await upstream.request(
+                    endpoint.origin,
+                    method,
+                    join_target(endpoint.base_path, request.path, request.query),
+                    outgoing,
+                    body,
+                    read_timeout=endpoint.timeout,
+                )
             except UpstreamTimeout as exc:
                 endpoint.breaker.failure(time.monotonic())
                 last = GatewayError(
@@ -586,20 +593,6 @@ class Pipeline:
             return response
         assert last is not None
         raise last
-
-    async def _one(
-        self,
-        endpoint: Endpoint,
-        method: bytes,
-        path: str,
-        query: str,
-        headers: list[tuple[bytes, bytes]],
-        body: bytes,
-    ) -> UpstreamResponse:
-        target = join_target(endpoint.base_path, path, query)
-        return await self.gateway.upstream.request(
-            endpoint.origin, method, target, headers, body, read_timeout=endpoint.timeout
-        )
 
     def _add_backend_jwt(self, exchange: Exchange, settings: Mapping[str, Any] | None) -> None:
         signer = self.gateway.backend_jwt

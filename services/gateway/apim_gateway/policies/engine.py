@@ -9,7 +9,7 @@ order run.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from apim_gateway.policies.base import REGISTRY, Policy, PolicyConfigError
@@ -25,14 +25,13 @@ class Chain:
     request: tuple[Policy, ...] = ()
     response: tuple[Policy, ...] = ()
     fault: tuple[Policy, ...] = ()
+    # Read on every request: worked out once here.
+    needs_request_body: bool = field(init=False, default=False)
+    needs_response_body: bool = field(init=False, default=False)
 
-    @property
-    def needs_request_body(self) -> bool:
-        return any(p.needs_request_body for p in self.request)
-
-    @property
-    def needs_response_body(self) -> bool:
-        return any(p.needs_response_body for p in self.response)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "needs_request_body", any(p.needs_request_body for p in self.request))
+        object.__setattr__(self, "needs_response_body", any(p.needs_response_body for p in self.response))
 
 
 EMPTY_CHAIN = Chain()

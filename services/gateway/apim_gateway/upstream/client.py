@@ -247,11 +247,16 @@ class _Pool:
         self.idle: deque[_Connection] = deque()
         self.open: set[_Connection] = set()
 
-    async def acquire(self) -> _Connection:
-        while self.idle:
-            conn = self.idle.pop()
+    def idle_connection(self) -> _Connection | None:
+        """A kept-alive connection, without a coroutine (the common case under load)."""
+        idle = self.idle
+        while idle:
+            conn = idle.pop()
             if not conn.closed:
                 return conn
+        return None
+
+    async def connect(self) -> _Connection:
         loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(self.connect_timeout):
@@ -322,7 +327,7 @@ class UpstreamClient:
         pool = self._pool(origin)
         head_only = method == b"HEAD"
         for attempt in (1, 2):
-            conn = await pool.acquire()
+            conn = pool.idle_connection() or await pool.connect()
             reused = conn.used
             try:
                 return await conn.send(data, head_only, read_timeout)
