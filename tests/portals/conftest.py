@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -250,3 +251,135 @@ def page(context: BrowserContext) -> Iterator[Page]:
 def screenshot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+class _Forms(HTMLParser):
+    """The forms of a page as a browser would submit them: each control's name and current value."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.forms: list[dict[str, Any]] = []
+        self._form: dict[str, Any] | None = None
+        self._select: str | None = None
+        self._options: list[tuple[str, bool]] = []
+        self._option: tuple[str | None, bool] | None = None
+        self._textarea: str | None = None
+        self._text = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self._form = {"id": a.get("id", ""), "action": a.get("action", ""), "fields": []}
+            self.forms.append(self._form)
+        if self._form is None:
+            return
+        fields: list[tuple[str, str]] = self._form["fields"]
+        if tag == "input" and a.get("name"):
+            kind = a.get("type", "text")
+            if kind in ("checkbox", "radio"):
+                if "checked" in a:
+                    fields.append((a["name"], a.get("value") or "on"))
+            elif kind not in ("submit", "button"):
+                fields.append((a["name"], a.get("value", "")))
+        elif tag == "select":
+            self._select, self._options = a.get("name"), []
+        elif tag == "option":
+            self._option, self._text = (a.get("value"), "selected" in a), ""
+        elif tag == "textarea":
+            self._textarea, self._text = a.get("name"), ""
+
+    def handle_data(self, data: str) -> None:
+        self._text += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._form is None:
+            return
+        if tag == "option" and self._option is not None:
+            value, selected = self._option
+            self._options.append((self._text.strip() if value is None else value, selected))
+            self._option = None
+        elif tag == "select" and self._select:
+            chosen = [v for v, s in self._options if s] or [v for v, _ in self._options[:1]]
+            self._form["fields"].extend((self._select, v) for v in chosen)
+            self._select = None
+        elif tag == "textarea" and self._textarea:
+            self._form["fields"].append((self._textarea, self._text.removeprefix("\n")))
+            self._textarea = None
+        elif tag == "form":
+            self._form = None
+
+
+def page_forms(html: str) -> list[dict[str, Any]]:
+    parser = _Forms()
+    parser.feed(html)
+    return parser.forms
+
+
+FormValue = str | list[str] | None
+
+
+class PortalBrowser:
+    """A portal user over plain HTTP: the sign-in's authorization-code flow and forms with their
+    CSRF token, as a browser submits them, with a cookie jar and no JavaScript."""
+
+    def __init__(self, base_url: str) -> None:
+        self.http = httpx.Client(base_url=base_url, timeout=30, follow_redirects=True)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def sign_in(self, portal: str, user: str, password: str) -> httpx.Response:
+        page = self.http.get(f"/{portal}/auth/login")
+        assert page.status_code == 200, page.text
+        form = page_forms(page.text)[0]
+        data = dict(form["fields"]) | {"username": user, "password": password}
+        signed_in = self.http.post(page.url.join(form["action"]), data=data)
+        assert signed_in.status_code == 200, signed_in.text
+        assert f"/{portal}/" in str(signed_in.url), signed_in.url
+        return signed_in
+
+    def form(self, path: str, form_id: str, where: dict[str, str] | None = None) -> dict[str, Any]:
+        """The form ``form_id`` of the page (of no id: ``""``) holding the values ``where`` names."""
+        page = self.http.get(path)
+        assert page.status_code == 200, page.text
+        wanted = set((where or {}).items())
+        found = [f for f in page_forms(page.text) if f["id"] == form_id and wanted <= set(f["fields"])]
+        assert found, f"no form #{form_id} with {where} on {path}"
+        return found[0]
+
+    def submit(
+        self, path: str, form_id: str, values: dict[str, FormValue], where: dict[str, str] | None = None
+    ) -> httpx.Response:
+        """Fill the form in (a list ticks several boxes of one name, None clears a control) and send it."""
+        form = self.form(path, form_id, where)
+        data: dict[str, list[str]] = {}
+        for name, default in form["fields"]:
+            if name not in values:
+                data.setdefault(name, []).append(default)
+        for name, value in values.items():
+            if value is not None:
+                data[name] = value if isinstance(value, list) else [value]
+        return self.http.post(form["action"] or path, data=data)
+
+
+def password_token(control: httpx.Client, client_name: str, user: str, password: str, scopes: str) -> str:
+    client = control.post(
+        "/client-registration/v0.17/register",
+        json={
+            "clientName": client_name,
+            "owner": user,
+            "grantType": "password refresh_token",
+            "saasApp": True,
+        },
+        headers=basic(user, password),
+    )
+    assert client.status_code == 200, client.text
+    creds = client.json()
+    r = control.post(
+        "/oauth2/token",
+        data={"grant_type": "password", "username": user, "password": password, "scope": scopes},
+        headers=basic(creds["clientId"], creds["clientSecret"]),
+    )
+    assert r.status_code == 200, r.text
+    token: str = r.json()["access_token"]
+    return token

@@ -51,3 +51,15 @@ def parse_json(value: str, field: str) -> Any:
         return json.loads(value) if value.strip() else None
     except ValueError as exc:
         raise ApiError(400, "Bad Request", f"{field} is not JSON: {exc}", {field: str(exc)}) from exc
+
+
+def regroup(exc: ApiError, into: dict[str, str]) -> ApiError:
+    """The API's field errors shown by the inputs that sent them: ``into`` maps a field path of
+    the body (or its prefix; ``"body"`` is the body as a whole) to the name of its input."""
+    for name, message in list(exc.fields.items()):
+        for prefix, target in into.items():
+            if name == prefix or name.startswith(prefix + "."):
+                if target != name:
+                    exc.fields.setdefault(target, message if prefix == "body" else f"{name}: {message}")
+                break
+    return exc

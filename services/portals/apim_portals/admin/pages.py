@@ -18,7 +18,7 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from apim_portals.client import ApiError
-from apim_portals.portal_forms import ADMIN_API, call, holds, lines, parse_json, quiet, refused
+from apim_portals.portal_forms import ADMIN_API, call, holds, lines, parse_json, quiet, refused, regroup
 from apim_portals.web import AdminPage, Page, form_list, form_str
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -261,13 +261,29 @@ async def _deny(page: Page, form: FormData) -> str:
     if form_str(form, "op") == "delete":
         await adm(page, "DELETE", f"/throttling/deny-policy/{form_str(form, 'conditionId')}")
         return "Deny policy removed"
+    kind = form_str(form, "conditionType", "APPLICATION")
     body = {
-        "conditionType": form_str(form, "conditionType", "APPLICATION"),
-        "conditionValue": form_str(form, "conditionValue"),
+        "conditionType": kind,
+        "conditionValue": _deny_value(kind, form_str(form, "conditionValue")),
         "conditionStatus": True,
     }
-    await adm(page, "POST", "/throttling/deny-policies", json=body)
+    try:
+        await adm(page, "POST", "/throttling/deny-policies", json=body)
+    except ApiError as exc:
+        # The API judges the value as a whole (the body): shown by the value's input.
+        raise regroup(exc, {"body": "conditionValue"}) from None
     return "Deny policy added"
+
+
+def _deny_value(kind: str, value: str) -> str | dict[str, Any]:
+    """IP conditions are objects in the API: ``{fixedIp}``, or ``{startingIp, endingIp}`` typed as
+    ``first - last``."""
+    if kind == "IP":
+        return {"fixedIp": value, "invert": False}
+    if kind == "IPRANGE":
+        first, _, last = value.partition("-")
+        return {"startingIp": first.strip(), "endingIp": last.strip(), "invert": False}
+    return value
 
 
 async def _key_managers(page: Page, form: FormData) -> str:
@@ -278,13 +294,18 @@ async def _key_managers(page: Page, form: FormData) -> str:
         "displayName": form_str(form, "name"),
         "type": form_str(form, "type", "default"),
         "issuer": form_str(form, "issuer"),
-        "jwksEndpoint": form_str(form, "jwksEndpoint") or None,
         "tokenEndpoint": form_str(form, "tokenEndpoint") or None,
         "enabled": True,
     }
+    jwks = form_str(form, "jwksEndpoint")
+    if jwks:
+        body["certificates"] = {"type": "JWKS", "value": jwks}
     if roles:
         body["permissions"] = {"permissionType": form_str(form, "permissionType", "ALLOW"), "roles": roles}
-    await adm(page, "POST", path, json=body)
+    try:
+        await adm(page, "POST", path, json=body)
+    except ApiError as exc:
+        raise regroup(exc, {"body": "jwksEndpoint", "certificates": "jwksEndpoint"}) from None
     return f"Key manager {body['name']} added"
 
 
@@ -297,7 +318,10 @@ async def _environments(page: Page, form: FormData) -> str:
             {"host": form_str(form, "host", "localhost"), "httpContext": "", "httpPort": 80, "httpsPort": 443}
         ],
     }
-    await adm(page, "POST", "/environments", json=body)
+    try:
+        await adm(page, "POST", "/environments", json=body)
+    except ApiError as exc:
+        raise regroup(exc, {"vhosts": "vhosts"}) from None
     return f"Environment {body['name']} added"
 
 
@@ -320,7 +344,13 @@ async def _tenant_config(page: Page, form: FormData) -> str:
         config = await adm(page, "GET", "/tenant-config")
         switches = set(form_list(form, "workflow"))
         config["Workflows"] = {name: {"enabled": name in switches} for name in WORKFLOW_TYPES}
-    await adm(page, "PUT", "/tenant-config", json=config)
+    try:
+        await adm(page, "PUT", "/tenant-config", json=config)
+    except ApiError as exc:
+        # The document's fields are edited in one text area: its errors are shown under it.
+        if exc.fields and "raw" not in exc.fields:
+            exc.fields["raw"] = "; ".join(f"{name}: {message}" for name, message in exc.fields.items())
+        raise
     return "Tenant configuration saved"
 
 
@@ -345,7 +375,10 @@ async def _tenants(page: Page, form: FormData) -> str:
     domain = form_str(form, "domain")
     if form_str(form, "op") in ("activate", "deactivate"):
         await adm(
-            page, "PUT", f"/tenants/{domain}/status", json={"status": form_str(form, "op") == "activate"}
+            page,
+            "PUT",
+            f"/tenants/{domain}/status",
+            json={"status": "ACTIVE" if form_str(form, "op") == "activate" else "INACTIVE"},
         )
         return f"Tenant {domain} {form_str(form, 'op')}d"
     body = {
