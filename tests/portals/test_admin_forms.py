@@ -545,3 +545,54 @@ def test_a_refused_owner_change_shows_the_apis_message_by_its_field(
     app_id = r.json()["applicationId"]
     r = portal.submit("/admin/applications", "", {"owner": ""}, where={"applicationId": app_id})
     refused(r, 400, "owner", field="String should have at least 1 character")
+
+
+# The rows' own forms: delete and remove
+
+
+def test_a_tier_is_deleted_from_its_row(portal: PortalBrowser, api: httpx.Client) -> None:
+    accepted(
+        portal.submit("/admin/tiers", "tier-form", {"kind": "application", "policyName": "FormsDoomed"}),
+        "Application tier FormsDoomed added",
+    )
+    tier = named(get(api, "/throttling/policies/application")["list"], "policyName", "FormsDoomed")
+    accepted(portal.submit("/admin/tiers", "", {}, where={"policyId": tier["policyId"]}), "Tier deleted")
+    names = [t["policyName"] for t in get(api, "/throttling/policies/application")["list"]]
+    assert "FormsDoomed" not in names
+    assert "FormsApp20" in names
+
+
+def test_a_deny_policy_is_removed_from_its_row(portal: PortalBrowser, api: httpx.Client) -> None:
+    r = portal.submit(
+        "/admin/deny-policies", "deny-form", {"conditionType": "USER", "conditionValue": "forms-brief"}
+    )
+    accepted(r, "Deny policy added")
+    denial = named(get(api, "/throttling/deny-policies")["list"], "conditionValue", "forms-brief")
+    r = portal.submit("/admin/deny-policies", "", {}, where={"conditionId": denial["conditionId"]})
+    accepted(r, "Deny policy removed")
+    values = [d["conditionValue"] for d in get(api, "/throttling/deny-policies")["list"]]
+    assert "forms-brief" not in values
+
+
+def test_a_category_is_deleted_from_its_row(portal: PortalBrowser, api: httpx.Client) -> None:
+    accepted(
+        portal.submit("/admin/categories", "category-form", {"name": "Forms Gone"}),
+        "Category Forms Gone added",
+    )
+    category = named(get(api, "/api-categories")["list"], "name", "Forms Gone")
+    accepted(
+        portal.submit("/admin/categories", "", {}, where={"categoryId": category["id"]}), "Category deleted"
+    )
+    assert "Forms Gone" not in [c["name"] for c in get(api, "/api-categories")["list"]]
+
+
+def test_a_refused_vhost_is_shown_by_the_host(portal: PortalBrowser) -> None:
+    r = portal.submit("/admin/environments", "env-form", {"name": "forms-west", "host": "bad host!"})
+    refused(r, 400, "vhosts.0.host", field="vhosts.0.host: String should match pattern")
+
+
+def test_a_key_manager_without_keys_to_check_tokens_is_shown_by_the_jwks_input(portal: PortalBrowser) -> None:
+    r = portal.submit(
+        "/admin/key-managers", "km-form", {"name": "FormsNoKeys", "type": "custom-idp", "issuer": "x"}
+    )
+    refused(r, 400, "needs certificates", field="needs certificates")

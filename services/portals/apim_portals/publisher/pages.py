@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
 from apim_portals.client import ApiError
-from apim_portals.portal_forms import ADMIN_API, PUBLISHER_API, call, lines, quiet
+from apim_portals.portal_forms import ADMIN_API, PUBLISHER_API, call, lines, quiet, regroup
 from apim_portals.publisher import policies
 from apim_portals.web import Page, PublisherPage, form_list, form_str
 
@@ -207,14 +207,17 @@ async def api_tab(page: PublisherPage, api_id: str, tab: str) -> Response:
     return await _api_page(page, api_id, tab)
 
 
-async def _update(page: Page, api_id: str, tab: str, change: Any) -> Response:
-    """GET the API, let ``change`` edit it, PUT it back; the API's refusal is shown on the tab."""
+async def _update(
+    page: Page, api_id: str, tab: str, change: Any, inputs: dict[str, str] | None = None
+) -> Response:
+    """GET the API, let ``change`` edit it, PUT it back; the API's refusal is shown on the tab
+    (its field errors by the ``inputs`` that sent them, see ``regroup``)."""
     try:
         api = await pub(page, "GET", f"/apis/{api_id}")
         change(api)
         await pub(page, "PUT", f"/apis/{api_id}", json=api)
     except ApiError as exc:
-        return await _api_page(page, api_id, tab, error=exc)
+        return await _api_page(page, api_id, tab, error=regroup(exc, inputs or {}))
     page.notice("Saved")
     return page.redirect(f"/apis/{api_id}/{tab}")
 
@@ -267,7 +270,7 @@ async def save_design(page: PublisherPage, api_id: str) -> Response:
         api["tags"] = lines(form_str(form, "tags"))
         api["categories"] = form_list(form, "categories")
 
-    return await _update(page, api_id, "design", change)
+    return await _update(page, api_id, "design", change, {"endpointConfig": "endpointConfig"})
 
 
 @router.post("/apis/{api_id}/resources")
