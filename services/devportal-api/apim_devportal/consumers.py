@@ -28,6 +28,8 @@ def catalog_handler(index: SearchIndex) -> SessionHandler:
             await catalog.on_category_event(session, event)
         elif event.type.startswith("deployment."):
             await catalog.on_deployment_event(session, event, index)
+        elif event.type.startswith("document."):
+            await catalog.on_document_event(session, event)
         elif event.type.startswith(("api.", "api-product.")):
             for api_id in await catalog.on_api_event(session, event, index):
                 await subscriptions.remove_for_api(session, api_id)

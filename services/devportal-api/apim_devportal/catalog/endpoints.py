@@ -55,7 +55,7 @@ async def list_apis(
 ) -> APIList:
     who = await service.viewer(session, principal, tenant)
     found = await service.visible_apis(session, who, query, index)
-    chunk = [api for api, _ in found[page.offset : page.offset + page.limit]]
+    chunk = await service.rows(session, [api for api, _ in found[page.offset : page.offset + page.limit]])
     ratings = await service.ratings(session, chunk)
     items = [service.info(api, ratings.get(api.id), PREFIX) for api in chunk]
     return APIList(count=len(items), list=items, pagination=_pagination(len(found), page.limit, page.offset))
@@ -149,7 +149,7 @@ async def list_documents(
     apiId: str, session: SessionDep, principal: OptionalPrincipal, page: PageDep, tenant: RequestedTenant
 ) -> DocumentList:
     who = await service.viewer(session, principal, tenant)
-    docs = service.documents(await service.visible_api(session, who, apiId))
+    docs = await service.documents(session, await service.visible_api(session, who, apiId))
     chunk = docs[page.offset : page.offset + page.limit]
     return DocumentList(
         count=len(chunk), list=chunk, pagination=_pagination(len(docs), page.limit, page.offset)
@@ -162,7 +162,7 @@ async def get_document(
 ) -> JSONResponse:
     who = await service.viewer(session, principal, tenant)
     api = await service.visible_api(session, who, apiId)
-    for doc in service.documents(api):
+    for doc in await service.documents(session, api):
         if doc.documentId == documentId:
             return JSONResponse(doc.model_dump())
     raise NotFound(f"Requested document with id '{documentId}' not found")
@@ -174,12 +174,15 @@ async def get_document_content(
 ) -> Response:
     who = await service.viewer(session, principal, tenant)
     api = await service.visible_api(session, who, apiId)
-    if documentId not in {d.documentId for d in service.documents(api)}:
-        raise NotFound(f"Requested document with id '{documentId}' not found")
-    doc = service.document(api, documentId)
+    doc = await service.document(session, api, documentId)
     source = str(doc.get("sourceType") or "INLINE").upper()
     if source == "URL" and doc.get("sourceUrl"):
         return RedirectResponse(str(doc["sourceUrl"]), status_code=303)
+    if source == "FILE":
+        raise NotFound(
+            f"Document {documentId} is a file; the publisher's document events do not carry files",
+            message="Document File Not Available",
+        )
     content = doc.get("inlineContent") or doc.get("content")
     if not isinstance(content, str):
         raise NotFound(f"Document {documentId} has no content")
@@ -300,7 +303,10 @@ async def search(
     and operation summaries."""
     who = await service.viewer(session, principal, tenant)
     found = await service.visible_apis(session, who, query, index)
-    chunk = found[page.offset : page.offset + page.limit]
+    page_of = found[page.offset : page.offset + page.limit]
+    whole = await service.rows(session, [api for api, _ in page_of])
+    scores = {api.id: score for api, score in page_of}
+    chunk = [(api, scores[api.id]) for api in whole]
     ratings = await service.ratings(session, [api for api, _ in chunk])
     items = []
     for api, score in chunk:

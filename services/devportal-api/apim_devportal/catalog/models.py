@@ -28,6 +28,8 @@ class CatalogApi(Base):
     visible_roles: Mapped[list[str]] = mapped_column(JSON, default=list)
     description: Mapped[str] = mapped_column(Text, default="")
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The API's categories, beside ``data`` so the catalog list needs no ``data`` to show them.
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)
     policies: Mapped[list[str]] = mapped_column(JSON, default=list)
     # The API as the publisher shows it (WSO2 field names).
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -44,3 +46,17 @@ class ApiCategory(Base):
     tenant: Mapped[str] = mapped_column(String(255))
     name: Mapped[str] = mapped_column(String(255))
     description: Mapped[str] = mapped_column(Text, default="")
+
+
+class CatalogDocument(Base):
+    """One document of an API as the publisher last announced it (``document.*`` events)."""
+
+    __tablename__ = "catalog_documents"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    api_id: Mapped[str] = mapped_column(String(64), index=True)
+    tenant: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255))
+    # The Document as the publisher shows it, with ``inlineContent`` for INLINE and MARKDOWN ones.
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -41,6 +41,8 @@ class APIInfo(BaseModel):
     gatewayVendor: str = "wso2"
     additionalProperties: list[dict[str, Any]] = []
     monetizedInfo: bool = False
+    tags: list[str] = []
+    categories: list[str] = []
 
 
 class APIList(BaseModel):

@@ -10,14 +10,43 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 import snowballstemmer  # type: ignore[import-untyped]
 from rank_bm25 import BM25Okapi  # type: ignore[import-untyped]
 
 from apim_devportal.catalog.models import CatalogApi
+
+
+class Entry(Protocol):
+    """What filtering needs of a catalog API: a whole row or its listed columns."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def version(self) -> str: ...
+    @property
+    def context(self) -> str: ...
+    @property
+    def provider(self) -> str: ...
+    @property
+    def lifecycle_status(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def tags(self) -> list[str]: ...
+    @property
+    def categories(self) -> list[str]: ...
+    @property
+    def updated_at(self) -> datetime: ...
+
 
 _WORD = re.compile(r"[A-Za-z0-9]+")
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
@@ -126,14 +155,17 @@ class SearchIndex:
     def invalidate(self, tenant: str) -> None:
         self._indexes.pop(tenant, None)
 
-    def _index(self, tenant: str, apis: Sequence[CatalogApi]) -> _TenantIndex:
+    async def _index(
+        self, tenant: str, apis: Sequence[Entry], load: Callable[[list[str]], Awaitable[Sequence[CatalogApi]]]
+    ) -> _TenantIndex:
         stamp = tuple(sorted((api.id, api.updated_at.isoformat()) for api in apis))
         index = self._indexes.get(tenant)
         if index is None or index.stamp != stamp:
-            corpus = [document_tokens(api) for api in apis]
+            rows = await load([api.id for api in apis])
+            corpus = [document_tokens(api) for api in rows]
             index = _TenantIndex(
                 stamp=stamp,
-                ids=[api.id for api in apis],
+                ids=[api.id for api in rows],
                 documents=[set(tokens) for tokens in corpus],
                 bm25=BM25Okapi(corpus) if any(corpus) else None,
             )
@@ -141,12 +173,19 @@ class SearchIndex:
             self.builds += 1
         return index
 
-    def rank(self, tenant: str, apis: Sequence[CatalogApi], text: str) -> list[tuple[str, float]]:
-        """Ids of ``apis`` that share a word with ``text``, most relevant first."""
+    async def rank(
+        self,
+        tenant: str,
+        apis: Sequence[Entry],
+        text: str,
+        load: Callable[[list[str]], Awaitable[Sequence[CatalogApi]]],
+    ) -> list[tuple[str, float]]:
+        """Ids of ``apis`` that share a word with ``text``, most relevant first; ``load`` gives the
+        whole rows of ids when the index has to be (re)built."""
         terms = tokenize(text)
         if not terms or not apis:
             return []
-        index = self._index(tenant, apis)
+        index = await self._index(tenant, apis, load)
         if index.bm25 is None:
             return []
         scores = index.bm25.get_scores(terms)
@@ -199,9 +238,35 @@ def _additional_properties(data: dict[str, Any]) -> dict[str, str]:
     return found
 
 
-def matches(api: CatalogApi, key: str, value: str) -> bool:
+# Filter keys that look into an API's ``data`` (the others need only its listed columns).
+_BY_COLUMN = frozenset(
+    {
+        "name",
+        "tag",
+        "tags",
+        "description",
+        "provider",
+        "version",
+        "context",
+        "status",
+        "lifecycle",
+        "api-category",
+        "category",
+        "categories",
+        "content",
+    }
+)
+
+
+def needs_data(key: str) -> bool:
+    return key not in _BY_COLUMN
+
+
+def matches(api: Entry, key: str, value: str, data: dict[str, Any] | None = None) -> bool:
+    """Whether ``api`` passes the filter ``key:value``; ``data`` is the API's data, needed only
+    for the keys :func:`needs_data` names."""
     wanted = value.lower().strip("*")
-    data = api.data or {}
+    data = data or {}
     if key == "name":
         return wanted in api.name.lower()
     if key == "tag" or key == "tags":
@@ -217,7 +282,7 @@ def matches(api: CatalogApi, key: str, value: str) -> bool:
     if key in ("status", "lifecycle"):
         return wanted == api.lifecycle_status.lower()
     if key in ("api-category", "category", "categories"):
-        return any(wanted == str(c).lower() for c in data.get("categories") or [])
+        return any(wanted == str(c).lower() for c in api.categories or [])
     if key == "type":
         return wanted == str(data.get("type", "")).lower() or wanted == api.kind.lower()
     if key == "content":

@@ -14,15 +14,20 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from apim_common.errors import NotFound
 from apim_common.events.envelope import CloudEvent
 from apim_common.security import Principal
-from apim_devportal.catalog.models import ApiCategory, CatalogApi
-from apim_devportal.catalog.repository import CatalogRepository, CategoryRepository
+from apim_devportal.catalog.models import ApiCategory, CatalogApi, CatalogDocument
+from apim_devportal.catalog.repository import (
+    CatalogRepository,
+    CategoryRepository,
+    DocumentRepository,
+    Listed,
+)
 from apim_devportal.catalog.schemas import (
     AdvertiseInfo,
     APIBusinessInformation,
@@ -36,7 +41,7 @@ from apim_devportal.catalog.schemas import (
     Document,
     ScopeInfo,
 )
-from apim_devportal.catalog.search import SearchIndex, matches, parse_query
+from apim_devportal.catalog.search import Entry, SearchIndex, matches, needs_data, parse_query
 from apim_devportal.common import catalog_tenant, epoch_millis, groups_of, is_admin, roles_of, utcnow
 
 ON_PORTAL = frozenset({"PUBLISHED", "PROTOTYPED"})
@@ -70,7 +75,18 @@ async def viewer(session: AsyncSession, principal: Principal | None, requested: 
     return seen
 
 
-def can_see(api: CatalogApi, who: Viewer) -> bool:
+class Visible(Entry, Protocol):
+    """What visibility needs of a catalog API: a whole row or its listed columns."""
+
+    @property
+    def tenant(self) -> str: ...
+    @property
+    def visibility(self) -> str: ...
+    @property
+    def visible_roles(self) -> list[str]: ...
+
+
+def can_see(api: Visible, who: Viewer) -> bool:
     if api.tenant != who.tenant:
         return False
     state = api.lifecycle_status
@@ -95,23 +111,37 @@ async def visible_api(session: AsyncSession, who: Viewer, api_id: str) -> Catalo
 
 async def visible_apis(
     session: AsyncSession, who: Viewer, query: str | None, index: SearchIndex
-) -> list[tuple[CatalogApi, float]]:
-    """The caller's APIs that match ``query``: by relevance when it has free text, else by name."""
-    listed = await CatalogRepository(session).listed(who.tenant)
+) -> list[tuple[Listed, float]]:
+    """The caller's APIs that match ``query``: by relevance when it has free text, else by name.
+
+    Decided on the listed columns alone; an API's ``data`` is read only for filters on it (type,
+    additional properties) and when the search index is (re)built."""
+    repository = CatalogRepository(session)
+    listed = await repository.listed_rows(who.tenant)
     parsed = parse_query(query)
-    candidates = [
-        api
-        for api in listed
-        if can_see(api, who) and all(matches(api, key, value) for key, value in parsed.filters)
-    ]
+    candidates = [api for api in listed if can_see(api, who)]
+    if parsed.filters:
+        data: dict[str, dict[str, Any]] = {}
+        if any(needs_data(key) for key, _ in parsed.filters):
+            data = await repository.data_of([api.id for api in candidates])
+        candidates = [
+            api
+            for api in candidates
+            if all(matches(api, key, value, data.get(api.id)) for key, value in parsed.filters)
+        ]
     if not parsed.text:
         return [(api, 0.0) for api in candidates]
     by_id = {api.id: api for api in candidates}
-    ranked = index.rank(who.tenant, listed, " ".join(parsed.text))
+    ranked = await index.rank(who.tenant, listed, " ".join(parsed.text), repository.by_ids)
     return [(by_id[ident], score) for ident, score in ranked if ident in by_id]
 
 
-async def ratings(session: AsyncSession, apis: Sequence[CatalogApi]) -> dict[str, float]:
+async def rows(session: AsyncSession, found: Sequence[Listed]) -> list[CatalogApi]:
+    """The whole rows of one page of :func:`visible_apis`, in its order."""
+    return await CatalogRepository(session).by_ids([api.id for api in found])
+
+
+async def ratings(session: AsyncSession, apis: Sequence[Entry]) -> dict[str, float]:
     return await CatalogRepository(session).ratings(api.id for api in apis)
 
 
@@ -187,6 +217,8 @@ def info(api: CatalogApi, avg: float | None, prefix: str) -> APIInfo:
         monetizationLabel="PAID" if _monetized(data) else "FREE",
         additionalProperties=_additional_properties(data),
         monetizedInfo=_monetized(data),
+        tags=list(api.tags or []),
+        categories=[str(c) for c in api.categories or data.get("categories") or []],
     )
 
 
@@ -324,21 +356,66 @@ def definition(api: CatalogApi, gateway_url: str) -> str:
     return json.dumps(document)
 
 
-def documents(api: CatalogApi) -> list[Document]:
-    found = []
-    for item in api.data.get("documents") or []:
-        if isinstance(item, dict) and item.get("documentId") and item.get("name"):
-            if str(item.get("visibility", "API_LEVEL")).upper() == "PRIVATE":
-                continue
-            found.append(Document.model_validate(item))
-    return found
+HIDDEN_DOCUMENTS = frozenset({"PRIVATE", "OWNER_ONLY"})
 
 
-def document(api: CatalogApi, document_id: str) -> dict[str, Any]:
+async def _all_documents(session: AsyncSession, api: CatalogApi) -> list[dict[str, Any]]:
+    """The API's documents: those its own data lists, then those ``document.*`` events brought
+    (an event's version of a document replaces the data's)."""
+    found: dict[str, dict[str, Any]] = {}
     for item in api.data.get("documents") or []:
-        if isinstance(item, dict) and item.get("documentId") == document_id:
+        if isinstance(item, dict) and item.get("documentId"):
+            found[str(item["documentId"])] = item
+    for row in await DocumentRepository(session).of_api(api.id):
+        found[row.id] = {**row.data, "documentId": row.id}
+    return list(found.values())
+
+
+async def documents(session: AsyncSession, api: CatalogApi) -> list[Document]:
+    return [
+        Document.model_validate(item)
+        for item in await _all_documents(session, api)
+        if item.get("name") and str(item.get("visibility") or "API_LEVEL").upper() not in HIDDEN_DOCUMENTS
+    ]
+
+
+async def document(session: AsyncSession, api: CatalogApi, document_id: str) -> dict[str, Any]:
+    for item in await _all_documents(session, api):
+        if (
+            item.get("documentId") == document_id
+            and item.get("name")
+            and str(item.get("visibility") or "API_LEVEL").upper() not in HIDDEN_DOCUMENTS
+        ):
             return item
     raise NotFound(f"Requested document with id '{document_id}' not found")
+
+
+async def on_document_event(session: AsyncSession, event: CloudEvent) -> None:
+    """``document.created|updated|deleted``: the Document with its ``apiId``; applying one twice
+    leaves the same row."""
+    data = dict(event.data)
+    document_id = str(data.get("documentId") or data.get("id") or "")
+    api_id = str(data.get("apiId") or event.subject)
+    if not document_id:
+        return
+    repository = DocumentRepository(session)
+    row = await repository.get(document_id)
+    if event.type.endswith(".deleted"):
+        if row is not None:
+            await repository.delete(row)
+        return
+    kept = {k: v for k, v in data.items() if k not in ("apiId", "id")}
+    if kept.get("inlineContent") is None and row is not None and row.data.get("inlineContent") is not None:
+        kept["inlineContent"] = row.data["inlineContent"]  # an event without content keeps the last
+    if row is None:
+        row = CatalogDocument(id=document_id)
+        session.add(row)
+    row.api_id = api_id
+    row.tenant = event.tenant
+    row.name = str(data.get("name") or "")
+    row.data = {**kept, "documentId": document_id}
+    row.updated_at = utcnow()
+    await session.flush()
 
 
 def _product(data: dict[str, Any], event_type: str) -> bool:
@@ -394,6 +471,7 @@ async def on_api_event(session: AsyncSession, event: CloudEvent, index: SearchIn
     row.visible_roles = list(data.get("visibleRoles") or [])
     row.description = str(data.get("description") or "")
     row.tags = [str(t) for t in data.get("tags") or []]
+    row.categories = [str(c) for c in data.get("categories") or []]
     row.policies = [str(p) for p in data.get("policies") or []]
     row.data = {**data, "lifeCycleStatus": status.upper()}
     row.updated_at = now

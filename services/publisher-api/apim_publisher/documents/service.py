@@ -39,6 +39,8 @@ def public(document: Document) -> DocumentPublic:
 
 async def _announce(session: AsyncSession, api: API, document: Document, type_: str) -> None:
     data = {"apiId": api.id, **public(document).model_dump(mode="json")}
+    if document.source_type in ("INLINE", "MARKDOWN"):
+        data["inlineContent"] = document.inline_content
     await record(session, Topic.APIS, type_, api.id, data, tenant=api.tenant)
 
 
