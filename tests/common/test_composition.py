@@ -1,8 +1,12 @@
 """The standalone control plane sends each path to the service that owns its prefix."""
 
+from pathlib import Path
+
+import pytest
 from fastapi import FastAPI
 
-from apim_standalone.composition import ControlPlane
+from apim_standalone.composition import ControlPlane, build_platform
+from apim_standalone.settings import StandaloneSettings
 
 
 def service(name: str, *prefixes: str) -> FastAPI:
@@ -28,3 +32,18 @@ def test_tenant_qualified_paths_reach_the_service_of_the_rest() -> None:
     plane = ControlPlane([devportal])
     assert plane._route("/t/acme.com/api/am/devportal/v3/apis") is devportal
     assert plane._route("/t/acme.com/unknown") is None
+
+
+async def test_the_devportal_and_the_portals_learn_the_bound_gateway_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("APIM_MODE", "development")
+    settings = StandaloneSettings(data_dir=tmp_path, gateway_port=8280)
+    platform = build_platform(
+        settings, control_url="http://127.0.0.1:19443", gateway_url="http://127.0.0.1:25001"
+    )
+    assert platform.control_plane.portals is not None
+    assert platform.control_plane.portals.state.settings.gateway_url == "http://127.0.0.1:25001"
+    devportal = {app.state.service_name: app for app in platform.control_plane.services}["devportal"]
+    async with devportal.router.lifespan_context(devportal):
+        assert devportal.state.settings.gateway_url == "http://127.0.0.1:25001"

@@ -159,7 +159,9 @@ def build_platform(
         create_key_manager(KeyManagerSettings(**key_manager_env), bus=bus),
         create_admin(AdminSettings(**_service_env(settings, "admin", url)), bus=bus),
         create_publisher(PublisherSettings(**_service_env(settings, "publisher", url)), bus=bus),
-        create_devportal(DevportalSettings(**_service_env(settings, "devportal", url)), bus=bus),
+        create_devportal(
+            DevportalSettings(**_service_env(settings, "devportal", url), gateway_url=gateway), bus=bus
+        ),
         create_throttle_sync(ThrottleSyncSettings(**_urls(url)), bus=bus),
     ]
     gateway_app = create_gateway(GatewaySettings(**_urls(url)), bus=bus)
