@@ -35,6 +35,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+_NOWHERE = "http://127.0.0.1:9"  # the discard port: nothing answers there
 ONE_KIB = '{"data": "' + "x" * (1024 - 12) + '"}'
 
 
@@ -274,6 +275,8 @@ def start_gateway(server: str, port: int, snapshot: Path) -> subprocess.Popen[by
         "APIM_LOG_JSON": "false",
         "APIM_LOG_LEVEL": "WARNING",
         "OTEL_SDK_DISABLED": "true",
+        # No control plane: whatever answers on the default port must not replace the model.
+        **{f"APIM_{part}_URL": _NOWHERE for part in ("PUBLISHER", "DEVPORTAL", "ADMIN", "KEY_MANAGER")},
     }
     return subprocess.Popen(["taskset", "-c", "0", sys.executable, "-m", "apim_gateway"], env=env)
 

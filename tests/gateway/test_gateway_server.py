@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
 import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -36,26 +43,71 @@ def _record_runners(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 @pytest.mark.usefixtures("development")
-def test_the_gateway_runs_under_uvicorn_unless_told_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_gateway_runs_under_granian_unless_told_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("APIM_GATEWAY_SERVER", raising=False)
-    ran = _record_runners(monkeypatch)
-    assert server.main() == 0
-    assert ran == ["uvicorn"]
-
-
-@pytest.mark.usefixtures("development")
-def test_apim_gateway_server_granian_serves_under_granian(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("APIM_GATEWAY_SERVER", "granian")
     ran = _record_runners(monkeypatch)
     assert server.main() == 0
     assert ran == ["granian"]
 
 
 @pytest.mark.usefixtures("development")
+def test_apim_gateway_server_uvicorn_serves_under_uvicorn(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("APIM_GATEWAY_SERVER", "uvicorn")
+    ran = _record_runners(monkeypatch)
+    assert server.main() == 0
+    assert ran == ["uvicorn"]
+
+
+@pytest.mark.usefixtures("development")
 def test_granian_app_trusts_forwarded_for_from_the_allowed_addresses(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FORWARDED_ALLOW_IPS", "10.0.0.7")
+    monkeypatch.setattr(server, "_die_with_parent", lambda: None)
     app = server.granian_app()
     assert isinstance(app, ProxyHeadersMiddleware)
     assert isinstance(app.app, Gateway)
     assert "10.0.0.7" in app.trusted_hosts
     assert "127.0.0.1" not in app.trusted_hosts
+
+
+def _answers(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/health", timeout=0.5).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _eventually(condition: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_granians_worker_stops_serving_when_the_gateway_process_is_killed(tmp_path: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    nowhere = "http://127.0.0.1:9"
+    env = {
+        **os.environ,
+        "APIM_MODE": "development",
+        "APIM_PORT": str(port),
+        "APIM_GATEWAY_SERVER": "granian",
+        "APIM_GATEWAY_SNAPSHOT_CACHE": str(tmp_path / "snapshot.json"),
+        "APIM_GATEWAY_SNAPSHOT_WAIT": "0",
+        "APIM_LOG_LEVEL": "ERROR",
+        **{f"APIM_{part}_URL": nowhere for part in ("PUBLISHER", "DEVPORTAL", "ADMIN", "KEY_MANAGER")},
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "apim_gateway"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        assert _eventually(lambda: _answers(port), 20)
+        process.kill()
+        process.wait(timeout=5)
+        assert _eventually(lambda: not _answers(port), 10)
+    finally:
+        if process.poll() is None:
+            process.kill()

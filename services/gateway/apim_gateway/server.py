@@ -7,7 +7,9 @@ the same app and the same trust in ``X-Forwarded-For``: from the addresses in
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 import sys
 from typing import Any
 
@@ -21,8 +23,23 @@ from apim_gateway.settings import Settings
 
 def granian_app() -> ProxyHeadersMiddleware:
     """Builds the app inside granian's worker process (settings from the environment)."""
+    _die_with_parent()
     app: Any = create_app(Settings())  # starlette's ASGI types and uvicorn's differ only in spelling
     return ProxyHeadersMiddleware(app, os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1"))
+
+
+def _die_with_parent() -> None:
+    """granian serves in a child process: one that outlived a killed parent (SIGKILL, no chance to
+    stop its workers) would keep serving the port. Linux ends it with its parent instead."""
+    if sys.platform == "linux":
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        if _parent_pid is not None and os.getppid() != _parent_pid:  # it died before prctl
+            os.kill(os.getpid(), signal.SIGTERM)
+
+
+_PR_SET_PDEATHSIG = 1
+_parent_pid: int | None = None  # set before granian forks its worker
 
 
 def _serve_granian(settings: Settings) -> int:
@@ -30,6 +47,8 @@ def _serve_granian(settings: Settings) -> int:
     from granian.log import LogLevels
     from granian.server import Server
 
+    global _parent_pid
+    _parent_pid = os.getpid()
     server = Server(
         "apim_gateway.server:granian_app",
         address=settings.host,
