@@ -92,15 +92,10 @@ class Session:
         self.client = r.json()
         self.user = self.user_token()
 
-    def user_token(self) -> dict[str, str]:
+    def user_token(self, scope: str = "apim:api_view apim:api_create apim:api_publish") -> dict[str, str]:
         r = self.control.post(
             "/oauth2/token",
-            data={
-                "grant_type": "password",
-                "username": "admin",
-                "password": "admin",
-                "scope": "apim:api_view apim:api_create apim:api_publish",
-            },
+            data={"grant_type": "password", "username": "admin", "password": "admin", "scope": scope},
             headers=basic(self.client["clientId"], self.client["clientSecret"]),
         )
         assert r.status_code == 200, r.text

@@ -227,8 +227,11 @@ def _ok(r: httpx.Response) -> bool:
     return r.status_code == 200
 
 
-def _app_token(control: httpx.Client, walk: QuickStart, name: str, tier: str) -> tuple[str, dict[str, Any]]:
-    """A further application on ``tier``, subscribed to the API: its client-credentials token and keys."""
+def _app_token(
+    control: httpx.Client, walk: QuickStart, name: str, tier: str, subscription_tier: str = "Unlimited"
+) -> tuple[str, dict[str, Any]]:
+    """A further application on ``tier``, subscribed to the API on ``subscription_tier``: its
+    client-credentials token and keys."""
     r = control.post(
         "/api/am/devportal/v3/applications",
         json={"name": name, "throttlingPolicy": tier, "tokenType": "JWT"},
@@ -238,7 +241,7 @@ def _app_token(control: httpx.Client, walk: QuickStart, name: str, tier: str) ->
     app_id = r.json()["applicationId"]
     r = control.post(
         "/api/am/devportal/v3/subscriptions",
-        json={"applicationId": app_id, "apiId": walk.api_id, "throttlingPolicy": "Unlimited"},
+        json={"applicationId": app_id, "apiId": walk.api_id, "throttlingPolicy": subscription_tier},
         headers=bearer(walk.user_token),
     )
     assert r.status_code == 201, r.text
