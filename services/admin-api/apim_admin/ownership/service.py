@@ -4,8 +4,8 @@ from typing import Any
 
 from fastapi import Request
 
-from apim_admin.internal_calls import call
 from apim_admin.ownership.schemas import ApiResult, ApplicationInfo, ApplicationList, SearchResultList
+from apim_common.internal_calls import call
 from apim_common.pagination import Pagination
 from apim_common.settings import ServiceSettings
 

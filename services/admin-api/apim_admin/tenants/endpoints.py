@@ -5,7 +5,6 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from apim_admin.bootstrap import seed_tenant
-from apim_admin.internal_calls import call
 from apim_admin.scopes import AdminOnly, TenantInfo
 from apim_admin.tenants import service
 from apim_admin.tenants.schemas import (
@@ -17,6 +16,7 @@ from apim_admin.tenants.schemas import (
 )
 from apim_admin.tenants.schemas import TenantInfo as TenantInfoDTO
 from apim_common.db import SessionDep
+from apim_common.internal_calls import call
 from apim_common.pagination import PageDep
 from apim_common.settings import ServiceSettings
 

@@ -1,5 +1,7 @@
 """Calls to other services' internal endpoints with a service token from the key manager."""
 
+from __future__ import annotations
+
 from typing import Any
 
 import httpx
@@ -63,6 +65,4 @@ async def call(
         raise ServiceUnavailable(f"{what} failed: {exc}") from exc
     if response.status_code >= 400:
         raise _error(response, what)
-    if not response.content:
-        return None
-    return response.json()
+    return response.json() if response.content else None
