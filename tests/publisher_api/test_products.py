@@ -253,6 +253,27 @@ async def test_product_documents_thumbnail_outdated_and_export(publisher: Publis
     assert exported.headers["content-type"] == "application/zip"
 
 
+async def test_a_product_document_is_served_like_an_api_document(publisher: Publisher) -> None:
+    product = await create_product(publisher)
+    url = f"{BASE}/api-products/{product['id']}/documents"
+    created = await publisher.client.post(
+        url, json={"name": "Notes", "type": "HOWTO", "sourceType": "MARKDOWN"}, headers=publisher.auth()
+    )
+    content_url = f"{url}/{created.json()['documentId']}/content"
+    await publisher.client.post(content_url, data={"inlineContent": "# Lunch"}, headers=publisher.auth())
+    served = await publisher.client.get(content_url, headers=publisher.auth())
+    assert served.text == "# Lunch"
+    assert served.headers["content-type"].startswith("text/markdown")
+    file_doc = await publisher.client.post(
+        url, json={"name": "Sheet", "type": "HOWTO", "sourceType": "FILE"}, headers=publisher.auth()
+    )
+    missing = await publisher.client.get(
+        f"{url}/{file_doc.json()['documentId']}/content", headers=publisher.auth()
+    )
+    assert missing.status_code == 404
+    assert missing.json()["description"] == "The document has no file yet"
+
+
 async def test_products_are_isolated_per_tenant_and_scoped(publisher: Publisher) -> None:
     product = await create_product(publisher)
     other = publisher.auth(user="bob@acme.com", tenant="acme.com")

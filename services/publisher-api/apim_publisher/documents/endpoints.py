@@ -13,10 +13,29 @@ from apim_common.pagination import PageDep
 from apim_publisher import scopes
 from apim_publisher.apis import service as apis
 from apim_publisher.documents import service
+from apim_publisher.documents.models import Document
 from apim_publisher.documents.repository import DocumentRepository
 from apim_publisher.documents.schemas import DocumentBody, DocumentList, DocumentPublic
 
 router = APIRouter(tags=["API Documents"])
+
+
+def content_response(document: Document) -> Response:
+    """A document's content as WSO2 answers it: a redirect for URL documents, the file, or the text."""
+    if document.source_type == "URL" and document.source_url:
+        return RedirectResponse(document.source_url, status_code=303)
+    if document.source_type == "FILE":
+        if document.file_content is None:
+            raise NotFound("The document has no file yet", message="Document content not found")
+        return Response(
+            document.file_content,
+            media_type=document.file_media_type or "application/octet-stream",
+            headers={"Content-Disposition": f'attachment; filename="{document.file_name or "document"}"'},
+        )
+    if document.inline_content is None:
+        raise NotFound("The document has no content yet", message="Document content not found")
+    media_type = "text/markdown" if document.source_type == "MARKDOWN" else "text/plain"
+    return Response(document.inline_content, media_type=f"{media_type}; charset=utf-8")
 
 
 @router.get("/apis/{apiId}/documents", response_model=DocumentList)
@@ -74,21 +93,7 @@ async def get_document_content(
     apiId: str, documentId: str, session: SessionDep, principal: scopes.DocumentRead
 ) -> Response:
     api = await apis.get(session, principal.tenant, apiId)
-    document = await service.get(session, api, documentId)
-    if document.source_type == "URL" and document.source_url:
-        return RedirectResponse(document.source_url, status_code=303)
-    if document.source_type == "FILE":
-        if document.file_content is None:
-            raise NotFound("The document has no file yet", message="Document content not found")
-        return Response(
-            document.file_content,
-            media_type=document.file_media_type or "application/octet-stream",
-            headers={"Content-Disposition": f'attachment; filename="{document.file_name or "document"}"'},
-        )
-    if document.inline_content is None:
-        raise NotFound("The document has no content yet", message="Document content not found")
-    media_type = "text/markdown" if document.source_type == "MARKDOWN" else "text/plain"
-    return Response(document.inline_content, media_type=f"{media_type}; charset=utf-8")
+    return content_response(await service.get(session, api, documentId))
 
 
 @router.post("/apis/{apiId}/documents/{documentId}/content", response_model=DocumentPublic)

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import yaml  # type: ignore[import-untyped]
 from fastapi import APIRouter, Body, File, Form, Header, Query, Request, Response, UploadFile
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse
 
 from apim_common.db import SessionDep
 from apim_common.errors import BadRequest, Conflict, NotFound
@@ -20,6 +20,7 @@ from apim_publisher.apis.schemas import FileInfo
 from apim_publisher.apis.search import search
 from apim_publisher.common import check_if_match
 from apim_publisher.documents import service as documents
+from apim_publisher.documents.endpoints import content_response
 from apim_publisher.documents.repository import DocumentRepository
 from apim_publisher.documents.schemas import DocumentBody, DocumentList, DocumentPublic
 from apim_publisher.lifecycle import service as lifecycle
@@ -308,16 +309,7 @@ async def get_product_document_content(
     apiProductId: str, documentId: str, session: SessionDep, principal: scopes.ProductView
 ) -> Response:
     product = await service.get(session, principal.tenant, apiProductId)
-    document = await documents.get(session, product, documentId)
-    if document.source_type == "URL" and document.source_url:
-        return RedirectResponse(document.source_url, status_code=303)
-    if document.source_type == "FILE" and document.file_content is not None:
-        return Response(
-            document.file_content, media_type=document.file_media_type or "application/octet-stream"
-        )
-    if document.inline_content is None:
-        raise NotFound("The document has no content yet", message="Document content not found")
-    return Response(document.inline_content, media_type="text/plain; charset=utf-8")
+    return content_response(await documents.get(session, product, documentId))
 
 
 @router.post("/api-products/{apiProductId}/documents/{documentId}/content", response_model=DocumentPublic)
