@@ -4,7 +4,10 @@ both modes: the standalone runner, and every service its own process with two ga
 from __future__ import annotations
 
 import base64
+import hashlib
+import os
 import time
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -113,7 +116,13 @@ def test_03_create_the_api(control: httpx.Client, walk: QuickStart, backend: str
                 "verb": "GET",
                 "authType": "Application & Application User",
                 "throttlingPolicy": "Unlimited",
-            }
+            },
+            {
+                "target": "/order",
+                "verb": "POST",
+                "authType": "Application & Application User",
+                "throttlingPolicy": "Unlimited",
+            },
         ],
     }
     r = control.post("/api/am/publisher/v4/apis", json=body, headers=bearer(walk.user_token))
@@ -214,6 +223,34 @@ def test_12_call_the_api_through_each_gateway(gateways: list[httpx.Client], walk
         r = _eventually(lambda g=gateway: g.get("/pizza/1.0.0/menu", headers=bearer(walk.app_token)), _ok, 15)
         assert r.status_code == 200, r.text
         assert r.json()["path"] == "/echo/menu"
+
+
+def test_12b_a_large_order_streams_to_the_backend_while_it_is_sent(
+    gateways: list[httpx.Client], walk: QuickStart, backend: str
+) -> None:
+    """Under each mode's HTTP server the backend has the start of the body before the client sends
+    the rest, and gets it whole, chunked as the client sent it."""
+    first, rest = os.urandom(1 << 20), os.urandom(1 << 20)
+    for gateway in gateways:
+        upload = uuid.uuid4().hex
+        backend_had_the_start: list[bool] = []
+
+        def chunks(upload: str = upload, seen: list[bool] = backend_had_the_start) -> Iterator[bytes]:
+            yield first
+
+            def arrived(progress: httpx.Response) -> bool:
+                return progress.status_code == 200 and progress.json()["bytes"] >= len(first)
+
+            seen.append(arrived(_eventually(lambda: httpx.get(f"{backend}/uploads/{upload}"), arrived, 10)))
+            yield rest
+
+        order = f"/pizza/1.0.0/order?upload={upload}"
+        r = gateway.post(order, headers=bearer(walk.app_token), content=chunks())
+        assert r.status_code == 200, r.text
+        assert backend_had_the_start == [True]
+        got = r.json()
+        assert (got["bytes"], got["sha256"]) == (2 << 20, hashlib.sha256(first + rest).hexdigest())
+        assert got["transferEncoding"] == "chunked"
 
 
 def test_13_a_call_without_a_token_is_900902(gateways: list[httpx.Client]) -> None:

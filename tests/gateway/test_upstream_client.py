@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import pytest
 
-from apim_gateway.upstream import ConnectError, Origin, UpstreamClient, UpstreamTimeout
+from apim_gateway.upstream import (
+    BodyStream,
+    ConnectError,
+    Origin,
+    RequestBodyError,
+    UpstreamClient,
+    UpstreamTimeout,
+)
 from tests.support.processes import backend_process, free_port
 
 
@@ -117,3 +125,72 @@ def test_the_client_works_on_uvloop_whose_transports_are_not_asyncio_transports(
 
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         assert runner.run(call()) == 1024
+
+
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+@contextlib.asynccontextmanager
+async def raw_origin(handler: Handler) -> AsyncIterator[Origin]:
+    """An origin speaking whatever bytes ``handler`` writes."""
+    writers: list[asyncio.StreamWriter] = []
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writers.append(writer)
+        await handler(reader, writer)
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    try:
+        yield Origin.of("http", "127.0.0.1", server.sockets[0].getsockname()[1])
+    finally:
+        for writer in writers:
+            writer.close()
+        server.close()
+        await server.wait_closed()
+
+
+async def test_a_streamed_body_is_taken_from_its_source_only_as_fast_as_the_origin_reads_it(
+    client: UpstreamClient,
+) -> None:
+    chunk, total = b"x" * 65536, 256 * 1024 * 1024
+    pulled = 0
+
+    async def source() -> AsyncIterator[bytes]:
+        nonlocal pulled
+        while pulled < total:
+            pulled += len(chunk)
+            yield chunk
+
+    async def reads_nothing(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await asyncio.sleep(30)
+
+    async with raw_origin(reads_nothing) as origin:
+        with pytest.raises(UpstreamTimeout, match="took no more of the request body"):
+            await client.request(origin, b"POST", b"/", [], BodyStream(source(), total), read_timeout=1.0)
+    # What the socket buffers hold, not the 256 MiB the source had to give.
+    assert pulled < 64 * 1024 * 1024
+
+
+async def test_a_streamed_body_shorter_than_its_length_is_a_request_body_error(
+    client: UpstreamClient, backend_port: int
+) -> None:
+    async def source() -> AsyncIterator[bytes]:
+        yield b"0123456789"
+
+    origin = Origin.of("http", "127.0.0.1", backend_port)
+    with pytest.raises(RequestBodyError, match="ended after 10 of 20 bytes"):
+        await client.request(origin, b"POST", b"/echo", [], BodyStream(source(), 20))
+    await asyncio.sleep(0.05)
+    assert not [c for c in client._pools[origin].idle if not c.closed]
+
+
+async def test_an_interim_100_continue_is_passed_over_for_the_final_answer(client: UpstreamClient) -> None:
+    async def answers(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while await reader.readuntil(b"\r\n\r\n"):
+            writer.write(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+
+    async with raw_origin(answers) as origin:
+        for _ in range(2):
+            r = await client.request(origin, b"GET", b"/", [])
+            assert (r.status, await r.read()) == (200, b"ok")
+        assert len(client._pools[origin].idle) == 1

@@ -21,6 +21,7 @@ API_BLOCKED = ("700700", "API blocked")
 BACKEND_UNREACHABLE = ("101503", "Error connecting to the back end")
 BACKEND_TIMEOUT = ("101504", "Connection timed out")
 BACKEND_FAILED = ("101500", "Error in the back end")
+RECEIVE_FAILED = ("101001", "Receiver input/output error receiving")
 
 
 class GatewayError(Exception):

@@ -8,16 +8,17 @@ route (vhost, ``/t/{tenant}``, context, version, verb + URI template; 404 900906
 -> backend (load balance / failover, breakers, timeouts) -> response policies
 -> metrics, analytics, trace.
 
-A policy refusing, or the backend failing, runs the fault flow on the error answer. Bodies: the
-request body is read whole (the upstream client sends bytes); the response body streams from the
-backend to the client unless a response policy needs it.
+A policy refusing, or the backend failing, runs the fault flow on the error answer. Bodies stream
+both ways unless a policy needs them whole: a request body of unknown or large size is written to
+the backend while the client sends it (``RequestBody``), and the response body streams from the
+backend to the client.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
@@ -37,6 +38,7 @@ from apim_gateway.errors import (
     INVALID_CREDENTIALS,
     MISSING_CREDENTIALS,
     NO_MATCHING_RESOURCE,
+    RECEIVE_FAILED,
     RESOURCE_FORBIDDEN,
     SCOPE_NOT_ALLOWED,
     SUBSCRIPTION_INACTIVE,
@@ -50,17 +52,26 @@ from apim_gateway.runtime.state import DenyRules
 from apim_gateway.runtime.tiers import ConditionInput
 from apim_gateway.security import basic_auth
 from apim_gateway.security.tokens import VerifiedToken, subscribed_api
-from apim_gateway.upstream import ConnectError, UpstreamError, UpstreamResponse, UpstreamTimeout
+from apim_gateway.upstream import (
+    BodyStream,
+    ConnectError,
+    RequestBodyError,
+    UpstreamError,
+    UpstreamResponse,
+    UpstreamTimeout,
+)
 
 if TYPE_CHECKING:
     from apim_gateway.app import Gateway
 
 logger = logging.getLogger(__name__)
 
-# Never forwarded: connection management, framing (the client sets its own) and Host.
+# Never forwarded: connection management, framing (the client sets its own), Host, and Expect
+# (the ASGI server answered the client's 100-continue; the backend gets the body unasked).
 _HOP_BY_HOP = frozenset(
     (
         "host",
+        "expect",
         "connection",
         "keep-alive",
         "proxy-connection",
@@ -79,6 +90,9 @@ _JSON = (b"content-type", b"application/json")
 _ACTIVE_SUBSCRIPTION = "UNBLOCKED"
 _BACKEND_JWT_VARIABLE = "backend_jwt"
 _REDIRECT_VARIABLE = "redirect_url"
+# A request body announced at most this long is read whole before the backend call, so that it
+# can be sent again (a retried connection, the next failover endpoint); longer ones stream.
+_SMALL_BODY = 64 * 1024
 
 
 def _denied(description: str) -> GatewayError:
@@ -234,7 +248,8 @@ class Pipeline:
             gateway_services=self.gateway,
         )
         exchange.variables["api_name"] = api.name
-        exchange.read_request_body = _body_reader(receive, headers)
+        body = RequestBody(receive, headers)
+        exchange.read_request_body = body.read
         chain = op.chain
         upstream: UpstreamResponse | None = None
         try:
@@ -247,7 +262,7 @@ class Pipeline:
                         exchange.response = GatewayResponse(reply.status, reply.headers, reply.body)
                         break
             if exchange.response is None:
-                upstream = await self._call_backend(api, op, exchange, trace_headers)
+                upstream = await self._call_backend(api, op, exchange, body, trace_headers)
                 if not chain.response:
                     outcome.status = upstream.status
                     await self._stream(send, upstream, upstream.headers)
@@ -259,6 +274,9 @@ class Pipeline:
                 )
             for policy in chain.response:
                 await policy.on_response(exchange)
+        except RequestBodyError as exc:
+            await self._fault(send, exchange, chain, 400, RECEIVE_FAILED, str(exc), outcome)
+            return
         except PolicyRefusal as refusal:
             if upstream is not None:
                 upstream.close()
@@ -522,6 +540,7 @@ class Pipeline:
         api: CompiledApi,
         op: Operation,
         exchange: Exchange,
+        source: RequestBody,
         trace_headers: list[tuple[bytes, bytes]],
     ) -> UpstreamResponse:
         request = exchange.request
@@ -533,7 +552,7 @@ class Pipeline:
         limit = api.max_tps.get(key_type)
         if limit is not None:
             await self.gateway.rate_limits.backend(api.backend_keys[key_type], limit)
-        body = request.body if request.body is not None else await exchange.request_body()
+        body = request.body if request.body is not None else await source.for_upstream()
         method = request.method.encode()
         outgoing = [
             (k.encode("latin-1"), v.encode("latin-1")) for k, v in request.headers if k not in _HOP_BY_HOP
@@ -579,7 +598,7 @@ class Pipeline:
                 last = GatewayError(
                     504, BACKEND_TIMEOUT, f"The backend did not answer within {endpoint.timeout:g} s"
                 )
-                if not retry_timeouts:
+                if not retry_timeouts or isinstance(body, BodyStream):  # a streamed body is spent
                     raise last from exc
                 continue
             except ConnectError as exc:
@@ -699,23 +718,68 @@ def _user_denied(deny: DenyRules, subscriber: str) -> bool:
     return "@" in subscriber and subscriber.rsplit("@", 1)[0] in deny.users
 
 
-def _body_reader(receive: Receive, headers: Headers) -> Callable[[], Awaitable[bytes]]:
-    has_body = any(k in ("content-length", "transfer-encoding") for k, _ in headers)
+class RequestBody:
+    """The client's request body, taken from ASGI ``receive`` once.
 
-    async def read() -> bytes:
-        if not has_body:
-            return b""
+    ``read`` gives it whole, for policies that need it. ``for_upstream`` gives the backend call a
+    small body whole and a large one, or one of unknown length, as a ``BodyStream`` written to the
+    backend while the client sends it (Content-Length passed through, else chunked). A client that
+    goes away before the body is whole is a ``RequestBodyError``: never a shorter body sent on.
+    """
+
+    __slots__ = ("_length", "_present", "_receive", "_taken")
+
+    def __init__(self, receive: Receive, headers: Headers) -> None:
+        self._receive = receive
+        self._present = False
+        self._length: int | None = None
+        self._taken = False
+        chunked = False
+        for name, value in headers:
+            if name == "content-length":
+                self._present = True
+                self._length = int(value) if value.isdigit() else None
+            elif name == "transfer-encoding":
+                self._present = chunked = True
+        if chunked:
+            self._length = None
+
+    async def _next(self) -> tuple[bytes, bool]:
+        message = await self._receive()
+        if message["type"] == "http.disconnect":
+            raise RequestBodyError("the client went away before sending the whole request body")
+        return message.get("body", b""), bool(message.get("more_body"))
+
+    def _take(self) -> None:
+        if self._taken:
+            raise RuntimeError("the request body has already been taken")
+        self._taken = True
+
+    async def read(self) -> bytes:
+        self._take()
         chunks = []
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                break
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body"):
-                break
+        more = self._present
+        while more:
+            chunk, more = await self._next()
+            chunks.append(chunk)
         return b"".join(chunks)
 
-    return read
+    async def for_upstream(self) -> bytes | BodyStream:
+        length = self._length
+        if not self._present or (length is not None and length <= _SMALL_BODY):
+            return await self.read()
+        self._take()
+        first, more = await self._next()
+        if not more:
+            return first
+        return BodyStream(self._rest(first), length)
+
+    async def _rest(self, first: bytes) -> AsyncIterator[bytes]:
+        yield first
+        more = True
+        while more:
+            chunk, more = await self._next()
+            yield chunk
 
 
 async def _send_whole(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:

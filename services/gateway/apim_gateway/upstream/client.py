@@ -4,12 +4,16 @@ Why not httpx or aiohttp: measured on these machines (docs/decisions/0004), http
 bookkeeping collapsed to ~140 RPS at 64 connections and aiohttp reached ~8k, while a Protocol
 with httptools reached 20-23k per core. This client does only what a gateway needs: keep-alive
 pools per origin, connect/read timeouts, one retry when a reused idle connection turns out closed,
-and response bodies delivered as they arrive with back-pressure (large bodies are streamed, never
-buffered whole unless the caller asks for it).
+and bodies streamed both ways with back-pressure: a request body given as a ``BodyStream`` is
+written while it is read from its source (``Content-Length`` passed through, or chunked), and
+response bodies are delivered as they arrive; neither is buffered whole unless the caller asks.
 
     UpstreamError
     ├── ConnectError       the origin refused or did not answer the connect in time
-    └── UpstreamTimeout    no complete response head within the read timeout
+    └── UpstreamTimeout    no complete response head within the read timeout, or the origin
+                           took no more of a streamed request body for that long
+    RequestBodyError       the request body's source failed (its client went away mid-upload):
+                           not the origin's fault, so not an UpstreamError
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections import deque
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -40,6 +44,26 @@ class ConnectError(UpstreamError):
 
 class UpstreamTimeout(UpstreamError):
     pass
+
+
+class RequestBodyError(Exception):
+    """A streamed request body could not be read whole from its source."""
+
+
+class BodyStream:
+    """A request body written to the origin while it is read from ``chunks``.
+
+    ``length`` is sent as Content-Length and checked against what the source yields; without it
+    the body goes chunked. A stream can be sent once: once ``started``, the request cannot be
+    sent again (no retry on another connection, no failover to another endpoint).
+    """
+
+    __slots__ = ("chunks", "length", "started")
+
+    def __init__(self, chunks: AsyncIterable[bytes], length: int | None = None) -> None:
+        self.chunks = chunks
+        self.length = length
+        self.started = False
 
 
 @dataclass(frozen=True)
@@ -137,6 +161,12 @@ class _Connection(asyncio.Protocol):
         self.closed = False
         self.used = False
         self.paused = False
+        # True while a streamed request body is being written: an answer that comes before the
+        # body is whole leaves the request unfinished on the wire, so the connection is not reused.
+        self.sending_body = False
+        self._interim = False
+        self._write_paused = False
+        self._drained: asyncio.Future[None] | None = None
         self._head_only = False
         self._headers: Headers = []
         self._head: asyncio.Future[UpstreamResponse] | None = None
@@ -153,18 +183,38 @@ class _Connection(asyncio.Protocol):
             self.parser.feed_data(data)
         except HttpParserError as exc:
             self._fail(UpstreamError(f"malformed response from the origin: {exc}"))
+            self.close()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         self.pool.open.discard(self)
         self._fail(exc or ConnectionResetError("the origin closed the connection"))
+        self._wake_writer()
+
+    def pause_writing(self) -> None:
+        self._write_paused = True
+
+    def resume_writing(self) -> None:
+        self._write_paused = False
+        self._wake_writer()
+
+    def _wake_writer(self) -> None:
+        drained = self._drained
+        if drained is not None and not drained.done():
+            drained.set_result(None)
 
     # httptools callbacks
     def on_header(self, name: bytes, value: bytes) -> None:
         self._headers.append((name, value))
 
     def on_headers_complete(self) -> None:
-        response = UpstreamResponse(self, self.parser.get_status_code(), self._headers)
+        status = self.parser.get_status_code()
+        if 100 <= status < 200 and status != 101:
+            # An interim answer (100 Continue, 103 Early Hints): the final one follows.
+            self._interim = True
+            self._headers = []
+            return
+        response = UpstreamResponse(self, status, self._headers)
         self._headers = []
         self._response = response
         self._cancel_timer()
@@ -180,9 +230,12 @@ class _Connection(asyncio.Protocol):
             self._response._feed(body)
 
     def on_message_complete(self) -> None:
+        if self._interim:
+            self._interim = False
+            return
         response, self._response = self._response, None
         self._head = None
-        keep_alive = not self._head_only and self.parser.should_keep_alive()
+        keep_alive = not self._head_only and not self.sending_body and self.parser.should_keep_alive()
         if response is not None:
             response._finish()
         if keep_alive and not self.closed:
@@ -191,15 +244,91 @@ class _Connection(asyncio.Protocol):
             self.close()
 
     # exchange
-    def send(self, data: bytes, head_only: bool, timeout: float) -> asyncio.Future[UpstreamResponse]:
+    def send(self, data: bytes, head_only: bool, timeout: float | None) -> asyncio.Future[UpstreamResponse]:
+        """Write ``data``; the read timeout starts now, or once ``send_body`` has sent the body."""
         assert self.transport is not None
         self.used = True
         self._head_only = head_only
         loop = asyncio.get_running_loop()
         self._head = loop.create_future()
-        self._timer = loop.call_later(timeout, self._timed_out)
+        if timeout is not None:
+            self._timer = loop.call_later(timeout, self._timed_out)
         self.transport.write(data)
         return self._head
+
+    async def send_body(self, body: BodyStream, read_timeout: float) -> None:
+        """Write ``body`` as its source yields it, waiting while the origin's socket is full."""
+        try:
+            await self._write_body(body, read_timeout)
+        except Exception as exc:  # never leave the exchange waiting on a writer that died
+            self._abort(UpstreamError(f"sending the request body failed: {exc!r}"))
+
+    async def _write_body(self, body: BodyStream, read_timeout: float) -> None:
+        transport = self.transport
+        assert transport is not None
+        body.started = True
+        self.sending_body = True
+        length = body.length
+        sent = 0
+        source = aiter(body.chunks)
+        # With a length, stop at it: the origin may answer as soon as it has that many bytes, and
+        # the connection stays reusable only if the body was finished first.
+        while length is None or sent < length:
+            try:
+                chunk = await anext(source)
+            except StopAsyncIteration:
+                break
+            except RequestBodyError as exc:
+                self._abort(exc)
+                return
+            except Exception as exc:
+                self._abort(RequestBodyError(f"the request body could not be read: {exc!r}"))
+                return
+            if self.closed or transport.is_closing() or self._head is None:
+                return  # the exchange failed meanwhile
+            if not chunk:
+                continue
+            sent += len(chunk)
+            if length is None:
+                transport.write(b"%x\r\n" % len(chunk))
+                transport.write(chunk)
+                transport.write(b"\r\n")
+            elif sent > length:
+                self._abort(RequestBodyError(f"the request body is longer than its Content-Length {length}"))
+                return
+            else:
+                transport.write(chunk)
+            if self._write_paused and not await self._drain(read_timeout):
+                return
+        if length is not None and sent != length:
+            self._abort(RequestBodyError(f"the request body ended after {sent} of {length} bytes"))
+            return
+        if length is None:
+            transport.write(b"0\r\n\r\n")
+        self.sending_body = False
+        head = self._head
+        if head is not None and not head.done() and self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(read_timeout, self._timed_out)
+
+    async def _drain(self, read_timeout: float) -> bool:
+        """Wait until the origin takes more of the body; False when the exchange ended instead."""
+        while self._write_paused and not self.closed:
+            self._drained = asyncio.get_running_loop().create_future()
+            try:
+                async with asyncio.timeout(read_timeout):
+                    await self._drained
+            except TimeoutError:
+                self._abort(
+                    UpstreamTimeout(f"the origin took no more of the request body for {read_timeout:g} s")
+                )
+                return False
+            finally:
+                self._drained = None
+        return not self.closed
+
+    def _abort(self, exc: BaseException) -> None:
+        self._fail(exc)
+        self.close()
 
     def _timed_out(self) -> None:
         self._timer = None
@@ -214,7 +343,9 @@ class _Connection(asyncio.Protocol):
     def _fail(self, exc: BaseException) -> None:
         self._cancel_timer()
         if self._head is not None and not self._head.done():
-            self._head.set_exception(exc if isinstance(exc, UpstreamError) else UpstreamError(str(exc)))
+            if not isinstance(exc, UpstreamError | RequestBodyError):
+                exc = UpstreamError(str(exc))
+            self._head.set_exception(exc)
         self._head = None
         if self._response is not None:
             self._response._finish(exc)
@@ -312,33 +443,65 @@ class UpstreamClient:
         method: bytes,
         target: bytes,
         headers: Sequence[tuple[bytes, bytes]],
-        body: bytes = b"",
+        body: bytes | BodyStream = b"",
         *,
         read_timeout: float = 30.0,
     ) -> UpstreamResponse:
-        """Send one request; ``headers`` must not hold Host, Content-Length or hop-by-hop headers."""
+        """Send one request; ``headers`` must not hold Host, Content-Length or hop-by-hop headers.
+
+        The read timeout runs from the end of the request (a streamed body sent whole) to the
+        response head.
+        """
         head = [method, b" ", target, b" HTTP/1.1\r\nhost: ", origin.authority, b"\r\n"]
         for name, value in headers:
             head += [name, b": ", value, b"\r\n"]
-        if body or method in (b"POST", b"PUT", b"PATCH"):
-            head += [b"content-length: ", str(len(body)).encode(), b"\r\n"]
-        head.append(b"\r\n")
-        data = b"".join(head) + body
+        stream = body if isinstance(body, BodyStream) else None
+        if stream is not None:
+            if stream.length is None:
+                head.append(b"transfer-encoding: chunked\r\n")
+            else:
+                head += [b"content-length: ", str(stream.length).encode(), b"\r\n"]
+            head.append(b"\r\n")
+            data = b"".join(head)
+        else:
+            assert isinstance(body, bytes)
+            if body or method in (b"POST", b"PUT", b"PATCH"):
+                head += [b"content-length: ", str(len(body)).encode(), b"\r\n"]
+            head.append(b"\r\n")
+            data = b"".join(head) + body
         pool = self._pool(origin)
         head_only = method == b"HEAD"
         for attempt in (1, 2):
             conn = pool.idle_connection() or await pool.connect()
             reused = conn.used
             try:
-                return await conn.send(data, head_only, read_timeout)
+                if stream is None:
+                    return await conn.send(data, head_only, read_timeout)
+                return await self._exchange_streaming(conn, data, stream, head_only, read_timeout)
             except UpstreamTimeout:
                 raise
             except UpstreamError:
                 # A reused connection the origin had closed while idle: retry once on a new one,
-                # only where sending the request twice is harmless.
-                if not reused or attempt == 2 or method not in _IDEMPOTENT:
+                # only where sending the request twice is harmless (a streamed body is gone).
+                if not reused or attempt == 2 or method not in _IDEMPOTENT or stream is not None:
                     raise
         raise AssertionError("unreachable")
+
+    @staticmethod
+    async def _exchange_streaming(
+        conn: _Connection, data: bytes, body: BodyStream, head_only: bool, read_timeout: float
+    ) -> UpstreamResponse:
+        head = conn.send(data, head_only, None)
+        writer = asyncio.ensure_future(conn.send_body(body, read_timeout))
+        try:
+            return await head
+        finally:
+            if not writer.done():
+                # Answered before the whole body was sent (413, 401...): stop sending; the
+                # connection is closed after that answer. Failed or cancelled: close it now.
+                writer.cancel()
+                if not head.done() or head.cancelled() or head.exception() is not None:
+                    conn.close()
 
     async def aclose(self) -> None:
         for pool in self._pools.values():
