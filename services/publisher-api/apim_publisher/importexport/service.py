@@ -1,4 +1,4 @@
-"""API projects in apictl's layout, written on export and read back on import.
+"""API and API product projects in apictl's layout, written on export and read back on import.
 
 A project is one folder (zipped)::
 
@@ -12,6 +12,10 @@ A project is one folder (zipped)::
 Import creates the API (or, with ``overwrite``, updates it), brings its documents in line, and
 when the project names deployment environments creates a revision and deploys it there; the
 lifecycle then walks to the state the project records.
+
+An API product's project has ``api_product.yaml`` ({type: api_product, data: <the APIProduct DTO>})
+in place of ``api.yaml`` and no policies; its import does the same, and finds each member API by
+the name and version the project gives it, since the ids are those of the exporting environment.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ import yaml  # type: ignore[import-untyped]
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from apim_common.errors import BadRequest, Conflict, ErrorListItem
+from apim_common.errors import BadRequest, Conflict, ErrorListItem, NotFound
 from apim_common.security import Principal
 from apim_publisher import scopes
 from apim_publisher.apis import service as apis
@@ -43,6 +47,8 @@ from apim_publisher.documents.models import Document
 from apim_publisher.documents.repository import DocumentRepository
 from apim_publisher.documents.schemas import DocumentBody
 from apim_publisher.lifecycle import service as lifecycle
+from apim_publisher.products import service as products
+from apim_publisher.products.schemas import APIProductBody
 from apim_publisher.revisions import service as revisions
 from apim_publisher.revisions.repository import DeploymentRepository, RevisionRepository
 from apim_publisher.revisions.schemas import DeploymentTarget
@@ -65,6 +71,7 @@ COMPUTED_FIELDS = {
     "lastUpdatedTime",
     "lastUpdatedTimestamp",
 }
+PRODUCT_COMPUTED_FIELDS = COMPUTED_FIELDS | {"state", "apiType", "type", "gatewayVendor"}
 DOCUMENT_COMPUTED = {"documentId", "createdTime", "createdBy", "lastUpdatedTime", "lastUpdatedBy"}
 
 
@@ -108,12 +115,8 @@ def _policy_flows(api_data: dict[str, Any], name: str, version: str) -> list[str
     return [f for f in ("request", "response", "fault") if f in used]
 
 
-async def export_archive(session: AsyncSession, api: API, fmt: str) -> bytes:
-    """The API as an apictl project zip: descriptor, definition, documents, policies, deployments."""
-    ext = "yaml" if fmt.upper() == "YAML" else "json"
-    root = f"{_safe(api.name)}-{api.version}"
-    data = apis.public(api).model_dump(mode="json")
-    deployments = [
+async def _deployments(session: AsyncSession, api: API) -> list[dict[str, Any]]:
+    return [
         {
             "deploymentEnvironment": d.environment,
             "deploymentVhost": d.vhost,
@@ -121,18 +124,31 @@ async def export_archive(session: AsyncSession, api: API, fmt: str) -> bytes:
         }
         for d in await DeploymentRepository(session).approved_for_api(api.id)
     ]
+
+
+async def _write_documents(
+    session: AsyncSession, api: API, archive: zipfile.ZipFile, root: str, ext: str
+) -> None:
+    for document in await DocumentRepository(session).of_api(api.id):
+        folder = f"{root}/Docs/{_safe(document.name)}"
+        meta = documents.public(document).model_dump(mode="json", exclude_none=True)
+        if document.source_type in ("INLINE", "MARKDOWN") and document.inline_content is not None:
+            archive.writestr(f"{folder}/{_safe(document.name)}", document.inline_content)
+        if document.source_type == "FILE" and document.file_content is not None:
+            archive.writestr(f"{folder}/{_safe(document.file_name or 'document')}", document.file_content)
+        archive.writestr(f"{folder}/document.{ext}", _dump(_envelope("document", meta), ext))
+
+
+async def export_archive(session: AsyncSession, api: API, fmt: str) -> bytes:
+    """The API as an apictl project zip: descriptor, definition, documents, policies, deployments."""
+    ext = "yaml" if fmt.upper() == "YAML" else "json"
+    root = f"{_safe(api.name)}-{api.version}"
+    data = apis.public(api).model_dump(mode="json")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(f"{root}/api.{ext}", _dump(_envelope("api", data), ext))
         archive.writestr(f"{root}/Definitions/swagger.{ext}", _dump(api.definition or {}, ext))
-        for document in await DocumentRepository(session).of_api(api.id):
-            folder = f"{root}/Docs/{_safe(document.name)}"
-            meta = documents.public(document).model_dump(mode="json", exclude_none=True)
-            if document.source_type in ("INLINE", "MARKDOWN") and document.inline_content is not None:
-                archive.writestr(f"{folder}/{_safe(document.name)}", document.inline_content)
-            if document.source_type == "FILE" and document.file_content is not None:
-                archive.writestr(f"{folder}/{_safe(document.file_name or 'document')}", document.file_content)
-            archive.writestr(f"{folder}/document.{ext}", _dump(_envelope("document", meta), ext))
+        await _write_documents(session, api, archive, root, ext)
         for name, version in referenced_policies(data):
             spec = {"name": name, "version": version, "applicableFlows": _policy_flows(data, name, version)}
             archive.writestr(
@@ -141,7 +157,26 @@ async def export_archive(session: AsyncSession, api: API, fmt: str) -> bytes:
             )
         archive.writestr(
             f"{root}/deployment_environments.{ext}",
-            _dump(_envelope("deployment_environments", deployments), ext),
+            _dump(_envelope("deployment_environments", await _deployments(session, api)), ext),
+        )
+    return buffer.getvalue()
+
+
+async def export_product_archive(session: AsyncSession, product: API, fmt: str) -> bytes:
+    """The API product as an apictl project zip: descriptor (member APIs by name and version as well
+    as id), definition, documents, deployments."""
+    ext = "yaml" if fmt.upper() == "YAML" else "json"
+    root = f"{_safe(product.name)}-{product.version}"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(
+            f"{root}/api_product.{ext}", _dump(_envelope("api_product", products.public(product)), ext)
+        )
+        archive.writestr(f"{root}/Definitions/swagger.{ext}", _dump(product.definition or {}, ext))
+        await _write_documents(session, product, archive, root, ext)
+        archive.writestr(
+            f"{root}/deployment_environments.{ext}",
+            _dump(_envelope("deployment_environments", await _deployments(session, product)), ext),
         )
     return buffer.getvalue()
 
@@ -190,61 +225,81 @@ def _unwrap(document: Any, type_: str, where: str) -> Any:
     return document
 
 
-def read_project(archive: bytes) -> Project:
-    if len(archive) > MAX_ARCHIVE_BYTES:
-        raise _invalid("The project archive is larger than 50 MiB")
-    try:
-        zipped = zipfile.ZipFile(io.BytesIO(archive))
-        names = [n for n in zipped.namelist() if not n.endswith("/")]
-    except zipfile.BadZipFile as exc:
-        raise _invalid("The file is not a zip archive of an API project") from exc
-    if len(names) > MAX_MEMBERS:
-        raise _invalid(f"The project holds more than {MAX_MEMBERS} files")
-    descriptors = sorted(
-        (n for n in names if posixpath.basename(n) in ("api.yaml", "api.json", "api.yml")),
-        key=lambda n: n.count("/"),
-    )
-    if not descriptors:
-        raise _invalid("The project has no api.yaml (or api.json)")
-    root = posixpath.dirname(descriptors[0])
-    prefix = f"{root}/" if root else ""
-    files = {n[len(prefix) :]: n for n in names if n.startswith(prefix)}
+@dataclass
+class _Archive:
+    """An opened project zip: its files by path relative to the descriptor's folder."""
 
-    def read(relative: str) -> bytes:
-        return zipped.read(files[relative])
+    zipped: zipfile.ZipFile
+    files: dict[str, str]
+    descriptor: str
 
-    def first(*candidates: str) -> str | None:
-        return next((c for c in candidates if c in files), None)
+    def read(self, relative: str) -> bytes:
+        return self.zipped.read(self.files[relative])
 
-    descriptor = posixpath.basename(descriptors[0])
-    data = _unwrap(_parse(read(descriptor), descriptor), "api", descriptor)
-    if not isinstance(data, dict):
-        raise _invalid(f"{descriptor} must hold the API's fields")
-    definition: dict[str, Any] | None = None
-    swagger = first("Definitions/swagger.yaml", "Definitions/swagger.yml", "Definitions/swagger.json")
-    if swagger is not None:
-        try:
-            definition = openapi.parse(read(swagger))
-            openapi.validate(definition)
-        except DefinitionError as exc:
-            raise _invalid(f"{swagger}: {'; '.join(exc.errors)}") from exc
-    project = Project(api=data, definition=definition)
-    project.documents = _read_documents(files, read)
-    environments = first(
-        "deployment_environments.yaml", "deployment_environments.yml", "deployment_environments.json"
-    )
-    if environments is not None:
-        listed = _unwrap(_parse(read(environments), environments), "deployment_environments", environments)
-        for item in listed or []:
+    def first(self, *candidates: str) -> str | None:
+        return next((c for c in candidates if c in self.files), None)
+
+    def data(self, type_: str) -> dict[str, Any]:
+        data = _unwrap(_parse(self.read(self.descriptor), self.descriptor), type_, self.descriptor)
+        if not isinstance(data, dict):
+            what = "API product" if type_ == "api_product" else "API"
+            raise _invalid(f"{self.descriptor} must hold the {what}'s fields")
+        return data
+
+    def environments(self) -> list[DeploymentTarget]:
+        found = self.first(
+            "deployment_environments.yaml", "deployment_environments.yml", "deployment_environments.json"
+        )
+        if found is None:
+            return []
+        targets = []
+        for item in _unwrap(_parse(self.read(found), found), "deployment_environments", found) or []:
             if not isinstance(item, dict) or not item.get("deploymentEnvironment"):
-                raise _invalid(f"{environments}: every entry needs a deploymentEnvironment")
-            project.environments.append(
+                raise _invalid(f"{found}: every entry needs a deploymentEnvironment")
+            targets.append(
                 DeploymentTarget(
                     name=str(item["deploymentEnvironment"]),
                     vhost=item.get("deploymentVhost"),
                     displayOnDevportal=bool(item.get("displayOnDevportal", True)),
                 )
             )
+        return targets
+
+
+def _open(archive: bytes, descriptor: str) -> _Archive:
+    """The project zip whose descriptor (``api`` or ``api_product``, YAML or JSON) is nearest the top."""
+    if len(archive) > MAX_ARCHIVE_BYTES:
+        raise _invalid("The project archive is larger than 50 MiB")
+    try:
+        zipped = zipfile.ZipFile(io.BytesIO(archive))
+        names = [n for n in zipped.namelist() if not n.endswith("/")]
+    except zipfile.BadZipFile as exc:
+        raise _invalid("The file is not a zip archive of a project") from exc
+    if len(names) > MAX_MEMBERS:
+        raise _invalid(f"The project holds more than {MAX_MEMBERS} files")
+    accepted = {f"{descriptor}.{ext}" for ext in ("yaml", "yml", "json")}
+    descriptors = sorted((n for n in names if posixpath.basename(n) in accepted), key=lambda n: n.count("/"))
+    if not descriptors:
+        raise _invalid(f"The project has no {descriptor}.yaml (or {descriptor}.json)")
+    root = posixpath.dirname(descriptors[0])
+    prefix = f"{root}/" if root else ""
+    files = {n[len(prefix) :]: n for n in names if n.startswith(prefix)}
+    return _Archive(zipped, files, posixpath.basename(descriptors[0]))
+
+
+def read_project(archive: bytes) -> Project:
+    opened = _open(archive, "api")
+    definition: dict[str, Any] | None = None
+    swagger = opened.first("Definitions/swagger.yaml", "Definitions/swagger.yml", "Definitions/swagger.json")
+    if swagger is not None:
+        try:
+            definition = openapi.parse(opened.read(swagger))
+            openapi.validate(definition)
+        except DefinitionError as exc:
+            raise _invalid(f"{swagger}: {'; '.join(exc.errors)}") from exc
+    project = Project(api=opened.data("api"), definition=definition)
+    project.documents = _read_documents(opened.files, opened.read)
+    project.environments = opened.environments()
     return project
 
 
@@ -341,6 +396,16 @@ async def _revise_and_deploy(
     return str(revision.number)
 
 
+async def _walk_lifecycle(session: AsyncSession, principal: Principal, api: API, target: str) -> None:
+    """The lifecycle actions from the API's state to the one a project records, if it names one."""
+    target = target.upper()
+    if target in lifecycle.TRANSITIONS and target != api.lifecycle_status:
+        for action in lifecycle_path(api.lifecycle_status, target):
+            status, _ = await lifecycle.change(session, principal, api, action, None)
+            if status == 202:  # an approval holds the walk; the approver finishes it
+                break
+
+
 async def import_project(
     session: AsyncSession, principal: Principal, archive: bytes, *, overwrite: bool, rotate_revision: bool
 ) -> tuple[API, str | None]:
@@ -371,10 +436,75 @@ async def import_project(
         api = await apis.update(session, principal, api, body)
     await _sync_documents(session, principal, api, project.documents)
     revision = await _revise_and_deploy(session, principal, api, project.environments, rotate_revision)
-    target = str(project.api.get("lifeCycleStatus") or "").upper()
-    if target and target in lifecycle.TRANSITIONS and target != api.lifecycle_status:
-        for action in lifecycle_path(api.lifecycle_status, target):
-            status, _ = await lifecycle.change(session, principal, api, action, None)
-            if status == 202:  # an approval holds the walk; the approver finishes it
-                break
+    await _walk_lifecycle(session, principal, api, str(project.api.get("lifeCycleStatus") or ""))
     return api, revision
+
+
+async def _member_ids(session: AsyncSession, tenant: str, data: dict[str, Any]) -> None:
+    """Each member API named by name and version gets this environment's id for it; the id a project
+    carries is the one of the environment it was exported from."""
+    repository = APIRepository(session)
+    for member in data.get("apis") or []:
+        if not isinstance(member, dict) or not member.get("name") or not member.get("version"):
+            continue  # an id alone is checked like a created product's
+        name, version = str(member["name"]), str(member["version"])
+        found = next(
+            (
+                a
+                for a in await repository.with_name(tenant, name)
+                if a.version == version and not products.is_product(a)
+            ),
+            None,
+        )
+        if found is None:
+            raise NotFound(
+                f"The API product includes the API '{name}' version '{version}', which does not exist",
+                message="API Not Found",
+                code=900310,
+            )
+        member["apiId"] = found.id
+
+
+async def import_product_project(
+    session: AsyncSession, principal: Principal, archive: bytes, *, overwrite: bool, rotate_revision: bool
+) -> API:
+    """Create or (with ``overwrite``) update the API product a project describes, as ``import_project``
+    does an API: documents brought in line, a revision deployed where the project says, and the
+    lifecycle walked to the state it records."""
+    opened = _open(archive, "api_product")
+    data = opened.data("api_product")
+    await _member_ids(session, principal.tenant, data)
+    try:
+        body = APIProductBody.model_validate(
+            {k: v for k, v in data.items() if k not in PRODUCT_COMPUTED_FIELDS}
+        )
+    except ValidationError as exc:
+        raise _invalid(f"{opened.descriptor}: {_first_error(exc)}") from exc
+    wanted = _read_documents(opened.files, opened.read)
+    environments = opened.environments()
+    principal = principal.model_copy(update={"scopes": principal.scopes | {scopes.API_MANAGE}})
+    existing = next(
+        (
+            p
+            for p in await products.of_tenant(session, principal.tenant)
+            if (p.name, p.version) == (body.name, body.version)
+        ),
+        None,
+    )
+    if existing is not None and not overwrite:
+        raise Conflict(
+            f"The API product '{body.name}' version '{body.version}' already exists; "
+            "import with overwriteAPIProduct=true",
+            message="API Product already exists",
+            code=apis.NAME_EXISTS,
+        )
+    if existing is None:
+        product = await products.create(session, principal, body)
+    else:
+        product = await products.update(session, principal, existing, body)
+    await _sync_documents(session, principal, product, wanted)
+    await _revise_and_deploy(session, principal, product, environments, rotate_revision)
+    await _walk_lifecycle(
+        session, principal, product, str(data.get("lifeCycleStatus") or data.get("state") or "")
+    )
+    return product

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import io
-import json
-import zipfile
 from typing import Annotated, Any
 
-import yaml  # type: ignore[import-untyped]
 from fastapi import APIRouter, Body, File, Form, Header, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 
 from apim_common.db import SessionDep
-from apim_common.errors import BadRequest, Conflict, NotFound
+from apim_common.errors import NotFound
 from apim_common.pagination import Page, PageDep
 from apim_publisher import scopes
 from apim_publisher.apis import service as apis
@@ -23,6 +19,7 @@ from apim_publisher.documents import service as documents
 from apim_publisher.documents.endpoints import content_response
 from apim_publisher.documents.repository import DocumentRepository
 from apim_publisher.documents.schemas import DocumentBody, DocumentList, DocumentPublic
+from apim_publisher.importexport import service as importexport
 from apim_publisher.lifecycle import service as lifecycle
 from apim_publisher.lifecycle.schemas import LifecycleHistory, LifecycleState, WorkflowResponse
 from apim_publisher.products import service
@@ -112,7 +109,7 @@ async def export_product(
     providerName: str | None = None,
     format: Annotated[str, Query(pattern="^(JSON|YAML|json|yaml)$")] = "YAML",
 ) -> Response:
-    """An apictl-style project: the product and its definition, in a zip."""
+    """An apictl-style project: the product, its definition, documents and deployments, in a zip."""
     candidates = [
         p
         for p in await service.of_tenant(session, principal.tenant)
@@ -123,19 +120,10 @@ async def export_product(
     if not candidates:
         raise NotFound(f"No API Product '{name}' {version or ''}".strip(), message="API Product Not Found")
     product = candidates[-1]
-    folder = f"{product.name}-{product.version}"
-    document = {"type": "api_product", "version": "v4.3.0", "data": service.public(product)}
-    as_json = format.upper() == "JSON"
-    dump = (lambda d: json.dumps(d, indent=2)) if as_json else (lambda d: yaml.safe_dump(d, sort_keys=False))
-    suffix = "json" if as_json else "yaml"
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(f"{folder}/api_product.{suffix}", dump(document))
-        archive.writestr(f"{folder}/Definitions/swagger.{suffix}", dump(product.definition or {}))
     return Response(
-        buffer.getvalue(),
+        await importexport.export_product_archive(session, product, format),
         media_type="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="{folder}.zip"'},
+        headers={"Content-Disposition": f'attachment; filename="{product.name}-{product.version}.zip"'},
     )
 
 
@@ -145,37 +133,14 @@ async def import_product(
     principal: scopes.ProductImport,
     file: Annotated[UploadFile, File()],
     overwriteAPIProduct: bool = False,
+    rotateRevision: bool = False,
 ) -> dict[str, Any]:
     """A project as ``/api-products/export`` writes it; overwriteAPIProduct updates an existing version."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(await file.read())) as archive:
-            names = [
-                n
-                for n in archive.namelist()
-                if n.rsplit("/", 1)[-1] in ("api_product.yaml", "api_product.json")
-            ]
-            if not names:
-                raise BadRequest("The project has no api_product.yaml or api_product.json")
-            document = yaml.safe_load(archive.read(names[0]).decode("utf-8"))
-    except zipfile.BadZipFile as exc:
-        raise BadRequest("The file is not a zip archive") from exc
-    data = document.get("data") if isinstance(document, dict) else None
-    if not isinstance(data, dict):
-        raise BadRequest("api_product file has no data object")
-    body = APIProductBody.model_validate(data)
-    existing = [
-        p
-        for p in await service.of_tenant(session, principal.tenant)
-        if (p.name, p.version) == (body.name, body.version)
-    ]
-    if existing:
-        if not overwriteAPIProduct:
-            raise Conflict(
-                f"'{body.name}' {body.version} exists; set overwriteAPIProduct=true",
-                message="API Product exists",
-            )
-        return service.public(await service.update(session, principal, existing[0], body))
-    return service.public(await service.create(session, principal, body))
+    archive = await file.read(importexport.MAX_ARCHIVE_BYTES + 1)
+    product = await importexport.import_product_project(
+        session, principal, archive, overwrite=overwriteAPIProduct, rotate_revision=rotateRevision
+    )
+    return service.public(product)
 
 
 @router.get("/api-products/{apiProductId}")
