@@ -70,15 +70,10 @@ def _file_name(key: Key) -> str:
 # ----- reading an environment -----------------------------------------------------------------
 
 
-def _api_state(client: Client, api_id: str) -> dict[str, Any]:
-    api = client.json("GET", "publisher", f"/apis/{api_id}")
-    data: dict[str, Any] = _strip({k: v for k, v in api.items() if k not in API_READ_ONLY})
-    for operation in data.get("operations") or []:
-        operation.pop("id", None)
-    for scope in data.get("scopes") or []:
-        (scope.get("scope") or {}).pop("id", None)
-    deployments = client.json("GET", "publisher", f"/apis/{api_id}/deployments").get("list") or []
-    data["deploymentEnvironments"] = sorted(
+def _deployments(client: Client, path: str) -> list[dict[str, Any]]:
+    """Where the API (or product) at ``path`` is deployed, as deployment_environments.yaml lists it."""
+    deployments = client.json("GET", "publisher", f"{path}/deployments").get("list") or []
+    return sorted(
         (
             {
                 "deploymentEnvironment": d["name"],
@@ -90,17 +85,32 @@ def _api_state(client: Client, api_id: str) -> dict[str, Any]:
         ),
         key=lambda d: str(d["deploymentEnvironment"]),
     )
+
+
+def _documents(client: Client, path: str) -> list[dict[str, Any]]:
+    """The documents of the API (or product) at ``path``, inline and markdown ones with their text."""
     documents = []
-    for document in client.list_all("publisher", f"/apis/{api_id}/documents"):
+    for document in client.list_all("publisher", f"{path}/documents"):
         item = {k: document[k] for k in DOCUMENT_FIELDS if document.get(k) is not None}
         if document.get("sourceType") in ("INLINE", "MARKDOWN"):
             content = client.request(
-                "GET", "publisher", f"/apis/{api_id}/documents/{document['documentId']}/content", ok=(404,)
+                "GET", "publisher", f"{path}/documents/{document['documentId']}/content", ok=(404,)
             )
             if content.status_code == 200:
                 item["inlineContent"] = content.text
         documents.append(item)
-    data["documents"] = sorted(documents, key=lambda d: str(d["name"]))
+    return sorted(documents, key=lambda d: str(d["name"]))
+
+
+def _api_state(client: Client, api_id: str) -> dict[str, Any]:
+    api = client.json("GET", "publisher", f"/apis/{api_id}")
+    data: dict[str, Any] = _strip({k: v for k, v in api.items() if k not in API_READ_ONLY})
+    for operation in data.get("operations") or []:
+        operation.pop("id", None)
+    for scope in data.get("scopes") or []:
+        (scope.get("scope") or {}).pop("id", None)
+    data["deploymentEnvironments"] = _deployments(client, f"/apis/{api_id}")
+    data["documents"] = _documents(client, f"/apis/{api_id}")
     return {"kind": "API", **data}
 
 
@@ -130,6 +140,8 @@ def _product_state(client: Client, product_id: str, api_names: dict[str, tuple[s
             member["name"], member["version"] = api_names[api_id]
         for operation in member.get("operations") or []:
             operation.pop("id", None)
+    data["deploymentEnvironments"] = _deployments(client, f"/api-products/{product_id}")
+    data["documents"] = _documents(client, f"/api-products/{product_id}")
     return {"kind": "APIProduct", **data}
 
 
@@ -157,11 +169,11 @@ def fetch_products(
     client: Client, progress: Callable[[str], None] = lambda _: None
 ) -> dict[Key, dict[str, Any]]:
     state: dict[Key, dict[str, Any]] = {}
-    products = client.request("GET", "publisher", "/api-products", ok=(404,), params={"limit": 100})
-    if products.status_code == 404:  # an installation without API products
+    products = client.list_all("publisher", "/api-products")
+    if not products:
         return state
     api_names = {a["id"]: (str(a["name"]), str(a["version"])) for a in client.list_all("publisher", "/apis")}
-    for product in products.json().get("list") or []:
+    for product in products:
         progress(f"API product {product['name']}")
         document = _product_state(client, product["id"], api_names)
         state[key_of(document)] = document
@@ -268,13 +280,14 @@ def compare(
 # ----- applying -------------------------------------------------------------------------------
 
 
-def _api_project(document: dict[str, Any]) -> bytes:
-    """The declarative API as a project zip for ``POST /apis/import``."""
+def _project(document: dict[str, Any], type_: str) -> bytes:
+    """The declarative API (``api``) or API product (``api_product``) as the project zip its
+    ``/import`` endpoint takes: descriptor, documents and deployment environments."""
     data = {k: v for k, v in document.items() if k not in ("kind", "deploymentEnvironments", "documents")}
     root = re.sub(r"[^A-Za-z0-9._-]", "", str(document["name"])) + f"-{document['version']}"
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(f"{root}/api.yaml", yamlio.dumps(envelope("api", data)))
+        archive.writestr(f"{root}/{type_}.yaml", yamlio.dumps(envelope(type_, data)))
         for index, item in enumerate(document.get("documents") or []):
             archive.writestr(
                 f"{root}/Docs/doc{index}/document.yaml", yamlio.dumps(envelope("document", item))
@@ -304,7 +317,7 @@ def _apply_api(client: Client, change: Change) -> None:
         "publisher",
         "/apis/import",
         params={"overwrite": "true", "rotateRevision": "true"},
-        files={"file": ("project.zip", _api_project(change.local), "application/zip")},
+        files={"file": ("project.zip", _project(change.local, "api"), "application/zip")},
     )
 
 
@@ -355,24 +368,20 @@ def _apply_application(client: Client, change: Change) -> None:
 
 
 def _apply_product(client: Client, change: Change) -> None:
-    products = client.list_all("publisher", "/api-products")
-    existing = _find(products, change.key)
     if change.action == "delete":
-        if existing is not None:
-            client.request("DELETE", "publisher", f"/api-products/{existing['id']}")
+        found = _find(client.list_all("publisher", "/api-products"), change.key)
+        if found is not None:
+            client.request("DELETE", "publisher", f"/api-products/{found['id']}")
         return
     assert change.local is not None
-    body = {k: v for k, v in change.local.items() if k != "kind"}
-    apis = client.list_all("publisher", "/apis")
-    for member in body.get("apis") or []:
-        api = _find(apis, ("API", str(member.get("name")), str(member.get("version") or "")))
-        if api is None:
-            raise UsageError(f"{change.label} includes API {member.get('name')}, which does not exist")
-        member["apiId"] = api["id"]
-    if existing is None:
-        client.request("POST", "publisher", "/api-products", json=body)
-    else:
-        client.request("PUT", "publisher", f"/api-products/{existing['id']}", json=body)
+    # The publisher finds the member APIs by name and version, as an exported product names them.
+    client.request(
+        "POST",
+        "publisher",
+        "/api-products/import",
+        params={"overwriteAPIProduct": "true", "rotateRevision": "true"},
+        files={"file": ("project.zip", _project(change.local, "api_product"), "application/zip")},
+    )
 
 
 APPLIERS: dict[str, Callable[[Client, Change], None]] = {

@@ -446,35 +446,56 @@ def export_api_product(
     version: Annotated[str, typer.Option("--version", "-v", help="Version of the API product.")],
     env: EnvOption,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Folder for the zip.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="YAML or JSON files inside the project.")] = "YAML",
 ) -> None:
-    """Export an API product (its APIs referred to by name and version)."""
+    """Export an API product as a project zip (its APIs named by name and version, its definition,
+    documents and deployment environments)."""
     with _client(env) as client:
-        state = declarative.fetch_products(client)
-    document = state.get(("APIProduct", name, version))
-    if document is None:
-        raise ApiError(404, None, "API Product Not Found", f"No API product '{name}' version '{version}'")
-    data = {k: v for k, v in document.items() if k != "kind"}
+        response = client.request(
+            "GET",
+            "publisher",
+            "/api-products/export",
+            params={"name": name, "version": version, "format": fmt.upper()},
+        )
     target = _exported_dir("api-products", env, output) / f"{name.replace(' ', '')}_{version}.zip"
-    target.write_bytes(_zip_one("api_product", data, f"{name.replace(' ', '')}-{version}"))
+    target.write_bytes(response.content)
     out.print(f"Successfully exported API product to {target}")
 
 
 @import_app.command("api-product")
 def import_api_product(
-    file: Annotated[Path, typer.Option("--file", "-f", help="Exported API product zip.")],
+    file: Annotated[Path, typer.Option("--file", "-f", help="API product project folder or exported zip.")],
     env: EnvOption,
     update: Annotated[bool, typer.Option("--update", help="Update the API product if it exists.")] = False,
+    rotate_revision: Annotated[
+        bool, typer.Option("--rotate-revision", help="At 5 revisions, delete the earliest to make room.")
+    ] = False,
 ) -> None:
-    """Import an API product into an environment; the APIs it bundles must exist there."""
-    data = _unzip_one(file, "api_product")
-    document = {"kind": "APIProduct", **data}
-    key = declarative.key_of(document)
+    """Import an API product into an environment; the APIs it bundles must exist there (by name and
+    version). Deploys it and sets its lifecycle state as the project says."""
+    if file.is_dir():
+        archive = project.pack(file)
+    elif file.is_file():
+        archive = file.read_bytes()
+    else:
+        raise UsageError(f"{file} does not exist")
     with _client(env) as client:
-        exists = key in declarative.fetch_products(client)
-        if exists and not update:
-            raise UsageError(f"API product '{data['name']}' exists in '{env}'; use --update")
-        declarative.apply(client, [declarative.Change("update" if exists else "create", key, document, None)])
-    out.print(f"Successfully imported API product '{data['name']}'")
+        try:
+            product = client.json(
+                "POST",
+                "publisher",
+                "/api-products/import",
+                params={
+                    "overwriteAPIProduct": str(update).lower(),
+                    "rotateRevision": str(rotate_revision).lower(),
+                },
+                files={"file": (f"{file.stem}.zip", archive, "application/zip")},
+            )
+        except ApiError as exc:
+            if exc.status == 409 and not update:
+                exc.message += " (use --update to replace it)"
+            raise
+    out.print(f"Successfully imported API product {product['name']} {product['version']}: {product['id']}")
 
 
 # ----- listing ------------------------------------------------------------------------------
