@@ -321,6 +321,28 @@ def _apply_api(client: Client, change: Change) -> None:
     )
 
 
+def _subscription_targets(client: Client, change: Change) -> dict[tuple[str, str], str] | None:
+    """The id of every API or API product the application subscribes to, all found before anything
+    is written; None when the application comes without subscriptions (existing ones stay)."""
+    assert change.local is not None
+    if "subscriptions" not in change.local:
+        return None
+    wanted = [(str(s["apiName"]), str(s["apiVersion"])) for s in change.local.get("subscriptions") or []]
+    if not wanted:
+        return {}
+    subscribable = client.list_all("publisher", "/apis") + client.list_all("publisher", "/api-products")
+    targets = {}
+    for name, version in wanted:
+        found = _find(subscribable, ("API", name, version))
+        if found is None:
+            raise UsageError(
+                f"{change.label} subscribes to {name} {version}, "
+                "which is neither an API nor an API product in this environment"
+            )
+        targets[(name, version)] = str(found["id"])
+    return targets
+
+
 def _apply_application(client: Client, change: Change) -> None:
     existing = _find(client.list_all("devportal", "/applications"), change.key)
     if change.action == "delete":
@@ -328,6 +350,7 @@ def _apply_application(client: Client, change: Change) -> None:
             client.request("DELETE", "devportal", f"/applications/{existing['applicationId']}")
         return
     assert change.local is not None
+    targets = _subscription_targets(client, change)
     body = {k: change.local[k] for k in APP_FIELDS if k in change.local}
     if existing is None:
         created = client.json("POST", "devportal", "/applications", json=body)
@@ -335,36 +358,30 @@ def _apply_application(client: Client, change: Change) -> None:
     else:
         app_id = existing["applicationId"]
         client.request("PUT", "devportal", f"/applications/{app_id}", json={**existing, **body})
-    if "subscriptions" not in change.local:  # imported without them: leave the existing ones alone
+    if targets is None:
         return
-    wanted = {(s["apiName"], str(s["apiVersion"])): s for s in change.local.get("subscriptions") or []}
+    wanted = {(str(s["apiName"]), str(s["apiVersion"])): s for s in change.local.get("subscriptions") or []}
     current = client.list_all("devportal", "/subscriptions", {"applicationId": app_id})
     have = {
-        ((s.get("apiInfo") or {}).get("name"), str((s.get("apiInfo") or {}).get("version"))): s
+        (str((s.get("apiInfo") or {}).get("name")), str((s.get("apiInfo") or {}).get("version"))): s
         for s in current
     }
-    apis = client.list_all("publisher", "/apis")
     for identity, subscription in wanted.items():
         if identity in have:
             continue
-        api = _find(apis, ("API", identity[0], identity[1]))
-        if api is None:
-            raise UsageError(
-                f"{change.label} subscribes to API {identity[0]} {identity[1]}, which does not exist"
-            )
         client.request(
             "POST",
             "devportal",
             "/subscriptions",
             json={
                 "applicationId": app_id,
-                "apiId": api["id"],
+                "apiId": targets[identity],
                 "throttlingPolicy": subscription["throttlingPolicy"],
             },
         )
-    for identity, subscription in have.items():
+    for identity, held in have.items():
         if identity not in wanted:
-            client.request("DELETE", "devportal", f"/subscriptions/{subscription['subscriptionId']}")
+            client.request("DELETE", "devportal", f"/subscriptions/{held['subscriptionId']}")
 
 
 def _apply_product(client: Client, change: Change) -> None:

@@ -1,6 +1,6 @@
-"""API products through apimctl against two running platforms: a product listed, exported from dev
-and imported into prod once its APIs were promoted, then kept by dump / diff / apply; what import
-refuses; and import's --update and --rotate-revision."""
+"""API products and applications through apimctl against two running platforms: a product listed,
+exported from dev and imported into prod once its APIs were promoted, then kept by dump / diff /
+apply; what import refuses; and import's --update, --rotate-revision and --skip-subscriptions."""
 
 from __future__ import annotations
 
@@ -298,6 +298,118 @@ def test_exporting_what_does_not_exist_names_it_and_exits_4(cli: Cli, tmp_path: 
     missing = cli("import", "api-product", "-f", tmp_path / "absent.zip", "-e", "prod")
     assert missing.exit_code == 3
     assert "absent.zip does not exist" in missing.output
+
+
+def _application(devportal: httpx.Client, name: str) -> dict[str, Any] | None:
+    found = [a for a in devportal.get("/applications").json()["list"] if a["name"] == name]
+    return found[0] if found else None
+
+
+def _subscribed(devportal: httpx.Client, application: dict[str, Any]) -> list[tuple[str, str]]:
+    listed = devportal.get("/subscriptions", params={"applicationId": application["applicationId"]})
+    return sorted((s["apiInfo"]["name"], s["apiInfo"]["type"]) for s in listed.json()["list"])
+
+
+def _subscribe(devportal: httpx.Client, application: dict[str, Any], api_id: str) -> None:
+    subscribed = devportal.post(
+        "/subscriptions",
+        json={
+            "applicationId": application["applicationId"],
+            "apiId": api_id,
+            "throttlingPolicy": "Unlimited",
+        },
+    )
+    assert subscribed.status_code == 201, subscribed.text
+
+
+def _new_application(devportal: httpx.Client, name: str, description: str) -> dict[str, Any]:
+    created = devportal.post(
+        "/applications", json={"name": name, "throttlingPolicy": "Unlimited", "description": description}
+    )
+    assert created.status_code == 201, created.text
+    application: dict[str, Any] = created.json()
+    return application
+
+
+def test_an_application_subscribed_to_a_product_is_promoted_with_its_subscription(
+    cli: Cli, tmp_path: Path, rest: dict[str, httpx.Client]
+) -> None:
+    _import_api(cli, tmp_path, "Seats")
+    product = _create_product(rest["dev publisher"], "Cinema", ["Seats"])
+    _deploy_and_publish(rest["dev publisher"], product)
+    kiosk = _new_application(rest["dev devportal"], "Kiosk", "At the door")
+    _subscribe(rest["dev devportal"], kiosk, product["id"])
+    _promote_api(cli, tmp_path, "Seats")
+    exported = cli("export", "api-product", "-n", "Cinema", "-v", "1.0.0", "-e", "dev", "-o", tmp_path)
+    assert exported.exit_code == 0, exported.output
+    assert cli("import", "api-product", "-f", tmp_path / "Cinema_1.0.0.zip", "-e", "prod").exit_code == 0
+
+    assert cli("export", "app", "-n", "Kiosk", "-e", "dev", "-o", tmp_path).exit_code == 0
+    imported = cli("import", "app", "-f", tmp_path / "Kiosk.zip", "-e", "prod")
+    assert imported.exit_code == 0, imported.output
+    promoted = _application(rest["prod devportal"], "Kiosk")
+    assert promoted is not None
+    assert _subscribed(rest["prod devportal"], promoted) == [("Cinema", "APIPRODUCT")]
+
+
+def test_an_application_whose_subscription_has_no_target_is_not_created(
+    cli: Cli, tmp_path: Path, rest: dict[str, httpx.Client]
+) -> None:
+    _import_api(cli, tmp_path, "Lockers")
+    product = _create_product(rest["dev publisher"], "Station", ["Lockers"])
+    _deploy_and_publish(rest["dev publisher"], product)
+    _subscribe(
+        rest["dev devportal"], _new_application(rest["dev devportal"], "Commuter", "Daily"), product["id"]
+    )
+    assert cli("export", "app", "-n", "Commuter", "-e", "dev", "-o", tmp_path).exit_code == 0
+
+    refused = cli.subprocess("import", "app", "-f", tmp_path / "Commuter.zip", "-e", "prod")
+    assert refused.exit_code == 3
+    assert "subscribes to Station 1.0.0, which is neither an API nor an API product" in refused.output
+    assert "Traceback" not in refused.output
+    assert _application(rest["prod devportal"], "Commuter") is None
+
+    skipped = cli("import", "app", "-f", tmp_path / "Commuter.zip", "-e", "prod", "--skip-subscriptions")
+    assert skipped.exit_code == 0, skipped.output
+    commuter = _application(rest["prod devportal"], "Commuter")
+    assert commuter is not None
+    assert _subscribed(rest["prod devportal"], commuter) == []
+
+
+def test_importing_an_existing_application_with_update_replaces_its_fields_and_subscriptions(
+    cli: Cli, tmp_path: Path, rest: dict[str, httpx.Client]
+) -> None:
+    dev, prod = rest["dev devportal"], rest["prod devportal"]
+    _import_api(cli, tmp_path, "Loans")
+    _promote_api(cli, tmp_path, "Loans")
+    for env in ("dev", "prod"):
+        published = cli("change-status", "api", "-a", "Publish", "-n", "Loans", "-v", "1.0.0", "-e", env)
+        assert published.exit_code == 0, published.output
+    library = _new_application(dev, "Library", "Lends books")
+    assert cli("export", "app", "-n", "Library", "-e", "dev", "-o", tmp_path / "v1").exit_code == 0
+    assert cli("import", "app", "-f", tmp_path / "v1" / "Library.zip", "-e", "prod").exit_code == 0
+    in_prod = _application(prod, "Library")
+    assert in_prod is not None
+    assert _subscribed(prod, in_prod) == []
+
+    changed = dev.put(
+        f"/applications/{library['applicationId']}", json={**library, "description": "Lends books and films"}
+    )
+    assert changed.status_code == 200, changed.text
+    [loans] = [a for a in dev.get("/apis").json()["list"] if a["name"] == "Loans"]
+    _subscribe(dev, library, loans["id"])
+    assert cli("export", "app", "-n", "Library", "-e", "dev", "-o", tmp_path / "v2").exit_code == 0
+    refused = cli("import", "app", "-f", tmp_path / "v2" / "Library.zip", "-e", "prod")
+    assert refused.exit_code == 3
+    assert "use --update" in refused.output
+
+    updated = cli("import", "app", "-f", tmp_path / "v2" / "Library.zip", "-e", "prod", "--update")
+    assert updated.exit_code == 0, updated.output
+    after = _application(prod, "Library")
+    assert after is not None
+    assert after["applicationId"] == in_prod["applicationId"]
+    assert after["description"] == "Lends books and films"
+    assert _subscribed(prod, after) == [("Loans", "HTTP")]
 
 
 def test_dump_writes_every_product_past_the_first_page_of_a_hundred(
