@@ -1,5 +1,6 @@
 """The outbox on SQLite: events leave only with their transaction, and go out exactly in order."""
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -92,3 +93,26 @@ async def test_a_failed_consumer_does_not_remember_the_event(database: Database)
     await handler(e)
     await handler(e)
     assert attempts == [e.id, e.id]
+
+
+async def test_a_wake_up_during_a_round_that_found_nothing_is_not_lost(database: Database) -> None:
+    """A change committed while the relay finishes an empty round goes out at once, not at the next poll."""
+    relay = OutboxRelay(database, outbox, InProcessBus(), poll_interval=30.0)
+    rounds: list[int] = []
+    second_round = asyncio.Event()
+
+    async def publish_pending() -> int:
+        rounds.append(len(rounds) + 1)
+        if len(rounds) == 1:
+            relay.wake()  # a commit lands after this round looked for rows
+        else:
+            second_round.set()
+        return 0
+
+    relay.publish_pending = publish_pending  # type: ignore[method-assign]
+    await relay.start()
+    try:
+        await asyncio.wait_for(second_round.wait(), timeout=5)
+    finally:
+        await relay.stop()
+    assert rounds == [1, 2]

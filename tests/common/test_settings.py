@@ -1,6 +1,7 @@
 import pytest
 from pydantic import ValidationError
 
+from apim_common.events.kafka import KafkaBus
 from apim_common.settings import DEV_SECRET_KEY, ServiceSettings
 
 
@@ -35,3 +36,9 @@ def test_settings_come_from_apim_environment_variables(monkeypatch: pytest.Monke
     monkeypatch.setenv("APIM_MODE", "development")
     monkeypatch.setenv("APIM_KAFKA_TOPIC_PREFIX", "prod.")
     assert ServiceSettings().kafka_topic_prefix == "prod."
+
+
+def test_a_services_kafka_consumers_wait_no_longer_than_the_fetch_setting() -> None:
+    settings = ServiceSettings(mode="development", bus="kafka", kafka_fetch_max_wait_ms=40)
+    bus = KafkaBus.from_settings(settings, consumer_options={"session_timeout_ms": 1500})
+    assert bus._consumer_options == {"fetch_max_wait_ms": 40, "session_timeout_ms": 1500}

@@ -114,6 +114,10 @@ class KafkaBus:
 
     @classmethod
     def from_settings(cls, settings: ServiceSettings, **kwargs: Any) -> KafkaBus:
+        kwargs["consumer_options"] = {
+            "fetch_max_wait_ms": settings.kafka_fetch_max_wait_ms,
+            **(kwargs.get("consumer_options") or {}),
+        }
         return cls(kafka_client_options(settings), topic_prefix=settings.kafka_topic_prefix, **kwargs)
 
     def topic(self, name: str) -> str:

@@ -109,6 +109,9 @@ class OutboxRelay:
         backoff = self._poll_interval
         last_prune = datetime.now(UTC)
         while True:
+            # Cleared before looking for rows, never after: a wake-up from a commit made while a
+            # round runs must survive that round, or its event would wait for the next poll.
+            self._wakeup.clear()
             try:
                 sent = await self.publish_pending()
                 backoff = self._poll_interval
@@ -123,7 +126,6 @@ class OutboxRelay:
                 self.failures += 1
                 logger.warning("outbox relay could not publish; retrying in %.1fs", backoff, exc_info=True)
                 backoff = min(backoff * 2, self._max_backoff)
-            self._wakeup.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout=backoff)
 
