@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
 from typing import Any
+
+import yaml
 
 from tests.publisher_api.conftest import BASE, Publisher
 
@@ -308,3 +312,100 @@ async def test_an_exported_product_imports_back_and_overwrites_only_when_asked(p
     imported = await publisher.client.post(f"{BASE}/api-products/import", files=files, headers=auth)
     assert imported.status_code == 200
     assert [a["name"] for a in imported.json()["apis"]] == ["Pizza Shack", "Drinks"]
+
+
+def _with_member_ids(archive: bytes, ids: list[str]) -> bytes:
+    """The exported project with other member API ids, as another environment's export carries them."""
+    source = zipfile.ZipFile(io.BytesIO(archive))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as target:
+        for name in source.namelist():
+            content = source.read(name)
+            if name.endswith("/api_product.yaml"):
+                document = yaml.safe_load(content)
+                for member, other in zip(document["data"]["apis"], ids, strict=True):
+                    member["apiId"] = other
+                content = yaml.safe_dump(document).encode()
+            target.writestr(name, content)
+    return buffer.getvalue()
+
+
+async def _export_lunch(publisher: Publisher) -> bytes:
+    exported = await publisher.client.get(
+        f"{BASE}/api-products/export", params={"name": "Lunch", "version": "1.0.0"}, headers=publisher.auth()
+    )
+    assert exported.status_code == 200, exported.text
+    return exported.content
+
+
+IMPORTER = ["apim:api_product_import_export", "apim:api_view"]
+
+
+async def test_an_imported_product_finds_its_apis_by_name_and_version(publisher: Publisher) -> None:
+    product = await create_product(publisher)
+    archive = _with_member_ids(await _export_lunch(publisher), ["not-here-1", "not-here-2"])
+    await publisher.client.delete(f"{BASE}/api-products/{product['id']}", headers=publisher.auth())
+    imported = await publisher.client.post(
+        f"{BASE}/api-products/import",
+        files={"file": ("lunch.zip", archive, "application/zip")},
+        headers=publisher.auth(IMPORTER),
+    )
+    assert imported.status_code == 200, imported.text
+    assert [m["apiId"] for m in imported.json()["apis"]] == [m["apiId"] for m in product["apis"]]
+
+
+async def test_an_imported_product_without_one_of_its_apis_names_it_in_a_404(publisher: Publisher) -> None:
+    product = await create_product(publisher)
+    archive = await _export_lunch(publisher)
+    await publisher.client.delete(f"{BASE}/api-products/{product['id']}", headers=publisher.auth())
+    drinks = product["apis"][1]["apiId"]
+    deleted = await publisher.client.delete(f"{BASE}/apis/{drinks}", headers=publisher.auth())
+    assert deleted.status_code == 200
+    refused = await publisher.client.post(
+        f"{BASE}/api-products/import",
+        files={"file": ("lunch.zip", archive, "application/zip")},
+        headers=publisher.auth(IMPORTER),
+    )
+    assert refused.status_code == 404
+    body = refused.json()
+    assert (body["code"], body["message"]) == (900310, "API Not Found")
+    assert "'Drinks' version '1.0.0'" in body["description"]
+    listed = await publisher.client.get(f"{BASE}/api-products", headers=publisher.auth())
+    assert listed.json()["count"] == 0
+
+
+async def test_an_imported_product_is_deployed_and_published_as_it_was_exported(publisher: Publisher) -> None:
+    product = await create_product(publisher)
+    url = f"{BASE}/api-products/{product['id']}"
+    revision = await publisher.client.post(f"{url}/revisions", json={}, headers=publisher.auth())
+    deployed = await publisher.client.post(
+        f"{url}/deploy-revision",
+        params={"revisionId": revision.json()["id"]},
+        json=[{"name": "Default", "vhost": "localhost", "displayOnDevportal": True}],
+        headers=publisher.auth(),
+    )
+    assert deployed.status_code == 201, deployed.text
+    published = await publisher.client.post(
+        f"{BASE}/api-products/change-lifecycle",
+        params={"apiProductId": product["id"], "action": "Publish"},
+        headers=publisher.auth(),
+    )
+    assert published.status_code == 200, published.text
+    archive = await _export_lunch(publisher)
+    with zipfile.ZipFile(io.BytesIO(archive)) as zipped:
+        environments = yaml.safe_load(zipped.read("Lunch-1.0.0/deployment_environments.yaml"))
+    assert environments["data"] == [
+        {"deploymentEnvironment": "Default", "deploymentVhost": "localhost", "displayOnDevportal": True}
+    ]
+    await publisher.client.delete(url, headers=publisher.auth())
+
+    imported = await publisher.client.post(
+        f"{BASE}/api-products/import",
+        files={"file": ("lunch.zip", archive, "application/zip")},
+        headers=publisher.auth(IMPORTER),
+    )
+    assert imported.status_code == 200, imported.text
+    assert imported.json()["state"] == "PUBLISHED"
+    new_url = f"{BASE}/api-products/{imported.json()['id']}"
+    deployments = (await publisher.client.get(f"{new_url}/deployments", headers=publisher.auth())).json()
+    assert [(d["name"], d["status"]) for d in deployments["list"]] == [("Default", "APPROVED")]
