@@ -305,20 +305,27 @@ def _find(items: list[dict[str, Any]], key: Key) -> dict[str, Any] | None:
     return next((i for i in items if i["name"] == name and str(i.get("version") or "") == version), None)
 
 
-def _apply_api(client: Client, change: Change) -> None:
-    if change.action == "delete":
-        found = _find(client.list_all("publisher", "/apis"), change.key)
-        if found is not None:
-            client.request("DELETE", "publisher", f"/apis/{found['id']}")
-        return
-    assert change.local is not None
-    client.request(
-        "POST",
-        "publisher",
-        "/apis/import",
-        params={"overwrite": "true", "rotateRevision": "true"},
-        files={"file": ("project.zip", _project(change.local, "api"), "application/zip")},
-    )
+def _project_applier(collection: str, kind: str, overwrite: str) -> Callable[[Client, Change], None]:
+    """Apply an API or an API product as its project: imported (created or overwritten, a revision
+    rotated in and deployed) or deleted. The publisher finds a product's APIs by name and version,
+    as an exported product names them."""
+
+    def apply(client: Client, change: Change) -> None:
+        if change.action == "delete":
+            found = _find(client.list_all("publisher", collection), change.key)
+            if found is not None:
+                client.request("DELETE", "publisher", f"{collection}/{found['id']}")
+            return
+        assert change.local is not None
+        client.request(
+            "POST",
+            "publisher",
+            f"{collection}/import",
+            params={overwrite: "true", "rotateRevision": "true"},
+            files={"file": ("project.zip", _project(change.local, kind), "application/zip")},
+        )
+
+    return apply
 
 
 def _subscription_targets(client: Client, change: Change) -> dict[tuple[str, str], str] | None:
@@ -384,27 +391,10 @@ def _apply_application(client: Client, change: Change) -> None:
             client.request("DELETE", "devportal", f"/subscriptions/{held['subscriptionId']}")
 
 
-def _apply_product(client: Client, change: Change) -> None:
-    if change.action == "delete":
-        found = _find(client.list_all("publisher", "/api-products"), change.key)
-        if found is not None:
-            client.request("DELETE", "publisher", f"/api-products/{found['id']}")
-        return
-    assert change.local is not None
-    # The publisher finds the member APIs by name and version, as an exported product names them.
-    client.request(
-        "POST",
-        "publisher",
-        "/api-products/import",
-        params={"overwriteAPIProduct": "true", "rotateRevision": "true"},
-        files={"file": ("project.zip", _project(change.local, "api_product"), "application/zip")},
-    )
-
-
 APPLIERS: dict[str, Callable[[Client, Change], None]] = {
-    "API": _apply_api,
+    "API": _project_applier("/apis", "api", "overwrite"),
     "Application": _apply_application,
-    "APIProduct": _apply_product,
+    "APIProduct": _project_applier("/api-products", "api_product", "overwriteAPIProduct"),
 }
 # APIs first on create (applications subscribe to them, products bundle them); the reverse on delete.
 ORDER = {"API": 0, "APIProduct": 1, "Application": 2}
