@@ -15,6 +15,7 @@ from apim_gateway.throttling import ClientConfig
 from apim_throttle_sync.app import redis_client
 from apim_throttle_sync.counters import LeaseRequest, RedisCounterBackend, lease_size
 from apim_throttle_sync.counters.base import EXPIRY_MARGIN_MS
+from apim_throttle_sync.leases.schemas import LeaseBatch, LeaseItem
 from apim_throttle_sync.leases.service import LeaseService
 from apim_throttle_sync.membership import RedisMembership
 from tests.conftest import infra_value
@@ -132,6 +133,21 @@ async def test_a_redis_outage_leaves_gateways_on_their_local_share_and_exactness
     # Windows 6 and 7 come after Redis is back: exact again.
     assert all(990 <= n <= 1000 for n in leased[6:])
     assert fallback[6] == fallback[7] == 0
+
+
+async def test_a_lease_request_right_after_a_redis_restart_succeeds(service: LeaseService) -> None:
+    batch = LeaseBatch(
+        gatewayId="restart-gw", items=[LeaseItem(key="restart", limit=100, windowSeconds=60, want=1)]
+    )
+    # Requests at the same time leave as many connections in the client's pool.
+    await asyncio.gather(*(service.lease(batch) for _ in range(4)))
+    try:
+        await _infra("stop")
+    finally:
+        await _infra("start")
+    answers = await asyncio.gather(*(service.lease(batch) for _ in range(4)))
+    assert [a.grants[0].granted for a in answers] == [1, 1, 1, 1]
+    assert (await service.heartbeat("restart-gw")).activeGateways == 1
 
 
 async def test_the_redis_script_sizes_leases_as_the_reference_rule(service: LeaseService) -> None:

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
+from redis.maint_notifications import MaintNotificationsConfig
 
 from apim_common.app import Extension, ServiceSpec, build_service_app
 from apim_common.events.bus import EventBus
@@ -22,13 +23,23 @@ PREFIXES = ("/api/am/throttle/v1",)
 
 
 def redis_client(url: str, timeout: float) -> Redis:
-    """No retries inside the client: a gateway's next sync tick is the retry."""
+    """A client whose pooled connections survive a Redis restart, and which never replays a lease.
+
+    The pool checks each connection it hands out and replaces one the server has closed (a
+    restart, an idle timeout) without a round trip. redis-py 8.1 skips that check while maintenance
+    notifications are on, and RESP3 turns them on by default, so each pooled connection failed one
+    lease after a restart: they are off (they only carry the planned-maintenance events of some
+    managed Redis services). Commands are not retried: a lease script whose reply was lost may
+    have run, and running it again would give its returned units back twice, letting the window
+    admit more than its limit; a gateway's next sync tick is the retry.
+    """
     return Redis.from_url(
         url,
         socket_timeout=timeout,
         socket_connect_timeout=timeout,
         retry=Retry(NoBackoff(), 0),
         health_check_interval=0,
+        maint_notifications_config=MaintNotificationsConfig(enabled=False),
     )
 
 
