@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 from prometheus_client import REGISTRY
@@ -180,6 +180,79 @@ async def test_units_admitted_on_the_local_share_join_the_shared_counter_on_reco
         assert state.used >= 7
     finally:
         await client.close()
+
+
+async def _until(condition: Callable[[], bool], timeout: float = 2.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the condition did not hold in time"
+        await asyncio.sleep(0.01)
+
+
+async def _used(service: LeaseService, key: str, limit: int) -> int:
+    [state] = await service.counters.lease([LeaseRequest(key, limit, WINDOW, 0)], gateways=1, spread=1.0)
+    return state.used
+
+
+# Heartbeats every 50 ms: an outage puts the client in fallback, and its end takes it out, at once.
+FLAPPING = ClientConfig(heartbeat_interval=0.05, probe_interval=0.05)
+
+
+async def test_units_a_gateway_holds_when_it_falls_back_are_not_lost(service: LeaseService) -> None:
+    transport = InProcessTransport(service)
+    client = ThrottleClient(transport, gateway_id="hold-gw", config=FLAPPING)
+    await client.start()
+    try:
+        assert (await client.acquire("hold", 10, WINDOW)).admitted
+        # The lease brought more units than the one request used: the gateway holds the rest.
+        assert await _used(service, "hold", 10) > 1
+        transport.available = False
+        await _until(lambda: client.fallback)
+        transport.available = True
+        await _until(lambda: not client.fallback)
+        admitted = 1
+        while (await client.acquire("hold", 10, WINDOW)).admitted:
+            admitted += 1
+        assert admitted == 10
+    finally:
+        await client.close()
+
+
+async def test_a_gateway_back_from_fallback_leaves_the_shared_count_at_what_it_admitted(
+    service: LeaseService,
+) -> None:
+    transport = InProcessTransport(service)
+    client = ThrottleClient(transport, gateway_id="recount-gw", config=FLAPPING)
+    await client.start()
+    admitted = 0
+    for _ in range(5):
+        admitted += (await client.acquire("recount", 100, WINDOW)).admitted
+    transport.available = False
+    await _until(lambda: client.fallback)
+    for _ in range(3):  # on the local share
+        admitted += (await client.acquire("recount", 100, WINDOW)).admitted
+    transport.available = True
+    await _until(lambda: not client.fallback)
+    await client.close()  # gives back the units it still holds
+    assert admitted == 8
+    assert await _used(service, "recount", 100) == 8
+
+
+async def test_units_counted_in_a_lease_batch_that_failed_reach_the_shared_counter(
+    service: LeaseService,
+) -> None:
+    transport = InProcessTransport(service)
+    client = ThrottleClient(transport, gateway_id="lost-count-gw", config=FLAPPING)
+    await client.start()
+    transport.available = False
+    # Admitted beyond any lease (the quota does not stop traffic): the next batch counts them, and fails.
+    for _ in range(3):
+        assert client.try_acquire("billing", 5, WINDOW, stop_on_quota_reach=False).admitted
+    await _until(lambda: client.fallback)
+    transport.available = True
+    await _until(lambda: not client.fallback)
+    await client.close()
+    assert await _used(service, "billing", 5) == 3
 
 
 async def test_buckets_unused_for_two_windows_are_forgotten(service: LeaseService) -> None:

@@ -11,6 +11,14 @@ If throttle-sync or its Redis cannot be reached, the client falls back to a loca
 limit (limit / last known gateway count, at least 1) on its own clock's windows, logs it and sets
 ``apim_gateway_throttle_fallback``; a request never fails because of the outage. Heartbeats keep
 probing, and the first one that succeeds puts the client back on leases.
+
+No unit is lost on the way in or out of fallback. Units leased for a window that is still on stay
+in their bucket and serve it again once the client is back on leases; units admitted on the local
+share are reported as counted, and only those (units admitted with a lease are already in the
+shared counter). A batch that fails keeps its counted units for the next batch: counted twice at
+worst, which can only refuse sooner, where lost they could let the window admit more than the
+limit. The units it gave back are not sent again, for the opposite reason; they lapse with their
+window.
 """
 
 from __future__ import annotations
@@ -107,6 +115,7 @@ class LocalBucket:
         "shared_remaining",
         "taken",
         "units",
+        "unshared",
         "waiter",
         "waiting",
         "window",
@@ -135,7 +144,9 @@ class LocalBucket:
         self.returning = 0
         self.last_used = now
         self.local_window = -1
+        # Units of the local share used in ``local_window``, and those the shared counter has not seen.
         self.local_count = 0
+        self.unshared = 0
 
     def roll(self) -> None:
         """The window ended: leased units of it are void."""
@@ -268,10 +279,12 @@ class ThrottleClient:
         if window != bucket.local_window:
             bucket.local_window = window
             bucket.local_count = 0
+            bucket.unshared = 0
         share = max(bucket.limit // max(self.gateways, 1), 1) if bucket.limit > 0 else 0
         reset_after = (window + 1) * bucket.window_seconds - wall
         if bucket.local_count < share or not stop_on_quota_reach:
             bucket.local_count += 1
+            bucket.unshared += 1
             return Decision(True, bucket.limit, share - bucket.local_count, reset_after, fallback=True)
         return Decision(False, bucket.limit, 0, reset_after, fallback=True)
 
@@ -384,8 +397,14 @@ class ThrottleClient:
         self._last_batch = now
         self.batches += 1
         LEASE_BATCHES.labels(self.gateway_id).inc()
-        async with asyncio.timeout(self.config.request_timeout):
-            answer = await self.transport.lease({"gatewayId": self.gateway_id, "items": items})
+        try:
+            async with asyncio.timeout(self.config.request_timeout):
+                answer = await self.transport.lease({"gatewayId": self.gateway_id, "items": items})
+        except BaseException:
+            # The counter may have applied the batch or not: see the module docstring.
+            for bucket, item in zip(sent, items, strict=True):
+                bucket.counted += item["counted"]
+            raise
         self.gateways = max(int(answer.get("activeGateways", self.gateways)), 1)
         prefetch = self.config.prefetch
         for bucket, grant in zip(sent, answer["grants"], strict=True):
@@ -448,7 +467,8 @@ class ThrottleClient:
         wall = self._wall()
         for bucket in self._buckets.values():
             bucket.queued = False
-            # What this gateway already admitted in the window counts against its local share.
+            # What this gateway already admitted in the window counts against its local share. The
+            # units it holds stay in the bucket, unused, for when the client is back on leases.
             if bucket.window is not None and now < bucket.expires_at:
                 bucket.local_window = int(wall // bucket.window_seconds)
                 bucket.local_count = bucket.taken
@@ -459,15 +479,19 @@ class ThrottleClient:
     def _leave_fallback(self) -> None:
         if not self.fallback:
             return
+        now = self._clock()
         wall = self._wall()
         for bucket in self._buckets.values():
-            bucket.roll()
-            bucket.expires_at = 0.0
+            if bucket.window is not None and now >= bucket.expires_at:
+                bucket.roll()
             # Admissions on the local share in the current window join the shared counter, so the
             # rest of the window stays within the limit (as far as the counter survived the outage).
-            current = int(wall // bucket.window_seconds)
-            bucket.counted = bucket.local_count if bucket.local_window == current else 0
-            if bucket.counted:
+            if bucket.unshared and bucket.local_window == int(wall // bucket.window_seconds):
+                bucket.counted += bucket.unshared
+                if bucket.window is not None:
+                    bucket.taken += bucket.unshared
+            bucket.unshared = 0
+            if bucket.counted or bucket.returning:
                 self._want(bucket)
         self.fallback = False
         self._fallback_gauge.set(0)
