@@ -6,7 +6,6 @@ No service imports another; this module is the only place that knows them all.
 from __future__ import annotations
 
 import contextlib
-import gc
 import json
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from apim_admin.app import create_app as create_admin
 from apim_admin.settings import Settings as AdminSettings
 from apim_common.events.bus import InProcessBus
+from apim_common.process import freeze_startup_objects
 from apim_devportal.app import create_app as create_devportal
 from apim_devportal.settings import Settings as DevportalSettings
 from apim_gateway.app import Gateway
@@ -116,12 +116,7 @@ class Platform:
             for service in self.control_plane.apps:
                 await stack.enter_async_context(service.router.lifespan_context(service))
             await stack.enter_async_context(self.gateway.lifespan())
-            # Everything built so far (modules, apps, settings) lives as long as the process: out of
-            # the collector's sight, a full collection scans only what requests and events make,
-            # instead of pausing every request it lands in for the whole heap.
-            gc.collect()
-            gc.freeze()
-            stack.callback(gc.unfreeze)
+            stack.callback(freeze_startup_objects())
             await self.bus.start()
             stack.push_async_callback(self.bus.stop)
             yield

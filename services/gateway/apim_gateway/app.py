@@ -25,6 +25,7 @@ from starlette.types import Receive, Scope, Send
 
 from apim_common.app import bus_from_settings
 from apim_common.events.bus import EventBus
+from apim_common.process import freeze_startup_objects
 from apim_common.service_auth import ServiceTokenProvider
 from apim_common.telemetry import setup_tracing
 from apim_gateway.observability import Analytics, Metrics
@@ -193,6 +194,7 @@ class Gateway:
             logger.exception("gateway failed to start")
             await send({"type": "lifespan.startup.failed", "message": str(exc)})
             return
+        stack.callback(freeze_startup_objects())
         await send({"type": "lifespan.startup.complete"})
         message = await receive()
         assert message["type"] == "lifespan.shutdown"
