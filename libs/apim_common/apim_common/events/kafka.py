@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaConnectionError, KafkaError
@@ -39,6 +39,7 @@ logger = logging.getLogger(__name__)
 _CLIENT_TIMEOUT = 5.0
 
 ReconnectHook = Callable[[], None]
+T = TypeVar("T")
 
 
 class _Subscription:
@@ -129,7 +130,7 @@ class KafkaBus:
             self._start_group(subscription)
         try:
             # Bounded: a broker that drops connections would otherwise hold up the service's start.
-            await asyncio.wait_for(self._ensure_producer(), timeout=_CLIENT_TIMEOUT)
+            await _within(self._ensure_producer(), _CLIENT_TIMEOUT)
         except (KafkaError, TimeoutError):
             # A service must come up while Kafka is down; the outbox holds its events meanwhile.
             logger.warning("Kafka is unreachable; the producer connects on the next publish")
@@ -222,6 +223,13 @@ class KafkaBus:
                 logger.warning(
                     "consumer group %s lost Kafka (%s); reconnecting in %.1fs", group, error, delay
                 )
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if task is None or task.cancelling():  # the bus is stopping
+                    raise
+                # A future inside the client was cancelled (an operation given up on a broker
+                # that went away): that ends this consumer, not the group.
+                logger.warning("consumer group %s was cancelled inside Kafka's client; restarting", group)
             except Exception:
                 # Whatever broke this consumer, the group must keep consuming once it can.
                 logger.exception("consumer group %s failed; restarting in %.1fs", group, delay)
@@ -249,9 +257,9 @@ class KafkaBus:
                         logger.exception("handler of group %s failed on event %s; retrying", group, event.id)
                         await asyncio.sleep(self._retry_delay)
             try:
-                await asyncio.wait_for(
+                await _within(
                     consumer.commit({TopicPartition(message.topic, message.partition): message.offset + 1}),
-                    timeout=_CLIENT_TIMEOUT,
+                    _CLIENT_TIMEOUT,
                 )
             except TimeoutError as error:
                 # aiokafka retries some commit errors for ever (a topic the broker no longer has):
@@ -265,8 +273,41 @@ class KafkaBus:
                 )
 
 
+async def _within(awaitable: Awaitable[T], seconds: float) -> T:
+    """The result of ``awaitable`` within ``seconds``, else TimeoutError.
+
+    Unlike ``asyncio.wait_for``, this leaves an awaitable that overran to end on its own rather
+    than waiting for its cancellation to complete (an aiokafka client stuck on a broker that went
+    away need not honour it), and an awaitable that ends cancelled from inside is a ``KafkaError``
+    rather than a ``CancelledError`` that would end the caller: a consumer's ``stop`` after a
+    commit given up on did, and took the group's supervisor with it, so the group never consumed
+    again.
+    """
+    task = asyncio.ensure_future(awaitable)
+    try:
+        done, _ = await asyncio.wait({task}, timeout=seconds)
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
+    if not done:
+        task.cancel()
+        task.add_done_callback(_forget)
+        raise TimeoutError
+    if task.cancelled():
+        # Cancelled from inside, not by the caller: a consumer's stop ends so when the commit it
+        # waits on was given up (on a timeout above). A failed operation, for the caller to handle.
+        raise KafkaError(f"{awaitable!r} was cancelled inside Kafka's client")
+    return task.result()
+
+
+def _forget(task: asyncio.Future[Any]) -> None:
+    """Take the outcome of a task nobody waits for any more, so it is not reported as lost."""
+    if not task.cancelled():
+        task.exception()
+
+
 async def _close(client: AIOKafkaProducer | AIOKafkaConsumer) -> None:
     try:
-        await asyncio.wait_for(client.stop(), timeout=_CLIENT_TIMEOUT)
+        await _within(client.stop(), _CLIENT_TIMEOUT)
     except (KafkaError, OSError, TimeoutError):
         logger.warning("Kafka client did not close cleanly", exc_info=True)
