@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import io
+import zipfile
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import pytest
+import yaml
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
@@ -148,3 +151,19 @@ async def publisher(tokens: TokenFactory, database_url: str) -> AsyncIterator[Pu
 
 def workflow_config(*enabled: str) -> dict[str, Any]:
     return {"config": {"Workflows": {kind: {"enabled": True} for kind in enabled}}}
+
+
+def edit_project(archive: bytes, descriptor: str, edit: Callable[[dict[str, Any]], None]) -> bytes:
+    """The exported project ``archive`` with ``edit`` applied to its ``descriptor`` file's data
+    (``api.yaml``, ``api_product.yaml``), everything else as it was."""
+    source = zipfile.ZipFile(io.BytesIO(archive))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for name in source.namelist():
+            content = source.read(name)
+            if name.endswith(f"/{descriptor}"):
+                document = yaml.safe_load(content)
+                edit(document["data"])
+                content = yaml.safe_dump(document).encode()
+            target.writestr(name, content)
+    return out.getvalue()

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from tests.publisher_api.conftest import BASE, Publisher
+from tests.publisher_api.conftest import BASE, Publisher, edit_project
 
 IMPORT_SCOPES = ["apim:api_import_export", "apim:api_view"]
 ADD_HEADER = {
@@ -96,23 +96,13 @@ async def test_an_exported_project_imports_back_as_the_same_api(publisher: Publi
     assert content.text == "# Order"
 
 
-def _edited(archive: bytes, change: dict[str, Any]) -> bytes:
-    source = zipfile.ZipFile(io.BytesIO(archive))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as target:
-        for name in source.namelist():
-            content = source.read(name)
-            if name.endswith("/api.yaml"):
-                descriptor = yaml.safe_load(content)
-                descriptor["data"].update(change)
-                content = yaml.safe_dump(descriptor).encode()
-            target.writestr(name, content)
-    return out.getvalue()
-
-
 async def test_an_existing_api_is_refused_without_overwrite_and_updated_with_it(publisher: Publisher) -> None:
     api = await publisher.create_api()
-    archive = _edited(await _export(publisher, api["id"]), {"description": "Now with calzone"})
+    archive = edit_project(
+        await _export(publisher, api["id"]),
+        "api.yaml",
+        lambda data: data.update(description="Now with calzone"),
+    )
 
     refused = await _import(publisher, archive)
     assert refused.status_code == 409

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from tests.publisher_api.conftest import BASE, Publisher
+from tests.publisher_api.conftest import BASE, Publisher, edit_project
 
 
 async def two_apis(publisher: Publisher) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -316,18 +316,12 @@ async def test_an_exported_product_imports_back_and_overwrites_only_when_asked(p
 
 def _with_member_ids(archive: bytes, ids: list[str]) -> bytes:
     """The exported project with other member API ids, as another environment's export carries them."""
-    source = zipfile.ZipFile(io.BytesIO(archive))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as target:
-        for name in source.namelist():
-            content = source.read(name)
-            if name.endswith("/api_product.yaml"):
-                document = yaml.safe_load(content)
-                for member, other in zip(document["data"]["apis"], ids, strict=True):
-                    member["apiId"] = other
-                content = yaml.safe_dump(document).encode()
-            target.writestr(name, content)
-    return buffer.getvalue()
+
+    def replace_ids(data: dict[str, Any]) -> None:
+        for member, other in zip(data["apis"], ids, strict=True):
+            member["apiId"] = other
+
+    return edit_project(archive, "api_product.yaml", replace_ids)
 
 
 async def _export_lunch(publisher: Publisher) -> bytes:
