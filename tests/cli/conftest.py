@@ -88,6 +88,25 @@ class Result:
     output: str
 
 
+def drift_then_apply(cli: Cli, env: str, state: Path, file: Path, change: tuple[str, str], what: str) -> None:
+    """``diff`` of ``env`` against ``state`` finds nothing; a description changed in ``file`` is
+    drift (exit 2, ``what`` updated, both lines shown); ``apply`` then succeeds."""
+    old, new = change
+    clean = cli("diff", "-e", env, "-d", state)
+    assert clean.exit_code == 0, clean.output
+    assert "No differences" in clean.output
+
+    file.write_text(file.read_text().replace(old, new))
+    drift = cli("diff", "-e", env, "-d", state)
+    assert drift.exit_code == 2, drift.output
+    assert f"update {what}" in drift.output
+    assert f"-description: {old}" in drift.output
+    assert f"+description: {new}" in drift.output
+
+    applied = cli("apply", "-e", env, "-d", state)
+    assert applied.exit_code == 0, applied.output
+
+
 @pytest.fixture(scope="module")
 def cli(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cli]:
     started: list[subprocess.Popen[str]] = []

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from apimctl import yamlio
-from tests.cli.conftest import Cli
+from tests.cli.conftest import Cli, drift_then_apply
 
 pytestmark = pytest.mark.e2e
 
@@ -206,19 +206,14 @@ def test_a_product_exported_from_dev_and_imported_into_prod_is_kept_as_its_file_
     assert dumped_product["kind"] == "APIProduct"
     assert _members(dumped_product) == _members(made)
     assert dumped_product["deploymentEnvironments"][0]["deploymentEnvironment"] == "Default"
-    clean = cli("diff", "-e", "prod", "-d", state)
-    assert clean.exit_code == 0, clean.output
-    assert "No differences" in clean.output
-
-    product_file.write_text(product_file.read_text().replace("Menu and orders", "Menu, orders and more"))
-    drift = cli("diff", "-e", "prod", "-d", state)
-    assert drift.exit_code == 2, drift.output
-    assert "update APIProduct Shop 1.0.0" in drift.output
-    assert "-description: Menu and orders" in drift.output
-    assert "+description: Menu, orders and more" in drift.output
-
-    applied = cli("apply", "-e", "prod", "-d", state)
-    assert applied.exit_code == 0, applied.output
+    drift_then_apply(
+        cli,
+        "prod",
+        state,
+        product_file,
+        ("Menu and orders", "Menu, orders and more"),
+        "APIProduct Shop 1.0.0",
+    )
     assert (_product(prod, "Shop") or {})["description"] == "Menu, orders and more"
     assert (_product(dev, "Shop") or {})["description"] == "Menu and orders"
     again = cli("diff", "-e", "prod", "-d", state)

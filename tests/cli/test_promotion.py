@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.cli.conftest import Cli
+from tests.cli.conftest import Cli, drift_then_apply
 
 pytestmark = pytest.mark.e2e
 
@@ -97,19 +97,14 @@ def test_an_api_goes_from_dev_to_prod_and_prod_is_kept_as_the_files_say(
     assert cli("dump", "-e", "prod", "-d", state).exit_code == 0
     api_file = state / "apis" / "Pizza_Shack-1.0.0.yaml"
     assert "deploymentEnvironment: Default" in api_file.read_text()
-    clean = cli("diff", "-e", "prod", "-d", state)
-    assert clean.exit_code == 0, clean.output
-    assert "No differences" in clean.output
-
-    api_file.write_text(api_file.read_text().replace("Pizzas in production", "Pizzas, now with calzone"))
-    drift = cli("diff", "-e", "prod", "-d", state)
-    assert drift.exit_code == 2, drift.output
-    assert "update API Pizza Shack 1.0.0" in drift.output
-    assert "-description: Pizzas in production" in drift.output
-    assert "+description: Pizzas, now with calzone" in drift.output
-
-    applied = cli("apply", "-e", "prod", "-d", state)
-    assert applied.exit_code == 0, applied.output
+    drift_then_apply(
+        cli,
+        "prod",
+        state,
+        api_file,
+        ("Pizzas in production", "Pizzas, now with calzone"),
+        "API Pizza Shack 1.0.0",
+    )
     assert _api(cli, "prod")["description"] == "Pizzas, now with calzone"
     again = cli.subprocess("diff", "-e", "prod", "-d", state)
     assert again.exit_code == 0, again.output
