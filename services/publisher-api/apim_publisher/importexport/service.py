@@ -139,46 +139,51 @@ async def _write_documents(
         archive.writestr(f"{folder}/document.{ext}", _dump(_envelope("document", meta), ext))
 
 
-async def export_archive(session: AsyncSession, api: API, fmt: str) -> bytes:
-    """The API as an apictl project zip: descriptor, definition, documents, policies, deployments."""
+async def _project_zip(
+    session: AsyncSession,
+    item: API,
+    fmt: str,
+    kind: str,
+    data: Any,
+    policies: list[tuple[str, dict[str, Any]]] | None = None,
+) -> bytes:
+    """An apictl project zip: the ``kind`` descriptor holding ``data``, the definition, documents,
+    the given policy specs (file name, spec) and deployments."""
     ext = "yaml" if fmt.upper() == "YAML" else "json"
-    root = f"{_safe(api.name)}-{api.version}"
-    data = apis.public(api).model_dump(mode="json")
+    root = f"{_safe(item.name)}-{item.version}"
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(f"{root}/api.{ext}", _dump(_envelope("api", data), ext))
-        archive.writestr(f"{root}/Definitions/swagger.{ext}", _dump(api.definition or {}, ext))
-        await _write_documents(session, api, archive, root, ext)
-        for name, version in referenced_policies(data):
-            spec = {"name": name, "version": version, "applicableFlows": _policy_flows(data, name, version)}
+        archive.writestr(f"{root}/{kind}.{ext}", _dump(_envelope(kind, data), ext))
+        archive.writestr(f"{root}/Definitions/swagger.{ext}", _dump(item.definition or {}, ext))
+        await _write_documents(session, item, archive, root, ext)
+        for name, spec in policies or []:
             archive.writestr(
-                f"{root}/Policies/{_safe(name)}_{_safe(version)}.{ext}",
-                _dump(_envelope("operation_policy_specification", spec), ext),
+                f"{root}/Policies/{name}.{ext}", _dump(_envelope("operation_policy_specification", spec), ext)
             )
         archive.writestr(
             f"{root}/deployment_environments.{ext}",
-            _dump(_envelope("deployment_environments", await _deployments(session, api)), ext),
+            _dump(_envelope("deployment_environments", await _deployments(session, item)), ext),
         )
     return buffer.getvalue()
+
+
+async def export_archive(session: AsyncSession, api: API, fmt: str) -> bytes:
+    """The API as an apictl project zip: descriptor, definition, documents, policies, deployments."""
+    data = apis.public(api).model_dump(mode="json")
+    policies = [
+        (
+            f"{_safe(name)}_{_safe(version)}",
+            {"name": name, "version": version, "applicableFlows": _policy_flows(data, name, version)},
+        )
+        for name, version in referenced_policies(data)
+    ]
+    return await _project_zip(session, api, fmt, "api", data, policies)
 
 
 async def export_product_archive(session: AsyncSession, product: API, fmt: str) -> bytes:
     """The API product as an apictl project zip: descriptor (member APIs by name and version as well
     as id), definition, documents, deployments."""
-    ext = "yaml" if fmt.upper() == "YAML" else "json"
-    root = f"{_safe(product.name)}-{product.version}"
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(
-            f"{root}/api_product.{ext}", _dump(_envelope("api_product", products.public(product)), ext)
-        )
-        archive.writestr(f"{root}/Definitions/swagger.{ext}", _dump(product.definition or {}, ext))
-        await _write_documents(session, product, archive, root, ext)
-        archive.writestr(
-            f"{root}/deployment_environments.{ext}",
-            _dump(_envelope("deployment_environments", await _deployments(session, product)), ext),
-        )
-    return buffer.getvalue()
+    return await _project_zip(session, product, fmt, "api_product", products.public(product))
 
 
 @dataclass
