@@ -4,34 +4,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import yaml
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from apim_common.security import _principal_or_none
 from apim_devportal.app import create_app
 from apim_devportal.settings import Settings
+from tests.support.wso2_reference import wso2_definition
 
-SPEC = Path(__file__).resolve().parents[3] / "shared" / "reference" / "wso2-openapi" / "devportal-v3.yaml"
 BASE = "/api/am/devportal/v3"
 METHODS = ("get", "post", "put", "patch", "delete")
 
 
-class _NoTimestamps(yaml.SafeLoader):
-    """WSO2's examples hold dates PyYAML would turn into datetimes; they are plain strings here."""
-
-
-_NoTimestamps.yaml_implicit_resolvers = {
-    key: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
 def _spec_operations() -> dict[tuple[str, str], list[str] | None]:
     """(METHOD, path) -> scopes (any one suffices); an empty list means anonymous is allowed."""
-    document: dict[str, Any] = yaml.load(SPEC.read_text(), Loader=_NoTimestamps)
+    document = wso2_definition("devportal-v3")
     found: dict[tuple[str, str], list[str] | None] = {}
     for path, item in document["paths"].items():
         for method in METHODS:
