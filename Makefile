@@ -42,10 +42,11 @@ test: sync ## Start PostgreSQL, Redis and Kafka locally, run every test, stop th
 test-fast: sync ## Unit and service tests only (no servers, no end-to-end)
 	$(UV) run --frozen pytest -q -m "not infra and not e2e" $(PYTEST_ARGS)
 
-lint: sync ## ruff and mypy over the whole workspace
+lint: sync ## ruff, mypy and the import contracts (.importlinter) over the whole workspace
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen mypy libs services cli
+	$(UV) run --frozen lint-imports
 
 fmt: sync ## Format and fix what ruff can
 	$(UV) run --frozen ruff format .
