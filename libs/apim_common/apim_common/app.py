@@ -24,6 +24,7 @@ from apim_common.events.bus import EventBus, InProcessBus
 from apim_common.events.outbox import OutboxRelay
 from apim_common.jwt import JWKSVerifier, http_jwks_fetcher
 from apim_common.migrations import upgrade
+from apim_common.outbound import OutboundPolicy, guarded_client
 from apim_common.settings import ServiceSettings
 from apim_common.telemetry import instrument, metrics_endpoint
 
@@ -75,6 +76,10 @@ def build_service_app(
             http = httpx.AsyncClient(timeout=10.0)
             stack.push_async_callback(http.aclose)
             app.state.http = http
+            # Fetches a user aims (a URL in a request) go through the outbound guard, never `http`.
+            outbound = guarded_client(OutboundPolicy.from_settings(settings))
+            stack.push_async_callback(outbound.aclose)
+            app.state.outbound = outbound
             app.state.token_verifier = JWKSVerifier(
                 http_jwks_fetcher(http, f"{settings.key_manager_url.rstrip('/')}/oauth2/jwks"),
                 issuer=settings.token_issuer,

@@ -63,6 +63,9 @@ class ServiceSettings(BaseSettings):
     throttle_sync_url: str = "http://127.0.0.1:9443"
     token_issuer: str = "https://localhost:9443/oauth2/token"
     outbox_poll_interval: float = Field(default=0.5, gt=0)
+    # Networks (comma-separated, e.g. "10.1.0.0/16,192.168.5.7") that fetches a user can aim
+    # (endpoint probes, definitions by URL, key manager discovery) may reach though not public.
+    outbound_allow: str = ""
     log_level: str = "INFO"
     log_json: bool = True
 

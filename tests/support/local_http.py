@@ -1,0 +1,56 @@
+"""A tiny HTTP/1.1 server on 127.0.0.1 answering canned responses by path, for tests of outbound
+fetches that must never leave loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Canned:
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class LocalServer:
+    port: int
+    routes: dict[str, Canned]
+    seen: list[str] = field(default_factory=list)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+
+@contextlib.asynccontextmanager
+async def local_server(routes: dict[str, Canned]) -> AsyncIterator[LocalServer]:
+    """Serves ``routes`` (path -> answer; 404 for others) until the block ends."""
+    state = LocalServer(0, routes)
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+            path = head.split(b" ", 2)[1].decode()
+            state.seen.append(path)
+            answer = routes.get(path, Canned(404, b"not here"))
+            lines = [f"HTTP/1.1 {answer.status} X", f"Content-Length: {len(answer.body)}"]
+            lines.append("Connection: close")
+            lines += [f"{k}: {v}" for k, v in answer.headers.items()]
+            writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + answer.body)
+            await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    state.port = server.sockets[0].getsockname()[1]
+    try:
+        yield state
+    finally:
+        server.close()
+        await server.wait_closed()
