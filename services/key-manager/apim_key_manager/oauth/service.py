@@ -4,10 +4,15 @@ An access token is an RS256 JWT (see docs/contracts.md for its claims). A refres
 HS256 JWT only this service can check; it carries the subject, client, tenant and granted scopes
 needed to mint the next pair, and the jti of the access token issued with it. Using it revokes it
 and that access token.
+
+The pair a refresh token's one use mints has jtis derived from its jti (HMAC under a key from
+APIM_SECRET_KEY), so presenting a used refresh token again revokes everything its first use led
+to, generation after generation, with no issued token stored (RFC 9700 4.14.2).
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import time
 import uuid
@@ -18,6 +23,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from apim_common.db import Database
+from apim_common.events.envelope import DEFAULT_TENANT
 from apim_common.security import INTERNAL_SCOPE
 from apim_key_manager.authorize.repository import AuthorizationCodeRepository
 from apim_key_manager.authorize.service import hash_code, s256
@@ -25,7 +31,8 @@ from apim_key_manager.clients.service import ClientRecord, ClientService
 from apim_key_manager.keys import crypto
 from apim_key_manager.keys.service import ACCESS, KeyRing, KeyService
 from apim_key_manager.oauth.errors import InvalidGrantError, InvalidRequestError, UnauthorizedClientError
-from apim_key_manager.revocation.service import is_revoked, revoke_token
+from apim_key_manager.revocation.repository import RevocationRepository
+from apim_key_manager.revocation.service import is_revoked, revoke_issued_before, revoke_token, settle
 from apim_key_manager.scopes.service import ScopePolicy
 from apim_key_manager.settings import Settings
 from apim_key_manager.users.models import User
@@ -38,6 +45,9 @@ REFRESH_TOKEN = "refresh_token"
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 AUTHORIZATION_CODE = "authorization_code"
 REFRESH_TYP = "refresh"
+# Generations of a refresh-token family revoked one by one on a replay; a longer family (a client
+# refreshing every minute for a whole refresh-token lifetime) loses every token of its user instead.
+MAX_FAMILY_WALK = 2000
 
 
 @dataclass(frozen=True)
@@ -84,6 +94,7 @@ class TokenService:
         self.scopes = scopes
         self._issuer = settings.token_issuer
         self._trusted = {iss: crypto.load_public_pem(pem) for iss, pem in settings.jwt_bearer_issuers.items()}
+        self._family_key = crypto.derive_key(settings.secret(), "refresh-token-family")
 
     @property
     def ring(self) -> KeyRing:
@@ -99,9 +110,11 @@ class TokenService:
         tenant: str,
         scopes: Sequence[str],
         roles: Sequence[str] | None,
+        *,
+        jti: str | None = None,
     ) -> tuple[str, str, int]:
         now = int(time.time())
-        jti = uuid.uuid4().hex
+        jti = jti or uuid.uuid4().hex
         claims: dict[str, Any] = {
             "iss": self._issuer,
             "sub": subject,
@@ -126,12 +139,16 @@ class TokenService:
         tenant: str,
         scopes: Sequence[str],
         roles: Sequence[str] | None,
+        *,
+        heirs: tuple[str, str] | None = None,
     ) -> IssuedTokens:
-        access, jti, now = self._access(client, subject, tenant, scopes, roles)
+        """An access token, and a refresh token if the client may refresh; ``heirs`` fixes their jtis."""
+        access_jti, refresh_jti_of_heir = heirs if heirs is not None else (None, None)
+        access, jti, now = self._access(client, subject, tenant, scopes, roles, jti=access_jti)
         refresh: str | None = None
         refresh_jti: str | None = None
         if REFRESH_TOKEN in client.grant_types:
-            refresh_jti = uuid.uuid4().hex
+            refresh_jti = refresh_jti_of_heir or uuid.uuid4().hex
             refresh = self.ring.refresh.sign(
                 {
                     "typ": REFRESH_TYP,
@@ -170,14 +187,20 @@ class TokenService:
         return IssuedTokens(access, " ".join(granted), self._settings.access_token_ttl)
 
     async def _for_user(
-        self, session: AsyncSession, client: ClientRecord, user: User, requested: Sequence[str]
+        self,
+        session: AsyncSession,
+        client: ClientRecord,
+        user: User,
+        requested: Sequence[str],
+        *,
+        heirs: tuple[str, str] | None = None,
     ) -> IssuedTokens:
         if user.tenant != client.tenant and not client.saas:
             # WSO2: only a SaaS application serves users of other tenants.
             raise InvalidGrantError(description="The user does not belong to the client's tenant")
         roles = await self.users.roles(session, user)
         granted = (await self.scopes.map_for(user.tenant)).grant(requested, roles)
-        return self._pair(client, subject_of(user), user.tenant, granted, roles)
+        return self._pair(client, subject_of(user), user.tenant, granted, roles, heirs=heirs)
 
     async def password(
         self, client: ClientRecord, username: str | None, password: str | None, requested: Sequence[str]
@@ -252,20 +275,57 @@ class TokenService:
         original = str(claims.get("scope", "")).split()
         if requested and not set(requested) <= set(original):
             raise InvalidGrantError(description="The requested scope exceeds the original grant")
+        jti, subject = str(claims.get("jti", "")), str(claims.get("sub", ""))
+        tenant = str(claims.get("tenant") or DEFAULT_TENANT)
+        failure: str | None = None
+        issued: IssuedTokens | None = None
         async with self._database.session() as session, session.begin():
-            if await is_revoked(session, claims):
-                raise InvalidGrantError(description="The refresh token is no longer valid")
-            username, tenant = str(claims.get("sub", "")).rpartition("@")[::2]
-            user = await self.users.find(session, f"{username}@{tenant}")
-            if user is None or not user.active:
-                raise InvalidGrantError(description="The token's user no longer exists")
-            await revoke_token(session, str(claims["jti"]), exp, user.tenant)
-            ati, atexp = claims.get("ati"), claims.get("atexp")
-            if isinstance(ati, str) and isinstance(atexp, int) and atexp > time.time():
-                await revoke_token(session, ati, atexp, user.tenant)
-            issued = await self._for_user(session, client, user, requested or original)
+            if jti and await RevocationRepository(session).jti_revoked(jti):
+                # Used (or revoked) before: whoever holds it now may hold a copy stolen from the
+                # rightful client, so nothing minted from it stays valid.
+                await self._revoke_family(session, jti, subject, tenant)
+                failure = "The refresh token has already been used"
+            elif await is_revoked(session, claims):
+                failure = "The refresh token is no longer valid"
+            else:
+                username, user_tenant = subject.rpartition("@")[::2]
+                user = await self.users.find(session, f"{username}@{user_tenant}")
+                if user is None or not user.active:
+                    failure = "The token's user no longer exists"
+                else:
+                    await revoke_token(session, jti, exp, user.tenant)
+                    ati, atexp = claims.get("ati"), claims.get("atexp")
+                    if isinstance(ati, str) and isinstance(atexp, int) and atexp > time.time():
+                        await revoke_token(session, ati, atexp, user.tenant)
+                    issued = await self._for_user(
+                        session, client, user, requested or original, heirs=self._heirs(jti)
+                    )
+            await settle(session)
         self._wake_relay()
+        if issued is None:
+            raise InvalidGrantError(description=failure)
         return issued
+
+    def _heirs(self, refresh_jti: str) -> tuple[str, str]:
+        """The jtis of the access and refresh tokens the one use of refresh token ``refresh_jti`` mints."""
+        mac = hmac.new(self._family_key, refresh_jti.encode(), hashlib.sha256).hexdigest()
+        return mac[:32], mac[32:]
+
+    async def _revoke_family(self, session: AsyncSession, jti: str, subject: str, tenant: str) -> None:
+        """Revoke what the first use of refresh token ``jti`` minted, and what those minted, down to
+        the refresh token not used yet (revoking jtis of tokens never minted costs two rows)."""
+        now = int(time.time())
+        access_exp = now + self._settings.access_token_ttl
+        refresh_exp = now + self._settings.refresh_token_ttl
+        for _ in range(MAX_FAMILY_WALK):
+            access_jti, refresh_jti = self._heirs(jti)
+            await revoke_token(session, access_jti, access_exp, tenant)
+            if await revoke_token(session, refresh_jti, refresh_exp, tenant):
+                return
+            jti = refresh_jti
+        await revoke_issued_before(
+            session, tenant=tenant, lifetime=self._settings.refresh_token_ttl, subject=subject
+        )
 
     async def jwt_bearer(
         self, client: ClientRecord, assertion: str | None, requested: Sequence[str]
