@@ -78,10 +78,20 @@ class FakeKeyManager:
             return client
 
         @api.get(f"{internal}/clients/{{client_id}}")
-        async def read(client_id: str) -> Response:
-            if client_id not in self.clients:
+        async def read(client_id: str, owner: str, tenant: str, applicationId: str | None = None) -> Response:
+            # As the key manager: only an application client of the named owner (or application).
+            known = self.clients.get(client_id)
+            if (
+                known is None
+                or known.get("kind", "application") != "application"
+                or known.get("tenant", DEFAULT_TENANT) != tenant
+                or (
+                    known["owner"] != owner
+                    and (applicationId is None or known.get("applicationId") != applicationId)
+                )
+            ):
                 return JSONResponse({"code": 404}, status_code=404)
-            return JSONResponse(self.clients[client_id])
+            return JSONResponse(known)
 
         @api.put(f"{internal}/clients/{{client_id}}")
         async def update(client_id: str, request: Request) -> dict[str, Any]:

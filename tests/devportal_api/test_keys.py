@@ -187,3 +187,82 @@ async def test_api_keys_need_one_of_their_scopes(portal: Portal) -> None:
     assert (
         await portal.client.post(url, json={}, headers=portal.headers(scopes="apim:api_key"))
     ).status_code == 200
+
+
+def _foreign_client(portal: Portal, owner: str = "bob", **fields: object) -> dict[str, object]:
+    client: dict[str, object] = {
+        "clientId": "their-client",
+        "clientSecret": "their-s3cret",
+        "grantTypes": ["client_credentials"],
+        "callbackUrl": "",
+        "owner": owner,
+        "applicationId": "their-app",
+        **fields,
+    }
+    portal.key_manager.clients["their-client"] = client
+    return client
+
+
+async def _map(portal: Portal, headers: dict[str, str], app_id: str, **body: str) -> object:
+    payload = {"consumerKey": "their-client", "keyType": "PRODUCTION", **body}
+    return await portal.client.post(f"{BASE}/applications/{app_id}/map-keys", json=payload, headers=headers)
+
+
+async def test_mapping_someone_elses_client_without_its_secret_is_refused_and_echoes_nothing(
+    portal: Portal,
+) -> None:
+    _foreign_client(portal)
+    h = portal.headers()
+    app = await create_app(portal, h)
+    r = await _map(portal, h, app["applicationId"])
+    assert r.status_code == 400
+    assert r.json()["message"] == "Consumer Secret Required"
+    assert "their-s3cret" not in r.text
+    listed = await portal.client.get(f"{BASE}/applications/{app['applicationId']}/oauth-keys", headers=h)
+    assert listed.json()["count"] == 0
+
+
+async def test_mapping_someone_elses_client_with_its_secret_is_refused(portal: Portal) -> None:
+    _foreign_client(portal)
+    h = portal.headers()
+    app = await create_app(portal, h)
+    r = await _map(portal, h, app["applicationId"], consumerSecret="their-s3cret")
+    assert r.status_code == 400
+    assert r.json()["message"] == "Invalid Consumer Credentials"
+
+
+async def test_mapping_a_client_of_another_tenant_is_refused(portal: Portal) -> None:
+    _foreign_client(portal, owner="alice", tenant="acme.com")
+    h = portal.headers()
+    app = await create_app(portal, h)
+    r = await _map(portal, h, app["applicationId"], consumerSecret="their-s3cret")
+    assert r.status_code == 400
+    assert "their-s3cret" not in r.text
+
+
+async def test_mapping_a_dcr_client_is_refused(portal: Portal) -> None:
+    _foreign_client(portal, owner="alice", kind="dcr")
+    h = portal.headers()
+    app = await create_app(portal, h)
+    r = await _map(portal, h, app["applicationId"], consumerSecret="their-s3cret")
+    assert r.status_code == 400
+
+
+async def test_mapping_ones_own_client_with_a_wrong_secret_is_refused(portal: Portal) -> None:
+    _foreign_client(portal, owner="alice")
+    h = portal.headers()
+    app = await create_app(portal, h)
+    r = await _map(portal, h, app["applicationId"], consumerSecret="guess")
+    assert r.status_code == 400
+    assert r.json()["message"] == "Invalid Consumer Credentials"
+    assert "their-s3cret" not in r.text
+
+
+async def test_mapping_ones_own_client_with_its_secret_shows_only_the_secret_sent(portal: Portal) -> None:
+    _foreign_client(portal, owner="alice")
+    h = portal.headers()
+    app = await create_app(portal, h)
+    r = await _map(portal, h, app["applicationId"], consumerSecret="their-s3cret")
+    assert r.status_code == 200, r.text
+    assert r.json()["mode"] == "MAPPED"
+    assert r.json()["consumerSecret"] == "their-s3cret"

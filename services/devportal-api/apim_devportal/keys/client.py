@@ -4,6 +4,7 @@ tokens, and API-key signing. One client per app, on the app's shared HTTP client
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, ConfigDict
@@ -99,9 +100,16 @@ class KeyManagerClient:
         response = await self._call("POST", "/clients", json=body)
         return OAuthClient.model_validate(response.json())
 
-    async def get_client(self, client_id: str) -> OAuthClient | None:
+    async def get_client(
+        self, client_id: str, *, owner: str, tenant: str, application_id: str | None = None
+    ) -> OAuthClient | None:
+        """The client, with its secret, if it is an application client of ``owner`` in ``tenant``
+        (or was created for ``application_id``); None otherwise."""
+        params = {"owner": owner, "tenant": tenant}
+        if application_id is not None:
+            params["applicationId"] = application_id
         try:
-            response = await self._call("GET", f"/clients/{client_id}")
+            response = await self._call("GET", f"/clients/{quote(client_id, safe='')}", params=params)
         except KeyManagerError:
             return None
         return OAuthClient.model_validate(response.json())

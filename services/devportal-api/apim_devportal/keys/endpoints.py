@@ -80,7 +80,7 @@ async def get_oauth_key(
     key_manager: KeyManagerDep,
 ) -> ApplicationKey:
     return await service.show(
-        await service.mapping(session, principal, applicationId, keyMappingId), key_manager
+        session, await service.mapping(session, principal, applicationId, keyMappingId), key_manager
     )
 
 
@@ -145,7 +145,7 @@ async def generate_oauth_token(
     key_manager: KeyManagerDep,
 ) -> ApplicationToken:
     found = await service.mapping(session, principal, applicationId, keyMappingId)
-    return await service.generate_token(found, body, key_manager)
+    return await service.generate_token(session, found, body, key_manager)
 
 
 @router.get("/applications/{applicationId}/keys")
@@ -166,7 +166,7 @@ async def get_keys_of_type(
     groupId: str | None = None,
 ) -> ApplicationKey:
     return await service.show(
-        await service.mapping_of_type(session, principal, applicationId, keyType), key_manager
+        session, await service.mapping_of_type(session, principal, applicationId, keyType), key_manager
     )
 
 
@@ -218,7 +218,7 @@ async def generate_token_of_type(
     key_manager: KeyManagerDep,
 ) -> ApplicationToken:
     found = await service.mapping_of_type(session, principal, applicationId, keyType)
-    return await service.generate_token(found, body, key_manager)
+    return await service.generate_token(session, found, body, key_manager)
 
 
 @router.post("/applications/{applicationId}/api-keys/{keyType}/generate")

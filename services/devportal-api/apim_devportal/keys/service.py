@@ -9,6 +9,7 @@ tokens (indirect revocation).
 from __future__ import annotations
 
 import base64
+import hmac
 import json
 from datetime import UTC, timedelta
 from typing import Any
@@ -20,12 +21,13 @@ from apim_common.events.topics import Topic
 from apim_common.security import Principal
 from apim_devportal.applications import service as applications
 from apim_devportal.applications.models import Application
+from apim_devportal.applications.repository import ApplicationRepository
 from apim_devportal.applications.views import key as key_view
 from apim_devportal.catalog.repository import CatalogRepository
 from apim_devportal.common import new_id, roles_of, utcnow
 from apim_devportal.events import announce
 from apim_devportal.key_managers import service as key_managers
-from apim_devportal.keys.client import KeyManagerClient
+from apim_devportal.keys.client import KeyManagerClient, OAuthClient
 from apim_devportal.keys.events import announce_mapping
 from apim_devportal.keys.models import ApiKeyRecord, KeyMapping
 from apim_devportal.keys.repository import ApiKeyRepository, KeyMappingRepository
@@ -132,13 +134,21 @@ async def map_keys(
     repository = KeyMappingRepository(session)
     if await repository.find(app.id, body.keyType, body.keyManager) is not None:
         raise BadRequest(f"Keys of type {body.keyType} already exist for application {app.name}")
+    if not body.consumerSecret:
+        raise BadRequest(
+            "consumerSecret is required: only the holder of a client's secret may map it",
+            message="Consumer Secret Required",
+        )
+    # Only an application client of the application's owner is read; a wrong secret and a client of
+    # someone else answer alike, so neither the secret nor the client's existence leaks.
+    existing = await client.get_client(body.consumerKey, owner=app.owner, tenant=app.tenant)
+    if existing is None or not _same_secret(body.consumerSecret, existing.clientSecret):
+        raise BadRequest(
+            f"The consumer key and secret do not match an OAuth client of {app.owner} at {body.keyManager}",
+            message="Invalid Consumer Credentials",
+        )
     if await repository.by_consumer_key(body.consumerKey, body.keyManager) is not None:
         raise BadRequest(f"Consumer key {body.consumerKey} is already mapped to an application")
-    existing = await client.get_client(body.consumerKey)
-    if existing is None:
-        raise BadRequest(f"Consumer key {body.consumerKey} is not known to {body.keyManager}")
-    if body.consumerSecret and existing.clientSecret and body.consumerSecret != existing.clientSecret:
-        raise BadRequest("The consumer secret does not match the consumer key")
     mapping = KeyMapping(
         id=new_id(),
         application_id=app.id,
@@ -156,14 +166,32 @@ async def map_keys(
     await repository.add(mapping)
     await announce_mapping(session, mapping, "created")
     shown = key_view(mapping)
-    shown.consumerSecret = body.consumerSecret or existing.clientSecret or None
+    shown.consumerSecret = body.consumerSecret
     return shown
 
 
-async def _with_secret(mapping: KeyMapping, client: KeyManagerClient) -> ApplicationKey:
+def _same_secret(given: str, expected: str) -> bool:
+    return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
+
+
+async def _client_of(app: Application, mapping: KeyMapping, client: KeyManagerClient) -> OAuthClient | None:
+    """The mapped client as the key manager shows it to the application's owner."""
+    return await client.get_client(
+        mapping.consumer_key, owner=app.owner, tenant=app.tenant, application_id=app.id
+    )
+
+
+async def _application_of(session: AsyncSession, mapping: KeyMapping) -> Application:
+    app = await ApplicationRepository(session).get(mapping.application_id)
+    if app is None:
+        raise NotFound(f"Application {mapping.application_id} not found")
+    return app
+
+
+async def _with_secret(app: Application, mapping: KeyMapping, client: KeyManagerClient) -> ApplicationKey:
     shown = key_view(mapping)
     try:
-        found = await client.get_client(mapping.consumer_key)
+        found = await _client_of(app, mapping, client)
     except APIError:
         found = None  # the listing still answers while the key manager is away
     if found is not None and found.clientSecret:
@@ -175,7 +203,8 @@ async def keys(
     session: AsyncSession, principal: Principal, application_id: str, client: KeyManagerClient
 ) -> list[ApplicationKey]:
     app = await applications.visible(session, principal, application_id)
-    return [await _with_secret(m, client) for m in await KeyMappingRepository(session).of_application(app.id)]
+    mappings = await KeyMappingRepository(session).of_application(app.id)
+    return [await _with_secret(app, m, client) for m in mappings]
 
 
 async def mapping(
@@ -202,8 +231,8 @@ async def mapping_of_type(
     return candidates[0]
 
 
-async def show(found: KeyMapping, client: KeyManagerClient) -> ApplicationKey:
-    return await _with_secret(found, client)
+async def show(session: AsyncSession, found: KeyMapping, client: KeyManagerClient) -> ApplicationKey:
+    return await _with_secret(await _application_of(session, found), found, client)
 
 
 async def update(found: KeyMapping, body: ApplicationKeyUpdate, client: KeyManagerClient) -> ApplicationKey:
@@ -232,7 +261,8 @@ async def remove(session: AsyncSession, found: KeyMapping, client: KeyManagerCli
 
 async def clean_up(session: AsyncSession, found: KeyMapping, client: KeyManagerClient) -> bool:
     """Drop a mapping left behind by a failed generation (its client is gone from the key manager)."""
-    if found.key_state == "COMPLETED" and await client.get_client(found.consumer_key) is not None:
+    app = await _application_of(session, found)
+    if found.key_state == "COMPLETED" and await _client_of(app, found, client) is not None:
         return False
     await announce_mapping(session, found, "deleted")
     await KeyMappingRepository(session).delete(found)
@@ -247,13 +277,16 @@ async def regenerate_secret(found: KeyMapping, client: KeyManagerClient) -> Appl
 
 
 async def generate_token(
-    found: KeyMapping, body: ApplicationTokenGenerateRequest, client: KeyManagerClient
+    session: AsyncSession,
+    found: KeyMapping,
+    body: ApplicationTokenGenerateRequest,
+    client: KeyManagerClient,
 ) -> ApplicationToken:
     if body.grantType != "CLIENT_CREDENTIALS":
         raise BadRequest("Only the client credentials grant issues tokens here")
     secret = body.consumerSecret
     if not secret:
-        known = await client.get_client(found.consumer_key)
+        known = await _client_of(await _application_of(session, found), found, client)
         secret = known.clientSecret if known is not None else None
     if not secret:
         raise BadRequest("consumerSecret is required")

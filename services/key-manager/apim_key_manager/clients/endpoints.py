@@ -3,6 +3,7 @@ applications' OAuth clients with."""
 
 from __future__ import annotations
 
+import hmac
 import json
 from typing import Annotated
 
@@ -20,7 +21,12 @@ from apim_key_manager.clients.schemas import (
     OAuthApplicationInfo,
     RegistrationProfile,
 )
-from apim_key_manager.clients.service import FIRST_PARTY_KIND, STRIPPED_GRANTS, ClientService
+from apim_key_manager.clients.service import (
+    APPLICATION_KIND,
+    FIRST_PARTY_KIND,
+    STRIPPED_GRANTS,
+    ClientService,
+)
 from apim_key_manager.context import KeyManager, KeyManagerDep
 from apim_key_manager.db import SessionDep
 from apim_key_manager.users.auth import CHALLENGE, Caller, basic_user
@@ -151,6 +157,19 @@ async def _application_client(km: KeyManager, session: SessionDep, client_id: st
     return client
 
 
+async def _belongs_to(
+    session: SessionDep, client: OAuthClient, owner: str, tenant: str, application_id: str | None
+) -> bool:
+    """Whether ``client`` is an application client of ``owner`` in ``tenant`` (or was created for
+    ``application_id``, which still holds once the application changed owner)."""
+    if client.kind != APPLICATION_KIND or client.tenant != tenant:
+        return False
+    if application_id is not None and hmac.compare_digest(client.application_uuid, application_id):
+        return True
+    username, owner_tenant = await resolve_login(session, owner, tenant)
+    return (username, owner_tenant) == (client.owner, client.tenant)
+
+
 @internal.post("", status_code=201, summary="Create an application's OAuth client")
 async def create_client(
     body: ClientCreate, session: SessionDep, km: KeyManagerDep, _: InternalPrincipal
@@ -167,17 +186,28 @@ async def create_client(
         grant_types=body.grantTypes,
         callback_url=body.callbackUrl,
         saas=body.saasApp,
-        kind="application",
+        kind=APPLICATION_KIND,
         application_uuid=body.applicationId,
     )
     return _public(km, client)
 
 
-@internal.get("/{client_id}", summary="Read an application's OAuth client")
+@internal.get("/{client_id}", summary="Read an application's OAuth client, as its owner")
 async def get_client(
-    client_id: str, session: SessionDep, km: KeyManagerDep, _: InternalPrincipal
+    client_id: str,
+    session: SessionDep,
+    km: KeyManagerDep,
+    _: InternalPrincipal,
+    owner: Annotated[str, Query(min_length=1, max_length=255)],
+    tenant: Annotated[str, Query(min_length=1, max_length=255)],
+    applicationId: Annotated[str | None, Query(max_length=64)] = None,
 ) -> ClientPublic:
-    return _public(km, await _application_client(km, session, client_id))
+    """The secret goes only to the client's owner: a client of anyone else, of another tenant, or
+    one that is not an application's (DCR, internal, portal) reads as absent."""
+    client = await ClientRepository(session).get(client_id)
+    if client is None or not await _belongs_to(session, client, owner, tenant, applicationId):
+        raise NotFound(f"OAuth client {client_id} not found")
+    return _public(km, client)
 
 
 @internal.put("/{client_id}", summary="Change grant types or callback URL")

@@ -45,6 +45,8 @@ KNOWN_GRANTS = (
     "urn:ietf:params:oauth:grant-type:saml2-bearer",
 )
 INTERNAL_KIND = "internal"
+# A devportal application's client, created through the internal API.
+APPLICATION_KIND = "application"
 # Public, consent-free clients of this installation's own portals (APIM_FIRST_PARTY_CLIENTS).
 FIRST_PARTY_KIND = "first-party"
 FIRST_PARTY_GRANTS = ("authorization_code", "refresh_token")
