@@ -14,11 +14,11 @@ from tests.publisher_api.fakes import FakeServices
 @pytest.fixture
 async def services(publisher: Publisher) -> Any:
     fake = FakeServices()
-    original = publisher.app.state.http
-    publisher.app.state.http = fake.client()
+    original = publisher.app.state.http, publisher.app.state.outbound
+    publisher.app.state.http = publisher.app.state.outbound = fake.client()
     yield fake
     await publisher.app.state.http.aclose()
-    publisher.app.state.http = original
+    publisher.app.state.http, publisher.app.state.outbound = original
 
 
 async def test_validate_answers_200_for_a_taken_name_or_context_and_404_otherwise(

@@ -195,7 +195,7 @@ async def test_importing_an_openapi_30_document_from_a_url(publisher: Publisher)
         assert str(request.url) == "https://specs.example.com/pets.json"
         return httpx.Response(200, json=OPENAPI_30)
 
-    publisher.app.state.http = httpx.AsyncClient(transport=httpx.MockTransport(serve))
+    publisher.app.state.outbound = httpx.AsyncClient(transport=httpx.MockTransport(serve))
     response = await _import(publisher, url="https://specs.example.com/pets.json")
     assert response.status_code == 201, response.text
     api = response.json()

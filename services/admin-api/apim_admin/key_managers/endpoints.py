@@ -43,7 +43,7 @@ async def discover_key_manager(
     url: Annotated[str, Form()],
     type: Annotated[str, Form()] = "",
 ) -> KeyManagerWellKnownResponse:
-    return await service.discover(request.app.state.http, url, type)
+    return await service.discover(request.app.state.outbound, url, type)
 
 
 @router.get("/key-managers/{keyManagerId}")

@@ -1,5 +1,6 @@
 """Key managers of a tenant and the global ones; each change is a key-managers event."""
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,9 +23,11 @@ from apim_admin.scopes import SUPER_TENANT
 from apim_admin.usage.repository import KnownApiRepository, KnownKeyMappingRepository
 from apim_common.errors import BadRequest, Conflict, Forbidden, NotFound
 from apim_common.events.topics import Topic
+from apim_common.outbound import TooLarge, fetch_bytes
 
 RESIDENT = "Resident Key Manager"
 RESIDENT_TYPE = "default"
+MAX_WELL_KNOWN_BYTES = 1024 * 1024
 
 
 def public(key_manager: KeyManager) -> KeyManagerDTO:
@@ -168,12 +171,13 @@ def _from_well_known(document: dict[str, Any], url: str, type_: str) -> KeyManag
 
 
 async def discover(http: httpx.AsyncClient, url: str, type_: str) -> KeyManagerWellKnownResponse:
-    """Read an OpenID Provider's well-known document and prefill a key manager from it."""
+    """Read an OpenID Provider's well-known document and prefill a key manager from it.
+
+    ``http`` is the outbound-guarded client: a URL aimed at a private address answers 400."""
     try:
-        response = await http.get(url)
-        response.raise_for_status()
-        document = response.json()
-    except (httpx.HTTPError, ValueError):
+        status, content = await fetch_bytes(http, url, max_bytes=MAX_WELL_KNOWN_BYTES)
+        document = json.loads(content) if status < 400 else None
+    except (httpx.HTTPError, ValueError, RecursionError, TooLarge):
         return KeyManagerWellKnownResponse(valid=False)
     if not isinstance(document, dict) or "issuer" not in document:
         return KeyManagerWellKnownResponse(valid=False)

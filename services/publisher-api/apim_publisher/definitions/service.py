@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from apim_common.errors import BadRequest, ErrorListItem
+from apim_common.outbound import fetch_bytes
 from apim_common.security import Principal
 from apim_publisher.apis import service as apis
 from apim_publisher.apis.models import API
@@ -46,11 +47,12 @@ async def read_source(
     if not url.startswith(("http://", "https://")):
         raise BadRequest(f"'{url}' is not an http(s) URL")
     try:
-        response = await http.get(url, follow_redirects=True)
-        response.raise_for_status()
+        status, content = await fetch_bytes(http, url, max_bytes=MAX_DEFINITION_BYTES)
     except httpx.HTTPError as exc:
-        raise BadRequest(f"Could not fetch the definition from {url}: {exc}") from exc
-    return response.content
+        raise BadRequest(f"Could not fetch the definition from {url}: {type(exc).__name__}") from exc
+    if status >= 400:
+        raise BadRequest(f"Could not fetch the definition from {url}: HTTP {status}")
+    return content
 
 
 def load_valid(raw: bytes | str) -> tuple[Document, str]:
