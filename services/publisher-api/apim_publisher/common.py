@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from apim_common.errors import PreconditionFailed
 from apim_common.events import new_event
 from apim_common.events.outbox import emit
-from apim_publisher.models import outbox
+from apim_publisher.base import outbox
 
 SOURCE = "publisher-api"
 

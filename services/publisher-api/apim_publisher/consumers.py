@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from apim_common.events import CloudEvent, Topic
 from apim_common.events.consumer import idempotent
+from apim_publisher.base import processed_events
 from apim_publisher.catalog import service as catalog
 from apim_publisher.environments import service as environments
-from apim_publisher.models import processed_events
 from apim_publisher.workflows import service as workflows
 
 GROUP = "publisher-api"

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from apim_publisher.models import Base
+from apim_publisher.base import Base
 
 # Rows every tenant sees (WSO2's default tiers and the resident key manager).
 ALL_TENANTS = ""

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import JSON, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from apim_publisher.models import Base
+from apim_publisher.base import Base
 
 # Environments from the server's own configuration belong to every tenant.
 ALL_TENANTS = ""

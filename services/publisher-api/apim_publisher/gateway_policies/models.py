@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from apim_publisher.models import Base
+from apim_publisher.base import Base
 
 
 class GatewayPolicyMapping(Base):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import JSON, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from apim_publisher.models import Base
+from apim_publisher.base import Base
 
 
 class SharedScope(Base):
