@@ -9,6 +9,7 @@
     ├── Conflict (409)
     ├── PreconditionFailed (412)
     ├── UnsupportedMediaType (415)
+    ├── TooManyRequests (429)
     └── ServiceUnavailable (503)
 
 Every answer has the shape ``{code, message, description, moreInfo, error: [{code, message, description}]}``.
@@ -109,6 +110,11 @@ class PreconditionFailed(APIError):
 class UnsupportedMediaType(APIError):
     status_code = 415
     default_message = "Unsupported Media Type"
+
+
+class TooManyRequests(APIError):
+    status_code = 429
+    default_message = "Too Many Requests"
 
 
 class ServiceUnavailable(APIError):

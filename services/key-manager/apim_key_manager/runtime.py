@@ -31,6 +31,7 @@ from apim_key_manager.revocation.service import is_revoked
 from apim_key_manager.scopes.defaults import ADMIN
 from apim_key_manager.scopes.service import ScopePolicy, apply_system_scopes, seed_defaults
 from apim_key_manager.settings import Settings
+from apim_key_manager.users.lockout import sign_in_guard
 from apim_key_manager.users.passwords import Passwords
 from apim_key_manager.users.repository import UserRepository
 from apim_key_manager.users.service import UserService
@@ -111,7 +112,10 @@ async def key_manager_runtime(app: FastAPI) -> AsyncIterator[None]:
     await keys.ensure()
     lifetime = max(settings.access_token_ttl, settings.refresh_token_ttl)
     scopes = ScopePolicy(database, settings.cache_ttl)
-    users = UserService(Passwords(settings.password_time_cost, settings.password_memory_cost), lifetime)
+    guard, close_guard = sign_in_guard(settings)
+    users = UserService(
+        Passwords(settings.password_time_cost, settings.password_memory_cost), lifetime, guard
+    )
     clients = ClientService(database, settings.secret(), users, settings.cache_ttl, lifetime)
 
     def wake_relay() -> None:
@@ -133,3 +137,4 @@ async def key_manager_runtime(app: FastAPI) -> AsyncIterator[None]:
         pruner.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await pruner
+        await close_guard()

@@ -33,3 +33,15 @@ class Settings(ServiceSettings):
     )
     # Seconds an authorization code may wait for its redemption.
     authorization_code_ttl: int = Field(default=120, ge=10, le=600)
+    # Failed sign-ins (every place a password is checked): "memory" in one process, a redis:// URL
+    # shared by every replica in distributed mode.
+    sign_in_failures_backend: str = "memory"
+    # Failures of one user name, and of one client address, before each further failure locks it.
+    sign_in_max_failures: int = Field(default=5, ge=1)
+    sign_in_max_failures_per_address: int = Field(default=20, ge=1)
+    # The first lock, in seconds, doubling with every further failure up to the cap.
+    sign_in_lockout_base_seconds: float = Field(default=1.0, gt=0)
+    sign_in_lockout_max_seconds: float = Field(default=900.0, gt=0)
+    # Seconds after its last failure that a name's or an address's count is forgotten.
+    sign_in_failure_window_seconds: float = Field(default=3600.0, gt=0)
+    sign_in_redis_timeout_seconds: float = Field(default=0.5, gt=0)

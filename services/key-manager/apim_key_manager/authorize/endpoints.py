@@ -24,6 +24,7 @@ from apim_key_manager.authorize.service import (
 from apim_key_manager.context import KeyManager, KeyManagerDep
 from apim_key_manager.keys import crypto
 from apim_key_manager.oauth.forms import read_form
+from apim_key_manager.users.lockout import SignInLocked
 
 router = APIRouter(prefix="/oauth2", tags=["OAuth2"])
 
@@ -136,7 +137,14 @@ async def authorize_submit(
             km, request, auth, error="The form expired; please sign in again.", username=username, status=403
         )
     async with km.database.session() as session, session.begin():
-        user = await km.users.authenticate(session, username, form.get("password", "")) if username else None
+        try:
+            user = (
+                await km.users.authenticate(session, username, form.get("password", "")) if username else None
+            )
+        except SignInLocked as exc:
+            locked = _login(km, request, auth, error=exc.description, username=username, status=429)
+            locked.headers["Retry-After"] = str(exc.retry_after)
+            return locked
         if user is None:
             return _login(
                 km, request, auth, error="Wrong username or password.", username=username, status=401

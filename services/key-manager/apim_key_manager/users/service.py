@@ -18,6 +18,7 @@ from apim_common.events.envelope import DEFAULT_TENANT
 from apim_key_manager.revocation.service import revoke_issued_before
 from apim_key_manager.scopes.defaults import EVERYONE
 from apim_key_manager.tenants.repository import TenantRepository
+from apim_key_manager.users.lockout import SignInGuard, current_address
 from apim_key_manager.users.models import Group, User
 from apim_key_manager.users.passwords import Passwords
 from apim_key_manager.users.repository import GroupRepository, UserRepository
@@ -48,21 +49,35 @@ async def resolve_login(
 
 
 class UserService:
-    def __init__(self, passwords: Passwords, token_lifetime: int) -> None:
+    def __init__(self, passwords: Passwords, token_lifetime: int, guard: SignInGuard | None = None) -> None:
         self.passwords = passwords
         # The longest life of a token a revocation rule must cover.
         self.token_lifetime = token_lifetime
+        # Counts failed sign-ins per user name and client address; None checks passwords unbraked.
+        self.guard = guard
 
     async def find(self, session: AsyncSession, login: str) -> User | None:
         username, tenant = await resolve_login(session, login)
         return await UserRepository(session).by_name(tenant, username)
 
     async def authenticate(self, session: AsyncSession, login: str, password: str) -> User | None:
-        """The active user ``login`` names if ``password`` is theirs."""
-        user = await self.find(session, login)
+        """The active user ``login`` names if ``password`` is theirs.
+
+        Raises :class:`SignInLocked` while the name or the caller's address has failed too often.
+        """
+        address = current_address()
+        username, tenant = await resolve_login(session, login)
+        name = f"{username}@{tenant}"
+        if self.guard is not None:
+            await self.guard.check(name, address)
+        user = await UserRepository(session).by_name(tenant, username)
         stored = user.password_hash if user is not None and user.active else None
         if not await self.passwords.verify(stored, password):
+            if self.guard is not None:
+                await self.guard.failed(name, address)
             return None
+        if self.guard is not None:
+            await self.guard.succeeded(name)
         return user
 
     async def roles(self, session: AsyncSession, user: User) -> list[str]:
