@@ -1,4 +1,4 @@
-"""Rate limits on the request path, in ARCHITECTURE.md's order, through one small interface.
+"""Rate limits on the request path, in the order of docs/architecture.md, through one small interface.
 
 ``Limiter`` is what the request path calls for each counter key: ``try_acquire`` (synchronous,
 O(1)) and, when a decision is ``pending`` (a lease of shared units is on its way), ``settle``.
