@@ -78,19 +78,21 @@ async def introspect(request: Request, km: KeyManagerDep) -> Response:
     credentials = client_credentials(request, form)
     if credentials is None:
         raise invalid_client("Authentication is required")
-    caller_ok = await km.clients.authenticate(credentials.client_id, credentials.client_secret) is not None
-    if not caller_ok:
+    client = await km.clients.authenticate(credentials.client_id, credentials.client_secret)
+    if client is not None:
+        caller = service.Introspector.of_client(client)
+    else:
         # WSO2 also takes the Basic credentials of a user here.
         async with km.database.session() as session:
-            caller_ok = (
-                await km.users.authenticate(session, credentials.client_id, credentials.client_secret)
-            ) is not None
-    if not caller_ok:
-        raise invalid_client()
+            user = await km.users.authenticate(session, credentials.client_id, credentials.client_secret)
+            if user is None:
+                raise invalid_client()
+            roles = tuple(await km.users.roles(session, user))
+            caller = service.Introspector(tenant=user.tenant, roles=roles)
     token = form.get("token")
     if not token:
         raise InvalidRequestError(description="token is required")
-    return _json(await km.tokens.introspect(token))
+    return _json(await km.tokens.introspect(token, caller))
 
 
 @router.post("/revoke", summary="Revoke a token")

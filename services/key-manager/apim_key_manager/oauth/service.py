@@ -33,6 +33,7 @@ from apim_key_manager.keys.service import ACCESS, KeyRing, KeyService
 from apim_key_manager.oauth.errors import InvalidGrantError, InvalidRequestError, UnauthorizedClientError
 from apim_key_manager.revocation.repository import RevocationRepository
 from apim_key_manager.revocation.service import is_revoked, revoke_issued_before, revoke_token, settle
+from apim_key_manager.scopes.defaults import ADMIN
 from apim_key_manager.scopes.service import ScopePolicy
 from apim_key_manager.settings import Settings
 from apim_key_manager.users.models import User
@@ -71,6 +72,21 @@ class IssuedTokens:
         if self.refresh_token is not None:
             body["refresh_token"] = self.refresh_token
         return body
+
+
+@dataclass(frozen=True)
+class Introspector:
+    """Who asks /oauth2/introspect: a client, or a user by Basic credentials (as WSO2 allows)."""
+
+    tenant: str
+    roles: tuple[str, ...] = ()
+    client_id: str | None = None
+    # The platform's own services (the internal client): resource servers of every tenant.
+    resource_server: bool = False
+
+    @classmethod
+    def of_client(cls, client: ClientRecord) -> Introspector:
+        return cls(client.tenant, client.owner_roles or (), client.client_id, client.is_internal)
 
 
 class TokenService:
@@ -385,9 +401,10 @@ class TokenService:
             return None
         return claims if claims.get("typ") == REFRESH_TYP else None
 
-    async def introspect(self, token: str) -> dict[str, Any]:
+    async def introspect(self, token: str, caller: Introspector) -> dict[str, Any]:
+        """RFC 7662; a token ``caller`` may not look at reads inactive, as one it does not know."""
         claims = self.read(token)
-        if claims is None:
+        if claims is None or not await self._may_introspect(caller, claims):
             return {"active": False}
         exp = claims.get("exp")
         if isinstance(exp, int | float) and exp <= time.time():
@@ -413,6 +430,17 @@ class TokenService:
         if "nbf" in claims:
             body["nbf"] = claims["nbf"]
         return {k: v for k, v in body.items() if v is not None}
+
+    async def _may_introspect(self, caller: Introspector, claims: dict[str, Any]) -> bool:
+        """The token's own client, the platform's services, and the admins of the token's tenant."""
+        if caller.resource_server:
+            return True
+        if caller.client_id is not None and caller.client_id == claims.get("azp"):
+            return True
+        tenant = str(claims.get("tenant") or DEFAULT_TENANT)
+        if caller.tenant != tenant:
+            return False
+        return ADMIN in (await self.scopes.map_for(tenant)).expand(caller.roles)
 
     async def revoke(self, client: ClientRecord, token: str) -> None:
         """RFC 7009: revoke a token issued to ``client``; anything else is ignored (still 200)."""
