@@ -71,11 +71,15 @@ async def _principal_or_none(request: Request) -> Principal | None:
         raise Unauthorized("Access token has expired", message="Invalid Credentials", code=900903) from exc
     except InvalidToken as exc:
         raise Unauthorized(str(exc), message="Invalid Credentials", code=900901) from exc
-    check: Callable[[dict[str, Any]], Awaitable[bool]] | None = getattr(
+    # Revoked tokens, and tokens of an inactive tenant (apim_common.revocations): the check
+    # answers why the token is refused (True: revoked), or nothing.
+    check: Callable[[dict[str, Any]], Awaitable[bool | str | None]] | None = getattr(
         request.app.state, "token_revoked", None
     )
-    if check is not None and await check(claims):
-        raise Unauthorized("Access token has been revoked", message="Invalid Credentials", code=900901)
+    refusal = await check(claims) if check is not None else None
+    if refusal:
+        reason = refusal if isinstance(refusal, str) else "Access token has been revoked"
+        raise Unauthorized(reason, message="Invalid Credentials", code=900901)
     return Principal.from_claims(claims)
 
 

@@ -22,6 +22,7 @@ from apim_admin.workflows.endpoints import internal_router as internal_workflows
 from apim_admin.workflows.endpoints import router as workflows
 from apim_common.app import ServiceSpec, build_service_app
 from apim_common.events.bus import EventBus
+from apim_common.revocations import revocation_tracking
 
 PREFIXES = ("/api/am/admin/v4",)
 
@@ -53,6 +54,6 @@ def create_app(settings: Settings | None = None, *, bus: EventBus | None = None)
         package="apim_admin",
         metadata=metadata,
         outbox=outbox,
-        extensions=[bootstrap],
+        extensions=[revocation_tracking, bootstrap],
     )
     return build_service_app(spec, settings or Settings(), bus=bus)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI
 
 from apim_common.app import ServiceSpec, build_service_app
 from apim_common.events.bus import EventBus
+from apim_common.revocations import revocation_tracking
 from apim_devportal.apichat import service as api_chat
 from apim_devportal.apichat.endpoints import router as api_chat_router
 from apim_devportal.applications.endpoints import router as applications
@@ -72,7 +73,7 @@ def create_app(settings: Settings | None = None, *, bus: EventBus | None = None)
         package="apim_devportal",
         metadata=metadata,
         outbox=outbox,
-        extensions=[clients, assistant.lifespan, api_chat.lifespan, consuming],
+        extensions=[revocation_tracking, clients, assistant.lifespan, api_chat.lifespan, consuming],
     )
     app = build_service_app(spec, settings or Settings(), bus=bus)
     app.add_middleware(TenantPathMiddleware, prefix=PREFIX)

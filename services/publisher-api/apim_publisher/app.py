@@ -4,6 +4,7 @@ from fastapi import APIRouter, FastAPI
 
 from apim_common.app import ServiceSpec, build_service_app
 from apim_common.events.bus import EventBus
+from apim_common.revocations import revocation_tracking
 from apim_publisher import consumers
 from apim_publisher.apis.endpoints import internal_router as internal_apis_router
 from apim_publisher.apis.endpoints import router as apis_router
@@ -67,6 +68,6 @@ def create_app(settings: Settings | None = None, *, bus: EventBus | None = None)
         package="apim_publisher",
         metadata=metadata,
         outbox=outbox,
-        extensions=[consumers.consume],
+        extensions=[revocation_tracking, consumers.consume],
     )
     return build_service_app(spec, settings or Settings(), bus=bus)

@@ -13,6 +13,7 @@ from redis.maint_notifications import MaintNotificationsConfig
 
 from apim_common.app import Extension, ServiceSpec, build_service_app
 from apim_common.events.bus import EventBus
+from apim_common.revocations import revocation_tracking
 from apim_throttle_sync.counters import MemoryCounterBackend, RedisCounterBackend
 from apim_throttle_sync.leases.endpoints import router as leases_router
 from apim_throttle_sync.leases.service import LeaseService
@@ -77,6 +78,6 @@ def create_app(settings: Settings | None = None, *, bus: EventBus | None = None)
         title="Throttle Sync",
         prefixes=PREFIXES,
         routers=[leases_router],
-        extensions=[_counters(settings)],
+        extensions=[revocation_tracking, _counters(settings)],
     )
     return build_service_app(spec, settings, bus=bus)
