@@ -52,7 +52,8 @@ class AuthContext:
 @dataclass(slots=True)
 class GatewayRequest:
     method: str
-    # The path the backend sees: the resource path after ``/{context}/{version}``.
+    # The path the backend sees: the resource path after ``/{context}/{version}``, percent-encoded
+    # as the client sent it (dot-segments resolved; see ``runtime/paths.py``).
     path: str
     query: str
     headers: Headers

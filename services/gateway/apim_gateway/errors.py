@@ -22,6 +22,9 @@ BACKEND_UNREACHABLE = ("101503", "Error connecting to the back end")
 BACKEND_TIMEOUT = ("101504", "Connection timed out")
 BACKEND_FAILED = ("101500", "Error in the back end")
 RECEIVE_FAILED = ("101001", "Receiver input/output error receiving")
+# As WSO2's threat protectors answer: the HTTP status as the code.
+BAD_REQUEST = ("400", "Bad Request")
+PAYLOAD_TOO_LARGE = ("413", "Payload Too Large")
 
 
 class GatewayError(Exception):

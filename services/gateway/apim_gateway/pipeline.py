@@ -20,7 +20,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, StatusCode
@@ -34,6 +34,7 @@ from apim_gateway.errors import (
     BACKEND_FAILED,
     BACKEND_TIMEOUT,
     BACKEND_UNREACHABLE,
+    BAD_REQUEST,
     DENIED,
     INVALID_CREDENTIALS,
     MISSING_CREDENTIALS,
@@ -48,6 +49,7 @@ from apim_gateway.errors import (
 from apim_gateway.policies import Chain, PolicyRefusal
 from apim_gateway.policies.builtin.routing import join_target, split_url
 from apim_gateway.runtime.apis import CompiledApi, Operation
+from apim_gateway.runtime.paths import BadPath, encoded_resource, split_path
 from apim_gateway.runtime.state import DenyRules
 from apim_gateway.runtime.tiers import ConditionInput
 from apim_gateway.security import basic_auth
@@ -184,8 +186,12 @@ class Pipeline:
         outcome: _Outcome,
     ) -> None:
         state = self.state
-        path: str = scope["path"]
+        raw_path: bytes = scope.get("raw_path") or quote(scope["path"]).encode()
         try:
+            try:
+                path, encoded_path = split_path(raw_path)
+            except BadPath as exc:
+                raise GatewayError(400, BAD_REQUEST, str(exc)) from None
             host = ""
             for name, value in headers:
                 if name == "host":
@@ -237,7 +243,9 @@ class Pipeline:
             return
 
         exchange = Exchange(
-            request=GatewayRequest(method, resource_path, query, headers, client_ip),
+            request=GatewayRequest(
+                method, encoded_resource(resource_path, path, encoded_path), query, headers, client_ip
+            ),
             tenant=api.tenant,
             api_id=api.id,
             api_context=api.context,

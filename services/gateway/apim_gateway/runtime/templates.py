@@ -6,6 +6,11 @@ import re
 from dataclasses import dataclass
 
 _PARAM = re.compile(r"\{([^{}/]+)\}")
+# What a parameter or a '*' may match within one segment: never a dot-segment or a control
+# character (the request path reaches the templates resolved and refused of those; this is the
+# second lock, so that a template alone never lets '..' or CR through).
+_SEGMENT = r"(?!\.\.?(?:/|\Z))[^/\x00-\x1f\x7f]"
+_IN_SEGMENT = r"[^/\x00-\x1f\x7f]*"
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +26,7 @@ class Template:
         if self.literal is not None:
             return {} if path == self.literal else None
         assert self.regex is not None
-        m = self.regex.match(path)
+        m = self.regex.fullmatch(path)
         return m.groupdict() if m is not None else None
 
 
@@ -35,11 +40,14 @@ def _normalise(target: str) -> str:
 
 
 def compile_template(target: str) -> Template:
-    """``{name}`` matches one path segment; ``*`` at the end matches the rest (also nothing)."""
+    """``{name}`` matches one path segment; ``*`` at the end matches the rest (also nothing).
+
+    Anchored at both ends (``fullmatch``; ``$`` would also match before a final newline).
+    """
     target = _normalise(target)
     if "{" not in target and "*" not in target:
         return Template(target, target, None, len(target))
-    pattern = ["^"]
+    pattern: list[str] = []
     position = 0
     literal_chars = 0
     names: set[str] = set()
@@ -49,19 +57,19 @@ def compile_template(target: str) -> Template:
         body = body[:-2]
     for m in _PARAM.finditer(body):
         chunk = body[position : m.start()]
-        pattern.append(re.escape(chunk).replace(r"\*", "[^/]*"))
+        pattern.append(re.escape(chunk).replace(r"\*", _IN_SEGMENT))
         literal_chars += len(chunk)
         name = re.sub(r"\W", "_", m.group(1))
         if name in names or not name or name[0].isdigit():
-            pattern.append("[^/]+")
+            pattern.append(f"{_SEGMENT}+")
         else:
             names.add(name)
-            pattern.append(f"(?P<{name}>[^/]+)")
+            pattern.append(f"(?P<{name}>{_SEGMENT}+)")
         position = m.end()
     chunk = body[position:]
-    pattern.append(re.escape(chunk).replace(r"\*", "[^/]*"))
+    pattern.append(re.escape(chunk).replace(r"\*", _IN_SEGMENT))
     literal_chars += len(chunk)
     if tail_wildcard:
-        pattern.append("(?:/.*)?")
-    pattern.append("/?$")
+        pattern.append(f"(?:/(?:{_SEGMENT}{_IN_SEGMENT})?)*")
+    pattern.append("/?")
     return Template(target, None, re.compile("".join(pattern)), literal_chars)

@@ -14,9 +14,10 @@ with the resource path and query exactly as the endpoint URL would be. ``split_u
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from apim_gateway.context import Exchange
 from apim_gateway.policies.base import Reply, register
@@ -28,6 +29,9 @@ logger = logging.getLogger(__name__)
 
 REDIRECT_VARIABLE = "redirect_url"
 MIRROR_TIMEOUT = 30.0
+# A request line holds printable ASCII only: a space, CR or LF in a path would end it early.
+_UNSAFE = re.compile(r"[^\x21-\x7e]")
+_PRINTABLE = bytes(range(0x21, 0x7F)).decode("ascii")
 
 
 def split_url(url: str) -> tuple[Origin, str]:
@@ -43,11 +47,17 @@ def split_url(url: str) -> tuple[Origin, str]:
 
 
 def join_target(base_path: str, path: str, query: str) -> bytes:
-    """The request target for ``path`` and ``query`` under an endpoint's base path."""
+    """The request target for ``path`` and ``query`` (both percent-encoded) under a base path.
+
+    Whatever could not stand in a request line is percent-encoded, so nothing a policy or a
+    client put in the path or query can split the request sent to the backend.
+    """
     target = base_path + (path if path.startswith("/") else "/" + path) if path else base_path or "/"
     if query:
         target += "?" + query
-    return target.encode()
+    if _UNSAFE.search(target) is not None:
+        target = quote(target, safe=_PRINTABLE)
+    return target.encode("ascii")
 
 
 class _UrlPolicy(BuiltinPolicy):
