@@ -12,6 +12,7 @@ from apim_key_manager.keys.endpoints import router as keys_router
 from apim_key_manager.models import metadata, outbox
 from apim_key_manager.oauth.endpoints import router as oauth_router
 from apim_key_manager.oauth.errors import OAuth2Error, oauth_error_response
+from apim_key_manager.revocation.endpoints import router as revocations_router
 from apim_key_manager.runtime import key_manager_runtime
 from apim_key_manager.settings import Settings
 from apim_key_manager.tenants.endpoints import router as tenants_router
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None, *, bus: EventBus | None = None)
             scim_router,
             internal_clients_router,
             tenants_router,
+            revocations_router,
             api_keys_router,
             basic_auth_router,
         ],

@@ -30,12 +30,18 @@ from apim_key_manager.authorize.service import hash_code, s256
 from apim_key_manager.clients.service import ClientRecord, ClientService
 from apim_key_manager.keys import crypto
 from apim_key_manager.keys.service import ACCESS, KeyRing, KeyService
-from apim_key_manager.oauth.errors import InvalidGrantError, InvalidRequestError, UnauthorizedClientError
+from apim_key_manager.oauth.errors import (
+    InvalidGrantError,
+    InvalidRequestError,
+    UnauthorizedClientError,
+    invalid_client,
+)
 from apim_key_manager.revocation.repository import RevocationRepository
 from apim_key_manager.revocation.service import is_revoked, revoke_issued_before, revoke_token, settle
 from apim_key_manager.scopes.defaults import ADMIN
 from apim_key_manager.scopes.service import ScopePolicy
 from apim_key_manager.settings import Settings
+from apim_key_manager.tenants.repository import TenantRepository
 from apim_key_manager.users.models import User
 from apim_key_manager.users.repository import UserRepository
 from apim_key_manager.users.service import UserService, resolve_login, subject_of
@@ -193,6 +199,9 @@ class TokenService:
 
     async def client_credentials(self, client: ClientRecord, requested: Sequence[str]) -> IssuedTokens:
         self._allow(client, CLIENT_CREDENTIALS)
+        async with self._database.session() as session:
+            if await TenantRepository(session).is_inactive(client.tenant):
+                raise invalid_client(f"The tenant {client.tenant} is inactive")
         if client.is_internal:
             access, _, _ = self._access(client, client.subject, client.tenant, [INTERNAL_SCOPE], None)
             return IssuedTokens(access, INTERNAL_SCOPE, self._settings.access_token_ttl)
@@ -214,6 +223,9 @@ class TokenService:
         if user.tenant != client.tenant and not client.saas:
             # WSO2: only a SaaS application serves users of other tenants.
             raise InvalidGrantError(description="The user does not belong to the client's tenant")
+        # Every grant for a user comes here: an inactive tenant's users get no tokens.
+        if await TenantRepository(session).is_inactive(user.tenant):
+            raise InvalidGrantError(description=f"The tenant {user.tenant} is inactive")
         roles = await self.users.roles(session, user)
         granted = (await self.scopes.map_for(user.tenant)).grant(requested, roles)
         return self._pair(client, subject_of(user), user.tenant, granted, roles, heirs=heirs)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import delete, exists, or_, select
 
 from apim_common.repository import Repository
@@ -28,6 +30,16 @@ class RevocationRepository(Repository[RevokedToken]):
     async def add_rule(self, rule: RevocationRule) -> None:
         self.session.add(rule)
         await self.session.flush()
+
+    async def revoked_until(self, now: int) -> Sequence[RevokedToken]:
+        """The revoked jtis whose tokens have not expired yet."""
+        rows = await self.session.scalars(select(RevokedToken).where(RevokedToken.expires_at >= now))
+        return rows.all()
+
+    async def rules_until(self, now: int) -> Sequence[RevocationRule]:
+        """The rules that can still match an unexpired token."""
+        rows = await self.session.scalars(select(RevocationRule).where(RevocationRule.expires_at >= now))
+        return rows.all()
 
     async def prune(self, now: int) -> None:
         await self.session.execute(delete(RevokedToken).where(RevokedToken.expires_at < now))

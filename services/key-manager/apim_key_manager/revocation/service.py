@@ -1,6 +1,7 @@
 """Revocation without token persistence: a revoked jti is kept until the token expires; indirect
 revocation keeps a rule "tokens of client K / subject U issued before T". Each one goes out on the
-token-revocations topic, in the same transaction, for the gateways."""
+token-revocations topic, in the same transaction, for the gateways and every control-plane
+service (apim_common.revocations), which also pull ``snapshot`` on start."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from apim_common.events.topics import Topic
 from apim_key_manager.models import outbox
 from apim_key_manager.revocation.models import RevocationRule, RevokedToken
 from apim_key_manager.revocation.repository import RevocationRepository
+from apim_key_manager.tenants.repository import TenantRepository
 
 SOURCE = "key-manager"
 TOKEN_REVOKED = "token.revoked"
@@ -74,6 +76,10 @@ async def settle(session: AsyncSession) -> None:
 
 
 async def is_revoked(session: AsyncSession, claims: dict[str, Any]) -> bool:
+    """Revoked by jti or by a rule, or of a tenant that is inactive (refused until reactivated)."""
+    tenant = claims.get("tenant")
+    if isinstance(tenant, str) and await TenantRepository(session).is_inactive(tenant):
+        return True
     repo = RevocationRepository(session)
     jti = claims.get("jti")
     if isinstance(jti, str) and await repo.jti_revoked(jti):
@@ -86,3 +92,22 @@ async def is_revoked(session: AsyncSession, claims: dict[str, Any]) -> bool:
     return await repo.rule_matches(
         str(client_id) if client_id else None, str(subject) if subject else None, iat
     )
+
+
+async def snapshot(session: AsyncSession) -> dict[str, Any]:
+    """Everything refused now: unexpired revoked jtis, live rules, inactive tenants."""
+    repo = RevocationRepository(session)
+    now = int(time.time())
+    rules = []
+    for rule in await repo.rules_until(now):
+        entry: dict[str, Any] = {"before": rule.before}
+        if rule.client_id is not None:
+            entry["clientId"] = rule.client_id
+        if rule.subject is not None:
+            entry["username"] = rule.subject
+        rules.append(entry)
+    return {
+        "revokedTokens": [{"jti": t.jti, "expiresAt": t.expires_at} for t in await repo.revoked_until(now)],
+        "rules": rules,
+        "inactiveTenants": list(await TenantRepository(session).inactive_domains()),
+    }

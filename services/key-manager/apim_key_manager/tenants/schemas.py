@@ -1,6 +1,8 @@
-"""Body of the internal tenant creation."""
+"""Bodies of the internal tenant creation and status change."""
 
 from __future__ import annotations
+
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -14,6 +16,15 @@ class TenantCreate(BaseModel):
     firstName: str | None = None
     lastName: str | None = None
     email: str | None = None
+
+
+class TenantStatusUpdate(BaseModel):
+    status: Literal["ACTIVE", "INACTIVE"]
+
+
+class TenantStatusPublic(BaseModel):
+    domain: str
+    status: str
 
 
 class TenantPublic(BaseModel):
