@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.key_manager.conftest import KeyManagerClient, basic
+from tests.key_manager.test_authorize import CLIENT_ID, code_of, introspect, pkce, redeem, sign_in
 
 
 async def _active(km: KeyManagerClient, client: dict[str, Any], token: str) -> bool:
@@ -63,3 +64,25 @@ async def test_a_replay_leaves_other_families_of_the_same_user_alone(km: KeyMana
 
     assert await _active(km, client, other["access_token"])
     assert (await _refresh(km, client, other["refresh_token"])).status_code == 200
+
+
+async def test_a_replayed_code_revokes_the_tokens_refreshed_from_it(km: KeyManagerClient) -> None:
+    verifier, challenge = pkce()
+    code = code_of(await sign_in(km, challenge))
+    first = (await redeem(km, code, verifier)).json()
+    refreshed = await km.http.post(
+        "/oauth2/token",
+        data={"grant_type": "refresh_token", "refresh_token": first["refresh_token"], "client_id": CLIENT_ID},
+    )
+    assert refreshed.status_code == 200, refreshed.text
+    later = refreshed.json()
+    assert (await introspect(km, later["access_token"]))["active"] is True
+
+    assert (await redeem(km, code, verifier)).status_code == 400
+
+    assert (await introspect(km, later["access_token"]))["active"] is False
+    again = await km.http.post(
+        "/oauth2/token",
+        data={"grant_type": "refresh_token", "refresh_token": later["refresh_token"], "client_id": CLIENT_ID},
+    )
+    assert again.json()["error"] == "invalid_grant"

@@ -262,6 +262,12 @@ class TokenService:
                 for jti, exp in ((row.access_jti, row.access_exp), (row.refresh_jti, row.refresh_exp)):
                     if jti and exp and exp > now:
                         await revoke_token(session, jti, exp, row.tenant)
+                if row.refresh_jti:
+                    # Its refresh token may have been used already: what that led to goes as well.
+                    owner = await UserRepository(session).get(row.user_id)
+                    subject = subject_of(owner) if owner is not None else None
+                    await self._revoke_family(session, row.refresh_jti, subject, row.tenant)
+                    await settle(session)
             elif row.expires_at <= now:
                 failure = "The authorization code has expired"
             elif redirect_uri != row.redirect_uri:
@@ -339,7 +345,7 @@ class TokenService:
         mac = hmac.new(self._family_key, refresh_jti.encode(), hashlib.sha256).hexdigest()
         return mac[:32], mac[32:]
 
-    async def _revoke_family(self, session: AsyncSession, jti: str, subject: str, tenant: str) -> None:
+    async def _revoke_family(self, session: AsyncSession, jti: str, subject: str | None, tenant: str) -> None:
         """Revoke what the first use of refresh token ``jti`` minted, and what those minted, down to
         the refresh token not used yet (revoking jtis of tokens never minted costs two rows)."""
         now = int(time.time())
@@ -351,9 +357,10 @@ class TokenService:
             if await revoke_token(session, refresh_jti, refresh_exp, tenant):
                 return
             jti = refresh_jti
-        await revoke_issued_before(
-            session, tenant=tenant, lifetime=self._settings.refresh_token_ttl, subject=subject
-        )
+        if subject:
+            await revoke_issued_before(
+                session, tenant=tenant, lifetime=self._settings.refresh_token_ttl, subject=subject
+            )
 
     async def jwt_bearer(
         self, client: ClientRecord, assertion: str | None, requested: Sequence[str]
