@@ -86,3 +86,9 @@ async def test_an_audience_is_checked_when_configured(tokens: TokenFactory) -> N
     assert (await verifier.verify(tokens.mint("alice", client_id="expected-client")))[
         "azp"
     ] == "expected-client"
+
+
+async def test_an_api_key_is_not_accepted_as_an_access_token(tokens: TokenFactory) -> None:
+    api_key = tokens.mint("admin", "apim:admin", token_type="apiKey")
+    with pytest.raises(InvalidToken, match="API key"):
+        await verifier_for(tokens.jwks()).verify(api_key)

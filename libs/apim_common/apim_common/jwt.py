@@ -15,6 +15,8 @@ from jwcrypto import jwt as jwcrypto_jwt
 from jwcrypto.common import JWException
 
 ALLOWED_ALGORITHMS = ("RS256", "ES256")
+# The ``token_type`` claim of the key manager's API keys.
+API_KEY_TOKEN_TYPE = "apiKey"
 _KTY_FOR_ALG = {"RS256": "RSA", "ES256": "EC"}
 
 JWKSFetcher = Callable[[], Awaitable[dict[str, Any]]]
@@ -96,6 +98,9 @@ class JWKSVerifier:
         return claims
 
     def _check_claims(self, claims: dict[str, Any]) -> None:
+        if claims.get("token_type") == API_KEY_TOKEN_TYPE:
+            # API keys call APIs through the gateway; they never stand for a user elsewhere.
+            raise InvalidToken("an API key is not an access token")
         now = time.time()
         exp = claims.get("exp")
         if not isinstance(exp, int | float):

@@ -27,9 +27,12 @@ class KeyRing:
     """What the process signs with and what it publishes, cached in the app state."""
 
     signers: dict[str, crypto.RS256Signer]
+    # Every published key (access tokens and API keys), by kid.
     public_keys: dict[str, rsa.RSAPublicKey]
     jwks: list[dict[str, Any]]
     refresh: crypto.HS256Codec
+    # The published keys of access tokens alone: what a grant may trust, never an API key's key.
+    access_keys: dict[str, rsa.RSAPublicKey] = field(default_factory=dict)
     loaded_at: float = field(default_factory=time.monotonic)
 
     def jwks_document(self) -> dict[str, Any]:
@@ -77,11 +80,13 @@ class KeyService:
                 private = crypto.load_private_pem(crypto.decrypt(self._box, row.private_key))
                 signers[purpose] = crypto.RS256Signer(row.kid, private)
             published = await repo.published(int(time.time()))
+            public_keys = {row.kid: crypto.public_key_from_jwk(row.public_jwk) for row in published}
             ring = KeyRing(
                 signers=signers,
-                public_keys={row.kid: crypto.public_key_from_jwk(row.public_jwk) for row in published},
+                public_keys=public_keys,
                 jwks=[row.public_jwk for row in published],
                 refresh=crypto.HS256Codec(crypto.derive_key(self._settings.secret(), "refresh-tokens")),
+                access_keys={row.kid: public_keys[row.kid] for row in published if row.purpose == ACCESS},
             )
             self.ring = ring
             return ring
