@@ -68,6 +68,11 @@ class Peers:
                 return JSONResponse({"code": 409, "message": "Conflict", "description": "exists"}, 409)
             return JSONResponse({"domain": call["json"]["domain"]}, 201)
 
+        @peers.put("/api/am/keymanager/v1/internal/tenants/{domain}/status")
+        async def tenant_status(domain: str, request: Request) -> dict[str, Any]:
+            call = await record(request)
+            return {"domain": domain, "status": call["json"]["status"]}
+
         @peers.get("/api/am/publisher/v4/internal/apis")
         async def apis(request: Request) -> dict[str, Any]:
             await record(request)

@@ -1,5 +1,7 @@
 """Tenants: created through the key manager, seeded with defaults, listed and deactivated."""
 
+import httpx
+
 from tests.admin_api.harness import Admin
 
 ACME = {
@@ -70,3 +72,29 @@ async def test_tenant_info_resolves_a_username_to_its_tenant(admin: Admin) -> No
     assert (await admin.get("/tenant-info/admin")).json()["tenantId"] == -1234
     assert (await admin.get("/tenant-info/x@nowhere.org")).status_code == 404
     assert (await admin.get("/custom-urls/acme.com")).json()["tenantAdminUsername"] == "root"
+
+
+async def test_deactivating_a_tenant_tells_the_key_manager_which_refuses_its_tokens(admin: Admin) -> None:
+    await admin.post("/tenants", json=ACME)
+    response = await admin.put("/tenants/acme.com/status", json={"status": "INACTIVE"})
+    assert response.status_code == 200, response.text
+    [call] = admin.peers.to("/api/am/keymanager/v1/internal/tenants/acme.com/status")
+    assert (call["method"], call["json"]) == ("PUT", {"status": "INACTIVE"})
+    assert call["authorization"] == "Bearer service-token"
+
+
+async def test_a_tenant_stays_active_when_the_key_manager_cannot_be_told(admin: Admin) -> None:
+    await admin.post("/tenants", json=ACME)
+
+    def key_manager_down(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/status"):
+            return httpx.Response(500, json={"error": "down"})
+        return httpx.Response(200, json={"access_token": "t", "expires_in": 3600})
+
+    admin.app.state.http = httpx.AsyncClient(transport=httpx.MockTransport(key_manager_down))
+    try:
+        response = await admin.put("/tenants/acme.com/status", json={"status": "INACTIVE"})
+    finally:
+        await admin.app.state.http.aclose()
+    assert response.status_code == 503, response.text
+    assert (await admin.get("/tenants/acme.com")).json()["status"] == "ACTIVE"

@@ -59,10 +59,18 @@ async def get_tenant(tenantDomain: str, session: SessionDep, principal: AdminOnl
 
 @router.put("/tenants/{tenantDomain}/status", response_model=TenantPublic)
 async def update_tenant_status(
-    tenantDomain: str, body: TenantStatusUpdate, session: SessionDep, principal: AdminOnly
+    tenantDomain: str, body: TenantStatusUpdate, request: Request, session: SessionDep, principal: AdminOnly
 ) -> TenantPublic:
     service.only_super_tenant(principal.tenant)
-    return service.public(await service.set_status(session, tenantDomain, body.status))
+    settings: ServiceSettings = request.app.state.settings
+
+    async def set_key_manager_status(domain: str, status: str) -> Any:
+        url = f"{settings.key_manager_url.rstrip('/')}/api/am/keymanager/v1/internal/tenants/{domain}/status"
+        return await call(request, "PUT", url, f"Tenant {domain}", json={"status": status})
+
+    return service.public(
+        await service.set_status(session, tenantDomain, body.status, set_key_manager_status)
+    )
 
 
 @router.get("/tenant-info/{username}", response_model=TenantInfoDTO)

@@ -16,6 +16,8 @@ from apim_common.events.topics import Topic
 SUPER_TENANT_ID = -1234
 
 CreateAdmin = Callable[[dict[str, Any]], Awaitable[Any]]
+# Tells the key manager the tenant's status: it refuses an inactive tenant's sign-ins and tokens.
+SetKeyManagerStatus = Callable[[str, str], Awaitable[Any]]
 Seed = Callable[[AsyncSession, str], Awaitable[None]]
 
 
@@ -88,8 +90,13 @@ async def get(session: AsyncSession, domain: str) -> Tenant:
     return tenant
 
 
-async def set_status(session: AsyncSession, domain: str, status: str) -> Tenant:
+async def set_status(
+    session: AsyncSession, domain: str, status: str, set_key_manager_status: SetKeyManagerStatus
+) -> Tenant:
+    """The key manager is told first, every time (a retry repairs an earlier partial failure): if
+    it cannot be reached, nothing changes and the caller gets 503."""
     tenant = await get(session, domain)
+    await set_key_manager_status(tenant.domain, status)
     if tenant.status != status:
         tenant.status = status
         await session.flush()
