@@ -39,9 +39,7 @@ async def list_apis(
     sortBy: str | None = None,
     sortOrder: str | None = None,
 ) -> Page[APIInfo]:
-    candidates = [
-        a for a in await APIRepository(session).of_tenant(principal.tenant) if a.type != service.PRODUCT_TYPE
-    ]
+    candidates = [a for a in await service.of_caller(session, principal) if a.type != service.PRODUCT_TYPE]
     found = search(candidates, query, sortBy, sortOrder)
     items = [service.info(a) for a in found[page.offset : page.offset + page.limit]]
     return Page[APIInfo].of(
@@ -71,7 +69,7 @@ async def get_api(
     principal: scopes.ApiRead,
     if_none_match: IfNoneMatch = None,
 ) -> APIPublic | Response:
-    api = await service.get(session, principal.tenant, apiId)
+    api = await service.get(session, principal, apiId)
     tag = service.etag(api)
     if if_none_match and tag in {t.strip().removeprefix("W/") for t in if_none_match.split(",")}:
         return Response(status_code=304, headers={"ETag": tag})
@@ -88,7 +86,7 @@ async def update_api(
     principal: scopes.ApiUpdate,
     if_match: IfMatch = None,
 ) -> APIPublic:
-    api = await service.get(session, principal.tenant, apiId)
+    api = await service.get(session, principal, apiId)
     check_if_match(if_match, service.etag(api))
     api = await service.update(session, principal, api, body)
     response.headers["ETag"] = service.etag(api)
@@ -102,7 +100,7 @@ async def delete_api(
     principal: scopes.ApiDelete,
     if_match: IfMatch = None,
 ) -> Response:
-    api = await service.get(session, principal.tenant, apiId)
+    api = await service.get(session, principal, apiId)
     check_if_match(if_match, service.etag(api))
     await service.delete(session, api)
     return Response(status_code=200)
@@ -117,7 +115,7 @@ async def copy_api(
     newVersion: Annotated[str, Query(min_length=1)],
     defaultVersion: bool = False,
 ) -> APIPublic:
-    source = await service.get(session, principal.tenant, apiId)
+    source = await service.get(session, principal, apiId)
     api = await service.copy(session, principal, source, newVersion, defaultVersion)
     response.headers["Location"] = location(api.id)
     return service.public(api)
@@ -125,7 +123,7 @@ async def copy_api(
 
 @router.get("/apis/{apiId}/thumbnail")
 async def get_thumbnail(apiId: str, session: SessionDep, principal: scopes.ApiViewOrManage) -> Response:
-    api = await service.get(session, principal.tenant, apiId)
+    api = await service.get(session, principal, apiId)
     if api.thumbnail is None:
         raise NotFound(f"API '{apiId}' has no thumbnail", message="Thumbnail Not Found")
     return Response(api.thumbnail, media_type=api.thumbnail_media_type or "application/octet-stream")
@@ -139,7 +137,7 @@ async def put_thumbnail(
     file: Annotated[UploadFile, File()],
     if_match: IfMatch = None,
 ) -> FileInfo:
-    api = await service.get(session, principal.tenant, apiId)
+    api = await service.get(session, principal, apiId)
     check_if_match(if_match, service.etag(api))
     await service.set_thumbnail(session, principal, api, await file.read(), file.content_type or "")
     return FileInfo(relativePath=f"apis/{api.id}/thumbnail", mediaType=api.thumbnail_media_type or "")
@@ -149,7 +147,7 @@ async def put_thumbnail(
 async def resource_paths(
     apiId: str, session: SessionDep, principal: scopes.ApiViewOrManage, page: PageDep
 ) -> Page[ResourcePath]:
-    api = await service.get(session, principal.tenant, apiId)
+    api = await service.get(session, principal, apiId)
     operations = api.spec.get("operations") or []
     items = [
         ResourcePath(id=i, resourcePath=str(op.get("target")), httpVerb=str(op.get("verb")))
@@ -163,7 +161,7 @@ async def resource_paths(
 async def subscription_policies(
     apiId: str, session: SessionDep, principal: scopes.ApiViewOrManage
 ) -> list[dict[str, str]]:
-    api = await service.get(session, principal.tenant, apiId)
+    api = await service.get(session, principal, apiId)
     return [
         {"name": p, "displayName": p, "policyLevel": "subscription"} for p in api.spec.get("policies") or []
     ]

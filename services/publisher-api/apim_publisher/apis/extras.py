@@ -53,7 +53,7 @@ async def validate_endpoint(
 ) -> dict[str, Any]:
     """Whether the backend answers at all (any HTTP status counts as reachable)."""
     if apiId is not None:
-        await service.get(session, principal.tenant, apiId)
+        await service.get(session, principal, apiId)
     if not endpointUrl.startswith(("http://", "https://")):
         raise BadRequest("endpointUrl must be an http:// or https:// URL")
     http: httpx.AsyncClient = request.app.state.http
@@ -71,7 +71,7 @@ async def validate_document(
     principal: scopes.DocumentValidate,
     name: Annotated[str, Query(min_length=1)],
 ) -> Response:
-    api = await service.get(session, principal.tenant, apiId)
+    api = await service.get(session, principal, apiId)
     if await DocumentRepository(session).named(api.id, name) is None:
         raise NotFound(f"API '{api.name}' has no document named '{name}'", message="Document Not Found")
     return Response(status_code=200)
@@ -81,7 +81,7 @@ async def validate_document(
 async def get_monetization(
     apiId: str, session: SessionDep, principal: scopes.MonetizationRead
 ) -> dict[str, Any]:
-    api = await service.get(session, principal.tenant, apiId)
+    api = await service.get(session, principal, apiId)
     monetization = api.spec.get("monetization") or {}
     return {
         "enabled": bool(monetization.get("enabled")),
@@ -93,7 +93,7 @@ async def get_monetization(
 async def monetize(
     apiId: str, session: SessionDep, principal: scopes.Monetization, body: Annotated[dict[str, Any], Body()]
 ) -> dict[str, Any]:
-    api = await service.get(session, principal.tenant, apiId)
+    api = await service.get(session, principal, apiId)
     properties = body.get("properties") or {}
     if not isinstance(properties, dict):
         raise BadRequest("properties must be an object of strings")
@@ -110,7 +110,7 @@ async def monetize(
 @router.get("/apis/{apiId}/revenue")
 async def revenue(apiId: str, session: SessionDep, principal: scopes.MonetizationRead) -> dict[str, Any]:
     """Monetized APIs only; no billing engine is attached, so no revenue has been recorded."""
-    api = await service.get(session, principal.tenant, apiId)
+    api = await service.get(session, principal, apiId)
     if not (api.spec.get("monetization") or {}).get("enabled"):
         raise NotFound(f"API '{api.name}' is not monetized", message="Monetization not enabled")
     return {
@@ -132,7 +132,7 @@ async def _environment(session: SessionDep, tenant: str, environment_id: str) ->
 async def get_environment_properties(
     apiId: str, envId: str, session: SessionDep, principal: scopes.CreatorOrManager
 ) -> dict[str, str]:
-    api = await service.get(session, principal.tenant, apiId)
+    api = await service.get(session, principal, apiId)
     name = await _environment(session, principal.tenant, envId)
     return dict((api.spec.get("environmentProperties") or {}).get(name) or {})
 
@@ -146,7 +146,7 @@ async def put_environment_properties(
     body: Annotated[dict[str, str], Body()],
 ) -> dict[str, str]:
     """Properties the gateway applies to this API in one environment; they travel with the next deployment."""
-    api = await service.get(session, principal.tenant, apiId)
+    api = await service.get(session, principal, apiId)
     name = await _environment(session, principal.tenant, envId)
     properties = {**(api.spec.get("environmentProperties") or {}), name: dict(body)}
     api.spec = {**api.spec, "environmentProperties": properties}
@@ -184,7 +184,7 @@ def _mock_scripts(definition: dict[str, Any]) -> list[dict[str, Any]]:
 async def generate_mock_scripts(
     apiId: str, session: SessionDep, principal: scopes.CreatorOrManager
 ) -> dict[str, Any]:
-    api = await service.get(session, principal.tenant, apiId)
+    api = await service.get(session, principal, apiId)
     scripts = _mock_scripts(api.definition or {})
     api.spec = {**api.spec, "mockScripts": scripts}
     service._touch(api, principal)
@@ -195,7 +195,7 @@ async def generate_mock_scripts(
 async def generated_mock_scripts(
     apiId: str, session: SessionDep, principal: scopes.CreatorOrManager
 ) -> dict[str, Any]:
-    api = await service.get(session, principal.tenant, apiId)
+    api = await service.get(session, principal, apiId)
     scripts = list(api.spec.get("mockScripts") or [])
     return {"count": len(scripts), "list": scripts}
 
@@ -204,7 +204,7 @@ async def generated_mock_scripts(
 async def api_external_stores(
     apiId: str, session: SessionDep, principal: scopes.ApiViewOrManage
 ) -> list[dict[str, Any]]:
-    api = await service.get(session, principal.tenant, apiId)
+    api = await service.get(session, principal, apiId)
     return list(api.spec.get("externalStores") or [])
 
 
@@ -213,7 +213,7 @@ async def publish_to_external_stores(
     apiId: str, session: SessionDep, principal: scopes.Monetization, externalStoreIds: str = ""
 ) -> list[dict[str, Any]]:
     """The API is listed in the named stores (tenant-config ``ExternalStores``); others are dropped."""
-    api = await service.get(session, principal.tenant, apiId)
+    api = await service.get(session, principal, apiId)
     known = {s["id"]: s for s in external_stores(await catalog.tenant_config(session, principal.tenant))}
     wanted = [i.strip() for i in externalStoreIds.split(",") if i.strip()]
     unknown = [i for i in wanted if i not in known]
@@ -233,7 +233,7 @@ async def generate_internal_key(
     apiId: str, request: Request, session: SessionDep, principal: scopes.GenerateKey
 ) -> dict[str, Any]:
     """A short-lived API key for trying the API out, signed by the key manager."""
-    api = await service.get(session, principal.tenant, apiId)
+    api = await service.get(session, principal, apiId)
     body = {
         "username": principal.username,
         "tenant": principal.tenant,
@@ -263,7 +263,7 @@ async def unified_search(
     query: str | None = None,
 ) -> dict[str, Any]:
     """APIs and products by WSO2's query syntax; ``content:<text>`` searches documents instead."""
-    everything = list(await APIRepository(session).of_tenant(principal.tenant))
+    everything = await service.of_caller(session, principal)
     results: list[dict[str, Any]] = []
     if query and query.strip().startswith("content:"):
         text = query.strip().removeprefix("content:").strip().lower()

@@ -11,6 +11,7 @@ from apim_common.errors import BadRequest, Conflict, Forbidden, NotFound
 from apim_common.events import Topic
 from apim_common.security import Principal
 from apim_publisher import scopes
+from apim_publisher.apis import access
 from apim_publisher.apis.models import API
 from apim_publisher.apis.repository import APIRepository
 from apim_publisher.apis.schemas import (
@@ -131,11 +132,21 @@ async def announce(session: AsyncSession, api: API, type_: str) -> None:
     await record(session, Topic.APIS, event_type(api, type_), api.id, event_data(api), tenant=api.tenant)
 
 
-async def get(session: AsyncSession, tenant: str, api_id: str) -> API:
-    api = await APIRepository(session).in_tenant(tenant, api_id)
-    if api is None or api.type == PRODUCT_TYPE:
-        raise NotFound(f"Requested API with id '{api_id}' not found", message="API Not Found", code=900310)
+def not_found(api_id: str) -> NotFound:
+    return NotFound(f"Requested API with id '{api_id}' not found", message="API Not Found", code=900310)
+
+
+async def get(session: AsyncSession, caller: Principal, api_id: str) -> API:
+    """The API of the caller's tenant, if the caller may see it; otherwise it is not found."""
+    api = await APIRepository(session).in_tenant(caller.tenant, api_id)
+    if api is None or api.type == PRODUCT_TYPE or not access.allows(caller, api):
+        raise not_found(api_id)
     return api
+
+
+async def of_caller(session: AsyncSession, caller: Principal) -> list[API]:
+    """Every API and API product of the caller's tenant the caller may see."""
+    return access.accessible(caller, await APIRepository(session).of_tenant(caller.tenant))
 
 
 def _touch(api: API, principal: Principal | None) -> None:
@@ -202,6 +213,7 @@ async def create(
     swagger2: bool = False,
     copy_of: API | None = None,
 ) -> API:
+    access.check_roles(principal, body.accessControl, body.accessControlRoles)
     await _check_unique(session, principal.tenant, body, copy_of=copy_of)
     if definition is not None:
         body.operations = openapi.operations_from(definition, body.operations)
@@ -263,6 +275,9 @@ def _require_publisher_for(principal: Principal, before: dict[str, Any], after: 
 
 async def update(session: AsyncSession, principal: Principal, api: API, body: APIBody) -> API:
     """Everything but the name, version, context, provider and state (WSO2 keeps those)."""
+    if not access.allows(principal, api):
+        raise not_found(api.id)
+    access.check_roles(principal, body.accessControl, body.accessControlRoles)
     body.name, body.version, body.context = api.name, api.version, api.context
     body.operations = body.operations or [Operation.model_validate(o) for o in api.spec.get("operations", [])]
     body.scopes = _merge_scopes(body.scopes, body.operations)
@@ -286,6 +301,8 @@ async def set_definition(
     session: AsyncSession, principal: Principal, api: API, document: dict[str, Any]
 ) -> API:
     """A new definition; the operations and scopes follow it, keeping policies of unchanged operations."""
+    if not access.allows(principal, api):
+        raise not_found(api.id)
     existing = [Operation.model_validate(o) for o in api.spec.get("operations", [])]
     operations = openapi.operations_from(document, existing)
     declared = openapi.scopes_from(document)

@@ -89,7 +89,7 @@ async def validate_asyncapi(
 
 @router.get("/apis/{apiId}/asyncapi")
 async def get_asyncapi(apiId: str, session: SessionDep, principal: scopes.DefinitionRead) -> JSONResponse:
-    api = await apis.get(session, principal.tenant, apiId)
+    api = await apis.get(session, principal, apiId)
     if not api.spec.get("asyncapi"):
         raise NotFound(
             f"API '{api.name}' has no AsyncAPI definition", message="AsyncAPI definition not found"
@@ -105,7 +105,7 @@ async def put_asyncapi(
     file: Annotated[UploadFile | None, File()] = None,
     apiDefinition: Annotated[str | None, Form()] = None,
 ) -> JSONResponse:
-    api = await apis.get(session, principal.tenant, apiId)
+    api = await apis.get(session, principal, apiId)
     document, _, errors = inspect(await _source(file, apiDefinition))
     if document is None:
         raise BadRequest("; ".join(errors), message="Invalid AsyncAPI definition")

@@ -9,7 +9,6 @@ from fastapi import APIRouter, File, Form, Response, UploadFile
 from apim_common.db import SessionDep
 from apim_publisher import scopes
 from apim_publisher.apis import service as apis
-from apim_publisher.apis.repository import APIRepository
 from apim_publisher.certificates import service
 from apim_publisher.certificates.service import CLIENT, ENDPOINT, CertificateRepository
 
@@ -28,7 +27,7 @@ def _pem(alias: str, pem: str) -> Response:
 async def list_client_certificates(
     apiId: str, session: SessionDep, principal: scopes.ClientCertRead, alias: str | None = None
 ) -> dict[str, Any]:
-    api = await apis.get(session, principal.tenant, apiId)
+    api = await apis.get(session, principal, apiId)
     rows = [
         r
         for r in await CertificateRepository(session).of_kind(principal.tenant, CLIENT)
@@ -51,7 +50,7 @@ async def add_client_certificate(
     alias: Annotated[str, Form()],
     tier: Annotated[str, Form()] = "Unlimited",
 ) -> dict[str, Any]:
-    api = await apis.get(session, principal.tenant, apiId)
+    api = await apis.get(session, principal, apiId)
     row = await service.add(
         session, principal.tenant, CLIENT, alias, await certificate.read(), api_id=api.id, tier=tier
     )
@@ -62,7 +61,7 @@ async def add_client_certificate(
 async def get_client_certificate(
     apiId: str, alias: str, session: SessionDep, principal: scopes.ClientCertRead
 ) -> dict[str, Any]:
-    api = await apis.get(session, principal.tenant, apiId)
+    api = await apis.get(session, principal, apiId)
     return service.info(await service.get(session, principal.tenant, CLIENT, alias, api.id))
 
 
@@ -75,7 +74,7 @@ async def update_client_certificate(
     certificate: Annotated[UploadFile | None, File()] = None,
     tier: Annotated[str | None, Form()] = None,
 ) -> dict[str, Any]:
-    api = await apis.get(session, principal.tenant, apiId)
+    api = await apis.get(session, principal, apiId)
     row = await service.get(session, principal.tenant, CLIENT, alias, api.id)
     row = await service.replace(session, row, await certificate.read() if certificate else None, tier)
     return {"alias": row.alias, "apiId": row.api_id, "tier": row.tier}
@@ -85,7 +84,7 @@ async def update_client_certificate(
 async def delete_client_certificate(
     apiId: str, alias: str, session: SessionDep, principal: scopes.ClientCertUpdate
 ) -> Response:
-    api = await apis.get(session, principal.tenant, apiId)
+    api = await apis.get(session, principal, apiId)
     await CertificateRepository(session).delete(
         await service.get(session, principal.tenant, CLIENT, alias, api.id)
     )
@@ -96,7 +95,7 @@ async def delete_client_certificate(
 async def client_certificate_content(
     apiId: str, alias: str, session: SessionDep, principal: scopes.ClientCertRead
 ) -> Response:
-    api = await apis.get(session, principal.tenant, apiId)
+    api = await apis.get(session, principal, apiId)
     return _pem(alias, (await service.get(session, principal.tenant, CLIENT, alias, api.id)).pem)
 
 
@@ -189,7 +188,7 @@ async def endpoint_certificate_usage(
     prefix = (row.endpoint or "").rstrip("/")
     users = [
         apis.info(a).model_dump(mode="json", exclude_none=True)
-        for a in await APIRepository(session).of_tenant(principal.tenant)
+        for a in await apis.of_caller(session, principal)
         if any(u == prefix or u.startswith(prefix + "/") for u in _urls(a.spec.get("endpointConfig")))
     ]
     return {"count": len(users), "list": users}

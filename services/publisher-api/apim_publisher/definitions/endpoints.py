@@ -84,7 +84,7 @@ async def get_swagger(
     principal: scopes.DefinitionRead,
     if_none_match: Annotated[str | None, Header(alias="If-None-Match")] = None,
 ) -> Response:
-    api = await apis.get(session, principal.tenant, apiId)
+    api = await apis.get(session, principal, apiId)
     tag = apis.etag(api)
     if if_none_match and tag in {t.strip().removeprefix("W/") for t in if_none_match.split(",")}:
         return Response(status_code=304, headers={"ETag": tag})
@@ -104,7 +104,7 @@ async def put_swagger(
     file: OptionalFile = None,
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> Response:
-    api = await apis.get(session, principal.tenant, apiId)
+    api = await apis.get(session, principal, apiId)
     check_if_match(if_match, apis.etag(api))
     raw = await service.read_source(
         request.app.state.http, file=await _read(file), url=url, inline=apiDefinition
@@ -126,12 +126,15 @@ async def export_api(
     format: Annotated[str, Query(pattern="^(JSON|YAML|json|yaml)$")] = "YAML",
 ) -> Response:
     if apiId:
-        api = await apis.get(session, principal.tenant, apiId)
+        api = await apis.get(session, principal, apiId)
     elif name and version:
+        from apim_publisher.apis import access
         from apim_publisher.apis.repository import APIRepository
 
         matches = [
-            a for a in await APIRepository(session).with_name(principal.tenant, name) if a.version == version
+            a
+            for a in await APIRepository(session).with_name(principal.tenant, name)
+            if a.version == version and access.allows(principal, a)
         ]
         if not matches:
             raise BadRequest(f"No API '{name}' with version '{version}'")

@@ -42,7 +42,7 @@ def content_response(document: Document) -> Response:
 async def list_documents(
     apiId: str, session: SessionDep, principal: scopes.DocumentRead, page: PageDep
 ) -> DocumentList:
-    api = await apis.get(session, principal.tenant, apiId)
+    api = await apis.get(session, principal, apiId)
     documents = await DocumentRepository(session).of_api(api.id)
     window = [service.public(d) for d in documents[page.offset : page.offset + page.limit]]
     return DocumentList(
@@ -56,7 +56,7 @@ async def list_documents(
 async def create_document(
     apiId: str, body: DocumentBody, response: Response, session: SessionDep, principal: scopes.DocumentCreate
 ) -> DocumentPublic:
-    api = await apis.get(session, principal.tenant, apiId)
+    api = await apis.get(session, principal, apiId)
     document = await service.create(session, principal, api, body)
     response.headers["Location"] = f"/api/am/publisher/v4/apis/{api.id}/documents/{document.id}"
     return service.public(document)
@@ -66,7 +66,7 @@ async def create_document(
 async def get_document(
     apiId: str, documentId: str, session: SessionDep, principal: scopes.DocumentRead
 ) -> DocumentPublic:
-    api = await apis.get(session, principal.tenant, apiId)
+    api = await apis.get(session, principal, apiId)
     return service.public(await service.get(session, api, documentId))
 
 
@@ -74,7 +74,7 @@ async def get_document(
 async def update_document(
     apiId: str, documentId: str, body: DocumentBody, session: SessionDep, principal: scopes.DocumentEdit
 ) -> DocumentPublic:
-    api = await apis.get(session, principal.tenant, apiId)
+    api = await apis.get(session, principal, apiId)
     document = await service.get(session, api, documentId)
     return service.public(await service.update(session, principal, api, document, body))
 
@@ -83,7 +83,7 @@ async def update_document(
 async def delete_document(
     apiId: str, documentId: str, session: SessionDep, principal: scopes.DocumentEdit
 ) -> Response:
-    api = await apis.get(session, principal.tenant, apiId)
+    api = await apis.get(session, principal, apiId)
     await service.delete(session, api, await service.get(session, api, documentId))
     return Response(status_code=200)
 
@@ -92,7 +92,7 @@ async def delete_document(
 async def get_document_content(
     apiId: str, documentId: str, session: SessionDep, principal: scopes.DocumentRead
 ) -> Response:
-    api = await apis.get(session, principal.tenant, apiId)
+    api = await apis.get(session, principal, apiId)
     return content_response(await service.get(session, api, documentId))
 
 
@@ -105,7 +105,7 @@ async def add_document_content(
     file: Annotated[UploadFile | None, File()] = None,
     inlineContent: Annotated[str | None, Form()] = None,
 ) -> DocumentPublic:
-    api = await apis.get(session, principal.tenant, apiId)
+    api = await apis.get(session, principal, apiId)
     document = await service.get(session, api, documentId)
     upload = None
     if file is not None:

@@ -28,7 +28,7 @@ async def change_lifecycle(
     lifecycleChecklist: str | None = None,
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> JSONResponse:
-    api = await apis.get(session, principal.tenant, apiId)
+    api = await apis.get(session, principal, apiId)
     check_if_match(if_match, apis.etag(api))
     status, body = await service.change(session, principal, api, action, lifecycleChecklist)
     return JSONResponse(body.model_dump(mode="json"), status_code=status, headers={"ETag": apis.etag(api)})
@@ -40,19 +40,19 @@ async def lifecycle_state(
     session: SessionDep,
     principal: scopes.LifecycleRead,
 ) -> LifecycleState:
-    return service.state_of(await apis.get(session, principal.tenant, apiId))
+    return service.state_of(await apis.get(session, principal, apiId))
 
 
 @router.get("/apis/{apiId}/lifecycle-history", response_model=LifecycleHistory)
 async def lifecycle_history(
     apiId: str, session: SessionDep, principal: scopes.LifecycleHistoryRead
 ) -> LifecycleHistory:
-    return await service.history(session, await apis.get(session, principal.tenant, apiId))
+    return await service.history(session, await apis.get(session, principal, apiId))
 
 
 @router.delete("/apis/{apiId}/lifecycle-state/pending-tasks", status_code=200)
 async def cancel_pending_lifecycle(
     apiId: str, session: SessionDep, principal: scopes.PendingTasks
 ) -> Response:
-    await service.cancel_pending(session, await apis.get(session, principal.tenant, apiId))
+    await service.cancel_pending(session, await apis.get(session, principal, apiId))
     return Response(status_code=200)

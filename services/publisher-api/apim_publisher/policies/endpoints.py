@@ -138,7 +138,7 @@ async def list_of_api(
     page: PageDep,
     query: str | None = None,
 ) -> Page[dict[str, Any]]:
-    api = await apis.get(session, principal.tenant, apiId)
+    api = await apis.get(session, principal, apiId)
     return _page(request, await service.of_api(session, api.id), page, query)
 
 
@@ -152,7 +152,7 @@ async def add_to_api(
     synapsePolicyDefinitionFile: Annotated[UploadFile | None, File()] = None,
     ccPolicyDefinitionFile: Annotated[UploadFile | None, File()] = None,
 ) -> dict[str, Any]:
-    api = await apis.get(session, principal.tenant, apiId)
+    api = await apis.get(session, principal, apiId)
     spec, definitions = await _files(policySpecFile, synapsePolicyDefinitionFile, ccPolicyDefinitionFile)
     policy = await service.add(session, principal, spec, definitions, api_id=api.id)
     response.headers["Location"] = f"/api/am/publisher/v4/apis/{api.id}/operation-policies/{policy.id}"
@@ -163,7 +163,7 @@ async def add_to_api(
 async def get_of_api(
     apiId: str, operationPolicyId: str, session: SessionDep, principal: scopes.ApiPolicyRead
 ) -> dict[str, Any]:
-    api = await apis.get(session, principal.tenant, apiId)
+    api = await apis.get(session, principal, apiId)
     return service.public(await service.get_of_api(session, api.id, operationPolicyId))
 
 
@@ -171,7 +171,7 @@ async def get_of_api(
 async def delete_of_api(
     apiId: str, operationPolicyId: str, session: SessionDep, principal: scopes.ApiPolicyWrite
 ) -> Response:
-    api = await apis.get(session, principal.tenant, apiId)
+    api = await apis.get(session, principal, apiId)
     policy = await service.get_of_api(session, api.id, operationPolicyId)
     await service.remove(session, principal.tenant, policy, [api])
     return Response(status_code=200)
@@ -181,5 +181,5 @@ async def delete_of_api(
 async def content_of_api(
     apiId: str, operationPolicyId: str, session: SessionDep, principal: scopes.ApiPolicyRead
 ) -> Response:
-    api = await apis.get(session, principal.tenant, apiId)
+    api = await apis.get(session, principal, apiId)
     return _zip(await service.get_of_api(session, api.id, operationPolicyId))

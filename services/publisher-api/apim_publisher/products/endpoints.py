@@ -49,7 +49,7 @@ async def list_products(
     page: PageDep,
     query: str | None = None,
 ) -> Page[dict[str, Any]]:
-    found = search(await service.of_tenant(session, principal.tenant), query, "name")
+    found = search(await service.of_caller(session, principal), query, "name")
     window = [service.info(p) for p in found[page.offset : page.offset + page.limit]]
     return Page[dict[str, Any]].of(
         window, total=len(found), limit=page.limit, offset=page.offset, path=request.url.path
@@ -75,7 +75,7 @@ async def copy_product(
     newVersion: Annotated[str, Query(min_length=1)],
     defaultVersion: bool = False,
 ) -> dict[str, Any]:
-    source = await service.get(session, principal.tenant, apiProductId)
+    source = await service.get(session, principal, apiProductId)
     product = await service.copy(session, principal, source, newVersion, defaultVersion)
     response.headers["Location"] = f"{PREFIX}/api-products/{product.id}"
     return service.public(product)
@@ -94,7 +94,7 @@ async def change_product_lifecycle(
     lifecycleChecklist: str | None = None,
     if_match: IfMatch = None,
 ) -> JSONResponse:
-    product = await service.get(session, principal.tenant, apiProductId)
+    product = await service.get(session, principal, apiProductId)
     check_if_match(if_match, apis.etag(product))
     status, body = await lifecycle.change(session, principal, product, action, lifecycleChecklist)
     return JSONResponse(body.model_dump(mode="json"), status_code=status)
@@ -112,7 +112,7 @@ async def export_product(
     """An apictl-style project: the product, its definition, documents and deployments, in a zip."""
     candidates = [
         p
-        for p in await service.of_tenant(session, principal.tenant)
+        for p in await service.of_caller(session, principal)
         if p.name == name
         and (version is None or p.version == version)
         and (providerName is None or p.provider == providerName)
@@ -147,7 +147,7 @@ async def import_product(
 async def get_product(
     apiProductId: str, response: Response, session: SessionDep, principal: scopes.ProductRead
 ) -> dict[str, Any]:
-    product = await service.get(session, principal.tenant, apiProductId)
+    product = await service.get(session, principal, apiProductId)
     response.headers["ETag"] = apis.etag(product)
     return service.public(product)
 
@@ -161,7 +161,7 @@ async def update_product(
     principal: scopes.ProductWrite,
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    product = await service.get(session, principal.tenant, apiProductId)
+    product = await service.get(session, principal, apiProductId)
     check_if_match(if_match, apis.etag(product))
     product = await service.update(session, principal, product, body)
     response.headers["ETag"] = apis.etag(product)
@@ -170,7 +170,7 @@ async def update_product(
 
 @router.delete("/api-products/{apiProductId}", status_code=200)
 async def delete_product(apiProductId: str, session: SessionDep, principal: scopes.ProductDelete) -> Response:
-    await apis.delete(session, await service.get(session, principal.tenant, apiProductId))
+    await apis.delete(session, await service.get(session, principal, apiProductId))
     return Response(status_code=200)
 
 
@@ -178,7 +178,7 @@ async def delete_product(apiProductId: str, session: SessionDep, principal: scop
 async def get_product_thumbnail(
     apiProductId: str, session: SessionDep, principal: scopes.ProductView
 ) -> Response:
-    product = await service.get(session, principal.tenant, apiProductId)
+    product = await service.get(session, principal, apiProductId)
     if product.thumbnail is None:
         raise NotFound(f"API Product '{apiProductId}' has no thumbnail", message="Thumbnail Not Found")
     return Response(product.thumbnail, media_type=product.thumbnail_media_type or "application/octet-stream")
@@ -191,7 +191,7 @@ async def put_product_thumbnail(
     principal: scopes.ProductWrite,
     file: Annotated[UploadFile, File()],
 ) -> FileInfo:
-    product = await service.get(session, principal.tenant, apiProductId)
+    product = await service.get(session, principal, apiProductId)
     await apis.set_thumbnail(session, principal, product, await file.read(), file.content_type or "")
     return FileInfo(
         relativePath=f"api-products/{product.id}/thumbnail", mediaType=product.thumbnail_media_type or ""
@@ -202,7 +202,7 @@ async def put_product_thumbnail(
 async def product_swagger(
     apiProductId: str, session: SessionDep, principal: scopes.ProductView
 ) -> JSONResponse:
-    product = await service.get(session, principal.tenant, apiProductId)
+    product = await service.get(session, principal, apiProductId)
     return JSONResponse(product.definition or {})
 
 
@@ -210,7 +210,7 @@ async def product_swagger(
 async def product_is_outdated(
     apiProductId: str, session: SessionDep, principal: scopes.ProductView
 ) -> dict[str, bool]:
-    product = await service.get(session, principal.tenant, apiProductId)
+    product = await service.get(session, principal, apiProductId)
     return {"isOutdated": await service.outdated(session, product)}
 
 
@@ -221,7 +221,7 @@ async def product_is_outdated(
 async def list_product_documents(
     apiProductId: str, session: SessionDep, principal: scopes.ProductView, page: PageDep
 ) -> DocumentList:
-    product = await service.get(session, principal.tenant, apiProductId)
+    product = await service.get(session, principal, apiProductId)
     found = await DocumentRepository(session).of_api(product.id)
     window = [documents.public(d) for d in found[page.offset : page.offset + page.limit]]
     return DocumentList(
@@ -235,7 +235,7 @@ async def list_product_documents(
 async def create_product_document(
     apiProductId: str, body: DocumentBody, session: SessionDep, principal: scopes.ProductWrite
 ) -> DocumentPublic:
-    product = await service.get(session, principal.tenant, apiProductId)
+    product = await service.get(session, principal, apiProductId)
     return documents.public(await documents.create(session, principal, product, body))
 
 
@@ -243,7 +243,7 @@ async def create_product_document(
 async def get_product_document(
     apiProductId: str, documentId: str, session: SessionDep, principal: scopes.ProductView
 ) -> DocumentPublic:
-    product = await service.get(session, principal.tenant, apiProductId)
+    product = await service.get(session, principal, apiProductId)
     return documents.public(await documents.get(session, product, documentId))
 
 
@@ -255,7 +255,7 @@ async def update_product_document(
     session: SessionDep,
     principal: scopes.ProductWrite,
 ) -> DocumentPublic:
-    product = await service.get(session, principal.tenant, apiProductId)
+    product = await service.get(session, principal, apiProductId)
     document = await documents.get(session, product, documentId)
     return documents.public(await documents.update(session, principal, product, document, body))
 
@@ -264,7 +264,7 @@ async def update_product_document(
 async def delete_product_document(
     apiProductId: str, documentId: str, session: SessionDep, principal: scopes.ProductWrite
 ) -> Response:
-    product = await service.get(session, principal.tenant, apiProductId)
+    product = await service.get(session, principal, apiProductId)
     await documents.delete(session, product, await documents.get(session, product, documentId))
     return Response(status_code=200)
 
@@ -273,7 +273,7 @@ async def delete_product_document(
 async def get_product_document_content(
     apiProductId: str, documentId: str, session: SessionDep, principal: scopes.ProductView
 ) -> Response:
-    product = await service.get(session, principal.tenant, apiProductId)
+    product = await service.get(session, principal, apiProductId)
     return content_response(await documents.get(session, product, documentId))
 
 
@@ -286,7 +286,7 @@ async def add_product_document_content(
     file: Annotated[UploadFile | None, File()] = None,
     inlineContent: Annotated[str | None, Form()] = None,
 ) -> DocumentPublic:
-    product = await service.get(session, principal.tenant, apiProductId)
+    product = await service.get(session, principal, apiProductId)
     document = await documents.get(session, product, documentId)
     upload = None
     if file is not None:
@@ -308,7 +308,7 @@ async def add_product_document_content(
 async def list_product_revisions(
     apiProductId: str, session: SessionDep, principal: scopes.ProductRevisionList, query: str | None = None
 ) -> APIRevisionList:
-    product = await service.get(session, principal.tenant, apiProductId)
+    product = await service.get(session, principal, apiProductId)
     deployed = None if not query else query.partition(":")[2].strip().lower() == "true"
     items = await revisions.listing(session, product, deployed)
     return APIRevisionList(count=len(items), list=items)
@@ -321,7 +321,7 @@ async def create_product_revision(
     principal: scopes.ProductRevisionWrite,
     body: RevisionCreate | None = None,
 ) -> APIRevision:
-    product = await service.get(session, principal.tenant, apiProductId)
+    product = await service.get(session, principal, apiProductId)
     return revisions.public(
         await revisions.create(session, principal, product, body.description if body else None)
     )
@@ -331,7 +331,7 @@ async def create_product_revision(
 async def get_product_revision(
     apiProductId: str, revisionId: str, session: SessionDep, principal: scopes.ProductRevisionRead
 ) -> APIRevision:
-    product = await service.get(session, principal.tenant, apiProductId)
+    product = await service.get(session, principal, apiProductId)
     revision = await revisions.get(session, product, revisionId)
     return revisions.public(revision, await DeploymentRepository(session).of_revision(revision.id))
 
@@ -340,7 +340,7 @@ async def get_product_revision(
 async def delete_product_revision(
     apiProductId: str, revisionId: str, session: SessionDep, principal: scopes.ProductRevisionWrite
 ) -> APIRevisionList:
-    product = await service.get(session, principal.tenant, apiProductId)
+    product = await service.get(session, principal, apiProductId)
     await revisions.delete(session, product, await revisions.get(session, product, revisionId))
     items = await revisions.listing(session, product, None)
     return APIRevisionList(count=len(items), list=items)
@@ -350,7 +350,7 @@ async def delete_product_revision(
 async def list_product_deployments(
     apiProductId: str, session: SessionDep, principal: scopes.ProductRevisionRead
 ) -> APIRevisionDeploymentList:
-    product = await service.get(session, principal.tenant, apiProductId)
+    product = await service.get(session, principal, apiProductId)
     items = [revisions.public_deployment(d) for d in await DeploymentRepository(session).of_api(product.id)]
     return APIRevisionDeploymentList(count=len(items), list=items)
 
@@ -363,7 +363,7 @@ async def update_product_deployment(
     session: SessionDep,
     principal: scopes.ProductRevisionWrite,
 ) -> APIRevisionDeployment:
-    product = await service.get(session, principal.tenant, apiProductId)
+    product = await service.get(session, principal, apiProductId)
     deployment = await revisions.update_deployment(session, product, deploymentId, body.displayOnDevportal)
     return revisions.public_deployment(deployment)
 
@@ -380,7 +380,7 @@ async def deploy_product_revision(
     body: Annotated[list[DeploymentTarget], Body()],
     revisionId: str | None = None,
 ) -> list[APIRevisionDeployment]:
-    product = await service.get(session, principal.tenant, apiProductId)
+    product = await service.get(session, principal, apiProductId)
     revision = await revisions.get(session, product, revisionId)
     return [
         revisions.public_deployment(d)
@@ -401,7 +401,7 @@ async def undeploy_product_revision(
     revisionId: str | None = None,
     allEnvironments: bool = False,
 ) -> list[APIRevisionDeployment]:
-    product = await service.get(session, principal.tenant, apiProductId)
+    product = await service.get(session, principal, apiProductId)
     revision = await revisions.get(session, product, revisionId)
     await revisions.undeploy(session, product, revision, body or [], allEnvironments)
     return [revisions.public_deployment(d) for d in await DeploymentRepository(session).of_api(product.id)]
@@ -414,7 +414,7 @@ async def restore_product_revision(
     principal: scopes.ProductRevisionWrite,
     revisionId: Annotated[str | None, Query()] = None,
 ) -> dict[str, Any]:
-    product = await service.get(session, principal.tenant, apiProductId)
+    product = await service.get(session, principal, apiProductId)
     revision = await revisions.get(session, product, revisionId)
     return service.public(await revisions.restore(session, principal, product, revision))
 
@@ -426,19 +426,19 @@ async def restore_product_revision(
 async def product_lifecycle_state(
     apiProductId: str, session: SessionDep, principal: scopes.ProductLifecycleState
 ) -> LifecycleState:
-    return lifecycle.state_of(await service.get(session, principal.tenant, apiProductId))
+    return lifecycle.state_of(await service.get(session, principal, apiProductId))
 
 
 @router.get("/api-products/{apiProductId}/lifecycle-history", response_model=LifecycleHistory)
 async def product_lifecycle_history(
     apiProductId: str, session: SessionDep, principal: scopes.PendingTasks
 ) -> LifecycleHistory:
-    return await lifecycle.history(session, await service.get(session, principal.tenant, apiProductId))
+    return await lifecycle.history(session, await service.get(session, principal, apiProductId))
 
 
 @router.delete("/api-products/{apiProductId}/lifecycle-state/pending-tasks", status_code=200)
 async def cancel_product_pending_lifecycle(
     apiProductId: str, session: SessionDep, principal: scopes.PendingTasks
 ) -> Response:
-    await lifecycle.cancel_pending(session, await service.get(session, principal.tenant, apiProductId))
+    await lifecycle.cancel_pending(session, await service.get(session, principal, apiProductId))
     return Response(status_code=200)

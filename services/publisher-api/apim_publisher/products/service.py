@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from apim_common.errors import BadRequest, Conflict, NotFound
 from apim_common.security import Principal
+from apim_publisher.apis import access
 from apim_publisher.apis import service as apis
 from apim_publisher.apis.models import API
 from apim_publisher.apis.repository import APIRepository
@@ -71,14 +72,19 @@ def event_data(product: API) -> dict[str, Any]:
     return {**public(product), "tenant": product.tenant}
 
 
-async def get(session: AsyncSession, tenant: str, product_id: str) -> API:
-    product = await APIRepository(session).in_tenant(tenant, product_id)
-    if product is None or not is_product(product):
-        raise NotFound(
-            f"Requested API Product with id '{product_id}' not found",
-            message="API Product Not Found",
-            code=900360,
-        )
+def _not_found(product_id: str) -> NotFound:
+    return NotFound(
+        f"Requested API Product with id '{product_id}' not found",
+        message="API Product Not Found",
+        code=900360,
+    )
+
+
+async def get(session: AsyncSession, caller: Principal, product_id: str) -> API:
+    """The product of the caller's tenant, if the caller may see it; otherwise it is not found."""
+    product = await APIRepository(session).in_tenant(caller.tenant, product_id)
+    if product is None or not is_product(product) or not access.allows(caller, product):
+        raise _not_found(product_id)
     return product
 
 
@@ -86,13 +92,18 @@ async def of_tenant(session: AsyncSession, tenant: str) -> list[API]:
     return [a for a in await APIRepository(session).of_tenant(tenant) if is_product(a)]
 
 
-async def _members(session: AsyncSession, tenant: str, body: APIProductBody) -> dict[str, API]:
-    """Every member API exists in the tenant and has the operations named; no two share verb and path."""
+async def of_caller(session: AsyncSession, caller: Principal) -> list[API]:
+    return [a for a in await apis.of_caller(session, caller) if is_product(a)]
+
+
+async def _members(session: AsyncSession, caller: Principal, body: APIProductBody) -> dict[str, API]:
+    """Every member API exists in the tenant, the caller may see it, and it has the operations
+    named; no two share verb and path."""
     members: dict[str, API] = {}
     seen: set[tuple[str, str]] = set()
     for member in body.apis:
-        api = await APIRepository(session).in_tenant(tenant, member.apiId)
-        if api is None or is_product(api):
+        api = await APIRepository(session).in_tenant(caller.tenant, member.apiId)
+        if api is None or is_product(api) or not access.allows(caller, api):
             raise BadRequest(
                 f"API '{member.apiId}' of the product does not exist", message="Invalid API Product"
             )
@@ -175,8 +186,9 @@ async def _check_unique(session: AsyncSession, tenant: str, body: APIProductBody
 async def create(
     session: AsyncSession, principal: Principal, body: APIProductBody, *, new_version_of: API | None = None
 ) -> API:
+    access.check_roles(principal, body.accessControl, body.accessControlRoles)
     await _check_unique(session, principal.tenant, body, same_name_ok=new_version_of is not None)
-    members = await _members(session, principal.tenant, body)
+    members = await _members(session, principal, body)
     _fill(body, members)
     now = utcnow()
     product = API(
@@ -216,8 +228,11 @@ async def create(
 
 async def update(session: AsyncSession, principal: Principal, product: API, body: APIProductBody) -> API:
     """Everything but name, version and context, which WSO2 keeps."""
+    if not access.allows(principal, product):
+        raise _not_found(product.id)
+    access.check_roles(principal, body.accessControl, body.accessControlRoles)
     body.name, body.version, body.context = product.name, product.version, product.context
-    members = await _members(session, product.tenant, body)
+    members = await _members(session, principal, body)
     _fill(body, members)
     product.spec = product_fields(body)
     product.definition = _definition(body, members)

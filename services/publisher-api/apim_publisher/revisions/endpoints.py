@@ -42,7 +42,7 @@ async def list_revisions(
     principal: scopes.RevisionList,
     query: str | None = None,
 ) -> APIRevisionList:
-    api = await apis.get(session, principal.tenant, apiId)
+    api = await apis.get(session, principal, apiId)
     items = await service.listing(session, api, _deployed_filter(query))
     return APIRevisionList(count=len(items), list=items)
 
@@ -51,7 +51,7 @@ async def list_revisions(
 async def create_revision(
     apiId: str, session: SessionDep, principal: scopes.RevisionWrite, body: RevisionCreate | None = None
 ) -> APIRevision:
-    api = await apis.get(session, principal.tenant, apiId)
+    api = await apis.get(session, principal, apiId)
     revision = await service.create(session, principal, api, body.description if body else None)
     return service.public(revision)
 
@@ -60,7 +60,7 @@ async def create_revision(
 async def get_revision(
     apiId: str, revisionId: str, session: SessionDep, principal: scopes.RevisionRead
 ) -> APIRevision:
-    api = await apis.get(session, principal.tenant, apiId)
+    api = await apis.get(session, principal, apiId)
     revision = await service.get(session, api, revisionId)
     return service.public(revision, await DeploymentRepository(session).of_revision(revision.id))
 
@@ -69,7 +69,7 @@ async def get_revision(
 async def delete_revision(
     apiId: str, revisionId: str, session: SessionDep, principal: scopes.RevisionWrite
 ) -> APIRevisionList:
-    api = await apis.get(session, principal.tenant, apiId)
+    api = await apis.get(session, principal, apiId)
     await service.delete(session, api, await service.get(session, api, revisionId))
     items = await service.listing(session, api, None)
     return APIRevisionList(count=len(items), list=items)
@@ -79,7 +79,7 @@ async def delete_revision(
 async def list_deployments(
     apiId: str, session: SessionDep, principal: scopes.RevisionRead
 ) -> APIRevisionDeploymentList:
-    api = await apis.get(session, principal.tenant, apiId)
+    api = await apis.get(session, principal, apiId)
     items = [service.public_deployment(d) for d in await DeploymentRepository(session).of_api(api.id)]
     return APIRevisionDeploymentList(count=len(items), list=items)
 
@@ -88,7 +88,7 @@ async def list_deployments(
 async def update_deployment(
     apiId: str, deploymentId: str, body: DeploymentUpdate, session: SessionDep, principal: scopes.Deploy
 ) -> APIRevisionDeployment:
-    api = await apis.get(session, principal.tenant, apiId)
+    api = await apis.get(session, principal, apiId)
     deployment = await service.update_deployment(session, api, deploymentId, body.displayOnDevportal)
     return service.public_deployment(deployment)
 
@@ -101,7 +101,7 @@ async def deploy_revision(
     body: Annotated[list[DeploymentTarget], Body()],
     revisionId: str | None = None,
 ) -> list[APIRevisionDeployment]:
-    api = await apis.get(session, principal.tenant, apiId)
+    api = await apis.get(session, principal, apiId)
     revision = await service.get(session, api, revisionId)
     deployments = await service.deploy(session, principal, api, revision, body)
     return [service.public_deployment(d) for d in deployments]
@@ -117,7 +117,7 @@ async def undeploy_revision(
     revisionNumber: str | None = None,
     allEnvironments: bool = False,
 ) -> list[APIRevisionDeployment]:
-    api = await apis.get(session, principal.tenant, apiId)
+    api = await apis.get(session, principal, apiId)
     if not revisionId and revisionNumber and revisionNumber.isdigit():
         by_number = await RevisionRepository(session).of_api_by_number(api.id, int(revisionNumber))
         revisionId = by_number.id if by_number else revisionNumber
@@ -133,7 +133,7 @@ async def restore_revision(
     principal: scopes.Deploy,
     revisionId: Annotated[str | None, Query()] = None,
 ) -> APIPublic:
-    api = await apis.get(session, principal.tenant, apiId)
+    api = await apis.get(session, principal, apiId)
     revision = await service.get(session, api, revisionId)
     return apis.public(await service.restore(session, principal, api, revision))
 
@@ -146,6 +146,6 @@ async def cancel_revision_workflow(
     session: SessionDep,
     principal: scopes.Deploy,
 ) -> dict[str, str]:
-    api = await apis.get(session, principal.tenant, apiId)
+    api = await apis.get(session, principal, apiId)
     await service.cancel(session, api, await service.get(session, api, revisionId), envName)
     return {"status": "CANCELLED", "revisionId": revisionId, "environment": envName}

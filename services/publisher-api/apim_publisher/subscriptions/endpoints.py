@@ -12,7 +12,6 @@ from apim_common.pagination import PageDep
 from apim_common.security import Principal
 from apim_publisher import scopes
 from apim_publisher.apis import service as apis
-from apim_publisher.apis.repository import APIRepository
 from apim_publisher.internal_calls import call, devportal
 
 router = APIRouter(tags=["Subscriptions"])
@@ -33,7 +32,7 @@ async def _find(
     request: Request, session: SessionDep, principal: Principal, subscription_id: str
 ) -> dict[str, Any]:
     """The subscription, if it is to one of the caller's tenant's APIs or products."""
-    for api in await APIRepository(session).of_tenant(principal.tenant):
+    for api in await apis.of_caller(session, principal):
         for subscription in (await _of_api(request, api.id)).get("list") or []:
             if subscription.get("subscriptionId") == subscription_id:
                 found: dict[str, Any] = subscription
@@ -50,10 +49,10 @@ async def list_subscriptions(
     apiId: str | None = None,
 ) -> dict[str, Any]:
     if apiId is not None:
-        api = await apis.get(session, principal.tenant, apiId)
+        api = await apis.get(session, principal, apiId)
         return await _of_api(request, api.id, page.limit, page.offset)
     everything: list[Any] = []
-    for api in await APIRepository(session).of_tenant(principal.tenant):
+    for api in await apis.of_caller(session, principal):
         everything += (await _of_api(request, api.id)).get("list") or []
     window = everything[page.offset : page.offset + page.limit]
     return {

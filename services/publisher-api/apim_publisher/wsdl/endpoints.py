@@ -99,7 +99,7 @@ async def import_wsdl(
 
 @router.get("/apis/{apiId}/wsdl")
 async def get_wsdl(apiId: str, session: SessionDep, principal: scopes.ApiViewOrManage) -> Response:
-    api = await apis.get(session, principal.tenant, apiId)
+    api = await apis.get(session, principal, apiId)
     if not api.spec.get("wsdl"):
         raise NotFound(f"API '{api.name}' has no WSDL", message="WSDL Not Found")
     return Response(str(api.spec["wsdl"]), media_type="text/xml; charset=utf-8")
@@ -114,7 +114,7 @@ async def put_wsdl(
     file: Annotated[UploadFile | None, File()] = None,
     url: Annotated[str | None, Form()] = None,
 ) -> dict[str, Any]:
-    api = await apis.get(session, principal.tenant, apiId)
+    api = await apis.get(session, principal, apiId)
     content = await _read(request, file, url)
     info = _checked(content)
     api.spec = {**api.spec, "wsdl": content.decode("utf-8", "replace")}
@@ -125,7 +125,7 @@ async def put_wsdl(
 
 @router.get("/apis/{apiId}/wsdl-info")
 async def wsdl_info(apiId: str, session: SessionDep, principal: scopes.ApiViewOrManage) -> dict[str, Any]:
-    api = await apis.get(session, principal.tenant, apiId)
+    api = await apis.get(session, principal, apiId)
     if not api.spec.get("wsdl"):
         raise NotFound(f"API '{api.name}' has no WSDL", message="WSDL Not Found")
     info, _ = service.inspect(str(api.spec["wsdl"]).encode())
