@@ -68,3 +68,25 @@ def test_a_user_spec_with_unknown_flow_type_and_bad_regex_is_refused() -> None:
         "policyAttributes[0].type",
         "policyAttributes[0].validationRegex",
     ]
+
+
+REGEX_SPEC: PolicySpec = normalise_spec(
+    {
+        "name": "threats",
+        "applicableFlows": ["request"],
+        "policyAttributes": [{"name": "pattern", "type": "Regex", "required": True}],
+    }
+)
+
+
+def test_a_regex_attribute_re2_can_run_is_accepted() -> None:
+    assert check_spec(REGEX_SPEC) == []
+    assert validate_parameters(REGEX_SPEC, {"pattern": r".*'.*|.*DROP.*|<\s*script\b[^>]*>"}) == []
+
+
+def test_a_regex_attribute_with_a_backtracking_construct_is_refused_naming_it() -> None:
+    # Look-arounds and back-references need a backtracking engine, which a body can stall.
+    for pattern in (r"(?=a)b", r"(a)\1", r"(?<!x)y"):
+        errors = validate_parameters(REGEX_SPEC, {"pattern": pattern})
+        assert len(errors) == 1
+        assert errors[0].startswith("pattern: not a regular expression the gateway can run in linear time")

@@ -77,7 +77,7 @@ def test_specs_are_in_wso2_format_with_known_types_and_flows() -> None:
         assert set(spec["applicableFlows"]) <= {"request", "response", "fault"}
         for attribute in spec["policyAttributes"]:
             assert set(attribute) == ATTRIBUTE_KEYS
-            assert attribute["type"] in {"String", "Integer", "Boolean", "Enum", "JSON"}
+            assert attribute["type"] in {"String", "Integer", "Boolean", "Enum", "JSON", "Regex"}
             if attribute["type"] == "Enum":
                 assert attribute["allowedValues"]
 

@@ -6,9 +6,11 @@ may appear twice in one flow (``multipleAllowed``) and which parameters it takes
 and the gateway when it compiles a deployed revision, so a parameter accepted by one is never
 refused by the other.
 
-Attribute types: ``String``, ``Integer``, ``Boolean``, ``Enum``, ``JSON``. As in WSO2, parameters
-usually arrive as strings: ``"true"``/``"false"`` count as Booleans, ``"42"`` as an Integer and a
-JSON text as JSON. An empty string for an optional attribute means "not set".
+Attribute types: ``String``, ``Integer``, ``Boolean``, ``Enum``, ``JSON`` and ``Regex``. As in
+WSO2, parameters usually arrive as strings: ``"true"``/``"false"`` count as Booleans, ``"42"`` as
+an Integer and a JSON text as JSON. An empty string for an optional attribute means "not set".
+A ``Regex`` is a string the gateway runs with RE2 (linear time, no backtracking): a pattern RE2
+cannot compile (look-arounds, back-references) is refused when the policy is attached.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import re
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any, TypedDict
+
+import re2
 
 FLOWS = ("request", "response", "fault")
 
@@ -45,6 +49,7 @@ class PolicySpec(TypedDict):
     policyAttributes: list[PolicyAttribute]
 
 
+TYPES = ("String", "Integer", "Boolean", "Enum", "JSON", "Regex")
 _TRUE = frozenset(("true", "1", "yes"))
 _FALSE = frozenset(("false", "0", "no"))
 
@@ -84,6 +89,27 @@ def compile_validation_regex(pattern: str) -> re.Pattern[str]:
     return re.compile(_end_anchors_strict(pattern), flags)
 
 
+def _quiet() -> Any:
+    options = re2.Options()
+    options.log_errors = False  # a refused pattern is answered, not logged to stderr
+    return options
+
+
+_RE2_CHECK = _quiet()
+
+
+def linear_pattern_error(pattern: str) -> str | None:
+    """Why RE2 cannot run ``pattern`` (None when it can): the gateway runs no backtracking regex."""
+    try:
+        re2.compile(pattern, _RE2_CHECK)
+    except re2.error as exc:
+        reason = exc.args[0] if exc.args else exc
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
+        return f"not a regular expression the gateway can run in linear time (RE2 syntax): {reason}"
+    return None
+
+
 def _convert(attribute: PolicyAttribute, value: Any) -> tuple[Any, str | None]:
     """The value as its attribute's type, or an error naming the attribute."""
     name, type_ = attribute["name"], attribute["type"]
@@ -108,6 +134,13 @@ def _convert(attribute: PolicyAttribute, value: Any) -> tuple[Any, str | None]:
             except ValueError as exc:
                 return None, f"{name}: not valid JSON ({exc})"
         return None, f"{name}: expected JSON, got {value!r}"
+    if type_ == "Regex":
+        if not isinstance(value, str):
+            return None, f"{name}: expected a regular expression, got {type(value).__name__}"
+        reason = linear_pattern_error(value)
+        if reason is not None:
+            return None, f"{name}: {reason}"
+        return value, None
     # String and Enum
     if isinstance(value, str):
         return value, None
@@ -177,8 +210,8 @@ def check_spec(spec: Mapping[str, Any]) -> list[str]:
         if not isinstance(attribute, dict) or not isinstance(attribute.get("name"), str):
             errors.append(f"{label}: needs a name")
             continue
-        if attribute.get("type", "String") not in ("String", "Integer", "Boolean", "Enum", "JSON"):
-            errors.append(f"{label}.type: one of String, Integer, Boolean, Enum, JSON")
+        if attribute.get("type", "String") not in TYPES:
+            errors.append(f"{label}.type: one of {', '.join(TYPES)}")
         regex = attribute.get("validationRegex")
         if regex:
             try:

@@ -253,7 +253,14 @@ BUILTIN_SPECS: dict[str, PolicySpec] = {
             flows=["request"],
             multiple=True,
             attributes=[
-                _attr("regex", "Regex", "The pattern that marks a threat.", required=True),
+                _attr(
+                    "regex",
+                    "Regex",
+                    "The pattern that marks a threat, in RE2 syntax (no look-arounds or "
+                    "back-references): it runs in time linear in the text searched.",
+                    "Regex",
+                    required=True,
+                ),
                 _attr("threatType", "Threat Type", "Named in the error description.", default="Regex"),
                 _attr(
                     "enabledCheckHeaders",

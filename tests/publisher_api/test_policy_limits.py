@@ -1,0 +1,34 @@
+"""What the publisher refuses when a policy is attached, so the gateway never runs it.
+
+A regexPolicy pattern RE2 cannot compile (look-arounds, back-references: only a backtracking
+engine runs them, and a crafted body stalls one) is 400 naming the parameter.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.publisher_api.conftest import Publisher
+from tests.publisher_api.test_policies import put_api
+
+
+def attachment(name: str, **parameters: Any) -> dict[str, Any]:
+    return {"policyName": name, "policyVersion": "v1", "parameters": parameters}
+
+
+async def test_a_regex_policy_pattern_re2_cannot_compile_is_400_naming_the_parameter(
+    publisher: Publisher,
+) -> None:
+    api = await publisher.create_api()
+    bad = attachment("regexPolicy", regex=r"(?=.*select).*from")
+    response = await put_api(publisher, api, apiPolicies={"request": [bad]})
+    assert response.status_code == 400
+    assert response.json()["error"][0]["message"] == "regex"
+    assert "linear time" in response.json()["description"]
+
+
+async def test_a_regex_policy_pattern_re2_compiles_is_accepted(publisher: Publisher) -> None:
+    api = await publisher.create_api()
+    good = attachment("regexPolicy", regex=r".*'.*|.*DROP.*|.*SELECT.*", threatType="SQL-Injection")
+    response = await put_api(publisher, api, apiPolicies={"request": [good]})
+    assert response.status_code == 200, response.text
