@@ -132,7 +132,7 @@ async def test_no_table_holds_issued_tokens(km: KeyManagerClient) -> None:
 
 async def test_a_jwt_bearer_assertion_of_ours_gets_a_token_for_its_subject(km: KeyManagerClient) -> None:
     client = await km.register()
-    body = await km.password_token(client, "admin", "admin")
+    body = await km.password_token(client, "admin", "admin", "apim:api_view apim:api_create")
     r = await km.token(
         client,
         grant_type="urn:ietf:params:oauth:grant-type:jwt-bearer",

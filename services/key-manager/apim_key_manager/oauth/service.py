@@ -33,6 +33,7 @@ from apim_key_manager.keys.service import ACCESS, KeyRing, KeyService
 from apim_key_manager.oauth.errors import (
     InvalidGrantError,
     InvalidRequestError,
+    InvalidScopeError,
     UnauthorizedClientError,
     invalid_client,
 )
@@ -365,12 +366,19 @@ class TokenService:
     async def jwt_bearer(
         self, client: ClientRecord, assertion: str | None, requested: Sequence[str]
     ) -> IssuedTokens:
+        """RFC 7523. An assertion of a configured external issuer stands for its subject; one of our
+        own access tokens only re-issues what it already holds, to the client it was issued to."""
         self._allow(client, JWT_BEARER)
         if not assertion:
             raise InvalidRequestError(description="assertion is required")
-        claims = self._verify_assertion(assertion)
+        claims, external = self._verify_assertion(client, assertion)
+        if not external:
+            held = str(claims.get("scope", "")).split()
+            if not set(requested) <= set(held):
+                raise InvalidScopeError(description="The requested scope exceeds the assertion's scope")
+            requested = requested or held
         async with self._database.session() as session:
-            if claims.get("iss") == self._issuer and await is_revoked(session, claims):
+            if not external and await is_revoked(session, claims):
                 raise InvalidGrantError(description="The assertion has been revoked")
             username, tenant = await resolve_login(session, str(claims.get("sub", "")))
             user = await self.users.find(session, f"{username}@{tenant}")
@@ -378,15 +386,19 @@ class TokenService:
                 raise InvalidGrantError(description="The assertion's subject is not a known user")
             return await self._for_user(session, client, user, requested)
 
-    def _verify_assertion(self, assertion: str) -> dict[str, Any]:
-        """RFC 7523: signed by us or by a trusted issuer, unexpired, with a subject; an external
-        assertion must name this authorization server in ``aud``."""
+    def _verify_assertion(self, client: ClientRecord, assertion: str) -> tuple[dict[str, Any], bool]:
+        """The claims of an unexpired assertion with a subject, and whether its issuer is external.
+
+        An external assertion must come from a configured issuer and name this server in ``aud``.
+        One of ours must be an access token (checked with the access-token keys only, so an API
+        key never passes) whose ``aud`` is the client asking.
+        """
         try:
             header, unverified = crypto.unverified_claims(assertion)
             issuer = unverified.get("iss")
             external = issuer != self._issuer
             if not external:
-                keys = self.ring.public_keys
+                keys = self.ring.access_keys
             elif isinstance(issuer, str) and issuer in self._trusted:
                 keys = {str(header.get("kid")): self._trusted[issuer]}
             else:
@@ -394,16 +406,21 @@ class TokenService:
             _, claims = crypto.verify_rs256(assertion, keys)
         except crypto.BadToken as exc:
             raise InvalidGrantError(description=f"Invalid assertion: {exc}") from exc
-        if external:
-            aud = claims.get("aud")
-            if self._issuer not in (aud if isinstance(aud, list) else [aud]):
-                raise InvalidGrantError(description="The assertion is not meant for this server")
+        aud = claims.get("aud")
+        audiences = aud if isinstance(aud, list) else [aud]
+        if external and self._issuer not in audiences:
+            raise InvalidGrantError(description="The assertion is not meant for this server")
+        if not external:
+            if claims.get("token_type") != "Bearer" or claims.get("typ") is not None:
+                raise InvalidGrantError(description="Only an access token of ours is an assertion")
+            if client.client_id not in audiences:
+                raise InvalidGrantError(description="The assertion was issued to another client")
         exp = claims.get("exp")
         if not isinstance(exp, int | float) or exp <= time.time():
             raise InvalidGrantError(description="The assertion has expired")
         if not claims.get("sub"):
             raise InvalidGrantError(description="The assertion has no subject")
-        return claims
+        return claims, external
 
     # Introspection and revocation
 
