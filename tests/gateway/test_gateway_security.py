@@ -153,7 +153,14 @@ async def test_a_key_manager_with_an_audience_refuses_tokens_for_another_audienc
 
 
 async def _tenant_api(harness: Harness) -> None:
-    api = pets_api(harness.backend_port, id="api-acme", tenant="acme.com", context="/t/acme.com/shop")
+    # Open to every tenant: app-1 of carbon.super subscribes to it (subscription availability).
+    api = pets_api(
+        harness.backend_port,
+        id="api-acme",
+        tenant="acme.com",
+        context="/t/acme.com/shop",
+        subscriptionAvailability="ALL_TENANTS",
+    )
     harness.gateway.state.deploy(api)
     await harness.publish(
         Topic.SUBSCRIPTIONS,

@@ -26,6 +26,7 @@ from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, StatusCode
 from starlette.types import Receive, Scope, Send
 
+from apim_common.subscription_availability import tenant_may_subscribe
 from apim_gateway.backends.endpoints import PRODUCTION, EndpointGroup
 from apim_gateway.context import AuthContext, Exchange, GatewayRequest, GatewayResponse, Headers
 from apim_gateway.errors import (
@@ -90,6 +91,9 @@ _RESPONSE_HOP_BY_HOP = frozenset(
 _IDEMPOTENT = frozenset(("GET", "HEAD", "OPTIONS", "PUT", "DELETE"))
 _JSON = (b"content-type", b"application/json")
 _ACTIVE_SUBSCRIPTION = "UNBLOCKED"
+_OTHER_TENANT = (
+    "User is NOT authorized to access the Resource. The API is not available to the application's tenant."
+)
 _BACKEND_JWT_VARIABLE = "backend_jwt"
 _REDIRECT_VARIABLE = "redirect_url"
 # A request body announced at most this long is read whole before the backend call, so that it
@@ -438,6 +442,8 @@ class Pipeline:
                 RESOURCE_FORBIDDEN,
                 "User is NOT authorized to access the Resource. API Subscription validation failed.",
             )
+        if not tenant_may_subscribe(api.artifact, api.tenant, str(claims.get("tenant") or api.tenant)):
+            raise GatewayError(403, RESOURCE_FORBIDDEN, _OTHER_TENANT)
         app_id = str(application.get("uuid") or application.get("id") or "")
         auth.application_id = app_id or None
         auth.application_name = application.get("name")
@@ -465,6 +471,8 @@ class Pipeline:
                 RESOURCE_FORBIDDEN,
                 "User is NOT authorized to access the Resource. API Subscription validation failed.",
             )
+        if app is not None and not tenant_may_subscribe(api.artifact, api.tenant, app.tenant):
+            raise GatewayError(403, RESOURCE_FORBIDDEN, _OTHER_TENANT)
         auth.subscription_tier = subscription.tier
         status = subscription.status
         if status != _ACTIVE_SUBSCRIPTION:

@@ -2,8 +2,10 @@
 can see, with one of the tiers the API allows.
 
 PUBLISHED APIs take new subscriptions; DEPRECATED ones keep the existing ones but refuse new
-ones; PROTOTYPED ones are called without any. With AM_SUBSCRIPTION_CREATION switched on, a new
-subscription is ON_HOLD until an admin approves it. The publisher blocks and unblocks them.
+ones; PROTOTYPED ones are called without any. An application of another tenant than the API's
+subscribes only where the API's ``subscriptionAvailability`` allows it (by default it does not).
+With AM_SUBSCRIPTION_CREATION switched on, a new subscription is ON_HOLD until an admin approves
+it. The publisher blocks and unblocks them.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from apim_common.errors import BadRequest, Conflict, NotFound
+from apim_common.errors import BadRequest, Conflict, Forbidden, NotFound
 from apim_common.security import Principal
+from apim_common.subscription_availability import tenant_may_subscribe
 from apim_devportal.applications import service as applications
 from apim_devportal.applications.models import Application
 from apim_devportal.catalog import service as catalog
@@ -41,6 +44,16 @@ async def _check_tier(session: AsyncSession, api: CatalogApi, tier: str, who: ca
     policy = await tiers.policy(session, api.tenant, "subscription", tier)
     if policy is not None and not tiers.allowed_for(policy, who.roles):
         raise BadRequest(f"Tier {tier} is not permitted for the user", message="Invalid Subscription Tier")
+
+
+def _check_tenant(api: CatalogApi, app: Application) -> None:
+    """An application of another tenant subscribes only where the API's availability allows it."""
+    if not tenant_may_subscribe(api.data or {}, api.tenant, app.tenant):
+        raise Forbidden(
+            f"Applications of tenant {app.tenant} may not subscribe to API {api.name}-{api.version}",
+            message="Subscription Not Allowed",
+            code=900309,
+        )
 
 
 async def visible(
@@ -78,6 +91,7 @@ async def create(
             f"API {api.name}-{api.version} is {api.lifecycle_status} and cannot be subscribed to",
             message="API Not Subscribable",
         )
+    _check_tenant(api, app)
     await _check_tier(session, api, body.throttlingPolicy, who)
     repository = SubscriptionRepository(session)
     if await repository.find(app.id, api.id) is not None:

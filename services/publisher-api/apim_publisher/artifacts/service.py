@@ -38,6 +38,9 @@ API_FIELDS = (
     "cacheTimeout",
     "keyManagers",
     "visibility",
+    # The gateway refuses applications of tenants the API is not available to.
+    "subscriptionAvailability",
+    "subscriptionAvailableTenants",
 )
 NO_POLICIES: dict[str, list[Any]] = {"request": [], "response": [], "fault": []}
 

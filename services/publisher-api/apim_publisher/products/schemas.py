@@ -50,6 +50,7 @@ class APIProductBody(DTO):
     accessControl: Literal["NONE", "RESTRICTED"] = "NONE"
     accessControlRoles: list[str] = Field(default_factory=list)
     subscriptionAvailability: Literal["CURRENT_TENANT", "ALL_TENANTS", "SPECIFIC_TENANTS"] = "CURRENT_TENANT"
+    subscriptionAvailableTenants: list[str] = Field(default_factory=list)
     additionalProperties: list[AdditionalProperty] = Field(default_factory=list)
     monetization: Monetization = Field(default_factory=Monetization)
     businessInformation: BusinessInformation = Field(default_factory=BusinessInformation)
