@@ -168,6 +168,10 @@ class FakeControlPlane:
     jwks: dict[str, dict[str, Any]] = field(default_factory=dict)
     up: bool = True
     calls: list[tuple[str, str]] = field(default_factory=list)
+    # The key manager's revocation snapshot: what it refuses now.
+    refused: dict[str, Any] = field(
+        default_factory=lambda: {"revokedTokens": [], "rules": [], "inactiveTenants": []}
+    )
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         assert scope["type"] == "http"
@@ -192,6 +196,8 @@ class FakeControlPlane:
             status, body = 200, self.snapshot["devportal"]
         elif path == "/api/am/admin/v4/internal/gateway-snapshot":
             status, body = 200, self.snapshot["admin"]
+        elif path == "/api/am/keymanager/v1/internal/revocations":
+            status, body = 200, self.refused
         elif path.startswith("/api/am/publisher/v4/internal/runtime-artifacts/"):
             revision = path.rsplit("/", 1)[1]
             if revision in self.artifacts:

@@ -132,10 +132,17 @@ class RevocationState:
         return None
 
 
-def http_snapshot_fetcher(http: httpx.AsyncClient, key_manager_url: str, secret_key: str) -> SnapshotFetcher:
-    """The key manager's whole revocation state, asked for with a service token."""
+def http_snapshot_fetcher(
+    http: httpx.AsyncClient,
+    key_manager_url: str,
+    secret_key: str,
+    *,
+    tokens: ServiceTokenProvider | None = None,
+) -> SnapshotFetcher:
+    """The key manager's whole revocation state, asked for with a service token (``tokens``, or a
+    provider of its own)."""
     base = key_manager_url.rstrip("/")
-    tokens = ServiceTokenProvider(http, f"{base}/oauth2/token", secret_key)
+    tokens = tokens or ServiceTokenProvider(http, f"{base}/oauth2/token", secret_key)
 
     async def fetch() -> Mapping[str, Any]:
         response = await http.get(f"{base}{SNAPSHOT_PATH}", headers=await tokens.headers(), timeout=10.0)

@@ -26,6 +26,7 @@ from starlette.types import Receive, Scope, Send
 from apim_common.app import bus_from_settings
 from apim_common.events.bus import EventBus
 from apim_common.process import freeze_startup_objects
+from apim_common.revocations import http_snapshot_fetcher
 from apim_common.service_auth import ServiceTokenProvider
 from apim_common.telemetry import setup_tracing
 from apim_gateway.observability import Analytics, Metrics
@@ -109,6 +110,9 @@ class Gateway:
             ),
             cache_file=settings.gateway_snapshot_cache,
             retry_interval=settings.gateway_snapshot_retry,
+            revocations=http_snapshot_fetcher(
+                self.http, settings.key_manager_url, settings.secret(), tokens=self.tokens
+            ),
         )
         self.state_endpoint = StateEndpoint(
             self.syncer, self.http, settings.key_manager_url, settings.token_issuer

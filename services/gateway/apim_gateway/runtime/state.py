@@ -177,6 +177,8 @@ class RuntimeState:
         self.revoked_jtis: dict[str, float] = {}
         self.revoked_clients: dict[str, float] = {}
         self.revoked_users: dict[str, float] = {}
+        # Deactivated tenants: their APIs are not served and their tokens are refused.
+        self.inactive_tenants: set[str] = set()
         # Bumped on every change of key managers (the token layer rebuilds its index then).
         self.key_manager_version = 0
         self.empty_deny = DenyRules()
@@ -214,6 +216,9 @@ class RuntimeState:
             return False
         lifecycle = str(artifact.get("lifeCycleStatus") or "").upper()
         api_id = str(artifact["id"])
+        if str(artifact.get("tenant") or DEFAULT_TENANT) in self.inactive_tenants:
+            self.undeploy(api_id)
+            return True
         if lifecycle == "RETIRED":
             self.undeploy(api_id)
             return True
@@ -232,6 +237,21 @@ class RuntimeState:
         del self.apis[api_id]
         self.artifacts.pop(api_id, None)
         self._rebuild_router()
+
+    def set_tenant_active(self, tenant: str, active: bool) -> None:
+        """An inactive tenant's APIs stop being served (a reactivated tenant's come back with the
+        next snapshot) and its tokens are refused."""
+        tenant = tenant.lower()
+        if active:
+            self.inactive_tenants.discard(tenant)
+            return
+        self.inactive_tenants.add(tenant)
+        dropped = [i for i, a in self.artifacts.items() if str(a.get("tenant") or DEFAULT_TENANT) == tenant]
+        for api_id in dropped:
+            del self.apis[api_id]
+            del self.artifacts[api_id]
+        if dropped:
+            self._rebuild_router()
 
     def set_lifecycle(self, api_id: str, state: str) -> None:
         artifact = self.artifacts.get(api_id)
@@ -422,6 +442,9 @@ class RuntimeState:
     ) -> bool:
         if jti is not None and jti in self.revoked_jtis:
             return True
+        # Subjects of the key manager's tokens are ``name@tenant``.
+        if self.inactive_tenants and subject and subject.rpartition("@")[2].lower() in self.inactive_tenants:
+            return True
         if self.revoked_clients and client_id is not None:
             before = self.revoked_clients.get(client_id)
             if before is not None and issued_at < before:
@@ -464,6 +487,8 @@ class RuntimeState:
                 flow: list(flows.get(flow) or ()) for flow in FLOWS
             }
         for artifact in publisher.get("artifacts") or ():
+            if str(artifact.get("tenant") or DEFAULT_TENANT) in self.inactive_tenants:
+                continue
             compiled = fresh._compile(artifact)
             if compiled is not None:
                 fresh.artifacts[compiled.id] = artifact
@@ -473,6 +498,7 @@ class RuntimeState:
         fresh.revoked_jtis = self.revoked_jtis
         fresh.revoked_clients = self.revoked_clients
         fresh.revoked_users = self.revoked_users
+        fresh.inactive_tenants = self.inactive_tenants
         for name in (
             "apis",
             "router",

@@ -15,6 +15,12 @@ whole snapshot again, as WSO2 gateways resync on reconnect, so the model converg
 plane's whatever the broker kept. A deployment event whose revision is no longer deployed (a
 redelivered or late event, overtaken by a later change) is skipped: the later change's event or
 the snapshot carries the current revision.
+
+What the key manager refuses (revoked tokens, revocation rules, inactive tenants) comes from the
+token-revocations events and, on start and on every resync, from its revocation snapshot, pulled
+apart from the three parts (``complete`` does not wait for it) and retried until it comes. A
+deactivated tenant's APIs stop being served and its tokens are refused; once it is reactivated,
+the snapshot is pulled again to serve its APIs.
 """
 
 from __future__ import annotations
@@ -29,10 +35,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from apim_common.events.bus import EventBus
 from apim_common.events.envelope import CloudEvent
 from apim_common.events.kafka import KafkaBus
 from apim_common.events.topics import Topic
+from apim_common.revocations import TENANT_ACTIVATED, TENANT_DEACTIVATED, SnapshotFetcher
 from apim_gateway.runtime.state import RuntimeState
 from apim_gateway.sync.control_plane import PARTS, ControlPlane, ControlPlaneError, NotDeployed
 
@@ -56,6 +65,7 @@ _DEPLOYMENT_EVENTS = frozenset(
     {"deployment.deployed", "deployment.undeployed", "api.lifecycle-changed", "api.deleted"}
 )
 _SAVE_DELAY = 0.5
+_MAX_REVOCATIONS_RETRY = 5.0
 
 
 class Syncer:
@@ -66,9 +76,16 @@ class Syncer:
         *,
         cache_file: Path | None,
         retry_interval: float = 2.0,
+        revocations: SnapshotFetcher | None = None,
     ) -> None:
         self.state = state
         self.control_plane = control_plane
+        # The key manager's revocation snapshot; tenant events seen while it is fetched are applied
+        # again after it, since it may predate them.
+        self._revocations = revocations
+        self._revocations_task: asyncio.Task[None] | None = None
+        self._tenant_events: list[CloudEvent] | None = None
+        self.revocations_loaded = asyncio.Event()
         self.cache_file = cache_file
         self.retry_interval = retry_interval
         self.parts: dict[str, dict[str, Any]] = {}
@@ -111,6 +128,8 @@ class Syncer:
             "key-manager.deleted": self._key_manager_deleted,
             "token.revoked": self._token_revoked,
             "tokens.revoked-before": self._tokens_revoked_before,
+            TENANT_DEACTIVATED: self._tenant_status,
+            TENANT_ACTIVATED: self._tenant_status,
         }
 
     # -- lifecycle --------------------------------------------------------------------------------
@@ -128,6 +147,7 @@ class Syncer:
             self._resync_again = True
             return
         self._resync_task = asyncio.create_task(self._resync(), name="gateway-resync")
+        self._load_revocations()
 
     async def _resync(self) -> None:
         while True:
@@ -158,17 +178,61 @@ class Syncer:
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._pull_until_complete(), name="gateway-snapshot")
+        self._load_revocations()
+
+    def _load_revocations(self) -> None:
+        if self._revocations is None:
+            return
+        if self._revocations_task is None or self._revocations_task.done():
+            self._revocations_task = asyncio.create_task(
+                self._pull_revocations_until_loaded(), name="gateway-revocations"
+            )
+
+    async def _pull_revocations_until_loaded(self) -> None:
+        delay = self.retry_interval
+        while not await self.pull_revocations():
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, _MAX_REVOCATIONS_RETRY)
+
+    async def pull_revocations(self) -> bool:
+        """Fetch and apply the key manager's revocation snapshot once; False if it did not come."""
+        assert self._revocations is not None
+        self._tenant_events = []
+        try:
+            try:
+                snapshot = await self._revocations()
+            except (httpx.HTTPError, ValueError, KeyError) as exc:
+                logger.warning("the key manager's revocation snapshot is not available yet: %r", exc)
+                return False
+            for token in snapshot.get("revokedTokens") or ():
+                self.state.revoke_jti(str(token["jti"]), token.get("expiresAt"))
+            for rule in snapshot.get("rules") or ():
+                self.state.revoke_before(rule.get("clientId"), rule.get("username"), float(rule["before"]))
+            inactive = {str(d).lower() for d in snapshot.get("inactiveTenants") or ()}
+            reactivated = self.state.inactive_tenants - inactive
+            for tenant in reactivated:
+                self.state.set_tenant_active(tenant, True)
+            for tenant in inactive:
+                self.state.set_tenant_active(tenant, False)
+            self.revocations_loaded.set()
+            if reactivated and self.complete.is_set():
+                self.request_resync()
+            return True
+        finally:
+            seen, self._tenant_events = self._tenant_events, None
+            for event in seen:
+                await self._tenant_status(event)
 
     async def stop(self) -> None:
         if self._save_handle is not None:
             self._save_handle.cancel()
             self._save_now()
-        for task in (self._task, self._resync_task):
+        for task in (self._task, self._resync_task, self._revocations_task):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-        self._task = self._resync_task = None
+        self._task = self._resync_task = self._revocations_task = None
 
     async def _pull_until_complete(self) -> None:
         missing = set(PARTS)
@@ -343,3 +407,14 @@ class Syncer:
     async def _tokens_revoked_before(self, event: CloudEvent) -> None:
         data = event.data
         self.state.revoke_before(data.get("clientId"), data.get("username"), float(data["before"]))
+
+    async def _tenant_status(self, event: CloudEvent) -> None:
+        if self._tenant_events is not None:
+            self._tenant_events.append(event)
+        active = event.type == TENANT_ACTIVATED
+        tenant = str(event.data.get("domain") or event.subject).lower()
+        was_inactive = tenant in self.state.inactive_tenants
+        self.state.set_tenant_active(tenant, active)
+        if active and was_inactive:
+            # Its APIs were dropped when it was deactivated: the publisher's snapshot has them.
+            self.request_resync()
