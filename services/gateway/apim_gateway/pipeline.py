@@ -40,6 +40,7 @@ from apim_gateway.errors import (
     INVALID_CREDENTIALS,
     MISSING_CREDENTIALS,
     NO_MATCHING_RESOURCE,
+    PAYLOAD_TOO_LARGE,
     RECEIVE_FAILED,
     RESOURCE_FORBIDDEN,
     SCOPE_NOT_ALLOWED,
@@ -116,6 +117,7 @@ class Pipeline:
         self.backend_jwt_header = settings.backend_jwt_header.lower()
         self.backend_jwt_ttl = settings.backend_jwt_ttl
         self.backend_jwt_user_claims = settings.backend_jwt_user_claims
+        self.max_request_body = settings.gateway_max_request_body_size
         self.tracer: trace.Tracer | None = None
 
     # -- entry ------------------------------------------------------------------------------------
@@ -242,6 +244,14 @@ class Pipeline:
                 await self._rate_limit(api, op, auth, verified, headers, query, client_ip)
             else:
                 await self._rate_limit(api, op, auth, None, headers, query, client_ip)
+            limit = op.chain.max_request_body or self.max_request_body
+            body = RequestBody(receive, headers, limit)
+            if body.declared_too_large:
+                raise GatewayError(
+                    413,
+                    PAYLOAD_TOO_LARGE,
+                    f"The request body is larger than the {limit} bytes this API accepts",
+                )
         except GatewayError as error:
             await self._answer_error(send, error, outcome)
             return
@@ -260,7 +270,6 @@ class Pipeline:
             gateway_services=self.gateway,
         )
         exchange.variables["api_name"] = api.name
-        body = RequestBody(receive, headers)
         exchange.read_request_body = body.read
         chain = op.chain
         upstream: UpstreamResponse | None = None
@@ -286,6 +295,9 @@ class Pipeline:
                 )
             for policy in chain.response:
                 await policy.on_response(exchange)
+        except BodyTooLarge as exc:
+            await self._fault(send, exchange, chain, 413, PAYLOAD_TOO_LARGE, str(exc), outcome)
+            return
         except RequestBodyError as exc:
             await self._fault(send, exchange, chain, 400, RECEIVE_FAILED, str(exc), outcome)
             return
@@ -734,6 +746,13 @@ def _user_denied(deny: DenyRules, subscriber: str) -> bool:
     return "@" in subscriber and subscriber.rsplit("@", 1)[0] in deny.users
 
 
+class BodyTooLarge(RequestBodyError):
+    """The request body went past its limit while it was read (answered 413)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"The request body is larger than the {limit} bytes this API accepts")
+
+
 class RequestBody:
     """The client's request body, taken from ASGI ``receive`` once.
 
@@ -741,15 +760,19 @@ class RequestBody:
     small body whole and a large one, or one of unknown length, as a ``BodyStream`` written to the
     backend while the client sends it (Content-Length passed through, else chunked). A client that
     goes away before the body is whole is a ``RequestBodyError``: never a shorter body sent on.
+    More than ``limit`` bytes is ``BodyTooLarge``, whether read whole or streamed: the body stops
+    there (``declared_too_large`` refuses a Content-Length above it before anything is read).
     """
 
-    __slots__ = ("_length", "_present", "_receive", "_taken")
+    __slots__ = ("_length", "_limit", "_present", "_receive", "_received", "_taken")
 
-    def __init__(self, receive: Receive, headers: Headers) -> None:
+    def __init__(self, receive: Receive, headers: Headers, limit: int) -> None:
         self._receive = receive
         self._present = False
         self._length: int | None = None
         self._taken = False
+        self._limit = limit
+        self._received = 0
         chunked = False
         for name, value in headers:
             if name == "content-length":
@@ -760,11 +783,19 @@ class RequestBody:
         if chunked:
             self._length = None
 
+    @property
+    def declared_too_large(self) -> bool:
+        return self._length is not None and self._length > self._limit
+
     async def _next(self) -> tuple[bytes, bool]:
         message = await self._receive()
         if message["type"] == "http.disconnect":
             raise RequestBodyError("the client went away before sending the whole request body")
-        return message.get("body", b""), bool(message.get("more_body"))
+        chunk: bytes = message.get("body", b"")
+        self._received += len(chunk)
+        if self._received > self._limit:
+            raise BodyTooLarge(self._limit)
+        return chunk, bool(message.get("more_body"))
 
     def _take(self) -> None:
         if self._taken:

@@ -35,6 +35,9 @@ class Settings(ServiceSettings):
     # Circuit breaker of each endpoint: open after this many consecutive failures, for this long.
     gateway_circuit_failures: int = Field(default=3, ge=1)
     gateway_circuit_open_seconds: float = Field(default=30.0, gt=0)
+    # The largest request body (bytes) where no requestSizeLimit policy sets one: a larger
+    # Content-Length is 413 before the body is read; a body without one is cut off at the limit.
+    gateway_max_request_body_size: int = Field(default=10 * 1024 * 1024, ge=1)
     # Verified tokens kept (until their expiry) so a token is verified once, not on every call.
     gateway_token_cache_size: int = Field(default=100_000, ge=0)
     # Backend JWT (X-JWT-Assertion) for every API; one API alone gets it with the backEndJWT policy.

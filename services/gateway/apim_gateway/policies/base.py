@@ -54,6 +54,8 @@ class Policy:
     # A class default; an instance may set its own when only some configurations read the body.
     needs_request_body: bool = False
     needs_response_body: bool = False
+    # The largest request body this policy lets through (requestSizeLimit); None: no opinion.
+    max_request_body: int | None = None
 
     def __init__(self, parameters: Mapping[str, Any]) -> None:
         self.parameters = dict(parameters)

@@ -28,10 +28,14 @@ class Chain:
     # Read on every request: worked out once here.
     needs_request_body: bool = field(init=False, default=False)
     needs_response_body: bool = field(init=False, default=False)
+    # The smallest body limit the request policies set; None: the gateway's default applies.
+    max_request_body: int | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "needs_request_body", any(p.needs_request_body for p in self.request))
         object.__setattr__(self, "needs_response_body", any(p.needs_response_body for p in self.response))
+        limits = [p.max_request_body for p in self.request if p.max_request_body is not None]
+        object.__setattr__(self, "max_request_body", min(limits) if limits else None)
 
 
 EMPTY_CHAIN = Chain()

@@ -245,6 +245,25 @@ BUILTIN_SPECS: dict[str, PolicySpec] = {
             ],
         ),
         _spec(
+            "requestSizeLimit",
+            "Request Size Limit",
+            "Refuses (413) a request whose body is larger than the given size, in place of the "
+            "gateway's default limit (APIM_GATEWAY_MAX_REQUEST_BODY_SIZE, 10 MiB unless set).",
+            category="Security",
+            flows=["request"],
+            multiple=False,
+            attributes=[
+                _attr(
+                    "maxRequestBodySize",
+                    "Max Request Body Size",
+                    "The largest request body accepted, in bytes (1 to 9999999999).",
+                    "Integer",
+                    required=True,
+                    regex=r"^[1-9][0-9]{0,9}$",
+                ),
+            ],
+        ),
+        _spec(
             "regexPolicy",
             "Regex Threat Protection",
             "Refuses requests whose headers, path, query or body match a regular expression "

@@ -11,6 +11,7 @@ from apim_gateway.policies.builtin import (
     log_message,
     regex_threat,
     request_rewrite,
+    request_size,
     routing,
     transform,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "log_message",
     "regex_threat",
     "request_rewrite",
+    "request_size",
     "routing",
     "transform",
 ]
