@@ -4,6 +4,7 @@ properties, mock scripts, external stores, internal test keys, and the cross-typ
 from __future__ import annotations
 
 import json
+from http import HTTPStatus
 from typing import Annotated, Any
 
 import httpx
@@ -56,12 +57,21 @@ async def validate_endpoint(
         await service.get(session, principal, apiId)
     if not endpointUrl.startswith(("http://", "https://")):
         raise BadRequest("endpointUrl must be an http:// or https:// URL")
-    http: httpx.AsyncClient = request.app.state.http
+    # The outbound guard refuses private targets (400); otherwise only whether the backend answered
+    # and its status travel back: no redirect is followed and no error detail is repeated.
+    http: httpx.AsyncClient = request.app.state.outbound
     try:
-        answer = await http.head(endpointUrl, timeout=5.0)
-    except httpx.HTTPError as exc:
-        return {"statusCode": 0, "statusMessage": "Unreachable", "error": str(exc) or type(exc).__name__}
-    return {"statusCode": answer.status_code, "statusMessage": answer.reason_phrase, "error": ""}
+        answer = await http.head(endpointUrl, timeout=5.0, follow_redirects=False)
+    except httpx.HTTPError:
+        return {"statusCode": 0, "statusMessage": "Unreachable", "error": "The endpoint did not answer"}
+    return {"statusCode": answer.status_code, "statusMessage": _phrase(answer.status_code), "error": ""}
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Reachable"
 
 
 @router.post("/apis/{apiId}/documents/validate", status_code=200)

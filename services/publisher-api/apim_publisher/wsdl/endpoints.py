@@ -10,6 +10,7 @@ from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 
 from apim_common.db import SessionDep
 from apim_common.errors import BadRequest, NotFound
+from apim_common.outbound import fetch_bytes
 from apim_publisher import scopes
 from apim_publisher.apis import service as apis
 from apim_publisher.apis.schemas import APIBody, APIPublic, Operation
@@ -26,14 +27,14 @@ async def _read(request: Request, file: UploadFile | None, url: str | None) -> b
     assert url is not None
     if not url.startswith(("http://", "https://")):
         raise BadRequest("url must be an http:// or https:// URL")
-    http: httpx.AsyncClient = request.app.state.http
+    http: httpx.AsyncClient = request.app.state.outbound
     try:
-        answer = await http.get(url, timeout=10.0)
+        status, content = await fetch_bytes(http, url, max_bytes=service.MAX_BYTES)
     except httpx.HTTPError as exc:
-        raise BadRequest(f"The WSDL could not be fetched from {url}: {exc}") from exc
-    if answer.status_code != 200:
-        raise BadRequest(f"The WSDL could not be fetched from {url}: HTTP {answer.status_code}")
-    return answer.content
+        raise BadRequest(f"The WSDL could not be fetched from {url}: {type(exc).__name__}") from exc
+    if status != 200:
+        raise BadRequest(f"The WSDL could not be fetched from {url}: HTTP {status}")
+    return content
 
 
 def _checked(content: bytes) -> dict[str, Any]:
