@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from tests.key_manager.conftest import KeyManagerClient, basic
@@ -52,6 +53,19 @@ async def test_a_replay_revokes_every_later_generation_of_the_family(km: KeyMana
     for generation in (second, third, fourth):
         assert not await _active(km, client, generation["access_token"])
     assert (await _refresh(km, client, fourth["refresh_token"])).status_code == 400
+
+
+async def test_two_uses_at_once_are_a_replay_and_the_winners_tokens_are_revoked(km: KeyManagerClient) -> None:
+    client = await km.register()
+    stolen = (await km.password_token(client, "admin", "admin"))["refresh_token"]
+
+    answers = await asyncio.gather(*(_refresh(km, client, stolen) for _ in range(3)))
+
+    assert sorted(r.status_code for r in answers) == [200, 400, 400]
+    assert all(r.json()["error"] == "invalid_grant" for r in answers if r.status_code == 400)
+    (winner,) = (r.json() for r in answers if r.status_code == 200)
+    assert not await _active(km, client, winner["access_token"])
+    assert (await _refresh(km, client, winner["refresh_token"])).status_code == 400
 
 
 async def test_a_replay_leaves_other_families_of_the_same_user_alone(km: KeyManagerClient) -> None:

@@ -12,6 +12,7 @@ to, generation after generation, with no issued token stored (RFC 9700 4.14.2).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import time
@@ -20,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from apim_common.db import Database
@@ -314,28 +316,39 @@ class TokenService:
         tenant = str(claims.get("tenant") or DEFAULT_TENANT)
         failure: str | None = None
         issued: IssuedTokens | None = None
-        async with self._database.session() as session, session.begin():
-            if jti and await RevocationRepository(session).jti_revoked(jti):
-                # Used (or revoked) before: whoever holds it now may hold a copy stolen from the
-                # rightful client, so nothing minted from it stays valid.
-                await self._revoke_family(session, jti, subject, tenant)
-                failure = "The refresh token has already been used"
-            elif await is_revoked(session, claims):
-                failure = "The refresh token is no longer valid"
-            else:
-                username, user_tenant = subject.rpartition("@")[::2]
-                user = await self.users.find(session, f"{username}@{user_tenant}")
-                if user is None or not user.active:
-                    failure = "The token's user no longer exists"
+        try:
+            async with self._database.session() as session, session.begin():
+                if jti and await RevocationRepository(session).jti_revoked(jti):
+                    # Used (or revoked) before: whoever holds it now may hold a copy stolen from the
+                    # rightful client, so nothing minted from it stays valid.
+                    await self._revoke_family(session, jti, subject, tenant)
+                    failure = "The refresh token has already been used"
+                elif await is_revoked(session, claims):
+                    failure = "The refresh token is no longer valid"
                 else:
-                    await revoke_token(session, jti, exp, user.tenant)
-                    ati, atexp = claims.get("ati"), claims.get("atexp")
-                    if isinstance(ati, str) and isinstance(atexp, int) and atexp > time.time():
-                        await revoke_token(session, ati, atexp, user.tenant)
-                    issued = await self._for_user(
-                        session, client, user, requested or original, heirs=self._heirs(jti)
-                    )
-            await settle(session)
+                    username, user_tenant = subject.rpartition("@")[::2]
+                    user = await self.users.find(session, f"{username}@{user_tenant}")
+                    if user is None or not user.active:
+                        failure = "The token's user no longer exists"
+                    else:
+                        await revoke_token(session, jti, exp, user.tenant)
+                        ati, atexp = claims.get("ati"), claims.get("atexp")
+                        if isinstance(ati, str) and isinstance(atexp, int) and atexp > time.time():
+                            await revoke_token(session, ati, atexp, user.tenant)
+                        issued = await self._for_user(
+                            session, client, user, requested or original, heirs=self._heirs(jti)
+                        )
+                await settle(session)
+        except IntegrityError:
+            # Two requests used the token at once and the other one won: a replay as well. Its
+            # pair has the jtis derived from this token, so it is revoked with the rest.
+            for _ in range(3):  # each try sees what concurrent replays committed meanwhile
+                with contextlib.suppress(IntegrityError):
+                    async with self._database.session() as session, session.begin():
+                        await self._revoke_family(session, jti, subject, tenant)
+                        await settle(session)
+                    break
+            issued, failure = None, "The refresh token has already been used"
         self._wake_relay()
         if issued is None:
             raise InvalidGrantError(description=failure)
