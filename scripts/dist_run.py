@@ -96,13 +96,23 @@ def plan(infra: dict[str, str], *, suffix: str = "") -> tuple[dict[str, Any], di
         "APIM_KAFKA_BOOTSTRAP_SERVERS": infra["APIM_TEST_KAFKA_BOOTSTRAP"],
         "APIM_KAFKA_TOPIC_PREFIX": os.environ.get("APIM_KAFKA_TOPIC_PREFIX", "apim."),
         "APIM_COUNTER_BACKEND": infra["APIM_TEST_REDIS_URL"],
+        # Failed sign-ins counted once for every key-manager replica.
+        "APIM_SIGN_IN_FAILURES_BACKEND": infra["APIM_TEST_REDIS_URL"],
         "APIM_KEY_MANAGER_URL": urls["key-manager"],
         "APIM_ADMIN_URL": urls["admin"],
         "APIM_PUBLISHER_URL": urls["publisher"],
         "APIM_DEVPORTAL_URL": urls["devportal"],
         "APIM_THROTTLE_SYNC_URL": urls["throttle-sync"],
     }
-    state: dict[str, Any] = {"services": urls, "gateways": [], "databases": {}, "processes": {}}
+    state: dict[str, Any] = {
+        "services": urls,
+        "gateways": [],
+        # Where each process serves /metrics: a port of its own, never the one it serves traffic on.
+        "metrics": {},
+        "gateway_metrics": [],
+        "databases": {},
+        "processes": {},
+    }
     for name, package, owns_db in SERVICES:
         if owns_db:
             state["databases"][name] = f"{pg}/{package}{suffix}"
@@ -153,16 +163,21 @@ def main() -> int:
                 env["APIM_DATABASE_URL"] = state["databases"][name]
                 subprocess.run([sys.executable, "-m", package, "migrate"], env=env, check=True)
             url = state["services"][name]
-            env.update(APIM_HOST="127.0.0.1", APIM_PORT=url.rsplit(":", 1)[1])
+            metrics_port = free_port()
+            env.update(
+                APIM_HOST="127.0.0.1", APIM_PORT=url.rsplit(":", 1)[1], APIM_METRICS_PORT=str(metrics_port)
+            )
+            state["metrics"][name] = f"http://127.0.0.1:{metrics_port}/metrics"
             processes.append(start(name, [sys.executable, "-m", package], env))
             wait_healthy(url, processes[-1])
         for n in range(1, GATEWAYS + 1):
-            port = free_port()
+            port, metrics_port = free_port(), free_port()
             env = {
                 **common,
                 "APIM_SERVICE_NAME": f"gateway-{n}",
                 "APIM_HOST": "127.0.0.1",
                 "APIM_PORT": str(port),
+                "APIM_METRICS_PORT": str(metrics_port),
                 "APIM_GATEWAY_ID": f"gateway-{n}",
                 # Both gateways share every rate limit exactly through throttle-sync's leases.
                 "APIM_GATEWAY_THROTTLE_MODE": "shared",
@@ -170,6 +185,7 @@ def main() -> int:
             }
             processes.append(start(f"gateway-{n}", [sys.executable, "-m", "apim_gateway"], env))
             state["gateways"].append(f"http://127.0.0.1:{port}")
+            state["gateway_metrics"].append(f"http://127.0.0.1:{metrics_port}/metrics")
             wait_healthy(state["gateways"][-1], processes[-1])
         args.state.parent.mkdir(parents=True, exist_ok=True)
         args.state.write_text(json.dumps(state, indent=2))

@@ -32,6 +32,9 @@ class Platform:
     gateway_urls: list[str] | None = None
     # Distributed mode: each process's pid, command and environment, by name (dist_run.py).
     processes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Where /metrics answers (its own port): the standalone runner's, or each gateway's in turn.
+    metrics_url: str | None = None
+    gateway_metrics_urls: list[str] | None = None
 
     def control_client(self) -> httpx.Client:
         if self.service_urls is None:
@@ -44,14 +47,15 @@ class Platform:
         return [httpx.Client(base_url=url, timeout=30) for url in (self.gateway_urls or [self.gateway_url])]
 
 
-def _wait_for_urls(log: Path, process: subprocess.Popen[str], timeout: float = 60) -> tuple[str, str]:
+def _wait_for_urls(log: Path, process: subprocess.Popen[str], timeout: float = 60) -> tuple[str, str, str]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         text = log.read_text()
         control = re.search(r"Control plane: (http\S+)", text)
         gateway = re.search(r"Gateway:\s+(http\S+)", text)
-        if control and gateway:
-            return control.group(1), gateway.group(1)
+        metrics = re.search(r"Metrics:\s+(http\S+)", text)
+        if control and gateway and metrics:
+            return control.group(1), gateway.group(1), metrics.group(1)
         if process.poll() is not None:
             break
         time.sleep(0.1)
@@ -69,6 +73,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
         "APIM_DATA_DIR": str(workdir / "data"),
         "APIM_CONTROL_PORT": "0",
         "APIM_GATEWAY_PORT": "0",
+        "APIM_METRICS_PORT": "0",
     }
     with log.open("w") as out:
         process = subprocess.Popen(
@@ -80,8 +85,8 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
             text=True,
         )
     try:
-        control, gateway = _wait_for_urls(log, process)
-        yield Platform(control, gateway, process, log)
+        control, gateway, metrics = _wait_for_urls(log, process)
+        yield Platform(control, gateway, process, log, metrics_url=metrics)
     finally:
         _stop(process)
 
@@ -136,6 +141,7 @@ def run_distributed(
             service_urls=urls["services"],
             gateway_urls=urls["gateways"],
             processes=urls.get("processes", {}),
+            gateway_metrics_urls=urls["gateway_metrics"],
         )
     finally:
         _stop(process)

@@ -204,6 +204,7 @@ def test_every_service_gets_its_otel_resource_attributes(production_objects: lis
 def test_the_service_monitor_scrapes_metrics_when_enabled(production_objects: list[dict[str, Any]]) -> None:
     (monitor,) = of_kind(production_objects, "ServiceMonitor")
     assert monitor["spec"]["endpoints"][0]["path"] == "/metrics"
+    assert monitor["spec"]["endpoints"][0]["port"] == "metrics"
     assert monitor["metadata"]["labels"]["release"] == "prometheus"
 
 
@@ -294,3 +295,41 @@ def test_the_image_carries_the_portals_browser_assets() -> None:
     assert lock.exists()
     assert "npm ci" in dockerfile
     assert "COPY --from=assets /vendor services/portals/apim_portals/static/vendor" in dockerfile
+
+
+def test_metrics_are_served_on_their_own_port_in_every_pod(production_objects: list[dict[str, Any]]) -> None:
+    (config,) = of_kind(production_objects, "ConfigMap")
+    assert config["data"]["APIM_METRICS_PORT"] == "9464"
+    for deployment in of_kind(production_objects, "Deployment"):
+        ports = {
+            p["name"]: p["containerPort"]
+            for p in deployment["spec"]["template"]["spec"]["containers"][0]["ports"]
+        }
+        assert ports["metrics"] == 9464
+        assert ports["http"] != 9464
+
+
+def test_only_cluster_internal_services_expose_the_metrics_port(
+    production_objects: list[dict[str, Any]],
+) -> None:
+    exposing = [
+        s
+        for s in of_kind(production_objects, "Service")
+        if any(p["name"] == "metrics" for p in s["spec"]["ports"])
+    ]
+    assert exposing
+    for service in exposing:
+        assert service["spec"]["type"] == "ClusterIP", service["metadata"]["name"]
+    gateway = named(production_objects, "Service", "-gateway")
+    assert [p["name"] for p in gateway["spec"]["ports"]] == ["http"]
+    for ingress in of_kind(production_objects, "Ingress"):
+        for rule in ingress["spec"]["rules"]:
+            for path in rule["http"]["paths"]:
+                assert path["backend"]["service"]["port"] != {"name": "metrics"}
+                assert path["backend"]["service"]["port"].get("number") != 9464
+
+
+def test_the_key_manager_counts_failed_sign_ins_in_redis(production_objects: list[dict[str, Any]]) -> None:
+    key_manager = named(production_objects, "Deployment", "-key-manager")
+    env = env_of(key_manager["spec"]["template"]["spec"]["containers"][0])
+    assert "secretKeyRef" in env["APIM_SIGN_IN_FAILURES_BACKEND"]

@@ -1,8 +1,9 @@
 """The one way a control-plane service becomes a FastAPI app.
 
 ``build_service_app`` wires what every service has: settings, the error shape, the database and
-its migrations, the event bus and outbox relay, the token verifier, telemetry, ``/health`` and
-OpenAPI documents under the service's own prefix.
+its migrations, the event bus and outbox relay, the token verifier, telemetry (``/metrics`` on its
+own listener when ``APIM_METRICS_PORT`` is set), ``/health`` and OpenAPI documents under the
+service's own prefix.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from apim_common.jwt import JWKSVerifier, http_jwks_fetcher
 from apim_common.migrations import upgrade
 from apim_common.outbound import OutboundPolicy, guarded_client
 from apim_common.settings import ServiceSettings
-from apim_common.telemetry import instrument, metrics_endpoint
+from apim_common.telemetry import instrument, metrics_listener
 
 Extension = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
@@ -84,6 +85,11 @@ def build_service_app(
                 http_jwks_fetcher(http, f"{settings.key_manager_url.rstrip('/')}/oauth2/jwks"),
                 issuer=settings.token_issuer,
             )
+            if settings.metrics_port is not None:
+                metrics = await stack.enter_async_context(
+                    metrics_listener(settings.metrics_host, settings.metrics_port)
+                )
+                app.state.metrics_port = metrics.sockets[0].getsockname()[1]
             event_bus = bus if bus is not None else bus_from_settings(settings)
             app.state.bus = event_bus
             for extension in spec.extensions:
@@ -117,7 +123,6 @@ def build_service_app(
 
     app.add_api_route("/health", health, methods=["GET"], include_in_schema=False)
     app.add_api_route(f"{prefix}/health", health, methods=["GET"], include_in_schema=False)
-    app.add_api_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
     for router in spec.routers:
         app.include_router(router)
     instrument(app, spec.name)

@@ -1,11 +1,13 @@
 """Settings shared by every service: environment first (``APIM_...``), safe by default.
 
 Development mode (what ``make run`` uses) may run on built-in secrets and the bootstrap
-``admin``/``admin`` user; any other mode refuses to start with them.
+``admin``/``admin`` user, and so listens only on a loopback address; any other mode refuses to
+start with them.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from enum import StrEnum
 from typing import Literal, Self
 
@@ -26,6 +28,25 @@ class InsecureSettingsError(ValueError):
     """A development-only default was left in place outside development mode."""
 
 
+def is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def refuse_public_host_in_development(host: str) -> None:
+    """Development mode runs on a secret anyone can read in this file: serving it beyond this
+    machine would let anyone forge service tokens and decrypt stored secrets."""
+    if not is_loopback(host):
+        raise InsecureSettingsError(
+            f"development mode serves only this machine (APIM_HOST={host!r}); bind 127.0.0.1, or run "
+            "APIM_MODE=production with an APIM_SECRET_KEY of your own"
+        )
+
+
 class ServiceSettings(BaseSettings):
     """Base of every service's settings; a service subclasses it to add its own fields."""
 
@@ -36,6 +57,9 @@ class ServiceSettings(BaseSettings):
     # Where ``python -m <service>`` listens in distributed mode.
     host: str = "127.0.0.1"
     port: int = Field(default=9443, ge=1, le=65535)
+    # Prometheus /metrics has a listener of its own, off the public ports; unset, none is opened.
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
     database_url: str = "sqlite+aiosqlite:///./data/apim.db"
     database_echo: bool = False
     # Event bus: "memory" (one process) or "kafka" (distributed).
@@ -76,6 +100,7 @@ class ServiceSettings(BaseSettings):
     @model_validator(mode="after")
     def _secrets_fit_the_mode(self) -> Self:
         if self.is_development:
+            refuse_public_host_in_development(self.host)
             if self.secret_key is None:
                 self.secret_key = SecretStr(DEV_SECRET_KEY)
             if self.bootstrap_admin_password is None:

@@ -1,12 +1,16 @@
 """Telemetry for every service: OpenTelemetry from the standard ``OTEL_*`` variables, Prometheus
-``/metrics``, JSON logs carrying trace ids."""
+``/metrics`` on a listener of its own (``APIM_METRICS_HOST``/``APIM_METRICS_PORT``), never on the
+public ports, and JSON logs carrying trace ids."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
 import sys
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI
@@ -30,6 +34,7 @@ LATENCY = Histogram(
 )
 
 _tracing_configured = False
+logger = logging.getLogger(__name__)
 
 
 class _TraceIdFilter(logging.Filter):
@@ -106,6 +111,54 @@ class MetricsMiddleware:
 
 async def metrics_endpoint(_: Request) -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+_MAX_REQUEST_HEAD = 8192
+_READ_TIMEOUT = 5.0
+
+
+def _plain(status: str, body: bytes, content_type: str = "text/plain; charset=utf-8") -> bytes:
+    head = (
+        f"HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {len(body)}\r\n"
+        "Connection: close\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+async def _answer_scrape(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """One request per connection: ``GET /metrics`` answers the exposition, anything else 404."""
+    try:
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), _READ_TIMEOUT)
+        method, _, rest = head.split(b"\r\n", 1)[0].partition(b" ")
+        target = rest.split(b" ", 1)[0].split(b"?", 1)[0]
+        if method in (b"GET", b"HEAD") and target == b"/metrics":
+            body = generate_latest()
+            response = _plain("200 OK", b"" if method == b"HEAD" else body, CONTENT_TYPE_LATEST)
+        else:
+            response = _plain("404 Not Found", b"Not Found\n")
+        writer.write(response)
+        await writer.drain()
+    except (TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+        pass
+    finally:
+        writer.close()
+        with contextlib.suppress(ConnectionError):
+            await writer.wait_closed()
+
+
+@contextlib.asynccontextmanager
+async def metrics_listener(host: str, port: int) -> AsyncIterator[asyncio.Server]:
+    """Serves ``/metrics`` on ``host:port`` (port 0: any free port) while the context is open.
+
+    It runs on the service's event loop, so collectors read the process's numbers without locks.
+    """
+    server = await asyncio.start_server(_answer_scrape, host, port, limit=_MAX_REQUEST_HEAD)
+    logger.info("metrics on http://%s:%d/metrics", host, server.sockets[0].getsockname()[1])
+    try:
+        yield server
+    finally:
+        server.close()
+        await server.wait_closed()
 
 
 def instrument(app: FastAPI, service: str) -> None:

@@ -13,8 +13,8 @@ from collections.abc import Generator
 import uvicorn
 from pydantic import ValidationError
 
-from apim_common.settings import ServiceSettings
-from apim_common.telemetry import setup_logging
+from apim_common.settings import InsecureSettingsError, ServiceSettings, refuse_public_host_in_development
+from apim_common.telemetry import metrics_listener, setup_logging
 from apim_standalone.composition import build_platform
 from apim_standalone.settings import StandaloneSettings
 
@@ -71,7 +71,14 @@ async def serve(settings: StandaloneSettings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop)
-    async with platform.running():
+    async with contextlib.AsyncExitStack() as stack:
+        await stack.enter_async_context(platform.running())
+        metrics_url = None
+        if settings.metrics_port is not None:
+            metrics = await stack.enter_async_context(
+                metrics_listener(settings.metrics_host, settings.metrics_port)
+            )
+            metrics_url = f"http://{settings.metrics_host}:{metrics.sockets[0].getsockname()[1]}/metrics"
         gateway_scheme = "http"
         print(f"Control plane: {control_url}  (health {control_url}/health)", flush=True)
         for name, prefix in (
@@ -88,6 +95,8 @@ async def serve(settings: StandaloneSettings) -> None:
         ):
             print(f"  {name:<16} {control_url}{prefix}", flush=True)
         print(f"Gateway:       {gateway_scheme}://{settings.host}:{gateway_port}", flush=True)
+        if metrics_url is not None:
+            print(f"Metrics:       {metrics_url}", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
         await asyncio.gather(servers[0].serve([control_sock]), servers[1].serve([gateway_sock]))
     logger.info("stopped")
@@ -96,11 +105,17 @@ async def serve(settings: StandaloneSettings) -> None:
 def main() -> int:
     try:
         base = ServiceSettings()
+        settings = StandaloneSettings()
+        if base.is_development:
+            refuse_public_host_in_development(settings.host)
     except ValidationError as exc:
         print(f"apim: refusing to start: {exc.errors()[0]['msg']}", file=sys.stderr)
         return 2
+    except InsecureSettingsError as exc:
+        print(f"apim: refusing to start: {exc}", file=sys.stderr)
+        return 2
     setup_logging(base.log_level, json_output=base.log_json)
-    asyncio.run(serve(StandaloneSettings()))
+    asyncio.run(serve(settings))
     return 0
 
 

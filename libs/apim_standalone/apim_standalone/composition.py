@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from apim_admin.app import create_app as create_admin
@@ -63,18 +62,15 @@ class ControlPlane:
         if scope["type"] not in ("http", "websocket"):
             return  # the runner drives lifespans itself
         path: str = scope["path"]
-        if scope["type"] == "http" and path in ("/health", "/metrics"):
-            if path == "/health":
-                health: dict[str, Any] = {
-                    "status": "UP",
-                    "services": [s.state.service_name for s in self.services],
-                }
-                if self.portals is not None:
-                    health["portals"] = [p.strip("/") for p in self.portals.state.path_prefixes]
-                body = json.dumps(health).encode()
-                await _respond(send, 200, body, b"application/json")
-            else:
-                await _respond(send, 200, generate_latest(), CONTENT_TYPE_LATEST.encode())
+        if scope["type"] == "http" and path == "/health":
+            health: dict[str, Any] = {
+                "status": "UP",
+                "services": [s.state.service_name for s in self.services],
+            }
+            if self.portals is not None:
+                health["portals"] = [p.strip("/") for p in self.portals.state.path_prefixes]
+            body = json.dumps(health).encode()
+            await _respond(send, 200, body, b"application/json")
             return
         app = self._route(path)
         if app is None:
@@ -123,9 +119,10 @@ class Platform:
 
 
 def _urls(control_url: str) -> dict[str, Any]:
-    """In one process every service answers on the control-plane port."""
+    """In one process every service answers on the control-plane port, and the runner alone opens
+    the metrics listener (one registry per process)."""
     names = ("key_manager_url", "publisher_url", "devportal_url", "admin_url", "throttle_sync_url")
-    return dict.fromkeys(names, control_url)
+    return {**dict.fromkeys(names, control_url), "metrics_port": None}
 
 
 def _service_env(settings: StandaloneSettings, name: str, control_url: str) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from apim_common.telemetry import instrument, metrics_endpoint
+from apim_common.telemetry import instrument, metrics_listener
 from apim_portals import auth
 from apim_portals.admin import pages as admin_pages
 from apim_portals.client import Platform
@@ -32,7 +32,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0)) as http:
+        async with contextlib.AsyncExitStack() as stack:
+            if settings.metrics_port is not None:
+                metrics = await stack.enter_async_context(
+                    metrics_listener(settings.metrics_host, settings.metrics_port)
+                )
+                app.state.metrics_port = metrics.sockets[0].getsockname()[1]
+            http = await stack.enter_async_context(
+                httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0))
+            )
             app.state.platform = Platform(http, settings)
             yield
 
@@ -46,7 +54,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"status": "UP", "service": "portals"})
 
     app.add_api_route("/health", health, methods=["GET"], include_in_schema=False)
-    app.add_api_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
     for prefix in PREFIXES:
         app.add_api_route(f"{prefix}/health", health, methods=["GET"], include_in_schema=False)
         app.mount(f"{prefix}/static", StaticFiles(directory=STATIC), name=f"{prefix[1:]}-static")
