@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import yaml  # type: ignore[import-untyped]
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import JSONResponse
 
@@ -12,6 +11,8 @@ from apim_common.db import SessionDep
 from apim_common.errors import BadRequest, NotFound
 from apim_publisher import scopes
 from apim_publisher.apis import service as apis
+from apim_publisher.definitions import parsing
+from apim_publisher.definitions.parsing import ParseError
 
 router = APIRouter(tags=["Validation", "APIs"])
 PROTOCOLS = {
@@ -28,8 +29,8 @@ PROTOCOLS = {
 def inspect(raw: bytes | str) -> tuple[dict[str, Any] | None, dict[str, Any], list[str]]:
     """The document, WSO2's summary of it and the reasons it is not a usable AsyncAPI 2.x/3.x definition."""
     try:
-        document = yaml.safe_load(raw)
-    except yaml.YAMLError as exc:
+        document = parsing.load_yaml(raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw)
+    except (UnicodeDecodeError, ParseError) as exc:
         return None, {}, [f"Not JSON or YAML: {exc}"]
     if not isinstance(document, dict):
         return None, {}, ["The definition must be an object"]

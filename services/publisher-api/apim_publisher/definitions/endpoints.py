@@ -40,9 +40,9 @@ async def import_openapi(
     additionalProperties: OptionalForm = None,
 ) -> APIPublic:
     raw = await service.read_source(
-        request.app.state.http, file=await _read(file), url=url, inline=inlineAPIDefinition
+        request.app.state.outbound, file=await _read(file), url=url, inline=inlineAPIDefinition
     )
-    document, _ = service.load_valid(raw)
+    document, _ = await service.load_valid(raw)
     api = await service.import_api(session, principal, document, additionalProperties)
     response.headers["Location"] = location(api.id)
     return apis.public(api)
@@ -58,9 +58,9 @@ async def validate_openapi(
     returnContent: bool = False,
 ) -> OpenAPIDefinitionValidationResponse:
     raw = await service.read_source(
-        request.app.state.http, file=await _read(file), url=url, inline=inlineAPIDefinition
+        request.app.state.outbound, file=await _read(file), url=url, inline=inlineAPIDefinition
     )
-    document, errors = service.check(raw)
+    document, errors = await service.check(raw)
     if errors:
         return OpenAPIDefinitionValidationResponse(
             isValid=False,
@@ -107,9 +107,9 @@ async def put_swagger(
     api = await apis.get(session, principal, apiId)
     check_if_match(if_match, apis.etag(api))
     raw = await service.read_source(
-        request.app.state.http, file=await _read(file), url=url, inline=apiDefinition
+        request.app.state.outbound, file=await _read(file), url=url, inline=apiDefinition
     )
-    document, _ = service.load_valid(raw)
+    document, _ = await service.load_valid(raw)
     api = await apis.set_definition(session, principal, api, document)
     return Response(
         openapi.dump(document, "JSON"), media_type="application/json", headers={"ETag": apis.etag(api)}

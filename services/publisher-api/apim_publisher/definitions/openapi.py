@@ -27,8 +27,11 @@ from apim_publisher.apis.schemas import (
     Operation,
     Scope,
 )
+from apim_publisher.definitions import parsing
+from apim_publisher.definitions.parsing import ParseError
 
 MAX_ERRORS = 20
+MAX_MESSAGE = 300
 DEFAULT_SCHEME = "default"
 _PATH_PARAM = re.compile(r"{([^}/]+)}")
 Document = dict[str, Any]
@@ -42,22 +45,18 @@ class DefinitionError(ValueError):
         self.errors = errors
 
 
-class _NoDates(yaml.SafeLoader):  # type: ignore[misc]
-    """YAML without implicit timestamps, so a ``version: 2024-01-01`` stays a string."""
-
-
-_NoDates.yaml_implicit_resolvers = {
-    key: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+class RemoteReference(DefinitionError):
+    """A ``$ref`` points outside the document (a file, a URL): never read, always refused."""
 
 
 def parse(raw: bytes | str) -> Document:
-    """A JSON or YAML document as a mapping."""
-    text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
+    """A JSON or YAML document as a mapping (no YAML aliases, bounded nesting)."""
     try:
-        document = json.loads(text) if text.lstrip().startswith("{") else yaml.load(text, Loader=_NoDates)  # noqa: S506
-    except (ValueError, yaml.YAMLError) as exc:
+        text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
+        document = parsing.load(text)
+    except UnicodeDecodeError as exc:
+        raise DefinitionError(["The definition is not UTF-8 text"]) from exc
+    except ParseError as exc:
         raise DefinitionError([f"The definition is neither valid JSON nor YAML: {exc}"]) from exc
     if not isinstance(document, dict):
         raise DefinitionError(["The definition must be a JSON or YAML object"])
@@ -86,24 +85,73 @@ def _where(path: Iterable[Any]) -> str:
     return "/".join(parts) if parts else "(root)"
 
 
+def _remote_references(document: Document) -> list[str]:
+    """Every ``$ref`` that does not point inside the document itself (``#...``)."""
+    found: list[str] = []
+    stack: list[Any] = [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and not ref.startswith("#"):
+                found.append(ref)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+# No resolver handlers: a reference the document does not hold (a file, a URL, a ``$id`` base
+# elsewhere) fails to resolve instead of being read.
+class _V2(OpenAPIV2SpecValidator):
+    resolver_handlers: dict[str, Any] = {}
+
+
+class _V30(OpenAPIV30SpecValidator):
+    resolver_handlers: dict[str, Any] = {}
+
+
+class _V31(OpenAPIV31SpecValidator):
+    resolver_handlers: dict[str, Any] = {}
+
+
 def validate(document: Document) -> str:
-    """The document's version, or ``DefinitionError`` listing each problem with its location."""
+    """The document's version, or ``DefinitionError`` listing each problem with its location.
+
+    Only references inside the document (``#/...``) are followed; others are refused, and no
+    message repeats anything but the document's own text.
+    """
     version = spec_version(document)
+    if parsing.depth_of(document) > parsing.MAX_DEPTH:
+        raise DefinitionError([f"The definition is nested deeper than {parsing.MAX_DEPTH} levels"])
+    remote = _remote_references(document)
+    if remote:
+        shown = ", ".join(repr(r[:100]) for r in remote[:5])
+        raise RemoteReference(
+            [f"Only references inside the definition ('#/...') are supported; found {shown}"]
+        )
     validator_class: Any
     if version == "2.0":
-        validator_class = OpenAPIV2SpecValidator
+        validator_class = _V2
     elif version.startswith("3.0"):
-        validator_class = OpenAPIV30SpecValidator
+        validator_class = _V30
     else:
-        validator_class = OpenAPIV31SpecValidator
+        validator_class = _V31
     errors: list[str] = []
     try:
         for error in validator_class(document).iter_errors():
-            errors.append(f"{_where(getattr(error, 'path', ()))}: {getattr(error, 'message', str(error))}")
+            message = str(getattr(error, "message", "") or type(error).__name__)
+            errors.append(f"{_where(getattr(error, 'path', ()))}: {message}"[:MAX_MESSAGE])
             if len(errors) >= MAX_ERRORS:
                 break
+    except RecursionError:
+        errors.append("The definition's references or schemas nest too deeply to validate")
     except Exception as exc:  # an unresolvable $ref surfaces as a resolver error, not a validation error
-        errors.append(f"Unresolvable reference or malformed structure: {exc}"[:500])
+        ref = getattr(exc, "ref", None)
+        if isinstance(ref, str):  # the document's own text: remote references never got here
+            errors.append(f"Unresolvable reference {ref[:200]!r}: the definition does not hold it")
+        else:
+            errors.append("A reference cannot be resolved inside the definition, or it is malformed")
     if errors:
         raise DefinitionError(errors)
     return version

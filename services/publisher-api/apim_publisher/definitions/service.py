@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -18,9 +20,13 @@ from apim_publisher.apis import service as apis
 from apim_publisher.apis.models import API
 from apim_publisher.apis.schemas import APIBody
 from apim_publisher.definitions import openapi
-from apim_publisher.definitions.openapi import DefinitionError, Document
+from apim_publisher.definitions.openapi import DefinitionError, Document, RemoteReference
 
 MAX_DEFINITION_BYTES = 5 * 1024 * 1024
+VALIDATION_SECONDS = 10.0
+# Few workers: a definition that hits the time budget keeps its thread until it finishes, and
+# cannot take more than these from the rest.
+_VALIDATORS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="openapi-validation")
 
 
 def invalid(errors: list[str], message: str = "Invalid OpenAPI definition") -> BadRequest:
@@ -55,26 +61,42 @@ async def read_source(
     return content
 
 
-def load_valid(raw: bytes | str) -> tuple[Document, str]:
-    """The parsed document and its version, or 400 naming every problem found."""
-    try:
-        document = openapi.parse(raw)
-        return document, openapi.validate(document)
-    except DefinitionError as exc:
-        raise invalid(exc.errors) from exc
-
-
-def check(raw: bytes | str) -> tuple[Document | None, list[str]]:
-    """For validate-openapi: the document (when it parses) and its problems, without raising."""
+def _parsed_and_checked(raw: bytes | str) -> tuple[Document | None, list[str]]:
     try:
         document = openapi.parse(raw)
     except DefinitionError as exc:
         return None, exc.errors
     try:
         openapi.validate(document)
+    except RemoteReference as exc:
+        raise invalid(exc.errors, "Unsupported reference") from exc
     except DefinitionError as exc:
         return document, exc.errors
     return document, []
+
+
+async def parse_and_validate(raw: bytes | str) -> tuple[Document | None, list[str]]:
+    """The document (when it parses) and its problems, worked out on a worker thread within
+    ``VALIDATION_SECONDS``: parsing and validating a large definition is CPU work that would
+    otherwise stall the event loop every service shares in standalone mode."""
+    work = asyncio.get_running_loop().run_in_executor(_VALIDATORS, _parsed_and_checked, raw)
+    try:
+        return await asyncio.wait_for(work, VALIDATION_SECONDS)
+    except TimeoutError:
+        return None, [f"The definition could not be validated within {VALIDATION_SECONDS:g} seconds"]
+
+
+async def load_valid(raw: bytes | str) -> tuple[Document, str]:
+    """The parsed document and its version, or 400 naming every problem found."""
+    document, errors = await parse_and_validate(raw)
+    if errors or document is None:
+        raise invalid(errors or ["The definition is empty"])
+    return document, openapi.spec_version(document)
+
+
+async def check(raw: bytes | str) -> tuple[Document | None, list[str]]:
+    """For validate-openapi: the document (when it parses) and its problems, without raising."""
+    return await parse_and_validate(raw)
 
 
 def _additional(raw: str | None) -> dict[str, Any]:

@@ -33,6 +33,7 @@ import yaml  # type: ignore[import-untyped]
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from apim_common.archives import ArchiveLimits, ArchiveRefused, BoundedZip, MiB
 from apim_common.errors import BadRequest, Conflict, ErrorListItem, NotFound
 from apim_common.security import Principal
 from apim_publisher import scopes
@@ -40,8 +41,9 @@ from apim_publisher.apis import service as apis
 from apim_publisher.apis.models import API
 from apim_publisher.apis.repository import APIRepository
 from apim_publisher.apis.schemas import APIBody
-from apim_publisher.definitions import openapi
-from apim_publisher.definitions.openapi import DefinitionError
+from apim_publisher.definitions import parsing
+from apim_publisher.definitions import service as definitions
+from apim_publisher.definitions.parsing import ParseError
 from apim_publisher.documents import service as documents
 from apim_publisher.documents.models import Document
 from apim_publisher.documents.repository import DocumentRepository
@@ -56,6 +58,8 @@ from apim_publisher.revisions.schemas import DeploymentTarget
 PROJECT_VERSION = "v4.3.0"
 MAX_ARCHIVE_BYTES = 50 * 1024 * 1024
 MAX_MEMBERS = 2000
+# Uncompressed: a document file may be 20 MiB (as an upload may), a project 100 MiB in all.
+PROJECT_LIMITS = ArchiveLimits(max_members=MAX_MEMBERS, max_member_bytes=20 * MiB, max_total_bytes=100 * MiB)
 # Read-only fields of the API DTO; a project may carry them, an import ignores them.
 COMPUTED_FIELDS = {
     "id",
@@ -212,13 +216,13 @@ def _invalid(problem: str) -> BadRequest:
 
 
 def _parse(raw: bytes, where: str) -> Any:
+    """A project file, without YAML aliases and with bounded nesting."""
     try:
-        text = raw.decode("utf-8-sig")
-        return json.loads(text) if where.endswith(".json") else yaml.safe_load(text)
-    except (UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
-        raise _invalid(
-            f"{where} is not valid {'JSON' if where.endswith('.json') else 'YAML'}: {exc}"
-        ) from exc
+        return parsing.load(raw.decode("utf-8-sig"), as_json=where.endswith(".json"))
+    except UnicodeDecodeError as exc:
+        raise _invalid(f"{where} is not UTF-8 text") from exc
+    except ParseError as exc:
+        raise _invalid(f"{where}: {exc}") from exc
 
 
 def _unwrap(document: Any, type_: str, where: str) -> Any:
@@ -234,12 +238,15 @@ def _unwrap(document: Any, type_: str, where: str) -> Any:
 class _Archive:
     """An opened project zip: its files by path relative to the descriptor's folder."""
 
-    zipped: zipfile.ZipFile
+    zipped: BoundedZip
     files: dict[str, str]
     descriptor: str
 
     def read(self, relative: str) -> bytes:
-        return self.zipped.read(self.files[relative])
+        try:
+            return self.zipped.read(self.files[relative])
+        except ArchiveRefused as exc:
+            raise _invalid(exc.description) from exc
 
     def first(self, *candidates: str) -> str | None:
         return next((c for c in candidates if c in self.files), None)
@@ -276,12 +283,10 @@ def _open(archive: bytes, descriptor: str) -> _Archive:
     if len(archive) > MAX_ARCHIVE_BYTES:
         raise _invalid("The project archive is larger than 50 MiB")
     try:
-        zipped = zipfile.ZipFile(io.BytesIO(archive))
-        names = [n for n in zipped.namelist() if not n.endswith("/")]
-    except zipfile.BadZipFile as exc:
-        raise _invalid("The file is not a zip archive of a project") from exc
-    if len(names) > MAX_MEMBERS:
-        raise _invalid(f"The project holds more than {MAX_MEMBERS} files")
+        zipped = BoundedZip(archive, PROJECT_LIMITS)
+    except ArchiveRefused as exc:
+        raise _invalid(exc.description) from exc
+    names = zipped.names()
     accepted = {f"{descriptor}.{ext}" for ext in ("yaml", "yml", "json")}
     descriptors = sorted((n for n in names if posixpath.basename(n) in accepted), key=lambda n: n.count("/"))
     if not descriptors:
@@ -292,16 +297,14 @@ def _open(archive: bytes, descriptor: str) -> _Archive:
     return _Archive(zipped, files, posixpath.basename(descriptors[0]))
 
 
-def read_project(archive: bytes) -> Project:
+async def read_project(archive: bytes) -> Project:
     opened = _open(archive, "api")
     definition: dict[str, Any] | None = None
     swagger = opened.first("Definitions/swagger.yaml", "Definitions/swagger.yml", "Definitions/swagger.json")
     if swagger is not None:
-        try:
-            definition = openapi.parse(opened.read(swagger))
-            openapi.validate(definition)
-        except DefinitionError as exc:
-            raise _invalid(f"{swagger}: {'; '.join(exc.errors)}") from exc
+        definition, errors = await definitions.parse_and_validate(opened.read(swagger))
+        if errors or definition is None:
+            raise _invalid(f"{swagger}: {'; '.join(errors)}")
     project = Project(api=opened.data("api"), definition=definition)
     project.documents = _read_documents(opened.files, opened.read)
     project.environments = opened.environments()
@@ -415,7 +418,7 @@ async def import_project(
     session: AsyncSession, principal: Principal, archive: bytes, *, overwrite: bool, rotate_revision: bool
 ) -> tuple[API, str | None]:
     """Create or (with ``overwrite``) update the API a project describes; the API and its new revision."""
-    project = read_project(archive)
+    project = await read_project(archive)
     body = _body_of(project)
     # The import scope stands for every publisher right over the API it brings in.
     principal = principal.model_copy(update={"scopes": principal.scopes | {scopes.API_MANAGE}})

@@ -21,6 +21,7 @@ from typing import Any
 import yaml  # type: ignore[import-untyped]
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from apim_common.archives import ArchiveLimits, ArchiveRefused, BoundedZip, MiB
 from apim_common.errors import BadRequest, Conflict, ErrorListItem, Forbidden, NotFound
 from apim_common.policy_specs import (
     FLOWS,
@@ -34,12 +35,16 @@ from apim_common.policy_specs import (
 from apim_common.security import Principal
 from apim_publisher.apis.schemas import Operation, OperationPolicies, OperationPolicy
 from apim_publisher.common import utcnow
+from apim_publisher.definitions import parsing
+from apim_publisher.definitions.parsing import ParseError
 from apim_publisher.policies.models import StoredPolicy
 from apim_publisher.policies.repository import PolicyRepository
 
 BUILTIN_PATH = Path(__file__).with_name("builtin_policies.json")
 _BUILTIN_NAMESPACE = uuid.UUID("6f1f8c3e-4c1a-4e0b-9a57-0d0f7d6a2b10")
 DEFINITION_SUFFIXES = (".j2", ".gotmpl", ".xml", ".yaml.j2")
+# A policy archive is a spec and a few templates.
+POLICY_ARCHIVE_LIMITS = ArchiveLimits(max_members=50, max_member_bytes=1 * MiB, max_total_bytes=5 * MiB)
 
 
 @dataclass(frozen=True)
@@ -142,8 +147,8 @@ async def get_of_api(session: AsyncSession, api_id: str, policy_id: str) -> Know
 def parse_spec_file(content: bytes) -> dict[str, Any]:
     """A spec file in JSON or YAML, bare or wrapped as apictl writes it (``{type, version, data}``)."""
     try:
-        document = yaml.safe_load(content.decode("utf-8"))
-    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        document = parsing.load_yaml(content.decode("utf-8"))
+    except (UnicodeDecodeError, ParseError) as exc:
         raise BadRequest(f"The policy spec file is not JSON or YAML: {exc}") from exc
     if isinstance(document, dict) and "name" not in document and isinstance(document.get("data"), dict):
         document = document["data"]
@@ -238,12 +243,10 @@ def archive(policy: KnownPolicy) -> bytes:
 def read_archive(content: bytes) -> tuple[dict[str, Any], dict[str, str]]:
     """The spec and definition files of a policy zip as ``archive`` writes (and WSO2 exports) it."""
     try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive_file:
-            files = {
-                Path(n).name: archive_file.read(n) for n in archive_file.namelist() if not n.endswith("/")
-            }
-    except zipfile.BadZipFile as exc:
-        raise BadRequest("The policy file is not a zip archive") from exc
+        archive_file = BoundedZip(content, POLICY_ARCHIVE_LIMITS)
+        files = {Path(n).name: archive_file.read(n) for n in archive_file.names()}
+    except ArchiveRefused as exc:
+        raise BadRequest(exc.description, message="Invalid policy archive") from exc
     specs = [n for n in files if n.endswith((".yaml", ".yml", ".json"))]
     if len(specs) != 1:
         raise BadRequest("A policy archive holds exactly one spec file (.yaml, .yml or .json)")
