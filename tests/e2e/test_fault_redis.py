@@ -43,7 +43,7 @@ def backend() -> Iterator[str]:
 
 def fallback(url: str) -> bool:
     """Whether the gateway enforces its local share (``apim_gateway_throttle_fallback``)."""
-    text = httpx.get(f"{url}/metrics", timeout=5).text
+    text = httpx.get(url, timeout=5).text
     values = re.findall(r"^apim_gateway_throttle_fallback\{[^}]*\} (\S+)$", text, re.M)
     assert values, "the gateway exports no throttle fallback gauge"
     return any(float(v) == 1 for v in values)
@@ -54,7 +54,7 @@ def on_leases(url: str) -> bool:
 
 
 def entries(url: str) -> str:
-    text = httpx.get(f"{url}/metrics", timeout=5).text
+    text = httpx.get(url, timeout=5).text
     return " ".join(re.findall(r"^apim_gateway_throttle_fallback_entries_total\{[^}]*\} \S+$", text, re.M))
 
 
@@ -133,7 +133,7 @@ def test_with_redis_down_each_gateway_admits_its_local_share_and_the_shared_limi
         "the published API reaches the devportal",
     )
     token, _ = _app_token(control, walk, "RedisFaultApp", "Unlimited", subscription_tier=TIER)
-    urls = redis_platform.gateway_urls or []
+    urls = redis_platform.gateway_metrics_urls or []
     assert len(gateways) == 2
 
     # every gateway knows the tier: a long enough run of calls is refused with the subscription's code

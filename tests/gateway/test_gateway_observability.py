@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from typing import Any
 
+import httpx
 import pytest
 from prometheus_client import REGISTRY, CollectorRegistry, Histogram
 
@@ -38,11 +39,21 @@ async def test_each_request_publishes_an_analytics_event(harness: Harness) -> No
     assert data[1]["errorCode"] == "900902"
 
 
+@pytest.mark.parametrize("settings_overrides", [{"metrics_port": 0}])
 async def test_metrics_count_requests_and_throttling_by_api(harness: Harness) -> None:
     await harness.client.get("/pets/1.0.0/echo/1", headers=harness.bearer())
-    text = (await harness.client.get("/metrics")).text
+    async with httpx.AsyncClient() as scraper:
+        text = (await scraper.get(f"http://127.0.0.1:{harness.gateway.metrics_port}/metrics")).text
     assert 'apim_gateway_requests_total{api="Pets:1.0.0",method="GET",status="200"}' in text
     assert 'apim_gateway_request_duration_seconds_bucket{api="Pets:1.0.0"' in text
+
+
+@pytest.mark.parametrize("settings_overrides", [{"metrics_port": 0}])
+async def test_the_traffic_port_does_not_answer_metrics(harness: Harness) -> None:
+    await harness.client.get("/pets/1.0.0/echo/1", headers=harness.bearer())
+    r = await harness.client.get("/metrics")
+    assert r.status_code == 404
+    assert "apim_gateway_requests_total" not in r.text
 
 
 @pytest.mark.parametrize("settings_overrides", [{"gateway_tracing": True}])

@@ -2,8 +2,9 @@
 
 It owns nothing persistent; what it serves is built from deployed revisions and events
 (``sync/``) into the in-memory model (``runtime/``), and every request walks ``pipeline.py``.
-Besides the APIs it answers ``/health``, ``/metrics`` and the backend-JWT keys at ``/jwks`` and
-``/t/{tenant}/jwks``.
+Besides the APIs it answers ``/health`` and the backend-JWT keys at ``/jwks`` and
+``/t/{tenant}/jwks``; ``/metrics`` has a listener of its own (``APIM_METRICS_PORT``), off the
+traffic port.
 
 Long-lived clients, created once in the lifespan: the upstream client (``gateway.upstream``,
 also bound for the policies), an httpx client for the control plane and key managers' JWKS,
@@ -20,7 +21,6 @@ import uuid
 from collections.abc import AsyncIterator
 
 import httpx
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import Receive, Scope, Send
 
 from apim_common.app import bus_from_settings
@@ -28,7 +28,7 @@ from apim_common.events.bus import EventBus
 from apim_common.process import freeze_startup_objects
 from apim_common.revocations import http_snapshot_fetcher
 from apim_common.service_auth import ServiceTokenProvider
-from apim_common.telemetry import setup_tracing
+from apim_common.telemetry import metrics_listener, setup_tracing
 from apim_gateway.observability import Analytics, Metrics
 from apim_gateway.pipeline import Pipeline
 from apim_gateway.policies import SERVICES
@@ -89,6 +89,8 @@ class Gateway:
         self.rate_limits = RateLimits(limiter or LocalLimiter())
         self.verifier = TokenVerifier(self.state, self.http, cache_size=settings.gateway_token_cache_size)
         self.metrics = Metrics()
+        # Where /metrics answers once started (APIM_METRICS_PORT may be 0: any free port).
+        self.metrics_port: int | None = None
         self.analytics = Analytics(
             bus,
             size=settings.gateway_analytics_queue_size,
@@ -133,6 +135,11 @@ class Gateway:
 
             self.pipeline.tracer = trace.get_tracer("apim_gateway")
         async with contextlib.AsyncExitStack() as stack:
+            if self.settings.metrics_port is not None:
+                metrics = await stack.enter_async_context(
+                    metrics_listener(self.settings.metrics_host, self.settings.metrics_port)
+                )
+                self.metrics_port = metrics.sockets[0].getsockname()[1]
             if self._given_http is None:
                 stack.push_async_callback(self.http.aclose)
             stack.push_async_callback(self.upstream.aclose)
@@ -175,8 +182,6 @@ class Gateway:
             path: str = scope["path"]
             if path == "/health":
                 await _send_plain(send, 200, _HEALTH_BODY, _JSON)
-            elif path == "/metrics":
-                await _send_plain(send, 200, generate_latest(), CONTENT_TYPE_LATEST.encode())
             elif path == "/jwks" or (
                 path.startswith("/t/") and path.endswith("/jwks") and path.count("/") == 3
             ):
