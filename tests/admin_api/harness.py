@@ -32,6 +32,15 @@ WELL_KNOWN = {
     "grant_types_supported": ["authorization_code", "client_credentials"],
 }
 
+# The key manager's users: (tenant, name asked for) -> the name their tokens carry.
+USERS = {
+    ("carbon.super", "alice"): "alice",
+    ("carbon.super", "bob"): "bob",
+    ("carbon.super", "carol"): "carol",
+    ("acme.com", "carol"): "carol@acme.com",
+    ("acme.com", "carol@acme.com"): "carol@acme.com",
+}
+
 
 @dataclass
 class Peers:
@@ -72,6 +81,14 @@ class Peers:
         async def tenant_status(domain: str, request: Request) -> dict[str, Any]:
             call = await record(request)
             return {"domain": domain, "status": call["json"]["status"]}
+
+        @peers.get("/api/am/keymanager/v1/internal/users/{username}")
+        async def user(username: str, request: Request) -> JSONResponse:
+            call = await record(request)
+            found = USERS.get((call["query"].get("tenant", ""), username))
+            if found is None:
+                return JSONResponse({"code": 404, "message": "User Not Found", "description": username}, 404)
+            return JSONResponse({"username": found, "tenant": call["query"]["tenant"], "roles": []})
 
         @peers.get("/api/am/publisher/v4/internal/apis")
         async def apis(request: Request) -> dict[str, Any]:

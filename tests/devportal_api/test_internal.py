@@ -31,7 +31,7 @@ async def test_the_admin_lists_every_application_and_changes_an_owner(portal: Po
     assert [a["applicationId"] for a in r.json()["list"]] == [app["applicationId"]]
     r = await portal.client.post(
         f"{BASE}/internal/applications/{app['applicationId']}/change-owner",
-        params={"owner": "bob"},
+        params={"owner": "bob", "tenant": "carbon.super"},
         headers=_service(portal),
     )
     assert r.json()["owner"] == "bob"

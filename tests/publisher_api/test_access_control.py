@@ -209,3 +209,18 @@ async def test_a_product_cannot_take_operations_of_an_api_its_creator_cannot_see
         f"{BASE}/api-products", json=body, headers=publisher.auth(**TEAM_B)
     )
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("tenant", [{"tenant": "acme.com"}, {}])
+async def test_the_provider_changes_only_for_an_admin_of_the_apis_tenant(
+    publisher: Publisher, tenant: dict[str, str]
+) -> None:
+    api = await publisher.create_api()
+    response = await publisher.client.post(
+        f"{BASE}/internal/apis/{api['id']}/change-provider",
+        params={"provider": "mallory@acme.com", **tenant},
+        headers=publisher.internal(),
+    )
+    assert response.status_code in (400, 404)
+    kept = await publisher.client.get(f"{BASE}/apis/{api['id']}", headers=publisher.auth())
+    assert kept.json()["provider"] == "admin"

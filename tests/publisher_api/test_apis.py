@@ -323,7 +323,7 @@ async def test_internal_listing_and_change_provider_need_a_service_token(publish
     assert everyone["count"] == 2
     changed = await publisher.client.post(
         f"{BASE}/internal/apis/{api['id']}/change-provider",
-        params={"provider": "carol"},
+        params={"provider": "carol", "tenant": "carbon.super"},
         headers=publisher.internal(),
     )
     assert changed.status_code == 200

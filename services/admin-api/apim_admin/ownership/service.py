@@ -1,16 +1,22 @@
-"""Forwards to publisher-api's and devportal-api's internal endpoints (docs/contracts.md)."""
+"""Forwards to publisher-api's and devportal-api's internal endpoints (docs/contracts.md).
+
+Every forward carries the calling administrator's tenant, which the other service enforces; a
+new owner or provider must be an active user of that tenant, as the key manager says."""
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Request
 
 from apim_admin.ownership.schemas import ApiResult, ApplicationInfo, ApplicationList, SearchResultList
+from apim_common.errors import BadRequest, NotFound
 from apim_common.internal_calls import call
 from apim_common.pagination import Pagination
 from apim_common.settings import ServiceSettings
 
 PUBLISHER_INTERNAL = "/api/am/publisher/v4/internal"
 DEVPORTAL_INTERNAL = "/api/am/devportal/v3/internal"
+KEY_MANAGER_INTERNAL = "/api/am/keymanager/v1/internal"
 
 
 def _settings(request: Request) -> ServiceSettings:
@@ -49,7 +55,23 @@ async def apis(request: Request, tenant: str, query: str | None, limit: int, off
     )
 
 
+async def user_of_tenant(request: Request, tenant: str, username: str) -> str:
+    """The name ``username`` goes by as a user of ``tenant`` (``bob``, or ``bob@acme.com`` in a
+    tenant); 400 when the key manager knows no such active user there, so that nothing is ever
+    handed to a user of another tenant or to nobody."""
+    base = f"{_settings(request).key_manager_url.rstrip('/')}{KEY_MANAGER_INTERNAL}"
+    url = f"{base}/users/{quote(username, safe='')}"
+    try:
+        found = await call(request, "GET", url, f"User {username}", params={"tenant": tenant})
+    except NotFound as exc:
+        raise BadRequest(
+            f"User {username} does not exist in tenant {tenant}", message="Invalid User"
+        ) from exc
+    return str(found["username"]) if isinstance(found, dict) and found.get("username") else username
+
+
 async def change_provider(request: Request, tenant: str, api_id: str, provider: str) -> None:
+    provider = await user_of_tenant(request, tenant, provider)
     url = f"{_settings(request).publisher_url.rstrip('/')}{PUBLISHER_INTERNAL}/apis/{api_id}/change-provider"
     await call(request, "POST", url, f"API {api_id}", params={"provider": provider, "tenant": tenant})
 
@@ -84,6 +106,7 @@ async def applications(
 
 
 async def change_owner(request: Request, tenant: str, application_id: str, owner: str) -> None:
+    owner = await user_of_tenant(request, tenant, owner)
     base = f"{_settings(request).devportal_url.rstrip('/')}{DEVPORTAL_INTERNAL}"
     url = f"{base}/applications/{application_id}/change-owner"
     await call(

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from apim_common.errors import BadRequest, Conflict, Forbidden, NotFound
+from apim_common.events.envelope import DEFAULT_TENANT
 from apim_common.events.topics import Topic
 from apim_common.security import Principal
 from apim_devportal.applications.models import Application
@@ -163,11 +164,19 @@ async def decide(session: AsyncSession, application_id: str, approved: bool) -> 
     await announce_change(session, app, "updated")
 
 
-async def change_owner(session: AsyncSession, application_id: str, owner: str) -> Application:
+async def change_owner(session: AsyncSession, tenant: str, application_id: str, owner: str) -> Application:
+    """An administrator of ``tenant`` hands the application to ``owner``, a user of that tenant (the
+    admin API has checked that they exist). An application of another tenant is not found."""
     repository = ApplicationRepository(session)
     app = await repository.get(application_id)
-    if app is None:
-        raise NotFound(f"Application {application_id} not found")
+    if app is None or app.tenant != tenant:
+        raise NotFound(
+            f"Requested application with id '{application_id}' not found",
+            message="Application Not Found",
+            code=900306,
+        )
+    if tenant != DEFAULT_TENANT and not owner.lower().endswith(f"@{tenant.lower()}"):
+        raise BadRequest(f"{owner} is not a user of tenant {tenant}", message="Invalid Owner")
     if await repository.by_name(app.tenant, owner, app.name) is not None:
         raise Conflict(f"{owner} already has an application named {app.name}")
     app.owner = owner

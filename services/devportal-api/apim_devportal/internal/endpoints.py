@@ -53,9 +53,14 @@ async def list_all_applications(
 
 @router.post("/applications/{applicationId}/change-owner")
 async def change_application_owner(
-    applicationId: str, owner: Annotated[str, Query(min_length=1)], session: SessionDep, _: InternalPrincipal
+    applicationId: str,
+    owner: Annotated[str, Query(min_length=1)],
+    tenant: Annotated[str, Query(min_length=1)],
+    session: SessionDep,
+    _: InternalPrincipal,
 ) -> ApplicationInfo:
-    app = await applications.change_owner(session, applicationId, owner)
+    """The tenant is the calling administrator's: an application of another tenant is not found."""
+    app = await applications.change_owner(session, tenant, applicationId, owner)
     counts = await ApplicationRepository(session).subscription_counts([app.id])
     return application_views.info(app, counts.get(app.id, 0))
 

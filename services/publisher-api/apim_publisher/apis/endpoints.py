@@ -189,9 +189,10 @@ async def internal_change_provider(
     session: SessionDep,
     _: InternalPrincipal,
     provider: Annotated[str, Query(min_length=1)],
-    tenant: str | None = None,
+    tenant: Annotated[str, Query(min_length=1)],
 ) -> APIPublic:
+    """The tenant is the calling administrator's: an API of another tenant is not found."""
     api = await APIRepository(session).get(apiId)
-    if api is None or (tenant is not None and api.tenant != tenant):
-        raise NotFound(f"Requested API with id '{apiId}' not found", message="API Not Found", code=900310)
+    if api is None or api.tenant != tenant:
+        raise service.not_found(apiId)
     return service.public(await service.change_provider(session, api, provider))
