@@ -172,7 +172,7 @@ async def delete_comment(
 ) -> Response:
     who = await catalog.viewer(session, principal, tenant)
     api = await catalog.visible_api(session, who, apiId)
-    await service.delete_comment(session, principal, api.id, commentId)
+    await service.delete_comment(session, principal, api.id, api.tenant, commentId)
     return Response(status_code=200)
 
 

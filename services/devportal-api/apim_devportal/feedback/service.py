@@ -73,11 +73,19 @@ async def edit_comment(
     return comment
 
 
-async def delete_comment(session: AsyncSession, principal: Principal, api_id: str, comment_id: str) -> None:
+def moderates(principal: Principal, api_tenant: str) -> bool:
+    """An administrator moderates the comments on the APIs of their own tenant, not of another."""
+    return principal.tenant == api_tenant and (is_admin(principal) or "apim:admin" in principal.scopes)
+
+
+async def delete_comment(
+    session: AsyncSession, principal: Principal, api_id: str, api_tenant: str, comment_id: str
+) -> None:
+    """The author deletes their comment; an administrator of the API's tenant deletes any."""
     comment = await comment_of(session, api_id, comment_id)
     author = comment.created_by == principal.username and comment.tenant == principal.tenant
-    if not author and not (is_admin(principal) or "apim:admin" in principal.scopes):
-        raise Forbidden("Only the author or an admin may delete a comment")
+    if not author and not moderates(principal, api_tenant):
+        raise Forbidden("Only the author or an administrator of the API's tenant may delete a comment")
     repository = CommentRepository(session)
     replies, _ = await repository.page_of(api_id, comment.id, limit=10_000, offset=0)
     for reply in replies:
