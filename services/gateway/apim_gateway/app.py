@@ -25,6 +25,7 @@ from starlette.types import Receive, Scope, Send
 
 from apim_common.app import bus_from_settings
 from apim_common.events.bus import EventBus
+from apim_common.outbound import parse_networks
 from apim_common.process import freeze_startup_objects
 from apim_common.revocations import http_snapshot_fetcher
 from apim_common.service_auth import ServiceTokenProvider
@@ -84,7 +85,10 @@ class Gateway:
             )
         # The backend-JWT signer; policies reach it as ``exchange.gateway_services.backend_jwt``.
         self.backend_jwt = backend_jwt
-        self.upstream = UpstreamClient(connect_timeout=settings.gateway_connect_timeout)
+        self.upstream = UpstreamClient(
+            connect_timeout=settings.gateway_connect_timeout,
+            deny=parse_networks(settings.gateway_endpoint_deny),
+        )
         self._given_limiter = limiter
         self.rate_limits = RateLimits(limiter or LocalLimiter())
         self.verifier = TokenVerifier(self.state, self.http, cache_size=settings.gateway_token_cache_size)

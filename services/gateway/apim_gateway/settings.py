@@ -32,6 +32,9 @@ class Settings(ServiceSettings):
     # Backend calls: seconds to connect, to the response head (unless the endpoint sets its own).
     gateway_connect_timeout: float = Field(default=5.0, gt=0)
     gateway_backend_timeout: float = Field(default=60.0, gt=0)
+    # Networks (comma-separated) no backend endpoint may resolve to: the cloud metadata service by
+    # default; add the control plane's and any internal network backends must not reach.
+    gateway_endpoint_deny: str = "169.254.0.0/16"
     # Circuit breaker of each endpoint: open after this many consecutive failures, for this long.
     gateway_circuit_failures: int = Field(default=3, ge=1)
     gateway_circuit_open_seconds: float = Field(default=30.0, gt=0)

@@ -3,6 +3,7 @@
 from apim_gateway.upstream.client import (
     BodyStream,
     ConnectError,
+    EndpointDenied,
     Origin,
     RequestBodyError,
     UpstreamClient,
@@ -14,6 +15,7 @@ from apim_gateway.upstream.client import (
 __all__ = [
     "BodyStream",
     "ConnectError",
+    "EndpointDenied",
     "Origin",
     "RequestBodyError",
     "UpstreamClient",

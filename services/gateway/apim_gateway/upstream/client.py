@@ -10,6 +10,7 @@ response bodies are delivered as they arrive; neither is buffered whole unless t
 
     UpstreamError
     ├── ConnectError       the origin refused or did not answer the connect in time
+    │   └── EndpointDenied the origin resolves to an address in the operator's deny-list
     └── UpstreamTimeout    no complete response head within the read timeout, or the origin
                            took no more of a streamed request body for that long
     RequestBodyError       the request body's source failed (its client went away mid-upload):
@@ -19,6 +20,8 @@ response bodies are delivered as they arrive; neither is buffered whole unless t
 from __future__ import annotations
 
 import asyncio
+import ipaddress
+import socket
 import ssl
 from collections import deque
 from collections.abc import AsyncIterable, AsyncIterator, Sequence
@@ -26,6 +29,8 @@ from dataclasses import dataclass, field
 from typing import cast
 
 from httptools import HttpParserError, HttpResponseParser
+
+from apim_common.outbound import IPNetwork, in_networks
 
 Headers = list[tuple[bytes, bytes]]
 
@@ -40,6 +45,11 @@ class UpstreamError(Exception):
 
 class ConnectError(UpstreamError):
     pass
+
+
+class EndpointDenied(ConnectError):
+    """The endpoint's address is one the operator keeps backends away from (the metadata service,
+    the control plane): checked when a connection opens, so pooled requests pay nothing."""
 
 
 class UpstreamTimeout(UpstreamError):
@@ -369,9 +379,15 @@ class _Connection(asyncio.Protocol):
 
 class _Pool:
     def __init__(
-        self, origin: Origin, ssl_context: ssl.SSLContext | None, max_idle: int, connect_timeout: float
+        self,
+        origin: Origin,
+        ssl_context: ssl.SSLContext | None,
+        max_idle: int,
+        connect_timeout: float,
+        deny: Sequence[IPNetwork] = (),
     ):
         self.origin = origin
+        self.deny = deny
         self.ssl_context = ssl_context
         self.max_idle = max_idle
         self.connect_timeout = connect_timeout
@@ -387,13 +403,30 @@ class _Pool:
                 return conn
         return None
 
+    async def _allowed_address(self, loop: asyncio.AbstractEventLoop) -> str:
+        """The address to connect to: every one the host resolves to must be outside ``deny``."""
+        host, port = self.origin.host, self.origin.port
+        try:
+            addresses = [ipaddress.ip_address(host.strip("[]"))]
+        except ValueError:
+            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
+        for address in addresses:
+            if in_networks(address, self.deny):
+                raise EndpointDenied(f"{host}:{port} is in the gateway's endpoint deny-list")
+        if not addresses:
+            raise ConnectError(f"cannot resolve {host}")
+        return str(addresses[0])
+
     async def connect(self) -> _Connection:
         loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(self.connect_timeout):
+                # With a deny-list the connection goes to the address that was checked.
+                address = await self._allowed_address(loop) if self.deny else self.origin.host
                 _, protocol = await loop.create_connection(
                     lambda: _Connection(self),
-                    self.origin.host,
+                    address,
                     self.origin.port,
                     ssl=self.ssl_context,
                     server_hostname=self.origin.host if self.ssl_context else None,
@@ -420,10 +453,17 @@ class _Pool:
 class UpstreamClient:
     """Created once per gateway; one pool per origin."""
 
-    def __init__(self, *, max_idle_per_origin: int = 256, connect_timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        *,
+        max_idle_per_origin: int = 256,
+        connect_timeout: float = 5.0,
+        deny: Sequence[IPNetwork] = (),
+    ) -> None:
         self._pools: dict[Origin, _Pool] = {}
         self._max_idle = max_idle_per_origin
         self._connect_timeout = connect_timeout
+        self._deny = tuple(deny)
         self._ssl: ssl.SSLContext | None = None
 
     def _pool(self, origin: Origin) -> _Pool:
@@ -434,7 +474,9 @@ class UpstreamClient:
                 if self._ssl is None:
                     self._ssl = ssl.create_default_context()
                 context = self._ssl
-            pool = self._pools[origin] = _Pool(origin, context, self._max_idle, self._connect_timeout)
+            pool = self._pools[origin] = _Pool(
+                origin, context, self._max_idle, self._connect_timeout, self._deny
+            )
         return pool
 
     async def request(
