@@ -46,7 +46,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="Portals", lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None)
     app.state.settings = settings
-    app.state.sessions = SessionStore(settings.session_ttl, settings.max_sessions)
+    app.state.sessions = SessionStore(
+        settings.session_ttl, settings.max_sessions, settings.max_pending_sign_ins
+    )
     app.state.service_name = "portals"
     app.state.path_prefixes = PREFIXES
 

@@ -1,7 +1,11 @@
 """Sign-in (authorization code + PKCE against the key manager), its callback, and sign-out.
 
-The pending sign-in is kept on the server by its ``state``, so the callback needs no cookie of
-ours (it may arrive from the key manager's site); the session cookie is set only once signed in.
+The pending sign-in is kept on the server by its ``state`` and bound to the browser that started
+it: ``/auth/login`` sets a short-lived HttpOnly cookie whose hash the pending sign-in keeps, and
+the callback finishes only a sign-in whose cookie it receives. A victim who opens an attacker's
+callback link (the attacker's own code and state) is therefore not signed in as the attacker
+(login CSRF). The cookie is SameSite=Lax, so it comes along on the top-level redirect back from
+the key manager's sign-in page. The session cookie is set only once signed in.
 """
 
 from __future__ import annotations
@@ -15,13 +19,15 @@ from fastapi.responses import RedirectResponse, Response
 
 from apim_portals.client import ApiError, Platform, token_claims
 from apim_portals.security import pkce_pair
-from apim_portals.sessions import COOKIE, PendingSignIn, SessionStore
+from apim_portals.sessions import COOKIE, SIGN_IN_TTL, PendingSignIn, SessionStore, binding_hash
 from apim_portals.settings import PORTAL_SCOPES, Settings
 from apim_portals.web import Page, _page_for
 
 logger = logging.getLogger(__name__)
 
 PORTALS = ("devportal", "publisher", "admin")
+# Binds a started sign-in to the browser that started it (see the module docstring).
+SIGN_IN_COOKIE = "apim_portal_signin"
 
 
 def redirect_uri(settings: Settings, portal: str) -> str:
@@ -47,6 +53,18 @@ def set_session_cookie(response: Response, settings: Settings, session_id: str) 
     )
 
 
+def set_binding_cookie(response: Response, settings: Settings, portal: str, binding: str) -> None:
+    response.set_cookie(
+        SIGN_IN_COOKIE,
+        binding,
+        httponly=True,
+        secure=settings.secure_cookies,
+        samesite="lax",
+        path=f"/{portal}/auth",
+        max_age=int(SIGN_IN_TTL),
+    )
+
+
 def _router(portal: str) -> APIRouter:
     router = APIRouter(prefix=f"/{portal}/auth", include_in_schema=False)
     page_of = _page_for(portal)
@@ -57,7 +75,10 @@ def _router(portal: str) -> APIRouter:
         store: SessionStore = request.app.state.sessions
         verifier, challenge = pkce_pair()
         state = secrets.token_urlsafe(24)
-        store.start_sign_in(state, PendingSignIn(verifier, portal, safe_return(portal, return_to)))
+        binding = secrets.token_urlsafe(32)
+        store.start_sign_in(
+            state, PendingSignIn(verifier, portal, safe_return(portal, return_to), binding_hash(binding))
+        )
         query = urlencode(
             {
                 "response_type": "code",
@@ -69,7 +90,9 @@ def _router(portal: str) -> APIRouter:
                 "code_challenge_method": "S256",
             }
         )
-        return RedirectResponse(f"{settings.sign_in_url}?{query}", status_code=303)
+        response = RedirectResponse(f"{settings.sign_in_url}?{query}", status_code=303)
+        set_binding_cookie(response, settings, portal, binding)
+        return response
 
     @router.get("/callback")
     async def callback(
@@ -80,10 +103,13 @@ def _router(portal: str) -> APIRouter:
         error_description: str | None = None,
     ) -> Response:
         page: Page = page_of(request)
-        pending = page.store.finish_sign_in(state) if state else None
+        binding = request.cookies.get(SIGN_IN_COOKIE)
+        pending = page.store.finish_sign_in(state, binding) if state else None
         if pending is None or pending.portal != portal:
+            if state:
+                logger.info("refused a sign-in callback not started by this browser (or expired)")
             return page.render(
-                "signin_failed.html", 400, reason="The sign-in expired or was not started here."
+                "signin_failed.html", 400, reason="The sign-in expired or was not started in this browser."
             )
         if error or not code:
             return page.render("signin_failed.html", 400, reason=error_description or error or "No code")
@@ -103,6 +129,7 @@ def _router(portal: str) -> APIRouter:
         session.tenant = tenant
         response = RedirectResponse(pending.return_to, status_code=303)
         set_session_cookie(response, page.settings, session_id)
+        response.delete_cookie(SIGN_IN_COOKIE, path=f"/{portal}/auth")
         return response
 
     @router.post("/logout")

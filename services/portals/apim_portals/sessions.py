@@ -8,6 +8,7 @@ so a memory dump of the map does not hand out usable cookies.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 import time
 from collections import OrderedDict
@@ -32,7 +33,17 @@ class PendingSignIn:
     verifier: str
     portal: str
     return_to: str
+    # SHA-256 of the value of the browser-binding cookie set when this sign-in started: only the
+    # browser that started it may finish it (no login CSRF).
+    binding_hash: str = ""
     created: float = field(default_factory=time.monotonic)
+
+    def started_by(self, binding: str | None) -> bool:
+        return bool(binding) and hmac.compare_digest(self.binding_hash, binding_hash(binding or ""))
+
+
+def binding_hash(binding: str) -> str:
+    return hashlib.sha256(binding.encode()).hexdigest()
 
 
 @dataclass
@@ -69,12 +80,18 @@ def _hash(session_id: str) -> str:
     return hashlib.sha256(session_id.encode()).hexdigest()
 
 
+# Seconds a started sign-in may take to come back to its callback.
+SIGN_IN_TTL = 600.0
+
+
 class SessionStore:
-    def __init__(self, ttl: float, max_sessions: int) -> None:
+    def __init__(self, ttl: float, max_sessions: int, max_pending: int = 10_000) -> None:
         self._ttl = ttl
         self._max = max_sessions
         self._sessions: OrderedDict[str, Session] = OrderedDict()
-        self._pending: dict[str, PendingSignIn] = {}
+        # Oldest first: a flood of started sign-ins evicts the oldest, never grows without bound.
+        self._pending: OrderedDict[str, PendingSignIn] = OrderedDict()
+        self._max_pending = max_pending
 
     def __len__(self) -> int:
         return len(self._sessions)
@@ -106,12 +123,26 @@ class SessionStore:
     def drop(self, found: Session) -> None:
         self._sessions.pop(found.id_hash, None)
 
+    def pending_sign_ins(self) -> int:
+        return len(self._pending)
+
     def start_sign_in(self, state: str, pending: PendingSignIn) -> None:
         now = time.monotonic()
-        # A sign-in abandoned for ten minutes is forgotten.
-        for key in [k for k, v in self._pending.items() if now - v.created > 600]:
-            del self._pending[key]
+        # A sign-in abandoned for ten minutes is forgotten; beyond the cap, the oldest goes first.
+        while self._pending:
+            oldest = next(iter(self._pending.values()))
+            if now - oldest.created <= SIGN_IN_TTL and len(self._pending) < self._max_pending:
+                break
+            self._pending.popitem(last=False)
         self._pending[state] = pending
 
-    def finish_sign_in(self, state: str) -> PendingSignIn | None:
-        return self._pending.pop(state, None)
+    def finish_sign_in(self, state: str, binding: str | None) -> PendingSignIn | None:
+        """The sign-in ``state`` names, if the browser presenting ``binding`` started it (and it
+        has not expired); it can be finished once."""
+        pending = self._pending.get(state)
+        if pending is None or not pending.started_by(binding):
+            return None
+        del self._pending[state]
+        if time.monotonic() - pending.created > SIGN_IN_TTL:
+            return None
+        return pending

@@ -74,6 +74,9 @@ class Settings(ServiceSettings):
     session_ttl: int = Field(default=8 * 3600, ge=60)
     # Sessions kept per replica at most; the least recently used is dropped first.
     max_sessions: int = Field(default=100_000, ge=10)
+    # Started, unfinished sign-ins kept per replica at most (each for ten minutes); the oldest
+    # is dropped first, so anonymous visitors cannot grow memory by starting sign-ins.
+    max_pending_sign_ins: int = Field(default=10_000, ge=10)
     # Send the session cookie only over HTTPS; on by default, off when the portals are served over http.
     cookie_secure: bool | None = None
     # APIs per catalog page.
