@@ -224,3 +224,30 @@ async def test_the_provider_changes_only_for_an_admin_of_the_apis_tenant(
     assert response.status_code in (400, 404)
     kept = await publisher.client.get(f"{BASE}/apis/{api['id']}", headers=publisher.auth())
     assert kept.json()["provider"] == "admin"
+
+
+async def test_the_usage_of_a_shared_scope_leaves_out_apis_the_caller_cannot_see(
+    publisher: Publisher,
+) -> None:
+    manage = ["apim:shared_scope_manage", *PUBLISHER_SCOPES]
+    scope = (
+        await publisher.client.post(
+            f"{BASE}/scopes", json={"name": "orders:write"}, headers=publisher.auth(manage, **TEAM_A)
+        )
+    ).json()
+    await publisher.create_api(
+        {
+            **RESTRICTED,
+            "scopes": [{"scope": {"name": "orders:write"}, "shared": True}],
+            "operations": [{"target": "/orders", "verb": "POST", "scopes": ["orders:write"]}],
+        },
+        **TEAM_A,
+    )
+    outsider = await publisher.client.get(
+        f"{BASE}/scopes/{scope['id']}/usage", headers=publisher.auth(manage, **TEAM_B)
+    )
+    assert outsider.json() == {"count": 0, "usedApiList": []}
+    member = await publisher.client.get(
+        f"{BASE}/scopes/{scope['id']}/usage", headers=publisher.auth(manage, **TEAM_A)
+    )
+    assert member.json()["count"] == 1

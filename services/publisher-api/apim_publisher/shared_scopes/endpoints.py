@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 from apim_common.db import SessionDep
 from apim_common.pagination import Page, PageDep
 from apim_publisher import scopes
+from apim_publisher.apis import service as apis
 from apim_publisher.shared_scopes import service
 from apim_publisher.shared_scopes.service import ScopeBody, ScopeRepository
 
@@ -63,5 +64,7 @@ async def scope_usage(
     scopeId: str, session: SessionDep, principal: scopes.SharedScopeUsage
 ) -> dict[str, Any]:
     scope = await service.get(session, principal.tenant, scopeId)
-    used = await service.usage(session, scope)
+    # APIs restricted to roles the caller does not hold stay unnamed (publisher access control).
+    visible = {api.id for api in await apis.of_caller(session, principal)}
+    used = [u for u in await service.usage(session, scope) if u["id"] in visible]
     return {"count": len(used), "usedApiList": used}
