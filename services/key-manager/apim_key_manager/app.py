@@ -19,6 +19,7 @@ from apim_key_manager.tenants.endpoints import router as tenants_router
 from apim_key_manager.users.basic_auth import router as basic_auth_router
 from apim_key_manager.users.endpoints import router as scim_router
 from apim_key_manager.users.internal import router as internal_users_router
+from apim_key_manager.users.lockout import install_sign_in_guard
 from apim_key_manager.users.scim import install_scim_errors
 
 PREFIXES = ("/oauth2", "/.well-known", "/scim2", "/client-registration", "/api/am/keymanager/v1")
@@ -50,4 +51,5 @@ def create_app(settings: Settings | None = None, *, bus: EventBus | None = None)
     app = build_service_app(spec, settings or Settings(), bus=bus)
     app.add_exception_handler(OAuth2Error, oauth_error_response)
     install_scim_errors(app)
+    install_sign_in_guard(app)
     return app
