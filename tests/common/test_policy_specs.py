@@ -90,3 +90,17 @@ def test_a_regex_attribute_with_a_backtracking_construct_is_refused_naming_it() 
         errors = validate_parameters(REGEX_SPEC, {"pattern": pattern})
         assert len(errors) == 1
         assert errors[0].startswith("pattern: not a regular expression the gateway can run in linear time")
+
+
+def test_a_json_attribute_holding_a_schema_pattern_re2_cannot_run_is_refused_naming_it() -> None:
+    spec = normalise_spec(
+        {
+            "name": "schema",
+            "applicableFlows": ["request"],
+            "policyAttributes": [{"name": "s", "type": "JSON"}],
+        }
+    )
+    nested = {"properties": {"a": {"items": [{"pattern": r"(\d)\1"}]}}}
+    assert validate_parameters(spec, {"s": nested})[0].startswith("s: the pattern")
+    assert validate_parameters(spec, {"s": {"patternProperties": {"(?<=x)y": {}}}})[0].startswith("s:")
+    assert validate_parameters(spec, {"s": '{"pattern": "^[a-z]+$"}'}) == []

@@ -8,6 +8,7 @@ import pytest
 
 from apim_gateway.policies import PolicyConfigError
 from apim_gateway.policies.base import REGISTRY
+from apim_gateway.policies.builtin.json_validator import JsonValidator
 from tests.gateway.conftest import Harness
 from tests.gateway.test_builtin_policies_at_backend import attach, deploy
 
@@ -55,3 +56,50 @@ async def test_a_large_body_is_scanned_and_its_threat_found(harness: Harness) ->
 def test_a_pattern_re2_cannot_run_is_refused_when_the_revision_is_compiled() -> None:
     with pytest.raises(PolicyConfigError, match="regex: not a regular expression"):
         REGISTRY["regexPolicy"]({"regex": r"(?=.*drop).*"})
+
+
+# A JSON-schema pattern that backtracks exponentially under Python's re: 28 word characters and
+# a '!' take about a minute there.
+NAME_PATTERN = r"^(\w+\s?)*$"
+NAME_SCHEMA = {"type": "object", "properties": {"name": {"type": "string", "pattern": NAME_PATTERN}}}
+
+
+async def test_a_json_schema_pattern_refuses_a_crafted_string_quickly(harness: Harness) -> None:
+    deploy(harness, [attach("jsonValidator", jsonSchema=NAME_SCHEMA)])
+    started = time.monotonic()
+    body = b'{"name": "' + b"a" * 28 + b'!"}'
+    r = await harness.client.post("/pets/1.0.0/echo/1", headers=harness.bearer(), content=body)
+    assert time.monotonic() - started < 2.0
+    assert r.status_code == 400
+    assert "does not match" in r.json()["description"]
+
+
+async def test_a_json_schema_pattern_still_passes_a_matching_string(harness: Harness) -> None:
+    deploy(harness, [attach("jsonValidator", jsonSchema=NAME_SCHEMA)])
+    r = await harness.client.post(
+        "/pets/1.0.0/echo/1", headers=harness.bearer(), content=b'{"name": "ada lovelace"}'
+    )
+    assert r.status_code == 200, r.text
+
+
+def test_pattern_properties_and_additional_properties_run_on_re2() -> None:
+    schema = {
+        "type": "object",
+        "patternProperties": {"^x-(a+)+$": {"type": "integer"}},
+        "additionalProperties": False,
+    }
+    validator = JsonValidator({"jsonSchema": schema})
+    hostile = '{"x-' + "a" * 40 + '!": 1}'
+    started = time.monotonic()
+    reason = validator.problem(hostile.encode())
+    assert time.monotonic() - started < 2.0
+    assert reason is not None
+    assert "does not match any of the regexes" in reason
+    assert validator.problem(b'{"x-aa": 1}') is None
+    assert "integer" in (validator.problem(b'{"x-aa": "one"}') or "")
+
+
+def test_a_json_schema_pattern_re2_cannot_run_is_refused_when_the_revision_is_compiled() -> None:
+    schema = {"type": "string", "pattern": r"^(?!admin).*$"}
+    with pytest.raises(PolicyConfigError, match="jsonSchema: the pattern"):
+        REGISTRY["jsonValidator"]({"jsonSchema": schema})

@@ -51,3 +51,14 @@ async def test_a_request_size_limit_in_bytes_is_accepted(publisher: Publisher) -
     good = attachment("requestSizeLimit", maxRequestBodySize="1048576")
     response = await put_api(publisher, api, apiPolicies={"request": [good]})
     assert response.status_code == 200, response.text
+
+
+async def test_a_json_schema_pattern_re2_cannot_compile_is_400_naming_the_parameter(
+    publisher: Publisher,
+) -> None:
+    api = await publisher.create_api()
+    schema = {"type": "object", "properties": {"user": {"type": "string", "pattern": "^(?!admin)"}}}
+    bad = attachment("jsonValidator", jsonSchema=schema)
+    response = await put_api(publisher, api, apiPolicies={"request": [bad]})
+    assert response.status_code == 400
+    assert response.json()["error"][0]["message"] == "jsonSchema"

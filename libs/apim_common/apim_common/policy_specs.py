@@ -10,14 +10,16 @@ Attribute types: ``String``, ``Integer``, ``Boolean``, ``Enum``, ``JSON`` and ``
 WSO2, parameters usually arrive as strings: ``"true"``/``"false"`` count as Booleans, ``"42"`` as
 an Integer and a JSON text as JSON. An empty string for an optional attribute means "not set".
 A ``Regex`` is a string the gateway runs with RE2 (linear time, no backtracking): a pattern RE2
-cannot compile (look-arounds, back-references) is refused when the policy is attached.
+cannot compile (look-arounds, back-references) is refused when the policy is attached. So is a
+JSON value holding such a pattern under a JSON-schema keyword (``pattern``, ``patternProperties``):
+the gateway runs those with RE2 too.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any, TypedDict
 
@@ -110,6 +112,23 @@ def linear_pattern_error(pattern: str) -> str | None:
     return None
 
 
+def schema_patterns(value: Any) -> Iterator[str]:
+    """The regular expressions of a JSON schema: ``pattern`` values and ``patternProperties`` keys."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            pattern = item.get("pattern")
+            if isinstance(pattern, str):
+                yield pattern
+            properties = item.get("patternProperties")
+            if isinstance(properties, dict):
+                yield from (key for key in properties if isinstance(key, str))
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
 def _convert(attribute: PolicyAttribute, value: Any) -> tuple[Any, str | None]:
     """The value as its attribute's type, or an error naming the attribute."""
     name, type_ = attribute["name"], attribute["type"]
@@ -126,14 +145,18 @@ def _convert(attribute: PolicyAttribute, value: Any) -> tuple[Any, str | None]:
             return int(value), None
         return None, f"{name}: expected an Integer, got {value!r}"
     if type_ == "JSON":
-        if isinstance(value, dict | list):
-            return value, None
         if isinstance(value, str):
             try:
-                return json.loads(value), None
+                value = json.loads(value)
             except ValueError as exc:
                 return None, f"{name}: not valid JSON ({exc})"
-        return None, f"{name}: expected JSON, got {value!r}"
+        elif not isinstance(value, dict | list):
+            return None, f"{name}: expected JSON, got {value!r}"
+        for pattern in schema_patterns(value):
+            reason = linear_pattern_error(pattern)
+            if reason is not None:
+                return None, f"{name}: the pattern {pattern!r} is {reason}"
+        return value, None
     if type_ == "Regex":
         if not isinstance(value, str):
             return None, f"{name}: expected a regular expression, got {type(value).__name__}"

@@ -5,19 +5,95 @@ Limits (each optional): ``maxJSONDepth`` (nesting of objects and arrays; ``{}`` 
 ``maxKeyLength``. Bodies with a JSON media type (or none) are checked; empty bodies pass.
 A refused request gets 400 ``{"code": "400", "message": "Bad Request", ...}`` as WSO2's threat
 protector answers; a response that fails gets 500 instead of the invalid body.
+
+The schema's regular expressions (``pattern``, ``patternProperties``, and so
+``additionalProperties`` beside them) run on RE2, not on Python's backtracking ``re``: a pattern
+such as ``^(\\w+\\s?)*$`` would otherwise let one crafted string hold the event loop for
+seconds. A pattern RE2 cannot compile is refused when the policy is attached (and deployed).
 """
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import jsonschema  # type: ignore[import-untyped]
+import re2
 
+from apim_common.policy_specs import linear_pattern_error, schema_patterns
 from apim_gateway.context import Exchange, Headers
 from apim_gateway.policies.base import PolicyRefusal, Reply, register
 from apim_gateway.policies.builtin._common import BuiltinPolicy, is_encoded, is_json, media_type
+
+
+def _options() -> Any:
+    options = re2.Options()
+    options.never_capture = True
+    options.log_errors = False
+    return options
+
+
+_OPTIONS = _options()
+
+
+@functools.lru_cache(maxsize=4096)
+def _regex(pattern: str) -> Any:
+    return re2.compile(pattern, _OPTIONS)
+
+
+# jsonschema's own keywords, with re2 where they call re.search.
+def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[Any]:
+    if validator.is_type(instance, "string") and _regex(pattern).search(instance) is None:
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+def _pattern_properties(validator: Any, patterns: Any, instance: Any, schema: Any) -> Iterator[Any]:
+    if not validator.is_type(instance, "object"):
+        return
+    for pattern, subschema in patterns.items():
+        regex = _regex(pattern)
+        for key, value in instance.items():
+            if regex.search(key) is not None:
+                yield from validator.descend(value, subschema, path=key, schema_path=pattern)
+
+
+def _additional_properties(validator: Any, allowed: Any, instance: Any, schema: Any) -> Iterator[Any]:
+    if not validator.is_type(instance, "object"):
+        return
+    properties = schema.get("properties", {})
+    patterns = [_regex(p) for p in schema.get("patternProperties", {})]
+    extras = sorted(
+        (k for k in instance if k not in properties and not any(r.search(k) for r in patterns)), key=str
+    )
+    if validator.is_type(allowed, "object"):
+        for extra in extras:
+            yield from validator.descend(instance[extra], allowed, path=extra)
+    elif not allowed and extras:
+        joined = ", ".join(repr(each) for each in extras)
+        if "patternProperties" in schema:
+            regexes = ", ".join(repr(each) for each in sorted(schema["patternProperties"]))
+            verb = "does" if len(extras) == 1 else "do"
+            yield jsonschema.ValidationError(f"{joined} {verb} not match any of the regexes: {regexes}")
+        else:
+            verb = "was" if len(extras) == 1 else "were"
+            yield jsonschema.ValidationError(
+                f"Additional properties are not allowed ({joined} {verb} unexpected)"
+            )
+
+
+_LINEAR_KEYWORDS = {
+    "pattern": _pattern,
+    "patternProperties": _pattern_properties,
+    "additionalProperties": _additional_properties,
+}
+
+
+@functools.cache
+def _linear(cls: Any) -> Any:
+    """The draft's validator class with the regex keywords above."""
+    return jsonschema.validators.extend(cls, _LINEAR_KEYWORDS)
 
 
 @register
@@ -38,7 +114,12 @@ class JsonValidator(BuiltinPolicy):
                 cls.check_schema(schema)
             except jsonschema.exceptions.SchemaError as exc:
                 raise self.config_error("jsonSchema", f"not a valid JSON schema: {exc.message}") from exc
-            self.validator = cls(schema)
+            for pattern in schema_patterns(schema):
+                reason = linear_pattern_error(pattern)
+                if reason is not None:
+                    raise self.config_error("jsonSchema", f"the pattern {pattern!r} is {reason}")
+                _regex(pattern)
+            self.validator = _linear(cls)(schema)
         self.max_depth: int | None = self.values["maxJSONDepth"]
         self.max_string: int | None = self.values["maxStringLength"]
         self.max_array: int | None = self.values["maxArrayElementCount"]
