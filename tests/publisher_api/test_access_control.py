@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.publisher_api.conftest import BASE, PIZZA, PUBLISHER_SCOPES, Publisher
+from tests.publisher_api.conftest import BASE, PIZZA, PUBLISHER_SCOPES, Publisher, edit_project
 
 TEAM_A = {"user": "alice", "roles": ["teamA"]}
 TEAM_B = {"user": "bob", "roles": ["teamB"]}
@@ -251,3 +251,28 @@ async def test_the_usage_of_a_shared_scope_leaves_out_apis_the_caller_cannot_see
         f"{BASE}/scopes/{scope['id']}/usage", headers=publisher.auth(manage, **TEAM_A)
     )
     assert member.json()["count"] == 1
+
+
+async def test_an_import_cannot_overwrite_a_restricted_api_its_importer_cannot_see(
+    publisher: Publisher,
+) -> None:
+    api = await restricted_api(publisher)
+    exported = await publisher.client.get(
+        f"{BASE}/apis/export", params={"apiId": api["id"]}, headers=publisher.auth(**TEAM_A)
+    )
+    assert exported.status_code == 200, exported.text
+    archive = edit_project(
+        exported.content,
+        "api.yaml",
+        lambda data: data.update(description="taken over", accessControl="NONE", accessControlRoles=[]),
+    )
+    response = await publisher.client.post(
+        f"{BASE}/apis/import",
+        params={"overwrite": "true"},
+        files={"file": ("project.zip", archive, "application/zip")},
+        headers=publisher.auth(["apim:api_import_export", "apim:api_view"], **TEAM_B),
+    )
+    assert response.status_code == 404, response.text
+    kept = await publisher.client.get(f"{BASE}/apis/{api['id']}", headers=publisher.auth(**TEAM_A))
+    assert kept.json()["accessControl"] == "RESTRICTED"
+    assert kept.json().get("description") != "taken over"
