@@ -49,7 +49,35 @@ async def test_an_inactive_tenants_user_gets_no_token_with_the_right_password(km
         client, grant_type="password", username="boss@acme.com", password="pw-boss", scope="apim:api_view"
     )
     assert r.status_code == 400, r.text
-    assert r.json() == {"error": "invalid_grant", "error_description": "The tenant acme.com is inactive"}
+    assert r.json() == {
+        "error": "invalid_grant",
+        "error_description": "Authentication failed for boss@acme.com",
+    }
+
+
+async def test_an_inactive_tenants_user_is_refused_with_basic_credentials(km: KeyManagerClient) -> None:
+    await _acme(km)
+    assert (await km.http.get("/scim2/Users", headers=basic("boss@acme.com", "pw-boss"))).status_code == 200
+    await _set_status(km, "INACTIVE")
+    assert (await km.http.get("/scim2/Users", headers=basic("boss@acme.com", "pw-boss"))).status_code == 401
+
+
+async def test_a_gateway_is_told_an_inactive_tenants_basic_credentials_are_invalid(
+    km: KeyManagerClient,
+) -> None:
+    await _acme(km)
+    await _set_status(km, "INACTIVE")
+    r = await km.http.post(
+        f"{INTERNAL}/basic-auth",
+        json={"username": "boss", "password": "pw-boss", "tenant": "acme.com"},
+        headers=await km.service_headers(),
+    )
+    assert r.json() == {
+        "valid": False,
+        **{k: None for k in ("username", "tenant", "subject")},
+        "roles": [],
+        "scopes": [],
+    }
 
 
 async def test_an_inactive_tenants_client_gets_no_client_credentials_token(km: KeyManagerClient) -> None:

@@ -22,6 +22,7 @@ from apim_common.events.envelope import DEFAULT_TENANT
 from apim_common.security import INTERNAL_SCOPE, InternalPrincipal
 from apim_key_manager.context import KeyManagerDep
 from apim_key_manager.db import SessionDep
+from apim_key_manager.tenants.repository import TenantRepository
 from apim_key_manager.users.lockout import SignInLocked
 from apim_key_manager.users.repository import UserRepository
 from apim_key_manager.users.service import resolve_login
@@ -65,7 +66,9 @@ async def check(
                 headers={"Retry-After": str(exc.retry_after)},
             )
     user = await UserRepository(session).by_name(tenant, username)
-    stored = user.password_hash if user is not None and user.active else None
+    # A user of an inactive tenant is refused as an inactive user is.
+    usable = user is not None and user.active and not await TenantRepository(session).is_inactive(tenant)
+    stored = user.password_hash if user is not None and usable else None
     # Verified even without a user (against a dummy hash): the same work either way.
     matched = await km.users.passwords.verify(stored, body.password)
     if user is None or not matched:

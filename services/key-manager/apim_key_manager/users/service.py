@@ -71,7 +71,9 @@ class UserService:
         if self.guard is not None:
             await self.guard.check(name, address)
         user = await UserRepository(session).by_name(tenant, username)
-        stored = user.password_hash if user is not None and user.active else None
+        # A user of an inactive tenant does not sign in, as an inactive user does not.
+        usable = user is not None and user.active and not await TenantRepository(session).is_inactive(tenant)
+        stored = user.password_hash if user is not None and usable else None
         if not await self.passwords.verify(stored, password):
             if self.guard is not None:
                 await self.guard.failed(name, address)
