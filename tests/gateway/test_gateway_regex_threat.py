@@ -1,4 +1,5 @@
-"""regexPolicy on hostile bodies: the scan is linear in the body, whatever the pattern."""
+"""Patterns the gateway runs on what callers send (regexPolicy, JSON-schema patterns, claim
+patterns): linear in the text, whatever the pattern, so no request can stall the event loop."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from apim_gateway.policies.base import REGISTRY
 from apim_gateway.policies.builtin.json_validator import JsonValidator
 from tests.gateway.conftest import Harness
 from tests.gateway.test_builtin_policies_at_backend import attach, deploy
+from tests.gateway.test_policies_security import exchange, refused
 
 # WSO2's documented SQL-injection pattern: quadratic backtracking under a backtracking engine
 # (12.8 s on a clean 16 KiB body with Python's re).
@@ -103,3 +105,30 @@ def test_a_json_schema_pattern_re2_cannot_run_is_refused_when_the_revision_is_co
     schema = {"type": "string", "pattern": r"^(?!admin).*$"}
     with pytest.raises(PolicyConfigError, match="jsonSchema: the pattern"):
         REGISTRY["jsonValidator"]({"jsonSchema": schema})
+
+
+async def test_a_claim_pattern_checks_a_crafted_claim_value_quickly() -> None:
+    # Under Python's re, ^(a+)+$ on 40 a's and a '!' backtracks for hours.
+    policy = REGISTRY["jwtClaimBasedAccessValidator"](
+        {
+            "accessVerificationClaim": "nickname",
+            "accessVerificationClaimValue": "aaa",
+            "accessVerificationClaimValueRegex": "^(a+)+$",
+        }
+    )
+    started = time.monotonic()
+    error = await refused(policy, exchange(claims={"nickname": "a" * 40 + "!"}))
+    assert time.monotonic() - started < 2.0
+    assert (error.status, error.code) == (403, "900912")
+    assert await policy.on_request(exchange(claims={"nickname": "aaaa"})) is None
+
+
+def test_a_claim_pattern_re2_cannot_run_is_refused_naming_the_parameter() -> None:
+    with pytest.raises(PolicyConfigError, match="accessVerificationClaimValueRegex"):
+        REGISTRY["jwtClaimBasedAccessValidator"](
+            {
+                "accessVerificationClaim": "sub",
+                "accessVerificationClaimValue": "alice",
+                "accessVerificationClaimValueRegex": "(?!admin).*",
+            }
+        )

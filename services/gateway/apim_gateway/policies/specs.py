@@ -331,7 +331,9 @@ BUILTIN_SPECS: dict[str, PolicySpec] = {
                 _attr(
                     "accessVerificationClaimValueRegex",
                     "Claim Value Regex",
-                    "When set, the claim matches if it (and the configured value) fully match this pattern.",
+                    "When set, the claim matches if it (and the configured value) fully match this "
+                    "pattern (RE2 syntax: no look-arounds or back-references).",
+                    "Regex",
                 ),
                 _attr(
                     "shouldAllowValidation",
