@@ -270,6 +270,8 @@ class Pipeline:
             gateway_services=self.gateway,
         )
         exchange.variables["api_name"] = api.name
+        # The API's own credential headers, which log policies must mask whatever their name.
+        exchange.variables["credential_headers"] = (api.authorization_header, api.api_key_header)
         exchange.read_request_body = body.read
         chain = op.chain
         upstream: UpstreamResponse | None = None

@@ -3,7 +3,8 @@
 A log hook: it only formats and hands a record to ``logging`` (whose handlers are the
 application's), never awaits anything and swallows its own failures, so it cannot delay or fail
 the message. The body is logged only when ``logPayload`` is set, as far as it is buffered, cut at
-4 KiB. Credentials in headers are masked.
+4 KiB. Credentials in headers are masked: the usual ones (``Authorization``, cookies, ``apikey``)
+and the API's own API-key and OAuth header names, whatever it calls them.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ MAX_LOGGED_BODY = 4096
 _SECRET_HEADERS = frozenset(("authorization", "proxy-authorization", "cookie", "set-cookie", "apikey"))
 
 
-def _masked(headers: Headers) -> dict[str, str]:
-    return {k: ("****" if k in _SECRET_HEADERS else v) for k, v in headers}
+def _masked(headers: Headers, also: tuple[str, ...] = ()) -> dict[str, str]:
+    """Header names arrive lower-cased; ``also``: the API's own credential headers (its API-key
+    header and its OAuth header, which each API may rename)."""
+    return {k: ("****" if k in _SECRET_HEADERS or k in also else v) for k, v in headers}
 
 
 @register
@@ -52,7 +55,8 @@ class AddLogMessage(BuiltinPolicy):
             if flow != "request" and exchange.response is not None:
                 extra["status"] = exchange.response.status
             if self.log_headers and headers is not None:
-                extra["headers"] = _masked(headers)
+                own = exchange.variables.get("credential_headers") or ()
+                extra["headers"] = _masked(headers, tuple(h.lower() for h in own))
             if self.log_payload and body:
                 extra["payload"] = body[:MAX_LOGGED_BODY].decode("utf-8", errors="replace")
             logger.info(
