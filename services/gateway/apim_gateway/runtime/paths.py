@@ -33,6 +33,10 @@ _DECODED_FORBIDDEN = re.compile(rb"[/\\\x00-\x1f\x7f]")
 # Printable ASCII but '%' stays as it is (the client's escapes are kept); the rest is escaped.
 _KEEP = bytes(range(0x21, 0x7F)).decode("ascii")
 _DOTS = (b".", b"..")
+_WHAT = {
+    b"/": "an encoded '/' inside a segment",
+    b"\\": "a '\\' (which some servers read as '/')",
+}
 
 
 class BadPath(ValueError):
@@ -59,8 +63,7 @@ def split_path(raw: bytes) -> tuple[str, str]:
         plain = unquote_to_bytes(segment) if b"%" in segment else segment
         bad = _DECODED_FORBIDDEN.search(plain)
         if bad is not None:
-            what = "an encoded '/' or '\\'" if bad.group() in (b"/", b"\\") else "a control character"
-            raise BadPath(f"The request path holds {what}")
+            raise BadPath(f"The request path holds {_WHAT.get(bad.group(), 'a control character')}")
         name = plain.split(b";", 1)[0] if b";" in plain else plain
         if name in _DOTS:
             if name != plain:
