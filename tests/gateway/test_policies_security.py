@@ -9,7 +9,7 @@ import pytest
 
 from apim_gateway.context import AuthContext, Exchange, GatewayRequest, GatewayResponse, Headers, header
 from apim_gateway.policies import Policy, PolicyRefusal, Reply
-from apim_gateway.policies.base import REGISTRY
+from apim_gateway.policies.base import REGISTRY, PolicyConfigError
 
 
 def policy(name: str, **parameters: Any) -> Policy:
@@ -268,8 +268,8 @@ async def test_cors_adds_allow_origin_and_exposed_headers_to_responses() -> None
     assert header(ex.response.headers, "access-control-expose-headers") == "x-request-id"
 
 
-async def test_cors_with_credentials_echoes_the_origin_instead_of_a_wildcard() -> None:
-    p = policy("CORS", accessControlAllowCredentials="true")
+async def test_cors_with_credentials_echoes_an_allowed_origin_and_allows_credentials() -> None:
+    p = policy("CORS", accessControlAllowOrigins="https://a.example", accessControlAllowCredentials="true")
     ex = exchange(
         method="GET",
         headers=[("origin", "https://a.example")],
@@ -280,6 +280,11 @@ async def test_cors_with_credentials_echoes_the_origin_instead_of_a_wildcard() -
     assert header(ex.response.headers, "access-control-allow-origin") == "https://a.example"
     assert header(ex.response.headers, "access-control-allow-credentials") == "true"
     assert header(ex.response.headers, "vary") == "Accept-Encoding, Origin"
+
+
+def test_cors_refuses_credentials_with_any_origin_when_deployed() -> None:
+    with pytest.raises(PolicyConfigError, match="accessControlAllowCredentials"):
+        policy("CORS", accessControlAllowOrigins="*", accessControlAllowCredentials="true")
 
 
 async def test_cors_adds_nothing_for_a_request_without_origin_or_from_a_disallowed_one() -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any, TypedDict
 
@@ -192,6 +192,28 @@ def _check(attribute: PolicyAttribute, raw: Any) -> tuple[Any, list[str]]:
     return value, errors
 
 
+CORS_WILDCARD_WITH_CREDENTIALS = (
+    "may not be true while the allowed origins include *: any site could then make credentialed "
+    "calls as its visitors; name the origins instead"
+)
+
+
+def cors_origins_allow_credentials(origins: list[str], credentials: bool) -> bool:
+    """Whether a CORS setting may send credentials to these origins (never to ``*``)."""
+    return not (credentials and "*" in (origin.strip() for origin in origins))
+
+
+def _cors_rules(values: Mapping[str, Any]) -> list[str]:
+    origins = str(values.get("accessControlAllowOrigins") or "").split(",")
+    if not cors_origins_allow_credentials(origins, bool(values.get("accessControlAllowCredentials"))):
+        return [f"accessControlAllowCredentials: {CORS_WILDCARD_WITH_CREDENTIALS}"]
+    return []
+
+
+# Rules between the attributes of a built-in policy, checked once each attribute is valid.
+_RULES: dict[str, Callable[[Mapping[str, Any]], list[str]]] = {"CORS": _cors_rules}
+
+
 def validate_parameters(spec: PolicySpec, parameters: Mapping[str, Any]) -> list[str]:
     """Every reason ``parameters`` cannot configure the policy of ``spec``; each names its attribute."""
     errors: list[str] = []
@@ -202,6 +224,9 @@ def validate_parameters(spec: PolicySpec, parameters: Mapping[str, Any]) -> list
                 errors.append(f"{attribute['name']}: required")
             continue
         errors += _check(attribute, raw)[1]
+    rule = _RULES.get(spec["name"])
+    if not errors and rule is not None:
+        errors += rule(resolve_parameters(spec, parameters))
     return errors
 
 

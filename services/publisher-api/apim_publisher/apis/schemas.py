@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from apim_common.policy_specs import CORS_WILDCARD_WITH_CREDENTIALS, cors_origins_allow_credentials
 
 # WSO2 refuses these in API names (spaces are allowed since 4.3).
 NAME_FORBIDDEN = re.compile(r"[~!@#;:%^*()+={}|\\<>\"',&$\[\]/]")
@@ -109,6 +111,14 @@ class CorsConfiguration(DTO):
     accessControlAllowMethods: list[str] = Field(
         default_factory=lambda: ["GET", "PUT", "POST", "DELETE", "PATCH", "OPTIONS"]
     )
+
+    @field_validator("accessControlAllowCredentials")
+    @classmethod
+    def _no_credentials_to_any_origin(cls, value: bool, info: ValidationInfo) -> bool:
+        origins = info.data.get("accessControlAllowOrigins") or []
+        if not cors_origins_allow_credentials(origins, value):
+            raise ValueError(CORS_WILDCARD_WITH_CREDENTIALS)
+        return value
 
 
 class BusinessInformation(DTO):
