@@ -213,6 +213,7 @@ async def running_admin(tokens: TokenFactory, database_url: str) -> AsyncIterato
         await bus.start()
         http = httpx.AsyncClient(transport=httpx.ASGITransport(app=peers.app()), base_url="http://peers")
         app.state.http = http
+        app.state.outbound = http  # the peers stand for public hosts here
         try:
             yield Admin(app, client, bus, tokens, peers, events)
         finally:
