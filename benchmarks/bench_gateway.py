@@ -10,11 +10,15 @@ One run measures, side by side on the same machine:
   verification), subscription, a counted rate limit, one addHeader policy, backend call through
   the upstream client, 1 KiB response, metrics and analytics.
 
+- the same gateway at ``--baseline`` (a git revision, ``HEAD~1`` by default; ``none`` to skip),
+  checked out into a temporary worktree and run under the first server of ``--servers``, so a
+  change's cost per request is read against the code before it, in the same run.
+
 wrk (``-t1 -c64``) and the backend run on core 1. Each server gets a 2 s warm-up, then 8 s
 measured. Prints RPS, p50, p99, CPU per request of the server under test, and the ratio to nginx.
 
     uv run python benchmarks/bench_gateway.py [--rounds N] [--duration S] [--connections C]
-        [--servers uvicorn,granian]
+        [--servers uvicorn,granian] [--baseline REV|none]
 """
 
 from __future__ import annotations
@@ -48,7 +52,7 @@ def free_port() -> int:
         return port
 
 
-def wait_for_port(port: int, timeout: float = 20.0) -> None:
+def wait_for_port(port: int, timeout: float = 60.0) -> None:
     import socket
 
     deadline = time.monotonic() + timeout
@@ -262,10 +266,38 @@ def bench_snapshot(backend_port: int, public_pem: str, issuer: str) -> dict[str,
     }
 
 
-def start_gateway(server: str, port: int, snapshot: Path) -> subprocess.Popen[bytes]:
-    """``python -m apim_gateway`` on core 0, serving a synthetic model loaded as its cached snapshot."""
+def baseline_tree(revision: str, workdir: Path) -> Path | None:
+    """A worktree of ``revision``, or None when there is no such revision (a shallow clone, say)."""
+    if revision == "none":
+        return None
+    tree = workdir / "baseline"
+    done = subprocess.run(
+        ["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(tree), revision],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        print(f"no baseline: git worktree add {revision} failed: {done.stderr.strip()}")
+        return None
+    return tree
+
+
+def start_gateway(
+    server: str, port: int, snapshot: Path, source: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """``python -m apim_gateway`` on core 0, serving a synthetic model loaded as its cached snapshot.
+
+    With ``source`` (a checkout of another revision), its gateway and apim_common come first on
+    the path, ahead of the workspace's own editable installs.
+    """
+    paths = {}
+    if source is not None:
+        paths["PYTHONPATH"] = os.pathsep.join(
+            str(source / part) for part in ("services/gateway", "libs/apim_common")
+        )
     env = {
         **os.environ,
+        **paths,
         "APIM_MODE": "development",
         "APIM_PORT": str(port),
         "APIM_GATEWAY_SERVER": server,
@@ -289,6 +321,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument(
         "--servers", default="uvicorn,granian", help="ASGI servers to run the gateway under, comma-separated"
+    )
+    parser.add_argument(
+        "--baseline", default="HEAD~1", help="a git revision whose gateway runs beside this one, or 'none'"
     )
     args = parser.parse_args()
     ensure_tools()
@@ -319,6 +354,13 @@ def main() -> None:
             gateway = start_gateway(server, port, snapshot)
             processes.append(gateway)
             gateways.append((server, port, gateway))
+        baseline = baseline_tree(args.baseline, workdir)
+        if baseline is not None:
+            server = args.servers.split(",")[0]
+            port = free_port()
+            gateway = start_gateway(server, port, snapshot, source=baseline)
+            processes.append(gateway)
+            gateways.append((f"{server} @{args.baseline}", port, gateway))
         for port in (backend_port, direct_port, proxy_port, *(port for _, port, _ in gateways)):
             wait_for_port(port)
         script = workdir / "auth.lua"
@@ -344,6 +386,11 @@ def main() -> None:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+        if (workdir / "baseline").exists():
+            subprocess.run(
+                ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(workdir / "baseline")],
+                check=False,
+            )
         shutil.rmtree(workdir, ignore_errors=True)
 
 
@@ -373,6 +420,12 @@ def report(results: dict[str, list[dict[str, float]]], args: argparse.Namespace)
         if name.startswith("gateway"):
             ratio = _median(rows, "rps") / nginx_rps
             print(f"{name} / nginx reverse proxy: {ratio:.2f}x (goal: 0.35x)")
+    baselines = [name for name in results if "@" in name]
+    for name in baselines:
+        current = name.split(" @")[0]
+        if current in results:
+            delta = _median(results[current], "cpu_us") - _median(results[name], "cpu_us")
+            print(f"{current}: CPU per request {delta:+.1f} us against {name.split('@')[1]}")
 
 
 if __name__ == "__main__":
