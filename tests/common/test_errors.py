@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from apim_common.app import ServiceSpec, build_service_app
-from apim_common.errors import Conflict
+from apim_common.errors import BadRequest, Conflict
 from apim_common.settings import ServiceSettings
 
 router = APIRouter(prefix="/api/test/v1")
@@ -24,6 +24,11 @@ async def create_thing(body: ThingCreate) -> ThingCreate:
     if body.name == "taken":
         raise Conflict("A thing named taken exists", code=900250)
     return body
+
+
+@router.post("/lookups")
+async def look_up(body: ThingCreate) -> None:
+    raise BadRequest(f"No thing is named {body.name}")
 
 
 @router.get("/boom")
@@ -92,3 +97,13 @@ async def test_openapi_document_is_served_under_the_prefix(client: httpx.AsyncCl
     r = await client.get("/api/test/v1/openapi.json")
     assert r.status_code == 200
     assert "/api/test/v1/things" in r.json()["paths"]
+
+
+async def test_an_error_quoting_a_lone_surrogate_answers_it_escaped(client: httpx.AsyncClient) -> None:
+    r = await client.post(
+        "/api/test/v1/lookups",
+        content=b'{"name": "\\ud800", "count": 1}',
+        headers={"content-type": "application/json"},
+    )
+    assert r.status_code == 400
+    assert r.json()["description"] == "No thing is named \\ud800"

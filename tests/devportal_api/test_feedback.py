@@ -56,3 +56,15 @@ async def test_commenting_needs_a_token(portal: Portal) -> None:
     api = await portal.publish_api(name="Pizza")
     r = await portal.client.post(f"{BASE}/apis/{api['id']}/comments", json={"content": "hi"})
     assert r.status_code == 401
+
+
+async def test_a_reply_offset_beyond_wso2s_int_range_is_400(portal: Portal) -> None:
+    api = await portal.publish_api()
+    headers = portal.headers()
+    comment = await portal.client.post(
+        f"{BASE}/apis/{api['id']}/comments", json={"content": "Tasty", "category": "general"}, headers=headers
+    )
+    replies = f"{BASE}/apis/{api['id']}/comments/{comment.json()['id']}/replies"
+    r = await portal.client.get(replies, params={"offset": 23_000_000_000_000_000_000_000}, headers=headers)
+    assert r.status_code == 400, r.text
+    assert [e["message"] for e in r.json()["error"]] == ["offset"]

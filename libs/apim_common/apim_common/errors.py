@@ -122,8 +122,20 @@ class ServiceUnavailable(APIError):
     default_message = "Service Unavailable"
 
 
+def _encodable(value: Any) -> Any:
+    """``value`` with lone surrogates (from a ``\\ud800`` escape in a request) written as escapes:
+    an error that quotes the input must still be encodable as UTF-8."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {k: _encodable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_encodable(v) for v in value]
+    return value
+
+
 def error_response(status_code: int, body: ErrorBody, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(body.model_dump(), status_code=status_code, headers=headers)
+    return JSONResponse(_encodable(body.model_dump()), status_code=status_code, headers=headers)
 
 
 def _field_path(loc: Sequence[Any]) -> str:

@@ -8,6 +8,8 @@ from typing import Annotated, Generic, TypeVar
 from fastapi import Depends, Query
 from pydantic import BaseModel, Field
 
+from apim_common.inputs import INT32_MAX
+
 T = TypeVar("T")
 
 
@@ -41,7 +43,9 @@ class PageParams(BaseModel):
 
 
 def _page_params(
-    limit: Annotated[int, Query(ge=1, le=1000)] = 25, offset: Annotated[int, Query(ge=0)] = 0
+    limit: Annotated[int, Query(ge=1, le=1000)] = 25,
+    # Bounded as WSO2's int offset, so a huge one is a 400 rather than an overflow in the database.
+    offset: Annotated[int, Query(ge=0, le=INT32_MAX)] = 0,
 ) -> PageParams:
     return PageParams(limit=limit, offset=offset)
 
