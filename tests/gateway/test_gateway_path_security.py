@@ -275,3 +275,8 @@ def test_a_template_wildcard_matches_no_dot_segment_and_no_control_character() -
 
 def test_a_backend_target_never_holds_a_space_or_a_line_break() -> None:
     assert join_target("/base", "/a b\r\nX: y", "q=1 2") == b"/base/a%20b%0D%0AX:%20y?q=1%202"
+
+
+def test_a_raw_byte_of_the_query_reaches_the_backend_as_the_same_byte_encoded() -> None:
+    query = b"name=\xe9".decode("latin-1")  # how the request path holds the client's query
+    assert join_target("/base", "/a", query) == b"/base/a?name=%E9"

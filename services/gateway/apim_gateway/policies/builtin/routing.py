@@ -17,7 +17,7 @@ import logging
 import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote_from_bytes, urlsplit
 
 from apim_gateway.context import Exchange
 from apim_gateway.policies.base import Reply, register
@@ -56,7 +56,13 @@ def join_target(base_path: str, path: str, query: str) -> bytes:
     if query:
         target += "?" + query
     if _UNSAFE.search(target) is not None:
-        target = quote(target, safe=_PRINTABLE)
+        # The query holds the client's bytes decoded as latin-1: encoded back, they keep their
+        # value; text a policy added beyond latin-1 goes as UTF-8.
+        try:
+            raw = target.encode("latin-1")
+        except UnicodeEncodeError:
+            raw = target.encode()
+        target = quote_from_bytes(raw, safe=_PRINTABLE)
     return target.encode("ascii")
 
 
