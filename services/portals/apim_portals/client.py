@@ -6,6 +6,7 @@ user browses (``X-WSO2-Tenant``). A failed call raises ``ApiError`` with the API
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import time
@@ -79,6 +80,9 @@ class Platform:
         self._devportal = settings.devportal_url.rstrip("/") + DEVPORTAL
         self._key_manager = settings.key_manager_url.rstrip("/")
         self._cache: dict[tuple[str, ...], tuple[float, Any]] = {}
+        # One refresh in flight per session: the key manager treats a second use of a refresh
+        # token as a replay and revokes the whole family, which would sign the user out.
+        self._refreshing: dict[int, asyncio.Lock] = {}
 
     async def cached(self, key: tuple[str, ...], ttl: float, load: Callable[[], Awaitable[Any]]) -> Any:
         """``load()``'s answer, reused for ``ttl`` seconds (side lists: tags, categories, tenants)."""
@@ -114,18 +118,27 @@ class Platform:
         tokens = session.tokens
         if tokens is None or tokens.refresh_token is None:
             return
-        response = await self.http.post(
-            f"{self._key_manager}/oauth2/token",
-            data={
-                "grant_type": "refresh_token",
-                "refresh_token": tokens.refresh_token,
-                "client_id": self.settings.portal_client_id,
-            },
-        )
-        if response.status_code == 200:
-            session.tokens = tokens_from(response.json())
-        else:
-            session.tokens = None  # the grant is gone: the user signs in again
+        key = id(session)
+        lock = self._refreshing.setdefault(key, asyncio.Lock())
+        try:
+            async with lock:
+                if session.tokens is not tokens:
+                    return  # refreshed (or signed out) by a request that went first
+                response = await self.http.post(
+                    f"{self._key_manager}/oauth2/token",
+                    data={
+                        "grant_type": "refresh_token",
+                        "refresh_token": tokens.refresh_token,
+                        "client_id": self.settings.portal_client_id,
+                    },
+                )
+                if response.status_code == 200:
+                    session.tokens = tokens_from(response.json())
+                else:
+                    session.tokens = None  # the grant is gone: the user signs in again
+        finally:
+            if not lock.locked() and self._refreshing.get(key) is lock:
+                del self._refreshing[key]
 
     async def revoke(self, tokens: Tokens) -> None:
         """Sign-out: the refresh token first (it can mint new access tokens), then the access token."""
