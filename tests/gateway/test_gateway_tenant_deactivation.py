@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from apim_common.events.envelope import new_event
 from apim_common.events.topics import Topic
 from tests.gateway.conftest import FakeControlPlane, Harness, RunningGateway, base_snapshot, pets_api
 from tests.support.tokens import TokenFactory
@@ -108,3 +109,22 @@ async def test_a_starting_gateway_learns_revocations_and_inactive_tenants_from_t
             assert (
                 await c.get("/pets/1.0.0/echo/1", headers={"Authorization": f"Bearer {fresh}"})
             ).status_code == 200
+
+
+async def test_a_gateway_restarted_without_the_control_plane_still_refuses_a_deactivated_tenant(
+    tmp_path: Path, tokens: TokenFactory, backend_port: int
+) -> None:
+    snapshot = base_snapshot(backend_port)
+    snapshot["publisher"]["artifacts"].append(acme_api(backend_port))
+    cache = {"gateway_snapshot_cache": tmp_path / "cache" / "snapshot.json"}
+    async with RunningGateway(tmp_path, FakeControlPlane(tokens, snapshot), cache) as (_, bus):
+        event = new_event("key-manager", "tenant.deactivated", "acme.com", {"domain": "acme.com"})
+        await bus.publish(Topic.TOKEN_REVOCATIONS, event)
+        await bus.drain()
+    down = FakeControlPlane(tokens, snapshot, up=False)
+    async with (
+        RunningGateway(tmp_path, down, cache) as (gateway, _),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=gateway), base_url="http://localhost") as c,
+    ):
+        assert (await c.get("/pets/1.0.0/echo/open")).status_code == 200
+        assert (await c.get(OPEN)).status_code == 404

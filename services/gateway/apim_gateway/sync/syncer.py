@@ -66,6 +66,8 @@ _DEPLOYMENT_EVENTS = frozenset(
 )
 _SAVE_DELAY = 0.5
 _MAX_REVOCATIONS_RETRY = 5.0
+# The cache file keeps what the key manager refuses beside the parts, for a restart without it.
+_REVOCATIONS = "revocations"
 
 
 class Syncer:
@@ -167,11 +169,13 @@ class Syncer:
             return False
         try:
             snapshot = json.loads(self.cache_file.read_text())
+            # First, so that an inactive tenant's cached APIs are not served.
+            self._apply_revocations(snapshot.get(_REVOCATIONS) or {})
             self.state.load_snapshot(snapshot)
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, KeyError, TypeError) as exc:
             logger.warning("cannot load the cached snapshot %s: %s", self.cache_file, exc)
             return False
-        self.parts = {name: snapshot.get(name) or {} for name in PARTS}
+        self.parts = {name: snapshot.get(name) or {} for name in (*PARTS, _REVOCATIONS)}
         logger.info("serving the cached snapshot %s until the control plane answers", self.cache_file)
         self.ready.set()
         return True
@@ -204,17 +208,9 @@ class Syncer:
             except (httpx.HTTPError, ValueError, KeyError) as exc:
                 logger.warning("the key manager's revocation snapshot is not available yet: %r", exc)
                 return False
-            for token in snapshot.get("revokedTokens") or ():
-                self.state.revoke_jti(str(token["jti"]), token.get("expiresAt"))
-            for rule in snapshot.get("rules") or ():
-                self.state.revoke_before(rule.get("clientId"), rule.get("username"), float(rule["before"]))
-            inactive = {str(d).lower() for d in snapshot.get("inactiveTenants") or ()}
-            reactivated = self.state.inactive_tenants - inactive
-            for tenant in reactivated:
-                self.state.set_tenant_active(tenant, True)
-            for tenant in inactive:
-                self.state.set_tenant_active(tenant, False)
+            reactivated = self._apply_revocations(snapshot)
             self.revocations_loaded.set()
+            self._cache_revocations()
             if reactivated and self.complete.is_set():
                 self.request_resync()
             return True
@@ -273,6 +269,34 @@ class Syncer:
             for event in pending:
                 await self._apply(event)
         return failed
+
+    def _apply_revocations(self, snapshot: Mapping[str, Any]) -> bool:
+        """Take a revocation snapshot; True if a tenant inactive until now is active in it."""
+        for token in snapshot.get("revokedTokens") or ():
+            self.state.revoke_jti(str(token["jti"]), token.get("expiresAt"))
+        for rule in snapshot.get("rules") or ():
+            self.state.revoke_before(rule.get("clientId"), rule.get("username"), float(rule["before"]))
+        inactive = {str(d).lower() for d in snapshot.get("inactiveTenants") or ()}
+        reactivated = self.state.inactive_tenants - inactive
+        for tenant in reactivated:
+            self.state.set_tenant_active(tenant, True)
+        for tenant in inactive:
+            self.state.set_tenant_active(tenant, False)
+        return bool(reactivated)
+
+    def _cache_revocations(self) -> None:
+        """Keep what is refused in the cache file (written at most every half second)."""
+        if self.cache_file is None:
+            return
+        state = self.state
+        self.parts[_REVOCATIONS] = {
+            "revokedTokens": [{"jti": j, "expiresAt": e} for j, e in state.revoked_jtis.items()],
+            "rules": [{"clientId": c, "before": b} for c, b in state.revoked_clients.items()]
+            + [{"username": u, "before": b} for u, b in state.revoked_users.items()],
+            "inactiveTenants": sorted(state.inactive_tenants),
+        }
+        if self._save_handle is None:
+            self._save_handle = asyncio.get_running_loop().call_later(_SAVE_DELAY, self._save_now)
 
     def _save(self) -> None:
         if self.cache_file is None:
@@ -403,10 +427,12 @@ class Syncer:
     async def _token_revoked(self, event: CloudEvent) -> None:
         expires_at = event.data.get("expiresAt")
         self.state.revoke_jti(str(event.data["jti"]), float(expires_at) if expires_at else None)
+        self._cache_revocations()
 
     async def _tokens_revoked_before(self, event: CloudEvent) -> None:
         data = event.data
         self.state.revoke_before(data.get("clientId"), data.get("username"), float(data["before"]))
+        self._cache_revocations()
 
     async def _tenant_status(self, event: CloudEvent) -> None:
         if self._tenant_events is not None:
@@ -415,6 +441,7 @@ class Syncer:
         tenant = str(event.data.get("domain") or event.subject).lower()
         was_inactive = tenant in self.state.inactive_tenants
         self.state.set_tenant_active(tenant, active)
+        self._cache_revocations()
         if active and was_inactive:
             # Its APIs were dropped when it was deactivated: the publisher's snapshot has them.
             self.request_resync()
