@@ -133,3 +133,17 @@ async def test_validation_runs_off_the_event_loop_within_a_time_budget(
     assert response.status_code == 200, response.text
     assert response.json()["isValid"] is False
     assert "within 0.5 seconds" in response.json()["errors"][0]["description"]
+
+
+@pytest.mark.parametrize("keyword", ["$dynamicRef", "$schema", "$id"])
+async def test_other_schema_keywords_naming_a_url_are_never_fetched(
+    publisher: Publisher, keyword: str
+) -> None:
+    async with local_server({"/schema.json": Canned(200, b'{"type": "string"}')}) as server:
+        schemas = {
+            "Pet": {keyword: server.url("/schema.json"), "type": "object"},
+            "Owner": {"$ref": "#/components/schemas/Pet"},
+        }
+        document = {"openapi": "3.1.0", "info": {"title": "x", "version": "1"}, "paths": {}}
+        await _validate(publisher, json.dumps({**document, "components": {"schemas": schemas}}))
+    assert server.seen == []
