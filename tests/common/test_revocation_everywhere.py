@@ -17,6 +17,7 @@ import pytest
 from apim_admin.app import create_app as create_admin
 from apim_admin.settings import Settings as AdminSettings
 from apim_common.events import InProcessBus, Topic, new_event
+from apim_common.events.kafka import KafkaBus
 from apim_common.revocations import (
     REVOKED,
     SNAPSHOT_PATH,
@@ -217,3 +218,16 @@ async def test_the_snapshot_is_asked_for_with_a_service_token() -> None:
     assert token.url.path == "/oauth2/token"
     assert b"scope=apim%3Ainternal" in token.content
     assert (get.method, get.url.path, get.headers["authorization"]) == ("GET", SNAPSHOT_PATH, "Bearer svc")
+
+
+def test_on_kafka_each_replica_pulls_the_snapshot_again_when_its_consumer_rejoins() -> None:
+    bus = KafkaBus({"bootstrap_servers": "127.0.0.1:9"})
+    tracker = RevocationTracker(RevocationState(), _unreachable)
+    tracker.subscribe(bus, "publisher-revocations-1")
+    [subscription] = bus._subscriptions
+    assert subscription.topics == [str(Topic.TOKEN_REVOCATIONS)]
+    assert subscription.on_reconnect == tracker.request_snapshot
+
+
+async def _unreachable() -> Mapping[str, Any]:
+    raise httpx.ConnectError("no key manager")
