@@ -176,6 +176,7 @@ async def test_fetch_bytes_stops_reading_beyond_its_limit() -> None:
             await fetch_bytes(client, server.url("/big"), max_bytes=1000)
         status, body = await fetch_bytes(client, server.url("/big"), max_bytes=5000)
     assert (status, len(body)) == (200, 5000)
+    assert all(b"accept-encoding: identity" in head.lower() for head in server.heads)
 
 
 def test_public_addresses_are_not_classified() -> None:

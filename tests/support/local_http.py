@@ -21,6 +21,7 @@ class LocalServer:
     port: int
     routes: dict[str, Canned]
     seen: list[str] = field(default_factory=list)
+    heads: list[bytes] = field(default_factory=list)
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -36,6 +37,7 @@ async def local_server(routes: dict[str, Canned]) -> AsyncIterator[LocalServer]:
             head = await reader.readuntil(b"\r\n\r\n")
             path = head.split(b" ", 2)[1].decode()
             state.seen.append(path)
+            state.heads.append(head)
             answer = routes.get(path, Canned(404, b"not here"))
             lines = [f"HTTP/1.1 {answer.status} X", f"Content-Length: {len(answer.body)}"]
             lines.append("Connection: close")

@@ -213,7 +213,9 @@ async def fetch_bytes(
     ``httpx.HTTPError`` when the target cannot be reached.
     """
     too_large = TooLarge(f"The document at the URL is larger than {max_bytes} bytes")
-    async with client.stream("GET", url, follow_redirects=follow_redirects) as response:
+    # Asked uncompressed: a compressed body is only bounded after each chunk is inflated.
+    headers = {"Accept-Encoding": "identity"}
+    async with client.stream("GET", url, headers=headers, follow_redirects=follow_redirects) as response:
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > max_bytes:
             raise too_large
