@@ -26,3 +26,7 @@ class Settings(ServiceSettings):
     assistant_llm_model: str = "gpt-4o-mini"
     assistant_llm_api_key: SecretStr | None = None
     assistant_llm_timeout: float = 30.0
+    # Questions one caller (a signed-in user, else a client address) may ask the marketplace
+    # assistant per window; beyond, 429 with Retry-After. An answer costs ~0.4 s of CPU.
+    assistant_rate_limit: int = Field(default=20, ge=1)
+    assistant_rate_window_seconds: float = Field(default=60.0, gt=0)

@@ -171,11 +171,18 @@ class Platform:
         params: dict[str, Any] | None = None,
         json: Any = None,
         tenant: str | None = None,
+        on_behalf_of: str | None = None,
     ) -> Any:
-        """The decoded JSON answer (a str for text answers, None for an empty one)."""
+        """The decoded JSON answer (a str for text answers, None for an empty one).
+
+        ``on_behalf_of``: the browser's address, forwarded where the API limits each caller
+        (the marketplace assistant), so that visitors are not counted as the portals' one address.
+        """
         headers = await self._headers(session)
         if tenant:
             headers["X-WSO2-Tenant"] = tenant
+        if on_behalf_of:
+            headers["X-Forwarded-For"] = on_behalf_of
         response = await self.http.request(
             method, f"{self._devportal}{path}", params=params, json=json, headers=headers
         )

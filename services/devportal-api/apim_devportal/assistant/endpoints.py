@@ -3,14 +3,16 @@ the PUBLIC APIs; a signed-in caller also from the APIs their tenant and roles le
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
 from apim_common.db import SessionDep
-from apim_common.errors import NotFound
+from apim_common.errors import NotFound, TooManyRequests
 from apim_common.security import OptionalPrincipal
 from apim_devportal.assistant import service
+from apim_devportal.assistant.limits import CallerRateLimiter
 from apim_devportal.assistant.schemas import (
     MarketplaceAssistantApiCountResponse,
     MarketplaceAssistantRequest,
@@ -21,6 +23,7 @@ from apim_devportal.common import RequestedTenant
 from apim_devportal.settings import Settings
 
 router = APIRouter(prefix="/marketplace-assistant", tags=["Marketplace Assistant"])
+logger = logging.getLogger(__name__)
 
 
 def _assistant(request: Request) -> service.Assistant:
@@ -34,7 +37,26 @@ def _assistant(request: Request) -> service.Assistant:
 AssistantDep = Annotated[service.Assistant, Depends(_assistant)]
 
 
-@router.post("/chat", status_code=201)
+async def _within_rate_limit(request: Request, principal: OptionalPrincipal) -> None:
+    limiter: CallerRateLimiter = request.app.state.assistant_limiter
+    if principal is not None:
+        caller = f"user:{principal.username}"
+    else:
+        caller = f"address:{request.client.host if request.client is not None else 'unknown'}"
+    wait = limiter.acquire(caller)
+    if wait > 0:
+        logger.info("marketplace assistant rate limit reached by %s", caller)
+        raise TooManyRequests(
+            f"Too many questions to the marketplace assistant; try again in "
+            f"{limiter.retry_after(wait)} seconds",
+            headers={"Retry-After": limiter.retry_after(wait)},
+        )
+
+
+WithinRateLimit = Depends(_within_rate_limit)
+
+
+@router.post("/chat", status_code=201, dependencies=[WithinRateLimit])
 async def marketplace_assistant_chat(
     body: MarketplaceAssistantRequest,
     session: SessionDep,

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from apim_devportal.assistant import composer
 from apim_devportal.assistant.embedder import Embedder, load_embedder
 from apim_devportal.assistant.index import AssistantIndex
+from apim_devportal.assistant.limits import CallerRateLimiter
 from apim_devportal.assistant.llm import ChatModel, ModelUnavailable
 from apim_devportal.assistant.retrieval import DEFAULT_MODE, Hit, Mode, rank
 from apim_devportal.assistant.schemas import (
@@ -72,8 +73,12 @@ def build(settings: Settings, embedder: Embedder | None = None) -> Assistant:
 @contextlib.asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """The assistant of the app, made once; its model client closed at shutdown."""
-    assistant = build(app.state.settings)
+    settings: Settings = app.state.settings
+    assistant = build(settings)
     app.state.assistant = assistant
+    app.state.assistant_limiter = CallerRateLimiter(
+        settings.assistant_rate_limit, settings.assistant_rate_window_seconds
+    )
     try:
         yield
     finally:

@@ -47,7 +47,13 @@ async def ask_assistant(page: DevportalPage) -> Response:
     if not query:
         return page.render("partials/assistant_answer.html", answer=None, query="")
     try:
-        answer = await page.api("POST", "/marketplace-assistant/chat", json={"query": query, "history": []})
+        client = page.request.client
+        answer = await page.api(
+            "POST",
+            "/marketplace-assistant/chat",
+            json={"query": query, "history": []},
+            on_behalf_of=client.host if client is not None else None,
+        )
     except ApiError as exc:
         return page.error(exc)
     return page.render("partials/assistant_answer.html", answer=answer, query=query)
