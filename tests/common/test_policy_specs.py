@@ -104,3 +104,8 @@ def test_a_json_attribute_holding_a_schema_pattern_re2_cannot_run_is_refused_nam
     assert validate_parameters(spec, {"s": nested})[0].startswith("s: the pattern")
     assert validate_parameters(spec, {"s": {"patternProperties": {"(?<=x)y": {}}}})[0].startswith("s:")
     assert validate_parameters(spec, {"s": '{"pattern": "^[a-z]+$"}'}) == []
+
+
+def test_a_regex_attribute_holding_a_lone_surrogate_is_refused_not_a_crash() -> None:
+    errors = validate_parameters(REGEX_SPEC, {"pattern": "\ud800"})
+    assert errors == ["pattern: not a regular expression: it holds characters UTF-8 cannot encode"]

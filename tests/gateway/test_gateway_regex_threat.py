@@ -132,3 +132,27 @@ def test_a_claim_pattern_re2_cannot_run_is_refused_naming_the_parameter() -> Non
                 "accessVerificationClaimValueRegex": "(?!admin).*",
             }
         )
+
+
+async def test_a_lone_surrogate_in_a_json_string_fails_its_pattern_not_a_500(
+    harness: Harness,
+) -> None:
+    schema = {"type": "object", "properties": {"name": {"type": "string", "pattern": "^[a-z]+$"}}}
+    deploy(harness, [attach("jsonValidator", jsonSchema=schema)])
+    r = await harness.client.post(
+        "/pets/1.0.0/echo/1", headers=harness.bearer(), content=b'{"name": "\\ud800"}'
+    )
+    assert r.status_code == 400, r.text
+    assert "does not match" in r.json()["description"]
+
+
+async def test_a_lone_surrogate_in_a_claim_is_a_claim_mismatch_not_a_500() -> None:
+    policy = REGISTRY["jwtClaimBasedAccessValidator"](
+        {
+            "accessVerificationClaim": "nickname",
+            "accessVerificationClaimValue": "ada",
+            "accessVerificationClaimValueRegex": "^[a-z]+$",
+        }
+    )
+    error = await refused(policy, exchange(claims={"nickname": "\ud800"}))
+    assert (error.status, error.code) == (403, "900912")

@@ -104,6 +104,8 @@ def linear_pattern_error(pattern: str) -> str | None:
     """Why RE2 cannot run ``pattern`` (None when it can): the gateway runs no backtracking regex."""
     try:
         re2.compile(pattern, _RE2_CHECK)
+    except UnicodeEncodeError:
+        return "not a regular expression: it holds characters UTF-8 cannot encode"
     except re2.error as exc:
         reason = exc.args[0] if exc.args else exc
         if isinstance(reason, bytes):

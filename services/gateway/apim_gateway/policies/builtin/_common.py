@@ -36,6 +36,12 @@ class BuiltinPolicy(Policy):
         return PolicyConfigError(f"{self.name}: {attribute}: {reason}")
 
 
+def utf8(text: str) -> bytes:
+    """``text`` as RE2 reads it. JSON may carry a lone surrogate ("\\ud800"), which strict UTF-8
+    cannot encode: it goes as the bytes Python writes for it, so a pattern search never raises."""
+    return text.encode("utf-8", "surrogatepass")
+
+
 def media_type(headers: Headers) -> str:
     """The Content-Type without parameters, lower-case ('' when absent)."""
     value = header(headers, "content-type") or ""

@@ -19,7 +19,7 @@ import re2
 from apim_common.policy_specs import linear_pattern_error
 from apim_gateway.context import Exchange
 from apim_gateway.policies.base import PolicyRefusal, Reply, register
-from apim_gateway.policies.builtin._common import BuiltinPolicy
+from apim_gateway.policies.builtin._common import BuiltinPolicy, utf8
 
 CLAIMS_MISMATCH = ("900912", "Claim Mismatch")
 CLAIMS_INVALID = ("900913", "Claim Invalid")
@@ -54,11 +54,11 @@ class JwtClaimBasedAccess(BuiltinPolicy):
                 raise self.config_error("accessVerificationClaimValueRegex", reason)
             self.pattern = re2.compile(regex)
             # Decided once: with a pattern the configured value must match it too.
-            self.expected_matches = self.pattern.fullmatch(self.expected) is not None
+            self.expected_matches = self.pattern.fullmatch(utf8(self.expected)) is not None
 
     def _matches(self, values: list[str]) -> bool:
         if self.pattern is not None:
-            return self.expected_matches and any(self.pattern.fullmatch(v) for v in values)
+            return self.expected_matches and any(self.pattern.fullmatch(utf8(v)) for v in values)
         return self.expected in values
 
     async def on_request(self, exchange: Exchange) -> Reply | None:

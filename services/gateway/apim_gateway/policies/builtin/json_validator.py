@@ -25,7 +25,7 @@ import re2
 from apim_common.policy_specs import linear_pattern_error, schema_patterns
 from apim_gateway.context import Exchange, Headers
 from apim_gateway.policies.base import PolicyRefusal, Reply, register
-from apim_gateway.policies.builtin._common import BuiltinPolicy, is_encoded, is_json, media_type
+from apim_gateway.policies.builtin._common import BuiltinPolicy, is_encoded, is_json, media_type, utf8
 
 
 def _options() -> Any:
@@ -45,7 +45,7 @@ def _regex(pattern: str) -> Any:
 
 # jsonschema's own keywords, with re2 where they call re.search.
 def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[Any]:
-    if validator.is_type(instance, "string") and _regex(pattern).search(instance) is None:
+    if validator.is_type(instance, "string") and _regex(pattern).search(utf8(instance)) is None:
         yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
@@ -55,7 +55,7 @@ def _pattern_properties(validator: Any, patterns: Any, instance: Any, schema: An
     for pattern, subschema in patterns.items():
         regex = _regex(pattern)
         for key, value in instance.items():
-            if regex.search(key) is not None:
+            if regex.search(utf8(key)) is not None:
                 yield from validator.descend(value, subschema, path=key, schema_path=pattern)
 
 
@@ -65,7 +65,8 @@ def _additional_properties(validator: Any, allowed: Any, instance: Any, schema: 
     properties = schema.get("properties", {})
     patterns = [_regex(p) for p in schema.get("patternProperties", {})]
     extras = sorted(
-        (k for k in instance if k not in properties and not any(r.search(k) for r in patterns)), key=str
+        (k for k in instance if k not in properties and not any(r.search(utf8(k)) for r in patterns)),
+        key=str,
     )
     if validator.is_type(allowed, "object"):
         for extra in extras:
