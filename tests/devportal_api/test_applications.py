@@ -1,5 +1,7 @@
 """Applications: CRUD with an application tier, owner and group isolation, scopes and approval."""
 
+import pytest
+
 from tests.devportal_api.conftest import BASE, Portal
 from tests.devportal_api.helpers import create_app, enable_workflows, generate_keys, subscribe
 
@@ -153,3 +155,29 @@ async def test_an_application_tier_announced_by_the_admin_can_be_used(portal: Po
     )
     app = await create_app(portal, portal.headers(), throttlingPolicy="Partner")
     assert app["throttlingPolicy"] == "Partner"
+
+
+@pytest.mark.parametrize(
+    ("name", "refused"),
+    [
+        ("Pizza\x00App", "a control character (U+0000)"),
+        ("Pizza\U000e0080", "an unassigned code point (U+E0080)"),
+    ],
+)
+async def test_an_application_name_with_an_unusual_character_is_400_naming_it(
+    portal: Portal, name: str, refused: str
+) -> None:
+    h = portal.headers("alice")
+    r = await portal.client.post(
+        f"{BASE}/applications", json={"name": name, "throttlingPolicy": "Unlimited"}, headers=h
+    )
+    assert r.status_code == 400, r.text
+    assert f"must not contain {refused}" in r.json()["description"]
+    app = await create_app(portal, h)
+    r = await portal.client.put(
+        f"{BASE}/applications/{app['applicationId']}",
+        json={"name": name, "throttlingPolicy": "Unlimited"},
+        headers=h,
+    )
+    assert r.status_code == 400, r.text
+    assert [e["message"] for e in r.json()["error"]] == ["name"]

@@ -266,3 +266,27 @@ async def test_mapping_ones_own_client_with_its_secret_shows_only_the_secret_sen
     assert r.status_code == 200, r.text
     assert r.json()["mode"] == "MAPPED"
     assert r.json()["consumerSecret"] == "their-s3cret"
+
+
+async def test_an_api_key_validity_beyond_wso2s_int_range_is_400(portal: Portal) -> None:
+    h = portal.headers("alice")
+    app = await create_app(portal, h)
+    r = await portal.client.post(
+        f"{BASE}/applications/{app['applicationId']}/api-keys/PRODUCTION/generate",
+        json={"validityPeriod": 69_000_000_000_000_000_000_000_000_000_000},
+        headers=h,
+    )
+    assert r.status_code == 400, r.text
+    assert [e["message"] for e in r.json()["error"]] == ["validityPeriod"]
+
+
+async def test_mapping_keys_of_a_key_manager_named_with_a_lone_surrogate_is_400(portal: Portal) -> None:
+    h = portal.headers("alice")
+    app = await create_app(portal, h)
+    r = await portal.client.post(
+        f"{BASE}/applications/{app['applicationId']}/map-keys",
+        content=b'{"consumerKey": "ck", "consumerSecret": "cs", "keyType": "PRODUCTION", '
+        b'"keyManager": "\\ud800"}',
+        headers={**h, "content-type": "application/json"},
+    )
+    assert r.status_code == 400, r.text

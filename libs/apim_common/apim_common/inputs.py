@@ -16,6 +16,10 @@ from pydantic import AfterValidator, Field
 
 INT32_MAX = 2**31 - 1
 
+INT32_MIN = -(2**31)
+
+# Any value of WSO2's ``int`` (a validity period where -1 means "never expires"...).
+Int32 = Annotated[int, Field(ge=INT32_MIN, le=INT32_MAX)]
 # A count or position, as WSO2's ``int`` offsets and periods.
 NonNegativeInt32 = Annotated[int, Field(ge=0, le=INT32_MAX)]
 

@@ -2,6 +2,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from apim_common.inputs import CheckedName
 from apim_common.pagination import Pagination
 from apim_devportal.keys.schemas import ApplicationKey
 
@@ -11,7 +12,7 @@ class ApplicationIn(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    name: str = Field(min_length=1, max_length=100, pattern=r"^[^~!@#;:%^*()+={}|\\<>\"',&$\[\]/]*$")
+    name: CheckedName = Field(min_length=1, max_length=100, pattern=r"^[^~!@#;:%^*()+={}|\\<>\"',&$\[\]/]*$")
     throttlingPolicy: str = Field(min_length=1)
     description: str | None = Field(default=None, max_length=512)
     tokenType: Literal["JWT", "OAUTH"] = "JWT"

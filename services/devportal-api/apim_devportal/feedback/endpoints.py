@@ -4,6 +4,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from apim_common.db import SessionDep
 from apim_common.errors import NotFound
+from apim_common.inputs import INT32_MAX
 from apim_common.pagination import PageDep, Pagination
 from apim_common.security import OptionalPrincipal, Principal, require_scopes
 from apim_devportal.catalog import service as catalog
@@ -133,7 +134,7 @@ async def get_comment(
     tenant: RequestedTenant,
     includeCommenterInfo: IncludeCommenter = False,
     replyLimit: Annotated[int, Query(ge=1, le=1000)] = 25,
-    replyOffset: Annotated[int, Query(ge=0)] = 0,
+    replyOffset: Annotated[int, Query(ge=0, le=INT32_MAX)] = 0,
 ) -> CommentPublic:
     who = await catalog.viewer(session, principal, tenant)
     api = await catalog.visible_api(session, who, apiId)

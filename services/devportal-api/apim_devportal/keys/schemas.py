@@ -2,6 +2,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from apim_common.inputs import INT32_MAX, Int32
+
 KeyType = Literal["PRODUCTION", "SANDBOX"]
 
 
@@ -40,7 +42,7 @@ class ApplicationKeyGenerateRequest(BaseModel):
     callbackUrl: str | None = None
     scopes: list[str] = ["default"]
     # A string in WSO2's definition; clients send a number too.
-    validityTime: int = 3600
+    validityTime: Int32 = 3600
     clientId: str | None = None
     clientSecret: str | None = None
     additionalProperties: dict[str, Any] = {}
@@ -79,7 +81,7 @@ class ApplicationTokenGenerateRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     consumerSecret: str | None = None
-    validityPeriod: int = 3600
+    validityPeriod: Int32 = 3600
     scopes: list[str] = []
     revokeToken: str | None = None
     grantType: Literal["CLIENT_CREDENTIALS", "TOKEN_EXCHANGE"] = "CLIENT_CREDENTIALS"
@@ -90,7 +92,7 @@ class APIKeyGenerateRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     # Seconds; -1 (or 0) for a key that does not expire.
-    validityPeriod: int = Field(default=-1, ge=-1)
+    validityPeriod: int = Field(default=-1, ge=-1, le=INT32_MAX)
     # WSO2 reads permittedIP and permittedReferer (comma-separated) from here.
     additionalProperties: dict[str, Any] = {}
 
