@@ -3,10 +3,12 @@ redelivered event changes nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import Column, DateTime, MetaData, String, Table, insert, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from apim_common.db import Database
@@ -42,3 +44,29 @@ def idempotent(database: Database, table: Table, consumer: str, handler: Session
             )
 
     return handle
+
+
+# Rows per statement: 3 parameters a row stays under SQLite's and PostgreSQL's parameter limits.
+_CLAIM_CHUNK = 5000
+
+
+async def claim_new(session: AsyncSession, table: Table, consumer: str, event_ids: Sequence[str]) -> set[str]:
+    """Record ``event_ids`` as processed by ``consumer`` in the session's transaction; return the
+    ones no earlier transaction recorded, for a batch handler to apply only those.
+
+    One ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` per chunk, so a batch costs a statement
+    rather than a lookup and an insert per event.
+    """
+    dialect = session.get_bind().dialect.name
+    insert_for = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    now = datetime.now(UTC)
+    unique = list(dict.fromkeys(event_ids))
+    new: set[str] = set()
+    for start in range(0, len(unique), _CLAIM_CHUNK):
+        rows = [
+            {"consumer": consumer, "event_id": event_id, "processed_at": now}
+            for event_id in unique[start : start + _CLAIM_CHUNK]
+        ]
+        statement = insert_for(table).values(rows).on_conflict_do_nothing().returning(table.c.event_id)
+        new.update((await session.scalars(statement)).all())
+    return new

@@ -16,6 +16,9 @@ whose committed offsets are gone, may not redeliver what happened meanwhile; the
 resynchronises from its source of truth then. A commit that does not complete within a bound
 (the broker came back without the topic the offset is for) restarts the consumer, so it rejoins
 with fresh metadata instead of retrying forever.
+
+A batch subscriber gets what one fetch returned (at most ``max_events``) in one call, and the
+offsets of the whole run are committed after it returned.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from typing import Any, TypeVar
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaConnectionError, KafkaError
 
-from apim_common.events.bus import Handler
+from apim_common.events.bus import BatchHandler, Handler
 from apim_common.events.envelope import CloudEvent
 from apim_common.settings import ServiceSettings
 
@@ -44,12 +47,18 @@ T = TypeVar("T")
 
 class _Subscription:
     def __init__(
-        self, topics: list[str], group: str, handler: Handler, on_reconnect: ReconnectHook | None
+        self,
+        topics: list[str],
+        group: str,
+        handler: Handler,
+        on_reconnect: ReconnectHook | None,
+        batch: tuple[BatchHandler, int] | None = None,
     ) -> None:
         self.topics = topics
         self.group = group
         self.handler = handler
         self.on_reconnect = on_reconnect
+        self.batch = batch
         self.assignments = 0
 
 
@@ -170,6 +179,17 @@ class KafkaBus:
         if self._running:
             self._start_group(subscription)
 
+    def subscribe_batch(
+        self, topics: Iterable[str], group: str, handler: BatchHandler, *, max_events: int = 1000
+    ) -> None:
+        async def one(event: CloudEvent) -> None:
+            await handler([event])
+
+        subscription = _Subscription(list(topics), group, one, None, batch=(handler, max_events))
+        self._subscriptions.append(subscription)
+        if self._running:
+            self._start_group(subscription)
+
     async def _ensure_producer(self) -> AIOKafkaProducer:
         async with self._producer_lock:
             if self._producer is None:
@@ -218,7 +238,10 @@ class KafkaBus:
             try:
                 await consumer.start()
                 delay = self._retry_delay
-                await self._consume(consumer, group, handler)
+                if subscription.batch is not None:
+                    await self._consume_batches(consumer, group, *subscription.batch)
+                else:
+                    await self._consume(consumer, group, handler)
             except KafkaError as error:
                 logger.warning(
                     "consumer group %s lost Kafka (%s); reconnecting in %.1fs", group, error, delay
@@ -256,21 +279,49 @@ class KafkaBus:
                     except Exception:
                         logger.exception("handler of group %s failed on event %s; retrying", group, event.id)
                         await asyncio.sleep(self._retry_delay)
-            try:
-                await _within(
-                    consumer.commit({TopicPartition(message.topic, message.partition): message.offset + 1}),
-                    _CLIENT_TIMEOUT,
-                )
-            except TimeoutError as error:
-                # aiokafka retries some commit errors for ever (a topic the broker no longer has):
-                # a new consumer rejoins with fresh metadata and redelivers from the committed offset.
-                raise KafkaConnectionError(f"commit of group {group} did not complete") from error
-            except KafkaError as error:
-                # The partition moved to another member (rebalance, broker restart): that member
-                # starts from the last committed offset and the idempotent handler absorbs the repeat.
-                logger.warning(
-                    "group %s could not commit %s:%s: %s", group, message.topic, message.offset, error
-                )
+            await _commit(
+                consumer, group, {TopicPartition(message.topic, message.partition): message.offset + 1}
+            )
+
+    async def _consume_batches(
+        self, consumer: AIOKafkaConsumer, group: str, handler: BatchHandler, max_events: int
+    ) -> None:
+        while True:
+            fetched = await consumer.getmany(timeout_ms=1000, max_records=max_events)
+            events: list[CloudEvent] = []
+            offsets: dict[TopicPartition, int] = {}
+            for partition, messages in fetched.items():
+                for message in messages:
+                    try:
+                        events.append(CloudEvent.from_json(message.value))
+                    except ValueError:
+                        logger.error("group %s skips a malformed message at %s", group, partition)
+                if messages:
+                    offsets[partition] = messages[-1].offset + 1
+            while events:
+                try:
+                    await handler(events)
+                    break
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    logger.exception("batch handler of group %s failed; retrying", group)
+                    await asyncio.sleep(self._retry_delay)
+            if offsets:
+                await _commit(consumer, group, offsets)
+
+
+async def _commit(consumer: AIOKafkaConsumer, group: str, offsets: dict[TopicPartition, int]) -> None:
+    try:
+        await _within(consumer.commit(offsets), _CLIENT_TIMEOUT)
+    except TimeoutError as error:
+        # aiokafka retries some commit errors for ever (a topic the broker no longer has):
+        # a new consumer rejoins with fresh metadata and redelivers from the committed offset.
+        raise KafkaConnectionError(f"commit of group {group} did not complete") from error
+    except KafkaError as error:
+        # The partition moved to another member (rebalance, broker restart): that member
+        # starts from the last committed offset and the idempotent handler absorbs the repeat.
+        logger.warning("group %s could not commit %s: %s", group, offsets, error)
 
 
 async def _within(awaitable: Awaitable[T], seconds: float) -> T:
