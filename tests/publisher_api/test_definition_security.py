@@ -147,3 +147,40 @@ async def test_other_schema_keywords_naming_a_url_are_never_fetched(
         document = {"openapi": "3.1.0", "info": {"title": "x", "version": "1"}, "paths": {}}
         await _validate(publisher, json.dumps({**document, "components": {"schemas": schemas}}))
     assert server.seen == []
+
+
+async def test_deeply_nested_additional_properties_are_a_400_not_a_500(publisher: Publisher) -> None:
+    definition = json.dumps(with_response({"description": "ok"}))
+    response = await publisher.client.post(
+        f"{BASE}/apis/import-openapi",
+        data={"inlineAPIDefinition": definition, "additionalProperties": "[" * 100_000 + "]" * 100_000},
+        headers=publisher.auth(),
+    )
+    assert response.status_code == 400, response.text
+    assert "nested deeper than" in response.json()["description"]
+
+
+WSDL = b"""<?xml version="1.0"?>
+<definitions xmlns="http://schemas.xmlsoap.org/wsdl/" name="Calc"><service name="S"/></definitions>"""
+
+
+@pytest.mark.parametrize(
+    ("properties", "expected"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "nested deeper than"),
+        ('["not", "an", "object"]', "must be a JSON object"),
+        ('{"name": "Calc", "context": 7}', "context"),
+    ],
+    ids=["nested", "list", "bad-field"],
+)
+async def test_import_wsdl_answers_400_for_unusable_properties(
+    publisher: Publisher, properties: str, expected: str
+) -> None:
+    response = await publisher.client.post(
+        f"{BASE}/apis/import-wsdl",
+        files={"file": ("c.wsdl", WSDL, "text/xml")},
+        data={"additionalProperties": properties},
+        headers=publisher.auth(),
+    )
+    assert response.status_code == 400, response.text
+    assert expected in response.json()["description"]

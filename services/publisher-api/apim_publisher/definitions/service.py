@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import json
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -19,8 +18,9 @@ from apim_common.security import Principal
 from apim_publisher.apis import service as apis
 from apim_publisher.apis.models import API
 from apim_publisher.apis.schemas import APIBody
-from apim_publisher.definitions import openapi
+from apim_publisher.definitions import openapi, parsing
 from apim_publisher.definitions.openapi import DefinitionError, Document, RemoteReference
+from apim_publisher.definitions.parsing import ParseError
 
 MAX_DEFINITION_BYTES = 5 * 1024 * 1024
 VALIDATION_SECONDS = 10.0
@@ -103,8 +103,8 @@ def _additional(raw: str | None) -> dict[str, Any]:
     if not raw:
         return {}
     try:
-        value = json.loads(raw)
-    except ValueError as exc:
+        value = parsing.load_json(raw)
+    except ParseError as exc:
         raise BadRequest(f"additionalProperties is not valid JSON: {exc}") from exc
     if not isinstance(value, dict):
         raise BadRequest("additionalProperties must be a JSON object (the API's fields)")

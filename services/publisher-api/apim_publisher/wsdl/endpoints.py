@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 import httpx
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
+from pydantic import ValidationError
 
 from apim_common.db import SessionDep
 from apim_common.errors import BadRequest, NotFound
@@ -14,6 +14,8 @@ from apim_common.outbound import fetch_bytes
 from apim_publisher import scopes
 from apim_publisher.apis import service as apis
 from apim_publisher.apis.schemas import APIBody, APIPublic, Operation
+from apim_publisher.definitions import parsing
+from apim_publisher.definitions.parsing import ParseError
 from apim_publisher.wsdl import service
 
 router = APIRouter(tags=["Validation", "APIs"])
@@ -75,10 +77,16 @@ async def import_wsdl(
     content = await _read(request, file, url)
     info = _checked(content)
     try:
-        properties = json.loads(additionalProperties)
-    except ValueError as exc:
-        raise BadRequest("additionalProperties must be a JSON object") from exc
-    body = APIBody.model_validate({**properties, "type": "SOAP"})
+        properties = parsing.load_json(additionalProperties)
+    except ParseError as exc:
+        raise BadRequest(f"additionalProperties must be a JSON object: {exc}") from exc
+    if not isinstance(properties, dict):
+        raise BadRequest("additionalProperties must be a JSON object (the API's fields)")
+    try:
+        body = APIBody.model_validate({**properties, "type": "SOAP"})
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise BadRequest(problems, message="Invalid API properties") from exc
     if not body.operations:
         body.operations = [Operation(target="/*", verb="POST")]
     if body.endpointConfig is None and info["endpoints"]:
