@@ -191,6 +191,8 @@ async def import_policy(
 ) -> dict[str, Any]:
     try:
         document = json.loads(await file.read())
+    except RecursionError as exc:
+        raise BadRequest("the file is not an exported policy (JSON nested too deeply)") from exc
     except ValueError as exc:
         raise BadRequest("the file is not an exported policy (JSON)") from exc
     if not isinstance(document, dict):
