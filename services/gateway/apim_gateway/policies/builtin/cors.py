@@ -3,8 +3,9 @@
 Attach it to both flows: in the request flow it answers a preflight (``OPTIONS`` with ``Origin``
 and ``Access-Control-Request-Method``) itself, 204 without calling the backend; in the response
 flow it adds ``Access-Control-Allow-Origin`` (and credentials / exposed headers) for an allowed
-origin. A disallowed origin gets no Access-Control-* headers, so the browser refuses. With
-``*`` and credentials, the caller's origin is echoed (browsers reject ``*`` with credentials).
+origin. A disallowed origin gets no Access-Control-* headers, so the browser refuses. ``*``
+together with credentials is refused when the policy is attached (and here when a revision is
+compiled): it would let any site call the API with its visitors' credentials.
 The request path must route a preflight ``OPTIONS`` to the API's chain even when the API
 defines no OPTIONS operation.
 """
