@@ -1,0 +1,1 @@
+"""Analytics: see the README's map of services."""
