@@ -1,6 +1,12 @@
+from typing import Annotated
+
 from pydantic import BaseModel, Field
 
+from apim_common.inputs import CheckedName
+
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+# Checked when received: an address in emailList was checked only in the service, a bad one as a 500.
+Email = Annotated[CheckedName, Field(pattern=EMAIL)]
 
 
 class AlertType(BaseModel):
@@ -15,12 +21,12 @@ class AlertTypesList(BaseModel):
 
 class AlertsSubscription(BaseModel):
     alerts: list[AlertType] = Field(default_factory=list)
-    emailList: list[str] = Field(default_factory=list)
+    emailList: list[Email] = Field(default_factory=list)
 
 
 class BotDetectionAlertSubscription(BaseModel):
     uuid: str | None = None
-    email: str = Field(pattern=EMAIL)
+    email: Email
 
 
 class BotDetectionAlertSubscriptionList(BaseModel):

@@ -177,6 +177,8 @@ async def discover(http: httpx.AsyncClient, url: str, type_: str) -> KeyManagerW
     try:
         status, content = await fetch_bytes(http, url, max_bytes=MAX_WELL_KNOWN_BYTES)
         document = json.loads(content) if status < 400 else None
+    except httpx.InvalidURL as exc:
+        raise BadRequest(f"url is not a valid URL: {exc}") from exc
     except (httpx.HTTPError, ValueError, RecursionError, TooLarge):
         return KeyManagerWellKnownResponse(valid=False)
     if not isinstance(document, dict) or "issuer" not in document:
