@@ -1,0 +1,1 @@
+"""Rollups: the gateways' request events folded into per-minute, hour and day counters."""

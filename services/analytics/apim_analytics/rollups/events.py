@@ -1,0 +1,167 @@
+"""A gateway's request event, read leniently: WSO2's field names first, the gateway's own next.
+
+The ``analytics`` topic carries one CloudEvent per request; the tenant is the envelope's. Fields
+follow WSO2's analytics event (``apiId``, ``apiName``, ``apiVersion``, ``apiContext``,
+``apiCreator``, ``applicationId``, ``applicationName``, ``applicationOwner``, ``apiMethod``,
+``apiResourceTemplate``, ``proxyResponseCode``, ``responseLatency``, ``backendLatency``,
+``requestMediationLatency``, ``responseMediationLatency``, ``errorType``, ``requestTimestamp``,
+``properties.responseSize``...); where the gateway sends its older names (``responseCode``,
+``responseLatencyMs``, ``errorCode``) those are read instead. A field that is missing or of the
+wrong type is treated as absent, never as a reason to refuse the event: one bad event must not
+stop the store. Strings are cut to their column's length.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from apim_analytics.rollups.models import (
+    ERROR_TYPE_LENGTH,
+    ID_LENGTH,
+    NAME_LENGTH,
+    RESOURCE_LENGTH,
+    TENANT_LENGTH,
+)
+from apim_common.events.envelope import CloudEvent
+
+EVENT_ID_LENGTH = 36
+# Our gateway error codes by prefix, as WSO2's fault categories (errorType) when none is sent.
+ERROR_CATEGORIES: tuple[tuple[str, str], ...] = (
+    ("9009", "AUTH"),
+    ("9008", "THROTTLED"),
+    ("7007", "THROTTLED"),
+    ("1015", "TARGET_CONNECTIVITY"),
+    ("1010", "TARGET_CONNECTIVITY"),
+)
+_LARGEST = 2**53
+
+
+@dataclass(slots=True, frozen=True)
+class RequestEvent:
+    event_id: str
+    tenant: str
+    at: float
+    api_id: str
+    api_name: str | None
+    api_version: str | None
+    api_context: str | None
+    api_creator: str | None
+    application_id: str
+    application_name: str | None
+    application_owner: str | None
+    resource: str
+    status_code: int
+    error_type: str
+    request_bytes: int
+    response_bytes: int
+    total_ms: float | None
+    backend_ms: float | None
+    gateway_ms: float | None
+
+    @property
+    def is_error(self) -> bool:
+        return self.status_code >= 400 or bool(self.error_type)
+
+
+def event_key(event_id: str) -> str:
+    """The id under which an event is remembered: itself, or a digest of an id too long to store."""
+    if len(event_id) <= EVENT_ID_LENGTH:
+        return event_id
+    return hashlib.blake2b(event_id.encode(), digest_size=EVENT_ID_LENGTH // 2).hexdigest()
+
+
+def _text(value: Any, limit: int) -> str | None:
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    text = str(value).replace("\x00", "")[:limit]
+    return text or None
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    if math.isnan(number) or number < 0 or number > _LARGEST:
+        return None
+    return number
+
+
+def _first(data: Mapping[str, Any], *names: str) -> Any:
+    for name in names:
+        value = data.get(name)
+        if value is not None:
+            return value
+    return None
+
+
+def _timestamp(value: Any, fallback: float) -> float:
+    """``requestTimestamp``: ISO-8601 (WSO2) or epoch milliseconds (our gateway)."""
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return fallback
+        return parsed.timestamp() if parsed.tzinfo is not None else fallback
+    number = _number(value)
+    return number / 1000 if number is not None else fallback
+
+
+def _error_type(data: Mapping[str, Any]) -> str:
+    error_type = _text(data.get("errorType"), ERROR_TYPE_LENGTH)
+    if error_type:
+        return error_type
+    code = _text(data.get("errorCode"), ERROR_TYPE_LENGTH)
+    if not code:
+        return ""
+    return next((category for prefix, category in ERROR_CATEGORIES if code.startswith(prefix)), "OTHER")
+
+
+def read(event: CloudEvent) -> RequestEvent:
+    data = event.data
+    properties = data.get("properties")
+    extra: Mapping[str, Any] = properties if isinstance(properties, dict) else {}
+    total = _number(_first(data, "responseLatency", "responseLatencyMs"))
+    backend = _number(data.get("backendLatency"))
+    request_mediation = _number(data.get("requestMediationLatency"))
+    response_mediation = _number(data.get("responseMediationLatency"))
+    if request_mediation is not None or response_mediation is not None:
+        gateway: float | None = (request_mediation or 0.0) + (response_mediation or 0.0)
+    elif total is not None and backend is not None:
+        gateway = max(total - backend, 0.0)
+    else:
+        gateway = None
+    status = _number(_first(data, "proxyResponseCode", "responseCode"))
+    method = _text(data.get("apiMethod"), 16) or ""
+    template = _text(data.get("apiResourceTemplate"), RESOURCE_LENGTH) or ""
+    resource = f"{method} {template}".strip()[:RESOURCE_LENGTH]
+    return RequestEvent(
+        event_id=event_key(event.id),
+        tenant=_text(event.tenant, TENANT_LENGTH) or "",
+        at=_timestamp(data.get("requestTimestamp"), event.time.timestamp()),
+        api_id=_text(data.get("apiId"), ID_LENGTH) or "",
+        api_name=_text(data.get("apiName"), NAME_LENGTH),
+        api_version=_text(data.get("apiVersion"), NAME_LENGTH),
+        api_context=_text(data.get("apiContext"), RESOURCE_LENGTH),
+        api_creator=_text(data.get("apiCreator"), NAME_LENGTH),
+        application_id=_text(data.get("applicationId"), ID_LENGTH) or "",
+        application_name=_text(data.get("applicationName"), NAME_LENGTH),
+        application_owner=_text(data.get("applicationOwner"), NAME_LENGTH),
+        resource=resource,
+        status_code=int(status) if status is not None and status < 1000 else 0,
+        error_type=_error_type(data),
+        request_bytes=int(_number(_first(data, "requestSize", "requestContentLength")) or 0)
+        or int(_number(extra.get("requestSize")) or 0),
+        response_bytes=int(_number(data.get("responseSize")) or 0)
+        or int(_number(extra.get("responseSize")) or 0),
+        total_ms=total,
+        backend_ms=backend,
+        gateway_ms=gateway,
+    )
