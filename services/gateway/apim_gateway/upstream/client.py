@@ -112,14 +112,16 @@ class UpstreamResponse:
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
-    def _feed(self, chunk: bytes) -> None:
+    def feed(self, chunk: bytes) -> None:
+        """A piece of the body, from the connection reading this response."""
         self._chunks.append(chunk)
         self._size += len(chunk)
         if self._size > _HIGH_WATER:
             self._conn.pause()
         self._wake()
 
-    def _finish(self, error: BaseException | None = None) -> None:
+    def finish(self, error: BaseException | None = None) -> None:
+        """The body is whole, or (``error``) the connection broke off in the middle of it."""
         self._complete = True
         self._error = error
         self._wake()
@@ -237,7 +239,7 @@ class _Connection(asyncio.Protocol):
 
     def on_body(self, body: bytes) -> None:
         if self._response is not None:
-            self._response._feed(body)
+            self._response.feed(body)
 
     def on_message_complete(self) -> None:
         if self._interim:
@@ -247,7 +249,7 @@ class _Connection(asyncio.Protocol):
         self._head = None
         keep_alive = not self._head_only and not self.sending_body and self.parser.should_keep_alive()
         if response is not None:
-            response._finish()
+            response.finish()
         if keep_alive and not self.closed:
             self.pool.release(self)
         else:
@@ -358,7 +360,7 @@ class _Connection(asyncio.Protocol):
             self._head.set_exception(exc)
         self._head = None
         if self._response is not None:
-            self._response._finish(exc)
+            self._response.finish(exc)
             self._response = None
 
     def pause(self) -> None:
