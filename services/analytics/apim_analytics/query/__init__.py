@@ -1,0 +1,1 @@
+"""Query: metrics over the rollups, along at most two dimensions, scoped to what the caller may see."""
