@@ -167,3 +167,24 @@ async def test_validate_wsdl_by_url_refuses_a_redirect_to_a_private_address(
         )
     assert response.status_code == 400, response.text
     assert wire.hosts == ["127.0.0.1"]
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/apis/validate-openapi", "url"),
+        ("/apis/validate-wsdl", "url"),
+        ("/apis/validate-endpoint", "endpointUrl"),
+    ],
+)
+@pytest.mark.parametrize("url", ["http://[::1", "http://127.0.0.1:99999/x"])
+async def test_an_unparsable_url_is_a_400_naming_the_field(
+    publisher: Publisher, wire: LoopbackOnly, path: str, field: str, url: str
+) -> None:
+    if field == "endpointUrl":
+        response = await publisher.client.post(f"{BASE}{path}", params={field: url}, headers=publisher.auth())
+    else:
+        response = await publisher.client.post(f"{BASE}{path}", data={field: url}, headers=publisher.auth())
+    assert response.status_code == 400, response.text
+    assert response.json()["description"].startswith(f"{field} is not a valid URL")
+    assert wire.hosts == []

@@ -166,6 +166,8 @@ class GuardedTransport(httpx.AsyncBaseTransport):
         if url.scheme not in _DEFAULT_PORTS:
             raise OutboundRefused(f"'{url.scheme}' URLs are not fetched; use http or https")
         port = url.port or _DEFAULT_PORTS[url.scheme]
+        if not 0 < port < 65536:
+            raise httpx.InvalidURL(f"Invalid port: {port}")
         address = await checked_address(url.host, port, self.policy, self._resolver)
         extensions = dict(request.extensions)
         if url.scheme == "https":
@@ -209,13 +211,15 @@ async def fetch_bytes(
 ) -> tuple[int, bytes]:
     """The status and at most ``max_bytes`` of the body of ``GET url`` (the rest is never buffered).
 
-    Raises ``OutboundRefused`` for a refused target, ``TooLarge`` beyond the limit, and
-    ``httpx.HTTPError`` when the target cannot be reached.
+    Raises ``OutboundRefused`` for a refused target, ``httpx.InvalidURL`` for a URL that does not
+    parse, ``TooLarge`` beyond the limit, and ``httpx.HTTPError`` when it cannot be reached.
     """
     too_large = TooLarge(f"The document at the URL is larger than {max_bytes} bytes")
     # Asked uncompressed: a compressed body is only bounded after each chunk is inflated.
     headers = {"Accept-Encoding": "identity"}
-    async with client.stream("GET", url, headers=headers, follow_redirects=follow_redirects) as response:
+    request = client.build_request("GET", url, headers=headers)
+    response = await client.send(request, stream=True, follow_redirects=follow_redirects)
+    try:
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > max_bytes:
             raise too_large
@@ -224,4 +228,6 @@ async def fetch_bytes(
             body += chunk
             if len(body) > max_bytes:
                 raise too_large
+    finally:
+        await response.aclose()
     return response.status_code, bytes(body)

@@ -62,6 +62,8 @@ async def validate_endpoint(
     http: httpx.AsyncClient = request.app.state.outbound
     try:
         answer = await http.head(endpointUrl, timeout=5.0, follow_redirects=False)
+    except httpx.InvalidURL as exc:
+        raise BadRequest(f"endpointUrl is not a valid URL: {exc}") from exc
     except httpx.HTTPError:
         return {"statusCode": 0, "statusMessage": "Unreachable", "error": "The endpoint did not answer"}
     return {"statusCode": answer.status_code, "statusMessage": _phrase(answer.status_code), "error": ""}

@@ -54,6 +54,8 @@ async def read_source(
         raise BadRequest(f"'{url}' is not an http(s) URL")
     try:
         status, content = await fetch_bytes(http, url, max_bytes=MAX_DEFINITION_BYTES)
+    except httpx.InvalidURL as exc:
+        raise BadRequest(f"url is not a valid URL: {exc}") from exc
     except httpx.HTTPError as exc:
         raise BadRequest(f"Could not fetch the definition from {url}: {type(exc).__name__}") from exc
     if status >= 400:

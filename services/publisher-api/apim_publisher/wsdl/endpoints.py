@@ -32,6 +32,8 @@ async def _read(request: Request, file: UploadFile | None, url: str | None) -> b
     http: httpx.AsyncClient = request.app.state.outbound
     try:
         status, content = await fetch_bytes(http, url, max_bytes=service.MAX_BYTES)
+    except httpx.InvalidURL as exc:
+        raise BadRequest(f"url is not a valid URL: {exc}") from exc
     except httpx.HTTPError as exc:
         raise BadRequest(f"The WSDL could not be fetched from {url}: {type(exc).__name__}") from exc
     if status != 200:
