@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.publisher_api.conftest import BASE, PIZZA, Publisher
 
 
@@ -329,3 +331,17 @@ async def test_internal_listing_and_change_provider_need_a_service_token(publish
     assert changed.status_code == 200
     fetched = (await publisher.client.get(f"{BASE}/apis/{api['id']}", headers=user)).json()
     assert fetched["provider"] == "carol"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("name", "Pizza\x00"), ("version", "1.0\x00"), ("version", "\U000e0080"), ("cacheTimeout", 2**70)],
+)
+async def test_an_api_with_an_unusual_character_or_an_out_of_range_number_is_400(
+    publisher: Publisher, field: str, value: object
+) -> None:
+    response = await publisher.client.post(
+        f"{BASE}/apis", json={**PIZZA, field: value}, headers=publisher.auth()
+    )
+    assert response.status_code == 400, response.text
+    assert [e["message"] for e in response.json()["error"]] == [field]

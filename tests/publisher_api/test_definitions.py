@@ -326,3 +326,16 @@ async def test_export_gives_the_api_and_its_definition_as_json_or_yaml(publisher
         definition = load(archive.read(f"PizzaShack-1.0.0/Definitions/swagger.{ext}"))
         assert descriptor["data"]["name"] == "Pizza Shack"
         assert "/menu" in definition["paths"]
+
+
+async def test_an_api_named_outside_latin_1_is_exported_under_its_utf_8_file_name(
+    publisher: Publisher,
+) -> None:
+    api = await publisher.create_api({"name": "ピザ", "context": "/piza", "version": "v\u00e9"})
+    response = await publisher.client.get(
+        f"{BASE}/apis/export", params={"apiId": api["id"]}, headers=publisher.auth()
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-disposition"] == (
+        "attachment; filename=\"___v_.zip\"; filename*=UTF-8''%E3%83%94%E3%82%B6_v%C3%A9.zip"
+    )

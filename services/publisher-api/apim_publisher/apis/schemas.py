@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from apim_common.inputs import Int32, refuse_unusual_characters
 from apim_common.policy_specs import CORS_WILDCARD_WITH_CREDENTIALS, cors_origins_allow_credentials
 
 # WSO2 refuses these in API names (spaces are allowed since 4.3).
@@ -225,7 +226,7 @@ class APIBody(DTO):
     endpointConfig: EndpointConfig | None = None
     endpointImplementationType: Literal["INLINE", "ENDPOINT", "MOCKED_OAS"] = "ENDPOINT"
     responseCachingEnabled: bool = False
-    cacheTimeout: int = 300
+    cacheTimeout: Int32 = 300
     enableSchemaValidation: bool = False
     scopes: list[APIScope] = Field(default_factory=list)
     operations: list[Operation] = Field(default_factory=list)
@@ -236,7 +237,7 @@ class APIBody(DTO):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        value = value.strip()
+        value = refuse_unusual_characters(value.strip())
         found = NAME_FORBIDDEN.search(value)
         if not value or found:
             raise ValueError(
@@ -261,7 +262,7 @@ class APIBody(DTO):
     @field_validator("version")
     @classmethod
     def _version(cls, value: str) -> str:
-        if not VERSION_PATTERN.match(value):
+        if not VERSION_PATTERN.match(refuse_unusual_characters(value)):
             raise ValueError("the API version contains a space or a forbidden character")
         return value
 

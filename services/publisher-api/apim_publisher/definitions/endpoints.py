@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Header, Query, Request, Response, UploadFile
 
 from apim_common.db import SessionDep
+from apim_common.downloads import attachment
 from apim_common.errors import BadRequest, ErrorListItem
 from apim_publisher import scopes
 from apim_publisher.apis import service as apis
@@ -143,8 +144,4 @@ async def export_api(
         raise BadRequest("Give apiId, or name and version")
     archive = await project.export_archive(session, api, format)
     filename = f"{api.name.replace(' ', '')}_{api.version}.zip"
-    return Response(
-        archive,
-        media_type="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return Response(archive, media_type="application/zip", headers=attachment(filename))

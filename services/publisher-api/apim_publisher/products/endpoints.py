@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, File, Form, Header, Query, Request, Respons
 from fastapi.responses import JSONResponse
 
 from apim_common.db import SessionDep
+from apim_common.downloads import attachment
 from apim_common.errors import NotFound
 from apim_common.pagination import Page, PageDep
 from apim_publisher import scopes
@@ -123,7 +124,7 @@ async def export_product(
     return Response(
         await importexport.export_product_archive(session, product, format),
         media_type="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="{product.name}-{product.version}.zip"'},
+        headers=attachment(f"{product.name}-{product.version}.zip"),
     )
 
 
