@@ -1,14 +1,15 @@
 """The gateway: a plain ASGI app (no framework on the request path).
 
 It owns nothing persistent; what it serves is built from deployed revisions and events
-(``sync/``) into the in-memory model (``runtime/``), and every request walks ``pipeline.py``.
+(``sync/``) into the in-memory model (``runtime/``), and every request walks the request path
+(``request/``), which reaches the shared services through the ``Services`` built here.
 Besides the APIs it answers ``/health`` and the backend-JWT keys at ``/jwks`` and
 ``/t/{tenant}/jwks``; ``/metrics`` has a listener of its own (``APIM_METRICS_PORT``), off the
 traffic port.
 
-Long-lived clients, created once in the lifespan: the upstream client (``gateway.upstream``,
-also bound for the policies), an httpx client for the control plane and key managers' JWKS,
-the rate limiter, the bus consumer and the analytics drain.
+Long-lived clients, created once: the upstream client (also bound for the policies), an httpx
+client for the control plane, key managers' JWKS and Basic credential checks, the rate limiter
+(throttle-sync's client is started in the lifespan), the bus consumer and the analytics drain.
 """
 
 from __future__ import annotations
@@ -31,12 +32,13 @@ from apim_common.revocations import http_snapshot_fetcher
 from apim_common.service_auth import ServiceTokenProvider
 from apim_common.telemetry import metrics_listener, setup_tracing
 from apim_gateway.observability import Analytics, Metrics
-from apim_gateway.pipeline import Pipeline
 from apim_gateway.policies import SERVICES
 from apim_gateway.ratelimit import Limiter, LocalLimiter, RateLimits
+from apim_gateway.request import Pipeline, Services
 from apim_gateway.runtime.apis import BackendSettings
 from apim_gateway.runtime.state import RuntimeState
 from apim_gateway.security.backend_jwt import BackendJwtSigner
+from apim_gateway.security.basic_auth import BasicAuthenticator
 from apim_gateway.security.tokens import TokenVerifier
 from apim_gateway.settings import Settings
 from apim_gateway.sync import ControlPlane, Syncer
@@ -83,7 +85,6 @@ class Gateway:
             backend_jwt = (
                 BackendJwtSigner.from_pem_file(key_file) if key_file else BackendJwtSigner.generate()
             )
-        # The backend-JWT signer; policies reach it as ``exchange.gateway_services.backend_jwt``.
         self.backend_jwt = backend_jwt
         self.upstream = UpstreamClient(
             connect_timeout=settings.gateway_connect_timeout,
@@ -123,7 +124,19 @@ class Gateway:
         self.state_endpoint = StateEndpoint(
             self.syncer, self.http, settings.key_manager_url, settings.token_issuer
         )
-        self.pipeline = Pipeline(self)
+        self.services = Services(
+            settings=settings,
+            state=self.state,
+            verifier=self.verifier,
+            basic_auth=BasicAuthenticator(self.http, self.tokens, settings.key_manager_url),
+            rate_limits=self.rate_limits,
+            upstream=self.upstream,
+            backend_jwt=backend_jwt,
+            policies=SERVICES,
+            metrics=self.metrics,
+            analytics=self.analytics,
+        )
+        self.pipeline = Pipeline(self.services)
 
     @property
     def consumer_group(self) -> str:
@@ -147,9 +160,10 @@ class Gateway:
             if self._given_http is None:
                 stack.push_async_callback(self.http.aclose)
             stack.push_async_callback(self.upstream.aclose)
-            SERVICES.bind(self.upstream)
-            stack.push_async_callback(SERVICES.aclose)
-            stack.callback(SERVICES.bind, None)
+            policies = self.services.policies
+            policies.bind(self.upstream)
+            stack.push_async_callback(policies.aclose)
+            stack.callback(policies.bind, None)
             if self._given_limiter is None and self.settings.gateway_throttle_mode == "shared":
                 client = ThrottleClient(
                     HttpThrottleTransport(self.http, self.settings.throttle_sync_url, self.tokens.headers),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 Headers = list[tuple[str, str]]
 
@@ -69,6 +69,19 @@ class GatewayResponse:
     body: bytes | None = None
 
 
+class BackendJwtSigning(Protocol):
+    def token_for(
+        self, exchange: Exchange, *, ttl: int, user_claims: bool, algorithm: str = "RS256"
+    ) -> str: ...
+
+
+class GatewayServices(Protocol):
+    """What a policy may use of the gateway serving the request (the request path's ``Services``)."""
+
+    @property
+    def backend_jwt(self) -> BackendJwtSigning: ...
+
+
 @dataclass(slots=True)
 class Exchange:
     request: GatewayRequest
@@ -83,9 +96,9 @@ class Exchange:
     # What policies share during one request (e.g. a log policy's message, an error being handled).
     variables: dict[str, Any] = field(default_factory=dict)
     read_request_body: Callable[[], Awaitable[bytes]] | None = None
-    # The gateway serving this request (``apim_gateway.app.Gateway``): shared services a policy
-    # may use, e.g. ``exchange.gateway_services.backend_jwt`` (see ``security/backend_jwt.py``).
-    gateway_services: Any = None
+    # The shared services of the gateway serving this request, e.g.
+    # ``exchange.gateway_services.backend_jwt`` (see ``security/backend_jwt.py``); None outside one.
+    gateway_services: GatewayServices | None = None
 
     async def request_body(self) -> bytes:
         """The whole request body, read once and kept."""

@@ -11,9 +11,10 @@ When it is sent:
 - for one API (or operation) when its policies include ``backEndJWT``: the policy puts its
   settings in ``exchange.variables["backend_jwt"]`` and the request path signs with them.
 
-How a policy reaches the signer: ``exchange.gateway_services`` is the ``Gateway``; its
-``backend_jwt`` attribute is the ``BackendJwtSigner`` below::
+How a policy reaches the signer: ``exchange.gateway_services`` is the request path's
+``Services``; its ``backend_jwt`` attribute is the ``BackendJwtSigner`` below::
 
+    assert exchange.gateway_services is not None   # None only for a policy run outside a gateway
     signer = exchange.gateway_services.backend_jwt
     token = signer.token_for(exchange, ttl=900, user_claims=False)   # cached until near expiry
     set_header(exchange.request.headers, "x-jwt-assertion", token)

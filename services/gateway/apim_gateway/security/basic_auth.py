@@ -4,7 +4,7 @@ The key manager checks the username and password against its user store
 (``POST {key manager}/api/am/keymanager/v1/internal/basic-auth``, with this gateway's service
 token) and answers the user's roles and the scopes its role -> scope map gives them. The caller
 also holds the API's own scopes bound to one of those roles (a scope bound to no role is open to
-every user), so an operation's scopes are checked as for tokens (403 900910).
+every user), so an operation's scopes are checked as for tokens (403 900910, ``request/authorize.py``).
 
 Successful checks are cached for ``CACHE_TTL`` seconds, keyed by a keyed hash of the credentials
 (never the password itself), at most ``CACHE_SIZE`` entries. Failures are not cached: the key
@@ -26,25 +26,16 @@ import hmac
 import logging
 import os
 import time
-import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 
 from apim_common.service_auth import ServiceTokenProvider
 from apim_gateway.context import AuthContext, Headers
-from apim_gateway.errors import (
-    INVALID_CREDENTIALS,
-    SCOPE_NOT_ALLOWED,
-    UNCLASSIFIED,
-    GatewayError,
-)
-from apim_gateway.runtime.apis import CompiledApi, Operation
-
-if TYPE_CHECKING:
-    from apim_gateway.app import Gateway
+from apim_gateway.errors import INVALID_CREDENTIALS, UNCLASSIFIED, GatewayError
+from apim_gateway.runtime.apis import CompiledApi
 
 logger = logging.getLogger(__name__)
 
@@ -178,29 +169,16 @@ class BasicAuthenticator:
         )
 
 
-_AUTHENTICATORS: weakref.WeakKeyDictionary[Gateway, BasicAuthenticator] = weakref.WeakKeyDictionary()
-
-
-def authenticator(gateway: Gateway) -> BasicAuthenticator:
-    """The gateway's authenticator, made on first use with its control-plane client and token."""
-    found = _AUTHENTICATORS.get(gateway)
-    if found is None:
-        found = _AUTHENTICATORS[gateway] = BasicAuthenticator(
-            gateway.http, gateway.tokens, gateway.settings.key_manager_url
-        )
-    return found
-
-
 async def authenticate(
-    gateway: Gateway, api: CompiledApi, op: Operation, headers: Headers, auth: AuthContext
+    authenticator: BasicAuthenticator, api: CompiledApi, headers: Headers, auth: AuthContext
 ) -> Headers | None:
     """Fills ``auth`` from Basic credentials and answers the headers without them; None when the
-    call carries no Basic credentials. Raises 401 900901 on wrong ones, 403 900910 on scopes."""
+    call carries no Basic credentials. Raises 401 900901 on wrong ones."""
     header_name = api.authorization_header
     credentials = basic_credentials(headers, header_name)
     if credentials is None:
         return None
-    user = await authenticator(gateway).verify(api.tenant, *credentials)
+    user = await authenticator.verify(api.tenant, *credentials)
     if user.tenant != api.tenant:
         raise GatewayError(401, INVALID_CREDENTIALS, "The user does not belong to the API's tenant")
     scopes = user.scopes | api_scopes_for(api, user.roles)
@@ -209,11 +187,4 @@ async def authenticate(
     auth.tenant = user.tenant
     auth.scopes = scopes
     auth.claims = {"sub": user.subject, "tenant": user.tenant, "roles": sorted(user.roles)}
-    if op.scopes and not (op.scopes & scopes):
-        raise GatewayError(
-            403,
-            SCOPE_NOT_ALLOWED,
-            "The user's roles do not allow you to access the requested resource "
-            f"(needs one of: {', '.join(sorted(op.scopes))})",
-        )
     return [(k, v) for k, v in headers if k != header_name]

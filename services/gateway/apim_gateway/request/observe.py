@@ -1,0 +1,75 @@
+"""After the answer: metrics, the analytics event and the trace (whose span starts with the request)."""
+
+from __future__ import annotations
+
+import time
+
+from opentelemetry import propagate, trace
+from opentelemetry.trace import SpanKind, StatusCode
+from starlette.types import Scope
+
+from apim_gateway.context import Headers
+from apim_gateway.request.outcome import Outcome
+from apim_gateway.request.services import Services
+
+_TRACE_HEADERS = ("traceparent", "tracestate")
+
+
+def start_trace(
+    tracer: trace.Tracer, scope: Scope, method: str, headers: Headers
+) -> tuple[trace.Span, Headers, list[tuple[bytes, bytes]]]:
+    """The request's span, continuing the caller's trace; the headers without the caller's trace
+    context, and the context to send the backend instead."""
+    carrier = {k: v for k, v in headers if k in _TRACE_HEADERS}
+    span = tracer.start_span(
+        f"{method} {scope['path']}", context=propagate.extract(carrier), kind=SpanKind.SERVER
+    )
+    outgoing: dict[str, str] = {}
+    propagate.inject(outgoing, context=trace.set_span_in_context(span))
+    trace_headers = [(k.encode(), v.encode()) for k, v in outgoing.items()]
+    return span, [(k, v) for k, v in headers if k not in _TRACE_HEADERS], trace_headers
+
+
+def observe(
+    services: Services,
+    outcome: Outcome,
+    method: str,
+    client_ip: str,
+    elapsed: float,
+    span: trace.Span | None,
+) -> None:
+    api = outcome.api
+    api_label = api.name + ":" + api.version if api is not None else "-"
+    services.metrics.observe(api_label, method, outcome.status, elapsed)
+    if outcome.throttled is not None:
+        services.metrics.throttled(api_label, outcome.throttled)
+    analytics = services.analytics
+    if api is not None and analytics.enabled:
+        auth = outcome.auth
+        analytics.record(
+            (
+                time.time(),
+                api.tenant,
+                api.id,
+                api.name,
+                api.version,
+                method,
+                outcome.resource,
+                outcome.status,
+                elapsed * 1000,
+                auth.application_id if auth else None,
+                auth.key_type if auth else None,
+                auth.subscriber if auth else None,
+                client_ip,
+                outcome.code,
+            )
+        )
+    if span is not None:
+        span.set_attribute("http.request.method", method)
+        span.set_attribute("http.response.status_code", outcome.status)
+        if api is not None:
+            span.set_attribute("apim.api.id", api.id)
+            span.set_attribute("apim.api.context", api.context)
+        if outcome.status >= 500:
+            span.set_status(StatusCode.ERROR)
+        span.end()

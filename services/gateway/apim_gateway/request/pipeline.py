@@ -1,0 +1,128 @@
+"""The request path: one ASGI callable calling the steps, each a module of this package, in order.
+
+Everything a step reads was compiled when the revision was deployed; the shared services come in
+one ``Services`` object given at construction. A refusal before the policies is answered as it
+is; one from a policy or the backend runs the fault flow on the error answer.
+"""
+
+from __future__ import annotations
+
+import time
+
+from opentelemetry import trace
+from starlette.types import Receive, Scope, Send
+
+from apim_gateway.context import AuthContext, Exchange, GatewayRequest, Headers
+from apim_gateway.errors import PAYLOAD_TOO_LARGE, RECEIVE_FAILED, GatewayError
+from apim_gateway.policies import PolicyRefusal
+from apim_gateway.request.authenticate import authenticate
+from apim_gateway.request.authorize import authorize
+from apim_gateway.request.backend import call_backend
+from apim_gateway.request.body import BodyTooLarge, open_body
+from apim_gateway.request.deny import deny_api, deny_caller
+from apim_gateway.request.lifecycle import check_lifecycle
+from apim_gateway.request.observe import observe, start_trace
+from apim_gateway.request.outcome import Outcome
+from apim_gateway.request.policies import request_flow
+from apim_gateway.request.ratelimits import rate_limit
+from apim_gateway.request.respond import answer_error, fault, response_flow, send_response, stream
+from apim_gateway.request.route import route
+from apim_gateway.request.services import Services
+from apim_gateway.request.subscription import check_subscription
+from apim_gateway.upstream import RequestBodyError, UpstreamResponse
+
+
+class Pipeline:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.max_request_body = services.settings.gateway_max_request_body_size
+        # Set in the lifespan when spans are exported; None makes no span at all.
+        self.tracer: trace.Tracer | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        start = time.perf_counter()
+        services = self.services
+        state = services.state
+        method: str = scope["method"]
+        headers: Headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+        client = scope.get("client")
+        client_ip = client[0] if client else ""
+        span: trace.Span | None = None
+        trace_headers: list[tuple[bytes, bytes]] = []
+        if self.tracer is not None:
+            span, headers, trace_headers = start_trace(self.tracer, scope, method, headers)
+        outcome = Outcome()
+        try:
+            try:
+                api, op, path_params, backend_path = route(state, scope, method, headers, outcome)
+                deny = state.deny.get(api.tenant)
+                if deny is not None:
+                    deny_api(deny, api, client_ip)
+                check_lifecycle(api)
+                auth = outcome.auth = AuthContext(tenant=api.tenant)
+                query: str = scope["query_string"].decode("latin-1")
+                if op.secured:
+                    verified = await authenticate(services, api, headers, query, auth, outcome)
+                    headers = outcome.headers_after_auth
+                    authorize(op, auth)
+                    if verified is not None:  # a Basic call needs no subscription, as in WSO2
+                        check_subscription(state, api, verified, auth, client_ip)
+                    if deny is not None:
+                        deny_caller(deny, auth)
+                await rate_limit(services, api, op, auth, headers, query, client_ip)
+                body = open_body(receive, headers, op.chain.max_request_body or self.max_request_body)
+            except GatewayError as error:
+                await answer_error(send, error, outcome)
+                return
+
+            exchange = Exchange(
+                request=GatewayRequest(method, backend_path, query, headers, client_ip),
+                tenant=api.tenant,
+                api_id=api.id,
+                api_context=api.context,
+                api_version=api.version,
+                resource=op.target,
+                path_params=path_params,
+                auth=auth,
+                gateway_services=services,
+            )
+            exchange.variables["api_name"] = api.name
+            # The API's own credential headers, which log policies must mask whatever their name.
+            exchange.variables["credential_headers"] = (api.authorization_header, api.api_key_header)
+            exchange.read_request_body = body.read
+            chain = op.chain
+            upstream: UpstreamResponse | None = None
+            try:
+                if chain.request:
+                    await request_flow(chain, exchange)
+                if exchange.response is None:
+                    upstream = await call_backend(services, api, op, exchange, body, trace_headers)
+                    if not chain.response:
+                        outcome.status = upstream.status
+                        await stream(send, upstream, upstream.headers)
+                        return
+                await response_flow(chain, exchange, upstream)
+            except BodyTooLarge as exc:
+                await fault(send, exchange, chain, 413, PAYLOAD_TOO_LARGE, str(exc), outcome)
+                return
+            except RequestBodyError as exc:
+                await fault(send, exchange, chain, 400, RECEIVE_FAILED, str(exc), outcome)
+                return
+            except PolicyRefusal as refusal:
+                if upstream is not None:
+                    upstream.close()
+                refused = (refusal.code, refusal.message)
+                await fault(send, exchange, chain, refusal.status, refused, refusal.description, outcome)
+                return
+            except GatewayError as error:
+                if upstream is not None:
+                    upstream.close()
+                if error.headers:
+                    await answer_error(send, error, outcome)
+                    return
+                failed = (error.code, error.message)
+                await fault(send, exchange, chain, error.status, failed, error.description, outcome)
+                return
+            await send_response(send, exchange, upstream, outcome)
+        finally:
+            observe(services, outcome, method, client_ip, time.perf_counter() - start, span)

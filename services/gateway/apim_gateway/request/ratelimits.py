@@ -1,0 +1,59 @@
+"""Rate limits: advanced/API (900800), resource (900802), subscription (900804, burst 900807),
+application (900803, burst 900809), custom (900806); the rules are in ``ratelimit.py``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from urllib.parse import parse_qsl
+
+from apim_gateway.context import AuthContext, Headers
+from apim_gateway.request.services import Services
+from apim_gateway.runtime.apis import CompiledApi, Operation
+from apim_gateway.runtime.tiers import ConditionInput
+
+
+async def rate_limit(
+    services: Services,
+    api: CompiledApi,
+    op: Operation,
+    auth: AuthContext,
+    headers: Headers,
+    query: str,
+    client_ip: str,
+) -> None:
+    tiers = services.state.tiers.get(api.tenant)
+    if tiers is None:
+        return
+    user = auth.subscriber or client_ip
+
+    # Only a tier with conditions or a custom policy asks for these.
+    def conditions() -> ConditionInput:
+        return (dict(headers), dict(parse_qsl(query)), client_ip, auth.claims)
+
+    def variables() -> Mapping[str, str]:
+        return {
+            "userId": user,
+            "apiContext": api.context,
+            "apiVersion": api.version,
+            "appId": auth.application_id or "",
+            "clientIp": client_ip,
+            "resourceKey": f"{api.context}/{api.version}{op.target}:{op.verb}",
+            "appTenant": api.tenant,
+            "apiTenant": api.tenant,
+        }
+
+    await services.rate_limits.check(
+        tiers,
+        tenant=api.tenant,
+        api_id=api.id,
+        api_policy=api.api_throttling_policy,
+        verb=op.verb,
+        target=op.target,
+        resource_policy=op.throttling_policy,
+        application_id=auth.application_id,
+        user=user,
+        subscription_tier=auth.subscription_tier,
+        application_tier=auth.application_tier,
+        conditions=conditions,
+        variables=variables,
+    )
