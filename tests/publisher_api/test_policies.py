@@ -300,3 +300,12 @@ async def test_policy_endpoints_need_their_scopes(publisher: Publisher) -> None:
         f"{BASE}/apis/{api['id']}/operation-policies", files=files, headers=creator
     )
     assert allowed.status_code == 201
+
+
+async def test_a_policy_spec_file_with_a_control_character_is_400(publisher: Publisher) -> None:
+    files = {"policySpecFile": ("policySpecFile", "\u0092".encode(), "application/octet-stream")}
+    created = await publisher.client.post(
+        f"{BASE}/operation-policies", files=files, headers=publisher.auth(POLICY_SCOPES)
+    )
+    assert created.status_code == 400, created.text
+    assert "unacceptable character #x0092" in created.json()["description"]

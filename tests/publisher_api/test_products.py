@@ -6,6 +6,7 @@ import io
 import zipfile
 from typing import Any
 
+import pytest
 import yaml
 
 from tests.publisher_api.conftest import BASE, Publisher, edit_project
@@ -403,3 +404,17 @@ async def test_an_imported_product_is_deployed_and_published_as_it_was_exported(
     new_url = f"{BASE}/api-products/{imported.json()['id']}"
     deployments = (await publisher.client.get(f"{new_url}/deployments", headers=publisher.auth())).json()
     assert [(d["name"], d["status"]) for d in deployments["list"]] == [("Default", "APPROVED")]
+
+
+@pytest.mark.parametrize("version", ["2.0\x0b", "2.0\x03"])
+async def test_copying_a_product_to_a_version_with_a_control_character_is_400(
+    publisher: Publisher, version: str
+) -> None:
+    product = await create_product(publisher)
+    copied = await publisher.client.post(
+        f"{BASE}/api-products/copy-api-products",
+        params={"apiProductId": product["id"], "newVersion": version},
+        headers=publisher.auth(),
+    )
+    assert copied.status_code == 400, copied.text
+    assert "newVersion" in copied.json()["description"]

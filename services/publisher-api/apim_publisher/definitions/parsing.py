@@ -82,7 +82,12 @@ def load_json(text: str) -> Any:
 
 
 def load_yaml(text: str) -> Any:
-    loader = _Bounded(text)
+    try:
+        loader = _Bounded(text)
+    except yaml.reader.ReaderError as exc:  # the reader refuses a control character before parsing
+        raise ParseError(
+            f"Not valid YAML: unacceptable character #x{exc.character:04x} at position {exc.position}"
+        ) from exc
     try:
         return loader.get_single_data()
     except RecursionError as exc:

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
+from apim_common.inputs import refuse_unusual_characters
 from apim_publisher.apis.schemas import (
     CONTEXT_FORBIDDEN,
     DEFAULT_SECURITY_SCHEME,
@@ -63,7 +64,7 @@ class APIProductBody(DTO):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        value = value.strip()
+        value = refuse_unusual_characters(value.strip())
         if not value or NAME_FORBIDDEN.search(value):
             raise ValueError("the product name is empty or contains a forbidden character")
         return value
@@ -79,7 +80,7 @@ class APIProductBody(DTO):
     @field_validator("version")
     @classmethod
     def _version(cls, value: str) -> str:
-        if not VERSION_PATTERN.match(value):
+        if not VERSION_PATTERN.match(refuse_unusual_characters(value)):
             raise ValueError("the product version contains a space or a forbidden character")
         return value
 

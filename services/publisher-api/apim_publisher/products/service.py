@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from apim_common.errors import BadRequest, Conflict, NotFound
@@ -248,9 +249,13 @@ async def update(session: AsyncSession, principal: Principal, product: API, body
 async def copy(
     session: AsyncSession, principal: Principal, source: API, new_version: str, default_version: bool
 ) -> API:
-    body = APIProductBody.model_validate(
-        {**public(source), "version": new_version, "isDefaultVersion": default_version}
-    )
+    try:
+        body = APIProductBody.model_validate(
+            {**public(source), "version": new_version, "isDefaultVersion": default_version}
+        )
+    except ValidationError as exc:  # only the new version is the caller's; say what is wrong with it
+        problems = "; ".join(str(e["msg"]) for e in exc.errors())
+        raise BadRequest(f"newVersion {new_version!r} is not accepted: {problems}") from exc
     product = await create(session, principal, body, new_version_of=source)
     product.thumbnail, product.thumbnail_media_type = source.thumbnail, source.thumbnail_media_type
     return product
