@@ -53,6 +53,8 @@ class KeyManagerClient:
         self._base = base_url.rstrip("/")
         self._secret_key = secret_key
         self._token_provider: ServiceTokenProvider | None = None
+        # The HTTP client the provider was built on: when the app holds a new one, so does the provider.
+        self._token_provider_http: httpx.AsyncClient | None = None
 
     @property
     def _http(self) -> httpx.AsyncClient:
@@ -61,10 +63,11 @@ class KeyManagerClient:
 
     @property
     def _tokens(self) -> ServiceTokenProvider:
+        http = self._http
         provider = self._token_provider
-        if provider is None or provider._http is not self._http:
-            provider = ServiceTokenProvider(self._http, f"{self._base}/oauth2/token", self._secret_key)
-            self._token_provider = provider
+        if provider is None or self._token_provider_http is not http:
+            provider = ServiceTokenProvider(http, f"{self._base}/oauth2/token", self._secret_key)
+            self._token_provider, self._token_provider_http = provider, http
         return provider
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
