@@ -9,7 +9,7 @@ class Settings(ServiceSettings):
     service_name: str = "analytics"
     database_url: str = "sqlite+aiosqlite:///./data/analytics.db"
     # The most events one transaction stores: larger runs amortise the round trips to the database.
-    analytics_batch_max_events: int = Field(default=5000, ge=1, le=50_000)
+    analytics_batch_max_events: int = Field(default=20_000, ge=1, le=100_000)
     # How long rollups of each granularity are kept; day rollups are kept for ever when unset.
     analytics_minute_retention_days: int = Field(default=30, ge=1, le=3650)
     analytics_hour_retention_days: int = Field(default=400, ge=1, le=36500)

@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, insert, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy import Column, DateTime, MetaData, String, Table, insert, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,7 +45,7 @@ def idempotent(database: Database, table: Table, consumer: str, handler: Session
     return handle
 
 
-# Rows per statement: 3 parameters a row stays under SQLite's and PostgreSQL's parameter limits.
+# Rows per statement on SQLite: 3 parameters a row stays under its parameter limit.
 _CLAIM_CHUNK = 5000
 
 
@@ -54,19 +53,28 @@ async def claim_new(session: AsyncSession, table: Table, consumer: str, event_id
     """Record ``event_ids`` as processed by ``consumer`` in the session's transaction; return the
     ones no earlier transaction recorded, for a batch handler to apply only those.
 
-    One ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` per chunk, so a batch costs a statement
-    rather than a lookup and an insert per event.
+    One ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` claims a whole batch: on PostgreSQL the ids
+    travel as one array parameter (``unnest``), which costs a few microseconds an id where a
+    statement with a parameter per value costs tens to compile.
     """
-    dialect = session.get_bind().dialect.name
-    insert_for = sqlite_insert if dialect == "sqlite" else postgresql_insert
-    now = datetime.now(UTC)
     unique = list(dict.fromkeys(event_ids))
+    if not unique:
+        return set()
+    now = datetime.now(UTC)
+    if session.get_bind().dialect.name == "postgresql":
+        statement = text(
+            f"INSERT INTO {table.name} (consumer, event_id, processed_at) "
+            "SELECT CAST(:consumer AS varchar), unnest(CAST(:ids AS varchar[])), CAST(:now AS timestamptz) "
+            "ON CONFLICT DO NOTHING RETURNING event_id"
+        )
+        result = await session.scalars(statement, {"consumer": consumer, "ids": unique, "now": now})
+        return set(result.all())
     new: set[str] = set()
     for start in range(0, len(unique), _CLAIM_CHUNK):
         rows = [
             {"consumer": consumer, "event_id": event_id, "processed_at": now}
             for event_id in unique[start : start + _CLAIM_CHUNK]
         ]
-        statement = insert_for(table).values(rows).on_conflict_do_nothing().returning(table.c.event_id)
-        new.update((await session.scalars(statement)).all())
+        insert_rows = sqlite_insert(table).values(rows).on_conflict_do_nothing().returning(table.c.event_id)
+        new.update((await session.scalars(insert_rows)).all())
     return new

@@ -288,6 +288,16 @@ class KafkaBus:
     ) -> None:
         while True:
             fetched = await consumer.getmany(timeout_ms=1000, max_records=max_events)
+            waiting = sum(len(messages) for messages in fetched.values())
+            # One fetch holds at most a partition's fetch size; what the client has already
+            # prefetched joins the run, up to max_events, without waiting for more.
+            while waiting and waiting < max_events:
+                more = await consumer.getmany(timeout_ms=0, max_records=max_events - waiting)
+                if not more:
+                    break
+                for partition, messages in more.items():
+                    fetched.setdefault(partition, []).extend(messages)
+                    waiting += len(messages)
             events: list[CloudEvent] = []
             offsets: dict[TopicPartition, int] = {}
             for partition, messages in fetched.items():

@@ -1,0 +1,208 @@
+"""Analytics consumer into PostgreSQL: request events stored per second, beside a plain COPY and
+INSERT of the same events' rows in the same run.
+
+The events are the ``analytics`` topic's messages (CloudEvent JSON bytes, WSO2's fields) at a
+steady 10,000 a second of event time, over 50 APIs x 4 resources, 10 applications each and five
+status codes. The consumer path is what one run of the Kafka bus's batch subscriber does: parse
+each message, then ``rollups.service.store`` in one transaction (claim the event ids, fold into
+minute/hour/day rows, upsert). Printed: events per second (wall, one process, one core for
+Python), the consumer's CPU per event, and the references: ``COPY`` of the raw rows (the fastest
+way to put the same events into PostgreSQL, with no rollup and no idempotency) and a plain
+``INSERT`` of them (executemany). A second pass stores the same messages again (a full
+redelivery) and checks that no rollup changed.
+
+    uv run python benchmarks/bench_analytics.py [--events N] [--batch N]
+
+Starts scripts/infra when .infra/env is missing and stops it again (only then). Figures are noisy
+on a shared 2-core machine: compare the rows of one run, and read ``uptime``'s load beside them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import asyncpg  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from apim_analytics.rollups import service  # noqa: E402
+from apim_analytics.rollups.models import ROLLUPS, Granularity  # noqa: E402
+from apim_common.db import Database  # noqa: E402
+from apim_common.events.envelope import CloudEvent  # noqa: E402
+from apim_common.migrations import upgrade  # noqa: E402
+
+ENV_FILE = ROOT / ".infra" / "env"
+RATE = 10_000
+STATUSES = (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 201, 404, 429, 500)
+RAW_COLUMNS = (
+    "event_id", "tenant", "at_ms", "api_id", "application_id", "method", "resource",
+    "status_code", "error_type", "response_latency", "backend_latency", "gateway_latency", "response_size",
+)  # fmt: skip
+
+
+def messages(count: int, seed: int = 25) -> list[bytes]:
+    rng = random.Random(seed)  # noqa: S311 (reproducible load, not secrets)
+    start = time.time() - count / RATE  # event time ends now, as for a consumer keeping up
+    out = []
+    for index in range(count):
+        api = rng.randrange(50)
+        status = rng.choice(STATUSES)
+        backend = rng.lognormvariate(3.0, 0.8)
+        gateway = rng.lognormvariate(0.0, 0.5)
+        data = {
+            "requestTimestamp": int((start + index / RATE) * 1000),
+            "apiId": f"api-{api:03d}",
+            "apiName": f"API {api}",
+            "apiVersion": "1.0.0",
+            "apiContext": f"/api{api}/1.0.0",
+            "apiCreator": "alice",
+            "apiMethod": "GET",
+            "apiResourceTemplate": f"/items/{rng.randrange(4)}",
+            "applicationId": f"app-{(api * 7 + rng.randrange(10)) % 200:03d}",
+            "applicationName": "shop",
+            "applicationOwner": f"dev{api % 20}",
+            "proxyResponseCode": status,
+            "targetResponseCode": status,
+            "responseLatency": round(backend + gateway, 3),
+            "backendLatency": round(backend, 3),
+            "requestMediationLatency": round(gateway / 2, 3),
+            "responseMediationLatency": round(gateway / 2, 3),
+            "errorType": "THROTTLED" if status == 429 else ("TARGET_CONNECTIVITY" if status == 500 else None),
+            "keyType": "PRODUCTION",
+            "userName": "user",
+            "properties": {"responseSize": rng.randrange(100, 5000)},
+        }
+        event = CloudEvent(source="/gateway/gw-1", type="request.completed", subject=data["apiId"], data=data)
+        out.append(event.to_json())
+    return out
+
+
+def raw_row(message: bytes) -> tuple[Any, ...]:
+    event = json.loads(message)
+    data = event["data"]
+    return (
+        event["id"], event["tenant"], data["requestTimestamp"], data["apiId"], data["applicationId"],
+        data["apiMethod"], data["apiResourceTemplate"], data["proxyResponseCode"], data["errorType"] or "",
+        data["responseLatency"], data["backendLatency"],
+        data["requestMediationLatency"] + data["responseMediationLatency"],
+        data["properties"]["responseSize"],
+    )  # fmt: skip
+
+
+async def consume(database: Database, payloads: list[bytes], batch: int) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds of this process, events newly counted."""
+    wall, cpu, stored = time.perf_counter(), time.process_time(), 0
+    for start in range(0, len(payloads), batch):
+        events = [CloudEvent.from_json(payload) for payload in payloads[start : start + batch]]
+        async with database.session() as session, session.begin():
+            stored += await service.store(session, events)
+    return time.perf_counter() - wall, time.process_time() - cpu, stored
+
+
+async def reference(dsn: str, payloads: list[bytes], batch: int, how: str) -> tuple[float, float]:
+    connection = await asyncpg.connect(dsn)
+    try:
+        table = f"raw_{how}"
+        await connection.execute(
+            f"CREATE TABLE {table} (event_id text PRIMARY KEY, tenant text, at_ms bigint, api_id text, "
+            "application_id text, method text, resource text, status_code int, error_type text, "
+            "response_latency float8, backend_latency float8, gateway_latency float8, response_size bigint)"
+        )
+        wall, cpu = time.perf_counter(), time.process_time()
+        placeholders = ", ".join(f"${n}" for n in range(1, len(RAW_COLUMNS) + 1))
+        for start in range(0, len(payloads), batch):
+            rows = [raw_row(payload) for payload in payloads[start : start + batch]]
+            async with connection.transaction():
+                if how == "copy":
+                    await connection.copy_records_to_table(table, records=rows, columns=list(RAW_COLUMNS))
+                else:
+                    statement = f"INSERT INTO {table} VALUES ({placeholders})"  # noqa: S608 (our table)
+                    await connection.executemany(statement, rows)
+        return time.perf_counter() - wall, time.process_time() - cpu
+    finally:
+        await connection.close()
+
+
+async def totals(database: Database) -> dict[Granularity, tuple[int, int]]:
+    out = {}
+    async with database.session() as session:
+        for granularity, table in ROLLUPS.items():
+            row = (await session.execute(select(func.count(), func.sum(table.c.request_count)))).one()
+            out[granularity] = (int(row[0]), int(row[1] or 0))
+    return out
+
+
+async def main(count: int, batch: int) -> None:
+    server = dict(line.split("=", 1) for line in ENV_FILE.read_text().split() if "=" in line)
+    url = server["APIM_TEST_POSTGRES_URL"]
+    name = f"bench_analytics_{uuid.uuid4().hex[:8]}"
+    admin_dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    admin = await asyncpg.connect(admin_dsn)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    database = Database(make_url(url).set(database=name).render_as_string(hide_password=False))
+    dsn = make_url(admin_dsn).set(database=name).render_as_string(hide_password=False)
+    try:
+        await upgrade(database.engine, "apim_analytics")
+        payloads = messages(count)
+        load = os.getloadavg()[0]
+        print(
+            f"{count} events, runs of {batch}, load average {load:.2f} on {os.cpu_count()} cores", flush=True
+        )
+        wall, cpu, stored = await consume(database, payloads, batch)
+        counted = await totals(database)
+        if stored != count or any(total != count for _, total in counted.values()):
+            raise SystemExit(f"{stored} of {count} events counted: {counted}")
+        rows = ", ".join(f"{g.value} {n}" for g, (n, _) in counted.items())
+        print(
+            f"  analytics consumer (rollups, idempotent): {count / wall:9,.0f} events/s"
+            f"  {cpu / count * 1e6:6.1f} us CPU/event   rows: {rows}",
+            flush=True,
+        )
+        again_wall, _, again = await consume(database, payloads, batch)
+        if again or await totals(database) != counted:
+            raise SystemExit("a redelivery changed the rollups")
+        print(f"  the same events redelivered (no change): {count / again_wall:9,.0f} events/s", flush=True)
+        for how, label in (
+            ("copy", "reference: COPY of the raw rows"),
+            ("insert", "reference: INSERT of the raw rows"),
+        ):
+            ref_wall, ref_cpu = await reference(dsn, payloads, batch, how)
+            per_event = ref_cpu / count * 1e6
+            rate = count / ref_wall
+            print(f"  {label + ':':42s}{rate:9,.0f} events/s  {per_event:6.1f} us CPU/event", flush=True)
+    finally:
+        await database.dispose()
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=20_000)
+    args = parser.parse_args()
+    started = False
+    if not ENV_FILE.exists():
+        subprocess.run([str(ROOT / "scripts" / "infra"), "up"], check=True, stdout=subprocess.DEVNULL)  # noqa: S603
+        started = True
+    try:
+        asyncio.run(main(args.events, args.batch))
+    finally:
+        if started:
+            infra_down = [str(ROOT / "scripts" / "infra"), "down"]
+            subprocess.run(infra_down, check=False, stdout=subprocess.DEVNULL)  # noqa: S603
