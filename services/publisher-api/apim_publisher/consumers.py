@@ -13,6 +13,7 @@ from apim_common.events.consumer import idempotent
 from apim_publisher.base import processed_events
 from apim_publisher.catalog import service as catalog
 from apim_publisher.environments import service as environments
+from apim_publisher.workflows import consumer as decisions
 from apim_publisher.workflows import service as workflows
 
 GROUP = "publisher-api"
@@ -35,7 +36,7 @@ async def dispatch(session: AsyncSession, event: CloudEvent) -> None:
     elif event.type.startswith("environment."):
         await environments.apply_event(session, event)
     elif event.type == "workflow.decided":
-        await workflows.on_decided(session, event)
+        await decisions.on_decided(session, event)
     # Anything else on these topics (our own workflow.requested among them) is not for us.
 
 

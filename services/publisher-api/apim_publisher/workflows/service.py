@@ -1,5 +1,6 @@
-"""Approvals: which ones a tenant requires (``tenant-config.updated``), asking for one
-(``workflow.requested``) and acting on the answer (``workflow.decided``)."""
+"""Approval records: which approvals a tenant requires (``tenant-config.updated``), asking for one
+(``workflow.requested``) and finding the request an answer settles. Acting on the answer is
+``workflows/consumer.py``, above the domains it dispatches to; this module imports none of them."""
 
 from __future__ import annotations
 
@@ -103,20 +104,20 @@ async def request(
     return pending
 
 
-async def on_decided(session: AsyncSession, event: CloudEvent) -> None:
-    """Carry out or drop the request the decision is about; unknown or cancelled ones are ignored."""
+async def pending_for(session: AsyncSession, event: CloudEvent) -> WorkflowRequest | None:
+    """The open request a ``workflow.decided`` event answers; unknown, cancelled or another
+    tenant's references answer nothing."""
     reference = str(event.data.get("workflowReferenceId") or "")
-    repository = WorkflowRequestRepository(session)
-    pending = await repository.get(reference) if reference else None
+    pending = await WorkflowRequestRepository(session).get(reference) if reference else None
     if pending is None or pending.tenant != event.tenant:
-        return
-    approved = str(event.data.get("status", "")).upper() == "APPROVED"
-    if pending.workflow_type in (API_STATE, API_PRODUCT_STATE):
-        from apim_publisher.lifecycle import service as lifecycle
+        return None
+    return pending
 
-        await lifecycle.on_decision(session, pending, approved)
-    elif pending.workflow_type == REVISION_DEPLOYMENT:
-        from apim_publisher.revisions import service as revisions
 
-        await revisions.on_decision(session, pending, approved)
-    await repository.delete(pending)
+def approved(event: CloudEvent) -> bool:
+    return str(event.data.get("status", "")).upper() == "APPROVED"
+
+
+async def close(session: AsyncSession, pending: WorkflowRequest) -> None:
+    """The request has been acted on; it is no longer pending."""
+    await WorkflowRequestRepository(session).delete(pending)
