@@ -16,6 +16,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from apim_admin.app import create_app as create_admin
 from apim_admin.settings import Settings as AdminSettings
+from apim_analytics.app import create_app as create_analytics
+from apim_analytics.settings import Settings as AnalyticsSettings
 from apim_common.events.bus import InProcessBus
 from apim_common.process import freeze_startup_objects
 from apim_devportal.app import create_app as create_devportal
@@ -162,6 +164,7 @@ def build_platform(
             DevportalSettings(**_service_env(settings, "devportal", url), gateway_url=gateway), bus=bus
         ),
         create_throttle_sync(ThrottleSyncSettings(**_urls(url)), bus=bus),
+        create_analytics(AnalyticsSettings(**_service_env(settings, "analytics", url)), bus=bus),
     ]
     gateway_app = create_gateway(GatewaySettings(**_urls(url)), bus=bus)
     return Platform(ControlPlane(services, _portals(url, gateway)), gateway_app, bus)
