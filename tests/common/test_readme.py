@@ -6,6 +6,7 @@ from pathlib import Path
 from pydantic_settings import BaseSettings
 
 from apim_admin.settings import Settings as AdminSettings
+from apim_analytics.settings import Settings as AnalyticsSettings
 from apim_common.settings import ServiceSettings
 from apim_devportal.settings import Settings as DevportalSettings
 from apim_gateway.settings import Settings as GatewaySettings
@@ -24,6 +25,7 @@ SETTINGS: list[type[BaseSettings]] = [
     KeyManagerSettings,
     PublisherSettings,
     ThrottleSyncSettings,
+    AnalyticsSettings,
 ]
 
 
