@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, desc, func, select
+from sqlalchemy import ColumnElement, RowMapping, desc, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from apim_analytics.rollups.models import MEASURE_COLUMNS, ROLLUPS, Granularity, apis, applications
@@ -24,7 +24,7 @@ async def sums(
     owners: Collection[str] | None,
     order_by_time: bool,
     limit: int,
-) -> Sequence[Row[Any]]:
+) -> Sequence[RowMapping]:
     """The sum of every measure per group of ``group_by``; ``owners`` limits to their applications."""
     table = ROLLUPS[granularity]
     groups = [table.c[name] for name in group_by]
@@ -50,7 +50,7 @@ async def sums(
         query = query.order_by(table.c.bucket, *(g for g in groups if g.name != "bucket"))
     else:
         query = query.order_by(desc("request_count"), *groups)
-    return (await session.execute(query.limit(limit))).all()
+    return (await session.execute(query.limit(limit))).mappings().all()
 
 
 async def api_names(session: AsyncSession, tenant: str, ids: Collection[str]) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row
+from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from apim_analytics.query import repository
@@ -141,20 +141,19 @@ async def run(session: AsyncSession, principal: Principal, query: AnalyticsQuery
 
 
 async def _items(
-    session: AsyncSession, tenant: str, query: AnalyticsQuery, rows: Sequence[Row[Any]]
+    session: AsyncSession, tenant: str, query: AnalyticsQuery, rows: Sequence[RowMapping]
 ) -> list[dict[str, Any]]:
     dimensions = set(query.dimensions)
-    api_ids = {row.api_id for row in rows} if dimensions & {Dimension.API, Dimension.RESOURCE} else set()
+    api_ids = {row["api_id"] for row in rows} if dimensions & {Dimension.API, Dimension.RESOURCE} else set()
     app_ids = (
-        {row.application_id for row in rows if row.application_id}
+        {row["application_id"] for row in rows if row["application_id"]}
         if Dimension.APPLICATION in dimensions
         else set()
     )
     api_rows = await repository.api_names(session, tenant, api_ids)
     app_names = await repository.application_names(session, tenant, app_ids)
     items: list[dict[str, Any]] = []
-    for row in rows:
-        values = row._mapping
+    for values in rows:
         item: dict[str, Any] = {}
         if Dimension.TIME in dimensions:
             item["time"] = datetime.fromtimestamp(values["bucket"], UTC).isoformat().replace("+00:00", "Z")
