@@ -19,6 +19,7 @@ import re
 import socket
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
@@ -37,8 +38,8 @@ from tests.support.tokens import TokenFactory
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = int(os.environ.get("APIM_FUZZ_EXAMPLES", "6"))
 SERVICE_SCOPE = "apim:internal"
-# Requests sent per service in this session, reported at the end of the run.
-SENT: dict[str, int] = {}
+# Answers per service and status class in this session, reported at the end of the run.
+SENT: dict[str, Counter[str]] = {}
 # What every fuzz module marks its tests with. The app's own background tasks (retry jitter)
 # draw from the global random module in the server thread while Hypothesis draws a case, which
 # Hypothesis takes for a strategy using it.
@@ -125,7 +126,7 @@ class Target:
         self.session = requests.Session()
         self.user = tokens.headers("admin", every_scope(), roles=["admin", "Internal/subscriber"])
         self.service = tokens.headers("apim-internal-services", SERVICE_SCOPE)
-        SENT.setdefault(name, 0)
+        SENT.setdefault(name, Counter())
 
     def run(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
         """Run ``coroutine`` on the app's event loop (to reach its bus or database)."""
@@ -146,7 +147,7 @@ class Target:
         """Send ``case``; fail on a server error."""
         headers = self.service if "/internal/" in case.path else self.user
         response = case.call(base_url=self.base_url, session=self.session, headers=headers)
-        SENT[self.name] += 1
+        SENT[self.name][f"{response.status_code // 100}xx"] += 1
         case.validate_response(response, checks=[not_a_server_error], headers=headers)
 
 
@@ -188,5 +189,8 @@ def serving(name: str, app: FastAPI, tokens: TokenFactory) -> Iterator[Target]:
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if SENT:
-        counts = ", ".join(f"{name} {count}" for name, count in SENT.items())
+        counts = ", ".join(
+            f"{name} {sum(answers.values())} ({', '.join(f'{k} {v}' for k, v in sorted(answers.items()))})"
+            for name, answers in SENT.items()
+        )
         terminalreporter.write_line(f"fuzz: {EXAMPLES} examples per operation; requests sent: {counts}")
