@@ -34,6 +34,7 @@ SERVICES = [
     ("publisher", "apim_publisher", True),
     ("devportal", "apim_devportal", True),
     ("throttle-sync", "apim_throttle_sync", False),
+    ("analytics", "apim_analytics", True),
 ]
 GATEWAYS = 2
 
