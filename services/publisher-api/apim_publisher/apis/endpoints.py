@@ -11,11 +11,13 @@ from apim_common.errors import NotFound
 from apim_common.pagination import Page, PageDep
 from apim_common.security import InternalPrincipal
 from apim_publisher import scopes
-from apim_publisher.apis import service
+from apim_publisher.apis import service, views
+from apim_publisher.apis.models import PRODUCT_TYPE
 from apim_publisher.apis.repository import APIRepository
 from apim_publisher.apis.schemas import APIBody, APIInfo, APIPublic, FileInfo, ResourcePath
 from apim_publisher.apis.search import search
 from apim_publisher.common import check_if_match
+from apim_publisher.revisions import service as revisions
 
 PREFIX = "/api/am/publisher/v4"
 router = APIRouter(tags=["APIs"])
@@ -39,9 +41,9 @@ async def list_apis(
     sortBy: str | None = None,
     sortOrder: str | None = None,
 ) -> Page[APIInfo]:
-    candidates = [a for a in await service.of_caller(session, principal) if a.type != service.PRODUCT_TYPE]
+    candidates = [a for a in await service.of_caller(session, principal) if a.type != PRODUCT_TYPE]
     found = search(candidates, query, sortBy, sortOrder)
-    items = [service.info(a) for a in found[page.offset : page.offset + page.limit]]
+    items = [views.info(a) for a in found[page.offset : page.offset + page.limit]]
     return Page[APIInfo].of(
         items, total=len(found), limit=page.limit, offset=page.offset, path=request.url.path
     )
@@ -57,8 +59,8 @@ async def create_api(
 ) -> APIPublic:
     api = await service.create(session, principal, body, swagger2=openAPIVersion == "v2")
     response.headers["Location"] = location(api.id)
-    response.headers["ETag"] = service.etag(api)
-    return service.public(api)
+    response.headers["ETag"] = views.etag(api)
+    return views.public(api)
 
 
 @router.get("/apis/{apiId}", response_model=APIPublic)
@@ -70,11 +72,11 @@ async def get_api(
     if_none_match: IfNoneMatch = None,
 ) -> APIPublic | Response:
     api = await service.get(session, principal, apiId)
-    tag = service.etag(api)
+    tag = views.etag(api)
     if if_none_match and tag in {t.strip().removeprefix("W/") for t in if_none_match.split(",")}:
         return Response(status_code=304, headers={"ETag": tag})
     response.headers["ETag"] = tag
-    return service.public(api)
+    return views.public(api)
 
 
 @router.put("/apis/{apiId}", response_model=APIPublic)
@@ -87,10 +89,10 @@ async def update_api(
     if_match: IfMatch = None,
 ) -> APIPublic:
     api = await service.get(session, principal, apiId)
-    check_if_match(if_match, service.etag(api))
+    check_if_match(if_match, views.etag(api))
     api = await service.update(session, principal, api, body)
-    response.headers["ETag"] = service.etag(api)
-    return service.public(api)
+    response.headers["ETag"] = views.etag(api)
+    return views.public(api)
 
 
 @router.delete("/apis/{apiId}", status_code=200)
@@ -101,8 +103,8 @@ async def delete_api(
     if_match: IfMatch = None,
 ) -> Response:
     api = await service.get(session, principal, apiId)
-    check_if_match(if_match, service.etag(api))
-    await service.delete(session, api)
+    check_if_match(if_match, views.etag(api))
+    await revisions.delete_api(session, api)
     return Response(status_code=200)
 
 
@@ -118,7 +120,7 @@ async def copy_api(
     source = await service.get(session, principal, apiId)
     api = await service.copy(session, principal, source, newVersion, defaultVersion)
     response.headers["Location"] = location(api.id)
-    return service.public(api)
+    return views.public(api)
 
 
 @router.get("/apis/{apiId}/thumbnail")
@@ -138,7 +140,7 @@ async def put_thumbnail(
     if_match: IfMatch = None,
 ) -> FileInfo:
     api = await service.get(session, principal, apiId)
-    check_if_match(if_match, service.etag(api))
+    check_if_match(if_match, views.etag(api))
     await service.set_thumbnail(session, principal, api, await file.read(), file.content_type or "")
     return FileInfo(relativePath=f"apis/{api.id}/thumbnail", mediaType=api.thumbnail_media_type or "")
 
@@ -177,7 +179,7 @@ async def internal_list_apis(
     query: str | None = None,
 ) -> Page[APIInfo]:
     found = search(await APIRepository(session).of_tenant(tenant), query, "apiName")
-    items = [service.info(a) for a in found[page.offset : page.offset + page.limit]]
+    items = [views.info(a) for a in found[page.offset : page.offset + page.limit]]
     return Page[APIInfo].of(
         items, total=len(found), limit=page.limit, offset=page.offset, path=request.url.path
     )
@@ -195,4 +197,4 @@ async def internal_change_provider(
     api = await APIRepository(session).get(apiId)
     if api is None or api.tenant != tenant:
         raise service.not_found(apiId)
-    return service.public(await service.change_provider(session, api, provider))
+    return views.public(await service.change_provider(session, api, provider))

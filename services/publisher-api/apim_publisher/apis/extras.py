@@ -14,7 +14,8 @@ from apim_common.db import SessionDep
 from apim_common.errors import BadRequest, NotFound
 from apim_common.pagination import PageDep
 from apim_publisher import scopes
-from apim_publisher.apis import service
+from apim_publisher.apis import aggregate, service
+from apim_publisher.apis.models import PRODUCT_TYPE
 from apim_publisher.apis.repository import APIRepository
 from apim_publisher.apis.search import search as search_apis
 from apim_publisher.catalog import service as catalog
@@ -114,8 +115,8 @@ async def monetize(
         "properties": {str(k): str(v) for k, v in properties.items()},
     }
     api.spec = {**api.spec, "monetization": monetization}
-    service._touch(api, principal)
-    await service.announce(session, api, "api.updated")
+    aggregate.touch(api, principal)
+    await aggregate.announce(session, api, "api.updated")
     return monetization
 
 
@@ -162,7 +163,7 @@ async def put_environment_properties(
     name = await _environment(session, principal.tenant, envId)
     properties = {**(api.spec.get("environmentProperties") or {}), name: dict(body)}
     api.spec = {**api.spec, "environmentProperties": properties}
-    service._touch(api, principal)
+    aggregate.touch(api, principal)
     return dict(body)
 
 
@@ -199,7 +200,7 @@ async def generate_mock_scripts(
     api = await service.get(session, principal, apiId)
     scripts = _mock_scripts(api.definition or {})
     api.spec = {**api.spec, "mockScripts": scripts}
-    service._touch(api, principal)
+    aggregate.touch(api, principal)
     return {"count": len(scripts), "list": scripts}
 
 
@@ -235,8 +236,8 @@ async def publish_to_external_stores(
         raise BadRequest("Only a published API can be listed in external stores")
     stores = [{"id": i, "displayName": known[i]["displayName"], "lastUpdatedTime": None} for i in wanted]
     api.spec = {**api.spec, "externalStores": stores}
-    service._touch(api, principal)
-    await service.announce(session, api, "api.updated")
+    aggregate.touch(api, principal)
+    await aggregate.announce(session, api, "api.updated")
     return stores
 
 
@@ -298,12 +299,12 @@ async def unified_search(
                             "apiVersion": owner.version,
                             "apiProvider": owner.provider,
                             "apiUUID": owner.id,
-                            "associatedType": "API" if owner.type != service.PRODUCT_TYPE else "APIProduct",
+                            "associatedType": "API" if owner.type != PRODUCT_TYPE else "APIProduct",
                         }
                     )
     else:
         for api in search_apis(everything, query, "name"):
-            product = api.type == service.PRODUCT_TYPE
+            product = api.type == PRODUCT_TYPE
             results.append(
                 {
                     "id": api.id,

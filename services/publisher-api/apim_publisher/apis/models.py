@@ -10,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from apim_publisher.base import Base
 
+# The row's ``type`` of an API product; every other value is a kind of API (HTTP, SOAP, WS...).
+PRODUCT_TYPE = "APIProduct"
+
 
 class API(Base):
     __tablename__ = "apis"

@@ -8,22 +8,14 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from apim_common.errors import BadRequest, Conflict, Forbidden, NotFound
-from apim_common.events import Topic
 from apim_common.security import Principal
 from apim_publisher import scopes
-from apim_publisher.apis import access
-from apim_publisher.apis.models import API
+from apim_publisher.apis import access, aggregate, views
+from apim_publisher.apis.models import API, PRODUCT_TYPE
 from apim_publisher.apis.repository import APIRepository
-from apim_publisher.apis.schemas import (
-    APIBody,
-    APIInfo,
-    APIPublic,
-    APIScope,
-    Operation,
-)
-from apim_publisher.common import etag_of, iso, record, utcnow
+from apim_publisher.apis.schemas import APIBody, APIScope, Operation
+from apim_publisher.common import utcnow
 from apim_publisher.definitions import openapi
-from apim_publisher.lifecycle.models import LifecycleEvent
 from apim_publisher.policies import service as policies
 
 # Columns of their own, not kept in ``API.spec``.
@@ -49,89 +41,6 @@ THUMBNAIL_TYPES = {"image/png", "image/jpeg", "image/jpg", "image/gif", "image/s
 MAX_THUMBNAIL_BYTES = 1024 * 1024
 
 
-def etag(api: API) -> str:
-    return etag_of(api.id, api.row_version)
-
-
-def public(api: API) -> APIPublic:
-    spec = dict(api.spec)
-    properties = spec.get("additionalProperties") or []
-    return APIPublic.model_validate(
-        {
-            **spec,
-            "id": api.id,
-            "name": api.name,
-            "context": api.context,
-            "version": api.version,
-            "provider": api.provider,
-            "lifeCycleStatus": api.lifecycle_status,
-            "isDefaultVersion": api.is_default_version,
-            "type": api.type,
-            "hasThumbnail": api.thumbnail is not None,
-            "workflowStatus": api.workflow_status,
-            "additionalPropertiesMap": {p["name"]: p for p in properties},
-            "createdTime": iso(api.created_at),
-            "lastUpdatedTime": iso(api.updated_at),
-            "lastUpdatedTimestamp": str(int(api.updated_at.timestamp() * 1000)),
-        }
-    )
-
-
-def info(api: API) -> APIInfo:
-    spec = api.spec
-    business = spec.get("businessInformation") or {}
-    properties = spec.get("additionalProperties") or []
-    return APIInfo(
-        id=api.id,
-        name=api.name,
-        description=spec.get("description"),
-        context=api.context,
-        version=api.version,
-        provider=api.provider,
-        type=api.type,
-        lifeCycleStatus=api.lifecycle_status,
-        workflowStatus=api.workflow_status,
-        hasThumbnail=api.thumbnail is not None,
-        securityScheme=spec.get("securityScheme") or [],
-        isDefaultVersion=api.is_default_version,
-        additionalProperties=properties,
-        additionalPropertiesMap={p["name"]: p for p in properties},
-        monetizedInfo=bool((spec.get("monetization") or {}).get("enabled")),
-        businessOwner=business.get("businessOwner"),
-        businessOwnerEmail=business.get("businessOwnerEmail"),
-        TechnicalOwner=business.get("technicalOwner"),
-        TechnicalOwnerEmail=business.get("technicalOwnerEmail"),
-        tags=spec.get("tags") or [],
-        categories=spec.get("categories") or [],
-        createdTime=iso(api.created_at),
-        updatedTime=iso(api.updated_at),
-        updatedBy=api.updated_by,
-        gatewayType=str(spec.get("gatewayType") or "wso2/synapse"),
-    )
-
-
-PRODUCT_TYPE = "APIProduct"
-
-
-def event_data(api: API) -> dict[str, Any]:
-    if api.type == PRODUCT_TYPE:
-        from apim_publisher.products import service as products
-
-        return products.event_data(api)
-    data: dict[str, Any] = public(api).model_dump(mode="json")
-    data["tenant"] = api.tenant
-    return data
-
-
-def event_type(api: API, type_: str) -> str:
-    """``api.updated`` of a product is ``api-product.updated``."""
-    return type_.replace("api.", "api-product.", 1) if api.type == PRODUCT_TYPE else type_
-
-
-async def announce(session: AsyncSession, api: API, type_: str) -> None:
-    await record(session, Topic.APIS, event_type(api, type_), api.id, event_data(api), tenant=api.tenant)
-
-
 def not_found(api_id: str) -> NotFound:
     return NotFound(f"Requested API with id '{api_id}' not found", message="API Not Found", code=900310)
 
@@ -147,13 +56,6 @@ async def get(session: AsyncSession, caller: Principal, api_id: str) -> API:
 async def of_caller(session: AsyncSession, caller: Principal) -> list[API]:
     """Every API and API product of the caller's tenant the caller may see."""
     return access.accessible(caller, await APIRepository(session).of_tenant(caller.tenant))
-
-
-def _touch(api: API, principal: Principal | None) -> None:
-    api.row_version += 1
-    api.updated_at = utcnow()
-    if principal is not None:
-        api.updated_by = principal.username
 
 
 def default_operations() -> list[Operation]:
@@ -189,14 +91,6 @@ async def _check_unique(session: AsyncSession, tenant: str, body: APIBody, *, co
                 message="API context already exists",
                 code=CONTEXT_EXISTS,
             )
-
-
-async def _make_only_default(session: AsyncSession, api: API, principal: Principal) -> None:
-    for other in await APIRepository(session).with_name(api.tenant, api.name):
-        if other.id != api.id and other.is_default_version:
-            other.is_default_version = False
-            _touch(other, principal)
-            await announce(session, other, "api.updated")
 
 
 def _spec_of(body: APIBody) -> dict[str, Any]:
@@ -244,20 +138,7 @@ async def create(
         updated_at=now,
         updated_by=principal.username,
     )
-    await APIRepository(session).add(api)
-    session.add(
-        LifecycleEvent(
-            api_id=api.id,
-            tenant=api.tenant,
-            previous_state=None,
-            post_state="CREATED",
-            username=principal.username,
-            updated_at=now,
-        )
-    )
-    if api.is_default_version:
-        await _make_only_default(session, api, principal)
-    await announce(session, api, "api.created")
+    await aggregate.add(session, principal, api)
     return api
 
 
@@ -290,10 +171,10 @@ async def update(session: AsyncSession, principal: Principal, api: API, body: AP
     api.spec = spec
     became_default = body.isDefaultVersion and not api.is_default_version
     api.is_default_version = body.isDefaultVersion
-    _touch(api, principal)
+    aggregate.touch(api, principal)
     if became_default:
-        await _make_only_default(session, api, principal)
-    await announce(session, api, "api.updated")
+        await aggregate.make_only_default(session, api, principal)
+    await aggregate.announce(session, api, "api.updated")
     return api
 
 
@@ -314,8 +195,8 @@ async def set_definition(
     ]
     api.spec = spec
     api.definition = document
-    _touch(api, principal)
-    await announce(session, api, "api.updated")
+    aggregate.touch(api, principal)
+    await aggregate.announce(session, api, "api.updated")
     return api
 
 
@@ -323,7 +204,7 @@ async def copy(
     session: AsyncSession, principal: Principal, source: API, new_version: str, default_version: bool
 ) -> API:
     body = APIBody.model_validate(
-        {**public(source).model_dump(), "version": new_version, "isDefaultVersion": default_version}
+        {**views.public(source).model_dump(), "version": new_version, "isDefaultVersion": default_version}
     )
     definition = dict(source.definition or {})
     if definition:
@@ -340,10 +221,8 @@ async def copy(
 
 
 async def delete(session: AsyncSession, api: API) -> None:
-    from apim_publisher.revisions import service as revisions
-
-    await revisions.undeploy_everywhere(session, api)
-    await announce(session, api, "api.deleted")
+    """The row and its event; ``revisions.delete_api`` takes it off the gateways first."""
+    await aggregate.announce(session, api, "api.deleted")
     await APIRepository(session).delete(api)
 
 
@@ -358,14 +237,14 @@ async def set_thumbnail(
     if not content or len(content) > MAX_THUMBNAIL_BYTES:
         raise BadRequest("A thumbnail must hold between 1 byte and 1 MiB")
     api.thumbnail, api.thumbnail_media_type = content, media_type
-    _touch(api, principal)
-    await announce(session, api, "api.updated")
+    aggregate.touch(api, principal)
+    await aggregate.announce(session, api, "api.updated")
 
 
 async def change_provider(session: AsyncSession, api: API, provider: str) -> API:
     if not provider.strip():
         raise BadRequest("The new provider may not be empty")
     api.provider = provider.strip()
-    _touch(api, None)
-    await announce(session, api, "api.updated")
+    aggregate.touch(api, None)
+    await aggregate.announce(session, api, "api.updated")
     return api

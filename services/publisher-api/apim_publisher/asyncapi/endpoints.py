@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from apim_common.db import SessionDep
 from apim_common.errors import BadRequest, NotFound
 from apim_publisher import scopes
+from apim_publisher.apis import aggregate
 from apim_publisher.apis import service as apis
 from apim_publisher.definitions import parsing
 from apim_publisher.definitions.parsing import ParseError
@@ -111,6 +112,6 @@ async def put_asyncapi(
     if document is None:
         raise BadRequest("; ".join(errors), message="Invalid AsyncAPI definition")
     api.spec = {**api.spec, "asyncapi": document}
-    apis._touch(api, principal)
-    await apis.announce(session, api, "api.updated")
+    aggregate.touch(api, principal)
+    await aggregate.announce(session, api, "api.updated")
     return JSONResponse(document)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, File, Form, Response, UploadFile
 from apim_common.db import SessionDep
 from apim_publisher import scopes
 from apim_publisher.apis import service as apis
+from apim_publisher.apis import views
 from apim_publisher.certificates import service
 from apim_publisher.certificates.service import CLIENT, ENDPOINT, CertificateRepository
 
@@ -187,7 +188,7 @@ async def endpoint_certificate_usage(
     row = await service.get(session, principal.tenant, ENDPOINT, alias)
     prefix = (row.endpoint or "").rstrip("/")
     users = [
-        apis.info(a).model_dump(mode="json", exclude_none=True)
+        views.info(a).model_dump(mode="json", exclude_none=True)
         for a in await apis.of_caller(session, principal)
         if any(u == prefix or u.startswith(prefix + "/") for u in _urls(a.spec.get("endpointConfig")))
     ]

@@ -12,6 +12,7 @@ from apim_common.downloads import attachment
 from apim_common.errors import BadRequest, ErrorListItem
 from apim_publisher import scopes
 from apim_publisher.apis import service as apis
+from apim_publisher.apis import views
 from apim_publisher.apis.endpoints import location
 from apim_publisher.apis.schemas import APIPublic
 from apim_publisher.common import check_if_match
@@ -46,7 +47,7 @@ async def import_openapi(
     document, _ = await service.load_valid(raw)
     api = await service.import_api(session, principal, document, additionalProperties)
     response.headers["Location"] = location(api.id)
-    return apis.public(api)
+    return views.public(api)
 
 
 @router.post("/apis/validate-openapi", response_model=OpenAPIDefinitionValidationResponse)
@@ -86,7 +87,7 @@ async def get_swagger(
     if_none_match: Annotated[str | None, Header(alias="If-None-Match")] = None,
 ) -> Response:
     api = await apis.get(session, principal, apiId)
-    tag = apis.etag(api)
+    tag = views.etag(api)
     if if_none_match and tag in {t.strip().removeprefix("W/") for t in if_none_match.split(",")}:
         return Response(status_code=304, headers={"ETag": tag})
     return Response(
@@ -106,14 +107,14 @@ async def put_swagger(
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> Response:
     api = await apis.get(session, principal, apiId)
-    check_if_match(if_match, apis.etag(api))
+    check_if_match(if_match, views.etag(api))
     raw = await service.read_source(
         request.app.state.outbound, file=await _read(file), url=url, inline=apiDefinition
     )
     document, _ = await service.load_valid(raw)
     api = await apis.set_definition(session, principal, api, document)
     return Response(
-        openapi.dump(document, "JSON"), media_type="application/json", headers={"ETag": apis.etag(api)}
+        openapi.dump(document, "JSON"), media_type="application/json", headers={"ETag": views.etag(api)}
     )
 
 

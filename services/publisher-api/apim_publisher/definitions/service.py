@@ -16,6 +16,7 @@ from apim_common.errors import BadRequest, ErrorListItem
 from apim_common.outbound import fetch_bytes
 from apim_common.security import Principal
 from apim_publisher.apis import service as apis
+from apim_publisher.apis import views
 from apim_publisher.apis.models import API
 from apim_publisher.apis.schemas import APIBody
 from apim_publisher.definitions import openapi, parsing
@@ -150,7 +151,7 @@ def export_archive(api: API, fmt: str) -> bytes:
     """An apictl-style project: ``api.yaml|json`` and ``Definitions/swagger.yaml|json`` in a folder."""
     ext = "yaml" if fmt.upper() == "YAML" else "json"
     root = f"{api.name.replace(' ', '')}-{api.version}"
-    descriptor = {"type": "api", "version": "v4.3.0", "data": apis.public(api).model_dump(mode="json")}
+    descriptor = {"type": "api", "version": "v4.3.0", "data": views.public(api).model_dump(mode="json")}
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(f"{root}/api.{ext}", openapi.dump(descriptor, fmt))

@@ -38,6 +38,7 @@ from apim_common.errors import BadRequest, Conflict, ErrorListItem, NotFound
 from apim_common.security import Principal
 from apim_publisher import scopes
 from apim_publisher.apis import service as apis
+from apim_publisher.apis import views
 from apim_publisher.apis.models import API
 from apim_publisher.apis.repository import APIRepository
 from apim_publisher.apis.schemas import APIBody
@@ -50,6 +51,7 @@ from apim_publisher.documents.repository import DocumentRepository
 from apim_publisher.documents.schemas import DocumentBody
 from apim_publisher.lifecycle import service as lifecycle
 from apim_publisher.products import service as products
+from apim_publisher.products import views as product_views
 from apim_publisher.products.schemas import APIProductBody
 from apim_publisher.revisions import service as revisions
 from apim_publisher.revisions.repository import DeploymentRepository, RevisionRepository
@@ -173,7 +175,7 @@ async def _project_zip(
 
 async def export_archive(session: AsyncSession, api: API, fmt: str) -> bytes:
     """The API as an apictl project zip: descriptor, definition, documents, policies, deployments."""
-    data = apis.public(api).model_dump(mode="json")
+    data = views.public(api).model_dump(mode="json")
     policies = [
         (
             f"{_safe(name)}_{_safe(version)}",
@@ -187,7 +189,7 @@ async def export_archive(session: AsyncSession, api: API, fmt: str) -> bytes:
 async def export_product_archive(session: AsyncSession, product: API, fmt: str) -> bytes:
     """The API product as an apictl project zip: descriptor (member APIs by name and version as well
     as id), definition, documents, deployments."""
-    return await _project_zip(session, product, fmt, "api_product", products.public(product))
+    return await _project_zip(session, product, fmt, "api_product", product_views.public(product))
 
 
 @dataclass

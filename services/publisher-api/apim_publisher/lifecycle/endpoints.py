@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from apim_common.db import SessionDep
 from apim_publisher import scopes
 from apim_publisher.apis import service as apis
+from apim_publisher.apis import views
 from apim_publisher.common import check_if_match
 from apim_publisher.lifecycle import service
 from apim_publisher.lifecycle.schemas import LifecycleHistory, LifecycleState, WorkflowResponse
@@ -29,9 +30,9 @@ async def change_lifecycle(
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> JSONResponse:
     api = await apis.get(session, principal, apiId)
-    check_if_match(if_match, apis.etag(api))
+    check_if_match(if_match, views.etag(api))
     status, body = await service.change(session, principal, api, action, lifecycleChecklist)
-    return JSONResponse(body.model_dump(mode="json"), status_code=status, headers={"ETag": apis.etag(api)})
+    return JSONResponse(body.model_dump(mode="json"), status_code=status, headers={"ETag": views.etag(api)})
 
 
 @router.get("/apis/{apiId}/lifecycle-state", response_model=LifecycleState)

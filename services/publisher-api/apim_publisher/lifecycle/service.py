@@ -7,8 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from apim_common.errors import BadRequest, Conflict, NotFound
 from apim_common.events import Topic
 from apim_common.security import Principal
-from apim_publisher.apis import service as apis
-from apim_publisher.apis.models import API
+from apim_publisher.apis import aggregate, views
+from apim_publisher.apis.models import API, PRODUCT_TYPE
 from apim_publisher.apis.repository import APIRepository
 from apim_publisher.apis.schemas import EndpointConfig
 from apim_publisher.common import iso, record, utcnow
@@ -22,8 +22,11 @@ from apim_publisher.lifecycle.schemas import (
     Transition,
     WorkflowResponse,
 )
+from apim_publisher.revisions import service as revisions
+from apim_publisher.revisions.repository import DeploymentRepository
 from apim_publisher.workflows import service as workflows
 from apim_publisher.workflows.models import WorkflowRequest
+from apim_publisher.workflows.repository import WorkflowRequestRepository
 
 TRANSITIONS: dict[str, dict[str, str]] = {
     "CREATED": {"Publish": "PUBLISHED", "Deploy as a Prototype": "PROTOTYPED"},
@@ -86,9 +89,7 @@ def _checklist(raw: str | None) -> dict[str, bool]:
 
 
 async def _has_backend(session: AsyncSession, api: API) -> bool:
-    from apim_publisher.revisions.repository import DeploymentRepository
-
-    if api.type == apis.PRODUCT_TYPE:
+    if api.type == PRODUCT_TYPE:
         return True  # a product's operations are served by its member APIs' endpoints
     raw = api.spec.get("endpointConfig")
     if raw and EndpointConfig.model_validate(raw).has_endpoint():
@@ -117,7 +118,7 @@ async def change(
             message="Cannot change the lifecycle of an API without endpoints",
         )
     deprecate_old = _checklist(checklist).get(DEPRECATE_OLD, False)
-    workflow_type = workflows.API_PRODUCT_STATE if api.type == apis.PRODUCT_TYPE else workflows.API_STATE
+    workflow_type = workflows.API_PRODUCT_STATE if api.type == PRODUCT_TYPE else workflows.API_STATE
     if await workflows.approval_required(session, api.tenant, workflow_type):
         await workflows.request(
             session,
@@ -135,7 +136,7 @@ async def change(
             },
         )
         api.workflow_status = "CREATED"
-        apis._touch(api, principal)
+        aggregate.touch(api, principal)
         return 202, WorkflowResponse(workflowStatus="CREATED", lifecycleState=state_of(api))
     await apply(session, api, target, principal.username, deprecate_old=deprecate_old)
     return 200, WorkflowResponse(workflowStatus="APPROVED", lifecycleState=state_of(api))
@@ -147,7 +148,7 @@ async def apply(
     previous = api.lifecycle_status
     api.lifecycle_status = target
     api.workflow_status = None
-    apis._touch(api, None)
+    aggregate.touch(api, None)
     api.updated_by = username
     session.add(
         LifecycleEvent(
@@ -159,12 +160,10 @@ async def apply(
             updated_at=utcnow(),
         )
     )
-    data = {**apis.event_data(api), "apiId": api.id, "previousState": previous, "state": target}
-    type_ = apis.event_type(api, "api.lifecycle-changed")
+    data = {**views.event_data(api), "apiId": api.id, "previousState": previous, "state": target}
+    type_ = views.event_type(api, "api.lifecycle-changed")
     await record(session, Topic.APIS, type_, api.id, data, tenant=api.tenant)
     if target == "RETIRED":
-        from apim_publisher.revisions import service as revisions
-
         await revisions.undeploy_everywhere(session, api)
     if deprecate_old and target == "PUBLISHED":
         for other in await APIRepository(session).with_name(api.tenant, api.name):
@@ -184,8 +183,8 @@ async def on_decision(session: AsyncSession, pending: WorkflowRequest, approved:
         await apply(session, api, target, pending.created_by, deprecate_old=deprecate_old)
     else:
         api.workflow_status = None
-        apis._touch(api, None)
-        await apis.announce(session, api, "api.updated")
+        aggregate.touch(api, None)
+        await aggregate.announce(session, api, "api.updated")
 
 
 async def history(session: AsyncSession, api: API) -> LifecycleHistory:
@@ -204,8 +203,6 @@ async def history(session: AsyncSession, api: API) -> LifecycleHistory:
 
 async def cancel_pending(session: AsyncSession, api: API) -> None:
     """Withdraw the lifecycle change waiting for approval; the API stays in its state."""
-    from apim_publisher.workflows.repository import WorkflowRequestRepository
-
     repository = WorkflowRequestRepository(session)
     pending = [
         *await repository.for_api(api.id, workflows.API_STATE),
@@ -218,5 +215,5 @@ async def cancel_pending(session: AsyncSession, api: API) -> None:
     for request in pending:
         await repository.delete(request)
     api.workflow_status = None
-    apis._touch(api, None)
-    await apis.announce(session, api, "api.updated")
+    aggregate.touch(api, None)
+    await aggregate.announce(session, api, "api.updated")

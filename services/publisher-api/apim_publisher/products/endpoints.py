@@ -13,6 +13,7 @@ from apim_common.errors import NotFound
 from apim_common.pagination import Page, PageDep
 from apim_publisher import scopes
 from apim_publisher.apis import service as apis
+from apim_publisher.apis import views
 from apim_publisher.apis.schemas import FileInfo
 from apim_publisher.apis.search import search
 from apim_publisher.common import check_if_match
@@ -24,6 +25,7 @@ from apim_publisher.importexport import service as importexport
 from apim_publisher.lifecycle import service as lifecycle
 from apim_publisher.lifecycle.schemas import LifecycleHistory, LifecycleState, WorkflowResponse
 from apim_publisher.products import service
+from apim_publisher.products import views as product_views
 from apim_publisher.products.schemas import APIProductBody
 from apim_publisher.revisions import service as revisions
 from apim_publisher.revisions.repository import DeploymentRepository
@@ -51,7 +53,7 @@ async def list_products(
     query: str | None = None,
 ) -> Page[dict[str, Any]]:
     found = search(await service.of_caller(session, principal), query, "name")
-    window = [service.info(p) for p in found[page.offset : page.offset + page.limit]]
+    window = [product_views.info(p) for p in found[page.offset : page.offset + page.limit]]
     return Page[dict[str, Any]].of(
         window, total=len(found), limit=page.limit, offset=page.offset, path=request.url.path
     )
@@ -63,8 +65,8 @@ async def create_product(
 ) -> dict[str, Any]:
     product = await service.create(session, principal, body)
     response.headers["Location"] = f"{PREFIX}/api-products/{product.id}"
-    response.headers["ETag"] = apis.etag(product)
-    return service.public(product)
+    response.headers["ETag"] = views.etag(product)
+    return product_views.public(product)
 
 
 @router.post("/api-products/copy-api-products", status_code=201)
@@ -79,7 +81,7 @@ async def copy_product(
     source = await service.get(session, principal, apiProductId)
     product = await service.copy(session, principal, source, newVersion, defaultVersion)
     response.headers["Location"] = f"{PREFIX}/api-products/{product.id}"
-    return service.public(product)
+    return product_views.public(product)
 
 
 @router.post(
@@ -96,7 +98,7 @@ async def change_product_lifecycle(
     if_match: IfMatch = None,
 ) -> JSONResponse:
     product = await service.get(session, principal, apiProductId)
-    check_if_match(if_match, apis.etag(product))
+    check_if_match(if_match, views.etag(product))
     status, body = await lifecycle.change(session, principal, product, action, lifecycleChecklist)
     return JSONResponse(body.model_dump(mode="json"), status_code=status)
 
@@ -141,7 +143,7 @@ async def import_product(
     product = await importexport.import_product_project(
         session, principal, archive, overwrite=overwriteAPIProduct, rotate_revision=rotateRevision
     )
-    return service.public(product)
+    return product_views.public(product)
 
 
 @router.get("/api-products/{apiProductId}")
@@ -149,8 +151,8 @@ async def get_product(
     apiProductId: str, response: Response, session: SessionDep, principal: scopes.ProductRead
 ) -> dict[str, Any]:
     product = await service.get(session, principal, apiProductId)
-    response.headers["ETag"] = apis.etag(product)
-    return service.public(product)
+    response.headers["ETag"] = views.etag(product)
+    return product_views.public(product)
 
 
 @router.put("/api-products/{apiProductId}")
@@ -163,15 +165,15 @@ async def update_product(
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
     product = await service.get(session, principal, apiProductId)
-    check_if_match(if_match, apis.etag(product))
+    check_if_match(if_match, views.etag(product))
     product = await service.update(session, principal, product, body)
-    response.headers["ETag"] = apis.etag(product)
-    return service.public(product)
+    response.headers["ETag"] = views.etag(product)
+    return product_views.public(product)
 
 
 @router.delete("/api-products/{apiProductId}", status_code=200)
 async def delete_product(apiProductId: str, session: SessionDep, principal: scopes.ProductDelete) -> Response:
-    await apis.delete(session, await service.get(session, principal, apiProductId))
+    await revisions.delete_api(session, await service.get(session, principal, apiProductId))
     return Response(status_code=200)
 
 
@@ -417,7 +419,7 @@ async def restore_product_revision(
 ) -> dict[str, Any]:
     product = await service.get(session, principal, apiProductId)
     revision = await revisions.get(session, product, revisionId)
-    return service.public(await revisions.restore(session, principal, product, revision))
+    return product_views.public(await revisions.restore(session, principal, product, revision))
 
 
 # Lifecycle

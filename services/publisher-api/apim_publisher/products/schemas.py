@@ -21,8 +21,6 @@ from apim_publisher.apis.schemas import (
     SecurityScheme,
 )
 
-PRODUCT_TYPE = "APIProduct"
-
 
 class ProductAPI(DTO):
     """One member API and the operations of it the product exposes."""

@@ -13,64 +13,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from apim_common.errors import BadRequest, Conflict, NotFound
 from apim_common.security import Principal
-from apim_publisher.apis import access
+from apim_publisher.apis import access, aggregate
 from apim_publisher.apis import service as apis
-from apim_publisher.apis.models import API
+from apim_publisher.apis.models import API, PRODUCT_TYPE
 from apim_publisher.apis.repository import APIRepository
 from apim_publisher.apis.schemas import APIBody
-from apim_publisher.common import iso, utcnow
+from apim_publisher.common import utcnow
 from apim_publisher.definitions import openapi
-from apim_publisher.lifecycle.models import LifecycleEvent
 from apim_publisher.policies import service as policies
-from apim_publisher.products.schemas import PRODUCT_TYPE, APIProductBody, product_fields
+from apim_publisher.products import views
+from apim_publisher.products.schemas import APIProductBody, product_fields
 
 
 def is_product(api: API) -> bool:
     return api.type == PRODUCT_TYPE
-
-
-def public(product: API) -> dict[str, Any]:
-    spec = dict(product.spec)
-    return {
-        **spec,
-        "id": product.id,
-        "name": product.name,
-        "context": product.context,
-        "version": product.version,
-        "provider": product.provider,
-        "state": product.lifecycle_status,
-        "lifeCycleStatus": product.lifecycle_status,
-        "isDefaultVersion": product.is_default_version,
-        "apiType": "APIPRODUCT",
-        "type": PRODUCT_TYPE,
-        "hasThumbnail": product.thumbnail is not None,
-        "workflowStatus": product.workflow_status,
-        "gatewayVendor": "wso2",
-        "createdTime": iso(product.created_at),
-        "lastUpdatedTime": iso(product.updated_at),
-    }
-
-
-def info(product: API) -> dict[str, Any]:
-    return {
-        "id": product.id,
-        "name": product.name,
-        "context": product.context,
-        "version": product.version,
-        "description": product.spec.get("description"),
-        "provider": product.provider,
-        "hasThumbnail": product.thumbnail is not None,
-        "state": product.lifecycle_status,
-        "securityScheme": product.spec.get("securityScheme") or [],
-        "gatewayVendor": "wso2",
-        "isDefaultVersion": product.is_default_version,
-        "createdTime": iso(product.created_at),
-        "updatedTime": iso(product.updated_at),
-    }
-
-
-def event_data(product: API) -> dict[str, Any]:
-    return {**public(product), "tenant": product.tenant}
 
 
 def _not_found(product_id: str) -> NotFound:
@@ -210,20 +166,7 @@ async def create(
         updated_at=now,
         updated_by=principal.username,
     )
-    await APIRepository(session).add(product)
-    session.add(
-        LifecycleEvent(
-            api_id=product.id,
-            tenant=product.tenant,
-            previous_state=None,
-            post_state="CREATED",
-            username=principal.username,
-            updated_at=now,
-        )
-    )
-    if product.is_default_version:
-        await apis._make_only_default(session, product, principal)
-    await apis.announce(session, product, "api.created")
+    await aggregate.add(session, principal, product)
     return product
 
 
@@ -239,10 +182,10 @@ async def update(session: AsyncSession, principal: Principal, product: API, body
     product.definition = _definition(body, members)
     became_default = body.isDefaultVersion and not product.is_default_version
     product.is_default_version = body.isDefaultVersion
-    apis._touch(product, principal)
+    aggregate.touch(product, principal)
     if became_default:
-        await apis._make_only_default(session, product, principal)
-    await apis.announce(session, product, "api.updated")
+        await aggregate.make_only_default(session, product, principal)
+    await aggregate.announce(session, product, "api.updated")
     return product
 
 
@@ -251,7 +194,7 @@ async def copy(
 ) -> API:
     try:
         body = APIProductBody.model_validate(
-            {**public(source), "version": new_version, "isDefaultVersion": default_version}
+            {**views.public(source), "version": new_version, "isDefaultVersion": default_version}
         )
     except ValidationError as exc:  # only the new version is the caller's; say what is wrong with it
         problems = "; ".join(str(e["msg"]) for e in exc.errors())
@@ -287,7 +230,12 @@ async def snapshot(session: AsyncSession, product: API) -> dict[str, Any]:
             "operations": api.spec.get("operations") or [],
             "policies": await policies.resolve_api(session, api.tenant, api.id, api.spec),
         }
-    return {"api": public(product), "definition": product.definition, "members": members, "product": True}
+    return {
+        "api": views.public(product),
+        "definition": product.definition,
+        "members": members,
+        "product": True,
+    }
 
 
 def restore_fields(snapshot: dict[str, Any]) -> dict[str, Any]:

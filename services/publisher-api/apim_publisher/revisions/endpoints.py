@@ -10,6 +10,7 @@ from apim_common.db import SessionDep
 from apim_common.errors import BadRequest
 from apim_publisher import scopes
 from apim_publisher.apis import service as apis
+from apim_publisher.apis import views
 from apim_publisher.apis.schemas import APIPublic
 from apim_publisher.revisions import service
 from apim_publisher.revisions.repository import DeploymentRepository, RevisionRepository
@@ -135,7 +136,7 @@ async def restore_revision(
 ) -> APIPublic:
     api = await apis.get(session, principal, apiId)
     revision = await service.get(session, api, revisionId)
-    return apis.public(await service.restore(session, principal, api, revision))
+    return views.public(await service.restore(session, principal, api, revision))
 
 
 @router.delete("/apis/{apiId}/cancel-revision-workflow/{revisionId}/{envName}", status_code=200)

@@ -7,6 +7,8 @@ until it is approved.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -16,13 +18,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from apim_common.errors import BadRequest, Conflict, NotFound
 from apim_common.events import Topic
 from apim_common.security import Principal
+from apim_publisher.apis import aggregate, views
 from apim_publisher.apis import service as apis
-from apim_publisher.apis.models import API
+from apim_publisher.apis.models import API, PRODUCT_TYPE
 from apim_publisher.apis.repository import APIRepository
 from apim_publisher.apis.schemas import APIBody
 from apim_publisher.common import iso, record, utcnow
 from apim_publisher.environments import service as environments
 from apim_publisher.policies import service as policies
+from apim_publisher.products import service as products
 from apim_publisher.revisions.models import Deployment, Revision
 from apim_publisher.revisions.repository import DeploymentRepository, RevisionRepository
 from apim_publisher.revisions.schemas import (
@@ -106,12 +110,10 @@ async def create(session: AsyncSession, principal: Principal, api: API, descript
 
 
 async def _snapshot(session: AsyncSession, api: API) -> dict[str, Any]:
-    if api.type == apis.PRODUCT_TYPE:
-        from apim_publisher.products import service as products
-
+    if api.type == PRODUCT_TYPE:
         return await products.snapshot(session, api)
     return {
-        "api": apis.public(api).model_dump(mode="json"),
+        "api": views.public(api).model_dump(mode="json"),
         "definition": api.definition,
         # Resolved now so that the gateway compiles exactly what was checked, however specs change later.
         "policies": await policies.resolve_api(session, api.tenant, api.id, api.spec),
@@ -269,12 +271,16 @@ async def undeploy_everywhere(session: AsyncSession, api: API) -> None:
         await _undeploy(session, api, deployment)
 
 
+async def delete_api(session: AsyncSession, api: API) -> None:
+    """An API or product leaves every gateway, then the platform."""
+    await undeploy_everywhere(session, api)
+    await apis.delete(session, api)
+
+
 async def restore(session: AsyncSession, principal: Principal, api: API, revision: Revision) -> API:
     """The working copy becomes what the revision holds again."""
     snapshot = dict(revision.snapshot["api"])
-    if api.type == apis.PRODUCT_TYPE:
-        from apim_publisher.products import service as products
-
+    if api.type == PRODUCT_TYPE:
         api.spec = products.restore_fields(revision.snapshot)
     else:
         spec = {k: v for k, v in snapshot.items() if k not in apis.IDENTITY_FIELDS and k not in _COMPUTED}
@@ -283,8 +289,8 @@ async def restore(session: AsyncSession, principal: Principal, api: API, revisio
         )
     api.is_default_version = bool(snapshot.get("isDefaultVersion"))
     api.definition = revision.snapshot.get("definition")
-    apis._touch(api, principal)
-    await apis.announce(session, api, "api.updated")
+    aggregate.touch(api, principal)
+    await aggregate.announce(session, api, "api.updated")
     return api
 
 
@@ -332,9 +338,6 @@ async def on_decision(session: AsyncSession, pending: WorkflowRequest, approved:
 
 def environment_of(deployment_id: str) -> str:
     """WSO2 names a deployment by its environment, base64url-encoded; a plain name is accepted too."""
-    import base64
-    import binascii
-
     try:
         padded = deployment_id + "=" * (-len(deployment_id) % 4)
         decoded = base64.urlsafe_b64decode(padded.encode()).decode()
@@ -351,6 +354,6 @@ async def update_deployment(
         if deployment.environment in names and deployment.status != "REJECTED":
             deployment.display_on_devportal = display_on_devportal
             await session.flush()
-            await apis.announce(session, api, "api.updated")
+            await aggregate.announce(session, api, "api.updated")
             return deployment
     raise NotFound(f"'{api.name}' has no deployment '{deployment_id}'", message="Deployment Not Found")

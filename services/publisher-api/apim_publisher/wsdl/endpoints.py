@@ -12,6 +12,7 @@ from apim_common.db import SessionDep
 from apim_common.errors import BadRequest, NotFound
 from apim_common.outbound import fetch_bytes
 from apim_publisher import scopes
+from apim_publisher.apis import aggregate, views
 from apim_publisher.apis import service as apis
 from apim_publisher.apis.schemas import APIBody, APIPublic, Operation
 from apim_publisher.definitions import parsing
@@ -105,7 +106,7 @@ async def import_wsdl(
     api = await apis.create(session, principal, body)
     api.spec = {**api.spec, "wsdl": content.decode("utf-8", "replace"), "wsdlType": implementationType}
     response.headers["Location"] = f"/api/am/publisher/v4/apis/{api.id}"
-    return apis.public(api)
+    return views.public(api)
 
 
 @router.get("/apis/{apiId}/wsdl")
@@ -129,8 +130,8 @@ async def put_wsdl(
     content = await _read(request, file, url)
     info = _checked(content)
     api.spec = {**api.spec, "wsdl": content.decode("utf-8", "replace")}
-    apis._touch(api, principal)
-    await apis.announce(session, api, "api.updated")
+    aggregate.touch(api, principal)
+    await aggregate.announce(session, api, "api.updated")
     return {"isValid": True, "wsdlInfo": info}
 
 
