@@ -5,6 +5,7 @@ Each test runs on SQLite (``make run``) and on the real PostgreSQL (distributed 
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -127,3 +128,29 @@ async def test_event_ids_past_their_retention_are_forgotten(database: Database) 
     async with database.session() as session:
         remembered = await session.scalar(select(func.count()).select_from(processed_events))
     assert remembered == 0
+
+
+async def test_current_minutes_reach_hours_and_days_once_merged(database: Database) -> None:
+    now = time.time()
+    minute = int(now // 60 * 60)
+    await store(database, [request_event(at=now), request_event(at=now)])
+    assert [r["request_count"] for r in await rows(database, Granularity.MINUTE)] == [2]
+    assert await rows(database, Granularity.HOUR) == []
+    async with database.session() as session, session.begin():
+        assert await service.merge(session, "carbon.super", now=minute + 60 + service.MERGE_DELAY_SECONDS)
+    async with database.session() as session, session.begin():
+        assert not await service.merge(session, "carbon.super", now=minute + 60 + service.MERGE_DELAY_SECONDS)
+    for granularity in (Granularity.HOUR, Granularity.DAY):
+        assert [r["request_count"] for r in await rows(database, granularity)] == [2]
+
+
+async def test_a_late_event_for_a_merged_minute_reaches_its_hour_at_once(database: Database) -> None:
+    now = time.time()
+    await store(database, [request_event(at=now)])
+    async with database.session() as session, session.begin():
+        await service.merge(session, "carbon.super", now=now + 3600)
+    await store(database, [request_event(at=now)])  # its minute was merged: counted in all three
+    async with database.session() as session, session.begin():
+        assert not await service.merge(session, "carbon.super", now=now + 3600)
+    for granularity in Granularity:
+        assert [r["request_count"] for r in await rows(database, granularity)] == [2]

@@ -16,5 +16,7 @@ class Settings(ServiceSettings):
     analytics_day_retention_days: int | None = Field(default=None, ge=1, le=36500)
     # Event ids are remembered this long: a redelivery later than this would be counted again.
     analytics_dedup_retention_hours: int = Field(default=48, ge=1, le=24 * 365)
+    # How often finished minutes are added to their hours and days.
+    analytics_merge_interval_seconds: float = Field(default=15.0, gt=0)
     # How often expired rollups and event ids are deleted.
     analytics_retention_interval_seconds: float = Field(default=300.0, gt=0)

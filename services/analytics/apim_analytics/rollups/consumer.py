@@ -49,6 +49,22 @@ def subscribe(bus: EventBus, database: Database, *, max_events: int) -> None:
     bus.subscribe_batch([str(Topic.ANALYTICS)], GROUP, handle, max_events=max_events)
 
 
+async def merge_periodically(database: Database, interval: float) -> None:
+    """Add each tenant's finished minutes to their hours and days, one transaction per tenant."""
+    while True:
+        try:
+            async with database.session() as session:
+                tenants = await service.tenants(session)
+            for tenant in tenants:
+                async with database.session() as session, session.begin():
+                    await service.merge(session, tenant)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("merging minutes into hours and days failed; trying again at the next interval")
+        await asyncio.sleep(interval)
+
+
 async def expire_periodically(database: Database, retention: Retention, interval: float) -> None:
     while True:
         try:
@@ -65,7 +81,8 @@ async def expire_periodically(database: Database, retention: Retention, interval
 
 @contextlib.asynccontextmanager
 async def rollups(app: FastAPI) -> AsyncIterator[None]:
-    """A service extension: consume the topic into the rollups and expire what is past retention."""
+    """A service extension: consume the topic into the rollups, merge minutes into hours and days,
+    and expire what is past retention."""
     settings: Settings = app.state.settings
     database: Database = app.state.database
     subscribe(app.state.bus, database, max_events=settings.analytics_batch_max_events)
@@ -75,13 +92,18 @@ async def rollups(app: FastAPI) -> AsyncIterator[None]:
         day_days=settings.analytics_day_retention_days,
         event_id_hours=settings.analytics_dedup_retention_hours,
     )
-    task = asyncio.create_task(
-        expire_periodically(database, retention, settings.analytics_retention_interval_seconds),
-        name="analytics-retention",
-    )
+    tasks = [
+        asyncio.create_task(
+            merge_periodically(database, settings.analytics_merge_interval_seconds), name="analytics-merge"
+        ),
+        asyncio.create_task(
+            expire_periodically(database, retention, settings.analytics_retention_interval_seconds),
+            name="analytics-retention",
+        ),
+    ]
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

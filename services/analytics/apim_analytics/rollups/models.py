@@ -81,3 +81,13 @@ applications = Table(
     Column("application_owner", String(NAME_LENGTH), nullable=True),
     Column("last_seen", BigInteger, nullable=False),
 )
+
+# Per tenant, the first minute not yet added to its hour and day: minutes before it are merged
+# (and a late event for one of them goes to its hour and day at once); later minutes wait for
+# the periodic merge, so a busy minute key costs one upsert per run instead of three.
+progress = Table(
+    "rollup_progress",
+    metadata,
+    Column("tenant", String(TENANT_LENGTH), primary_key=True),
+    Column("merged_until", BigInteger, nullable=False),
+)

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, TextClause, delete, func, select, text, union
+from sqlalchemy import Table, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +27,7 @@ from apim_analytics.rollups.models import (
     Granularity,
     apis,
     applications,
+    progress,
 )
 
 
@@ -45,59 +46,123 @@ def _adding(session: AsyncSession, table: Table) -> Insert:
     )
 
 
-def _merging_statement() -> TextClause:
-    """PostgreSQL: the minute rows arrive as one array per column (``unnest``), and the database
-    adds them to their minutes, hours and days in one statement, so Python sends each row once."""
-    keys = ", ".join(KEY_COLUMNS)
-    measures = ", ".join(MEASURE_COLUMNS)
-    arrays = ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in _ARRAY_TYPES.items())
-    grouped = ", ".join(str(n) for n in range(1, len(KEY_COLUMNS) + 1))
-
-    def upsert(granularity: Granularity, select: str) -> str:
-        table = ROLLUPS[granularity].name
-        adds = ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in MEASURE_COLUMNS)
-        return f"INSERT INTO {table} ({keys}, {measures}) {select} ON CONFLICT ({keys}) DO UPDATE SET {adds}"
-
-    def truncated(granularity: Granularity) -> str:
-        seconds = SECONDS[granularity]
-        key_list = ", ".join(f"bucket / {seconds} * {seconds}" if k == "bucket" else k for k in KEY_COLUMNS)
-        sums = ", ".join(f"sum({name})" for name in MEASURE_COLUMNS)
-        return f"SELECT {key_list}, {sums} FROM minute_rows GROUP BY {grouped} ORDER BY {grouped}"  # noqa: S608
-
-    minute_rows = f"SELECT * FROM unnest({arrays})"  # noqa: S608
-    in_order = f"SELECT * FROM minute_rows ORDER BY {grouped}"  # noqa: S608
-    return text(
-        f"WITH minute_rows ({keys}, {measures}) AS ({minute_rows}), "
-        f"minutes AS ({upsert(Granularity.MINUTE, in_order)}), "
-        f"hours AS ({upsert(Granularity.HOUR, truncated(Granularity.HOUR))}) "
-        f"{upsert(Granularity.DAY, truncated(Granularity.DAY))}"
-    )
-
-
+_KEYS = ", ".join(KEY_COLUMNS)
+_MEASURES = ", ".join(MEASURE_COLUMNS)
+_GROUPED = ", ".join(str(n) for n in range(1, len(KEY_COLUMNS) + 1))
 _ARRAY_TYPES: dict[str, str] = {
     name: ("text" if name in ("tenant", "api_id", "application_id", "resource", "error_type") else "bigint")
     for name in (*KEY_COLUMNS, *MEASURE_COLUMNS)
 }
-_MERGING = _merging_statement()
 
 
-async def add_counts(session: AsyncSession, minutes: Mapping[Key, list[int]]) -> None:
-    """Add the minute rows to the minute, hour and day rollups."""
+def _upsert(granularity: Granularity, rows: str) -> str:
+    """SQL adding the rows selected by ``rows`` to a rollup (PostgreSQL and SQLite alike)."""
+    table = ROLLUPS[granularity].name
+    adds = ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in MEASURE_COLUMNS)
+    return f"INSERT INTO {table} ({_KEYS}, {_MEASURES}) {rows} ON CONFLICT ({_KEYS}) DO UPDATE SET {adds}"
+
+
+def _coarser(granularity: Granularity, source: str, where: str) -> str:
+    """SQL selecting ``source``'s minute rows summed into ``granularity``'s buckets, in key order."""
+    seconds = SECONDS[granularity]
+    keys = ", ".join(f"bucket / {seconds} * {seconds}" if k == "bucket" else k for k in KEY_COLUMNS)
+    sums = ", ".join(f"sum({name})" for name in MEASURE_COLUMNS)
+    return f"SELECT {keys}, {sums} FROM {source} WHERE {where} GROUP BY {_GROUPED} ORDER BY {_GROUPED}"  # noqa: S608
+
+
+# PostgreSQL: minute rows arrive as one array per column (``unnest``), so a run of thousands of
+# rows is one statement with a parameter per column, not per value.
+_ARRAYS = ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in _ARRAY_TYPES.items())
+_UNNEST = f"SELECT * FROM unnest({_ARRAYS})"  # noqa: S608
+_ADD_MINUTES = text(_upsert(Granularity.MINUTE, f"{_UNNEST} ORDER BY {_GROUPED}"))
+_ADD_HOURS_AND_DAYS = text(
+    f"WITH minute_rows ({_KEYS}, {_MEASURES}) AS ({_UNNEST}), "
+    f"hours AS ({_upsert(Granularity.HOUR, _coarser(Granularity.HOUR, 'minute_rows', 'true'))}) "
+    f"{_upsert(Granularity.DAY, _coarser(Granularity.DAY, 'minute_rows', 'true'))}"
+)
+# Both dialects: a tenant's minutes of [since, until) added to their hours, then to their days.
+_MERGE = {
+    granularity: text(
+        _upsert(
+            granularity,
+            _coarser(
+                granularity,
+                ROLLUPS[Granularity.MINUTE].name,
+                "tenant = :tenant AND bucket >= :since AND bucket < :until",
+            ),
+        )
+    )
+    for granularity in (Granularity.HOUR, Granularity.DAY)
+}
+
+
+def _arrays(rows: Mapping[Key, list[int]]) -> dict[str, list[Any]]:
+    keys = sorted(rows)
+    columns: list[list[Any]] = [list(column) for column in zip(*keys, strict=True)]
+    columns += [list(column) for column in zip(*(rows[key] for key in keys), strict=True)]
+    return dict(zip(_ARRAY_TYPES, columns, strict=True))
+
+
+async def _add_each(session: AsyncSession, granularity: Granularity, rows: Mapping[Key, list[int]]) -> None:
+    parameters = [
+        dict(zip(KEY_COLUMNS, key, strict=True)) | dict(zip(MEASURE_COLUMNS, rows[key], strict=True))
+        for key in sorted(rows)
+    ]
+    await session.execute(_adding(session, ROLLUPS[granularity]), parameters)
+
+
+def _is_postgresql(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+async def add_minutes(session: AsyncSession, minutes: Mapping[Key, list[int]]) -> None:
     if not minutes:
         return
-    if session.get_bind().dialect.name == "postgresql":
-        keys = sorted(minutes)
-        columns = [list(column) for column in zip(*keys, strict=True)]
-        columns += [list(column) for column in zip(*(minutes[key] for key in keys), strict=True)]
-        await session.execute(_MERGING, dict(zip(_ARRAY_TYPES, columns, strict=True)))
+    if _is_postgresql(session):
+        await session.execute(_ADD_MINUTES, _arrays(minutes))
+    else:
+        await _add_each(session, Granularity.MINUTE, minutes)
+
+
+async def add_hours_and_days(session: AsyncSession, minutes: Mapping[Key, list[int]]) -> None:
+    """Add minute rows to their hours and days at once (minutes the merge has passed)."""
+    if not minutes:
         return
-    for granularity in Granularity:
-        rows = minutes if granularity is Granularity.MINUTE else coarsen(minutes, SECONDS[granularity])
-        parameters = [
-            dict(zip(KEY_COLUMNS, key, strict=True)) | dict(zip(MEASURE_COLUMNS, rows[key], strict=True))
-            for key in sorted(rows)
-        ]
-        await session.execute(_adding(session, ROLLUPS[granularity]), parameters)
+    if _is_postgresql(session):
+        await session.execute(_ADD_HOURS_AND_DAYS, _arrays(minutes))
+        return
+    for granularity in (Granularity.HOUR, Granularity.DAY):
+        await _add_each(session, granularity, coarsen(minutes, SECONDS[granularity]))
+
+
+async def merged_until(session: AsyncSession, tenants: Iterable[str], start: int) -> dict[str, int]:
+    """Each tenant's first unmerged minute (``start`` for a tenant seen the first time), locked
+    shared until the transaction ends, so a merge waits for the runs that read it."""
+    names = sorted(set(tenants))
+    if not names:
+        return {}
+    await session.execute(
+        _insert(session, progress).on_conflict_do_nothing(),
+        [{"tenant": name, "merged_until": start} for name in names],
+    )
+    query = select(progress.c.tenant, progress.c.merged_until).where(progress.c.tenant.in_(names))
+    if _is_postgresql(session):
+        query = query.order_by(progress.c.tenant).with_for_update(read=True)
+    return {row.tenant: row.merged_until for row in (await session.execute(query)).all()}
+
+
+async def merge(session: AsyncSession, tenant: str, until: int) -> bool:
+    """Add the tenant's minutes before ``until`` not merged yet to their hours and days; whether any were."""
+    query = select(progress.c.merged_until).where(progress.c.tenant == tenant)
+    if _is_postgresql(session):
+        query = query.with_for_update()
+    since = await session.scalar(query)
+    if since is None or since >= until:
+        return False
+    for statement in _MERGE.values():
+        await session.execute(statement, {"tenant": tenant, "since": since, "until": until})
+    await session.execute(update(progress).where(progress.c.tenant == tenant).values(merged_until=until))
+    return True
 
 
 def _latest(session: AsyncSession, table: Table, keys: list[str], values: list[str]) -> Insert:
@@ -125,12 +190,7 @@ async def upsert_applications(session: AsyncSession, rows: Iterable[ApplicationR
 
 
 async def tenants(session: AsyncSession) -> list[str]:
-    query = union(
-        select(ROLLUPS[Granularity.DAY].c.tenant).distinct(),
-        select(apis.c.tenant).distinct(),
-        select(applications.c.tenant).distinct(),
-    )
-    return list((await session.scalars(query)).all())
+    return list((await session.scalars(select(progress.c.tenant).order_by(progress.c.tenant))).all())
 
 
 async def delete_rollups_before(

@@ -3,7 +3,11 @@
 The run's event ids are claimed first (``claim_new``, in the same transaction as the counts), so
 a redelivered event, or a run stored again after a crash between the commit and the bus's
 acknowledgement, changes nothing. Counts are folded in memory per minute key before they reach
-the database (``folding``), and the minute rows are added to their hours and days.
+the database (``folding``). A run adds to minute rows only; a periodic merge adds each tenant's
+minutes to their hours and days once the minutes are over (``MERGE_DELAY_SECONDS``), so the hour
+and day rollups trail the minute rollup by two to three minutes, and a busy key costs one upsert
+per run instead of three. A tenant's merge point is locked shared by the runs that read it, so a
+merge never misses a run that had judged a minute unmerged.
 """
 
 from __future__ import annotations
@@ -24,6 +28,23 @@ from apim_common.events.consumer import claim_new
 from apim_common.events.envelope import CloudEvent
 
 CONSUMER = "analytics-rollups"
+# A minute is merged into its hour and day this long after it ended (most of its events are in by
+# then; a later one is added to all three at once).
+MERGE_DELAY_SECONDS = 120
+
+
+def merge_point(now: float) -> int:
+    """The first minute not to merge yet: minutes still receiving events are left to the minute rollup."""
+    return int((now - MERGE_DELAY_SECONDS) // 60 * 60)
+
+
+async def merge(session: AsyncSession, tenant: str, now: float | None = None) -> bool:
+    """Add the tenant's minutes that are past ``merge_point`` to their hours and days; whether any were."""
+    return await repository.merge(session, tenant, merge_point(time.time() if now is None else now))
+
+
+async def tenants(session: AsyncSession) -> list[str]:
+    return await repository.tenants(session)
 
 
 async def store(session: AsyncSession, events: Sequence[CloudEvent]) -> int:
@@ -38,7 +59,13 @@ async def store(session: AsyncSession, events: Sequence[CloudEvent]) -> int:
             new_ids.discard(key)  # the same id twice in one run counts once
             fresh.append(read(event))
     folded = fold(fresh)
-    await repository.add_counts(session, folded.minutes)
+    marks = await repository.merged_until(
+        session, (key[0] for key in folded.minutes), merge_point(time.time())
+    )
+    await repository.add_minutes(session, folded.minutes)
+    # Minutes the merge has passed (late events, or old ones replayed) go to their hours and days now.
+    late = {key: counts for key, counts in folded.minutes.items() if key[1] < marks[key[0]]}
+    await repository.add_hours_and_days(session, late)
     await repository.upsert_apis(session, folded.apis.values())
     await repository.upsert_applications(session, folded.applications.values())
     return len(fresh)
