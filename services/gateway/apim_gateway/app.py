@@ -26,7 +26,7 @@ from starlette.types import Receive, Scope, Send
 
 from apim_common.app import bus_from_settings
 from apim_common.events.bus import EventBus
-from apim_common.outbound import parse_networks
+from apim_common.outbound import OutboundPolicy, guarded_client, parse_networks
 from apim_common.process import freeze_startup_objects
 from apim_common.revocations import http_snapshot_fetcher
 from apim_common.service_auth import ServiceTokenProvider
@@ -92,7 +92,18 @@ class Gateway:
         )
         self._given_limiter = limiter
         self.rate_limits = RateLimits(limiter or LocalLimiter())
-        self.verifier = TokenVerifier(self.state, self.http, cache_size=settings.gateway_token_cache_size)
+        # A key manager's JWKS URL is set by a tenant administrator: fetched through the outbound
+        # guard, unless it is the platform's own key manager (tests pass ``http`` for every call).
+        self.outbound: httpx.AsyncClient | None = (
+            None if http is not None else guarded_client(OutboundPolicy.from_settings(settings))
+        )
+        self.verifier = TokenVerifier(
+            self.state,
+            self.http,
+            cache_size=settings.gateway_token_cache_size,
+            jwks_http=self.outbound,
+            trusted_jwks_origin=settings.key_manager_url,
+        )
         self.metrics = Metrics()
         # Where /metrics answers once started (APIM_METRICS_PORT may be 0: any free port).
         self.metrics_port: int | None = None
@@ -160,6 +171,8 @@ class Gateway:
             if self._given_http is None:
                 stack.push_async_callback(self.http.aclose)
             stack.push_async_callback(self.upstream.aclose)
+            if self.outbound is not None:
+                stack.push_async_callback(self.outbound.aclose)
             policies = self.services.policies
             policies.bind(self.upstream)
             stack.push_async_callback(policies.aclose)

@@ -20,6 +20,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from apim_common.outbound import OutboundRefused
+
 logger = logging.getLogger(__name__)
 
 PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
@@ -116,7 +118,7 @@ class KeySet:
                 response = await self._http.get(self.jwks_url, timeout=5.0)
                 response.raise_for_status()
                 document = response.json()
-            except (httpx.HTTPError, ValueError) as exc:
+            except (httpx.HTTPError, ValueError, OutboundRefused) as exc:
                 raise KeyUnavailable(f"cannot fetch {self.jwks_url}: {exc}") from exc
             keys: dict[str | None, PublicKey] = {}
             for jwk in document.get("keys") or ():

@@ -65,10 +65,31 @@ def _scopes(value: Any) -> frozenset[str]:
     return frozenset()
 
 
+def origin(url: str) -> str:
+    """``scheme://host:port`` of ``url``, the default port spelled out."""
+    parsed = httpx.URL(url)
+    return f"{parsed.scheme}://{parsed.host}:{parsed.port or (443 if parsed.scheme == 'https' else 80)}"
+
+
 class TokenVerifier:
-    def __init__(self, state: RuntimeState, http: httpx.AsyncClient, *, cache_size: int = 100_000) -> None:
+    """``http`` fetches the platform's own key manager's JWKS (at ``trusted_jwks_origin``); the JWKS
+    URL of any other key manager, which a tenant administrator sets, is fetched with ``jwks_http``,
+    the outbound guard's client, so it cannot be aimed at the metadata service or a private network.
+    """
+
+    def __init__(
+        self,
+        state: RuntimeState,
+        http: httpx.AsyncClient,
+        *,
+        cache_size: int = 100_000,
+        jwks_http: httpx.AsyncClient | None = None,
+        trusted_jwks_origin: str | None = None,
+    ) -> None:
         self._state = state
         self._http = http
+        self._jwks_http = jwks_http or http
+        self._trusted_origin = origin(trusted_jwks_origin) if trusted_jwks_origin else None
         self._cache: dict[str, VerifiedToken] = {}
         self._cache_size = cache_size
         self._index_version = -1
@@ -93,7 +114,9 @@ class TokenVerifier:
             if keyset is None:
                 try:
                     keyset = (
-                        KeySet(http=self._http, jwks_url=km.jwks_url) if km.jwks_url else KeySet(pem=km.pem)
+                        KeySet(http=self._jwks_client(km.jwks_url), jwks_url=km.jwks_url)
+                        if km.jwks_url
+                        else KeySet(pem=km.pem)
                     )
                 except ValueError:
                     continue
@@ -108,6 +131,13 @@ class TokenVerifier:
         self._index_version = self._state.key_manager_version
         # Tokens verified with key managers that changed are verified again.
         self._cache.clear()
+
+    def _jwks_client(self, jwks_url: str) -> httpx.AsyncClient:
+        try:
+            trusted = self._trusted_origin is not None and origin(jwks_url) == self._trusted_origin
+        except httpx.InvalidURL:
+            trusted = False
+        return self._http if trusted else self._jwks_http
 
     def keyset(self, km: KeyManagerConfig) -> KeySet:
         return self._keysets[km.jwks_url or km.pem or ""]
