@@ -47,6 +47,14 @@ async def test_a_duplicate_user_is_409_in_the_scim_shape(km: KeyManagerClient) -
     assert r.json()["status"] == "409"
 
 
+async def test_a_duplicate_user_named_outside_ascii_is_409(km: KeyManagerClient) -> None:
+    await km.create_user("Ölaf", "pw", [])
+    r = await km.http.post(
+        "/scim2/Users", json={"userName": "Ölaf", "password": "pw"}, headers=basic("admin", "admin")
+    )
+    assert r.status_code == 409, r.text
+
+
 async def test_an_unsupported_filter_is_400_invalid_filter(km: KeyManagerClient) -> None:
     r = await km.http.get("/scim2/Users", params={"filter": "password pr"}, headers=basic("admin", "admin"))
     assert r.status_code == 400

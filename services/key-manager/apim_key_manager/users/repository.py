@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, delete, func, or_, select
 
 from apim_common.repository import Repository
 from apim_key_manager.users.models import Group, GroupMember, User, UserRole
@@ -15,9 +15,10 @@ class UserRepository(Repository[User]):
     model = User
 
     async def by_name(self, tenant: str, username: str) -> User | None:
-        return await self.one_or_none(
-            self.select().where(User.tenant == tenant, func.lower(User.username) == username.lower())
-        )
+        # SQLite's lower() folds ASCII only: "Ölaf" is found by its exact name, never missed and
+        # stored twice against the unique index.
+        same = or_(User.username == username, func.lower(User.username) == username.lower())
+        return await self.one_or_none(self.select().where(User.tenant == tenant, same))
 
     def in_tenant(self, tenant: str) -> Select[Any]:
         return self.select().where(User.tenant == tenant).order_by(User.created_at, User.id)
