@@ -6,6 +6,7 @@ import httpx
 import pytest
 from fastapi import APIRouter
 from pydantic import BaseModel
+from sqlalchemy.exc import DataError, IntegrityError
 
 from apim_common.app import ServiceSpec, build_service_app
 from apim_common.errors import BadRequest, Conflict
@@ -29,6 +30,12 @@ async def create_thing(body: ThingCreate) -> ThingCreate:
 @router.post("/lookups")
 async def look_up(body: ThingCreate) -> None:
     raise BadRequest(f"No thing is named {body.name}")
+
+
+@router.get("/stored/{kind}")
+async def store(kind: str) -> None:
+    error = DataError if kind == "data" else IntegrityError
+    raise error("INSERT INTO things VALUES (?)", ("a\x00b",), Exception("refused"))
 
 
 @router.get("/boom")
@@ -107,3 +114,13 @@ async def test_an_error_quoting_a_lone_surrogate_answers_it_escaped(client: http
     )
     assert r.status_code == 400
     assert r.json()["description"] == "No thing is named \\ud800"
+
+
+@pytest.mark.parametrize(("kind", "status"), [("data", 400), ("integrity", 409)])
+async def test_a_value_the_database_refuses_is_a_client_error_without_the_sql(
+    client: httpx.AsyncClient, kind: str, status: int
+) -> None:
+    r = await client.get(f"/api/test/v1/stored/{kind}")
+    assert r.status_code == status
+    assert_error_shape(r.json())
+    assert "INSERT" not in r.text
