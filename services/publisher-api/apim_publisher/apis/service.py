@@ -220,6 +220,42 @@ async def copy(
     return api
 
 
+async def snapshot(session: AsyncSession, api: API) -> dict[str, Any]:
+    """What a revision of the API keeps."""
+    return {
+        "api": views.public(api).model_dump(mode="json"),
+        "definition": api.definition,
+        # Resolved now so that the gateway compiles exactly what was checked, however specs change later.
+        "policies": await policies.resolve_api(session, api.tenant, api.id, api.spec),
+        "environmentProperties": api.spec.get("environmentProperties") or {},
+    }
+
+
+# Fields of the REST shape a revision keeps that are computed, not set by a client.
+COMPUTED_FIELDS = {
+    "id",
+    "hasThumbnail",
+    "isRevision",
+    "revisionedApiId",
+    "revisionId",
+    "workflowStatus",
+    "additionalPropertiesMap",
+    "createdTime",
+    "lastUpdatedTime",
+    "lastUpdatedTimestamp",
+}
+
+
+def restore_fields(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """The ``spec`` a revision's snapshot gives back to the working copy."""
+    kept = dict(snapshot["api"])
+    spec = {k: v for k, v in kept.items() if k not in IDENTITY_FIELDS and k not in COMPUTED_FIELDS}
+    fields: dict[str, Any] = APIBody.model_validate({**kept, **spec}).model_dump(
+        mode="json", exclude=IDENTITY_FIELDS, exclude_none=True
+    )
+    return fields
+
+
 async def delete(session: AsyncSession, api: API) -> None:
     """The row and its event; ``revisions.delete_api`` takes it off the gateways first."""
     await aggregate.announce(session, api, "api.deleted")

@@ -57,6 +57,8 @@ ACTIONS = (
 )
 DEPRECATE_OLD = "Deprecate old versions after publishing the API"
 RESUBSCRIBE = "Requires re-subscription when publishing the API"
+# The approval a lifecycle change needs, per kind of row: an API's, unless named here.
+STATE_WORKFLOWS = {PRODUCT_TYPE: workflows.API_PRODUCT_STATE}
 # Actions that put the API in front of consumers need something to serve.
 NEEDS_BACKEND = {"Publish", "Deploy as a Prototype"}
 
@@ -118,7 +120,7 @@ async def change(
             message="Cannot change the lifecycle of an API without endpoints",
         )
     deprecate_old = _checklist(checklist).get(DEPRECATE_OLD, False)
-    workflow_type = workflows.API_PRODUCT_STATE if api.type == PRODUCT_TYPE else workflows.API_STATE
+    workflow_type = STATE_WORKFLOWS.get(api.type, workflows.API_STATE)
     if await workflows.approval_required(session, api.tenant, workflow_type):
         await workflows.request(
             session,

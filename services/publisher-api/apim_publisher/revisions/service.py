@@ -10,7 +10,8 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,14 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from apim_common.errors import BadRequest, Conflict, NotFound
 from apim_common.events import Topic
 from apim_common.security import Principal
-from apim_publisher.apis import aggregate, views
+from apim_publisher.apis import aggregate
 from apim_publisher.apis import service as apis
 from apim_publisher.apis.models import API, PRODUCT_TYPE
 from apim_publisher.apis.repository import APIRepository
-from apim_publisher.apis.schemas import APIBody
 from apim_publisher.common import iso, record, utcnow
 from apim_publisher.environments import service as environments
-from apim_publisher.policies import service as policies
 from apim_publisher.products import service as products
 from apim_publisher.revisions.models import Deployment, Revision
 from apim_publisher.revisions.repository import DeploymentRepository, RevisionRepository
@@ -94,7 +93,7 @@ async def create(session: AsyncSession, principal: Principal, api: API, descript
         tenant=api.tenant,
         number=api.revision_counter,
         description=description,
-        snapshot=await _snapshot(session, api),
+        snapshot=await snapshots_of(api).take(session, api),
         created_at=utcnow(),
     )
     await repository.add(revision)
@@ -109,16 +108,23 @@ async def create(session: AsyncSession, principal: Principal, api: API, descript
     return revision
 
 
-async def _snapshot(session: AsyncSession, api: API) -> dict[str, Any]:
-    if api.type == PRODUCT_TYPE:
-        return await products.snapshot(session, api)
-    return {
-        "api": views.public(api).model_dump(mode="json"),
-        "definition": api.definition,
-        # Resolved now so that the gateway compiles exactly what was checked, however specs change later.
-        "policies": await policies.resolve_api(session, api.tenant, api.id, api.spec),
-        "environmentProperties": api.spec.get("environmentProperties") or {},
-    }
+@dataclass(frozen=True, slots=True)
+class Snapshots:
+    """How a revision of one kind of row (an API, a product) is taken, and the working copy's
+    ``spec`` it gives back when restored."""
+
+    take: Callable[[AsyncSession, API], Awaitable[dict[str, Any]]]
+    spec_of: Callable[[dict[str, Any]], dict[str, Any]]
+
+
+API_SNAPSHOTS = Snapshots(take=apis.snapshot, spec_of=apis.restore_fields)
+SNAPSHOTS: dict[str, Snapshots] = {
+    PRODUCT_TYPE: Snapshots(take=products.snapshot, spec_of=products.restore_fields)
+}
+
+
+def snapshots_of(api: API) -> Snapshots:
+    return SNAPSHOTS.get(api.type, API_SNAPSHOTS)
 
 
 async def listing(session: AsyncSession, api: API, deployed: bool | None) -> list[APIRevision]:
@@ -280,32 +286,12 @@ async def delete_api(session: AsyncSession, api: API) -> None:
 async def restore(session: AsyncSession, principal: Principal, api: API, revision: Revision) -> API:
     """The working copy becomes what the revision holds again."""
     snapshot = dict(revision.snapshot["api"])
-    if api.type == PRODUCT_TYPE:
-        api.spec = products.restore_fields(revision.snapshot)
-    else:
-        spec = {k: v for k, v in snapshot.items() if k not in apis.IDENTITY_FIELDS and k not in _COMPUTED}
-        api.spec = APIBody.model_validate({**snapshot, **spec}).model_dump(
-            mode="json", exclude=apis.IDENTITY_FIELDS, exclude_none=True
-        )
+    api.spec = snapshots_of(api).spec_of(revision.snapshot)
     api.is_default_version = bool(snapshot.get("isDefaultVersion"))
     api.definition = revision.snapshot.get("definition")
     aggregate.touch(api, principal)
     await aggregate.announce(session, api, "api.updated")
     return api
-
-
-_COMPUTED = {
-    "id",
-    "hasThumbnail",
-    "isRevision",
-    "revisionedApiId",
-    "revisionId",
-    "workflowStatus",
-    "additionalPropertiesMap",
-    "createdTime",
-    "lastUpdatedTime",
-    "lastUpdatedTimestamp",
-}
 
 
 async def cancel(session: AsyncSession, api: API, revision: Revision, environment: str) -> None:
