@@ -10,7 +10,9 @@ once at the end). Printed: events per second (wall, one process, one core for
 Python), the consumer's CPU per event, and the references: ``COPY`` of the raw rows (the fastest
 way to put the same events into PostgreSQL, with no rollup and no idempotency) and a plain
 ``INSERT`` of them (executemany). A second pass stores the same messages again (a full
-redelivery) and checks that no rollup changed.
+redelivery) and checks that no rollup changed. Last, the service itself (Kafka bus, PostgreSQL)
+consumes 10,000 events a second sent by another process for 20 s: printed, the rate stored and
+the lag from each event's time to the commit of its run (p50, p99, max).
 
     uv run python benchmarks/bench_analytics.py [--events N] [--batch N]
 
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -29,6 +32,7 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,13 +40,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import asyncpg  # noqa: E402
+from aiokafka import AIOKafkaProducer  # noqa: E402
+from asgi_lifespan import LifespanManager  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from apim_analytics.rollups import service  # noqa: E402
+from apim_analytics.app import create_app  # noqa: E402
+from apim_analytics.rollups import consumer, service  # noqa: E402
 from apim_analytics.rollups.models import ROLLUPS, Granularity  # noqa: E402
+from apim_analytics.settings import Settings  # noqa: E402
 from apim_common.db import Database  # noqa: E402
 from apim_common.events.envelope import CloudEvent  # noqa: E402
+from apim_common.events.topics import Topic  # noqa: E402
 from apim_common.migrations import upgrade  # noqa: E402
 
 ENV_FILE = ROOT / ".infra" / "env"
@@ -54,41 +63,47 @@ RAW_COLUMNS = (
 )  # fmt: skip
 
 
+def request(rng: random.Random, at: float) -> CloudEvent:
+    api = rng.randrange(50)
+    status = rng.choice(STATUSES)
+    backend = rng.lognormvariate(3.0, 0.8)
+    gateway = rng.lognormvariate(0.0, 0.5)
+    data = {
+        "requestTimestamp": int(at * 1000),
+        "apiId": f"api-{api:03d}",
+        "apiName": f"API {api}",
+        "apiVersion": "1.0.0",
+        "apiContext": f"/api{api}/1.0.0",
+        "apiCreator": "alice",
+        "apiMethod": "GET",
+        "apiResourceTemplate": f"/items/{rng.randrange(4)}",
+        "applicationId": f"app-{(api * 7 + rng.randrange(10)) % 200:03d}",
+        "applicationName": "shop",
+        "applicationOwner": f"dev{api % 20}",
+        "proxyResponseCode": status,
+        "targetResponseCode": status,
+        "responseLatency": round(backend + gateway, 3),
+        "backendLatency": round(backend, 3),
+        "requestMediationLatency": round(gateway / 2, 3),
+        "responseMediationLatency": round(gateway / 2, 3),
+        "errorType": "THROTTLED" if status == 429 else ("TARGET_CONNECTIVITY" if status == 500 else None),
+        "keyType": "PRODUCTION",
+        "userName": "user",
+        "properties": {"responseSize": rng.randrange(100, 5000)},
+    }
+    return CloudEvent(
+        source="/gateway/gw-1",
+        type="request.completed",
+        subject=data["apiId"],
+        time=datetime.fromtimestamp(at, UTC),
+        data=data,
+    )
+
+
 def messages(count: int, seed: int = 25) -> list[bytes]:
     rng = random.Random(seed)  # noqa: S311 (reproducible load, not secrets)
     start = time.time() - count / RATE  # event time ends now, as for a consumer keeping up
-    out = []
-    for index in range(count):
-        api = rng.randrange(50)
-        status = rng.choice(STATUSES)
-        backend = rng.lognormvariate(3.0, 0.8)
-        gateway = rng.lognormvariate(0.0, 0.5)
-        data = {
-            "requestTimestamp": int((start + index / RATE) * 1000),
-            "apiId": f"api-{api:03d}",
-            "apiName": f"API {api}",
-            "apiVersion": "1.0.0",
-            "apiContext": f"/api{api}/1.0.0",
-            "apiCreator": "alice",
-            "apiMethod": "GET",
-            "apiResourceTemplate": f"/items/{rng.randrange(4)}",
-            "applicationId": f"app-{(api * 7 + rng.randrange(10)) % 200:03d}",
-            "applicationName": "shop",
-            "applicationOwner": f"dev{api % 20}",
-            "proxyResponseCode": status,
-            "targetResponseCode": status,
-            "responseLatency": round(backend + gateway, 3),
-            "backendLatency": round(backend, 3),
-            "requestMediationLatency": round(gateway / 2, 3),
-            "responseMediationLatency": round(gateway / 2, 3),
-            "errorType": "THROTTLED" if status == 429 else ("TARGET_CONNECTIVITY" if status == 500 else None),
-            "keyType": "PRODUCTION",
-            "userName": "user",
-            "properties": {"responseSize": rng.randrange(100, 5000)},
-        }
-        event = CloudEvent(source="/gateway/gw-1", type="request.completed", subject=data["apiId"], data=data)
-        out.append(event.to_json())
-    return out
+    return [request(rng, start + index / RATE).to_json() for index in range(count)]
 
 
 def raw_row(message: bytes) -> tuple[Any, ...]:
@@ -157,6 +172,98 @@ async def totals(database: Database) -> dict[Granularity, tuple[int, int]]:
     return out
 
 
+async def produce(bootstrap: str, topic: str, rate: int, seconds: float) -> None:
+    """The gateways' side (run in its own process): ``rate`` events a second, each timed when sent.
+
+    Messages are made beforehand with a placeholder time, replaced when sent, so that this
+    process takes as little as it can of the CPU the consumer is measured on."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+    await producer.start()
+    rng = random.Random(7)  # noqa: S311 (reproducible load, not secrets)
+    total = int(rate * seconds)
+    placeholder = datetime(2000, 1, 1, tzinfo=UTC)
+    prepared = [request(rng, placeholder.timestamp()).to_json() for _ in range(total)]
+    marker = placeholder.isoformat().replace("+00:00", "Z").encode()
+    marker_ms = b'"requestTimestamp":%d' % int(placeholder.timestamp() * 1000)
+    if marker not in prepared[0] or marker_ms not in prepared[0]:
+        raise SystemExit(f"no placeholder time in {prepared[0][:300]!r}")
+    sent, start = 0, time.time()
+    try:
+        while sent < total:
+            due = min(total, int((time.time() - start) * rate))
+            moment = datetime.now(UTC)
+            now = moment.isoformat().replace("+00:00", "Z").encode()
+            now_ms = b'"requestTimestamp":%d' % int(moment.timestamp() * 1000)
+            while sent < due:
+                await producer.send(
+                    topic, prepared[sent].replace(marker, now, 1).replace(marker_ms, now_ms, 1)
+                )
+                sent += 1
+            await asyncio.sleep(0.002)
+        await producer.flush()
+    finally:
+        await producer.stop()
+
+
+class Lags:
+    """Stands in for the consumer's lag histogram: keeps every observation."""
+
+    def __init__(self, expected: int) -> None:
+        self.values: list[float] = []
+        self.expected = expected
+        self.all_in = asyncio.Event()
+
+    def observe(self, value: float) -> None:
+        self.values.append(value)
+        if len(self.values) >= self.expected:
+            self.all_in.set()
+
+
+async def kafka_lag(bootstrap: str, database_url: str, rate: int, seconds: float, batch: int) -> None:
+    """The service as deployed (Kafka bus, PostgreSQL) under a steady load from another process."""
+    prefix = f"bench-{uuid.uuid4().hex[:8]}."
+    settings = Settings(
+        mode="development",
+        bus="kafka",
+        kafka_bootstrap_servers=bootstrap,
+        kafka_topic_prefix=prefix,
+        database_url=database_url,
+        analytics_batch_max_events=batch,
+    )
+    total = int(rate * seconds)
+    lags = Lags(total)
+    consumer.LAG = lags  # type: ignore[assignment]
+    app = create_app(settings)
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30):
+        await asyncio.sleep(5)  # the consumer group's first join
+        argv = [
+            sys.executable,
+            __file__,
+            "--produce",
+            bootstrap,
+            f"{prefix}{Topic.ANALYTICS}",
+            str(rate),
+            str(seconds),
+        ]
+        started, cpu = time.perf_counter(), time.process_time()
+        producer = await asyncio.create_subprocess_exec(*argv)
+        await producer.wait()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(lags.all_in.wait(), timeout=120)
+        elapsed = time.perf_counter() - started
+        cpu = time.process_time() - cpu
+    values = sorted(lags.values)
+    if len(values) < total:
+        raise SystemExit(f"only {len(values)} of {total} events stored within the deadline")
+    p50, p99 = values[len(values) // 2], values[int(len(values) * 0.99) - 1]
+    print(
+        f"  through Kafka at {rate:,} events/s for {seconds:g} s: {total / elapsed:9,.0f} events/s stored,"
+        f" lag p50 {p50:.2f} s, p99 {p99:.2f} s, max {values[-1]:.2f} s (event time to commit);"
+        f" the service's process {cpu / total * 1e6:.0f} us CPU/event, {cpu / elapsed:.0%} of a core",
+        flush=True,
+    )
+
+
 async def main(count: int, batch: int) -> None:
     server = dict(line.split("=", 1) for line in ENV_FILE.read_text().split() if "=" in line)
     url = server["APIM_TEST_POSTGRES_URL"]
@@ -199,6 +306,9 @@ async def main(count: int, batch: int) -> None:
             per_event = ref_cpu / count * 1e6
             rate = count / ref_wall
             print(f"  {label + ':':42s}{rate:9,.0f} events/s  {per_event:6.1f} us CPU/event", flush=True)
+        await database.dispose()
+        kafka_url = make_url(url).set(database=name).render_as_string(hide_password=False)
+        await kafka_lag(server["APIM_TEST_KAFKA_BOOTSTRAP"], kafka_url, RATE, 20, batch)
     finally:
         await database.dispose()
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -211,7 +321,14 @@ if __name__ == "__main__":
     )
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=20_000)
+    parser.add_argument(
+        "--produce", nargs=4, metavar=("BOOTSTRAP", "TOPIC", "RATE", "SECONDS"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
+    if args.produce:
+        bootstrap, topic, rate, seconds = args.produce
+        asyncio.run(produce(bootstrap, topic, int(rate), float(seconds)))
+        raise SystemExit(0)
     started = False
     if not ENV_FILE.exists():
         subprocess.run([str(ROOT / "scripts" / "infra"), "up"], check=True, stdout=subprocess.DEVNULL)  # noqa: S603
