@@ -18,6 +18,7 @@ PACKAGES = (
     "apim_key_manager",
     "apim_gateway",
     "apim_throttle_sync",
+    "apim_analytics",
     "apim_portals",
     "apimctl",
 )
