@@ -159,6 +159,9 @@ def serving(name: str, app: FastAPI, tokens: TokenFactory) -> Iterator[Target]:
     lifespan after every test, and the app here lives for the whole module.
     """
     listener = socket.socket()
+    # Accepted sockets inherit this; asyncio sets it only on sockets that say they are TCP, and
+    # without it every keep-alive answer waits 40 ms for the client's delayed ACK.
+    listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     listener.bind(("127.0.0.1", 0))
     port = listener.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, lifespan="on", log_level="warning", access_log=False))
