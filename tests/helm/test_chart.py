@@ -125,6 +125,7 @@ def test_every_deployment_has_probes_limits_and_runs_as_non_root(
         "publisher",
         "devportal",
         "throttle-sync",
+        "analytics",
         "portals",
         "gateway",
     }
@@ -187,7 +188,9 @@ def test_each_database_service_has_a_pre_install_migration_job(default_objects: 
     commands = sorted(tuple(j["spec"]["template"]["spec"]["containers"][0]["command"]) for j in jobs)
     assert commands == [
         ("python", "-m", package, "migrate")
-        for package in sorted(["apim_admin", "apim_devportal", "apim_key_manager", "apim_publisher"])
+        for package in sorted(
+            ["apim_admin", "apim_analytics", "apim_devportal", "apim_key_manager", "apim_publisher"]
+        )
     ]
     for job in jobs:
         assert job["metadata"]["annotations"]["helm.sh/hook"] == "pre-install,pre-upgrade"
@@ -243,7 +246,7 @@ def test_every_command_of_the_image_runs_here(
 ) -> None:
     """No engine runs here: run each command the image is given against the installed workspace."""
     commands = _chart_commands(default_objects)
-    assert len(commands) == 11  # six services, the portals, four migrations
+    assert len(commands) == 13  # seven services, the portals, five migrations
     for command in sorted(commands):
         argv = [sys.executable, *command[1:]]
         # Each service owns its database; a service and its migration share one.

@@ -10,6 +10,7 @@ admin: {name: admin, package: apim_admin, database: true}
 publisher: {name: publisher, package: apim_publisher, database: true}
 devportal: {name: devportal, package: apim_devportal, database: true}
 throttleSync: {name: throttle-sync, package: apim_throttle_sync, database: false}
+analytics: {name: analytics, package: apim_analytics, database: true}
 portals: {name: portals, package: apim_portals, database: false}
 {{- end -}}
 
