@@ -95,14 +95,22 @@ def parse_dimensions(raw: str) -> tuple[Dimension, ...]:
     return dimensions
 
 
+# Times a range may span: inside datetime's years with a day to spare for a bucket's start.
+EARLIEST = datetime(1, 1, 2, tzinfo=UTC).timestamp()
+LATEST = datetime(9999, 12, 30, tzinfo=UTC).timestamp()
+
+
 def time_range(start: datetime | None, end: datetime | None, granularity: Granularity) -> tuple[float, float]:
     """The range as epoch seconds; naive times are UTC; by default the last day (30 days by day)."""
-    end_at = _epoch(end) if end is not None else None
-    start_at = _epoch(start) if start is not None else None
+    end_at = _epoch("to", end) if end is not None else None
+    start_at = _epoch("from", start) if start is not None else None
     if end_at is None:
         end_at = time.time() if start_at is None else start_at + _default_span(granularity)
     if start_at is None:
         start_at = end_at - _default_span(granularity)
+    for name, at in (("from", start_at), ("to", end_at)):
+        if not EARLIEST <= at <= LATEST:
+            raise _invalid(name, "must be between the years 1 and 9999, with the range")
     if start_at >= end_at:
         raise _invalid("from", "must be before to")
     return start_at, end_at
@@ -112,10 +120,11 @@ def _default_span(granularity: Granularity) -> float:
     return 30 * 86400.0 if granularity is Granularity.DAY else 86400.0
 
 
-def _epoch(moment: datetime) -> float:
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC).timestamp()
-    return moment.timestamp()
+def _epoch(name: str, moment: datetime) -> float:
+    try:
+        return (moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)).timestamp()
+    except (OverflowError, ValueError) as exc:
+        raise _invalid(name, "must be between the years 1 and 9999") from exc
 
 
 class QueryResult(BaseModel):
