@@ -11,9 +11,10 @@ from apim_common.db import SessionDep
 from apim_common.downloads import attachment
 from apim_common.errors import BadRequest, ErrorListItem
 from apim_publisher import scopes
+from apim_publisher.apis import access, views
 from apim_publisher.apis import service as apis
-from apim_publisher.apis import views
 from apim_publisher.apis.endpoints import location
+from apim_publisher.apis.repository import APIRepository
 from apim_publisher.apis.schemas import APIPublic
 from apim_publisher.common import check_if_match
 from apim_publisher.definitions import openapi, service
@@ -130,9 +131,6 @@ async def export_api(
     if apiId:
         api = await apis.get(session, principal, apiId)
     elif name and version:
-        from apim_publisher.apis import access
-        from apim_publisher.apis.repository import APIRepository
-
         matches = [
             a
             for a in await APIRepository(session).with_name(principal.tenant, name)
