@@ -1,8 +1,7 @@
 """Module cycles in the import graph: a cycle hidden behind a function-level import is still a cycle.
 
 grimp's graph holds every import, deferred and type-checking-only ones included; a strongly
-connected component of more than one module is a cycle. Those below are being untangled and
-are listed by name: a new cycle fails, and so does leaving a fixed one on the list.
+connected component of more than one module is a cycle, and there is none.
 """
 
 from __future__ import annotations
@@ -22,9 +21,6 @@ PACKAGES = (
     "apim_portals",
     "apimctl",
 )
-
-# A cycle being untangled may be listed here by name while it lasts; none is today.
-KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset()
 
 
 def module_cycles(graph: grimp.ImportGraph) -> set[frozenset[str]]:
@@ -83,9 +79,6 @@ def test_the_cycle_finder_sees_a_cycle_through_a_deferred_import() -> None:
     assert module_cycles(graph) == {frozenset({"pkg.a", "pkg.b"})}
 
 
-def test_no_module_cycle_beyond_those_being_untangled() -> None:
-    cycles = module_cycles(grimp.build_graph(*PACKAGES))
-    new = [sorted(cycle) for cycle in cycles - KNOWN_CYCLES]
-    assert not new, f"new module cycles: {new}"
-    gone = [sorted(cycle) for cycle in KNOWN_CYCLES - cycles]
-    assert not gone, f"these cycles are gone: take them off KNOWN_CYCLES: {gone}"
+def test_no_module_imports_itself_through_others() -> None:
+    cycles = sorted(sorted(cycle) for cycle in module_cycles(grimp.build_graph(*PACKAGES)))
+    assert cycles == [], f"module cycles: {cycles}"
