@@ -101,7 +101,9 @@ async def test_right_credentials_reach_the_backend_without_them(
     r = await harness.client.get(SECURED, auth=("carol", "pw-carol"))
     assert r.status_code == 200
     assert "authorization" not in r.json()["headers"]
-    assert store.checks == [{"username": "carol", "password": "pw-carol", "tenant": "carbon.super"}]
+    assert store.checks == [
+        {"username": "carol", "password": "pw-carol", "tenant": "carbon.super", "clientAddress": "127.0.0.1"}
+    ]
 
 
 async def test_a_basic_call_needs_no_subscription(users_harness: tuple[Harness, UserStore]) -> None:
@@ -278,3 +280,13 @@ async def test_cached_results_expire_and_the_cache_stays_bounded() -> None:
         for name in ("a", "b", "c", "a"):
             await bounded.verify("carbon.super", name, "p")
         assert len(bounded._cache) <= 2
+
+
+async def test_the_callers_address_goes_to_the_key_manager_so_failures_count_per_address(
+    users_harness: tuple[Harness, UserStore],
+) -> None:
+    harness, store = users_harness
+    transport = httpx.ASGITransport(app=harness.gateway, client=("203.0.113.7", 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as caller:
+        assert (await caller.get(SECURED, auth=("carol", "wrong"))).status_code == 401
+    assert store.checks[-1]["clientAddress"] == "203.0.113.7"

@@ -255,3 +255,38 @@ async def test_an_unreachable_redis_still_locks_in_memory() -> None:
             await guard.check("erin@carbon.super", None)
     finally:
         await unreachable.aclose()
+
+
+async def test_a_gateways_caller_guessing_across_many_names_is_locked_by_its_address(
+    guarded: KeyManagerClient,
+) -> None:
+    await guarded.create_user("sprayed", "pw-sprayed-1", [])
+    headers = await guarded.service_headers()
+
+    async def check(username: str, password: str, address: str) -> httpx.Response:
+        return await guarded.http.post(
+            "/api/am/keymanager/v1/internal/basic-auth",
+            json={"username": username, "password": password, "clientAddress": address},
+            headers=headers,
+        )
+
+    for i in range(10):
+        assert (await check(f"user{i}", "Password1", "203.0.113.7")).json() == {
+            "valid": False,
+            "username": None,
+            "tenant": None,
+            "subject": None,
+            "roles": [],
+            "scopes": [],
+        }
+    assert_locked(await check("sprayed", "pw-sprayed-1", "203.0.113.7"))
+    assert (await check("sprayed", "pw-sprayed-1", "198.51.100.2")).json()["valid"] is True
+
+
+async def test_a_client_address_that_is_not_an_ip_address_is_a_400(guarded: KeyManagerClient) -> None:
+    r = await guarded.http.post(
+        "/api/am/keymanager/v1/internal/basic-auth",
+        json={"username": "anyone", "password": "x", "clientAddress": "not an address"},
+        headers=await guarded.service_headers(),
+    )
+    assert r.status_code == 400

@@ -16,7 +16,13 @@ from apim_gateway.security.tokens import VerifiedToken
 
 
 async def authenticate(
-    services: Services, api: CompiledApi, headers: Headers, query: str, auth: AuthContext, outcome: Outcome
+    services: Services,
+    api: CompiledApi,
+    headers: Headers,
+    query: str,
+    auth: AuthContext,
+    outcome: Outcome,
+    client_ip: str = "",
 ) -> VerifiedToken | None:
     """Fills ``auth`` and puts the headers without the credentials in ``outcome``; the verified
     token, or None for a Basic-authenticated call (which needs no subscription, as in WSO2)."""
@@ -49,7 +55,7 @@ async def authenticate(
                     break
     if credential is None:
         if "basic_auth" in security:
-            remaining = await basic_auth.authenticate(services.basic_auth, api, headers, auth)
+            remaining = await basic_auth.authenticate(services.basic_auth, api, headers, auth, client_ip)
             if remaining is not None:
                 outcome.headers_after_auth = remaining
                 return None

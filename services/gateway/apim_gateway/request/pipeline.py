@@ -62,7 +62,7 @@ class Pipeline:
                 auth = outcome.auth = AuthContext(tenant=api.tenant)
                 query: str = scope["query_string"].decode("latin-1")
                 if op.secured:
-                    verified = await authenticate(services, api, headers, query, auth, outcome)
+                    verified = await authenticate(services, api, headers, query, auth, outcome, client_ip)
                     headers = outcome.headers_after_auth
                     authorize(op, auth)
                     if verified is not None:  # a Basic call needs no subscription, as in WSO2

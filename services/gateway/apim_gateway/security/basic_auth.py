@@ -117,8 +117,10 @@ class BasicAuthenticator:
         message = "\0".join((tenant, username, password)).encode()
         return hmac.new(self._salt, message, hashlib.sha256).digest()
 
-    async def verify(self, tenant: str, username: str, password: str) -> BasicUser:
-        """The user these credentials name in ``tenant``, or ``GatewayError`` 900901 / 900900."""
+    async def verify(self, tenant: str, username: str, password: str, client_ip: str = "") -> BasicUser:
+        """The user these credentials name in ``tenant``, or ``GatewayError`` 900901 / 900900.
+
+        ``client_ip`` is the caller's address: the key manager counts failures per address too."""
         key = self._key(tenant, username, password)
         now = time.monotonic()
         cached = self._cache.get(key)
@@ -126,7 +128,7 @@ class BasicAuthenticator:
             if cached[0] > now:
                 return cached[1]
             del self._cache[key]
-        user = await self._check(tenant, username, password)
+        user = await self._check(tenant, username, password, client_ip)
         if len(self._cache) >= self._size:
             self._cache = {k: v for k, v in self._cache.items() if v[0] > now}
             if len(self._cache) >= self._size:
@@ -134,12 +136,15 @@ class BasicAuthenticator:
         self._cache[key] = (now + self._ttl, user)
         return user
 
-    async def _check(self, tenant: str, username: str, password: str) -> BasicUser:
+    async def _check(self, tenant: str, username: str, password: str, client_ip: str) -> BasicUser:
         self.checks += 1
+        request = {"username": username, "password": password, "tenant": tenant}
+        if client_ip:
+            request["clientAddress"] = client_ip
         try:
             response = await self._http.post(
                 self._url,
-                json={"username": username, "password": password, "tenant": tenant},
+                json=request,
                 headers=await self._tokens.headers(),
             )
         except httpx.HTTPError as exc:
@@ -170,7 +175,11 @@ class BasicAuthenticator:
 
 
 async def authenticate(
-    authenticator: BasicAuthenticator, api: CompiledApi, headers: Headers, auth: AuthContext
+    authenticator: BasicAuthenticator,
+    api: CompiledApi,
+    headers: Headers,
+    auth: AuthContext,
+    client_ip: str = "",
 ) -> Headers | None:
     """Fills ``auth`` from Basic credentials and answers the headers without them; None when the
     call carries no Basic credentials. Raises 401 900901 on wrong ones."""
@@ -178,7 +187,7 @@ async def authenticate(
     credentials = basic_credentials(headers, header_name)
     if credentials is None:
         return None
-    user = await authenticator.verify(api.tenant, *credentials)
+    user = await authenticator.verify(api.tenant, *credentials, client_ip)
     if user.tenant != api.tenant:
         raise GatewayError(401, INVALID_CREDENTIALS, "The user does not belong to the API's tenant")
     scopes = user.scopes | api_scopes_for(api, user.roles)

@@ -1,6 +1,6 @@
 """Internal: gateways check Basic credentials of API calls here (WSO2's ``basic_auth`` security scheme).
 
-``POST /api/am/keymanager/v1/internal/basic-auth`` ``{username, password, tenant?}`` answers
+``POST /api/am/keymanager/v1/internal/basic-auth`` ``{username, password, tenant?, clientAddress?}`` answers
 ``{valid, username, tenant, subject, roles, scopes}``: the user's roles (with the tenant's role
 aliases applied) and the scopes of the tenant's role -> scope map those roles allow. ``tenant`` is
 the tenant of the API being called: a name without a tenant domain is looked up there.
@@ -9,14 +9,15 @@ Wrong credentials answer ``{"valid": false}`` after the same argon2 work as righ
 or inactive user is checked against a dummy hash), so the answer time does not tell whether a user
 exists. Failures count against the name as every other password check does (``users/lockout.py``,
 shared by the replicas): a locked name answers 429 with ``Retry-After`` without its password being
-checked. The gateway calls from its own address, so only the name is counted here.
+checked. The gateway calls from its own address and sends its caller's as ``clientAddress``,
+which is counted as every other password check counts the address it sees.
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, IPvAnyAddress
 
 from apim_common.events.envelope import DEFAULT_TENANT
 from apim_common.security import INTERNAL_SCOPE, InternalPrincipal
@@ -34,6 +35,8 @@ class BasicAuthRequest(BaseModel):
     username: str = Field(min_length=1, max_length=512)
     password: str = Field(max_length=4096)
     tenant: str = DEFAULT_TENANT
+    # The address the gateway's caller came from (an IP address), counted like the user name.
+    clientAddress: IPvAnyAddress | None = None
 
 
 class BasicAuthResult(BaseModel):
@@ -55,10 +58,11 @@ async def check(
 ) -> BasicAuthResult | JSONResponse:
     username, tenant = await resolve_login(session, body.username.strip(), body.tenant or DEFAULT_TENANT)
     name = f"{username}@{tenant}"
+    address = str(body.clientAddress) if body.clientAddress is not None else None
     guard = km.users.guard
     if guard is not None:
         try:
-            await guard.check(name, None)
+            await guard.check(name, address)
         except SignInLocked as exc:
             return JSONResponse(
                 {"code": 429, "message": "Too Many Requests", "description": exc.description},
@@ -73,7 +77,7 @@ async def check(
     matched = await km.users.passwords.verify(stored, body.password)
     if user is None or not matched:
         if guard is not None:
-            await guard.failed(name, None)
+            await guard.failed(name, address)
         return BasicAuthResult(valid=False)
     if guard is not None:
         await guard.succeeded(name)
