@@ -11,21 +11,7 @@ import pytest
 
 from apim_common.outbound import OutboundPolicy, guarded_client
 from tests.admin_api.harness import WELL_KNOWN, Admin
-from tests.support.local_http import Canned, local_server
-
-
-class LoopbackOnly(httpx.AsyncBaseTransport):
-    def __init__(self) -> None:
-        self._real = httpx.AsyncHTTPTransport()
-        self.hosts: list[str] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.hosts.append(request.url.host)
-        assert request.url.host == "127.0.0.1", f"a connection to {request.url} was attempted"
-        return await self._real.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self._real.aclose()
+from tests.support.local_http import Canned, LoopbackOnly, local_server
 
 
 @pytest.fixture

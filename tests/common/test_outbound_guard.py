@@ -23,7 +23,7 @@ from apim_common.outbound import (
     parse_networks,
 )
 from apim_common.settings import ServiceSettings
-from tests.support.local_http import Canned, local_server
+from tests.support.local_http import Canned, LoopbackOnly, local_server
 
 PRODUCTION = OutboundPolicy()
 DEVELOPMENT = OutboundPolicy(allow_loopback=True)
@@ -43,22 +43,6 @@ class Recording(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
         return httpx.Response(200, content=b"ok")
-
-
-class LoopbackOnly(httpx.AsyncBaseTransport):
-    """A real transport that fails the test for any address but 127.0.0.1."""
-
-    def __init__(self) -> None:
-        self._real = httpx.AsyncHTTPTransport()
-        self.hosts: list[str] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.hosts.append(request.url.host)
-        assert request.url.host == "127.0.0.1", f"connection attempted to {request.url}"
-        return await self._real.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self._real.aclose()
 
 
 def resolver_of(answers: dict[str, list[str]]) -> Resolver:

@@ -14,25 +14,9 @@ import pytest
 
 from apim_common.outbound import GuardedTransport, OutboundPolicy, guarded_client
 from tests.publisher_api.conftest import BASE, Publisher
-from tests.support.local_http import Canned, local_server
+from tests.support.local_http import Canned, LoopbackOnly, local_server
 
 METADATA = "http://169.254.169.254/latest/meta-data/iam/security-credentials/"
-
-
-class LoopbackOnly(httpx.AsyncBaseTransport):
-    """A real transport for 127.0.0.1; any other address fails the test before a byte is sent."""
-
-    def __init__(self) -> None:
-        self._real = httpx.AsyncHTTPTransport()
-        self.hosts: list[str] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.hosts.append(request.url.host)
-        assert request.url.host == "127.0.0.1", f"a connection to {request.url} was attempted"
-        return await self._real.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self._real.aclose()
 
 
 @pytest.fixture

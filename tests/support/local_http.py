@@ -8,6 +8,8 @@ import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
+import httpx
+
 
 @dataclass
 class Canned:
@@ -56,3 +58,19 @@ async def local_server(routes: dict[str, Canned]) -> AsyncIterator[LocalServer]:
     finally:
         server.close()
         await server.wait_closed()
+
+
+class LoopbackOnly(httpx.AsyncBaseTransport):
+    """A real transport for 127.0.0.1; any other address fails the test before a byte is sent."""
+
+    def __init__(self) -> None:
+        self._real = httpx.AsyncHTTPTransport()
+        self.hosts: list[str] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.hosts.append(request.url.host)
+        assert request.url.host == "127.0.0.1", f"a connection to {request.url} was attempted"
+        return await self._real.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._real.aclose()

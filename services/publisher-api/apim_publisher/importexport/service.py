@@ -62,21 +62,9 @@ MAX_ARCHIVE_BYTES = 50 * 1024 * 1024
 MAX_MEMBERS = 2000
 # Uncompressed: a document file may be 20 MiB (as an upload may), a project 100 MiB in all.
 PROJECT_LIMITS = ArchiveLimits(max_members=MAX_MEMBERS, max_member_bytes=20 * MiB, max_total_bytes=100 * MiB)
-# Read-only fields of the API DTO; a project may carry them, an import ignores them.
-COMPUTED_FIELDS = {
-    "id",
-    "provider",
-    "lifeCycleStatus",
-    "hasThumbnail",
-    "isRevision",
-    "revisionedApiId",
-    "revisionId",
-    "workflowStatus",
-    "additionalPropertiesMap",
-    "createdTime",
-    "lastUpdatedTime",
-    "lastUpdatedTimestamp",
-}
+# Read-only fields of the API DTO (what a revision computes, plus the provider and the lifecycle
+# state); a project may carry them, an import ignores them.
+COMPUTED_FIELDS = apis.COMPUTED_FIELDS | {"provider", "lifeCycleStatus"}
 PRODUCT_COMPUTED_FIELDS = COMPUTED_FIELDS | {"state", "apiType", "type", "gatewayVendor"}
 DOCUMENT_COMPUTED = {"documentId", "createdTime", "createdBy", "lastUpdatedTime", "lastUpdatedBy"}
 
