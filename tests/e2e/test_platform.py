@@ -14,7 +14,14 @@ def test_control_plane_reports_every_service_up(control: httpx.Client) -> None:
     r = control.get("/health")
     assert r.status_code == 200
     assert r.json()["status"] == "UP"
-    assert set(r.json()["services"]) == {"key-manager", "admin", "publisher", "devportal", "throttle-sync"}
+    assert set(r.json()["services"]) == {
+        "key-manager",
+        "admin",
+        "publisher",
+        "devportal",
+        "throttle-sync",
+        "analytics",
+    }
 
 
 def test_gateway_answers_health_on_its_own_port(gateway: httpx.Client) -> None:

@@ -135,9 +135,10 @@ async def test_an_unexpected_error_rolls_back_the_change(
 async def test_a_failed_commit_is_not_answered_as_success(
     client: httpx.AsyncClient, database: Database
 ) -> None:
+    # The pet's owner does not exist: the constraint breaks at commit, a conflict, not a success.
     r = await client.post("/pets/rex")
-    assert r.status_code == 500
-    assert r.json()["code"] == 500
+    assert r.status_code == 409
+    assert r.json()["code"] == 409
     assert await stored(database, pets) == 0
 
 
