@@ -18,7 +18,6 @@ import jwt
 import pytest
 import uvicorn
 
-from apim_gateway.policies import SERVICES
 from tests.gateway.conftest import Harness, pets_api
 from tests.gateway.test_policies_remote import Interceptor
 from tests.support.processes import free_port
@@ -261,7 +260,7 @@ async def test_mirror_request(harness: Harness, interceptor: Interceptor) -> Non
     deploy(harness, request=[attach("mirrorRequest", url=mirror)])
     r = await harness.client.post(f"{ECHO}?a=1", content=b'{"n": 1}', headers=harness.bearer())
     assert echoed(r)["body"] == '{"n": 1}'
-    await SERVICES.drain()
+    await harness.gateway.policy_services.drain()
     assert [path for path, _ in interceptor.calls] == ["/mirror/echo/7"]
     assert interceptor.calls[0][1] == {"n": 1}
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from apim_gateway.context import Exchange, GatewayRequest, GatewayResponse, header
-from apim_gateway.policies import PolicyConfigError, Reply, compile_chain
+from apim_gateway.policies import PolicyConfigError, PolicyServices, Reply, compile_chain
 
 
 def add_header(name: str, value: str) -> dict[str, Any]:
@@ -124,3 +124,13 @@ async def test_several_builtins_run_together_in_each_flow_in_the_engines_order()
     for p in chain.fault:
         await p.on_fault(ex)
     assert ex.response.body == b'{"code": "504", "message": "Gateway Timeout", "description": "timed out"}'
+
+
+def test_compiled_policies_share_the_services_handed_in_and_no_global_otherwise() -> None:
+    mirror = {"request": [{"policyName": "mirrorRequest", "parameters": {"url": "http://127.0.0.1:9/m"}}]}
+    services = PolicyServices()
+    handed = compile_chain(None, mirror, None, services)
+    assert handed.request[0].services is services
+    alone = compile_chain(None, mirror, None).request[0], compile_chain(None, mirror, None).request[0]
+    assert alone[0].services is not alone[1].services
+    assert services not in (alone[0].services, alone[1].services)

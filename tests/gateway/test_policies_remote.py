@@ -19,15 +19,20 @@ import uvicorn
 from starlette.types import Receive, Scope, Send
 
 from apim_gateway.context import AuthContext, Exchange, GatewayRequest, GatewayResponse, Headers
-from apim_gateway.policies import SERVICES, Policy, PolicyRefusal, Reply
+from apim_gateway.policies import Policy, PolicyRefusal, PolicyServices, Reply
 from apim_gateway.policies.base import REGISTRY
 from apim_gateway.policies.builtin.routing import join_target, split_url
 from apim_gateway.upstream import Origin, UpstreamClient
 from tests.support.processes import backend_process, free_port
 
+# What the gateway hands its policies, here bound to each test's client.
+SERVICES = PolicyServices()
+
 
 def policy(name: str, **parameters: Any) -> Policy:
-    return REGISTRY[name](parameters)
+    p = REGISTRY[name](parameters)
+    p.bind_services(SERVICES)
+    return p
 
 
 def exchange(

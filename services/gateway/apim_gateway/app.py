@@ -32,7 +32,7 @@ from apim_common.revocations import http_snapshot_fetcher
 from apim_common.service_auth import ServiceTokenProvider
 from apim_common.telemetry import metrics_listener, setup_tracing
 from apim_gateway.observability import Analytics, Metrics
-from apim_gateway.policies import SERVICES
+from apim_gateway.policies import PolicyServices
 from apim_gateway.ratelimit import Limiter, LocalLimiter, RateLimits
 from apim_gateway.request import Pipeline, Services
 from apim_gateway.runtime.apis import BackendSettings
@@ -71,7 +71,9 @@ class Gateway:
         self.bus: EventBus | None = bus
         self._given_http = http
         self.http: httpx.AsyncClient = http or httpx.AsyncClient(timeout=10.0)
+        self.policy_services = PolicyServices()
         self.state = RuntimeState(
+            policy_services=self.policy_services,
             environment=settings.environment,
             default_vhost=settings.gateway_default_vhost,
             backend=BackendSettings(
@@ -143,7 +145,7 @@ class Gateway:
             rate_limits=self.rate_limits,
             upstream=self.upstream,
             backend_jwt=backend_jwt,
-            policies=SERVICES,
+            policies=self.policy_services,
             metrics=self.metrics,
             analytics=self.analytics,
         )

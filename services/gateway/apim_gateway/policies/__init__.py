@@ -26,21 +26,22 @@ What the request path must honour for the built-ins to work:
 - ``exchange.auth.claims``: the caller's JWT claims, for jwtClaimBasedAccessValidator.
 - CORS: route a preflight ``OPTIONS`` to the API's chain even when the API has no OPTIONS
   operation.
-- Shared clients: bind the gateway's ``UpstreamClient`` with ``SERVICES.bind(client)`` in the
-  lifespan and ``await SERVICES.aclose()`` on shutdown (mirrorRequest, callInterceptorService).
+- Shared clients: the gateway's ``PolicyServices`` (its ``UpstreamClient`` and background work),
+  handed to each policy by ``compile_chain`` and read as ``self.services`` (mirrorRequest,
+  callInterceptorService); bound and closed in the gateway's lifespan.
 """
 
 from apim_gateway.policies import builtin  # registers the built-ins
 from apim_gateway.policies.base import Policy, PolicyConfigError, PolicyRefusal, Reply, register
 from apim_gateway.policies.engine import Chain, compile_chain
-from apim_gateway.policies.services import SERVICES
+from apim_gateway.policies.services import PolicyServices
 
 __all__ = [
-    "SERVICES",
     "Chain",
     "Policy",
     "PolicyConfigError",
     "PolicyRefusal",
+    "PolicyServices",
     "Reply",
     "builtin",
     "compile_chain",

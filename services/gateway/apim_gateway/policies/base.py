@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from apim_gateway.context import Exchange, Headers
+from apim_gateway.policies.services import PolicyServices
 
 
 class PolicyConfigError(ValueError):
@@ -57,8 +58,21 @@ class Policy:
     # The largest request body this policy lets through (requestSizeLimit); None: no opinion.
     max_request_body: int | None = None
 
+    # The gateway's shared clients and background work, handed in when the chain is compiled.
+    _services: PolicyServices | None = None
+
     def __init__(self, parameters: Mapping[str, Any]) -> None:
         self.parameters = dict(parameters)
+
+    def bind_services(self, services: PolicyServices) -> None:
+        self._services = services
+
+    @property
+    def services(self) -> PolicyServices:
+        """What the engine handed in; a policy used alone gets services of its own."""
+        if self._services is None:
+            self._services = PolicyServices()
+        return self._services
 
     async def on_request(self, exchange: Exchange) -> Reply | None:
         return None

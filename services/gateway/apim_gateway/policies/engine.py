@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from apim_gateway.policies.base import REGISTRY, Policy, PolicyConfigError
+from apim_gateway.policies.services import PolicyServices
 
 FLOWS = ("request", "response", "fault")
 
@@ -45,26 +46,31 @@ def _has_any(policies: FlowPolicies | None) -> bool:
     return bool(policies) and any(policies.get(flow) for flow in FLOWS)  # type: ignore[union-attr]
 
 
-def _instantiate(attachment: Mapping[str, Any], flow: str) -> Policy:
+def _instantiate(attachment: Mapping[str, Any], flow: str, services: PolicyServices | None) -> Policy:
     name = attachment.get("policyName")
     cls = REGISTRY.get(str(name))
     if cls is None:
         raise PolicyConfigError(f"unknown policy {name!r}")
     if flow not in cls.applicable_flows:
         raise PolicyConfigError(f"{name}: cannot run in the {flow} flow")
-    return cls(attachment.get("parameters") or {})
+    policy = cls(attachment.get("parameters") or {})
+    if services is not None:
+        policy.bind_services(services)
+    return policy
 
 
 def compile_chain(
     global_policies: FlowPolicies | None,
     api_policies: FlowPolicies | None,
     operation_policies: FlowPolicies | None,
+    services: PolicyServices | None = None,
 ) -> Chain:
+    """``services``: the gateway's shared clients, handed to every policy compiled here."""
     chosen = api_policies if _has_any(api_policies) else operation_policies
     flows: dict[str, tuple[Policy, ...]] = {}
     for flow in FLOWS:
         attachments = [*((global_policies or {}).get(flow) or ()), *((chosen or {}).get(flow) or ())]
-        flows[flow] = tuple(_instantiate(a, flow) for a in attachments)
+        flows[flow] = tuple(_instantiate(a, flow, services) for a in attachments)
     if not any(flows.values()):
         return EMPTY_CHAIN
     return Chain(**flows)

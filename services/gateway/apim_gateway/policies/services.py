@@ -1,9 +1,9 @@
 """Long-lived clients and background work the built-in policies share.
 
-The gateway binds its ``UpstreamClient`` here once, in its lifespan (``SERVICES.bind``), and
-drains the background tasks on shutdown (``await SERVICES.aclose()``). Policies never create a
-client per request: when nothing was bound (a tool or a test using policies alone), one client is
-created on first use and kept.
+The gateway makes one ``PolicyServices``, binds its ``UpstreamClient`` to it in its lifespan and
+drains the background tasks on shutdown (``aclose``); the engine hands it to each policy it
+compiles (``Policy.bind_services``). Policies never create a client per request: a policy used
+alone (a tool, a test) gets services of its own, whose client is created on first use and kept.
 """
 
 from __future__ import annotations
@@ -68,6 +68,3 @@ class PolicyServices:
         if self._owned is not None:
             await self._owned.aclose()
             self._owned = None
-
-
-SERVICES = PolicyServices()

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from apim_gateway.backends.endpoints import EndpointGroup, endpoint_groups
-from apim_gateway.policies import Chain, compile_chain
+from apim_gateway.policies import Chain, PolicyServices, compile_chain
 from apim_gateway.runtime.templates import Template, compile_template
 from apim_gateway.runtime.tiers import Limit, unit_seconds
 from apim_gateway.throttling import backend_key, resource_key
@@ -138,6 +138,7 @@ def compile_api(
     global_policies: Mapping[str, Any] | None,
     backend: BackendSettings,
     default_vhost: str,
+    services: PolicyServices | None = None,
 ) -> CompiledApi:
     """Raises ``PolicyConfigError`` / ``ValueError`` when the revision cannot be served."""
     tenant = str(artifact.get("tenant") or DEFAULT_TENANT)
@@ -161,7 +162,7 @@ def compile_api(
             secured=str(raw.get("authType") or "Any") not in _NO_AUTH,
             scopes=frozenset(str(s) for s in raw.get("scopes") or ()),
             throttling_policy=raw.get("throttlingPolicy"),
-            chain=compile_chain(global_policies, api_policies, raw.get("operationPolicies")),
+            chain=compile_chain(global_policies, api_policies, raw.get("operationPolicies"), services),
             resource_key=resource_key(tenant, api_id, verb, template.target),
             backend_api_id=str(raw["apiId"]) if is_product and raw.get("apiId") else None,
             backends=endpoint_groups(
@@ -196,7 +197,7 @@ def compile_api(
         secured=False,
         scopes=frozenset(),
         throttling_policy=None,
-        chain=compile_chain(global_policies, api_policies, None),
+        chain=compile_chain(global_policies, api_policies, None, services),
         resource_key=resource_key(tenant, api_id, "OPTIONS", "/*"),
     )
     key_managers = artifact.get("keyManagers")

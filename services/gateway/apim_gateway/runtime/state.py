@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from apim_gateway.policies import PolicyConfigError
+from apim_gateway.policies import PolicyConfigError, PolicyServices
 from apim_gateway.runtime.apis import DEFAULT_TENANT, BackendSettings, CompiledApi, compile_api
 from apim_gateway.runtime.router import Router
 from apim_gateway.runtime.tiers import (
@@ -155,8 +155,11 @@ class RuntimeState:
         environment: str,
         default_vhost: str,
         backend: BackendSettings,
+        policy_services: PolicyServices | None = None,
     ) -> None:
         self.environment = environment
+        # Handed to every policy compiled for this model (mirrorRequest, callInterceptorService).
+        self.policy_services = policy_services
         self.default_vhost = default_vhost.lower()
         self.backend = backend
         self.apis: dict[str, CompiledApi] = {}
@@ -199,7 +202,13 @@ class RuntimeState:
     def _compile(self, artifact: Mapping[str, Any]) -> CompiledApi | None:
         tenant = str(artifact.get("tenant") or DEFAULT_TENANT)
         try:
-            return compile_api(artifact, self._global_policies(tenant), self.backend, self.default_vhost)
+            return compile_api(
+                artifact,
+                self._global_policies(tenant),
+                self.backend,
+                self.default_vhost,
+                self.policy_services,
+            )
         except (PolicyConfigError, ValueError, KeyError, TypeError) as exc:
             logger.error(
                 "cannot serve revision %s of API %s: %s", artifact.get("revisionId"), artifact.get("id"), exc
@@ -462,7 +471,10 @@ class RuntimeState:
     def load_snapshot(self, snapshot: Mapping[str, Any]) -> None:
         """Replace the whole model with a snapshot's (publisher + devportal + admin parts)."""
         fresh = RuntimeState(
-            environment=self.environment, default_vhost=self.default_vhost, backend=self.backend
+            environment=self.environment,
+            default_vhost=self.default_vhost,
+            backend=self.backend,
+            policy_services=self.policy_services,
         )
         admin = snapshot.get("admin") or {}
         for policy_type, policies in (admin.get("throttlePolicies") or {}).items():

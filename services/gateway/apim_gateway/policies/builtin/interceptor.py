@@ -33,7 +33,6 @@ from apim_gateway.context import Exchange, Headers, remove_header, set_header
 from apim_gateway.policies.base import PolicyRefusal, Reply, register
 from apim_gateway.policies.builtin._common import BuiltinPolicy, body_replaced
 from apim_gateway.policies.builtin.routing import join_target, split_url
-from apim_gateway.policies.services import SERVICES
 from apim_gateway.upstream import UpstreamError, UpstreamTimeout
 
 INCLUDES = frozenset(
@@ -158,7 +157,7 @@ class CallInterceptorService(BuiltinPolicy):
         data = json.dumps(payload, separators=(",", ":")).encode()
         try:
             async with asyncio.timeout(self.timeout):
-                response = await SERVICES.upstream.request(
+                response = await self.services.upstream.request(
                     self.origin, b"POST", target, _JSON_HEADERS, data, read_timeout=self.timeout
                 )
                 body = await response.read()

@@ -22,7 +22,6 @@ from urllib.parse import quote_from_bytes, urlsplit
 from apim_gateway.context import Exchange
 from apim_gateway.policies.base import Reply, register
 from apim_gateway.policies.builtin._common import BuiltinPolicy, outgoing_headers
-from apim_gateway.policies.services import SERVICES
 from apim_gateway.upstream import Origin
 
 logger = logging.getLogger(__name__)
@@ -87,14 +86,14 @@ class MirrorRequest(_UrlPolicy):
         target = join_target(self.base_path, request.path, request.query)
         # Everything the copy needs is taken now: later policies may still change the request.
         work = self._send(request.method.encode(), target, outgoing_headers(request.headers), body)
-        SERVICES.spawn(work, f"mirrorRequest to {self.url}")
+        self.services.spawn(work, f"mirrorRequest to {self.url}")
         return None
 
     async def _send(
         self, method: bytes, target: bytes, headers: list[tuple[bytes, bytes]], body: bytes
     ) -> None:
         try:
-            response = await SERVICES.upstream.request(
+            response = await self.services.upstream.request(
                 self.origin, method, target, headers, body, read_timeout=MIRROR_TIMEOUT
             )
             await response.read()  # drained, so the connection goes back to the pool
