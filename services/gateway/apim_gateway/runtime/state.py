@@ -11,11 +11,11 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from apim_common.revocations import RevocationState
 from apim_gateway.policies import PolicyConfigError, PolicyServices
 from apim_gateway.runtime.apis import DEFAULT_TENANT, BackendSettings, CompiledApi, compile_api
 from apim_gateway.runtime.router import Router
@@ -176,12 +176,9 @@ class RuntimeState:
         self._raw_tiers: dict[tuple[str, str, str], Mapping[str, Any]] = {}
         self.deny: dict[str, DenyRules] = {}
         self._deny_raw: dict[str, Mapping[str, Any]] = {}
-        # Revocations: jti -> expiry; client id / user -> tokens issued before this are revoked.
-        self.revoked_jtis: dict[str, float] = {}
-        self.revoked_clients: dict[str, float] = {}
-        self.revoked_users: dict[str, float] = {}
-        # Deactivated tenants: their APIs are not served and their tokens are refused.
-        self.inactive_tenants: set[str] = set()
+        # What the key manager refuses (revoked tokens, rules by client and user, inactive tenants),
+        # kept as every control-plane service keeps it; an inactive tenant's APIs are not served.
+        self.revocations = RevocationState()
         # Bumped on every change of key managers (the token layer rebuilds its index then).
         self.key_manager_version = 0
         self.empty_deny = DenyRules()
@@ -247,14 +244,17 @@ class RuntimeState:
         self.artifacts.pop(api_id, None)
         self._rebuild_router()
 
+    @property
+    def inactive_tenants(self) -> set[str]:
+        return self.revocations.inactive_tenants
+
     def set_tenant_active(self, tenant: str, active: bool) -> None:
         """An inactive tenant's APIs stop being served (a reactivated tenant's come back with the
         next snapshot) and its tokens are refused."""
         tenant = tenant.lower()
+        self.revocations.set_tenant_active(tenant, active)
         if active:
-            self.inactive_tenants.discard(tenant)
             return
-        self.inactive_tenants.add(tenant)
         dropped = [i for i, a in self.artifacts.items() if str(a.get("tenant") or DEFAULT_TENANT) == tenant]
         for api_id in dropped:
             del self.apis[api_id]
@@ -431,37 +431,24 @@ class RuntimeState:
 
     # -- revocation -------------------------------------------------------------------------------
 
-    def revoke_jti(self, jti: str, expires_at: float | None) -> None:
-        self.revoked_jtis[jti] = float(expires_at) if expires_at else time.time() + 86_400
-        self._prune()
-
-    def revoke_before(self, client_id: str | None, username: str | None, before: float) -> None:
-        if client_id:
-            self.revoked_clients[client_id] = max(before, self.revoked_clients.get(client_id, 0.0))
-        if username:
-            self.revoked_users[username] = max(before, self.revoked_users.get(username, 0.0))
-
-    def _prune(self) -> None:
-        if len(self.revoked_jtis) % 1024 == 0:
-            now = time.time()
-            self.revoked_jtis = {j: e for j, e in self.revoked_jtis.items() if e > now}
-
     def is_revoked(
         self, jti: str | None, client_id: str | None, subject: str | None, issued_at: float
     ) -> bool:
-        if jti is not None and jti in self.revoked_jtis:
+        revocations = self.revocations
+        if jti is not None and jti in revocations.jtis:
             return True
         # Subjects of the key manager's tokens are ``name@tenant``.
-        if self.inactive_tenants and subject and subject.rpartition("@")[2].lower() in self.inactive_tenants:
+        inactive = revocations.inactive_tenants
+        if inactive and subject and subject.rpartition("@")[2].lower() in inactive:
             return True
-        if self.revoked_clients and client_id is not None:
-            before = self.revoked_clients.get(client_id)
+        if revocations.clients and client_id is not None:
+            before = revocations.clients.get(client_id)
             if before is not None and issued_at < before:
                 return True
-        if self.revoked_users and subject is not None:
-            before = self.revoked_users.get(subject)
+        if revocations.users and subject is not None:
+            before = revocations.users.get(subject)
             if before is None and "@" in subject:
-                before = self.revoked_users.get(subject.rsplit("@", 1)[0])
+                before = revocations.users.get(subject.rsplit("@", 1)[0])
             if before is not None and issued_at < before:
                 return True
         return False
@@ -507,10 +494,7 @@ class RuntimeState:
                 fresh.apis[compiled.id] = compiled
         fresh._rebuild_router()
         # Revocations are not in any snapshot: the ones learnt from events stay.
-        fresh.revoked_jtis = self.revoked_jtis
-        fresh.revoked_clients = self.revoked_clients
-        fresh.revoked_users = self.revoked_users
-        fresh.inactive_tenants = self.inactive_tenants
+        fresh.revocations = self.revocations
         for name in (
             "apis",
             "router",

@@ -273,9 +273,11 @@ class Syncer:
     def _apply_revocations(self, snapshot: Mapping[str, Any]) -> bool:
         """Take a revocation snapshot; True if a tenant inactive until now is active in it."""
         for token in snapshot.get("revokedTokens") or ():
-            self.state.revoke_jti(str(token["jti"]), token.get("expiresAt"))
+            self.state.revocations.revoke_jti(str(token["jti"]), token.get("expiresAt"))
         for rule in snapshot.get("rules") or ():
-            self.state.revoke_before(rule.get("clientId"), rule.get("username"), float(rule["before"]))
+            self.state.revocations.revoke_before(
+                rule.get("clientId"), rule.get("username"), float(rule["before"])
+            )
         inactive = {str(d).lower() for d in snapshot.get("inactiveTenants") or ()}
         reactivated = self.state.inactive_tenants - inactive
         for tenant in reactivated:
@@ -288,12 +290,12 @@ class Syncer:
         """Keep what is refused in the cache file (written at most every half second)."""
         if self.cache_file is None:
             return
-        state = self.state
+        revocations = self.state.revocations
         self.parts[_REVOCATIONS] = {
-            "revokedTokens": [{"jti": j, "expiresAt": e} for j, e in state.revoked_jtis.items()],
-            "rules": [{"clientId": c, "before": b} for c, b in state.revoked_clients.items()]
-            + [{"username": u, "before": b} for u, b in state.revoked_users.items()],
-            "inactiveTenants": sorted(state.inactive_tenants),
+            "revokedTokens": [{"jti": j, "expiresAt": e} for j, e in revocations.jtis.items()],
+            "rules": [{"clientId": c, "before": b} for c, b in revocations.clients.items()]
+            + [{"username": u, "before": b} for u, b in revocations.users.items()],
+            "inactiveTenants": sorted(revocations.inactive_tenants),
         }
         if self._save_handle is None:
             self._save_handle = asyncio.get_running_loop().call_later(_SAVE_DELAY, self._save_now)
@@ -426,12 +428,14 @@ class Syncer:
 
     async def _token_revoked(self, event: CloudEvent) -> None:
         expires_at = event.data.get("expiresAt")
-        self.state.revoke_jti(str(event.data["jti"]), float(expires_at) if expires_at else None)
+        self.state.revocations.revoke_jti(str(event.data["jti"]), float(expires_at) if expires_at else None)
         self._cache_revocations()
 
     async def _tokens_revoked_before(self, event: CloudEvent) -> None:
         data = event.data
-        self.state.revoke_before(data.get("clientId"), data.get("username"), float(data["before"]))
+        self.state.revocations.revoke_before(
+            data.get("clientId"), data.get("username"), float(data["before"])
+        )
         self._cache_revocations()
 
     async def _tenant_status(self, event: CloudEvent) -> None:
