@@ -99,6 +99,21 @@ class KeyManagerClient:
         assert r.status_code == 200, r.text
         return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
+    async def api_key(self, username: str = "admin") -> str:
+        """An API key the key manager signs for the devportal, for an application of ``username``."""
+        body = {
+            "username": username,
+            "keyType": "PRODUCTION",
+            "application": {"uuid": "app-1", "name": "PizzaApp", "owner": username},
+            "validityPeriod": 3600,
+        }
+        r = await self.http.post(
+            "/api/am/keymanager/v1/internal/api-keys", json=body, headers=await self.service_headers()
+        )
+        assert r.status_code == 200, r.text
+        key: str = r.json()["apikey"]
+        return key
+
     async def create_user(self, username: str, password: str, roles: list[str]) -> dict[str, Any]:
         r = await self.http.post(
             "/scim2/Users",

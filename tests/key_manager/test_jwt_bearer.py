@@ -9,20 +9,6 @@ import httpx
 from tests.key_manager.conftest import KeyManagerClient
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-INTERNAL = "/api/am/keymanager/v1/internal"
-
-
-async def _api_key(km: KeyManagerClient, username: str = "admin") -> str:
-    body = {
-        "username": username,
-        "keyType": "PRODUCTION",
-        "application": {"uuid": "app-1", "name": "PizzaApp", "owner": username},
-        "validityPeriod": 3600,
-    }
-    r = await km.http.post(f"{INTERNAL}/api-keys", json=body, headers=await km.service_headers())
-    assert r.status_code == 200, r.text
-    key: str = r.json()["apikey"]
-    return key
 
 
 async def _exchange(
@@ -33,7 +19,7 @@ async def _exchange(
 
 async def test_the_admins_api_key_is_not_an_assertion(km: KeyManagerClient) -> None:
     client = await km.register()
-    r = await _exchange(km, client, await _api_key(km), "apim:admin")
+    r = await _exchange(km, client, await km.api_key(), "apim:admin")
     assert r.status_code == 400
     assert r.json()["error"] == "invalid_grant"
     assert "access_token" not in r.json()
