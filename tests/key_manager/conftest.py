@@ -5,6 +5,7 @@ The key manager checks bearer tokens against its own keys, so tokens here are on
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
+from sqlalchemy import text
 
 from apim_common.events.bus import InProcessBus
 from apim_common.service_auth import INTERNAL_CLIENT_ID, internal_client_secret
@@ -98,6 +100,17 @@ class KeyManagerClient:
         )
         assert r.status_code == 200, r.text
         return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+    async def flush_events(self) -> None:
+        """Wait for the service's own relay to publish its outbox, then for the bus to deliver."""
+        database = self.app.state.key_manager.database
+        for _ in range(100):
+            async with database.session() as session:
+                pending = await session.scalar(text("SELECT count(*) FROM outbox WHERE published_at IS NULL"))
+            if not pending:
+                break
+            await asyncio.sleep(0.02)
+        await self.bus.drain()
 
     async def api_key(self, username: str = "admin") -> str:
         """An API key the key manager signs for the devportal, for an application of ``username``."""
