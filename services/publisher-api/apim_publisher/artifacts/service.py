@@ -34,6 +34,7 @@ API_FIELDS = (
     "apiThrottlingPolicy",
     "scopes",
     "enableSchemaValidation",
+    "endpointImplementationType",
     "responseCachingEnabled",
     "cacheTimeout",
     "keyManagers",
@@ -127,6 +128,12 @@ def build(api: API, revision: Revision, deployment: Deployment) -> dict[str, Any
             ],
         }
     )
+    if artifact.get("enableSchemaValidation") or artifact.get("endpointImplementationType") not in (
+        None,
+        "ENDPOINT",
+    ):
+        # Validators and mock answers are compiled from the definition deployed with the revision.
+        artifact["definition"] = revision.snapshot.get("definition")
     if api.type == "APIProduct":
         members: dict[str, Any] = revision.snapshot.get("members") or {}
         artifact.update(
