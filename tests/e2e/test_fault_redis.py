@@ -5,7 +5,6 @@ limit is exact across both gateways again. The platform is this module's own: th
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from functools import partial
 
@@ -16,6 +15,7 @@ from tests.e2e.conftest import Platform, run_distributed
 from tests.e2e.test_faults import PUBLISHER, SECRET, Session, eventually, infra
 from tests.e2e.test_quickstart import QuickStart, _app_token, bearer
 from tests.support.processes import backend_process
+from tests.support.windows import next_window, window_of
 
 pytestmark = pytest.mark.e2e
 
@@ -62,20 +62,14 @@ def show(statuses: list[list[int]]) -> list[str]:
     return ["".join("." if c == 200 else "x" if c == 429 else "!" for c in each) for each in statuses]
 
 
-def next_window() -> None:
-    """Sleep into the start of the next shared window (aligned to the epoch, as Redis TIME is)."""
-    now = time.time()
-    time.sleep((now // WINDOW + 1) * WINDOW - now + 0.2)
-
-
 def burst(gateways: list[httpx.Client], token: str) -> list[list[int]]:
     """``CALLS`` calls alternating over the gateways, inside one window: each gateway's statuses."""
     statuses: list[list[int]] = [[] for _ in gateways]
-    started = time.time()
+    started = window_of(WINDOW)
     for n in range(CALLS):
         r = gateways[n % len(gateways)].get("/redisfault/1.0.0/menu", headers=bearer(token))
         statuses[n % len(gateways)].append(r.status_code)
-    assert time.time() // WINDOW == started // WINDOW, "the burst crossed a window boundary"
+    assert window_of(WINDOW) == started, "the burst crossed a window boundary"
     return statuses
 
 
@@ -148,7 +142,7 @@ def test_with_redis_down_each_gateway_admits_its_local_share_and_the_shared_limi
     for gateway in gateways:
         eventually(partial(refused, gateway), 30, "the gateway enforces the new subscription tier")
 
-    next_window()
+    next_window(WINDOW)
     before = burst(gateways, token)
     assert sum(s.count(200) for s in before) == LIMIT, before
 
@@ -156,7 +150,7 @@ def test_with_redis_down_each_gateway_admits_its_local_share_and_the_shared_limi
     try:
         for url in urls:
             eventually(partial(fallback, url), 15, f"{url} on its local share")
-        next_window()
+        next_window(WINDOW)
         during = burst(gateways, token)
     finally:
         infra("start", "redis")
@@ -172,7 +166,7 @@ def test_with_redis_down_each_gateway_admits_its_local_share_and_the_shared_limi
         eventually(partial(on_leases, url), 30, f"{url} back on shared leases")
     # From the first full window back on leases, every window admits exactly the limit.
     for _ in range(2):
-        next_window()
+        next_window(WINDOW)
         after = burst(gateways, token)
         assert {code for each in after for code in each} == {200, 429}, after
         assert sum(s.count(200) for s in after) == LIMIT, (show(after), [entries(u) for u in urls])

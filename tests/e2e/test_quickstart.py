@@ -16,6 +16,7 @@ import pytest
 
 from tests.e2e.conftest import Platform
 from tests.support.processes import backend_process
+from tests.support.windows import window_of, with_room_in_window
 
 pytestmark = pytest.mark.e2e
 
@@ -315,10 +316,14 @@ def test_14_the_application_tier_limit_holds_across_every_gateway(
     control: httpx.Client, gateways: list[httpx.Client], walk: QuickStart
 ) -> None:
     token, _ = _app_token(control, walk, "TenPerMinApp", "10PerMin")
+    # Every counted call must fall in one minute window, or the next window admits more.
+    with_room_in_window(60, room=30)
+    started = time.time()
     for gateway in gateways:
         _eventually(lambda g=gateway: g.get("/pizza/1.0.0/menu", headers=bearer(token)), _ok, 15)
     # each gateway's first admitted call counted too; then 10PerMin is shared by all of them
     calls = [gateways[n % len(gateways)].get("/pizza/1.0.0/menu", headers=bearer(token)) for n in range(20)]
+    assert window_of(60) == window_of(60, started), "the calls crossed a minute window"
     statuses = [r.status_code for r in calls]
     assert statuses.count(200) == 10 - len(gateways), statuses
     refused = [r for r in calls if r.status_code == 429]
