@@ -86,3 +86,43 @@ async def test_an_api_key_of_another_tenant_cannot_call_a_current_tenant_api(har
     r = await harness.client.get(ACME_SHOP, headers={"X-API-Key": key})
     assert r.status_code == 403
     assert r.json()["code"] == "900908"
+
+
+async def _acme_product_subscribed_from_carbon_super(harness: Harness, **availability: Any) -> None:
+    """acme.com's API product over one member API, subscribed by app-1 of carbon.super."""
+    await _acme_api_subscribed_from_carbon_super(harness)
+    product = pets_api(
+        harness.backend_port,
+        id="prod-acme",
+        tenant="acme.com",
+        context="/t/acme.com/bundle",
+        type="APIProduct",
+        endpointConfig=None,
+        operations=[{"verb": "GET", "target": "/items", "authType": "Any", "apiId": "api-acme"}],
+        **availability,
+    )
+    harness.gateway.state.deploy(product)
+    await harness.publish(
+        Topic.SUBSCRIPTIONS,
+        "subscription.created",
+        {
+            "subscriptionId": "sub-acme-product",
+            "applicationId": "app-1",
+            "apiId": "prod-acme",
+            "throttlingPolicy": "Gold",
+        },
+        tenant="acme.com",
+    )
+
+
+@pytest.mark.parametrize(("named", "status"), [(["carbon.super"], 200), (["beta.org"], 403)])
+async def test_an_api_product_available_to_specific_tenants_admits_only_those(
+    harness: Harness, named: list[str], status: int
+) -> None:
+    await _acme_product_subscribed_from_carbon_super(
+        harness, subscriptionAvailability="SPECIFIC_TENANTS", subscriptionAvailableTenants=named
+    )
+    r = await harness.client.get("/t/acme.com/bundle/1.0.0/items", headers=harness.bearer())
+    assert r.status_code == status, r.text
+    if status == 403:
+        assert r.json()["code"] == "900908"
