@@ -95,7 +95,9 @@ class Pipeline:
             try:
                 if chain.request:
                     await request_flow(chain, exchange)
-                if exchange.response is None:
+                if exchange.response is None and op.mock is not None:
+                    exchange.response = op.mock.answer(exchange.request.headers)
+                elif exchange.response is None:
                     upstream = await call_backend(services, api, op, exchange, body, trace_headers)
                     if not chain.response:
                         outcome.status = upstream.status

@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from apim_gateway.backends.endpoints import EndpointGroup, endpoint_groups
+from apim_gateway.backends.mock import IMPLEMENTATIONS, MockOperation, Mocks
 from apim_gateway.policies import Chain, PolicyServices, compile_chain
+from apim_gateway.runtime.client_certificates import MutualTls, compile_mutual_tls
 from apim_gateway.runtime.templates import Template, compile_template
 from apim_gateway.runtime.tiers import Limit, unit_seconds
 from apim_gateway.throttling import backend_key, resource_key
@@ -46,6 +48,8 @@ class Operation:
     label: str = ""
     # What a CORS preflight for this operation runs: its own chain, without credentials.
     preflight: Operation | None = None
+    # MOCKED_OAS / INLINE: the answer compiled from the definition, served instead of the backend.
+    mock: MockOperation | None = None
 
 
 @dataclass(slots=True)
@@ -75,6 +79,8 @@ class CompiledApi:
     preflight: Operation
     version_in_context: bool
     artifact: Mapping[str, Any] = field(repr=False, default_factory=dict)
+    # None unless ``securityScheme`` has ``mutualssl`` (``runtime/client_certificates.py``).
+    mutual_tls: MutualTls | None = None
 
     @property
     def blocked(self) -> bool:
@@ -151,6 +157,8 @@ def compile_api(
     api_policies = artifact.get("apiPolicies")
     is_product = str(artifact.get("type") or "").upper() == PRODUCT_TYPE
     static_ops: dict[str, dict[str, Operation]] = {}
+    implementation = str(artifact.get("endpointImplementationType") or "ENDPOINT").upper()
+    mocks = Mocks(artifact.get("definition"), implementation) if implementation in IMPLEMENTATIONS else None
     pattern_ops: dict[str, list[Operation]] = {}
     for raw in artifact.get("operations") or ():
         verb = str(raw.get("verb") or "GET").upper()
@@ -174,6 +182,8 @@ def compile_api(
             if is_product and raw.get("endpointConfig")
             else None,
         )
+        if mocks is not None and not is_product:
+            op.mock = mocks.operation(verb, template.target)
         if op.chain.request:
             op.preflight = Operation(
                 verb="OPTIONS",
@@ -222,6 +232,7 @@ def compile_api(
         revision_id=str(artifact.get("revisionId") or ""),
         is_product=is_product,
         security=_security(artifact),
+        mutual_tls=compile_mutual_tls(_security(artifact), artifact.get("clientCertificates")),
         api_key_header=api_key_header.lower(),
         api_key_query=api_key_header,
         authorization_header=str(artifact.get("authorizationHeader") or "Authorization").lower(),
