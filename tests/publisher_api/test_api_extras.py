@@ -65,19 +65,6 @@ async def test_document_validate_checks_the_name(publisher: Publisher) -> None:
     ).status_code == 404
 
 
-async def test_monetization_is_set_read_and_gates_revenue(publisher: Publisher) -> None:
-    api = await publisher.create_api()
-    url = f"{BASE}/apis/{api['id']}"
-    assert (await publisher.client.get(f"{url}/revenue", headers=publisher.auth())).status_code == 404
-    body = {"enabled": True, "properties": {"currencyType": "EUR"}}
-    assert (
-        await publisher.client.post(f"{url}/monetize", json=body, headers=publisher.auth())
-    ).status_code == 201
-    assert (await publisher.client.get(f"{url}/monetization", headers=publisher.auth())).json() == body
-    revenue = await publisher.client.get(f"{url}/revenue", headers=publisher.auth())
-    assert revenue.json()["properties"]["currency"] == "EUR"
-
-
 async def test_environment_properties_reach_the_artifact_of_that_environment(publisher: Publisher) -> None:
     api = await publisher.create_api()
     url = f"{BASE}/apis/{api['id']}/environments/Default/keys"

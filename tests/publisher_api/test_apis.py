@@ -111,7 +111,7 @@ async def test_api_tile_fields_cors_max_tps_and_api_key_header_round_trip(publis
                 "accessControlAllowOrigins": ["https://a.com"],
             },
             "businessInformation": {"businessOwner": "Bob", "businessOwnerEmail": "bob@example.com"},
-            "monetization": {"enabled": True, "properties": {"fixedPrice": "10"}},
+            "monetization": {"enabled": False, "properties": {}},
             "additionalProperties": [{"name": "region", "value": "eu", "display": True}],
             "tags": ["food"],
             "categories": ["retail"],
@@ -124,11 +124,11 @@ async def test_api_tile_fields_cors_max_tps_and_api_key_header_round_trip(publis
     assert fetched["maxTps"]["production"] == 100
     assert fetched["corsConfiguration"]["accessControlAllowOrigins"] == ["https://a.com"]
     assert fetched["businessInformation"]["businessOwner"] == "Bob"
-    assert fetched["monetization"]["enabled"] is True
+    assert fetched["monetization"]["enabled"] is False
     assert fetched["additionalPropertiesMap"]["region"]["display"] is True
     listed = (await publisher.client.get(f"{BASE}/apis", headers=publisher.auth())).json()["list"][0]
     assert listed["businessOwner"] == "Bob"
-    assert listed["monetizedInfo"] is True
+    assert listed["monetizedInfo"] is False
     assert listed["additionalProperties"] == [{"name": "region", "value": "eu", "display": True}]
 
 

@@ -93,7 +93,7 @@ async def test_another_tenants_subscription_cannot_be_blocked(
     assert not any(c[1].endswith("/block") for c in services.calls)
 
 
-async def test_subscriber_info_and_usage_describe_the_subscription(
+async def test_subscriber_info_describes_the_subscription_and_usage_is_404(
     publisher: Publisher, services: FakeServices
 ) -> None:
     api = await publisher.create_api()
@@ -103,7 +103,9 @@ async def test_subscriber_info_and_usage_describe_the_subscription(
     )
     assert info.json()["name"] == "alice"
     usage = await publisher.client.get(f"{BASE}/subscriptions/sub-1/usage", headers=publisher.auth(SUBS))
-    assert usage.json()["properties"]["throttlingPolicy"] == "Gold"
+    # No billing provider is configured: no monetization usage exists, and none is made up.
+    assert usage.status_code == 404
+    assert "billing provider" in usage.json()["description"]
     missing = await publisher.client.get(f"{BASE}/subscriptions/nope/usage", headers=publisher.auth(SUBS))
     assert missing.status_code == 404
 

@@ -101,8 +101,20 @@ class CustomAttribute(Model):
 
 
 class MonetizationInfo(Model):
+    """Accepted only empty: billing needs a provider and none can be configured, so a plan or a
+    price would be stored without anything ever billing it."""
+
     monetizationPlan: Literal["FIXEDRATE", "DYNAMICRATE"] | None = None
     properties: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _no_billing_provider(self) -> Self:
+        if self.monetizationPlan is not None or any(self.properties.values()):
+            raise ValueError(
+                "a monetization plan needs a billing provider, and no billing provider is configured"
+            )
+        self.properties = {}
+        return self
 
 
 class SubscriptionThrottlePolicy(PolicyBase):

@@ -17,6 +17,7 @@ from apim_publisher import scopes
 from apim_publisher.apis import aggregate, service
 from apim_publisher.apis.models import PRODUCT_TYPE
 from apim_publisher.apis.repository import APIRepository
+from apim_publisher.apis.schemas import NO_BILLING_PROVIDER, Monetization
 from apim_publisher.apis.search import search as search_apis
 from apim_publisher.catalog import service as catalog
 from apim_publisher.catalog.endpoints import external_stores
@@ -104,16 +105,11 @@ async def get_monetization(
 
 @router.post("/apis/{apiId}/monetize", status_code=201)
 async def monetize(
-    apiId: str, session: SessionDep, principal: scopes.Monetization, body: Annotated[dict[str, Any], Body()]
+    apiId: str, session: SessionDep, principal: scopes.Monetization, body: Monetization
 ) -> dict[str, Any]:
+    """Only switching monetization off is accepted: ``Monetization`` refuses enabling it (400)."""
     api = await service.get(session, principal, apiId)
-    properties = body.get("properties") or {}
-    if not isinstance(properties, dict):
-        raise BadRequest("properties must be an object of strings")
-    monetization = {
-        "enabled": bool(body.get("enabled")),
-        "properties": {str(k): str(v) for k, v in properties.items()},
-    }
+    monetization = body.model_dump()
     api.spec = {**api.spec, "monetization": monetization}
     aggregate.touch(api, principal)
     await aggregate.announce(session, api, "api.updated")
@@ -122,16 +118,11 @@ async def monetize(
 
 @router.get("/apis/{apiId}/revenue")
 async def revenue(apiId: str, session: SessionDep, principal: scopes.MonetizationRead) -> dict[str, Any]:
-    """Monetized APIs only; no billing engine is attached, so no revenue has been recorded."""
+    """No billing provider is configured, so no API is monetized and none has revenue to report."""
     api = await service.get(session, principal, apiId)
-    if not (api.spec.get("monetization") or {}).get("enabled"):
-        raise NotFound(f"API '{api.name}' is not monetized", message="Monetization not enabled")
-    return {
-        "properties": {
-            "totalRevenue": "0",
-            "currency": (api.spec["monetization"].get("properties") or {}).get("currencyType", "USD"),
-        }
-    }
+    raise NotFound(
+        f"API '{api.name}' has no revenue: {NO_BILLING_PROVIDER}", message="Monetization not enabled"
+    )
 
 
 async def _environment(session: SessionDep, tenant: str, environment_id: str) -> str:

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from apim_common.inputs import Int32, refuse_unusual_characters
 from apim_common.policy_specs import CORS_WILDCARD_WITH_CREDENTIALS, cors_origins_allow_credentials
+from apim_publisher.apis.endpoint_security import EndpointSecurity
 
 # WSO2 refuses these in API names (spaces are allowed since 4.3).
 NAME_FORBIDDEN = re.compile(r"[~!@#;:%^*()+={}|\\<>\"',&$\[\]/]")
@@ -129,9 +130,28 @@ class BusinessInformation(DTO):
     technicalOwnerEmail: str | None = None
 
 
+# Billing needs a provider (Stripe in WSO2) and none can be configured: monetization is accepted
+# only switched off, so an API never looks billed while nothing bills it.
+NO_BILLING_PROVIDER = "monetization needs a billing provider, and no billing provider is configured"
+
+
 class Monetization(DTO):
     enabled: bool = False
     properties: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("enabled")
+    @classmethod
+    def _not_enabled(cls, value: bool) -> bool:
+        if value:
+            raise ValueError(NO_BILLING_PROVIDER)
+        return value
+
+    @field_validator("properties")
+    @classmethod
+    def _no_billing_properties(cls, value: dict[str, str]) -> dict[str, str]:
+        if any(v for v in value.values()):
+            raise ValueError(f"{NO_BILLING_PROVIDER}, so there is nothing to set properties for")
+        return {}
 
 
 class AdditionalProperty(DTO):
@@ -170,6 +190,8 @@ class EndpointConfig(BaseModel):
     sessionManagement: str | None = None
     sessionTimeOut: str | None = None
     failOver: bool | None = None
+    # Backend credentials per side; secrets are sealed at rest and masked in every view.
+    endpoint_security: EndpointSecurity | None = None
 
     @model_validator(mode="after")
     def _shape_fits_type(self) -> EndpointConfig:

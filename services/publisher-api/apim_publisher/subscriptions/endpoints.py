@@ -12,6 +12,7 @@ from apim_common.pagination import PageDep
 from apim_common.security import Principal
 from apim_publisher import scopes
 from apim_publisher.apis import service as apis
+from apim_publisher.apis.schemas import NO_BILLING_PROVIDER
 from apim_publisher.internal_calls import call, devportal
 
 router = APIRouter(tags=["Subscriptions"])
@@ -115,11 +116,10 @@ async def subscriber_info(
 async def subscription_usage(
     subscriptionId: str, request: Request, session: SessionDep, principal: scopes.SubscriptionRead
 ) -> dict[str, Any]:
-    """What the subscription is billed on: its tier and state (no monetization engine is attached)."""
-    subscription = await _find(request, session, principal, subscriptionId)
-    return {
-        "properties": {
-            "throttlingPolicy": str(subscription.get("throttlingPolicy") or ""),
-            "status": str(subscription.get("status") or ""),
-        }
-    }
+    """Monetization usage: none exists, since no billing provider is configured (404 as WSO2 answers
+    a subscription without usage data)."""
+    await _find(request, session, principal, subscriptionId)
+    raise NotFound(
+        f"Subscription '{subscriptionId}' has no monetization usage: {NO_BILLING_PROVIDER}",
+        message="Monetization usage not found",
+    )
