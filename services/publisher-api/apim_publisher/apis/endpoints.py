@@ -12,6 +12,7 @@ from apim_common.pagination import Page, PageDep
 from apim_common.security import InternalPrincipal
 from apim_publisher import scopes
 from apim_publisher.apis import service, views
+from apim_publisher.apis.endpoint_security import SecretsDep
 from apim_publisher.apis.models import PRODUCT_TYPE
 from apim_publisher.apis.repository import APIRepository
 from apim_publisher.apis.schemas import APIBody, APIInfo, APIPublic, FileInfo, ResourcePath
@@ -55,9 +56,10 @@ async def create_api(
     response: Response,
     session: SessionDep,
     principal: scopes.ApiCreate,
+    secrets: SecretsDep,
     openAPIVersion: Annotated[str, Query(pattern="^v[23]$")] = "v3",
 ) -> APIPublic:
-    api = await service.create(session, principal, body, swagger2=openAPIVersion == "v2")
+    api = await service.create(session, principal, body, swagger2=openAPIVersion == "v2", secrets=secrets)
     response.headers["Location"] = location(api.id)
     response.headers["ETag"] = views.etag(api)
     return views.public(api)
@@ -86,11 +88,12 @@ async def update_api(
     response: Response,
     session: SessionDep,
     principal: scopes.ApiUpdate,
+    secrets: SecretsDep,
     if_match: IfMatch = None,
 ) -> APIPublic:
     api = await service.get(session, principal, apiId)
     check_if_match(if_match, views.etag(api))
-    api = await service.update(session, principal, api, body)
+    api = await service.update(session, principal, api, body, secrets=secrets)
     response.headers["ETag"] = views.etag(api)
     return views.public(api)
 

@@ -8,9 +8,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from apim_common.errors import BadRequest, Conflict, Forbidden, NotFound
+from apim_common.sealed import SecretBox
 from apim_common.security import Principal
 from apim_publisher import scopes
-from apim_publisher.apis import access, aggregate, views
+from apim_publisher.apis import access, aggregate, endpoint_security, views
 from apim_publisher.apis.models import API, PRODUCT_TYPE
 from apim_publisher.apis.repository import APIRepository
 from apim_publisher.apis.schemas import APIBody, APIScope, Operation
@@ -93,8 +94,12 @@ async def _check_unique(session: AsyncSession, tenant: str, body: APIBody, *, co
             )
 
 
-def _spec_of(body: APIBody) -> dict[str, Any]:
+def _spec_of(body: APIBody, stored: dict[str, Any] | None, secrets: SecretBox | None) -> dict[str, Any]:
+    """The body as stored: endpoint secrets sealed, a masked one taken from ``stored``."""
     spec: dict[str, Any] = body.model_dump(mode="json", exclude=IDENTITY_FIELDS, exclude_none=True)
+    if "endpointConfig" in spec:
+        stored_config = (stored or {}).get("endpointConfig")
+        spec["endpointConfig"] = endpoint_security.seal(spec["endpointConfig"], stored_config, secrets)
     return spec
 
 
@@ -106,7 +111,9 @@ async def create(
     definition: dict[str, Any] | None = None,
     swagger2: bool = False,
     copy_of: API | None = None,
+    secrets: SecretBox | None = None,
 ) -> API:
+    """``secrets``: seals endpoint secrets; without it a body carrying one is refused."""
     access.check_roles(principal, body.accessControl, body.accessControlRoles)
     await _check_unique(session, principal.tenant, body, copy_of=copy_of)
     if definition is not None:
@@ -130,7 +137,7 @@ async def create(
         lifecycle_status="CREATED",
         type=body.type,
         is_default_version=body.isDefaultVersion,
-        spec=_spec_of(body),
+        spec=_spec_of(body, copy_of.spec if copy_of is not None else None, secrets),
         definition=definition,
         revision_counter=0,
         row_version=1,
@@ -154,7 +161,9 @@ def _require_publisher_for(principal: Principal, before: dict[str, Any], after: 
         )
 
 
-async def update(session: AsyncSession, principal: Principal, api: API, body: APIBody) -> API:
+async def update(
+    session: AsyncSession, principal: Principal, api: API, body: APIBody, *, secrets: SecretBox | None = None
+) -> API:
     """Everything but the name, version, context, provider and state (WSO2 keeps those)."""
     if not access.allows(principal, api):
         raise not_found(api.id)
@@ -164,7 +173,7 @@ async def update(session: AsyncSession, principal: Principal, api: API, body: AP
     body.scopes = _merge_scopes(body.scopes, body.operations)
     body = APIBody.model_validate(body.model_dump())
     await policies.check_attachments(session, api.tenant, api.id, body.apiPolicies, body.operations)
-    spec = {**{k: v for k, v in api.spec.items() if k in KEPT_FIELDS}, **_spec_of(body)}
+    spec = {**{k: v for k, v in api.spec.items() if k in KEPT_FIELDS}, **_spec_of(body, api.spec, secrets)}
     _require_publisher_for(principal, api.spec, spec)
     if spec.get("operations") != api.spec.get("operations") or spec.get("scopes") != api.spec.get("scopes"):
         api.definition = openapi.render(body, api.definition)
@@ -223,7 +232,10 @@ async def copy(
 async def snapshot(session: AsyncSession, api: API) -> dict[str, Any]:
     """What a revision of the API keeps."""
     return {
-        "api": views.public(api).model_dump(mode="json"),
+        # The view masks endpoint secrets; the revision keeps them sealed for the gateway.
+        "api": endpoint_security.with_sealed(
+            views.public(api).model_dump(mode="json"), api.spec.get("endpointConfig")
+        ),
         "definition": api.definition,
         # Resolved now so that the gateway compiles exactly what was checked, however specs change later.
         "policies": await policies.resolve_api(session, api.tenant, api.id, api.spec),

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from apim_publisher.apis.endpoint_security import masked
 from apim_publisher.apis.models import API, PRODUCT_TYPE
 from apim_publisher.apis.schemas import APIInfo, APIPublic
 from apim_publisher.common import etag_of, iso
@@ -20,6 +21,8 @@ def etag(api: API) -> str:
 
 def public(api: API) -> APIPublic:
     spec = dict(api.spec)
+    if "endpointConfig" in spec:
+        spec["endpointConfig"] = masked(spec["endpointConfig"])
     properties = spec.get("additionalProperties") or []
     return APIPublic.model_validate(
         {

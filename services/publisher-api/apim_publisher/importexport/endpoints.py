@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from apim_common.db import SessionDep
 from apim_common.security import Principal, require_scopes
 from apim_publisher import scopes
+from apim_publisher.apis.endpoint_security import SecretsDep
 from apim_publisher.importexport import service
 
 router = APIRouter(tags=["Import Export"])
@@ -27,6 +28,7 @@ class ImportAPIResponse(BaseModel):
 async def import_api(
     session: SessionDep,
     principal: ApiImport,
+    secrets: SecretsDep,
     file: Annotated[UploadFile, File()],
     overwrite: bool = False,
     rotateRevision: bool = False,
@@ -35,6 +37,6 @@ async def import_api(
 ) -> ImportAPIResponse:
     archive = await file.read(service.MAX_ARCHIVE_BYTES + 1)
     api, revision = await service.import_project(
-        session, principal, archive, overwrite=overwrite, rotate_revision=rotateRevision
+        session, principal, archive, overwrite=overwrite, rotate_revision=rotateRevision, secrets=secrets
     )
     return ImportAPIResponse(id=api.id, revision=revision)

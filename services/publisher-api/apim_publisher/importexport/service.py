@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from apim_common.archives import ArchiveLimits, ArchiveRefused, BoundedZip, MiB
 from apim_common.errors import BadRequest, Conflict, ErrorListItem, NotFound
+from apim_common.sealed import SecretBox
 from apim_common.security import Principal
 from apim_publisher import scopes
 from apim_publisher.apis import service as apis
@@ -405,7 +406,13 @@ async def _walk_lifecycle(session: AsyncSession, principal: Principal, api: API,
 
 
 async def import_project(
-    session: AsyncSession, principal: Principal, archive: bytes, *, overwrite: bool, rotate_revision: bool
+    session: AsyncSession,
+    principal: Principal,
+    archive: bytes,
+    *,
+    overwrite: bool,
+    rotate_revision: bool,
+    secrets: SecretBox | None = None,
 ) -> tuple[API, str | None]:
     """Create or (with ``overwrite``) update the API a project describes; the API and its new revision."""
     project = await read_project(archive)
@@ -421,7 +428,7 @@ async def import_project(
             code=apis.NAME_EXISTS,
         )
     if existing is None:
-        api = await apis.create(session, principal, body, definition=project.definition)
+        api = await apis.create(session, principal, body, definition=project.definition, secrets=secrets)
     else:
         api = existing
         if body.context != api.context:
@@ -431,7 +438,7 @@ async def import_project(
             )
         if project.definition is not None:
             api = await apis.set_definition(session, principal, api, project.definition)
-        api = await apis.update(session, principal, api, body)
+        api = await apis.update(session, principal, api, body, secrets=secrets)
     await _sync_documents(session, principal, api, project.documents)
     revision = await _revise_and_deploy(session, principal, api, project.environments, rotate_revision)
     await _walk_lifecycle(session, principal, api, str(project.api.get("lifeCycleStatus") or ""))
