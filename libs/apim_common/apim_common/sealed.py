@@ -42,7 +42,8 @@ class SecretBox:
     def seal(self, plaintext: str) -> str:
         token = jwe.JWE(plaintext.encode(), protected=_HEADER)
         token.add_recipient(self._key)
-        return PREFIX + token.serialize(compact=True)
+        compact: str = token.serialize(compact=True)
+        return PREFIX + compact
 
     def open(self, sealed: str) -> str:
         if not is_sealed(sealed):
