@@ -39,6 +39,7 @@ from apim_gateway.runtime.apis import BackendSettings
 from apim_gateway.runtime.state import RuntimeState
 from apim_gateway.security.backend_jwt import BackendJwtSigner
 from apim_gateway.security.basic_auth import BasicAuthenticator
+from apim_gateway.security.mtls import ClientCertificateReader
 from apim_gateway.security.tokens import TokenVerifier
 from apim_gateway.settings import Settings
 from apim_gateway.sync import ControlPlane, Syncer
@@ -148,6 +149,11 @@ class Gateway:
             policies=self.policy_services,
             metrics=self.metrics,
             analytics=self.analytics,
+            client_certificates=ClientCertificateReader.of(
+                settings.gateway_client_cert_header,
+                settings.gateway_client_cert_format,
+                settings.gateway_trusted_proxies,
+            ),
         )
         self.pipeline = Pipeline(self.services)
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
+from apim_common.outbound import parse_networks
 from apim_common.settings import ServiceSettings
 
 
@@ -55,3 +56,15 @@ class Settings(ServiceSettings):
     # Analytics: one event per request on the ``analytics`` topic; dropped (and counted) when full.
     gateway_analytics_enabled: bool = True
     gateway_analytics_queue_size: int = Field(default=10_000, ge=1)
+    # Mutual TLS (``security/mtls.py``): the header the TLS terminator forwards the client
+    # certificate in, its form, and the proxies (comma-separated addresses or CIDRs) whose header
+    # is believed; from any other peer the header is ignored. Empty trusts no one.
+    gateway_client_cert_header: str = Field(default="ssl-client-cert", min_length=1)
+    gateway_client_cert_format: Literal["nginx", "envoy"] = "nginx"
+    gateway_trusted_proxies: str = ""
+
+    @field_validator("gateway_trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        parse_networks(value)  # a bad entry refuses to start, naming it
+        return value

@@ -1,6 +1,6 @@
-"""Authenticate, per the API's security schemes: an OAuth2 JWT from any configured key manager,
-an API key in the API's own header or query parameter, or Basic credentials
-(401 900901/900902/900903); then revocation."""
+"""Authenticate, per the API's security schemes: a client certificate (mutual TLS), an OAuth2 JWT
+from any configured key manager, an API key in the API's own header or query parameter, or Basic
+credentials (401 900901/900902/900903); then revocation."""
 
 from __future__ import annotations
 
@@ -11,8 +11,12 @@ from apim_gateway.errors import INVALID_CREDENTIALS, MISSING_CREDENTIALS, Gatewa
 from apim_gateway.request.outcome import Outcome
 from apim_gateway.request.services import Services
 from apim_gateway.runtime.apis import CompiledApi
+from apim_gateway.runtime.client_certificates import ClientCertificate, MutualTls
 from apim_gateway.security import basic_auth
 from apim_gateway.security.tokens import VerifiedToken
+
+MUTUAL_SSL = "mutualssl"
+_NO_CERTIFICATE = "The call presents no client certificate uploaded for this API and valid now"
 
 
 async def authenticate(
@@ -25,7 +29,59 @@ async def authenticate(
     client_ip: str = "",
 ) -> VerifiedToken | None:
     """Fills ``auth`` and puts the headers without the credentials in ``outcome``; the verified
-    token, or None for a Basic-authenticated call (which needs no subscription, as in WSO2)."""
+    token, or None for a call authenticated by Basic credentials or by a certificate alone (which
+    need no subscription, as in WSO2)."""
+    mutual_tls = api.mutual_tls
+    if mutual_tls is not None:
+        return await _with_certificate(services, mutual_tls, api, headers, query, auth, outcome, client_ip)
+    return await _application(services, api, headers, query, auth, outcome, client_ip)
+
+
+async def _with_certificate(
+    services: Services,
+    mutual_tls: MutualTls,
+    api: CompiledApi,
+    headers: Headers,
+    query: str,
+    auth: AuthContext,
+    outcome: Outcome,
+    client_ip: str,
+) -> VerifiedToken | None:
+    """The API's rule (``runtime/client_certificates.py``) decides what the call needs."""
+    rule = mutual_tls.rule
+    if rule.read_certificate:
+        certificate = services.client_certificates.certificate(mutual_tls, headers, client_ip)
+        if certificate is None:
+            if rule.certificate_required:
+                raise GatewayError(401, INVALID_CREDENTIALS, _NO_CERTIFICATE)
+        else:
+            _certificate_caller(certificate, auth)
+            if rule.certificate_suffices:
+                outcome.headers_after_auth = headers
+                return None
+    return await _application(services, api, headers, query, auth, outcome, client_ip)
+
+
+def _certificate_caller(certificate: ClientCertificate, auth: AuthContext) -> None:
+    """A certificate stands for its own caller: its tier is the call's subscription-level tier,
+    counted per certificate (WSO2 keys it by the certificate, there being no application)."""
+    auth.auth_type = MUTUAL_SSL
+    auth.subscriber = certificate.subject or certificate.alias
+    auth.application_id = f"{MUTUAL_SSL}:{certificate.sha256}"
+    auth.application_name = certificate.alias
+    auth.subscription_tier = certificate.tier
+
+
+async def _application(
+    services: Services,
+    api: CompiledApi,
+    headers: Headers,
+    query: str,
+    auth: AuthContext,
+    outcome: Outcome,
+    client_ip: str,
+) -> VerifiedToken | None:
+    """An application-level credential: OAuth2 token, API key or Basic credentials."""
     security = api.security
     outcome_headers = headers
     credential: str | None = None

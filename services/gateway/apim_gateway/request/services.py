@@ -10,6 +10,7 @@ from apim_gateway.ratelimit import RateLimits
 from apim_gateway.runtime.state import RuntimeState
 from apim_gateway.security.backend_jwt import BackendJwtSigner
 from apim_gateway.security.basic_auth import BasicAuthenticator
+from apim_gateway.security.mtls import ClientCertificateReader
 from apim_gateway.security.tokens import TokenVerifier
 from apim_gateway.settings import Settings
 from apim_gateway.upstream import UpstreamClient
@@ -33,3 +34,4 @@ class Services:
     policies: PolicyServices  # what the built-in policies share (their background work)
     metrics: Metrics
     analytics: Analytics
+    client_certificates: ClientCertificateReader  # mutual TLS: the terminator's header, if trusted

@@ -11,6 +11,7 @@ from typing import Any
 from apim_gateway.backends.endpoints import EndpointGroup, endpoint_groups
 from apim_gateway.backends.mock import IMPLEMENTATIONS, MockOperation, Mocks
 from apim_gateway.policies import Chain, PolicyServices, compile_chain
+from apim_gateway.runtime.client_certificates import MutualTls, compile_mutual_tls
 from apim_gateway.runtime.templates import Template, compile_template
 from apim_gateway.runtime.tiers import Limit, unit_seconds
 from apim_gateway.throttling import backend_key, resource_key
@@ -78,6 +79,8 @@ class CompiledApi:
     preflight: Operation
     version_in_context: bool
     artifact: Mapping[str, Any] = field(repr=False, default_factory=dict)
+    # None unless ``securityScheme`` has ``mutualssl`` (``runtime/client_certificates.py``).
+    mutual_tls: MutualTls | None = None
 
     @property
     def blocked(self) -> bool:
@@ -229,6 +232,7 @@ def compile_api(
         revision_id=str(artifact.get("revisionId") or ""),
         is_product=is_product,
         security=_security(artifact),
+        mutual_tls=compile_mutual_tls(_security(artifact), artifact.get("clientCertificates")),
         api_key_header=api_key_header.lower(),
         api_key_query=api_key_header,
         authorization_header=str(artifact.get("authorizationHeader") or "Authorization").lower(),
