@@ -38,6 +38,7 @@ from apim_common.events.kafka import KafkaBus
 from apim_common.events.topics import Topic
 from apim_common.service_auth import ServiceTokenProvider
 from apim_common.settings import ServiceSettings
+from apim_common.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
 
@@ -223,11 +224,8 @@ class RevocationTracker:
                 self.state.apply(event)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
 
 @contextlib.asynccontextmanager

@@ -19,6 +19,7 @@ from apim_common.events.consumer import idempotent
 from apim_common.events.envelope import DEFAULT_TENANT, CloudEvent
 from apim_common.events.topics import Topic
 from apim_common.jwt import JWKSVerifier
+from apim_common.tasks import cancel_and_wait
 from apim_key_manager.authorize.repository import AuthorizationCodeRepository
 from apim_key_manager.authorize.service import AuthorizationService
 from apim_key_manager.clients.service import ClientService
@@ -134,7 +135,5 @@ async def key_manager_runtime(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        pruner.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await pruner
+        await cancel_and_wait(pruner)
         await close_guard()

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Protocol
 
 from apim_common.events.envelope import CloudEvent
+from apim_common.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
 
@@ -114,10 +115,7 @@ class InProcessBus:
                 sub.task = asyncio.create_task(sub.run(), name=f"bus:{sub.group}")
 
     async def stop(self) -> None:
-        tasks = [s.task for s in self._subscriptions if s.task is not None]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await cancel_and_wait(*(s.task for s in self._subscriptions))
         for sub in self._subscriptions:
             sub.task = None
         self._started = False

@@ -34,6 +34,7 @@ from aiokafka.errors import KafkaConnectionError, KafkaError
 from apim_common.events.bus import BatchHandler, Handler
 from apim_common.events.envelope import CloudEvent
 from apim_common.settings import ServiceSettings
+from apim_common.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
 
@@ -146,9 +147,7 @@ class KafkaBus:
 
     async def stop(self) -> None:
         self._running = False
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await cancel_and_wait(*self._tasks)
         self._tasks.clear()
         async with self._producer_lock:
             producer, self._producer = self._producer, None

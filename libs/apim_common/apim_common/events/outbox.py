@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from apim_common.db import Database, is_sqlite
 from apim_common.events.bus import EventBus
 from apim_common.events.envelope import CloudEvent
+from apim_common.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
 
@@ -99,11 +100,8 @@ class OutboxRelay:
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def _run(self) -> None:
         backoff = self._poll_interval

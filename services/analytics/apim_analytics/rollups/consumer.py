@@ -23,6 +23,7 @@ from apim_common.db import Database
 from apim_common.events.bus import EventBus
 from apim_common.events.envelope import CloudEvent
 from apim_common.events.topics import Topic
+from apim_common.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +105,4 @@ async def rollups(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await cancel_and_wait(*tasks)
