@@ -24,6 +24,8 @@ BACKEND_FAILED = ("101500", "Error in the back end")
 RECEIVE_FAILED = ("101001", "Receiver input/output error receiving")
 # As WSO2's threat protectors answer: the HTTP status as the code.
 BAD_REQUEST = ("400", "Bad Request")
+# A backend answer that breaks the API's definition (enableSchemaValidation), as WSO2 answers it.
+BAD_RESPONSE = ("500", "Bad Response")
 PAYLOAD_TOO_LARGE = ("413", "Payload Too Large")
 
 

@@ -29,6 +29,7 @@ from apim_gateway.request.respond import answer_error, fault, response_flow, sen
 from apim_gateway.request.route import route
 from apim_gateway.request.services import Services
 from apim_gateway.request.subscription import check_subscription
+from apim_gateway.request.validate import validate_request, validate_response
 from apim_gateway.upstream import RequestBodyError, UpstreamResponse
 
 
@@ -71,12 +72,18 @@ class Pipeline:
                         deny_caller(deny, auth)
                 await rate_limit(services, api, op, auth, headers, query, client_ip)
                 body = open_body(receive, headers, op.chain.max_request_body or self.max_request_body)
+                # enableSchemaValidation, before the policies as in WSO2; a JSON body comes back read.
+                validated = (
+                    None
+                    if op.validation is None
+                    else await validate_request(op.validation, path_params, query, headers, body)
+                )
             except GatewayError as error:
                 await answer_error(send, error, outcome)
                 return
 
             exchange = Exchange(
-                request=GatewayRequest(method, backend_path, query, headers, client_ip),
+                request=GatewayRequest(method, backend_path, query, headers, client_ip, validated),
                 tenant=api.tenant,
                 api_id=api.id,
                 api_context=api.context,
@@ -99,7 +106,12 @@ class Pipeline:
                     exchange.response = op.mock.answer(exchange.request.headers)
                 elif exchange.response is None:
                     upstream = await call_backend(services, api, op, exchange, body, trace_headers)
-                    if not chain.response:
+                    if op.validation is not None and op.validation.responses:
+                        limit = self.max_request_body
+                        exchange.response = await validate_response(op.validation, upstream, limit)
+                        if exchange.response is not None:  # read whole and valid: answered from there
+                            upstream = None
+                    if upstream is not None and not chain.response:
                         outcome.status = upstream.status
                         await stream(send, upstream, upstream.headers)
                         return

@@ -14,6 +14,7 @@ from apim_gateway.policies import Chain, PolicyServices, compile_chain
 from apim_gateway.runtime.client_certificates import MutualTls, compile_mutual_tls
 from apim_gateway.runtime.templates import Template, compile_template
 from apim_gateway.runtime.tiers import Limit, unit_seconds
+from apim_gateway.runtime.validation import OperationValidation, compile_validation
 from apim_gateway.throttling import backend_key, resource_key
 
 DEFAULT_TENANT = "carbon.super"
@@ -50,6 +51,8 @@ class Operation:
     preflight: Operation | None = None
     # MOCKED_OAS / INLINE: the answer compiled from the definition, served instead of the backend.
     mock: MockOperation | None = None
+    # enableSchemaValidation: validators compiled from the definition; None costs nothing more.
+    validation: OperationValidation | None = None
 
 
 @dataclass(slots=True)
@@ -160,6 +163,8 @@ def compile_api(
     implementation = str(artifact.get("endpointImplementationType") or "ENDPOINT").upper()
     mocks = Mocks(artifact.get("definition"), implementation) if implementation in IMPLEMENTATIONS else None
     pattern_ops: dict[str, list[Operation]] = {}
+    validating = artifact.get("enableSchemaValidation") is True
+    validations = compile_validation(artifact.get("definition")) if validating else None
     for raw in artifact.get("operations") or ():
         verb = str(raw.get("verb") or "GET").upper()
         template = compile_template(str(raw.get("target") or "/*"))
@@ -184,6 +189,9 @@ def compile_api(
         )
         if mocks is not None and not is_product:
             op.mock = mocks.operation(verb, template.target)
+        if validations is not None:
+            declared = validations.get((verb, str(raw.get("target"))))
+            op.validation = declared or validations.get((verb, template.target))
         if op.chain.request:
             op.preflight = Operation(
                 verb="OPTIONS",
