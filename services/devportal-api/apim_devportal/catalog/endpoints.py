@@ -13,7 +13,7 @@ from apim_common.db import SessionDep
 from apim_common.errors import NotFound
 from apim_common.pagination import Page, PageDep, Pagination
 from apim_common.security import OptionalPrincipal
-from apim_devportal.catalog import service
+from apim_devportal.catalog import service, wsdl
 from apim_devportal.catalog.schemas import (
     APICategory,
     APICategoryList,
@@ -135,13 +135,23 @@ async def get_wsdl(
     session: SessionDep,
     principal: OptionalPrincipal,
     tenant: RequestedTenant,
+    settings: SettingsDep,
     environmentName: str | None = None,
 ) -> Response:
+    """The WSDL with its service addresses pointing at the gateway of ``environmentName`` (else the
+    first environment the API is deployed to; as stored when it is deployed nowhere)."""
     who = await service.viewer(session, principal, tenant)
     api = await service.visible_api(session, who, apiId)
-    return Response(
-        _text_definition(apiId, api.data, ("wsdlDefinition", "wsdl"), "WSDL"), media_type="text/xml"
-    )
+    text = _text_definition(apiId, api.data, ("wsdlDefinition", "wsdl"), "WSDL")
+    endpoints = service.endpoint_urls(api, settings.gateway_url)
+    if environmentName is not None:
+        endpoints = [e for e in endpoints if e.environmentName == environmentName]
+        if not endpoints:
+            raise NotFound(f"API {apiId} is not deployed to the environment {environmentName!r}")
+    if endpoints:
+        urls = endpoints[0].URLs
+        text = wsdl.through_gateway(text, urls.https or urls.http or "")
+    return Response(text, media_type="text/xml")
 
 
 @router.get("/apis/{apiId}/documents")
