@@ -67,7 +67,23 @@ async def test_the_trace_context_is_propagated_to_the_backend(harness: Harness) 
 
 
 def _record(status: int) -> AnalyticsRecord:
-    return (0.0, "carbon.super", "api-1", "A", "1.0", "GET", "/x", status, 1.0, None, None, None, "", None)
+    return (
+        0.0,
+        "carbon.super",
+        "api-1",
+        "A",
+        "1.0",
+        "GET",
+        "/x",
+        status,
+        1.0,
+        None,
+        None,
+        None,
+        "",
+        None,
+        False,
+    )
 
 
 async def test_analytics_events_beyond_the_queue_size_are_dropped_and_counted() -> None:

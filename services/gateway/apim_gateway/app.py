@@ -36,6 +36,7 @@ from apim_gateway.policies import PolicyServices
 from apim_gateway.ratelimit import Limiter, LocalLimiter, RateLimits
 from apim_gateway.request import Pipeline, Services
 from apim_gateway.runtime.apis import BackendSettings
+from apim_gateway.runtime.response_cache import ResponseCache
 from apim_gateway.runtime.state import RuntimeState
 from apim_gateway.security.backend_jwt import BackendJwtSigner
 from apim_gateway.security.basic_auth import BasicAuthenticator
@@ -75,6 +76,11 @@ class Gateway:
         self.policy_services = PolicyServices()
         self.state = RuntimeState(
             policy_services=self.policy_services,
+            response_cache=ResponseCache(
+                max_entries=settings.gateway_response_cache_max_entries,
+                max_bytes=settings.gateway_response_cache_max_bytes,
+                max_entry_bytes=settings.gateway_response_cache_max_entry_bytes,
+            ),
             environment=settings.environment,
             default_vhost=settings.gateway_default_vhost,
             backend=BackendSettings(

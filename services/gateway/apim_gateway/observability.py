@@ -40,9 +40,9 @@ ANALYTICS_DROPPED = Counter(
 NO_API = "-"
 
 # (time, tenant, api id, api name, version, method, resource, status, latency ms, app id, key type,
-#  user, client ip, error code)
+#  user, client ip, error code, answered from the response cache)
 AnalyticsRecord = tuple[
-    float, str, str, str, str, str, str, int, float, str | None, str | None, str | None, str, str | None
+    float, str, str, str, str, str, str, int, float, str | None, str | None, str | None, str, str | None, bool
 ]
 
 
@@ -182,7 +182,7 @@ class Analytics:
                 await self._waiter
                 continue
             (at, tenant, api_id, api_name, version, method, resource, status, latency, app_id, key_type, user,
-             ip, code) = records.popleft()  # fmt: skip
+             ip, code, cache_hit) = records.popleft()  # fmt: skip
             # Built without validation: every field is ours and already of the right type.
             event = CloudEvent.model_construct(
                 id=_uuid4_hex(),
@@ -207,6 +207,8 @@ class Analytics:
                     "userName": user,
                     "userIp": ip,
                     "errorCode": code,
+                    # WSO2's name: the answer came from the response cache, not the backend.
+                    "responseCacheHit": cache_hit,
                     "gatewayId": gateway_id,
                 },
             )

@@ -44,6 +44,11 @@ class Settings(ServiceSettings):
     gateway_max_request_body_size: int = Field(default=10 * 1024 * 1024, ge=1)
     # Verified tokens kept (until their expiry) so a token is verified once, not on every call.
     gateway_token_cache_size: int = Field(default=100_000, ge=0)
+    # Response caching (responseCachingEnabled): entries and bytes kept in all, least recently
+    # used out first; a larger body than the last streams through unkept.
+    gateway_response_cache_max_entries: int = Field(default=10_000, ge=0)
+    gateway_response_cache_max_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
+    gateway_response_cache_max_entry_bytes: int = Field(default=1024 * 1024, ge=0)
     # Backend JWT (X-JWT-Assertion) for every API; one API alone gets it with the backEndJWT policy.
     backend_jwt_enabled: bool = False
     backend_jwt_header: str = "X-JWT-Assertion"

@@ -62,6 +62,7 @@ def observe(
                 auth.subscriber if auth else None,
                 client_ip,
                 outcome.code,
+                outcome.cache_hit,
             )
         )
     if span is not None:

@@ -19,6 +19,7 @@ from apim_gateway.request.authenticate import authenticate
 from apim_gateway.request.authorize import authorize
 from apim_gateway.request.backend import call_backend
 from apim_gateway.request.body import BodyTooLarge, open_body
+from apim_gateway.request.cache import cached_backend
 from apim_gateway.request.deny import deny_api, deny_caller
 from apim_gateway.request.lifecycle import check_lifecycle
 from apim_gateway.request.observe import observe, start_trace
@@ -105,7 +106,12 @@ class Pipeline:
                 if exchange.response is None and op.mock is not None:
                     exchange.response = op.mock.answer(exchange.request.headers)
                 elif exchange.response is None:
-                    upstream = await call_backend(services, api, op, exchange, body, trace_headers)
+                    if api.cache_timeout is None:
+                        upstream = await call_backend(services, api, op, exchange, body, trace_headers)
+                    else:  # responseCachingEnabled: answered from the cache when it can be
+                        upstream = await cached_backend(
+                            services, api, op, exchange, body, trace_headers, outcome
+                        )
                     if op.validation is not None and op.validation.responses:
                         limit = self.max_request_body
                         exchange.response = await validate_response(op.validation, upstream, limit)

@@ -19,6 +19,7 @@ from apim_gateway.throttling import backend_key, resource_key
 
 DEFAULT_TENANT = "carbon.super"
 PRODUCT_TYPE = "APIPRODUCT"
+DEFAULT_CACHE_TIMEOUT = 300
 
 # authType of an operation that needs no credentials (WSO2: "None"; the Publisher UI: "NONE").
 _NO_AUTH = frozenset(("none", "NONE", "None"))
@@ -82,6 +83,9 @@ class CompiledApi:
     preflight: Operation
     version_in_context: bool
     artifact: Mapping[str, Any] = field(repr=False, default_factory=dict)
+    # responseCachingEnabled: seconds an answer may be served from the response cache (its
+    # cacheTimeout); None when caching is off, which costs the request path nothing more.
+    cache_timeout: float | None = None
     # None unless ``securityScheme`` has ``mutualssl`` (``runtime/client_certificates.py``).
     mutual_tls: MutualTls | None = None
 
@@ -102,6 +106,13 @@ class CompiledApi:
                     return matched[0].preflight
                 break
         return self.preflight
+
+    def serves(self, api_id: str) -> bool:
+        """A product: whether one of its operations is served by that member API's backend."""
+        for ops in self.static_ops.values():
+            if any(op.backend_api_id == api_id for op in ops.values()):
+                return True
+        return any(op.backend_api_id == api_id for ops in self.pattern_ops.values() for op in ops)
 
     def operation(self, verb: str, path: str) -> tuple[Operation, dict[str, str]] | None:
         ops = self.static_ops.get(verb)
@@ -128,6 +139,17 @@ def split_tenant_context(context: str, tenant: str) -> str:
 def _security(artifact: Mapping[str, Any]) -> frozenset[str]:
     schemes = artifact.get("securityScheme") or ["oauth2", "oauth_basic_auth_api_key_mandatory"]
     return frozenset(str(s) for s in schemes)
+
+
+def _cache_timeout(artifact: Mapping[str, Any]) -> float | None:
+    """``cacheTimeout`` (WSO2's default 300 s) when ``responseCachingEnabled``, else None."""
+    if artifact.get("responseCachingEnabled") is not True:
+        return None
+    raw = artifact.get("cacheTimeout")
+    timeout = DEFAULT_CACHE_TIMEOUT if raw is None else raw
+    if type(timeout) is not int or timeout <= 0:
+        raise ValueError(f"cacheTimeout must be a positive number of seconds, not {raw!r}")
+    return float(timeout)
 
 
 def _max_tps(raw: Any) -> dict[str, Limit]:
@@ -258,4 +280,5 @@ def compile_api(
         preflight=preflight,
         version_in_context=version_in_context,
         artifact=artifact,
+        cache_timeout=_cache_timeout(artifact),
     )

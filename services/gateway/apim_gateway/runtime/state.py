@@ -18,6 +18,7 @@ from typing import Any
 from apim_common.revocations import RevocationState
 from apim_gateway.policies import PolicyConfigError, PolicyServices
 from apim_gateway.runtime.apis import DEFAULT_TENANT, BackendSettings, CompiledApi, compile_api
+from apim_gateway.runtime.response_cache import ResponseCache
 from apim_gateway.runtime.router import Router
 from apim_gateway.runtime.tiers import (
     TenantTiers,
@@ -156,8 +157,12 @@ class RuntimeState:
         default_vhost: str,
         backend: BackendSettings,
         policy_services: PolicyServices | None = None,
+        response_cache: ResponseCache | None = None,
     ) -> None:
         self.environment = environment
+        # Backend answers of the APIs with responseCachingEnabled; an API's entries go whenever
+        # the revision it serves is replaced or goes away.
+        self.response_cache = response_cache if response_cache is not None else ResponseCache()
         # Handed to every policy compiled for this model (mirrorRequest, callInterceptorService).
         self.policy_services = policy_services
         self.default_vhost = default_vhost.lower()
@@ -234,6 +239,7 @@ class RuntimeState:
         self.artifacts[api_id] = artifact
         self.apis[api_id] = compiled
         self._rebuild_router()
+        self._forget_responses(api_id)
         return True
 
     def undeploy(self, api_id: str, revision_id: str | None = None) -> None:
@@ -243,6 +249,7 @@ class RuntimeState:
         del self.apis[api_id]
         self.artifacts.pop(api_id, None)
         self._rebuild_router()
+        self._forget_responses(api_id)
 
     @property
     def inactive_tenants(self) -> set[str]:
@@ -259,6 +266,7 @@ class RuntimeState:
         for api_id in dropped:
             del self.apis[api_id]
             del self.artifacts[api_id]
+            self.response_cache.drop_api(api_id)
         if dropped:
             self._rebuild_router()
 
@@ -286,7 +294,16 @@ class RuntimeState:
                 compiled = self._compile(artifact)
                 if compiled is not None:
                     self.apis[api_id] = compiled
+                    self.response_cache.drop_api(api_id)
         self._rebuild_router()
+
+    def _forget_responses(self, api_id: str) -> None:
+        """The API's cached answers, and those of the products it serves operations of, are stale."""
+        cache = self.response_cache
+        cache.drop_api(api_id)
+        for other in self.apis.values():
+            if other.is_product and other.cache_timeout is not None and other.serves(api_id):
+                cache.drop_api(other.id)
 
     # -- applications, subscriptions, keys -------------------------------------------------------
 
@@ -462,6 +479,7 @@ class RuntimeState:
             default_vhost=self.default_vhost,
             backend=self.backend,
             policy_services=self.policy_services,
+            response_cache=self.response_cache,
         )
         admin = snapshot.get("admin") or {}
         for policy_type, policies in (admin.get("throttlePolicies") or {}).items():
@@ -512,3 +530,5 @@ class RuntimeState:
         ):
             setattr(self, name, getattr(fresh, name))
         self.key_manager_version += 1
+        # Every API is compiled anew: no cached answer outlives the model it was kept for.
+        self.response_cache.clear()
