@@ -93,7 +93,8 @@ def openapi_30() -> dict[str, Any]:
                     "name": "X-Request-Id",
                     "in": "header",
                     "required": True,
-                    "schema": {"type": "string", "pattern": "^[a-f0-9-]+$"},
+                    # Catastrophic on a backtracking engine for a long near-miss.
+                    "schema": {"type": "string", "pattern": "^([a-f0-9]+-?)+$"},
                 }
             },
         },
@@ -166,6 +167,12 @@ def openapi_31() -> dict[str, Any]:
     }
 
 
+def remote_reference() -> dict[str, Any]:
+    definition = openapi_30()
+    definition["components"]["schemas"]["Pet"] = {"$ref": "http://127.0.0.1:9/pet.json"}
+    return definition
+
+
 def _api(
     backend_port: int, api_id: str, context: str, definition: dict[str, Any], *, on: bool
 ) -> dict[str, Any]:
@@ -197,6 +204,7 @@ def snapshot(backend_port: int) -> dict[str, dict[str, Any]]:
         _api(backend_port, "api-swagger", "/swagger", swagger_20(), on=True),
         _api(backend_port, "api-oas31", "/oas31", openapi_31(), on=True),
         _api(backend_port, "api-off", "/off", openapi_30(), on=False),
+        _api(backend_port, "api-remote", "/remote", remote_reference(), on=True),
     ]
     return snap
 
@@ -319,3 +327,19 @@ async def test_validation_off_lets_an_invalid_body_through(harness: Harness) -> 
     assert response.status_code == 200
     assert response.json()["body"] == '{"name":7}'
     assert (await harness.client.get("/off/1.0.0/json")).status_code == 200
+
+
+async def test_pattern_of_a_definition_runs_in_linear_time(harness: Harness) -> None:
+    # ``^([a-f0-9]+-?)+$`` against a long near-miss: exponential on a backtracking engine.
+    evil = "a" * 20_000 + "!"
+    response = await harness.client.get("/pets/1.0.0/echo?limit=1", headers={"x-request-id": evil})
+    assert response.status_code == 400
+    assert "header parameter 'x-request-id': value does not match" in response.json()["description"]
+    assert evil not in response.text
+
+
+async def test_definition_with_a_remote_reference_is_not_served(harness: Harness) -> None:
+    # The reference is never fetched: the revision cannot be validated, so it is not deployed.
+    assert harness.gateway.state.apis.get("api-remote") is None
+    response = await harness.client.post("/remote/1.0.0/echo", json={"name": "Rex"})
+    assert response.status_code == 404
