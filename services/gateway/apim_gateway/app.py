@@ -29,8 +29,10 @@ from apim_common.events.bus import EventBus
 from apim_common.outbound import OutboundPolicy, guarded_client, parse_networks
 from apim_common.process import freeze_startup_objects
 from apim_common.revocations import http_snapshot_fetcher
+from apim_common.sealed import ENDPOINT_SECRETS, SecretBox
 from apim_common.service_auth import ServiceTokenProvider
 from apim_common.telemetry import metrics_listener, setup_tracing
+from apim_gateway.backends.security import BackendSecurity
 from apim_gateway.observability import Analytics, Metrics
 from apim_gateway.policies import PolicyServices
 from apim_gateway.ratelimit import Limiter, LocalLimiter, RateLimits
@@ -74,6 +76,8 @@ class Gateway:
         self._given_http = http
         self.http: httpx.AsyncClient = http or httpx.AsyncClient(timeout=10.0)
         self.policy_services = PolicyServices()
+        # Backend token endpoints are set by publishers: reached through the outbound guard only.
+        self.backend_tokens = guarded_client(OutboundPolicy.from_settings(settings))
         self.state = RuntimeState(
             policy_services=self.policy_services,
             response_cache=ResponseCache(
@@ -87,6 +91,7 @@ class Gateway:
                 default_timeout=settings.gateway_backend_timeout,
                 failure_threshold=settings.gateway_circuit_failures,
                 open_for=settings.gateway_circuit_open_seconds,
+                security=BackendSecurity(SecretBox(settings.secret(), ENDPOINT_SECRETS), self.backend_tokens),
             ),
         )
         if backend_jwt is None:
@@ -187,6 +192,7 @@ class Gateway:
             stack.push_async_callback(self.upstream.aclose)
             if self.outbound is not None:
                 stack.push_async_callback(self.outbound.aclose)
+            stack.push_async_callback(self.backend_tokens.aclose)
             policies = self.services.policies
             policies.bind(self.upstream)
             stack.push_async_callback(policies.aclose)

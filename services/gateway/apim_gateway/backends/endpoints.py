@@ -5,7 +5,10 @@ WSO2's ``endpointConfig``::
 
     {"endpoint_type": "http" | "load_balance" | "failover",
      "production_endpoints": {"url": ..., "config": {"actionDuration": ms}} or a list of them,
-     "sandbox_endpoints": ..., "production_failovers": [...], "sandbox_failovers": [...]}
+     "sandbox_endpoints": ..., "production_failovers": [...], "sandbox_failovers": [...],
+     "endpoint_security": {"production": {...}, "sandbox": {...}}}
+
+A group carries its side's endpoint security (``backends/security.py``), or None.
 
 ``try_order()`` gives the endpoints to try for one request, best first: a load-balanced group
 starts at the next member in turn, a failover group at its primary; endpoints whose breaker is
@@ -19,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from apim_gateway.backends.security import BackendCredentials, BackendSecurity
 from apim_gateway.policies.builtin.routing import split_url
 from apim_gateway.upstream import Origin
 
@@ -60,11 +64,14 @@ class Endpoint:
 
 
 class EndpointGroup:
-    __slots__ = ("_next", "endpoints", "kind")
+    __slots__ = ("_next", "endpoints", "kind", "security")
 
-    def __init__(self, kind: str, endpoints: Sequence[Endpoint]) -> None:
+    def __init__(
+        self, kind: str, endpoints: Sequence[Endpoint], security: BackendCredentials | None = None
+    ) -> None:
         self.kind = kind
         self.endpoints = tuple(endpoints)
+        self.security = security
         self._next = 0
 
     def try_order(self) -> Sequence[Endpoint]:
@@ -109,11 +116,18 @@ def endpoint_groups(
     default_timeout: float,
     failure_threshold: int,
     open_for: float,
+    security: BackendSecurity | None = None,
 ) -> dict[str, EndpointGroup]:
-    """Per key type (PRODUCTION, SANDBOX), the group of endpoints; a key type without any is absent."""
+    """Per key type (PRODUCTION, SANDBOX), the group of endpoints; a key type without any is absent.
+
+    ``ValueError`` when a side's endpoint security cannot be honoured (no ``security`` to open its
+    secrets, or a secret sealed under another key): serving without it would call the backend
+    without its credentials."""
     if not config:
         return {}
     kind = str(config.get("endpoint_type") or "http")
+    sides = config.get("endpoint_security")
+    sides = sides if isinstance(sides, Mapping) else {}
     groups: dict[str, EndpointGroup] = {}
     for key_type, prefix in ((PRODUCTION, "production"), (SANDBOX, "sandbox")):
         entries = [e for e in _entries(config.get(f"{prefix}_endpoints")) if e.get("url")]
@@ -123,5 +137,11 @@ def endpoint_groups(
             entries = entries[:1]
         if entries:
             endpoints = [_endpoint(e, default_timeout, failure_threshold, open_for) for e in entries]
-            groups[key_type] = EndpointGroup(kind, endpoints)
+            side = sides.get(prefix)
+            credentials = None
+            if isinstance(side, Mapping) and side.get("enabled"):
+                if security is None:
+                    raise ValueError("endpoint security needs the gateway's APIM_SECRET_KEY")
+                credentials = security.compile(side)
+            groups[key_type] = EndpointGroup(kind, endpoints, credentials)
     return groups

@@ -1,6 +1,7 @@
 """Backend: backend JWT, maxTps (503 900801), then the API's endpoints, load-balanced or in
 failover order, each behind its breaker and timeout (504 101504, unreachable 503 101503, a broken
-exchange 502 101500); a ``redirect_url`` variable names another target instead."""
+exchange 502 101500), with the side's endpoint security when it has one (no token: 503 101503);
+a ``redirect_url`` variable names another target instead."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from apim_gateway.backends.endpoints import EndpointGroup
+from apim_gateway.backends.security import send_with_credentials
+from apim_gateway.backends.tokens import TokenError
 from apim_gateway.context import Exchange
 from apim_gateway.errors import (
     BACKEND_FAILED,
@@ -94,18 +97,25 @@ async def call_backend(
             raise GatewayError(503, BACKEND_UNREACHABLE, f"{redirect}: {exc}") from exc
     group = _group(services.state, api, op, key_type)
     endpoints = group.try_order()
+    credentials = group.security
+    if credentials is not None:
+        # The backend gets the endpoint's credentials, never the client's.
+        outgoing = [h for h in outgoing if h[0] != b"authorization"]
     retry_timeouts = request.method in _IDEMPOTENT
     last: GatewayError | None = None
     for endpoint in endpoints:
+        target = join_target(endpoint.base_path, request.path, request.query)
         try:
-            response = await upstream.request(
-                endpoint.origin,
-                method,
-                join_target(endpoint.base_path, request.path, request.query),
-                outgoing,
-                body,
-                read_timeout=endpoint.timeout,
-            )
+            if credentials is None:
+                response = await upstream.request(
+                    endpoint.origin, method, target, outgoing, body, read_timeout=endpoint.timeout
+                )
+            else:
+                response = await send_with_credentials(
+                    upstream, credentials, endpoint.origin, method, target, outgoing, body, endpoint.timeout
+                )
+        except TokenError as exc:
+            raise GatewayError(503, BACKEND_UNREACHABLE, f"No token for the backend: {exc}") from None
         except UpstreamTimeout as exc:
             endpoint.breaker.failure(time.monotonic())
             last = GatewayError(

@@ -10,6 +10,7 @@ from typing import Any
 
 from apim_gateway.backends.endpoints import EndpointGroup, endpoint_groups
 from apim_gateway.backends.mock import IMPLEMENTATIONS, MockOperation, Mocks
+from apim_gateway.backends.security import BackendSecurity
 from apim_gateway.policies import Chain, PolicyServices, compile_chain
 from apim_gateway.runtime.client_certificates import MutualTls, compile_mutual_tls
 from apim_gateway.runtime.templates import Template, compile_template
@@ -30,6 +31,8 @@ class BackendSettings:
     default_timeout: float
     failure_threshold: int
     open_for: float
+    # Opens endpoint security secrets and fetches backend tokens; None: such revisions are refused.
+    security: BackendSecurity | None = None
 
 
 @dataclass(slots=True)
@@ -205,6 +208,7 @@ def compile_api(
                 default_timeout=backend.default_timeout,
                 failure_threshold=backend.failure_threshold,
                 open_for=backend.open_for,
+                security=backend.security,
             )
             if is_product and raw.get("endpointConfig")
             else None,
@@ -248,6 +252,7 @@ def compile_api(
         default_timeout=backend.default_timeout,
         failure_threshold=backend.failure_threshold,
         open_for=backend.open_for,
+        security=backend.security,
     )
     max_tps = _max_tps(artifact.get("maxTps"))
     return CompiledApi(

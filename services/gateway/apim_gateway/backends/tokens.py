@@ -1,0 +1,96 @@
+"""OAuth2 access tokens for backends (``client_credentials`` and ``password`` grants).
+
+One ``TokenSource`` per set of credentials, shared by every revision that names the same ones:
+the token is fetched once and reused until shortly before ``expires_in`` runs out; concurrent
+requests wait on the one fetch in flight. The token endpoint is reached through the outbound
+guard's client, as the publisher's user chose its URL. The client authenticates with HTTP Basic
+(RFC 6749 2.3.1), the form carries the grant and the endpoint's ``customParameters``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import time
+from collections.abc import Mapping
+
+import httpx
+
+from apim_common.outbound import OutboundRefused
+
+# Renewed this long before the token expires (at most a tenth of its lifetime), so a request
+# never leaves with a token that lapses on its way.
+RENEW_BEFORE = 30.0
+# A token endpoint that gives no expires_in: the token is kept this long, or until a backend 401.
+DEFAULT_LIFETIME = 3600.0
+
+
+class TokenError(Exception):
+    """The token endpoint gave no token; the message names why, never a credential."""
+
+
+class TokenSource:
+    __slots__ = ("_authorization", "_expires", "_form", "_http", "_pending", "_token", "url")
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        url: str,
+        client_id: str,
+        client_secret: str,
+        form: Mapping[str, str],
+    ) -> None:
+        self._http = http
+        self.url = url
+        pair = f"{client_id}:{client_secret}".encode()
+        self._authorization = "Basic " + base64.b64encode(pair).decode("ascii")
+        self._form = dict(form)
+        self._token: str | None = None
+        self._expires = 0.0
+        self._pending: asyncio.Task[str] | None = None
+
+    async def token(self) -> str:
+        token = self._token
+        if token is not None and time.monotonic() < self._expires:
+            return token
+        pending = self._pending
+        if pending is None:
+            pending = self._pending = asyncio.create_task(self._fetch())
+            pending.add_done_callback(self._settled)
+        # A caller that gives up does not cancel the fetch the others wait on.
+        return await asyncio.shield(pending)
+
+    def _settled(self, task: asyncio.Task[str]) -> None:
+        if self._pending is task:
+            self._pending = None
+        if not task.cancelled():
+            task.exception()  # retrieved: a failure is raised to the waiters, not logged as lost
+
+    def refused(self, token: str) -> None:
+        """A backend refused ``token``: the next request fetches another (unless one already has)."""
+        if self._token == token:
+            self._token = None
+
+    async def _fetch(self) -> str:
+        try:
+            response = await self._http.post(
+                self.url, data=self._form, headers={"Authorization": self._authorization}
+            )
+        except OutboundRefused as exc:
+            raise TokenError(f"the token endpoint may not be reached: {exc.description}") from None
+        except httpx.HTTPError as exc:
+            raise TokenError(f"the token endpoint cannot be reached ({type(exc).__name__})") from None
+        if response.status_code != 200:
+            raise TokenError(f"the token endpoint answered HTTP {response.status_code}")
+        try:
+            body = response.json()
+        except ValueError:
+            raise TokenError("the token endpoint answered something other than JSON") from None
+        token = body.get("access_token") if isinstance(body, dict) else None
+        if not isinstance(token, str) or not token:
+            raise TokenError("the token endpoint's answer holds no access_token")
+        lifetime = body.get("expires_in")
+        seconds = float(lifetime) if isinstance(lifetime, int | float) and lifetime > 0 else DEFAULT_LIFETIME
+        self._token = token
+        self._expires = time.monotonic() + seconds - min(RENEW_BEFORE, seconds / 10)
+        return token
