@@ -15,6 +15,7 @@ from apim_publisher.apis import access, aggregate, endpoint_security, views
 from apim_publisher.apis.models import API, PRODUCT_TYPE
 from apim_publisher.apis.repository import APIRepository
 from apim_publisher.apis.schemas import APIBody, APIScope, Operation
+from apim_publisher.certificates import service as certificates
 from apim_publisher.common import utcnow
 from apim_publisher.definitions import openapi
 from apim_publisher.policies import service as policies
@@ -240,6 +241,8 @@ async def snapshot(session: AsyncSession, api: API) -> dict[str, Any]:
         # Resolved now so that the gateway compiles exactly what was checked, however specs change later.
         "policies": await policies.resolve_api(session, api.tenant, api.id, api.spec),
         "environmentProperties": api.spec.get("environmentProperties") or {},
+        # Mutual TLS: the certificates as they are now, so the revision deploys what it was taken with.
+        "clientCertificates": await certificates.for_revision(session, api.tenant, api.id),
     }
 
 

@@ -111,6 +111,8 @@ def build(api: API, revision: Revision, deployment: Deployment) -> dict[str, Any
                 deployment.environment, {}
             ),
             "apiPolicies": _policies(resolved.get("apiPolicies", snapshot.get("apiPolicies"))),
+            # Public data of the client certificates the revision was taken with (mutual TLS).
+            "clientCertificates": list(revision.snapshot.get("clientCertificates") or []),
             "operations": [
                 {
                     "verb": op.get("verb"),

@@ -5,15 +5,28 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Response, UploadFile
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from apim_common.db import SessionDep
+from apim_common.security import Principal
 from apim_publisher import scopes
 from apim_publisher.apis import service as apis
 from apim_publisher.apis import views
+from apim_publisher.apis.models import API, PRODUCT_TYPE
+from apim_publisher.apis.repository import APIRepository
 from apim_publisher.certificates import service
 from apim_publisher.certificates.service import CLIENT, ENDPOINT, CertificateRepository
+from apim_publisher.products import service as products
 
 router = APIRouter(tags=["Client Certificates", "Endpoint Certificates"])
+
+
+async def _secured(session: AsyncSession, principal: Principal, api_id: str) -> API:
+    """The API or API product the client certificates are of: WSO2 serves a product's here too."""
+    row = await APIRepository(session).in_tenant(principal.tenant, api_id)
+    if row is not None and row.type == PRODUCT_TYPE:
+        return await products.get(session, principal, api_id)
+    return await apis.get(session, principal, api_id)
 
 
 def _pem(alias: str, pem: str) -> Response:
@@ -28,7 +41,7 @@ def _pem(alias: str, pem: str) -> Response:
 async def list_client_certificates(
     apiId: str, session: SessionDep, principal: scopes.ClientCertRead, alias: str | None = None
 ) -> dict[str, Any]:
-    api = await apis.get(session, principal, apiId)
+    api = await _secured(session, principal, apiId)
     rows = [
         r
         for r in await CertificateRepository(session).of_kind(principal.tenant, CLIENT)
@@ -51,7 +64,7 @@ async def add_client_certificate(
     alias: Annotated[str, Form()],
     tier: Annotated[str, Form()] = "Unlimited",
 ) -> dict[str, Any]:
-    api = await apis.get(session, principal, apiId)
+    api = await _secured(session, principal, apiId)
     row = await service.add(
         session, principal.tenant, CLIENT, alias, await certificate.read(), api_id=api.id, tier=tier
     )
@@ -62,7 +75,7 @@ async def add_client_certificate(
 async def get_client_certificate(
     apiId: str, alias: str, session: SessionDep, principal: scopes.ClientCertRead
 ) -> dict[str, Any]:
-    api = await apis.get(session, principal, apiId)
+    api = await _secured(session, principal, apiId)
     return service.info(await service.get(session, principal.tenant, CLIENT, alias, api.id))
 
 
@@ -75,7 +88,7 @@ async def update_client_certificate(
     certificate: Annotated[UploadFile | None, File()] = None,
     tier: Annotated[str | None, Form()] = None,
 ) -> dict[str, Any]:
-    api = await apis.get(session, principal, apiId)
+    api = await _secured(session, principal, apiId)
     row = await service.get(session, principal.tenant, CLIENT, alias, api.id)
     row = await service.replace(session, row, await certificate.read() if certificate else None, tier)
     return {"alias": row.alias, "apiId": row.api_id, "tier": row.tier}
@@ -85,7 +98,7 @@ async def update_client_certificate(
 async def delete_client_certificate(
     apiId: str, alias: str, session: SessionDep, principal: scopes.ClientCertUpdate
 ) -> Response:
-    api = await apis.get(session, principal, apiId)
+    api = await _secured(session, principal, apiId)
     await CertificateRepository(session).delete(
         await service.get(session, principal.tenant, CLIENT, alias, api.id)
     )
@@ -96,7 +109,7 @@ async def delete_client_certificate(
 async def client_certificate_content(
     apiId: str, alias: str, session: SessionDep, principal: scopes.ClientCertRead
 ) -> Response:
-    api = await apis.get(session, principal, apiId)
+    api = await _secured(session, principal, apiId)
     return _pem(alias, (await service.get(session, principal.tenant, CLIENT, alias, api.id)).pem)
 
 

@@ -1,18 +1,27 @@
-"""Certificates are checked when uploaded (a readable X.509 certificate, a unique alias)."""
+"""Certificates are checked when uploaded (a readable X.509 certificate, a unique alias; a client
+certificate unexpired, with a known subscription tier).
+
+A revision keeps the API's client certificates as they are when it is taken (``for_revision``), so
+a change reaches the gateway with the next deployed revision, as in WSO2 4.x.
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from apim_common.errors import BadRequest, Conflict, NotFound
 from apim_common.repository import Repository
+from apim_publisher.catalog.service import SUBSCRIPTION_TIER, KnownRepository
 from apim_publisher.certificates.models import Certificate
 from apim_publisher.common import utcnow
 
@@ -40,8 +49,6 @@ class CertificateRepository(Repository[Certificate]):
 
 def load(content: bytes) -> tuple[x509.Certificate, str]:
     """The certificate and its PEM text; PEM or DER (raw or base64) are accepted."""
-    import base64
-
     text = content.strip()
     try:
         if b"-----BEGIN CERTIFICATE-----" in text:
@@ -54,8 +61,6 @@ def load(content: bytes) -> tuple[x509.Certificate, str]:
             certificate = x509.load_der_x509_certificate(der)
     except ValueError as exc:
         raise BadRequest("The file is not an X.509 certificate", message="Invalid certificate") from exc
-    from cryptography.hazmat.primitives.serialization import Encoding
-
     return certificate, certificate.public_bytes(Encoding.PEM).decode()
 
 
@@ -99,7 +104,10 @@ async def add(
         raise BadRequest("An alias of 1 to 100 characters is required")
     if await CertificateRepository(session).aliased(tenant, kind, alias) is not None:
         raise Conflict(f"A certificate with alias '{alias}' exists", message="Certificate alias exists")
-    _, pem = load(content)
+    certificate, pem = load(content)
+    if kind == CLIENT:
+        _refuse_expired(certificate)
+        await _check_tier(session, tenant, tier)
     row = Certificate(
         id=str(uuid.uuid4()),
         tenant=tenant,
@@ -118,8 +126,58 @@ async def replace(
     session: AsyncSession, row: Certificate, content: bytes | None, tier: str | None
 ) -> Certificate:
     if content:
-        row.pem = load(content)[1]
+        certificate, pem = load(content)
+        if row.kind == CLIENT:
+            _refuse_expired(certificate)
+        row.pem = pem
     if tier:
+        if row.kind == CLIENT:
+            await _check_tier(session, row.tenant, tier)
         row.tier = tier
     await session.flush()
     return row
+
+
+def _refuse_expired(certificate: x509.Certificate) -> None:
+    if certificate.not_valid_after_utc < datetime.now(UTC):
+        raise BadRequest(
+            f"certificate: expired on {certificate.not_valid_after_utc.isoformat()}",
+            message="Certificate is expired",
+        )
+
+
+async def _check_tier(session: AsyncSession, tenant: str, tier: str | None) -> None:
+    """A client certificate's tier limits its calls as a subscription tier does: it must be one."""
+    names = {
+        str(r.data.get("name")) for r in await KnownRepository(session).visible(SUBSCRIPTION_TIER, tenant)
+    }
+    if tier not in names:
+        raise BadRequest(
+            f"tier: '{tier}' is not a subscription tier (one of: {', '.join(sorted(names))})",
+            message="Invalid tier",
+        )
+
+
+def fingerprint(certificate: x509.Certificate) -> str:
+    """Hex SHA-256 of the DER: what the gateway matches a forwarded certificate by."""
+    return hashlib.sha256(certificate.public_bytes(Encoding.DER)).hexdigest()
+
+
+async def for_revision(session: AsyncSession, tenant: str, api_id: str) -> list[dict[str, Any]]:
+    """The API's client certificates as a revision keeps them: public data only."""
+    kept = []
+    for row in await CertificateRepository(session).of_kind(tenant, CLIENT):
+        if row.api_id != api_id:
+            continue
+        certificate, _ = load(row.pem.encode())
+        kept.append(
+            {
+                "alias": row.alias,
+                "tier": row.tier,
+                "subject": certificate.subject.rfc4514_string(),
+                "sha256": fingerprint(certificate),
+                "notBefore": certificate.not_valid_before_utc.isoformat(),
+                "notAfter": certificate.not_valid_after_utc.isoformat(),
+            }
+        )
+    return kept

@@ -19,6 +19,7 @@ from apim_publisher.apis.schemas import (
     Monetization,
     Operation,
     SecurityScheme,
+    coherent_security_scheme,
 )
 
 
@@ -58,6 +59,11 @@ class APIProductBody(DTO):
     cacheTimeout: int = 300
     categories: list[str] = Field(default_factory=list)
     apis: list[ProductAPI] = Field(min_length=1)
+
+    @field_validator("securityScheme")
+    @classmethod
+    def _coherent_security(cls, value: list[str]) -> list[str]:
+        return coherent_security_scheme(value)
 
     @field_validator("name")
     @classmethod

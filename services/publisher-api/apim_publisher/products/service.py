@@ -18,6 +18,7 @@ from apim_publisher.apis import service as apis
 from apim_publisher.apis.models import API, PRODUCT_TYPE
 from apim_publisher.apis.repository import APIRepository
 from apim_publisher.apis.schemas import APIBody
+from apim_publisher.certificates import service as certificates
 from apim_publisher.common import utcnow
 from apim_publisher.definitions import openapi
 from apim_publisher.policies import service as policies
@@ -235,6 +236,8 @@ async def snapshot(session: AsyncSession, product: API) -> dict[str, Any]:
         "definition": product.definition,
         "members": members,
         "product": True,
+        # Mutual TLS: a product has client certificates of its own, uploaded as an API's are.
+        "clientCertificates": await certificates.for_revision(session, product.tenant, product.id),
     }
 
 
