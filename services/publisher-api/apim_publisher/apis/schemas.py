@@ -305,6 +305,15 @@ class APIBody(DTO):
         return value
 
     @model_validator(mode="after")
+    def _schema_validation_fits_type(self) -> APIBody:
+        if self.enableSchemaValidation and self.type != "HTTP":
+            raise ValueError(
+                "enableSchemaValidation validates against an OpenAPI definition, which only HTTP APIs "
+                f"have; a {self.type} API cannot enable it"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _scopes_exist(self) -> APIBody:
         names = {s.scope.name for s in self.scopes}
         for op in self.operations:
