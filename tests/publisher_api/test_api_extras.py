@@ -88,41 +88,6 @@ async def test_environment_properties_reach_the_artifact_of_that_environment(pub
     assert unknown.status_code == 404
 
 
-async def test_mock_scripts_come_from_the_definitions_examples(publisher: Publisher) -> None:
-    api = await publisher.create_api()
-    definition = {
-        "openapi": "3.0.1",
-        "info": {"title": "Pizza", "version": "1.0.0"},
-        "paths": {
-            "/menu": {
-                "get": {
-                    "responses": {
-                        "200": {
-                            "description": "ok",
-                            "content": {"application/json": {"example": [{"name": "Margherita"}]}},
-                        }
-                    }
-                }
-            }
-        },
-    }
-    put = await publisher.client.put(
-        f"{BASE}/apis/{api['id']}/swagger",
-        files={"apiDefinition": (None, __import__("json").dumps(definition))},
-        headers=publisher.auth(),
-    )
-    assert put.status_code == 200, put.text
-    generated = await publisher.client.post(
-        f"{BASE}/apis/{api['id']}/generate-mock-scripts", headers=publisher.auth()
-    )
-    assert generated.json()["list"][0]["verb"] == "GET"
-    assert "Margherita" in generated.json()["list"][0]["content"]
-    stored = await publisher.client.get(
-        f"{BASE}/apis/{api['id']}/generated-mock-scripts", headers=publisher.auth()
-    )
-    assert stored.json() == generated.json()
-
-
 async def test_generate_key_has_the_key_manager_sign_a_key_for_the_api(
     publisher: Publisher, services: FakeServices
 ) -> None:

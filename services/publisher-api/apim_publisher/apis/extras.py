@@ -3,7 +3,6 @@ properties, mock scripts, external stores, internal test keys, and the cross-typ
 
 from __future__ import annotations
 
-import json
 from http import HTTPStatus
 from typing import Annotated, Any
 
@@ -21,12 +20,12 @@ from apim_publisher.apis.schemas import NO_BILLING_PROVIDER, Monetization
 from apim_publisher.apis.search import search as search_apis
 from apim_publisher.catalog import service as catalog
 from apim_publisher.catalog.endpoints import external_stores
+from apim_publisher.definitions.implementations import SCRIPTS_NOT_RUN
 from apim_publisher.documents.repository import DocumentRepository
 from apim_publisher.environments.repository import EnvironmentRepository
 from apim_publisher.internal_calls import call, key_manager
 
 router = APIRouter(tags=["APIs", "Validation", "API Monetization", "Unified Search"])
-HTTP_VERBS = ("get", "put", "post", "delete", "patch", "head", "options")
 
 
 @router.post("/apis/validate", status_code=200)
@@ -158,50 +157,22 @@ async def put_environment_properties(
     return dict(body)
 
 
-def _mock_scripts(definition: dict[str, Any]) -> list[dict[str, Any]]:
-    """Per operation, the responses its definition's examples describe, as a mock backend would answer."""
-    scripts = []
-    for path, item in (definition.get("paths") or {}).items():
-        for verb in HTTP_VERBS:
-            operation = item.get(verb) if isinstance(item, dict) else None
-            if not isinstance(operation, dict):
-                continue
-            answers: dict[str, Any] = {}
-            for status, response in (operation.get("responses") or {}).items():
-                for media, content in ((response or {}).get("content") or {}).items():
-                    example = content.get("example")
-                    if example is None and content.get("examples"):
-                        first: dict[str, Any] = next(iter(content["examples"].values()), {})
-                        example = first.get("value")
-                    if example is not None:
-                        answers[str(status)] = {"mediaType": media, "body": example}
-                if str(status) not in answers and (response or {}).get("examples"):
-                    media, example = next(iter(response["examples"].items()))
-                    answers[str(status)] = {"mediaType": media, "body": example}
-            scripts.append(
-                {"path": path, "verb": verb.upper(), "content": json.dumps({"responses": answers})}
-            )
-    return scripts
-
-
 @router.post("/apis/{apiId}/generate-mock-scripts")
 async def generate_mock_scripts(
     apiId: str, session: SessionDep, principal: scopes.CreatorOrManager
 ) -> dict[str, Any]:
-    api = await service.get(session, principal, apiId)
-    scripts = _mock_scripts(api.definition or {})
-    api.spec = {**api.spec, "mockScripts": scripts}
-    aggregate.touch(api, principal)
-    return {"count": len(scripts), "list": scripts}
+    """Refused: the gateway answers MOCKED_OAS from the examples itself and runs no script."""
+    await service.get(session, principal, apiId)
+    raise BadRequest(f"generate-mock-scripts: {SCRIPTS_NOT_RUN}", message="Mock scripts are not supported")
 
 
 @router.get("/apis/{apiId}/generated-mock-scripts")
 async def generated_mock_scripts(
     apiId: str, session: SessionDep, principal: scopes.CreatorOrManager
 ) -> dict[str, Any]:
-    api = await service.get(session, principal, apiId)
-    scripts = list(api.spec.get("mockScripts") or [])
-    return {"count": len(scripts), "list": scripts}
+    """Always empty: no script is generated or run (see ``generate-mock-scripts``)."""
+    await service.get(session, principal, apiId)
+    return {"count": 0, "list": []}
 
 
 @router.get("/apis/{apiId}/external-stores")

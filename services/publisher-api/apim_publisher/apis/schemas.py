@@ -29,17 +29,6 @@ SecurityScheme = Literal[
     "oauth_basic_auth_api_key_mandatory",
 ]
 LifecycleStatus = Literal["CREATED", "PROTOTYPED", "PUBLISHED", "BLOCKED", "DEPRECATED", "RETIRED"]
-APPLICATION_SCHEMES = frozenset(("oauth2", "api_key", "basic_auth"))
-
-
-def coherent_security_scheme(schemes: list[str]) -> list[str]:
-    """A mandatory flag needs the scheme it makes mandatory; alone it would make nothing required."""
-    chosen = set(schemes)
-    if "mutualssl_mandatory" in chosen and "mutualssl" not in chosen:
-        raise ValueError("mutualssl_mandatory needs mutualssl")
-    if "oauth_basic_auth_api_key_mandatory" in chosen and not chosen & APPLICATION_SCHEMES:
-        raise ValueError("oauth_basic_auth_api_key_mandatory needs one of oauth2, api_key, basic_auth")
-    return schemes
 
 
 class DTO(BaseModel):
@@ -225,6 +214,13 @@ class EndpointConfig(BaseModel):
         return bool(self.production_endpoints or self.sandbox_endpoints)
 
 
+# SOAP-to-REST needs request and response mediation generated from the WSDL, which is not built.
+SOAP_TO_REST_REFUSED = (
+    "type SOAPTOREST needs mediation generated from the WSDL, which this platform does not build; "
+    "create a pass-through SOAP API (type SOAP) instead"
+)
+
+
 class APIBody(DTO):
     """What a client sends to create or update an API."""
 
@@ -292,11 +288,6 @@ class APIBody(DTO):
             raise ValueError("the context may not start with /t/, which is kept for tenants")
         return value
 
-    @field_validator("securityScheme")
-    @classmethod
-    def _coherent_security(cls, value: list[str]) -> list[str]:
-        return coherent_security_scheme(value)
-
     @field_validator("version")
     @classmethod
     def _version(cls, value: str) -> str:
@@ -304,12 +295,19 @@ class APIBody(DTO):
             raise ValueError("the API version contains a space or a forbidden character")
         return value
 
+    @field_validator("type")
+    @classmethod
+    def _buildable_type(cls, value: str) -> str:
+        if value == "SOAPTOREST":
+            raise ValueError(SOAP_TO_REST_REFUSED)
+        return value
+
     @model_validator(mode="after")
-    def _schema_validation_fits_type(self) -> APIBody:
-        if self.enableSchemaValidation and self.type != "HTTP":
+    def _implementation_fits_type(self) -> APIBody:
+        if self.endpointImplementationType != "ENDPOINT" and self.type != "HTTP":
             raise ValueError(
-                "enableSchemaValidation validates against an OpenAPI definition, which only HTTP APIs "
-                f"have; a {self.type} API cannot enable it"
+                f"endpointImplementationType {self.endpointImplementationType} answers from an OpenAPI "
+                f"definition, which only HTTP APIs have; a {self.type} API uses ENDPOINT"
             )
         return self
 

@@ -88,6 +88,9 @@ class Kind:
 
 def _api_payload(api: API) -> dict[str, Any]:
     data: dict[str, Any] = public(api).model_dump(mode="json")
+    if api.spec.get("wsdl"):
+        # The developer portal serves a SOAP API's WSDL from its catalog (GET /apis/{apiId}/wsdl).
+        data["wsdlDefinition"] = api.spec["wsdl"]
     return data
 
 

@@ -19,7 +19,7 @@ from apim_publisher.apis import service as apis
 from apim_publisher.apis import views
 from apim_publisher.apis.models import API
 from apim_publisher.apis.schemas import APIBody
-from apim_publisher.definitions import openapi, parsing
+from apim_publisher.definitions import implementations, openapi, parsing
 from apim_publisher.definitions.openapi import DefinitionError, Document, RemoteReference
 from apim_publisher.definitions.parsing import ParseError
 
@@ -75,7 +75,7 @@ def _parsed_and_checked(raw: bytes | str) -> tuple[Document | None, list[str]]:
         raise invalid(exc.errors, "Unsupported reference") from exc
     except DefinitionError as exc:
         return document, exc.errors
-    return document, []
+    return document, implementations.problems(document)
 
 
 async def parse_and_validate(raw: bytes | str) -> tuple[Document | None, list[str]]:

@@ -14,7 +14,7 @@ from apim_common.outbound import fetch_bytes
 from apim_publisher import scopes
 from apim_publisher.apis import aggregate, views
 from apim_publisher.apis import service as apis
-from apim_publisher.apis.schemas import APIBody, APIPublic, Operation
+from apim_publisher.apis.schemas import SOAP_TO_REST_REFUSED, APIBody, APIPublic, Operation
 from apim_publisher.definitions import parsing
 from apim_publisher.definitions.parsing import ParseError
 from apim_publisher.wsdl import service
@@ -77,6 +77,10 @@ async def import_wsdl(
     implementationType: Annotated[str, Form(pattern="^(SOAP|SOAPTOREST)$")] = "SOAP",
 ) -> APIPublic:
     """A pass-through SOAP API: every POST goes to the service's address from the WSDL."""
+    if implementationType == "SOAPTOREST":
+        raise BadRequest(
+            f"implementationType: {SOAP_TO_REST_REFUSED}", message="SOAP to REST is not supported"
+        )
     content = await _read(request, file, url)
     info = _checked(content)
     try:
@@ -105,6 +109,8 @@ async def import_wsdl(
         )
     api = await apis.create(session, principal, body)
     api.spec = {**api.spec, "wsdl": content.decode("utf-8", "replace"), "wsdlType": implementationType}
+    # Announced again with its WSDL, which the developer portal serves.
+    await aggregate.announce(session, api, "api.updated")
     response.headers["Location"] = f"/api/am/publisher/v4/apis/{api.id}"
     return views.public(api)
 
