@@ -77,7 +77,9 @@ class Pipeline:
                 validated = (
                     None
                     if op.validation is None
-                    else await validate_request(op.validation, path_params, query, headers, body)
+                    else await validate_request(
+                        op.validation, path_params, query, headers, body, self.max_request_body
+                    )
                 )
             except GatewayError as error:
                 await answer_error(send, error, outcome)

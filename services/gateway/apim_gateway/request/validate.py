@@ -15,6 +15,7 @@ from apim_gateway.request.body import BodyTooLarge, RequestBody
 from apim_gateway.runtime.validation import (
     Invalid,
     OperationValidation,
+    decoded,
     is_json,
     media_type_of,
     validate_json,
@@ -34,16 +35,19 @@ async def validate_request(
     query: str,
     headers: Headers,
     body: RequestBody,
+    limit: int,
 ) -> bytes | None:
     """The request body when it was read to be validated (to be sent on as it is), else None."""
     try:
         validation.check_parameters(path_params, query, headers)
-        return await _check_body(validation, headers, body)
+        return await _check_body(validation, headers, body, limit)
     except Invalid as invalid:
         raise GatewayError(400, BAD_REQUEST, _REQUEST_FAILED + str(invalid)) from None
 
 
-async def _check_body(validation: OperationValidation, headers: Headers, body: RequestBody) -> bytes | None:
+async def _check_body(
+    validation: OperationValidation, headers: Headers, body: RequestBody, limit: int
+) -> bytes | None:
     check = validation.body
     if check is None:
         return None
@@ -77,7 +81,7 @@ async def _check_body(validation: OperationValidation, headers: Headers, body: R
         if check.required:
             raise Invalid("a request body is required")
         return data
-    validate_json(validator, data)
+    validate_json(validator, decoded(data, header(headers, "content-encoding"), limit))
     return data
 
 
@@ -98,12 +102,14 @@ async def validate_response(
     media = validation.response_media(upstream.status)
     if media is None:
         return None
-    content_type = None
+    content_type = encoding = None
     length = -1
     for name, value in upstream.headers:
         lowered = name.lower()
         if lowered == b"content-type":
             content_type = value.decode("latin-1")
+        elif lowered == b"content-encoding":
+            encoding = value.decode("latin-1")
         elif lowered == b"content-length" and value.isdigit():
             length = int(value)
     media_type = media_type_of(content_type)
@@ -130,7 +136,7 @@ async def validate_response(
     data = b"".join(chunks)
     if data:  # as WSO2, a response without the body its schema describes is let through
         try:
-            validate_json(validator, data)
+            validate_json(validator, decoded(data, encoding, limit))
         except Invalid as invalid:
             raise GatewayError(500, BAD_RESPONSE, _RESPONSE_FAILED + str(invalid)) from None
     return GatewayResponse(

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import re
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -78,6 +79,8 @@ _SEPARATORS = {
     "spaceDelimited": " ",
     "pipeDelimited": "|",
 }
+# OpenAPI: header parameters of these names are ignored (the media types and security say them).
+_IGNORED_HEADERS = frozenset(("accept", "content-type", "authorization"))
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -193,6 +196,23 @@ def media_type_of(content_type: str | None) -> str:
     return (content_type or "").split(";", 1)[0].strip().lower()
 
 
+def decoded(data: bytes, encoding: str | None, limit: int) -> bytes:
+    """``data`` without its Content-Encoding (gzip or deflate), at most ``limit`` bytes of it."""
+    coding = (encoding or "identity").strip().lower()
+    if coding in ("", "identity"):
+        return data
+    if coding not in ("gzip", "x-gzip", "deflate"):
+        raise Invalid(f"a body with Content-Encoding {coding!r} cannot be validated")
+    inflater = zlib.decompressobj(wbits=47 if coding != "deflate" else 15)  # 47: gzip or zlib header
+    try:
+        out = inflater.decompress(data, limit + 1)
+    except zlib.error:
+        raise Invalid(f"the body is not valid {coding}") from None
+    if len(out) > limit or inflater.unconsumed_tail:
+        raise Invalid(f"the decoded body is larger than the {limit} bytes validated")
+    return out
+
+
 def validate_json(validator: jsonschema_rs.Validator, data: bytes) -> None:
     """Raises ``Invalid`` naming where ``data`` breaks the schema (or that it is not JSON)."""
     try:
@@ -257,6 +277,11 @@ def _coerce(value: str, kind: str | None) -> Any:
 
 def compile_validation(definition: Any) -> dict[tuple[str, str], OperationValidation]:
     """``(VERB, path) -> OperationValidation`` for every operation the definition declares."""
+    if isinstance(definition, str):
+        try:
+            definition = json.loads(definition)
+        except ValueError:
+            raise ValueError("the API definition is not a JSON document") from None
     if not isinstance(definition, Mapping):
         raise ValueError("enableSchemaValidation needs the API definition, and the artifact has none")
     return _Compiler(definition).operations()
@@ -433,7 +458,9 @@ class _Compiler:
         checks: list[ParameterCheck] = []
         body: BodyCheck | None = None
         for (location, _), parameter in parameters.items():
-            if location in ("path", "query", "header"):
+            if location in ("path", "query") or (
+                location == "header" and str(parameter["name"]).lower() not in _IGNORED_HEADERS
+            ):
                 checks.append(self.parameter(parameter))
             elif location == "body" and self.swagger:
                 body = BodyCheck(
