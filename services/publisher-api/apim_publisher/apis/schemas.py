@@ -29,6 +29,17 @@ SecurityScheme = Literal[
     "oauth_basic_auth_api_key_mandatory",
 ]
 LifecycleStatus = Literal["CREATED", "PROTOTYPED", "PUBLISHED", "BLOCKED", "DEPRECATED", "RETIRED"]
+APPLICATION_SCHEMES = frozenset(("oauth2", "api_key", "basic_auth"))
+
+
+def coherent_security_scheme(schemes: list[str]) -> list[str]:
+    """A mandatory flag needs the scheme it makes mandatory; alone it would make nothing required."""
+    chosen = set(schemes)
+    if "mutualssl_mandatory" in chosen and "mutualssl" not in chosen:
+        raise ValueError("mutualssl_mandatory needs mutualssl")
+    if "oauth_basic_auth_api_key_mandatory" in chosen and not chosen & APPLICATION_SCHEMES:
+        raise ValueError("oauth_basic_auth_api_key_mandatory needs one of oauth2, api_key, basic_auth")
+    return schemes
 
 
 class DTO(BaseModel):
@@ -288,6 +299,11 @@ class APIBody(DTO):
             raise ValueError("the context may not start with /t/, which is kept for tenants")
         return value
 
+    @field_validator("securityScheme")
+    @classmethod
+    def _coherent_security(cls, value: list[str]) -> list[str]:
+        return coherent_security_scheme(value)
+
     @field_validator("version")
     @classmethod
     def _version(cls, value: str) -> str:
@@ -308,6 +324,15 @@ class APIBody(DTO):
             raise ValueError(
                 f"endpointImplementationType {self.endpointImplementationType} answers from an OpenAPI "
                 f"definition, which only HTTP APIs have; a {self.type} API uses ENDPOINT"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _schema_validation_fits_type(self) -> APIBody:
+        if self.enableSchemaValidation and self.type != "HTTP":
+            raise ValueError(
+                "enableSchemaValidation validates against an OpenAPI definition, which only HTTP APIs "
+                f"have; a {self.type} API cannot enable it"
             )
         return self
 
