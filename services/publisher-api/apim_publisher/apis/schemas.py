@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from apim_common.inputs import Int32, refuse_unusual_characters
+from apim_common.inputs import refuse_unusual_characters
 from apim_common.policy_specs import CORS_WILDCARD_WITH_CREDENTIALS, cors_origins_allow_credentials
 from apim_publisher.apis.endpoint_security import EndpointSecurity
 
@@ -232,6 +232,14 @@ SOAP_TO_REST_REFUSED = (
 )
 
 
+# cacheTimeout: the seconds a gateway answers from its response cache, one day at most (WSO2
+# sets no bound; an in-memory answer older than a day is a mistake more often than a wish).
+MAX_CACHE_TIMEOUT = 86_400
+CacheTimeout = Annotated[int, Field(ge=1, le=MAX_CACHE_TIMEOUT)]
+# Event and streaming APIs answer no request a response cache could keep.
+UNCACHED_TYPES = frozenset(("WS", "WEBSUB", "SSE", "WEBHOOK", "ASYNC"))
+
+
 class APIBody(DTO):
     """What a client sends to create or update an API."""
 
@@ -266,7 +274,7 @@ class APIBody(DTO):
     endpointConfig: EndpointConfig | None = None
     endpointImplementationType: Literal["INLINE", "ENDPOINT", "MOCKED_OAS"] = "ENDPOINT"
     responseCachingEnabled: bool = False
-    cacheTimeout: Int32 = 300
+    cacheTimeout: CacheTimeout = 300
     enableSchemaValidation: bool = False
     scopes: list[APIScope] = Field(default_factory=list)
     operations: list[Operation] = Field(default_factory=list)
@@ -335,6 +343,16 @@ class APIBody(DTO):
                 f"have; a {self.type} API cannot enable it"
             )
         return self
+
+    @field_validator("responseCachingEnabled")
+    @classmethod
+    def _cacheable_type(cls, value: bool, info: ValidationInfo) -> bool:
+        if value and info.data.get("type") in UNCACHED_TYPES:
+            raise ValueError(
+                f"a {info.data['type']} API has no responses a gateway could cache: "
+                "response caching applies to HTTP, SOAP and GraphQL APIs"
+            )
+        return value
 
     @model_validator(mode="after")
     def _scopes_exist(self) -> APIBody:

@@ -15,6 +15,7 @@ from apim_publisher.apis.schemas import (
     VERSION_PATTERN,
     AdditionalProperty,
     BusinessInformation,
+    CacheTimeout,
     CorsConfiguration,
     Monetization,
     Operation,
@@ -56,7 +57,7 @@ class APIProductBody(DTO):
     businessInformation: BusinessInformation = Field(default_factory=BusinessInformation)
     corsConfiguration: CorsConfiguration = Field(default_factory=CorsConfiguration)
     responseCachingEnabled: bool = False
-    cacheTimeout: int = 300
+    cacheTimeout: CacheTimeout = 300
     categories: list[str] = Field(default_factory=list)
     apis: list[ProductAPI] = Field(min_length=1)
 
