@@ -16,6 +16,7 @@ from urllib.parse import parse_qs
 import pytest
 import uvicorn
 
+from apim_common.events.topics import Topic
 from apim_common.sealed import ENDPOINT_SECRETS, SecretBox
 from tests.gateway.conftest import Harness, pets_api
 from tests.support.processes import free_port
@@ -339,3 +340,35 @@ async def test_the_clients_authorization_is_replaced_not_forwarded(
     assert r.status_code == 200
     ((only,),) = secured.plain_authorizations
     assert _decoded_basic(only) == "shop:s3cret"
+
+
+async def test_a_product_operation_uses_its_member_apis_endpoint_security(harness: Harness) -> None:
+    product = pets_api(harness.backend_port, id="prod-secured", context="/bundle", type="APIProduct")
+    product["endpointConfig"] = None
+    product["operations"] = [
+        {
+            "verb": "GET",
+            "target": "/items",
+            "authType": "Any",
+            "apiId": "api-member",
+            "endpointConfig": {
+                "endpoint_type": "http",
+                "production_endpoints": {"url": f"http://127.0.0.1:{harness.backend_port}/echo/member"},
+                "endpoint_security": {"production": _basic(harness, "member", "m3mber")},
+            },
+        }
+    ]
+    assert harness.gateway.state.deploy(product)
+    await harness.publish(
+        Topic.SUBSCRIPTIONS,
+        "subscription.created",
+        {
+            "subscriptionId": "sub-ps",
+            "applicationId": "app-1",
+            "apiId": "prod-secured",
+            "throttlingPolicy": "Gold",
+        },
+    )
+    r = await harness.client.get("/bundle/1.0.0/items", headers=harness.bearer())
+    assert r.json()["path"] == "/echo/member/items"
+    assert _decoded_basic(r.json()["headers"]["authorization"]) == "member:m3mber"

@@ -174,3 +174,59 @@ async def test_oauth_without_a_client_secret_is_refused(publisher: Publisher) ->
     )
     assert response.status_code == 400
     assert response.json()["error"][0]["message"] == "endpointConfig.endpoint_security.sandbox.clientSecret"
+
+
+async def test_a_restored_revision_keeps_the_sealed_secret(publisher: Publisher) -> None:
+    created = await publisher.create_api(_with_security(_security()))
+    revision = await publisher.revise(created["id"])
+    cleared = {**created, "endpointConfig": PIZZA["endpointConfig"]}
+    assert (
+        await publisher.client.put(f"{BASE}/apis/{created['id']}", json=cleared, headers=publisher.auth())
+    ).status_code == 200
+    restored = await publisher.client.post(
+        f"{BASE}/apis/{created['id']}/restore-revision",
+        params={"revisionId": revision["id"]},
+        headers=publisher.auth(),
+    )
+    assert restored.status_code == 201, restored.text
+    assert restored.json()["endpointConfig"]["endpoint_security"]["production"]["password"] == ""
+    artifact = await _artifact(publisher, created["id"])
+    assert (
+        _box(publisher).open(artifact["endpointConfig"]["endpoint_security"]["production"]["password"])
+        == PASSWORD
+    )
+
+
+async def test_a_product_carries_its_member_apis_sealed_credentials(publisher: Publisher) -> None:
+    member = await publisher.create_api(_with_security(_security()))
+    body = {
+        "name": "Lunch",
+        "context": "/lunch",
+        "version": "1.0.0",
+        "policies": ["Unlimited"],
+        "apis": [{"apiId": member["id"], "operations": [{"target": "/menu", "verb": "GET"}]}],
+    }
+    product = await publisher.client.post(f"{BASE}/api-products", json=body, headers=publisher.auth())
+    assert product.status_code == 201, product.text
+    url = f"{BASE}/api-products/{product.json()['id']}"
+    revision = await publisher.client.post(
+        f"{url}/revisions", json={"description": "r1"}, headers=publisher.auth()
+    )
+    deployed = await publisher.client.post(
+        f"{url}/deploy-revision",
+        params={"revisionId": revision.json()["id"]},
+        json=[{"name": "Default", "vhost": "localhost"}],
+        headers=publisher.auth(),
+    )
+    assert deployed.status_code == 201, deployed.text
+    artifact = (
+        await publisher.client.get(
+            f"{BASE}/internal/runtime-artifacts/{revision.json()['id']}", headers=publisher.internal()
+        )
+    ).json()
+    (operation,) = artifact["operations"]
+    carried = operation["endpointConfig"]["endpoint_security"]["production"]["password"]
+    assert _box(publisher).open(carried) == PASSWORD
+    shown = await publisher.client.get(url, headers=publisher.auth())
+    assert PASSWORD not in shown.text
+    assert "sealed:" not in shown.text
