@@ -206,6 +206,16 @@ async def test_a_resource_without_authentication_shares_its_cached_response(
     assert _calls(backend, "/open") == 1
 
 
+async def test_credentials_on_a_resource_without_authentication_bypass_the_cache(
+    harness: Harness, backend: LocalServer
+) -> None:
+    await harness.client.get(f"{CACHED}/open")
+    with_credentials = {"Authorization": "Basic dXNlcjpzZWNyZXQ="}
+    await harness.client.get(f"{CACHED}/open", headers=with_credentials)
+    await harness.client.get(f"{CACHED}/open", headers=with_credentials)
+    assert _calls(backend, "/open") == 3
+
+
 async def test_private_response_is_not_shared_where_no_authentication_is_needed(
     harness: Harness, backend: LocalServer
 ) -> None:
