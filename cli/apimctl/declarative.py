@@ -41,6 +41,9 @@ PRODUCT_READ_ONLY = API_READ_ONLY | {"apiProductId", "state", "workflowStatus"}
 DOCUMENT_FIELDS = ("name", "type", "summary", "sourceType", "sourceUrl", "otherTypeName", "visibility")
 
 Key = tuple[str, str, str]
+# Backend credentials the platform never shows (it answers ""): compared as if masked, so a file
+# holding the real secret is not drift, and applying it sets the secret.
+ENDPOINT_SECRETS = ("password", "clientSecret")
 
 
 def _strip(value: Any, drop: frozenset[str] = frozenset()) -> Any:
@@ -50,6 +53,20 @@ def _strip(value: Any, drop: frozenset[str] = frozenset()) -> Any:
     if isinstance(value, list):
         return [_strip(v, drop) for v in value]
     return value
+
+
+def _secrets_masked(document: dict[str, Any]) -> dict[str, Any]:
+    config = document.get("endpointConfig")
+    if not isinstance(config, dict) or not isinstance(config.get("endpoint_security"), dict):
+        return document
+    security: dict[str, Any] = config["endpoint_security"]
+    sides = {
+        side: {k: "" if k in ENDPOINT_SECRETS and v else v for k, v in values.items()}
+        if isinstance(values, dict)
+        else values
+        for side, values in security.items()
+    }
+    return {**document, "endpointConfig": {**config, "endpoint_security": sides}}
 
 
 def key_of(document: dict[str, Any]) -> Key:
@@ -272,7 +289,7 @@ def compare(
         elif mine is None:
             if prune:
                 changes.append(Change("delete", key, None, theirs))
-        elif _strip(mine) != _strip(theirs):
+        elif _strip(_secrets_masked(mine)) != _strip(_secrets_masked(theirs)):
             changes.append(Change("update", key, mine, theirs))
     return changes
 
