@@ -89,3 +89,13 @@ async def test_mock_implementation_of_a_soap_api_is_refused(publisher: Publisher
     )
     assert response.status_code == 400
     assert "endpointImplementationType" in response.text
+
+
+async def test_mocked_api_is_published_without_an_endpoint(publisher: Publisher) -> None:
+    fields = {"endpointConfig": None}
+    plain = await publisher.create_api({**fields, "name": "Plain", "context": "/plain"})
+    assert (await publisher.lifecycle(plain["id"], "Publish")).status_code == 400
+    mocked = await publisher.create_api({**fields, "endpointImplementationType": "MOCKED_OAS"})
+    published = await publisher.lifecycle(mocked["id"], "Publish")
+    assert published.status_code == 200, published.text
+    assert published.json()["lifecycleState"]["state"] == "Published"

@@ -93,6 +93,8 @@ def _checklist(raw: str | None) -> dict[str, bool]:
 async def _has_backend(session: AsyncSession, api: API) -> bool:
     if api.type == PRODUCT_TYPE:
         return True  # a product's operations are served by its member APIs' endpoints
+    if api.spec.get("endpointImplementationType") in ("MOCKED_OAS", "INLINE"):
+        return True  # the gateway answers from the definition and calls no endpoint
     raw = api.spec.get("endpointConfig")
     if raw and EndpointConfig.model_validate(raw).has_endpoint():
         return True
