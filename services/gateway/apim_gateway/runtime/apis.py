@@ -13,6 +13,7 @@ from apim_gateway.backends.mock import IMPLEMENTATIONS, MockOperation, Mocks
 from apim_gateway.backends.security import BackendSecurity
 from apim_gateway.policies import Chain, PolicyServices, compile_chain
 from apim_gateway.runtime.client_certificates import MutualTls, compile_mutual_tls
+from apim_gateway.runtime.cors import with_api_cors
 from apim_gateway.runtime.templates import Template, compile_template
 from apim_gateway.runtime.tiers import Limit, unit_seconds
 from apim_gateway.runtime.validation import OperationValidation, compile_validation
@@ -175,6 +176,7 @@ def compile_api(
     services: PolicyServices | None = None,
 ) -> CompiledApi:
     """Raises ``PolicyConfigError`` / ``ValueError`` when the revision cannot be served."""
+    global_policies = with_api_cors(global_policies, artifact.get("corsConfiguration"))
     tenant = str(artifact.get("tenant") or DEFAULT_TENANT)
     api_id = str(artifact["id"])
     version = str(artifact.get("version") or "")
