@@ -230,3 +230,46 @@ async def test_a_product_carries_its_member_apis_sealed_credentials(publisher: P
     shown = await publisher.client.get(url, headers=publisher.auth())
     assert PASSWORD not in shown.text
     assert "sealed:" not in shown.text
+
+
+async def test_switching_type_drops_the_secret_the_new_type_does_not_use(publisher: Publisher) -> None:
+    created = await publisher.create_api(_with_security(_security()))
+    shown = (await publisher.client.get(f"{BASE}/apis/{created['id']}", headers=publisher.auth())).json()
+    sandbox = shown["endpointConfig"]["endpoint_security"]["sandbox"]
+    sandbox.update(type="BASIC", username="sandbox-user", password="sandbox-pw")
+    sandbox.update(grantType=None, tokenUrl=None, clientId=None, customParameters={})
+    response = await publisher.client.put(
+        f"{BASE}/apis/{created['id']}", json=shown, headers=publisher.auth()
+    )
+    assert response.status_code == 200, response.text
+    async with publisher.app.state.database.session() as session:
+        api = (await session.execute(select(API).where(API.id == created["id"]))).scalar_one()
+        stored = api.spec["endpointConfig"]["endpoint_security"]["sandbox"]
+    assert "clientSecret" not in stored
+    assert _box(publisher).open(stored["password"]) == "sandbox-pw"
+
+
+async def test_oauth_fields_on_a_basic_endpoint_are_refused(publisher: Publisher) -> None:
+    response = await publisher.client.post(
+        f"{BASE}/apis",
+        json={**PIZZA, **_with_security(_security(tokenUrl="https://idp.example.com/token"))},
+        headers=publisher.auth(),
+    )
+    assert response.status_code == 400
+    assert "tokenUrl: not used by a BASIC endpoint" in response.json()["description"]
+
+
+async def test_a_new_version_keeps_the_sealed_secret(publisher: Publisher) -> None:
+    created = await publisher.create_api(_with_security(_security()))
+    response = await publisher.client.post(
+        f"{BASE}/apis/copy-api",
+        params={"apiId": created["id"], "newVersion": "2.0.0"},
+        headers=publisher.auth(),
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["endpointConfig"]["endpoint_security"]["production"]["password"] == ""
+    artifact = await _artifact(publisher, response.json()["id"])
+    assert (
+        _box(publisher).open(artifact["endpointConfig"]["endpoint_security"]["production"]["password"])
+        == PASSWORD
+    )

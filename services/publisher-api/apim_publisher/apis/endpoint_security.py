@@ -92,8 +92,14 @@ class EndpointSecuritySide(BaseModel):
             return self
         if self.type == "NONE":
             raise ValueError("type must be BASIC, DIGEST or OAUTH when enabled")
-        if self.type in ("BASIC", "DIGEST") and not self.username:
-            raise ValueError(f"{self.type} needs a username")
+        if self.type in ("BASIC", "DIGEST"):
+            if not self.username:
+                raise ValueError(f"{self.type} needs a username")
+            unused = [
+                n for n in ("grantType", "tokenUrl", "clientId", "customParameters") if getattr(self, n)
+            ]
+            if unused:
+                raise ValueError(f"{', '.join(unused)}: not used by a {self.type} endpoint")
         if self.type == "OAUTH":
             if self.grantType is None:
                 raise ValueError("OAUTH needs grantType CLIENT_CREDENTIALS or PASSWORD")
@@ -104,6 +110,8 @@ class EndpointSecuritySide(BaseModel):
                 raise ValueError("OAUTH needs a clientId")
             if self.grantType == "PASSWORD" and not self.username:
                 raise ValueError("the PASSWORD grant needs a username")
+            if self.grantType == "CLIENT_CREDENTIALS" and self.username:
+                raise ValueError("username: not used by the CLIENT_CREDENTIALS grant")
         return self
 
 
@@ -139,6 +147,16 @@ def _refused(field: str, description: str) -> BadRequest:
     )
 
 
+def _secrets_of(values: dict[str, Any]) -> tuple[str, ...]:
+    """The secret fields the side's type uses."""
+    kind = values.get("type")
+    if kind in ("BASIC", "DIGEST"):
+        return ("password",)
+    if kind == "OAUTH":
+        return ("clientSecret", "password") if values.get("grantType") == "PASSWORD" else ("clientSecret",)
+    return ()
+
+
 def seal(config: dict[str, Any] | None, stored: Any, box: SecretBox | None) -> dict[str, Any] | None:
     """``config`` (an ``endpointConfig`` as stored) with its secrets sealed: a new one sealed, the
     mask replaced by the stored one. ``box`` None: the caller's path takes no new secrets."""
@@ -149,11 +167,16 @@ def seal(config: dict[str, Any] | None, stored: Any, box: SecretBox | None) -> d
     before = _sides(stored)
     for side, values in _sides(config).items():
         old = before.get(side) or {}
-        same_identity = all(values.get(k) == old.get(k) for k in _IDENTITY)
+        same_identity = all((values.get(k) or None) == (old.get(k) or None) for k in _IDENTITY)
+        used = _secrets_of(values)
         for name in SECRET_FIELDS:
             field = f"{_FIELD}.{side}.{name}"
             value = values.get(name)
-            if value is None or value == MASK:
+            if name not in used:
+                if value:
+                    raise _refused(field, f"not used by a {values.get('type')} endpoint")
+                values.pop(name, None)
+            elif value is None or value == MASK:
                 kept = old.get(name)
                 if is_sealed(kept):
                     if not same_identity:
