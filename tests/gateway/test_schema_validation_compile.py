@@ -228,3 +228,16 @@ def test_errors_name_the_place_not_the_value() -> None:
         validate_json(validator, b'{"s": "secret-value"}')
     assert "secret-value" not in str(failed.value)
     assert str(failed.value) == '$.s: value is not of type "integer"'
+
+
+def test_openapi_3_1_reference_into_a_component_is_followed() -> None:
+    definition = {
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/x": {"post": _json_body({"$ref": "#/components/schemas/Pet/properties/age"})}},
+        "components": {"schemas": {"Pet": {"type": "object", "properties": {"age": {"type": "integer"}}}}},
+    }
+    validator = _body_validator(compile_validation(definition)[("POST", "/x")])
+    validate_json(validator, b"3")
+    with pytest.raises(Invalid, match="not of type"):
+        validate_json(validator, b'"three"')

@@ -298,6 +298,7 @@ class _Compiler:
         self.components_prefix = "#/definitions/" if self.swagger else "#/components/schemas/"
         self.nodes = 0
         self.converted: dict[tuple[Direction, str], Any] = {}
+        self.shared: dict[tuple[Direction, str], jsonschema_rs.Validator] = {}
 
     # Documents and references.
 
@@ -409,6 +410,16 @@ class _Compiler:
     def validator(self, schema: Any, direction: Direction) -> jsonschema_rs.Validator | None:
         if schema is None:
             return None
+        # Operations often share one component (``$ref: Pet``): one validator serves them all.
+        ref = schema.get("$ref") if isinstance(schema, Mapping) and len(schema) == 1 else None
+        if isinstance(ref, str):
+            key = (direction, ref)
+            if key not in self.shared:
+                self.shared[key] = self._validator(schema, direction)
+            return self.shared[key]
+        return self._validator(schema, direction)
+
+    def _validator(self, schema: Any, direction: Direction) -> jsonschema_rs.Validator:
         root = self.convert(schema, direction)
         if not isinstance(root, Mapping):
             root = {"allOf": [root]} if isinstance(root, bool) else {}
@@ -416,10 +427,11 @@ class _Compiler:
         pending = list(_component_refs(root, self.components_prefix))
         while pending:
             ref = pending.pop()
-            name = ref[len(self.components_prefix) :]
+            # A reference into a component (3.1 keeps them) needs the whole component embedded.
+            name = ref[len(self.components_prefix) :].split("/", 1)[0]
             if name in embedded:
                 continue
-            converted = self.component(ref, direction)
+            converted = self.component(self.components_prefix + name, direction)
             embedded[name] = converted
             pending.extend(_component_refs(converted, self.components_prefix))
         document = dict(root)
