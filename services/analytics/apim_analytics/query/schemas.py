@@ -47,6 +47,8 @@ class Metric(StrEnum):
     GATEWAY_LATENCY_P99 = "gatewayLatencyP99"
     REQUEST_BYTES = "requestBytes"
     RESPONSE_BYTES = "responseBytes"
+    CACHE_HIT_COUNT = "cacheHitCount"
+    CACHE_HIT_RATIO = "cacheHitRatio"
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from apim_analytics.query import repository
 from apim_analytics.query.schemas import MAX_TIME_POINTS, AnalyticsQuery, Dimension, Metric, QueryResult
 from apim_analytics.rollups.histogram import percentile
-from apim_analytics.rollups.models import HISTOGRAM_COLUMNS, SECONDS
+from apim_analytics.rollups.models import CACHE_HIT_COLUMN, HISTOGRAM_COLUMNS, SECONDS
 from apim_common.errors import BadRequest, ErrorListItem, Forbidden
 from apim_common.security import Principal
 
@@ -57,6 +57,11 @@ def _rate(sums: Sums) -> float | None:
     return sums["error_count"] / requests if requests else None
 
 
+def _cache_hit_ratio(sums: Sums) -> float | None:
+    requests = sums["request_count"]
+    return sums[CACHE_HIT_COLUMN] / requests if requests else None
+
+
 def _percentile(name: str, q: float) -> Callable[[Sums], float | None]:
     histogram = _histogram(name)
 
@@ -73,6 +78,8 @@ METRICS: dict[Metric, Callable[[Sums], int | float | None]] = {
     Metric.ERROR_RATE: _rate,
     Metric.REQUEST_BYTES: lambda sums: sums["request_bytes"],
     Metric.RESPONSE_BYTES: lambda sums: sums["response_bytes"],
+    Metric.CACHE_HIT_COUNT: lambda sums: sums[CACHE_HIT_COLUMN],
+    Metric.CACHE_HIT_RATIO: _cache_hit_ratio,
 }
 for _prefix, _histogram_name in (
     ("latency", "total"),

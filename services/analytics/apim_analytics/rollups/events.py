@@ -5,10 +5,10 @@ follow WSO2's analytics event (``apiId``, ``apiName``, ``apiVersion``, ``apiCont
 ``apiCreator``, ``applicationId``, ``applicationName``, ``applicationOwner``, ``apiMethod``,
 ``apiResourceTemplate``, ``proxyResponseCode``, ``responseLatency``, ``backendLatency``,
 ``requestMediationLatency``, ``responseMediationLatency``, ``errorType``, ``requestTimestamp``,
-``properties.responseSize``...); where the gateway sends its older names (``responseCode``,
-``responseLatencyMs``, ``errorCode``) those are read instead. A field that is missing or of the
-wrong type is treated as absent, never as a reason to refuse the event: one bad event must not
-stop the store. Strings are cut to their column's length.
+``responseCacheHit``, ``properties.responseSize``...); where the gateway sends its older names
+(``responseCode``, ``responseLatencyMs``, ``errorCode``) those are read instead. A field that is
+missing or of the wrong type is treated as absent, never as a reason to refuse the event: one bad
+event must not stop the store. Strings are cut to their column's length.
 """
 
 from __future__ import annotations
@@ -61,6 +61,7 @@ class RequestEvent:
     total_ms: float | None
     backend_ms: float | None
     gateway_ms: float | None
+    cache_hit: bool = False  # answered from the gateway's response cache
 
     @property
     def is_error(self) -> bool:
@@ -169,4 +170,5 @@ def read(event: CloudEvent) -> RequestEvent:
         total_ms=total,
         backend_ms=backend,
         gateway_ms=gateway,
+        cache_hit=data.get("responseCacheHit") is True,
     )

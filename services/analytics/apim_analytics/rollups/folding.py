@@ -18,7 +18,8 @@ Key = tuple[str, int, str, str, str, int, str]
 # Offsets of the measures in a row of counts (``models.MEASURE_COLUMNS``' order).
 _REQUESTS, _ERRORS, _REQUEST_BYTES, _RESPONSE_BYTES = range(4)
 _TOTAL, _BACKEND, _GATEWAY = 4, 4 + BUCKETS, 4 + 2 * BUCKETS
-WIDTH = 4 + 3 * BUCKETS
+_CACHE_HITS = 4 + 3 * BUCKETS
+WIDTH = _CACHE_HITS + 1
 
 
 class ApiRow(NamedTuple):
@@ -76,6 +77,8 @@ def fold(events: Iterable[RequestEvent]) -> Folded:
             counts[_BACKEND + bucket_of(event.backend_ms)] += 1
         if event.gateway_ms is not None:
             counts[_GATEWAY + bucket_of(event.gateway_ms)] += 1
+        if event.cache_hit:
+            counts[_CACHE_HITS] += 1
         if event.api_id:
             folded.apis[(event.tenant, event.api_id)] = ApiRow(
                 event.tenant, event.api_id, event.api_name, event.api_version, event.api_context,

@@ -37,8 +37,14 @@ HISTOGRAM_COLUMNS: dict[str, tuple[str, ...]] = {
     name: tuple(f"{name}_{index}" for index in range(BUCKETS)) for name in HISTOGRAMS
 }
 SUM_COLUMNS = ("request_count", "error_count", "request_bytes", "response_bytes")
+# Requests the gateway answered from its response cache (WSO2's ``responseCacheHit``).
+CACHE_HIT_COLUMN = "cache_hit_count"
 # The additive measures, in the order ``service.Measures`` holds them.
-MEASURE_COLUMNS = SUM_COLUMNS + tuple(column for name in HISTOGRAMS for column in HISTOGRAM_COLUMNS[name])
+MEASURE_COLUMNS = (
+    SUM_COLUMNS
+    + tuple(column for name in HISTOGRAMS for column in HISTOGRAM_COLUMNS[name])
+    + (CACHE_HIT_COLUMN,)
+)
 
 
 def _rollup_table(granularity: Granularity) -> Table:
