@@ -69,6 +69,7 @@ class SecuredBackend:
     valid_tokens: set[str] = field(default_factory=set)
     backend_tokens: list[str] = field(default_factory=list)
     accept_tokens: bool = True
+    token_status: int = 200
     # Every Authorization header each request to /plain carried.
     plain_authorizations: list[list[str]] = field(default_factory=list)
 
@@ -102,6 +103,7 @@ class SecuredBackend:
             await asyncio.sleep(0.05)  # long enough for concurrent requests to overlap the fetch
             self.token_requests.append({"authorization": headers.get("authorization"), **form})
             token = f"token-{len(self.token_requests)}"
+            status = self.token_status
             if self.accept_tokens:
                 self.valid_tokens.add(token)
             payload = {"access_token": token, "token_type": "Bearer", "expires_in": 3600}
@@ -372,3 +374,16 @@ async def test_a_product_operation_uses_its_member_apis_endpoint_security(harnes
     r = await harness.client.get("/bundle/1.0.0/items", headers=harness.bearer())
     assert r.json()["path"] == "/echo/member/items"
     assert _decoded_basic(r.json()["headers"]["authorization"]) == "member:m3mber"
+
+
+async def test_a_failing_token_endpoint_is_not_asked_once_per_request(
+    harness: Harness, secured: SecuredBackend
+) -> None:
+    secured.token_status = 500
+    _deploy(harness, {"production": _oauth(harness, secured)}, url=f"{secured.url}/oauth")
+    first = await harness.client.get(ECHO, headers=harness.bearer())
+    second = await harness.client.get(ECHO, headers=harness.bearer())
+    assert (first.status_code, second.status_code) == (503, 503)
+    assert "HTTP 500" in second.json()["description"]
+    assert len(secured.token_requests) == 1
+    assert secured.backend_tokens == []

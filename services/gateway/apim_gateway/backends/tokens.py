@@ -2,7 +2,8 @@
 
 One ``TokenSource`` per set of credentials, shared by every revision that names the same ones:
 the token is fetched once and reused until shortly before ``expires_in`` runs out; concurrent
-requests wait on the one fetch in flight. The token endpoint is reached through the outbound
+requests wait on the one fetch in flight, and for two seconds after a failed fetch requests fail
+at once rather than each asking again. The token endpoint is reached through the outbound
 guard's client, as the publisher's user chose its URL. The client authenticates with HTTP Basic
 (RFC 6749 2.3.1), the form carries the grant and the endpoint's ``customParameters``.
 """
@@ -23,6 +24,8 @@ from apim_common.outbound import OutboundRefused
 RENEW_BEFORE = 30.0
 # A token endpoint that gives no expires_in: the token is kept this long, or until a backend 401.
 DEFAULT_LIFETIME = 3600.0
+# After a failed fetch, requests fail at once for this long rather than each asking again.
+FAILURE_HOLD = 2.0
 
 
 class TokenError(Exception):
@@ -30,7 +33,7 @@ class TokenError(Exception):
 
 
 class TokenSource:
-    __slots__ = ("_authorization", "_expires", "_form", "_http", "_pending", "_token", "url")
+    __slots__ = ("_authorization", "_expires", "_failed", "_form", "_http", "_pending", "_token", "url")
 
     def __init__(
         self,
@@ -48,6 +51,7 @@ class TokenSource:
         self._token: str | None = None
         self._expires = 0.0
         self._pending: asyncio.Task[str] | None = None
+        self._failed: tuple[float, TokenError] | None = None
 
     async def token(self) -> str:
         token = self._token
@@ -55,6 +59,9 @@ class TokenSource:
             return token
         pending = self._pending
         if pending is None:
+            failed = self._failed
+            if failed is not None and time.monotonic() < failed[0]:
+                raise TokenError(str(failed[1]))
             pending = self._pending = asyncio.create_task(self._fetch())
             pending.add_done_callback(self._settled)
         # A caller that gives up does not cancel the fetch the others wait on.
@@ -64,7 +71,9 @@ class TokenSource:
         if self._pending is task:
             self._pending = None
         if not task.cancelled():
-            task.exception()  # retrieved: a failure is raised to the waiters, not logged as lost
+            error = task.exception()  # retrieved: raised to the waiters, not logged as lost
+            if isinstance(error, TokenError):
+                self._failed = (time.monotonic() + FAILURE_HOLD, error)
 
     def refused(self, token: str) -> None:
         """A backend refused ``token``: the next request fetches another (unless one already has)."""
@@ -92,5 +101,6 @@ class TokenSource:
         lifetime = body.get("expires_in")
         seconds = float(lifetime) if isinstance(lifetime, int | float) and lifetime > 0 else DEFAULT_LIFETIME
         self._token = token
+        self._failed = None
         self._expires = time.monotonic() + seconds - min(RENEW_BEFORE, seconds / 10)
         return token
