@@ -158,6 +158,18 @@ def base_snapshot(backend_port: int) -> dict[str, dict[str, Any]]:
     }
 
 
+REPORTS = "/api/am/publisher/v4/internal/environments/"
+
+
+async def read_body(receive: Any) -> bytes:
+    body, more = b"", True
+    while more:
+        message = await receive()
+        body += message.get("body", b"")
+        more = message.get("more_body", False)
+    return body
+
+
 @dataclass
 class FakeControlPlane:
     """The control plane's internal endpoints, as a plain ASGI app."""
@@ -168,6 +180,8 @@ class FakeControlPlane:
     jwks: dict[str, dict[str, Any]] = field(default_factory=dict)
     up: bool = True
     calls: list[tuple[str, str]] = field(default_factory=list)
+    # What the gateway reported: (environment, the policy implementations it has).
+    reports: list[tuple[str, list[str]]] = field(default_factory=list)
     # The key manager's revocation snapshot: what it refuses now.
     refused: dict[str, Any] = field(
         default_factory=lambda: {"revokedTokens": [], "rules": [], "inactiveTenants": []}
@@ -198,6 +212,10 @@ class FakeControlPlane:
             status, body = 200, self.snapshot["admin"]
         elif path == "/api/am/keymanager/v1/internal/revocations":
             status, body = 200, self.refused
+        elif path.startswith(REPORTS) and path.endswith("/policy-implementations"):
+            environment = path[len(REPORTS) :].split("/", 1)[0]
+            self.reports.append((environment, json.loads(await read_body(receive))["implementations"]))
+            status, body = 200, {}
         elif path.startswith("/api/am/publisher/v4/internal/runtime-artifacts/"):
             revision = path.rsplit("/", 1)[1]
             if revision in self.artifacts:

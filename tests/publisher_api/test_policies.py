@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.publisher_api.conftest import BASE, Publisher
+from tests.publisher_api.test_custom_policy_implementations import report
 
 REPO = Path(__file__).resolve().parents[2]
 POLICY_SCOPES = [
@@ -202,6 +203,7 @@ async def test_a_common_policy_can_be_added_attached_downloaded_and_deleted(publ
     again = await publisher.client.post(f"{BASE}/operation-policies", files=files, headers=auth)
     assert again.status_code == 409
     api = await publisher.create_api()
+    await report(publisher, "Default", "stampTenant")
     bad = {"policyName": "stampTenant", "policyVersion": "v1", "parameters": {"header": "Tenant"}}
     assert (await put_api(publisher, api, apiPolicies={"request": [bad]})).status_code == 400
     good = {"policyName": "stampTenant", "policyVersion": "v1", "parameters": {"header": "X-Tenant"}}
@@ -273,6 +275,7 @@ async def test_api_specific_policies_belong_to_their_api_only(publisher: Publish
     )
     assert content.headers["content-type"] == "application/zip"
     attach = {"request": [{"policyName": "stampTenant", "parameters": {"header": "X-T"}}]}
+    await report(publisher, "Default", "stampTenant")
     assert (await put_api(publisher, api, apiPolicies=attach)).status_code == 200
     assert (await put_api(publisher, other, apiPolicies=attach)).status_code == 400
     deleted = await publisher.client.delete(

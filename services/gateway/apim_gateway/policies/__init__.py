@@ -1,7 +1,9 @@
 """Gateway policies: validated once when a revision is deployed, run in order per request.
 
-Importing this package registers the built-in policies (``policies/builtin``) under WSO2's names;
-their specs and the parameter rules shared with the publisher are in ``policies/specs.py``.
+Policy implementations are found by entry point (group ``apim.policies``, ``policies/discovery.py``):
+the gateway's own package declares the built-ins (``policies/builtin``) there under WSO2's names, and
+any package installed beside it may add more. Their specs and the parameter rules shared with the
+publisher are in ``policies/specs.py``.
 
 What the request path must honour for the built-ins to work:
 
@@ -33,10 +35,12 @@ What the request path must honour for the built-ins to work:
 
 from apim_gateway.policies import builtin  # registers the built-ins
 from apim_gateway.policies.base import Policy, PolicyConfigError, PolicyRefusal, Reply, register
+from apim_gateway.policies.discovery import ENTRY_POINT_GROUP, installed_policies
 from apim_gateway.policies.engine import Chain, compile_chain
 from apim_gateway.policies.services import PolicyServices
 
 __all__ = [
+    "ENTRY_POINT_GROUP",
     "Chain",
     "Policy",
     "PolicyConfigError",
@@ -45,5 +49,6 @@ __all__ = [
     "Reply",
     "builtin",
     "compile_chain",
+    "installed_policies",
     "register",
 ]

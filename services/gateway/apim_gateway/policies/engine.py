@@ -12,7 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from apim_gateway.policies.base import REGISTRY, Policy, PolicyConfigError
+from apim_gateway.policies.base import Policy, PolicyConfigError
+from apim_gateway.policies.discovery import installed_policies
 from apim_gateway.policies.services import PolicyServices
 
 FLOWS = ("request", "response", "fault")
@@ -48,9 +49,13 @@ def _has_any(policies: FlowPolicies | None) -> bool:
 
 def _instantiate(attachment: Mapping[str, Any], flow: str, services: PolicyServices | None) -> Policy:
     name = attachment.get("policyName")
-    cls = REGISTRY.get(str(name))
+    # An added policy names its implementation; a built-in's implementation has the policy's name.
+    implementation = str(attachment.get("implementation") or name)
+    cls = installed_policies().get(implementation)
     if cls is None:
-        raise PolicyConfigError(f"unknown policy {name!r}")
+        raise PolicyConfigError(
+            f"policy {name!r}: implementation {implementation!r} is not installed in this gateway"
+        )
     if flow not in cls.applicable_flows:
         raise PolicyConfigError(f"{name}: cannot run in the {flow} flow")
     policy = cls(attachment.get("parameters") or {})

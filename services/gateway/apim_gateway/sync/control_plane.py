@@ -5,15 +5,22 @@
 - devportal-api ``internal/gateway-snapshot``: applications, subscriptions, key mappings;
 - admin-api ``internal/gateway-snapshot``: throttling tiers, deny policies, key managers;
 - publisher-api ``internal/runtime-artifacts/{revisionId}``: one revision, on a deployment event.
+
+Before each pull of the publisher's part the gateway reports the policy implementations it has
+(``PUT internal/environments/{environment}/policy-implementations``), so the publisher refuses to
+attach or deploy a policy no gateway of the environment could run.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
 from apim_common.service_auth import ServiceTokenProvider
+from apim_gateway.policies.discovery import implementation_names
 
 PUBLISHER = "/api/am/publisher/v4/internal"
 DEVPORTAL = "/api/am/devportal/v3/internal"
@@ -40,7 +47,9 @@ class ControlPlane:
         admin_url: str,
         environment: str,
         timeout: float = 10.0,
+        implementations: Sequence[str] | None = None,
     ) -> None:
+        """``implementations``: the policy implementations reported (those installed, by default)."""
         self._http = http
         self._tokens = tokens
         self._environment = environment
@@ -51,6 +60,11 @@ class ControlPlane:
             "admin": f"{admin_url.rstrip('/')}{ADMIN}/gateway-snapshot",
         }
         self._artifacts = f"{publisher_url.rstrip('/')}{PUBLISHER}/runtime-artifacts"
+        self._report_url = (
+            f"{publisher_url.rstrip('/')}{PUBLISHER}/environments/{quote(environment, safe='')}"
+            "/policy-implementations"
+        )
+        self.implementations = sorted(implementation_names() if implementations is None else implementations)
 
     async def _get(self, url: str, params: dict[str, str] | None = None) -> dict[str, Any]:
         try:
@@ -66,7 +80,23 @@ class ControlPlane:
             raise ControlPlaneError(f"GET {url}: not a JSON object")
         return body
 
+    async def report(self) -> None:
+        """Tell the publisher which policy implementations this gateway has."""
+        try:
+            headers = await self._tokens.headers()
+            response = await self._http.put(
+                self._report_url,
+                json={"implementations": self.implementations},
+                headers=headers,
+                timeout=self._timeout,
+            )
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise ControlPlaneError(f"PUT {self._report_url}: {exc!r}") from exc
+
     async def part(self, name: str) -> dict[str, Any]:
+        if name == "publisher":
+            await self.report()
         params = {"environment": self._environment} if name == "publisher" else None
         return await self._get(self._urls[name], params)
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String, UniqueConstraint
+from sqlalchemy import JSON, DateTime, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from apim_publisher.base import Base
@@ -25,3 +26,14 @@ class Environment(Base):
     description: Mapped[str | None] = mapped_column(String(1024), nullable=True)
     provider: Mapped[str] = mapped_column(String(50))
     vhosts: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+
+
+class PolicyImplementations(Base):
+    """The policy implementations the gateways of one environment reported they have; the last
+    report stands for the environment (its gateways run one image)."""
+
+    __tablename__ = "environment_policy_implementations"
+
+    environment: Mapped[str] = mapped_column(String(100), primary_key=True)
+    implementations: Mapped[list[str]] = mapped_column(JSON)
+    reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import or_, select
 
 from apim_common.repository import Repository
-from apim_publisher.environments.models import ALL_TENANTS, Environment
+from apim_publisher.environments.models import ALL_TENANTS, Environment, PolicyImplementations
 
 
 class EnvironmentRepository(Repository[Environment]):
@@ -36,3 +36,10 @@ class EnvironmentRepository(Repository[Environment]):
 
     async def by_id(self, environment_id: str) -> Environment | None:
         return await self.get(environment_id)
+
+
+class PolicyImplementationsRepository(Repository[PolicyImplementations]):
+    model = PolicyImplementations
+
+    async def every(self) -> Sequence[PolicyImplementations]:
+        return await self.all(select(PolicyImplementations))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -9,8 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from apim_common.errors import BadRequest
 from apim_common.events import CloudEvent
-from apim_publisher.environments.models import Environment
-from apim_publisher.environments.repository import EnvironmentRepository
+from apim_publisher.common import utcnow
+from apim_publisher.environments.models import Environment, PolicyImplementations
+from apim_publisher.environments.repository import EnvironmentRepository, PolicyImplementationsRepository
+
+# A policy implementation's name: an entry point name of the gateway's ``apim.policies`` group.
+IMPLEMENTATION_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.-]{0,99}$"
+IMPLEMENTATION_NAME = re.compile(IMPLEMENTATION_PATTERN)
 
 
 def public(environment: Environment) -> dict[str, Any]:
@@ -75,3 +81,30 @@ async def apply_event(session: AsyncSession, event: CloudEvent) -> None:
     existing.provider = str(data.get("provider") or "wso2")
     existing.vhosts = list(data.get("vhosts") or [])
     await session.flush()
+
+
+async def report_implementations(session: AsyncSession, environment: str, implementations: list[str]) -> None:
+    """A gateway of ``environment`` has these policy implementations (it reports on every sync)."""
+    repository = PolicyImplementationsRepository(session)
+    row = await repository.get(environment)
+    if row is None:
+        row = PolicyImplementations(environment=environment)
+        session.add(row)
+    row.implementations = sorted(set(implementations))
+    row.reported_at = utcnow()
+    await session.flush()
+
+
+async def implementations_of(session: AsyncSession, environment: str) -> frozenset[str]:
+    """What the gateways of ``environment`` reported; nothing when none has reported yet."""
+    row = await PolicyImplementationsRepository(session).get(environment)
+    return frozenset(row.implementations) if row is not None else frozenset()
+
+
+async def implementations_anywhere(session: AsyncSession) -> dict[str, list[str]]:
+    """Every reported implementation, with the environments that have it."""
+    found: dict[str, list[str]] = {}
+    for row in await PolicyImplementationsRepository(session).every():
+        for name in row.implementations:
+            found.setdefault(name, []).append(row.environment)
+    return found

@@ -37,6 +37,7 @@ from apim_publisher.apis.schemas import Operation, OperationPolicies, OperationP
 from apim_publisher.common import utcnow
 from apim_publisher.definitions import parsing
 from apim_publisher.definitions.parsing import ParseError
+from apim_publisher.environments import service as environments
 from apim_publisher.policies.models import StoredPolicy
 from apim_publisher.policies.repository import PolicyRepository
 
@@ -55,6 +56,13 @@ class KnownPolicy:
     builtin: bool = False
     definitions: dict[str, str] = field(default_factory=dict)
     md5: str = ""
+    # The gateway code that runs the policy: an ``apim.policies`` entry point name (the policy's
+    # name when the spec does not say).
+    implementation: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.implementation:
+            object.__setattr__(self, "implementation", self.spec["name"])
 
 
 @cache
@@ -78,6 +86,7 @@ def _known(row: StoredPolicy) -> KnownPolicy:
         api_id=row.api_id,
         definitions=dict(row.definitions),
         md5=row.md5,
+        implementation=str(row.spec.get("implementation") or ""),
     )
 
 
@@ -98,6 +107,7 @@ def public(policy: KnownPolicy) -> dict[str, Any]:
         "isAPISpecific": policy.api_id is not None,
         "md5": policy.md5,
         "policyAttributes": spec["policyAttributes"],
+        "implementation": policy.implementation,
     }
 
 
@@ -166,6 +176,14 @@ async def add(
     api_id: str | None,
 ) -> KnownPolicy:
     errors = check_spec(raw_spec)
+    implementation = raw_spec.get("implementation")
+    if implementation is not None and not (
+        isinstance(implementation, str) and environments.IMPLEMENTATION_NAME.fullmatch(implementation)
+    ):
+        errors.append(
+            "implementation: the name of an 'apim.policies' entry point installed in the gateway "
+            "(a letter or '_' followed by letters, digits, '_', '.' or '-')"
+        )
     if errors:
         raise BadRequest(
             "; ".join(errors),
@@ -189,7 +207,7 @@ async def add(
         api_id=api_id,
         name=name,
         version=version,
-        spec=dict(spec),
+        spec={**spec, "implementation": implementation or name},
         definitions=definitions,
         md5=digest,
         created_by=principal.username,
@@ -234,7 +252,10 @@ def archive(policy: KnownPolicy) -> bytes:
     buffer = io.BytesIO()
     base = f"{policy.spec['name']}_{policy.spec['version']}"
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive_file:
-        archive_file.writestr(f"{base}/{base}.yaml", yaml.safe_dump(dict(policy.spec), sort_keys=False))
+        spec: dict[str, Any] = dict(policy.spec)
+        if not policy.builtin:
+            spec["implementation"] = policy.implementation
+        archive_file.writestr(f"{base}/{base}.yaml", yaml.safe_dump(spec, sort_keys=False))
         for name, text in sorted(policy.definitions.items()):
             archive_file.writestr(f"{base}/{name}", text)
     return buffer.getvalue()
@@ -261,7 +282,9 @@ async def _check_flows(
     policies: OperationPolicies,
     where: str,
     errors: list[ErrorListItem],
+    installed: dict[str, list[str]],
 ) -> None:
+    """``installed``: the policy implementations the gateway environments reported."""
     for flow in FLOWS:
         attached: list[OperationPolicy] = getattr(policies, flow)
         for item in attached:
@@ -273,6 +296,16 @@ async def _check_flows(
                 )
                 continue
             item.policyId = known.id
+            if not known.builtin and known.implementation not in installed:
+                errors.append(
+                    ErrorListItem(
+                        code="400",
+                        message=item.policyName,
+                        description=f"{label}: its implementation '{known.implementation}' is not "
+                        "installed in any gateway environment",
+                    )
+                )
+                continue
             count = sum(1 for other in attached if other.policyName == item.policyName)
             problems = check_flow(known.spec, flow, count) + validate_parameters(known.spec, item.parameters)
             for problem in dict.fromkeys(problems):
@@ -302,16 +335,18 @@ async def check_attachments(
 ) -> None:
     """Refuse (400, naming policy and attribute) any attachment its spec does not allow."""
     errors: list[ErrorListItem] = []
-    await _check_flows(session, tenant, api_id, api_policies, "API", errors)
+    installed = await environments.implementations_anywhere(session)
+    await _check_flows(session, tenant, api_id, api_policies, "API", errors, installed)
     for operation in operations:
         where = f"{operation.verb} {operation.target}"
-        await _check_flows(session, tenant, api_id, operation.operationPolicies, where, errors)
+        await _check_flows(session, tenant, api_id, operation.operationPolicies, where, errors, installed)
     _refuse(errors)
 
 
 async def check_mapping(session: AsyncSession, tenant: str, mapping: OperationPolicies) -> None:
     errors: list[ErrorListItem] = []
-    await _check_flows(session, tenant, None, mapping, "Gateway", errors)
+    installed = await environments.implementations_anywhere(session)
+    await _check_flows(session, tenant, None, mapping, "Gateway", errors, installed)
     _refuse(errors)
 
 
@@ -333,6 +368,7 @@ async def resolve_flows(
                 entry["parameters"] = resolve_parameters(known.spec, parameters)
                 if not known.builtin:
                     entry["policyType"] = "custom"
+                    entry["implementation"] = known.implementation
                     entry["definitions"] = known.definitions
             items.append(entry)
         resolved[flow] = items
@@ -373,4 +409,45 @@ async def clone_for(session: AsyncSession, principal: Principal, source_api_id: 
                 created_at=utcnow(),
                 description=row.description,
             )
+        )
+
+
+def _custom_attachments(node: Any, found: dict[str, set[str]]) -> None:
+    """Every added policy a revision snapshot attaches (an API's or a product's members'), by the
+    implementation it needs."""
+    if isinstance(node, dict):
+        if node.get("policyType") == "custom" and node.get("policyName"):
+            implementation = str(node.get("implementation") or node["policyName"])
+            found.setdefault(implementation, set()).add(str(node["policyName"]))
+        for value in node.values():
+            _custom_attachments(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _custom_attachments(value, found)
+
+
+async def check_deployable(session: AsyncSession, environment: str, snapshot: dict[str, Any]) -> None:
+    """Refuse (400) a revision attaching a policy whose implementation the environment's gateways
+    did not report."""
+    needed: dict[str, set[str]] = {}
+    _custom_attachments(snapshot, needed)
+    if not needed:
+        return
+    installed = await environments.implementations_of(session, environment)
+    errors = [
+        ErrorListItem(
+            code="400",
+            message=policy,
+            description=f"policy {policy}: its implementation '{implementation}' is not installed "
+            f"in the gateways of environment '{environment}'",
+        )
+        for implementation, names in sorted(needed.items())
+        if implementation not in installed
+        for policy in sorted(names)
+    ]
+    if errors:
+        raise BadRequest(
+            "; ".join(e.description for e in errors),
+            message="Policy implementation not installed",
+            errors=errors,
         )

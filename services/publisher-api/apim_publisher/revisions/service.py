@@ -25,6 +25,7 @@ from apim_publisher.apis.models import API, PRODUCT_TYPE
 from apim_publisher.apis.repository import APIRepository
 from apim_publisher.common import iso, record, utcnow
 from apim_publisher.environments import service as environments
+from apim_publisher.policies import service as policies
 from apim_publisher.products import service as products
 from apim_publisher.revisions.models import Deployment, Revision
 from apim_publisher.revisions.repository import DeploymentRepository, RevisionRepository
@@ -200,6 +201,7 @@ async def deploy(
     created: list[Deployment] = []
     for target in targets:
         environment, vhost = await environments.resolve(session, api.tenant, target.name, target.vhost)
+        await policies.check_deployable(session, environment.name, revision.snapshot)
         if needs_approval and any(
             d.environment == environment.name and d.status == "CREATED" for d in existing
         ):
