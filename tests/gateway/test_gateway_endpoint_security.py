@@ -387,3 +387,19 @@ async def test_a_failing_token_endpoint_is_not_asked_once_per_request(
     assert "HTTP 500" in second.json()["description"]
     assert len(secured.token_requests) == 1
     assert secured.backend_tokens == []
+
+
+async def test_a_streamed_body_is_not_replayed_after_a_401(harness: Harness, secured: SecuredBackend) -> None:
+    _deploy(harness, {"production": _oauth(harness, secured)}, url=f"{secured.url}/oauth")
+    secured.accept_tokens = False
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(4):
+            yield b"x" * 65536
+
+    r = await harness.client.post(
+        "/pets/1.0.0/echo", content=chunks(), headers={**harness.bearer(), "content-type": "text/plain"}
+    )
+    assert r.status_code == 401  # the backend's answer: the body was spent on the first attempt
+    assert secured.backend_tokens == ["token-1"]
+    assert len(secured.token_requests) == 1
