@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import httpx
@@ -200,3 +201,40 @@ async def test_a_disabled_cors_configuration_adds_no_cors_headers(harness: Harne
     r = await harness.client.get(ECHO, headers={**harness.bearer(), "Origin": "https://shop.example"})
     assert r.status_code == 200
     assert "access-control-allow-origin" not in r.headers
+
+
+async def test_a_tiers_time_unit_sets_the_window_it_counts_in(harness: Harness) -> None:
+    one_per_second = {
+        "policyName": "Gold",
+        "defaultLimit": count_limit(1, unit="sec"),
+        "stopOnQuotaReach": True,
+    }
+    await harness.publish(
+        Topic.THROTTLE_POLICIES,
+        "throttle-policy.updated",
+        {"policyType": "subscription", "policy": one_per_second},
+    )
+    # Windows start on the second: begin at the top of one so both calls fall in it.
+    await asyncio.sleep(1.01 - time.time() % 1)
+    first, second = await _calls(harness, 2)
+    assert (first.status_code, second.status_code) == (200, 429)
+    assert int(second.headers["retry-after"]) <= 1
+    await asyncio.sleep(1.05)
+    assert (await _calls(harness, 1))[0].status_code == 200
+
+
+async def test_a_tiers_unit_time_multiplies_its_window(harness: Harness) -> None:
+    limit = count_limit(1, unit="sec")
+    limit["requestCount"]["unitTime"] = 86_400
+    await harness.publish(
+        Topic.THROTTLE_POLICIES,
+        "throttle-policy.updated",
+        {
+            "policyType": "subscription",
+            "policy": {"policyName": "Gold", "defaultLimit": limit, "stopOnQuotaReach": True},
+        },
+    )
+    refused = (await _calls(harness, 2))[1]
+    assert refused.status_code == 429
+    # A day's window: the next call is admitted in more than a second (unless this is its last one).
+    assert int(refused.headers["retry-after"]) > 1
