@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from tests.publisher_api.conftest import BASE, Publisher
+from tests.publisher_api.test_products import product_body, two_apis
 
 SCOPES = [
     "apim:api_view",
@@ -136,3 +137,23 @@ async def test_deploying_a_revision_with_a_missing_implementation_is_refused(pub
     )
     attached = artifact.json()["apiPolicies"]["request"][0]
     assert (attached["policyName"], attached["implementation"]) == ("stampCaller", "acme.stamp_caller")
+
+
+async def test_a_product_of_an_api_whose_policy_has_no_implementation_is_refused(
+    publisher: Publisher,
+) -> None:
+    assert (await upload(publisher)).status_code == 201
+    await report(publisher, "Default", "acme.stamp_caller")
+    pizza, drinks = await two_apis(publisher)
+    assert (await put_policies(publisher, pizza, apiPolicies={"request": [ATTACHED]})).status_code == 200
+    # The environment's gateways now run an image without it.
+    await report(publisher, "Default", "addHeader")
+    refused = await publisher.client.post(
+        f"{BASE}/api-products", json=product_body(pizza, drinks), headers=publisher.auth()
+    )
+    refused_naming(refused, "stampCaller", "acme.stamp_caller")
+    await report(publisher, "Default", "acme.stamp_caller")
+    created = await publisher.client.post(
+        f"{BASE}/api-products", json=product_body(pizza, drinks), headers=publisher.auth()
+    )
+    assert created.status_code == 201, created.text

@@ -13,6 +13,7 @@ import io
 import json
 import uuid
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -33,6 +34,7 @@ from apim_common.policy_specs import (
     validate_parameters,
 )
 from apim_common.security import Principal
+from apim_publisher.apis.models import API
 from apim_publisher.apis.schemas import Operation, OperationPolicies, OperationPolicy
 from apim_publisher.common import utcnow
 from apim_publisher.definitions import parsing
@@ -340,6 +342,27 @@ async def check_attachments(
     for operation in operations:
         where = f"{operation.verb} {operation.target}"
         await _check_flows(session, tenant, api_id, operation.operationPolicies, where, errors, installed)
+    _refuse(errors)
+
+
+async def check_member_implementations(session: AsyncSession, tenant: str, members: Iterable[API]) -> None:
+    """A product runs its member APIs' policies: refuse (400) one whose implementation no gateway
+    environment reports having any more."""
+    installed = await environments.implementations_anywhere(session)
+    errors: list[ErrorListItem] = []
+    for api in members:
+        for name, version in dict.fromkeys(_attachments(api.spec)):
+            known = await find(session, tenant, api.id, name, version)
+            if known is None or known.builtin or known.implementation in installed:
+                continue
+            errors.append(
+                ErrorListItem(
+                    code="400",
+                    message=name,
+                    description=f"member API {api.name} {api.version}: policy {name} {version}: its "
+                    f"implementation '{known.implementation}' is not installed in any gateway environment",
+                )
+            )
     _refuse(errors)
 
 

@@ -147,6 +147,7 @@ async def create(
     access.check_roles(principal, body.accessControl, body.accessControlRoles)
     await _check_unique(session, principal.tenant, body, same_name_ok=new_version_of is not None)
     members = await _members(session, principal, body)
+    await policies.check_member_implementations(session, principal.tenant, members.values())
     _fill(body, members)
     now = utcnow()
     product = API(
@@ -178,6 +179,7 @@ async def update(session: AsyncSession, principal: Principal, product: API, body
     access.check_roles(principal, body.accessControl, body.accessControlRoles)
     body.name, body.version, body.context = product.name, product.version, product.context
     members = await _members(session, principal, body)
+    await policies.check_member_implementations(session, principal.tenant, members.values())
     _fill(body, members)
     product.spec = product_fields(body)
     product.definition = _definition(body, members)
