@@ -11,8 +11,16 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+from pydantic import ValidationError
 
-from tests.gateway.conftest import FakeControlPlane, Harness, RunningGateway, count_limit, pets_api
+from tests.gateway.conftest import (
+    FakeControlPlane,
+    Harness,
+    RunningGateway,
+    count_limit,
+    gateway_settings,
+    pets_api,
+)
 from tests.support.certificates import Issued, TestAuthority
 from tests.support.tokens import TokenFactory
 
@@ -206,3 +214,42 @@ async def test_certificate_tier_limits_the_call(
     assert statuses == [200, 200, 429]
     assert refused.json()["code"] == "900804"
     assert other.status_code == 200  # the tier counts per certificate
+
+
+async def test_an_api_product_with_mutualssl_takes_its_own_certificates(
+    start: Start, authority: TestAuthority, client_cert: Issued
+) -> None:
+    product_cert = authority.issue("bundle-client")
+    async with start(["oauth2"], []) as harness:
+        product = pets_api(
+            harness.backend_port,
+            id="prod-mtls",
+            context="/bundle",
+            type="APIProduct",
+            securityScheme=["mutualssl"],
+            clientCertificates=[product_cert.artifact_entry("bundle")],
+        )
+        product["endpointConfig"] = None
+        product["operations"] = [
+            {
+                "verb": "GET",
+                "target": "/items",
+                "authType": "Any",
+                "apiId": "api-member",
+                "endpointConfig": {
+                    "endpoint_type": "http",
+                    "production_endpoints": {"url": f"http://127.0.0.1:{harness.backend_port}/echo/member"},
+                },
+            }
+        ]
+        harness.gateway.state.deploy(product)
+        own = await harness.client.get("/bundle/1.0.0/items", headers=presenting(product_cert))
+        other = await harness.client.get("/bundle/1.0.0/items", headers=presenting(client_cert))
+    assert own.status_code == 200
+    assert own.json()["path"] == "/echo/member/items"
+    assert other.status_code == 401
+
+
+def test_a_trusted_proxy_that_is_no_address_refuses_to_start(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match=r"'proxy\.internal' is not an IP address"):
+        gateway_settings(tmp_path, gateway_trusted_proxies="10.0.0.0/8, proxy.internal")
