@@ -157,3 +157,35 @@ async def test_a_product_of_an_api_whose_policy_has_no_implementation_is_refused
         f"{BASE}/api-products", json=product_body(pizza, drinks), headers=publisher.auth()
     )
     assert created.status_code == 201, created.text
+
+
+async def test_deploying_a_gateway_policy_with_a_missing_implementation_is_refused(
+    publisher: Publisher,
+) -> None:
+    await publisher.tell(
+        "environments",
+        "environment.created",
+        {"name": "Edge", "displayName": "Edge", "type": "hybrid", "vhosts": [{"host": "localhost"}]},
+    )
+    assert (await upload(publisher)).status_code == 201
+    await report(publisher, "Default", "acme.stamp_caller")
+    await report(publisher, "Edge", "addHeader")
+    scopes = ["apim:gateway_policy_manage", "apim:gateway_policy_view"]
+    mapping = await publisher.client.post(
+        f"{BASE}/gateway-policies",
+        json={"displayName": "Stamp", "policyMapping": {"request": [ATTACHED]}},
+        headers=publisher.auth(scopes),
+    )
+    assert mapping.status_code == 201, mapping.text
+    mapping_id = mapping.json()["id"]
+
+    async def deploy(label: str) -> Any:
+        return await publisher.client.post(
+            f"{BASE}/gateway-policies/{mapping_id}/deploy",
+            json=[{"gatewayLabel": label, "gatewayDeployment": True, "mappingUUID": mapping_id}],
+            headers=publisher.auth(scopes),
+        )
+
+    refused_naming(await deploy("Edge"), "stampCaller", "acme.stamp_caller")
+    deployed = await deploy("Default")
+    assert deployed.status_code < 300, deployed.text

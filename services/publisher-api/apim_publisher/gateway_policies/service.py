@@ -127,6 +127,7 @@ async def deploy(
         environment, _ = await environments.resolve(session, mapping.tenant, item.gatewayLabel, None)
         current = await repository.at_label(mapping.tenant, environment.name)
         if item.gatewayDeployment:
+            await policies.check_deployable(session, environment.name, resolved)
             if current is not None and current.mapping_id != mapping.id:
                 raise Conflict(
                     f"Gateway '{environment.name}' already runs another policy mapping; undeploy it first",
