@@ -141,6 +141,37 @@ def _mocked(
     )
 
 
+def _product_of_mocked_member(port: int) -> dict[str, Any]:
+    """An API product whose operation belongs to the MOCKED_OAS API ``api-mock``."""
+    endpoint = {
+        "endpoint_type": "http",
+        "production_endpoints": {"url": f"http://127.0.0.1:{port}"},
+        "sandbox_endpoints": {"url": f"http://127.0.0.1:{port}"},
+    }
+    return pets_api(
+        port,
+        id="prod-mock",
+        name="prod-mock",
+        context="/bundle",
+        type="APIProduct",
+        isDefaultVersion=False,
+        revisionId="rev-prod-mock",
+        endpointConfig=None,
+        operations=[
+            {
+                "verb": "GET",
+                "target": "/menu",
+                "authType": "Any",
+                "apiId": "api-mock",
+                "endpointConfig": endpoint,
+            }
+        ],
+        memberImplementations={
+            "api-mock": {"endpointImplementationType": "MOCKED_OAS", "definition": OPENAPI_3}
+        },
+    )
+
+
 @pytest.fixture
 async def backend() -> AsyncIterator[LocalServer]:
     answer = Canned(200, b'{"from": "backend"}', {"Content-Type": "application/json"})
@@ -156,6 +187,7 @@ def snapshot(backend: LocalServer) -> dict[str, dict[str, Any]]:
         _mocked("api-swagger", "/swagger", "MOCKED_OAS", SWAGGER_2, backend.port),
         _mocked("api-inline", "/inline", "INLINE", INLINE_DEFINITION, backend.port),
         _mocked("api-endpoint", "/endpoint", "ENDPOINT", OPENAPI_3, backend.port),
+        _product_of_mocked_member(backend.port),
     ]
     data["publisher"]["artifacts"] += apis
     data["devportal"]["subscriptions"] += [
@@ -265,3 +297,12 @@ async def test_inline_serves_the_static_response_of_the_operation(harness: Harne
     examples = await harness.client.get("/inline/1.0.0/orders/7", headers=harness.bearer())
     assert examples.status_code == 200
     assert examples.json() == [1]
+
+
+async def test_api_product_answers_a_mocked_members_operation_from_its_definition(
+    harness: Harness, backend: LocalServer
+) -> None:
+    r = await harness.client.get("/bundle/1.0.0/menu", headers=harness.bearer())
+    assert r.status_code == 200
+    assert r.json() == MENU
+    assert backend.seen == []

@@ -99,3 +99,35 @@ async def test_mocked_api_is_published_without_an_endpoint(publisher: Publisher)
     published = await publisher.lifecycle(mocked["id"], "Publish")
     assert published.status_code == 200, published.text
     assert published.json()["lifecycleState"]["state"] == "Published"
+
+
+async def test_product_artifact_carries_its_mocked_members_definition(publisher: Publisher) -> None:
+    mocked = await publisher.create_api({"endpointImplementationType": "MOCKED_OAS"})
+    assert (await _put_definition(publisher, mocked["id"], _definition({}))).status_code == 200
+    product = await publisher.client.post(
+        f"{BASE}/api-products",
+        json={
+            "name": "Lunch",
+            "context": "/lunch",
+            "version": "1.0.0",
+            "policies": ["Unlimited"],
+            "apis": [{"apiId": mocked["id"], "operations": [{"target": "/menu", "verb": "GET"}]}],
+        },
+        headers=publisher.auth(),
+    )
+    assert product.status_code == 201, product.text
+    url = f"{BASE}/api-products/{product.json()['id']}"
+    revision = await publisher.client.post(f"{url}/revisions", json={}, headers=publisher.auth())
+    deployed = await publisher.client.post(
+        f"{url}/deploy-revision",
+        params={"revisionId": revision.json()["id"]},
+        json=[{"name": "Default", "vhost": "localhost"}],
+        headers=publisher.auth(),
+    )
+    assert deployed.status_code == 201, deployed.text
+    artifact = await publisher.client.get(
+        f"{BASE}/internal/runtime-artifacts/{revision.json()['id']}", headers=publisher.internal()
+    )
+    member = artifact.json()["memberImplementations"][mocked["id"]]
+    assert member["endpointImplementationType"] == "MOCKED_OAS"
+    assert member["definition"]["paths"]["/menu"]["get"]["responses"]["200"]["content"]

@@ -168,6 +168,16 @@ def _max_tps(raw: Any) -> dict[str, Limit]:
     return limits
 
 
+def _member_mocks(raw: Any) -> dict[str | None, Mocks]:
+    """An API product's member APIs answered from their definitions, by API id."""
+    found: dict[str | None, Mocks] = {}
+    for api_id, member in raw.items() if isinstance(raw, Mapping) else ():
+        implementation = str(member.get("endpointImplementationType") or "ENDPOINT").upper()
+        if implementation in IMPLEMENTATIONS:
+            found[str(api_id)] = Mocks(member.get("definition"), implementation)
+    return found
+
+
 def compile_api(
     artifact: Mapping[str, Any],
     global_policies: Mapping[str, Any] | None,
@@ -189,6 +199,7 @@ def compile_api(
     static_ops: dict[str, dict[str, Operation]] = {}
     implementation = str(artifact.get("endpointImplementationType") or "ENDPOINT").upper()
     mocks = Mocks(artifact.get("definition"), implementation) if implementation in IMPLEMENTATIONS else None
+    member_mocks = _member_mocks(artifact.get("memberImplementations")) if is_product else {}
     pattern_ops: dict[str, list[Operation]] = {}
     validating = artifact.get("enableSchemaValidation") is True
     validations = compile_validation(artifact.get("definition")) if validating else None
@@ -217,6 +228,8 @@ def compile_api(
         )
         if mocks is not None and not is_product:
             op.mock = mocks.operation(verb, template.target)
+        elif op.backend_api_id in member_mocks:
+            op.mock = member_mocks[op.backend_api_id].operation(verb, template.target)
         if validations is not None:
             declared = validations.get((verb, str(raw.get("target"))))
             op.validation = declared or validations.get((verb, template.target))

@@ -144,6 +144,15 @@ def build(api: API, revision: Revision, deployment: Deployment) -> dict[str, Any
                 "endpointConfig": None,
                 "scopes": _product_scopes(members),
                 "operations": _product_operations(snapshot, members),
+                # Member APIs the gateway answers from their definitions, keyed by API id.
+                "memberImplementations": {
+                    api_id: {
+                        "endpointImplementationType": member.get("endpointImplementationType"),
+                        "definition": member.get("definition"),
+                    }
+                    for api_id, member in members.items()
+                    if member.get("endpointImplementationType") not in (None, "ENDPOINT")
+                },
             }
         )
     return artifact

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+# endpointImplementationTypes the gateway answers from the definition, calling no endpoint.
+MOCK_IMPLEMENTATIONS = frozenset(("MOCKED_OAS", "INLINE"))
 SCRIPT = "x-mediation-script"
 STATIC_RESPONSE = "x-static-response"
 SCRIPTS_NOT_RUN = (

@@ -21,6 +21,7 @@ from apim_publisher.apis.schemas import APIBody
 from apim_publisher.certificates import service as certificates
 from apim_publisher.common import utcnow
 from apim_publisher.definitions import openapi
+from apim_publisher.definitions.implementations import MOCK_IMPLEMENTATIONS
 from apim_publisher.policies import service as policies
 from apim_publisher.products import views
 from apim_publisher.products.schemas import APIProductBody, product_fields
@@ -232,6 +233,11 @@ async def snapshot(session: AsyncSession, product: API) -> dict[str, Any]:
             "scopes": api.spec.get("scopes") or [],
             "operations": api.spec.get("operations") or [],
             "policies": await policies.resolve_api(session, api.tenant, api.id, api.spec),
+            # A mocked member answers from its definition inside the product too.
+            "endpointImplementationType": api.spec.get("endpointImplementationType") or "ENDPOINT",
+            "definition": api.definition
+            if api.spec.get("endpointImplementationType") in MOCK_IMPLEMENTATIONS
+            else None,
         }
     return {
         "api": views.public(product),
