@@ -253,3 +253,12 @@ async def test_an_api_product_with_mutualssl_takes_its_own_certificates(
 def test_a_trusted_proxy_that_is_no_address_refuses_to_start(tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match=r"'proxy\.internal' is not an IP address"):
         gateway_settings(tmp_path, gateway_trusted_proxies="10.0.0.0/8, proxy.internal")
+
+
+async def test_a_certificate_carries_no_scope_so_a_scoped_operation_refuses_it(
+    start: Start, client_cert: Issued
+) -> None:
+    async with start(["mutualssl"], [client_cert.artifact_entry("orders")]) as harness:
+        r = await harness.client.get("/pets/1.0.0/echo/admin/x", headers=presenting(client_cert))
+    assert r.status_code == 403
+    assert r.json()["code"] == "900910"
