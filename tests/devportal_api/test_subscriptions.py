@@ -160,3 +160,14 @@ async def test_the_publisher_blocks_and_unblocks_a_subscription(portal: Portal) 
         "UNBLOCKED",
     ]
     assert (await portal.client.post(f"{url}/unblock", headers=h)).status_code == 403
+
+
+async def test_an_api_secured_by_mutual_tls_alone_takes_no_subscription(portal: Portal) -> None:
+    certificate_only = await portal.publish_api(name="Orders", securityScheme=["mutualssl"])
+    either = await portal.publish_api(name="Ledger", securityScheme=["oauth2", "mutualssl"])
+    h = portal.headers()
+    app = await create_app(portal, h)
+    refused = await subscribe(portal, h, app["applicationId"], certificate_only["id"])
+    assert refused.status_code == 400
+    assert "mutual TLS" in refused.json()["description"]
+    assert (await subscribe(portal, h, app["applicationId"], either["id"])).status_code == 201

@@ -31,6 +31,7 @@ from apim_devportal.throttling import service as tiers
 from apim_devportal.workflows import service as workflows
 
 CREATION_WORKFLOW = "AM_SUBSCRIPTION_CREATION"
+APPLICATION_SCHEMES = frozenset(("oauth2", "api_key", "basic_auth"))
 BLOCK_STATES = ("BLOCKED", "PROD_ONLY_BLOCKED")
 
 
@@ -44,6 +45,18 @@ async def _check_tier(session: AsyncSession, api: CatalogApi, tier: str, who: ca
     policy = await tiers.policy(session, api.tenant, "subscription", tier)
     if policy is not None and not tiers.allowed_for(policy, who.roles):
         raise BadRequest(f"Tier {tier} is not permitted for the user", message="Invalid Subscription Tier")
+
+
+def _check_subscribable(api: CatalogApi) -> None:
+    """An API secured by mutual TLS alone takes no subscription (as in WSO2): its calls carry a
+    client certificate, never an application's credential, so a subscription would change nothing."""
+    schemes = set((api.data or {}).get("securityScheme") or ())
+    if "mutualssl" in schemes and not schemes & APPLICATION_SCHEMES:
+        raise BadRequest(
+            f"API {api.name}-{api.version} is secured by mutual TLS alone: its callers present a "
+            "client certificate and need no subscription",
+            message="API Not Subscribable",
+        )
 
 
 def _check_tenant(api: CatalogApi, app: Application) -> None:
@@ -91,6 +104,7 @@ async def create(
             f"API {api.name}-{api.version} is {api.lifecycle_status} and cannot be subscribed to",
             message="API Not Subscribable",
         )
+    _check_subscribable(api)
     _check_tenant(api, app)
     await _check_tier(session, api, body.throttlingPolicy, who)
     repository = SubscriptionRepository(session)
