@@ -3,6 +3,7 @@ service addresses pointing at the gateway the API is deployed to."""
 
 from __future__ import annotations
 
+from apim_devportal.catalog.wsdl import through_gateway
 from tests.devportal_api.conftest import BASE, Portal
 
 WSDL = """<?xml version="1.0"?>
@@ -38,3 +39,13 @@ async def test_devportal_serves_the_wsdl_of_a_soap_api(portal: Portal) -> None:
     rest = await portal.publish_api(name="Rest")
     missing = await portal.client.get(f"{BASE}/apis/{rest['id']}/wsdl")
     assert missing.status_code == 404
+
+
+def test_wsdl_20_endpoint_addresses_point_at_the_gateway() -> None:
+    wsdl20 = (
+        '<description xmlns="http://www.w3.org/ns/wsdl"><service name="S">'
+        '<endpoint name="E" binding="tns:B" address="http://calc.internal/soap"/></service></description>'
+    )
+    rewritten = through_gateway(wsdl20, "https://gw/calc/1.0.0?a=1&b=2")
+    assert 'address="https://gw/calc/1.0.0?a=1&amp;b=2"' in rewritten
+    assert 'name="E" binding="tns:B"' in rewritten
