@@ -85,6 +85,9 @@ async def test_uploaded_policy_names_its_implementation(publisher: Publisher) ->
     bad = await upload(publisher, {**STAMP, "name": "bad", "implementation": "no spaces allowed"})
     assert bad.status_code == 400
     assert "implementation" in bad.json()["description"]
+    builtin = await upload(publisher, {**STAMP, "name": "mine", "implementation": "addHeader"})
+    assert builtin.status_code == 400
+    assert "'addHeader' is a built-in policy" in builtin.json()["description"]
 
 
 async def test_attaching_a_policy_without_an_implementation_is_refused(publisher: Publisher) -> None:

@@ -1,9 +1,11 @@
 """The policy model (after Kong and APISIX plugins, Envoy filters).
 
-A policy class is registered under WSO2's policy name (``addHeader``, ``jsonValidator``, ...).
-It is instantiated once per attachment when a revision is deployed, with the parameters the
-publisher validated against the policy's spec; ``__init__`` precomputes everything (compiled
-regexes, parsed schemas). Per request only the flow hooks run:
+A policy class is found by the engine under its entry point name (``discovery.py``); a built-in's
+is WSO2's policy name (``addHeader``, ``jsonValidator``, ...), and ``register`` also keeps the
+built-ins in ``REGISTRY`` by that name, for code that builds one directly. It is instantiated
+once per attachment when a revision is deployed, with the parameters the publisher validated
+against the policy's spec; ``__init__`` precomputes everything (compiled regexes, parsed schemas).
+Per request only the flow hooks run:
 
 - ``on_request``: may change ``exchange.request``; returns a ``Reply`` to answer without calling
   the backend (the chain stops there and the response flow runs on that reply);

@@ -186,6 +186,9 @@ async def add(
             "implementation: the name of an 'apim.policies' entry point installed in the gateway "
             "(a letter or '_' followed by letters, digits, '_', '.' or '-')"
         )
+    elif any(implementation == p.spec["name"] for p in builtin_specs()):
+        # A built-in checks its parameters against its own spec, not the uploaded one.
+        errors.append(f"implementation: '{implementation}' is a built-in policy; attach it as it is")
     if errors:
         raise BadRequest(
             "; ".join(errors),
