@@ -50,6 +50,7 @@ from apim_gateway.sync.introspection import PATH as STATE_PATH
 from apim_gateway.sync.introspection import StateEndpoint
 from apim_gateway.throttling import HttpThrottleTransport, ThrottleClient
 from apim_gateway.upstream import UpstreamClient
+from apim_gateway.websocket import Connections, WebSocketProxy
 
 logger = logging.getLogger(__name__)
 
@@ -167,6 +168,13 @@ class Gateway:
             ),
         )
         self.pipeline = Pipeline(self.services)
+        # WebSocket APIs: the live connections, closed when the model withdraws what admitted them.
+        self.connections = Connections(
+            self.state, self.verifier, idle_timeout=settings.gateway_ws_idle_timeout
+        )
+        self.websocket = WebSocketProxy(
+            self.services, self.connections, parse_networks(settings.gateway_endpoint_deny)
+        )
 
     @property
     def consumer_group(self) -> str:
@@ -218,6 +226,7 @@ class Gateway:
             stack.push_async_callback(self.analytics.stop)
             self.syncer.start()
             stack.push_async_callback(self.syncer.stop)
+            stack.push_async_callback(self.connections.close)
             # In one process with the control plane (a shared bus) the control plane starts
             # answering after this returns: waiting would only delay the start.
             wait = self.settings.gateway_snapshot_wait if self._shared_bus is None else 0.0
@@ -241,6 +250,8 @@ class Gateway:
                 await self.state_endpoint(scope, send)
             else:
                 await self.pipeline(scope, receive, send)
+        elif scope["type"] == "websocket":
+            await self.websocket(scope, receive, send)
         elif scope["type"] == "lifespan":
             await self._lifespan(receive, send)
 

@@ -18,8 +18,9 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from itertools import accumulate
+from typing import Any
 
-from prometheus_client import REGISTRY, Counter
+from prometheus_client import REGISTRY, Counter, Gauge
 from prometheus_client.metrics_core import CounterMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 from prometheus_client.samples import Sample
@@ -36,6 +37,10 @@ THROTTLED = Counter("apim_gateway_throttled", "Requests refused by a rate limit"
 ANALYTICS_DROPPED = Counter(
     "apim_gateway_analytics_dropped", "Analytics events dropped because the queue was full"
 )
+
+WS_CONNECTIONS = Gauge("apim_gateway_ws_connections", "Open WebSocket API connections")
+# direction: upstream (client to backend) or downstream (backend to client)
+WS_FRAMES = Counter("apim_gateway_ws_frames", "WebSocket API frames relayed", ["api", "direction"])
 
 NO_API = "-"
 
@@ -131,7 +136,8 @@ class Analytics:
 
     def __init__(self, bus: EventBus | None, *, size: int, gateway_id: str, enabled: bool = True) -> None:
         self._bus = bus
-        self._records: deque[AnalyticsRecord] = deque()
+        # A WebSocket connection's event comes built (one per connection, not per request).
+        self._records: deque[AnalyticsRecord | CloudEvent] = deque()
         self._size = size
         self._waiter: asyncio.Future[None] | None = None
         self._task: asyncio.Task[None] | None = None
@@ -148,6 +154,32 @@ class Analytics:
             ANALYTICS_DROPPED.inc()
             return
         records.append(record)
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def record_event(self, type_: str, tenant: str, subject: str, data: dict[str, Any]) -> None:
+        """An event other than a request's (a WebSocket connection's), on the same queue."""
+        if not self.enabled:
+            return
+        if len(self._records) >= self._size:
+            ANALYTICS_DROPPED.inc()
+            return
+        self._records.append(
+            CloudEvent.model_construct(
+                id=_uuid4_hex(),
+                source=f"/gateway/{self._gateway_id}",
+                specversion="1.0",
+                time=datetime.now(UTC),
+                datacontenttype="application/json",
+                type=type_,
+                subject=subject,
+                tenant=tenant,
+                data={**data, "gatewayId": self._gateway_id},
+            )
+        )
         waiter = self._waiter
         if waiter is not None:
             self._waiter = None
@@ -181,8 +213,12 @@ class Analytics:
                 self._waiter = loop.create_future()
                 await self._waiter
                 continue
+            record = records.popleft()
+            if isinstance(record, CloudEvent):
+                await self._publish(bus, topic, record)
+                continue
             (at, tenant, api_id, api_name, version, method, resource, status, latency, app_id, key_type, user,
-             ip, code, cache_hit) = records.popleft()  # fmt: skip
+             ip, code, cache_hit) = record  # fmt: skip
             # Built without validation: every field is ours and already of the right type.
             event = CloudEvent.model_construct(
                 id=_uuid4_hex(),
@@ -212,13 +248,16 @@ class Analytics:
                     "gatewayId": gateway_id,
                 },
             )
-            try:
-                await bus.publish(topic, event)
-                self.published += 1
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the bus is down: analytics are best effort
-                logger.debug("analytics event dropped: %r", exc)
+            await self._publish(bus, topic, event)
+
+    async def _publish(self, bus: EventBus, topic: str, event: CloudEvent) -> None:
+        try:
+            await bus.publish(topic, event)
+            self.published += 1
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the bus is down: analytics are best effort
+            logger.debug("analytics event dropped: %r", exc)
 
 
 # The version (4) and variant (RFC 4122) bits of a random UUID, as ``uuid.uuid4`` sets them.

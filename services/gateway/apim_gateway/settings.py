@@ -67,6 +67,13 @@ class Settings(ServiceSettings):
     gateway_client_cert_header: str = Field(default="ssl-client-cert", min_length=1)
     gateway_client_cert_format: Literal["nginx", "envoy"] = "nginx"
     gateway_trusted_proxies: str = ""
+    # WebSocket APIs (``websocket/``): the largest message each way (bigger closes 1009), the
+    # backend leg's ping interval and pong wait, and an idle cut (0: none, as in WSO2).
+    gateway_ws_max_client_message: int = Field(default=1024 * 1024, ge=1)
+    gateway_ws_max_backend_message: int = Field(default=16 * 1024 * 1024, ge=1)
+    gateway_ws_ping_interval: float = Field(default=20.0, gt=0)
+    gateway_ws_ping_timeout: float = Field(default=20.0, gt=0)
+    gateway_ws_idle_timeout: float = Field(default=0.0, ge=0)
 
     @field_validator("gateway_trusted_proxies")
     @classmethod

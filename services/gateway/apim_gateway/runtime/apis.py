@@ -21,6 +21,7 @@ from apim_gateway.throttling import backend_key, resource_key
 
 DEFAULT_TENANT = "carbon.super"
 PRODUCT_TYPE = "APIPRODUCT"
+WEBSOCKET_TYPE = "WS"
 DEFAULT_CACHE_TIMEOUT = 300
 
 # authType of an operation that needs no credentials (WSO2: "None"; the Publisher UI: "NONE").
@@ -92,6 +93,9 @@ class CompiledApi:
     cache_timeout: float | None = None
     # None unless ``securityScheme`` has ``mutualssl`` (``runtime/client_certificates.py``).
     mutual_tls: MutualTls | None = None
+    # A WebSocket API (type ``WS``): its ws:// or wss:// backend per key type; its operations are
+    # its topics (verbs SUBSCRIBE and PUBLISH). None for every other API.
+    websocket: dict[str, str] | None = None
 
     @property
     def blocked(self) -> bool:
@@ -166,6 +170,23 @@ def _max_tps(raw: Any) -> dict[str, Limit]:
             unit = str(raw.get(f"{name}TimeUnit") or "SECOND")
             limits[key_type] = Limit(int(value), unit_seconds(unit))
     return limits
+
+
+def _websocket_endpoints(config: Any) -> dict[str, str]:
+    """A WS API's backend URL per key type, from its endpointConfig (ws:// or wss:// only)."""
+    found: dict[str, str] = {}
+    if not isinstance(config, Mapping):
+        return found
+    for key_type, prefix in (("PRODUCTION", "production"), ("SANDBOX", "sandbox")):
+        side = config.get(f"{prefix}_endpoints")
+        if isinstance(side, list):
+            side = side[0] if side else None
+        url = str(side.get("url") or "") if isinstance(side, Mapping) else ""
+        if url:
+            if not url.lower().startswith(("ws://", "wss://")):
+                raise ValueError(f"a WebSocket API's endpoint must be ws:// or wss://, not {url!r}")
+            found[key_type] = url
+    return found
 
 
 def _member_mocks(raw: Any) -> dict[str | None, Mocks]:
@@ -262,12 +283,17 @@ def compile_api(
     key_managers = artifact.get("keyManagers")
     names = frozenset(str(k) for k in key_managers or ())
     api_key_header = str(artifact.get("apiKeyHeader") or "apikey")
-    groups = endpoint_groups(
-        artifact.get("endpointConfig"),
-        default_timeout=backend.default_timeout,
-        failure_threshold=backend.failure_threshold,
-        open_for=backend.open_for,
-        security=backend.security,
+    websocket = str(artifact.get("type") or "").upper() == WEBSOCKET_TYPE
+    groups = (
+        {}
+        if websocket
+        else endpoint_groups(
+            artifact.get("endpointConfig"),
+            default_timeout=backend.default_timeout,
+            failure_threshold=backend.failure_threshold,
+            open_for=backend.open_for,
+            security=backend.security,
+        )
     )
     max_tps = _max_tps(artifact.get("maxTps"))
     return CompiledApi(
@@ -301,4 +327,5 @@ def compile_api(
         version_in_context=version_in_context,
         artifact=artifact,
         cache_timeout=_cache_timeout(artifact),
+        websocket=_websocket_endpoints(artifact.get("endpointConfig")) if websocket else None,
     )

@@ -46,6 +46,8 @@ def limit_of(throttle_limit: Mapping[str, Any] | None) -> Limit | None:
     """A ThrottleLimit ``{type, requestCount: {timeUnit, unitTime, requestCount}}``; None: no limit."""
     if not throttle_limit:
         return None
+    if throttle_limit.get("type") == "EVENTCOUNTLIMIT":
+        return _events_of(throttle_limit.get("eventCount"))
     request_count = throttle_limit.get("requestCount")
     if not isinstance(request_count, Mapping):
         return None
@@ -56,6 +58,21 @@ def limit_of(throttle_limit: Mapping[str, Any] | None) -> Limit | None:
         )
     except (KeyError, TypeError, ValueError):
         logger.warning("ignoring a request-count limit the gateway cannot read: %r", request_count)
+        return None
+
+
+def _events_of(event_count: Any) -> Limit | None:
+    """``{eventCount, timeUnit, unitTime}``: the frames of a WebSocket API's connections, either
+    way, counted as requests are."""
+    if not isinstance(event_count, Mapping):
+        return None
+    try:
+        return Limit(
+            int(event_count["eventCount"]),
+            unit_seconds(event_count.get("timeUnit", "min"), int(event_count.get("unitTime", 1))),
+        )
+    except (KeyError, TypeError, ValueError):
+        logger.warning("ignoring an event-count limit the gateway cannot read: %r", event_count)
         return None
 
 

@@ -1,0 +1,116 @@
+"""The ASGI side of WebSocket APIs: handshake, backend handshake, then the relay.
+
+A refusal is an HTTP answer with the gateway's JSON error body, sent through the ASGI WebSocket
+Denial Response extension (uvicorn and granian both offer it), so a client sees 401, 403, 429 or
+503 and why, not a bare 403.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from starlette.types import Receive, Scope, Send
+
+from apim_common.outbound import IPNetwork
+from apim_gateway.errors import GatewayError, error_body
+from apim_gateway.request.services import Services
+from apim_gateway.websocket.connections import Connections
+from apim_gateway.websocket.events import event_limits
+from apim_gateway.websocket.handshake import admit
+from apim_gateway.websocket.relay import Connection
+from apim_gateway.websocket.upstream import BackendRefused, open_backend
+
+ANALYTICS_TYPE = "websocket.connection.completed"
+_DENIAL = "websocket.http.response"
+
+
+class WebSocketProxy:
+    def __init__(self, services: Services, connections: Connections, deny: Sequence[IPNetwork]) -> None:
+        self.services = services
+        self.connections = connections
+        self.deny = deny
+        self.max_client_message = services.settings.gateway_ws_max_client_message
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        message = await receive()
+        if message["type"] != "websocket.connect":
+            return
+        services = self.services
+        try:
+            handshake = await admit(services, scope)
+            upstream = await open_backend(services, handshake, self.deny)
+        except GatewayError as error:
+            body = error_body(error.code, error.message, error.description)
+            await _refuse(
+                scope, send, error.status, body, [(b"content-type", b"application/json"), *error.headers]
+            )
+            return
+        except BackendRefused as refused:
+            await _refuse(scope, send, refused.status, refused.body, refused.headers)
+            return
+        api = handshake.api
+        events = event_limits(
+            services.rate_limits.limiter,
+            services.state.tiers.get(api.tenant),
+            api,
+            handshake.op,
+            handshake.auth,
+            handshake.client_ip,
+        )
+        await send({"type": "websocket.accept", "subprotocol": upstream.subprotocol})
+        connection = Connection(handshake, upstream, receive, send, events, self.max_client_message)
+        self.connections.add(connection)
+        try:
+            await connection.run()
+        finally:
+            self.connections.discard(connection)
+            _record(services, connection)
+
+
+async def _refuse(
+    scope: Scope, send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]
+) -> None:
+    if _DENIAL in (scope.get("extensions") or {}):
+        await send(
+            {
+                "type": "websocket.http.response.start",
+                "status": status,
+                "headers": [*headers, (b"content-length", str(len(body)).encode())],
+            }
+        )
+        await send({"type": "websocket.http.response.body", "body": body})
+    else:  # the server answers 403 alone
+        await send({"type": "websocket.close", "code": 1008})
+
+
+def _record(services: Services, connection: Connection) -> None:
+    handshake = connection.handshake
+    api, auth = handshake.api, handshake.auth
+    ended = time.time()
+    services.analytics.record_event(
+        ANALYTICS_TYPE,
+        api.tenant,
+        api.id,
+        {
+            "requestTimestamp": int(connection.started * 1000),
+            "apiId": api.id,
+            "apiName": api.name,
+            "apiVersion": api.version,
+            "apiType": "WS",
+            "apiMethod": handshake.op.verb,
+            "apiResourceTemplate": handshake.op.target,
+            "responseCode": 101,
+            "applicationId": auth.application_id,
+            "keyType": auth.key_type,
+            "userName": auth.subscriber,
+            "userIp": handshake.client_ip,
+            "framesFromClient": connection.upstream_frames,
+            "bytesFromClient": connection.upstream_bytes,
+            "framesToClient": connection.downstream_frames,
+            "bytesToClient": connection.downstream_bytes,
+            "durationMs": round((ended - connection.started) * 1000, 3),
+            "closeCode": connection.client_code,
+            "closeReason": connection.client_reason,
+        },
+    )

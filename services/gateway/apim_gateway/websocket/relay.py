@@ -1,0 +1,166 @@
+"""One accepted connection: frames relayed both ways until either side closes.
+
+Each direction is one task; the first to end decides the close codes, the other is cancelled.
+Close codes to the client: the backend's own, 1009 for a message over the client's cap (the
+backend then gets 1001), 1001 when the backend's message was over its cap (the backend got 1009),
+4003 for a frame over an event limit, and those of ``connections.py`` (4001, 4006, 1001 idle).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+
+from starlette.types import Receive, Send
+from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConnectionClosed
+
+from apim_gateway.observability import WS_FRAMES
+from apim_gateway.websocket.events import EventLimits
+from apim_gateway.websocket.handshake import Handshake
+
+THROTTLED = (4003, "Websocket frame throttled out")
+TOO_BIG = (1009, "Message too big")
+GOING_AWAY = 1001
+# Codes a close frame may not carry: what the other side gets instead.
+_NOT_SENDABLE = frozenset((1005, 1006, 1015))
+
+
+class Connection:
+    __slots__ = (
+        "backend_code",
+        "client_closed",
+        "client_code",
+        "client_reason",
+        "downstream_bytes",
+        "downstream_frames",
+        "events",
+        "handshake",
+        "last_frame",
+        "max_client_message",
+        "receive",
+        "send",
+        "started",
+        "tasks",
+        "upstream",
+        "upstream_bytes",
+        "upstream_frames",
+    )
+
+    def __init__(
+        self,
+        handshake: Handshake,
+        upstream: ClientConnection,
+        receive: Receive,
+        send: Send,
+        events: EventLimits | None,
+        max_client_message: int,
+    ) -> None:
+        self.handshake = handshake
+        self.upstream = upstream
+        self.receive = receive
+        self.send = send
+        self.events = events
+        self.max_client_message = max_client_message
+        self.started = time.time()
+        self.last_frame = time.monotonic()
+        self.upstream_frames = self.upstream_bytes = 0
+        self.downstream_frames = self.downstream_bytes = 0
+        self.client_code: int | None = None
+        self.client_reason = ""
+        self.backend_code = 1000
+        self.client_closed = False
+        self.tasks: tuple[asyncio.Task[None], ...] = ()
+
+    def _end(self, client_code: int, reason: str, backend_code: int, *, client_closed: bool = False) -> None:
+        """The first end wins: its codes are those sent."""
+        if self.client_code is None:
+            self.client_code, self.client_reason, self.backend_code = client_code, reason, backend_code
+            self.client_closed = client_closed
+
+    def terminate(self, code: int, reason: str) -> None:
+        """Closes both ends from outside (a revoked token, an undeployed API, idleness)."""
+        self._end(code, reason, GOING_AWAY)
+        for task in self.tasks:
+            task.cancel()
+
+    async def run(self) -> None:
+        self.tasks = tasks = (
+            asyncio.create_task(self._to_backend()),
+            asyncio.create_task(self._to_client()),
+        )
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            if self.client_code is None:
+                self._end(1011, "", GOING_AWAY)
+            if not self.client_closed:
+                with contextlib.suppress(Exception):
+                    await self.send(
+                        {"type": "websocket.close", "code": self.client_code, "reason": self.client_reason}
+                    )
+            with contextlib.suppress(Exception):
+                await self.upstream.close(self.backend_code)
+
+    async def _to_backend(self) -> None:
+        receive, upstream, events = self.receive, self.upstream, self.events
+        limit = self.max_client_message
+        frames = WS_FRAMES.labels(self.handshake.api.name, "upstream")
+        while True:
+            message = await receive()
+            if message["type"] != "websocket.receive":
+                if message["type"] == "websocket.disconnect":
+                    code = int(message.get("code") or 1000)
+                    self._end(code, "", 1000 if code in _NOT_SENDABLE else code, client_closed=True)
+                    return
+                continue
+            data: str | bytes | None = message.get("bytes")
+            size = 0
+            if data is None:
+                data = message.get("text") or ""
+                size = len(data.encode())
+            else:
+                size = len(data)
+            if size > limit:
+                self._end(*TOO_BIG, GOING_AWAY)
+                return
+            if events is not None and not await events.admit():
+                self._end(*THROTTLED, GOING_AWAY)
+                return
+            self.upstream_frames += 1
+            self.upstream_bytes += size
+            self.last_frame = time.monotonic()
+            frames.inc()
+            await upstream.send(data)
+
+    async def _to_client(self) -> None:
+        send, upstream, events = self.send, self.upstream, self.events
+        frames = WS_FRAMES.labels(self.handshake.api.name, "downstream")
+        try:
+            while True:
+                data = await upstream.recv()
+                if events is not None and not await events.admit():
+                    self._end(*THROTTLED, GOING_AWAY)
+                    return
+                self.downstream_frames += 1
+                self.last_frame = time.monotonic()
+                frames.inc()
+                if isinstance(data, str):
+                    self.downstream_bytes += len(data.encode())
+                    await send({"type": "websocket.send", "text": data})
+                else:
+                    self.downstream_bytes += len(data)
+                    await send({"type": "websocket.send", "bytes": data})
+        except ConnectionClosed as closed:
+            if closed.sent is not None and closed.sent.code == TOO_BIG[0]:
+                self._end(GOING_AWAY, "The backend's message was too big", TOO_BIG[0])
+            elif closed.rcvd is not None and closed.rcvd.code not in _NOT_SENDABLE:
+                self._end(closed.rcvd.code, closed.rcvd.reason, closed.rcvd.code)
+            elif closed.rcvd is not None:
+                self._end(1000, "", 1000)
+            else:
+                self._end(1011, "The backend connection was lost", 1011)

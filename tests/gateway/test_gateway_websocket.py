@@ -1,0 +1,350 @@
+"""WebSocket APIs end to end over real sockets: a ``websockets`` backend and client started here,
+the gateway served by uvicorn (and once by granian) in between."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from websockets.asyncio.client import connect
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.http11 import Request, Response
+
+from apim_common.events.envelope import CloudEvent
+from apim_common.events.topics import Topic
+from tests.gateway.conftest import RESIDENT, TENANT, Harness, base_snapshot
+
+CHAT = "api-chat"
+
+
+def event_limit(count: int, unit: str = "min") -> dict[str, Any]:
+    return {"type": "EVENTCOUNTLIMIT", "eventCount": {"timeUnit": unit, "unitTime": 1, "eventCount": count}}
+
+
+def chat_api(ws_port: int) -> dict[str, Any]:
+    return {
+        "id": CHAT,
+        "name": "Chat",
+        "context": "/chat",
+        "version": "1.0.0",
+        "lifeCycleStatus": "PUBLISHED",
+        "type": "WS",
+        "tenant": TENANT,
+        "revisionId": "rev-chat-1",
+        "environment": "Default",
+        "vhost": "localhost",
+        "securityScheme": ["oauth2", "api_key"],
+        "apiKeyHeader": "X-API-Key",
+        "authorizationHeader": "Authorization",
+        "policies": ["AsyncGold", "AsyncTiny"],
+        "endpointConfig": {
+            "endpoint_type": "ws",
+            "production_endpoints": {"url": f"ws://127.0.0.1:{ws_port}"},
+            "sandbox_endpoints": {"url": f"ws://127.0.0.1:{ws_port}"},
+        },
+        "operations": [
+            {"verb": "SUBSCRIBE", "target": "/rooms/{room}", "authType": "Any"},
+            {"verb": "PUBLISH", "target": "/private", "authType": "Any"},
+            {"verb": "SUBSCRIBE", "target": "/open", "authType": "None"},
+        ],
+    }
+
+
+def chat_snapshot(ws_port: int, http_port: int) -> dict[str, dict[str, Any]]:
+    snapshot = base_snapshot(http_port)
+    snapshot["publisher"]["artifacts"].append(chat_api(ws_port))
+    devportal, admin = snapshot["devportal"], snapshot["admin"]
+    for app_id, client_id in (("app-2", "client-2"), ("app-3", "client-3")):
+        devportal["applications"].append(
+            {
+                "applicationId": app_id,
+                "name": app_id,
+                "owner": "bob",
+                "throttlingPolicy": "Unlimited",
+                "status": "APPROVED",
+                "tenant": TENANT,
+            }
+        )
+        devportal["keyMappings"].append(
+            {
+                "applicationId": app_id,
+                "keyType": "PRODUCTION",
+                "keyManager": RESIDENT,
+                "consumerKey": client_id,
+            }
+        )
+    devportal["subscriptions"] += [
+        {
+            "subscriptionId": "sub-chat-1",
+            "applicationId": "app-1",
+            "apiId": CHAT,
+            "throttlingPolicy": "AsyncGold",
+            "status": "UNBLOCKED",
+        },
+        {
+            "subscriptionId": "sub-chat-2",
+            "applicationId": "app-2",
+            "apiId": CHAT,
+            "throttlingPolicy": "AsyncTiny",
+            "status": "UNBLOCKED",
+        },
+    ]
+    admin["throttlePolicies"]["subscription"] += [
+        {"policyName": "AsyncGold", "defaultLimit": event_limit(50_000, "day"), "tenant": TENANT},
+        {"policyName": "AsyncTiny", "defaultLimit": event_limit(4), "tenant": TENANT},
+    ]
+    return snapshot
+
+
+@dataclass
+class Backend:
+    """Echoes every message; ``/private`` refuses the handshake with 401; ``/rooms/big`` answers
+    with a message of the size it is sent as text."""
+
+    requests: list[Request] = field(default_factory=list)
+    port: int = 0
+
+    def process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        self.requests.append(request)
+        if request.path.startswith("/private"):
+            return connection.respond(HTTPStatus.UNAUTHORIZED, "the backend wants its own credentials\n")
+        return None
+
+    async def handler(self, connection: ServerConnection) -> None:
+        async for message in connection:
+            if connection.request is not None and connection.request.path.startswith("/rooms/big"):
+                await connection.send("x" * int(message))
+            else:
+                await connection.send(message)
+
+
+@pytest.fixture
+async def ws_backend() -> AsyncIterator[Backend]:
+    backend = Backend()
+    server: Server
+    async with serve(backend.handler, "127.0.0.1", 0, process_request=backend.process_request) as server:
+        backend.port = next(iter(server.sockets)).getsockname()[1]
+        yield backend
+
+
+@pytest.fixture
+def snapshot(ws_backend: Backend, backend_port: int) -> dict[str, dict[str, Any]]:
+    return chat_snapshot(ws_backend.port, backend_port)
+
+
+@pytest.fixture
+async def gateway(harness: Harness) -> AsyncIterator[str]:
+    """The harness' gateway served by uvicorn on a free port: its ws:// base URL."""
+    config = uvicorn.Config(harness.gateway, host="127.0.0.1", port=0, lifespan="off", log_config=None)
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"ws://127.0.0.1:{port}"
+    server.should_exit = True
+    await task
+
+
+def bearer(harness: Harness, client_id: str = "client-1", **claims: Any) -> dict[str, str]:
+    return {"Authorization": f"Bearer {harness.tokens.mint('alice', client_id=client_id, **claims)}"}
+
+
+async def _refusal(url: str, **kwargs: Any) -> Response:
+    with pytest.raises(InvalidStatus) as refused:
+        async with connect(url, **kwargs):
+            pass
+    return refused.value.response
+
+
+async def test_frames_are_relayed_both_ways(harness: Harness, gateway: str, ws_backend: Backend) -> None:
+    async with connect(f"{gateway}/chat/1.0.0/rooms/1", additional_headers=bearer(harness)) as ws:
+        await ws.send("hello")
+        assert await ws.recv() == "hello"
+        await ws.send(b"\x00\x01binary")
+        assert await ws.recv() == b"\x00\x01binary"
+    assert ws_backend.requests[-1].path == "/rooms/1"
+
+
+async def test_handshake_without_a_token_is_refused_with_401_and_a_json_body(
+    harness: Harness, gateway: str, ws_backend: Backend
+) -> None:
+    response = await _refusal(f"{gateway}/chat/1.0.0/rooms/1")
+    assert response.status_code == 401
+    assert response.headers["Content-Type"] == "application/json"
+    assert json.loads(response.body)["code"] == "900902"
+    assert ws_backend.requests == []
+
+
+async def test_unsubscribed_application_is_refused_with_403(harness: Harness, gateway: str) -> None:
+    response = await _refusal(f"{gateway}/chat/1.0.0/rooms/1", additional_headers=bearer(harness, "client-3"))
+    assert response.status_code == 403
+    assert json.loads(response.body)["code"] == "900908"
+
+
+async def test_access_token_query_parameter_authenticates(
+    harness: Harness, gateway: str, ws_backend: Backend
+) -> None:
+    token = harness.tokens.mint("alice", client_id="client-1")
+    async with connect(f"{gateway}/chat/1.0.0/rooms/1?access_token={token}&since=5") as ws:
+        await ws.send("hi")
+        assert await ws.recv() == "hi"
+    request = ws_backend.requests[-1]
+    assert request.path == "/rooms/1?since=5"
+    assert "Authorization" not in request.headers
+
+
+async def test_custom_header_query_parameter_reaches_the_backend_as_a_header(
+    harness: Harness, gateway: str, ws_backend: Backend
+) -> None:
+    url = f"{gateway}/chat/1.0.0/rooms/1?websocket.custom.header.X-Room-Key=k-42"
+    async with connect(url, additional_headers=bearer(harness)):
+        pass
+    request = ws_backend.requests[-1]
+    assert request.headers["X-Room-Key"] == "k-42"
+    assert request.path == "/rooms/1"
+
+
+async def test_upstream_refusal_reaches_the_client_with_its_status(
+    harness: Harness, gateway: str, ws_backend: Backend
+) -> None:
+    response = await _refusal(f"{gateway}/chat/1.0.0/private", additional_headers=bearer(harness))
+    assert response.status_code == 401
+    assert response.body == b"the backend wants its own credentials\n"
+
+
+async def test_connection_closes_with_4003_after_exactly_the_event_limit(
+    harness: Harness, gateway: str
+) -> None:
+    """AsyncTiny allows 4 events a minute: two messages and their two echoes; the fifth frame closes."""
+    echoes: list[str | bytes] = []
+    async with connect(f"{gateway}/chat/1.0.0/rooms/1", additional_headers=bearer(harness, "client-2")) as ws:
+        for n in range(3):
+            await ws.send(f"m{n}")
+            try:
+                echoes.append(await ws.recv())
+            except ConnectionClosed:
+                break
+        await ws.wait_closed()
+    assert echoes == ["m0", "m1"]
+    assert ws.close_code == 4003
+    assert ws.close_reason == "Websocket frame throttled out"
+
+
+async def test_oversized_message_closes_with_1009(harness: Harness, gateway: str) -> None:
+    async with connect(f"{gateway}/chat/1.0.0/rooms/1", additional_headers=bearer(harness)) as ws:
+        await ws.send(b"x" * (1024 * 1024))
+        assert len(await ws.recv()) == 1024 * 1024  # the cap itself passes
+        await ws.send(b"x" * (1024 * 1024 + 1))
+        await ws.wait_closed()
+    assert ws.close_code == 1009
+
+
+async def test_revoked_token_closes_the_socket_within_a_second(harness: Harness, gateway: str) -> None:
+    headers = bearer(harness, jti="jti-ws")
+    async with connect(f"{gateway}/chat/1.0.0/rooms/1", additional_headers=headers) as ws:
+        await ws.send("before")
+        assert await ws.recv() == "before"
+        await harness.publish(
+            Topic.TOKEN_REVOCATIONS, "token.revoked", {"jti": "jti-ws", "expiresAt": int(time.time()) + 3600}
+        )
+        revoked_at = time.monotonic()
+        await asyncio.wait_for(ws.wait_closed(), 5)
+        closed_after = time.monotonic() - revoked_at
+    assert ws.close_code == 4001
+    assert closed_after < 1.0
+
+
+async def test_connection_analytics_event_counts_frames_and_bytes(harness: Harness, gateway: str) -> None:
+    seen: list[CloudEvent] = []
+
+    async def collect(event: CloudEvent) -> None:
+        if event.type == "websocket.connection.completed":
+            seen.append(event)
+
+    harness.bus.subscribe([str(Topic.ANALYTICS)], "ws-analytics-test", collect)
+    async with connect(f"{gateway}/chat/1.0.0/rooms/big", additional_headers=bearer(harness)) as ws:
+        for size in ("10", "2000"):
+            await ws.send(size)
+            await ws.recv()
+    for _ in range(200):
+        if seen:
+            break
+        await asyncio.sleep(0.01)
+    [event] = seen
+    data = event.data
+    assert data["apiId"] == CHAT
+    assert data["applicationId"] == "app-1"
+    assert (data["framesFromClient"], data["bytesFromClient"]) == (2, 6)
+    assert (data["framesToClient"], data["bytesToClient"]) == (2, 2010)
+    assert data["closeCode"] == 1000
+    assert data["durationMs"] > 0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+async def _healthy(port: int, process: subprocess.Popen[bytes], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    async with httpx.AsyncClient() as client:
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                if (await client.get(f"http://127.0.0.1:{port}/health")).status_code == 200:
+                    return True
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.1)
+    return False
+
+
+async def test_granian_serves_websocket_apis(tmp_path: Path, ws_backend: Backend) -> None:
+    """The gateway process under granian, serving from its snapshot cache (no control plane)."""
+    snapshot = chat_snapshot(ws_backend.port, 9)
+    cache = tmp_path / "snapshot.json"
+    cache.write_text(json.dumps(snapshot))
+    port = _free_port()
+    nowhere = "http://127.0.0.1:9"
+    env = {
+        **os.environ,
+        "APIM_MODE": "development",
+        "APIM_PORT": str(port),
+        "APIM_GATEWAY_SERVER": "granian",
+        "APIM_GATEWAY_SNAPSHOT_CACHE": str(cache),
+        "APIM_GATEWAY_SNAPSHOT_WAIT": "0",
+        "APIM_LOG_LEVEL": "ERROR",
+        **{f"APIM_{part}_URL": nowhere for part in ("PUBLISHER", "DEVPORTAL", "ADMIN", "KEY_MANAGER")},
+    }
+    log = tmp_path / "gateway.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "apim_gateway"], env=env, stdout=output, stderr=output
+        )
+    try:
+        assert await _healthy(port, process, 60), log.read_text()
+        async with connect(f"ws://127.0.0.1:{port}/chat/1.0.0/open") as ws:
+            await ws.send("through granian")
+            assert await ws.recv() == "through granian"
+        refused = await _refusal(f"ws://127.0.0.1:{port}/chat/1.0.0/rooms/1")
+        assert refused.status_code == 401
+        assert json.loads(refused.body)["code"] == "900902"
+    finally:
+        process.kill()
+        process.wait(timeout=10)
