@@ -180,7 +180,10 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         gateway = subprocess.Popen([sys.executable, "-m", "apim_gateway"], env=env, cwd=workdir)
         conf = nginx_conf(workdir, nginx_port, gateway_port, ca, server)
         with (workdir / "nginx.stderr").open("wb") as stderr:
-            nginx = subprocess.Popen([nginx_binary(), "-c", str(conf), "-p", str(workdir)], stderr=stderr)
+            # -e: the log of the start itself, before the configuration names its own (a user
+            # other than root may not write the packaged default).
+            command = [nginx_binary(), "-c", str(conf), "-p", str(workdir), "-e", str(workdir / "start.log")]
+            nginx = subprocess.Popen(command, stderr=stderr)
         try:
             wait_for_port(gateway_port, timeout=60)
             wait_for_port(nginx_port)
