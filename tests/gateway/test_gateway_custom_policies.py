@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib.metadata import distribution
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -29,7 +30,7 @@ import uvicorn
 
 from apim_gateway.policies import ENTRY_POINT_GROUP, installed_policies
 from apim_gateway.policies.specs import BUILTIN_SPECS
-from tests.gateway.conftest import FakeControlPlane, base_snapshot, pets_api
+from tests.gateway.conftest import FakeControlPlane, RunningGateway, base_snapshot, pets_api
 from tests.support.processes import free_port, wait_for_port
 from tests.support.tokens import TokenFactory
 
@@ -62,7 +63,7 @@ def install_example(target: Path) -> None:
 
 
 @dataclass
-class RunningGateway:
+class GatewayProcess:
     url: str
     control_plane: FakeControlPlane
 
@@ -85,7 +86,7 @@ def serve(control_plane: FakeControlPlane) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def gateway(
     tmp_path_factory: pytest.TempPathFactory, tokens: TokenFactory, backend_port: int
-) -> Iterator[RunningGateway]:
+) -> Iterator[GatewayProcess]:
     """One gateway process for the tests of this module: starting one takes seconds."""
     tmp_path = tmp_path_factory.mktemp("custom-policies")
     site = tmp_path / "site"
@@ -118,7 +119,7 @@ def gateway(
             stderr=subprocess.DEVNULL,
         )
         try:
-            yield RunningGateway(f"http://127.0.0.1:{port}", control_plane)
+            yield GatewayProcess(f"http://127.0.0.1:{port}", control_plane)
         finally:
             process.terminate()
             process.wait(timeout=10)
@@ -139,13 +140,13 @@ async def served(url: str, seconds: float = 60.0) -> httpx.Response:
             await asyncio.sleep(0.1)
 
 
-async def test_installed_policy_runs_through_the_gateway(gateway: RunningGateway) -> None:
+async def test_installed_policy_runs_through_the_gateway(gateway: GatewayProcess) -> None:
     response = await served(f"{gateway.url}/pets/1.0.0/echo/open")
     assert response.status_code == 200, response.text
     assert response.json()["headers"]["x-stamped-by"] == "example-policy"
 
 
-async def test_gateway_reports_its_installed_implementations(gateway: RunningGateway) -> None:
+async def test_gateway_reports_its_installed_implementations(gateway: GatewayProcess) -> None:
     await served(f"{gateway.url}/pets/1.0.0/echo/open")
     environment, implementations = gateway.control_plane.reports[-1]
     assert environment == "Default"
@@ -162,3 +163,25 @@ def test_every_builtin_policy_is_an_entry_point_of_the_gateway_package() -> None
     }
     assert set(declared) == set(BUILTIN_SPECS)
     assert all(installed_policies()[name].name == name for name in declared)
+
+
+@dataclass
+class ControlPlaneWithoutReports(FakeControlPlane):
+    """A publisher from before the report: the path is unknown to it."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if not scope["path"].endswith("/policy-implementations"):
+            await super().__call__(scope, receive, send)
+            return
+        await send({"type": "http.response.start", "status": 404, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+
+async def test_a_publisher_without_the_report_still_serves_the_gateway_its_snapshot(
+    tmp_path: Path, tokens: TokenFactory, backend_port: int
+) -> None:
+    control_plane = ControlPlaneWithoutReports(tokens, copy.deepcopy(base_snapshot(backend_port)))
+    # Without the tolerance the publisher's part is retried for ever and the gateway never syncs.
+    async with asyncio.timeout(30), RunningGateway(tmp_path, control_plane, {}) as (gateway, _):
+        assert gateway.syncer.complete.is_set()
+        assert "publisher" in gateway.syncer.parts

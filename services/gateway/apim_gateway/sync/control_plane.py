@@ -13,6 +13,7 @@ attach or deploy a policy no gateway of the environment could run.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
@@ -21,6 +22,8 @@ import httpx
 
 from apim_common.service_auth import ServiceTokenProvider
 from apim_gateway.policies.discovery import implementation_names
+
+logger = logging.getLogger(__name__)
 
 PUBLISHER = "/api/am/publisher/v4/internal"
 DEVPORTAL = "/api/am/devportal/v3/internal"
@@ -90,6 +93,12 @@ class ControlPlane:
                 headers=headers,
                 timeout=self._timeout,
             )
+            if response.status_code in (404, 405):
+                # A publisher older than the report cannot check attachments against it either.
+                logger.warning(
+                    "the publisher takes no policy-implementation report (%s)", response.status_code
+                )
+                return
             response.raise_for_status()
         except httpx.HTTPError as exc:
             raise ControlPlaneError(f"PUT {self._report_url}: {exc!r}") from exc
