@@ -4,6 +4,8 @@ the gateway served by uvicorn (and once by granian) in between."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import copy
 import json
 import os
 import socket
@@ -26,7 +28,14 @@ from websockets.http11 import Request, Response
 
 from apim_common.events.envelope import CloudEvent
 from apim_common.events.topics import Topic
-from tests.gateway.conftest import RESIDENT, TENANT, Harness, base_snapshot
+from apim_gateway.app import Gateway
+from apim_gateway.throttling import ThrottleClient
+from apim_throttle_sync.counters import MemoryCounterBackend
+from apim_throttle_sync.leases.service import LeaseService
+from apim_throttle_sync.membership.store import MemoryMembership
+from tests.gateway.conftest import RESIDENT, TENANT, FakeControlPlane, Harness, RunningGateway, base_snapshot
+from tests.support.tokens import TokenFactory
+from tests.throttle_sync.load import InProcessTransport
 
 CHAT = "api-chat"
 
@@ -117,6 +126,7 @@ class Backend:
 
     requests: list[Request] = field(default_factory=list)
     port: int = 0
+    received: int = 0  # messages, on every connection
 
     def process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         self.requests.append(request)
@@ -126,6 +136,7 @@ class Backend:
 
     async def handler(self, connection: ServerConnection) -> None:
         async for message in connection:
+            self.received += 1
             if connection.request is not None and connection.request.path.startswith("/rooms/big"):
                 await connection.send("x" * int(message))
             else:
@@ -146,18 +157,25 @@ def snapshot(ws_backend: Backend, backend_port: int) -> dict[str, dict[str, Any]
     return chat_snapshot(ws_backend.port, backend_port)
 
 
-@pytest.fixture
-async def gateway(harness: Harness) -> AsyncIterator[str]:
-    """The harness' gateway served by uvicorn on a free port: its ws:// base URL."""
-    config = uvicorn.Config(harness.gateway, host="127.0.0.1", port=0, lifespan="off", log_config=None)
-    server = uvicorn.Server(config)
+@contextlib.asynccontextmanager
+async def served(app: Gateway) -> AsyncIterator[str]:
+    """``app`` served by uvicorn on a free port: its ws:// base URL."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", log_config=None))
     task = asyncio.create_task(server.serve())
     while not server.started:
         await asyncio.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"ws://127.0.0.1:{port}"
-    server.should_exit = True
-    await task
+    try:
+        yield f"ws://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest.fixture
+async def gateway(harness: Harness) -> AsyncIterator[str]:
+    async with served(harness.gateway) as url:
+        yield url
 
 
 def bearer(harness: Harness, client_id: str = "client-1", **claims: Any) -> dict[str, str]:
@@ -348,3 +366,48 @@ async def test_granian_serves_websocket_apis(tmp_path: Path, ws_backend: Backend
     finally:
         process.kill()
         process.wait(timeout=10)
+
+
+async def _relay_until_closed(ws: Any, received: list[str | bytes]) -> bool:
+    """One message and its echo; False once the connection is closed."""
+    try:
+        await ws.send("m")
+        received.append(await ws.recv())
+    except ConnectionClosed:
+        return False
+    return True
+
+
+async def test_two_gateways_share_one_event_limit(
+    tmp_path: Path, tokens: TokenFactory, ws_backend: Backend, backend_port: int
+) -> None:
+    """AsyncTiny as 11 events a minute, one connection on each of two gateways sharing throttle-sync's
+    counters: together they relay exactly 11 frames, then both close 4003."""
+    snapshot = copy.deepcopy(chat_snapshot(ws_backend.port, backend_port))
+    tiny = snapshot["admin"]["throttlePolicies"]["subscription"][-1]
+    tiny["defaultLimit"] = event_limit(11)
+    service = LeaseService(MemoryCounterBackend(), MemoryMembership(ttl_seconds=5.0))
+    token = {"Authorization": f"Bearer {tokens.mint('alice', client_id='client-2')}"}
+    async with contextlib.AsyncExitStack() as stack:
+        urls = []
+        for name in "ab":
+            (tmp_path / name).mkdir()
+            running = RunningGateway(tmp_path / name, FakeControlPlane(tokens, snapshot), {})
+            gateway, _ = await stack.enter_async_context(running)
+            throttle = ThrottleClient(InProcessTransport(service), gateway_id=f"ws-gw-{name}")
+            await throttle.start()
+            stack.push_async_callback(throttle.close)
+            gateway.rate_limits.limiter = throttle
+            urls.append(await stack.enter_async_context(served(gateway)))
+        sockets = [
+            await stack.enter_async_context(connect(f"{url}/chat/1.0.0/rooms/1", additional_headers=token))
+            for url in urls
+        ]
+        echoes: list[str | bytes] = []
+        open_ = list(sockets)
+        while open_:
+            open_ = [ws for ws in open_ if await _relay_until_closed(ws, echoes)]
+        for ws in sockets:
+            await ws.wait_closed()
+    assert ws_backend.received + len(echoes) == 11
+    assert [ws.close_code for ws in sockets] == [4003, 4003]

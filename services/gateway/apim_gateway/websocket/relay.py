@@ -135,7 +135,11 @@ class Connection:
             self.upstream_bytes += size
             self.last_frame = time.monotonic()
             frames.inc()
-            await upstream.send(data)
+            try:
+                await upstream.send(data)
+            except ConnectionClosed as closed:
+                self._backend_closed(closed)
+                return
 
     async def _to_client(self) -> None:
         send, upstream, events = self.send, self.upstream, self.events
@@ -156,11 +160,15 @@ class Connection:
                     self.downstream_bytes += len(data)
                     await send({"type": "websocket.send", "bytes": data})
         except ConnectionClosed as closed:
-            if closed.sent is not None and closed.sent.code == TOO_BIG[0]:
-                self._end(GOING_AWAY, "The backend's message was too big", TOO_BIG[0])
-            elif closed.rcvd is not None and closed.rcvd.code not in _NOT_SENDABLE:
-                self._end(closed.rcvd.code, closed.rcvd.reason, closed.rcvd.code)
-            elif closed.rcvd is not None:
-                self._end(1000, "", 1000)
-            else:
-                self._end(1011, "The backend connection was lost", 1011)
+            self._backend_closed(closed)
+
+    def _backend_closed(self, closed: ConnectionClosed) -> None:
+        """The client gets the backend's close code, or what stands for it."""
+        if closed.sent is not None and closed.sent.code == TOO_BIG[0]:
+            self._end(GOING_AWAY, "The backend's message was too big", TOO_BIG[0])
+        elif closed.rcvd is not None and closed.rcvd.code not in _NOT_SENDABLE:
+            self._end(closed.rcvd.code, closed.rcvd.reason, closed.rcvd.code)
+        elif closed.rcvd is not None:
+            self._end(1000, "", 1000)
+        else:
+            self._end(1011, "The backend connection was lost", 1011)
