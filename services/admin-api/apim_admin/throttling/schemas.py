@@ -4,7 +4,15 @@ import ipaddress
 import re
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, PositiveInt, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeInt,
+    PositiveInt,
+    field_validator,
+    model_validator,
+)
 
 TimeUnit = Literal["sec", "min", "hour", "day", "week", "month", "year"]
 BurstUnit = Literal["sec", "min"]
@@ -129,6 +137,16 @@ class SubscriptionThrottlePolicy(PolicyBase):
     stopOnQuotaReach: bool = False
     billingPlan: Literal["FREE", "COMMERCIAL"] = "FREE"
     permissions: Permissions | None = None
+
+    @field_validator("graphQLMaxComplexity", "graphQLMaxDepth")
+    @classmethod
+    def _no_graphql_limit(cls, value: int | None) -> int | None:
+        # 0 is how WSO2's forms send "no limit".
+        if value:
+            raise ValueError(
+                "GraphQL query limits are not supported: the gateway does not serve GraphQL APIs"
+            )
+        return value
 
     @model_validator(mode="after")
     def _burst_unit_when_counted(self) -> Self:

@@ -28,6 +28,7 @@ SecurityScheme = Literal[
     "mutualssl_mandatory",
     "oauth_basic_auth_api_key_mandatory",
 ]
+ROUND_ROBIN = "org.apache.synapse.endpoints.algorithms.RoundRobin"
 LifecycleStatus = Literal["CREATED", "PROTOTYPED", "PUBLISHED", "BLOCKED", "DEPRECATED", "RETIRED"]
 APPLICATION_SCHEMES = frozenset(("oauth2", "api_key", "basic_auth"))
 
@@ -72,6 +73,17 @@ class Operation(DTO):
     payloadSchema: str | None = None
     uriMapping: str | None = None
     operationPolicies: OperationPolicies = Field(default_factory=OperationPolicies)
+
+    @field_validator("payloadSchema", "uriMapping")
+    @classmethod
+    def _unset(cls, value: str | None) -> str | None:
+        # WSO2 clients send both back as null; the gateway has no use for a value.
+        if value:
+            raise ValueError(
+                "is not supported: validate payloads with enableSchemaValidation and map paths "
+                "with the rewriteResourcePath policy"
+            )
+        return None
 
     @field_validator("verb")
     @classmethod
@@ -172,24 +184,54 @@ class AdditionalProperty(DTO):
     display: bool = False
 
 
+class EndpointTimeouts(BaseModel):
+    """An endpoint's ``config``: the two of WSO2's advanced settings the gateway applies, in ms.
+
+    The others (retries, error codes, back-off factor) are refused rather than kept unused.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    # How long the backend may take to answer.
+    actionDuration: Annotated[float, Field(gt=0)] | None = None
+    # How long the endpoint is left out after it failed.
+    suspendDuration: Annotated[float, Field(gt=0)] | None = None
+
+    @field_validator("actionDuration", "suspendDuration", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        # WSO2's forms send an untouched setting as "".
+        return None if value == "" else value
+
+
 class Endpoint(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    """One backend URL; ``endpoint_type`` and ``template_not_supported`` are what WSO2's
+    clients send with each endpoint of a group."""
+
+    model_config = ConfigDict(extra="forbid")
 
     url: str = Field(min_length=1)
-    config: dict[str, Any] | None = None
+    config: EndpointTimeouts | None = None
+    endpoint_type: Literal["http"] | None = None
+    template_not_supported: bool | None = None
 
     @field_validator("url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         if not re.match(r"^https?://[^\s/]+", value):
             raise ValueError("an endpoint URL must be an absolute http:// or https:// URL")
+        if "{" in value or "}" in value:
+            raise ValueError(
+                "an endpoint URL is sent as written: URL templates such as {uri.var.id} are not "
+                "supported (rewrite the path with the rewriteResourcePath policy instead)"
+            )
         return value
 
 
 class EndpointConfig(BaseModel):
     """``http`` has one endpoint per side, ``load_balance`` a list, ``failover`` one plus failovers."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
 
     endpoint_type: Literal["http", "load_balance", "failover"] = "http"
     production_endpoints: Endpoint | list[Endpoint] | None = None
@@ -217,8 +259,18 @@ class EndpointConfig(BaseModel):
                 setattr(self, side, value[0] if value else None)
         if self.endpoint_type != "failover" and (self.production_failovers or self.sandbox_failovers):
             raise ValueError("failover endpoints need endpoint_type failover")
-        if self.endpoint_type == "load_balance" and self.algoClassName is None:
-            self.algoClassName = "org.apache.synapse.endpoints.algorithms.RoundRobin"
+        for name in ("algoCombo", "algoClassName"):
+            if getattr(self, name) not in (None, "", ROUND_ROBIN):
+                raise ValueError(f"{name}: the gateway balances load round robin only ({ROUND_ROBIN})")
+        if (self.sessionManagement or "none").lower() != "none" or self.sessionTimeOut:
+            raise ValueError(
+                "sessionManagement, sessionTimeOut: the gateway keeps no session affinity; "
+                "each request takes the next endpoint"
+            )
+        if self.failOver is False:
+            raise ValueError("failOver: the gateway always tries the next endpoint when one fails")
+        if self.endpoint_type == "load_balance" and not self.algoClassName:
+            self.algoClassName = ROUND_ROBIN
         return self
 
     def has_endpoint(self) -> bool:
@@ -238,6 +290,16 @@ MAX_CACHE_TIMEOUT = 86_400
 CacheTimeout = Annotated[int, Field(ge=1, le=MAX_CACHE_TIMEOUT)]
 # Event and streaming APIs answer no request a response cache could keep.
 UNCACHED_TYPES = frozenset(("WS", "WEBSUB", "SSE", "WEBHOOK", "ASYNC"))
+
+
+def both_transports(value: list[str]) -> list[str]:
+    """``transport`` as the gateway serves it: every API on both, since TLS ends in front of it."""
+    if set(value) != {"http", "https"}:
+        raise ValueError(
+            "the gateway serves every API over both http and https (TLS ends in front of it); "
+            "send [http, https] and redirect plain http at the TLS terminator"
+        )
+    return value
 
 
 class APIBody(DTO):
@@ -280,7 +342,34 @@ class APIBody(DTO):
     operations: list[Operation] = Field(default_factory=list)
     categories: list[str] = Field(default_factory=list)
     keyManagers: list[str] = Field(default_factory=lambda: ["all"])
-    gatewayType: str = "wso2/synapse"
+    # The one gateway this platform has; WSO2's other gateway types are refused.
+    gatewayType: Literal["wso2/synapse"] = "wso2/synapse"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_keys(cls, data: Any) -> Any:
+        """A key that is neither a field nor shown by GET is refused, not dropped: WSO2 clients
+        send back what GET returned, and anything else would be taken silently for nothing."""
+        if cls is APIBody and isinstance(data, dict):
+            unknown = sorted(str(key) for key in data if key not in APIPublic.model_fields)
+            if unknown:
+                raise ValueError(f"unknown fields, not supported by this platform: {', '.join(unknown)}")
+        return data
+
+    @field_validator("transport")
+    @classmethod
+    def _both_transports(cls, value: list[str]) -> list[str]:
+        return both_transports(value)
+
+    @field_validator("visibleTenants")
+    @classmethod
+    def _no_visible_tenants(cls, value: list[str]) -> list[str]:
+        if value:
+            raise ValueError(
+                "is not supported: an API shows in its own tenant's portal only; make it "
+                "available to other tenants' applications with subscriptionAvailability"
+            )
+        return value
 
     @field_validator("name")
     @classmethod

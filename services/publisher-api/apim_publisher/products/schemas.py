@@ -20,6 +20,7 @@ from apim_publisher.apis.schemas import (
     Monetization,
     Operation,
     SecurityScheme,
+    both_transports,
     coherent_security_scheme,
 )
 
@@ -60,6 +61,11 @@ class APIProductBody(DTO):
     cacheTimeout: CacheTimeout = 300
     categories: list[str] = Field(default_factory=list)
     apis: list[ProductAPI] = Field(min_length=1)
+
+    @field_validator("transport")
+    @classmethod
+    def _both_transports(cls, value: list[str]) -> list[str]:
+        return both_transports(value)
 
     @field_validator("securityScheme")
     @classmethod

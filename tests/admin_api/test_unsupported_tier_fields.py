@@ -1,0 +1,25 @@
+"""Tier fields the gateway has nothing to apply to are refused with 400 naming them."""
+
+from typing import Any
+
+import httpx
+
+from tests.admin_api.harness import Admin
+from tests.admin_api.test_throttling import per_minute
+
+
+def _refusal(response: httpx.Response) -> str:
+    assert response.status_code == 400, response.text
+    return "; ".join(f"{e['message']}: {e['description']}" for e in response.json()["error"])
+
+
+async def _create(admin: Admin, kind: str, **policy: Any) -> httpx.Response:
+    return await admin.post(f"/throttling/policies/{kind}", json={"policyName": "Limited", **policy})
+
+
+async def test_graphql_limits_are_refused(admin: Admin) -> None:
+    for name in ("graphQLMaxComplexity", "graphQLMaxDepth"):
+        r = await _create(admin, "subscription", defaultLimit=per_minute(5), **{name: 10})
+        assert name in _refusal(r)
+    unset = await _create(admin, "subscription", defaultLimit=per_minute(5), graphQLMaxComplexity=0)
+    assert unset.status_code == 201, unset.text
