@@ -264,7 +264,6 @@ async def save_design(page: PublisherPage, api_id: str) -> Response:
             "technicalOwner": form_str(form, "technicalOwner") or None,
             "technicalOwnerEmail": form_str(form, "technicalOwnerEmail") or None,
         }
-        api["monetization"] = {**(api.get("monetization") or {}), "enabled": form.get("monetization") == "on"}
         api["visibility"] = form_str(form, "visibility", "PUBLIC")
         api["visibleRoles"] = lines(form_str(form, "visibleRoles"))
         api["tags"] = lines(form_str(form, "tags"))
