@@ -13,6 +13,10 @@ Levels, each with its WSO2 code (429 unless noted): advanced policy on the API 9
 matching conditional group has its own counter), resource 900802, subscription 900804 and its
 burst 900807, application 900803 and its burst 900809, custom rules 900806; the backend's maxTps
 (503 900801) is checked just before the backend call.
+
+A level whose tier is a bandwidth limit (``BANDWIDTHLIMIT``) answers with the same code. Its call is
+admitted while the bytes of the window are below the limit, and ``check`` returns a ``Meter`` of
+the counters its bytes go to (None, and nothing more per call, when no bandwidth limit applies).
 """
 
 from __future__ import annotations
@@ -25,9 +29,11 @@ from apim_gateway.errors import GatewayError
 from apim_gateway.runtime.tiers import AdvancedTier, ConditionInput, Limit, TenantTiers
 from apim_gateway.throttling import (
     Decision,
+    Meter,
     ThrottleLevel,
     api_key,
     application_key,
+    bandwidth_key,
     custom_key,
     rate_limit_headers,
     resource_key,
@@ -38,10 +44,18 @@ from apim_gateway.throttling import (
 
 class Limiter(Protocol):
     def try_acquire(
-        self, key: str, limit: int, window_seconds: int, *, stop_on_quota_reach: bool = True
+        self, key: str, limit: int, window_seconds: int, *, stop_on_quota_reach: bool = True, take: int = 1
     ) -> Decision: ...
 
-    async def settle(self, key: str, *, stop_on_quota_reach: bool = True) -> Decision: ...
+    async def settle(self, key: str, *, stop_on_quota_reach: bool = True, take: int = 1) -> Decision: ...
+
+    def consume(self, key: str, amount: int) -> None:
+        """Bytes of a call admitted with ``take=0``, counted as they pass."""
+        ...
+
+    async def flush(self, keys: list[str]) -> None:
+        """Before a metered call completes: its bytes are in the shared count."""
+        ...
 
 
 class LocalLimiter:
@@ -53,7 +67,7 @@ class LocalLimiter:
         self._sweep_at = 0.0
 
     def try_acquire(
-        self, key: str, limit: int, window_seconds: int, *, stop_on_quota_reach: bool = True
+        self, key: str, limit: int, window_seconds: int, *, stop_on_quota_reach: bool = True, take: int = 1
     ) -> Decision:
         now = self._clock()
         counter = self._counters.get(key)
@@ -64,12 +78,27 @@ class LocalLimiter:
             counter = self._counters[key] = [window, 0, (window + 1) * window_seconds]
         reset_after = counter[2] - now
         if counter[1] < limit or not stop_on_quota_reach:
-            counter[1] += 1
+            counter[1] += take
             return Decision(True, limit, limit - int(counter[1]), reset_after, int(counter[0]))
         return Decision(False, limit, 0, reset_after, int(counter[0]))
 
-    async def settle(self, key: str, *, stop_on_quota_reach: bool = True) -> Decision:
+    async def settle(self, key: str, *, stop_on_quota_reach: bool = True, take: int = 1) -> Decision:
         raise AssertionError("a local decision is never pending")
+
+    def consume(self, key: str, amount: int) -> None:
+        """Adds to the window the call was admitted in, or to the next if that one has ended."""
+        counter = self._counters.get(key)
+        if counter is None:
+            return
+        now = self._clock()
+        if now >= counter[2]:
+            window_seconds = round(counter[2] / (counter[0] + 1))
+            window = now // window_seconds
+            counter[:] = [window, 0, (window + 1) * window_seconds]
+        counter[1] += amount
+
+    async def flush(self, keys: list[str]) -> None:
+        """Counted at once in this process."""
 
     def _sweep(self, now: float) -> None:
         """Forget counters of windows that ended, at most once a minute."""
@@ -79,15 +108,29 @@ class LocalLimiter:
 
 async def _acquire(
     limiter: Limiter, key: str, limit: Limit, level: ThrottleLevel, stop: bool = True
-) -> Decision:
-    decision = limiter.try_acquire(key, limit.count, limit.window, stop_on_quota_reach=stop)
+) -> str | None:
+    """Admits the call at one level or raises its refusal; for a bandwidth limit, the key of the
+    counter its bytes go to."""
+    take = 1
+    if limit.bandwidth:
+        key, take = bandwidth_key(key), 0
+    decision = limiter.try_acquire(key, limit.count, limit.window, stop_on_quota_reach=stop, take=take)
     if decision.pending:
-        decision = await limiter.settle(key, stop_on_quota_reach=stop)
+        decision = await limiter.settle(key, stop_on_quota_reach=stop, take=take)
     if not decision.admitted:
         error = throttle_error(level)
         headers = rate_limit_headers(decision.limit, 0, decision.reset_after, admitted=False)
         raise GatewayError(error.status, (error.code, error.message), error.description, headers)
-    return decision
+    return key if limit.bandwidth else None
+
+
+def _also(keys: list[str] | None, key: str | None) -> list[str] | None:
+    if key is None:
+        return keys
+    if keys is None:
+        return [key]
+    keys.append(key)
+    return keys
 
 
 class RateLimits:
@@ -114,16 +157,21 @@ class RateLimits:
         application_tier: str | None,
         conditions: Callable[[], ConditionInput],
         variables: Callable[[], Mapping[str, str]],
-    ) -> None:
+    ) -> Meter | None:
+        """Raises the first refusal; the ``Meter`` of the call's bandwidth limits, if any apply."""
         limiter = self.limiter
+        metered: list[str] | None = None
         if api_policy is not None:
             tier = tiers.advanced.get(api_policy)
             if tier is not None:
-                await self._advanced(tier, conditions, ThrottleLevel.API, api_key, tenant, api_id)
+                metered = await self._advanced(
+                    metered, tier, conditions, ThrottleLevel.API, api_key, tenant, api_id
+                )
         if resource_policy is not None:
             tier = tiers.advanced.get(resource_policy)
             if tier is not None:
-                await self._advanced(
+                metered = await self._advanced(
+                    metered,
                     tier,
                     conditions,
                     ThrottleLevel.RESOURCE,
@@ -136,13 +184,14 @@ class RateLimits:
                 sub = tiers.subscription.get(subscription_tier)
                 if sub is not None:
                     if sub.limit is not None:
-                        await _acquire(
+                        counted = await _acquire(
                             limiter,
                             subscription_key(tenant, application_id, api_id),
                             sub.limit,
                             ThrottleLevel.SUBSCRIPTION,
                             sub.stop_on_quota_reach,
                         )
+                        metered = _also(metered, counted)
                     if sub.burst is not None:
                         await _acquire(
                             limiter,
@@ -154,12 +203,13 @@ class RateLimits:
                 app = tiers.application.get(application_tier)
                 if app is not None:
                     if app.limit is not None:
-                        await _acquire(
+                        counted = await _acquire(
                             limiter,
                             application_key(tenant, application_id, user),
                             app.limit,
                             ThrottleLevel.APPLICATION,
                         )
+                        metered = _also(metered, counted)
                     if app.burst is not None:
                         await _acquire(
                             limiter,
@@ -170,31 +220,38 @@ class RateLimits:
         if tiers.custom:
             values = variables()
             for rule in tiers.custom.values():
-                await _acquire(
+                counted = await _acquire(
                     limiter,
                     custom_key(rule.name, rule.key_template, values),
                     rule.limit,
                     ThrottleLevel.CUSTOM,
                 )
+                metered = _also(metered, counted)
+        return None if metered is None else Meter(limiter, metered)
 
     async def _advanced(
         self,
+        metered: list[str] | None,
         tier: AdvancedTier,
         conditions: Callable[[], ConditionInput],
         level: ThrottleLevel,
         key: Callable[..., str],
         tenant: str,
         api_id: str,
-    ) -> None:
+    ) -> list[str] | None:
         matched = False
         if tier.groups:
             inputs = conditions()
             for group in tier.groups:
                 if group.matches(inputs):
                     matched = True
-                    await _acquire(self.limiter, key(tenant, api_id, group.index), group.limit, level)
+                    counted = await _acquire(
+                        self.limiter, key(tenant, api_id, group.index), group.limit, level
+                    )
+                    metered = _also(metered, counted)
         if not matched and tier.limit is not None:
-            await _acquire(self.limiter, key(tenant, api_id), tier.limit, level)
+            metered = _also(metered, await _acquire(self.limiter, key(tenant, api_id), tier.limit, level))
+        return metered
 
     async def backend(self, key: str, limit: Limit) -> None:
         await _acquire(self.limiter, key, limit, ThrottleLevel.BACKEND)

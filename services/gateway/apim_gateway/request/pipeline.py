@@ -71,7 +71,9 @@ class Pipeline:
                         check_subscription(state, api, verified, auth, client_ip)
                     if deny is not None:
                         deny_caller(deny, auth)
-                await rate_limit(services, api, op, auth, headers, query, client_ip)
+                meter = await rate_limit(services, api, op, auth, headers, query, client_ip)
+                if meter is not None:  # a bandwidth limit: body bytes count as they pass
+                    receive, send = meter.receive(receive), meter.send(send)
                 body = open_body(receive, headers, op.chain.max_request_body or self.max_request_body)
                 # enableSchemaValidation, before the policies as in WSO2; a JSON body comes back read.
                 validated = (

@@ -1,5 +1,6 @@
 """Rate limits: advanced/API (900800), resource (900802), subscription (900804, burst 900807),
-application (900803, burst 900809), custom (900806); the rules are in ``ratelimit.py``."""
+application (900803, burst 900809), custom (900806), each a request count or a bandwidth limit;
+the rules are in ``ratelimit.py``."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from apim_gateway.context import AuthContext, Headers
 from apim_gateway.request.services import Services
 from apim_gateway.runtime.apis import CompiledApi, Operation
 from apim_gateway.runtime.tiers import ConditionInput
+from apim_gateway.throttling import Meter
 
 
 async def rate_limit(
@@ -20,10 +22,11 @@ async def rate_limit(
     headers: Headers,
     query: str,
     client_ip: str,
-) -> None:
+) -> Meter | None:
+    """Raises the first refusal; a ``Meter`` for the call's bytes when a bandwidth limit applies."""
     tiers = services.state.tiers.get(api.tenant)
     if tiers is None:
-        return
+        return None
     user = auth.subscriber or client_ip
 
     # Only a tier with conditions or a custom policy asks for these.
@@ -42,7 +45,7 @@ async def rate_limit(
             "apiTenant": api.tenant,
         }
 
-    await services.rate_limits.check(
+    return await services.rate_limits.check(
         tiers,
         tenant=api.tenant,
         api_id=api.id,

@@ -1,8 +1,12 @@
-"""Throttling tiers as the gateway counts them: a request count per fixed window.
+"""Throttling tiers as the gateway counts them: requests or bytes per fixed window.
 
 Compiled once from the Admin API's policies (``throttle-policies`` events and the admin snapshot).
-Bandwidth limits are not counted (requests only); a tier named ``Unlimited`` or one without a
-request-count limit never throttles.
+A ``REQUESTCOUNTLIMIT`` counts calls. A ``BANDWIDTHLIMIT`` counts the bytes of request and
+response bodies as they pass (``dataAmount`` in ``KB``/``MB``/``GB`` of 1024, 1024² and 1024³
+bytes, as WSO2 converts them): a call is refused once the bytes of the window have reached the
+limit, and the call that crosses it is admitted whole, its size being known only afterwards
+(docs/decisions/0017-bandwidth-limits.md). A tier without a limit the gateway can read never
+throttles.
 """
 
 from __future__ import annotations
@@ -36,16 +40,23 @@ def unit_seconds(time_unit: str, unit_time: int = 1) -> int:
     return seconds * max(int(unit_time), 1)
 
 
+DATA_UNIT_BYTES = {"KB": 1024, "MB": 1024**2, "GB": 1024**3}
+
+
 @dataclass(frozen=True, slots=True)
 class Limit:
-    count: int
+    count: int  # requests, or bytes when ``bandwidth``
     window: int  # seconds
+    bandwidth: bool = False
 
 
 def limit_of(throttle_limit: Mapping[str, Any] | None) -> Limit | None:
-    """A ThrottleLimit ``{type, requestCount: {timeUnit, unitTime, requestCount}}``; None: no limit."""
+    """A ThrottleLimit ``{type, requestCount: {...}}`` or ``{type: BANDWIDTHLIMIT, bandwidth: {...}}``;
+    None: no limit."""
     if not throttle_limit:
         return None
+    if throttle_limit.get("type") == "BANDWIDTHLIMIT":
+        return _bandwidth_of(throttle_limit.get("bandwidth"))
     if throttle_limit.get("type") == "EVENTCOUNTLIMIT":
         return _events_of(throttle_limit.get("eventCount"))
     request_count = throttle_limit.get("requestCount")
@@ -58,6 +69,22 @@ def limit_of(throttle_limit: Mapping[str, Any] | None) -> Limit | None:
         )
     except (KeyError, TypeError, ValueError):
         logger.warning("ignoring a request-count limit the gateway cannot read: %r", request_count)
+        return None
+
+
+def _bandwidth_of(bandwidth: Any) -> Limit | None:
+    """``{dataAmount, dataUnit KB|MB|GB, timeUnit, unitTime}`` as bytes per window."""
+    if not isinstance(bandwidth, Mapping):
+        return None
+    try:
+        unit = DATA_UNIT_BYTES[str(bandwidth["dataUnit"]).upper()]
+        return Limit(
+            int(bandwidth["dataAmount"]) * unit,
+            unit_seconds(bandwidth.get("timeUnit", "min"), int(bandwidth.get("unitTime", 1))),
+            bandwidth=True,
+        )
+    except (KeyError, TypeError, ValueError):
+        logger.warning("ignoring a bandwidth limit the gateway cannot read: %r", bandwidth)
         return None
 
 

@@ -26,7 +26,10 @@ Helpers for the gateway team:
   ``application_key(tenant, appId, user, burst=...)``,
   ``custom_key(policyName, keyTemplate, variables)`` (``$userId``, ``$apiContext``, ``$apiVersion``,
   ``$appId``, ``$clientIp``, ``$resourceKey``, ``$appTenant``, ``$apiTenant``),
-  ``backend_key(tenant, apiId, keyType)`` (maxTps).
+  ``backend_key(tenant, apiId, keyType)`` (maxTps); ``bandwidth_key(key)`` for a level's bytes.
+- Bandwidth limits: ``try_acquire(key, limitBytes, window, take=0)`` admits while the window's
+  bytes are below the limit; ``Meter(client, keys)`` wraps ASGI receive/send and ``consume``s each
+  body chunk's bytes as it passes.
 - ``throttle_error(level)``: status and WSO2 code: API 429/900800, RESOURCE 429/900802,
   APPLICATION 429/900803, SUBSCRIPTION 429/900804, CUSTOM 429/900806, SUBSCRIPTION_BURST
   429/900807, APPLICATION_BURST 429/900809, BACKEND 503/900801.
@@ -44,6 +47,7 @@ from apim_gateway.throttling.levels import (
     api_key,
     application_key,
     backend_key,
+    bandwidth_key,
     custom_key,
     rate_limit_headers,
     resource_key,
@@ -51,14 +55,17 @@ from apim_gateway.throttling.levels import (
     throttle_error,
     window_seconds,
 )
+from apim_gateway.throttling.meter import ByteCounter, Meter
 from apim_gateway.throttling.transport import HttpThrottleTransport, ThrottleTransport
 
 __all__ = [
     "THROTTLE_ERRORS",
+    "ByteCounter",
     "ClientConfig",
     "Decision",
     "HttpThrottleTransport",
     "LocalBucket",
+    "Meter",
     "ThrottleClient",
     "ThrottleError",
     "ThrottleLevel",
@@ -66,6 +73,7 @@ __all__ = [
     "api_key",
     "application_key",
     "backend_key",
+    "bandwidth_key",
     "custom_key",
     "rate_limit_headers",
     "resource_key",

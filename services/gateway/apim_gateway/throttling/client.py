@@ -1,11 +1,16 @@
 """The gateway's side of exact shared rate limits: local buckets of leased units.
 
 ``try_acquire`` is synchronous and O(1): it takes one unit from the key's bucket, or refuses once
-the shared quota of the window is gone. A background task sends, at most once per sync tick, one
-batch holding every bucket that runs low (prefetch), every unused unit to give back, and every
-unit admitted beyond a quota that does not stop traffic. A request that finds its bucket empty
-while a lease is on its way waits for it (``acquire``, bounded by ``max_wait``) instead of being
-refused: this is what keeps the first requests of each window from being turned away.
+the shared quota of the window is gone. A bandwidth limit counts bytes with the same leases: its
+call is admitted (``take=0``) while the bucket holds leased bytes, and ``consume`` then takes the
+bytes of its bodies as they pass; bytes beyond the bucket's lease are counted like those of a quota
+that does not stop traffic, so the call that crosses the limit completes and the next is refused.
+
+A background task sends, at most once per sync tick, one batch holding every bucket that runs
+low (prefetch), every unused unit to give back, and every unit admitted beyond a quota that does
+not stop traffic. A request that finds its bucket empty while a lease is on its way waits for it
+(``acquire``, bounded by ``max_wait``) instead of being refused: this is what keeps the first
+requests of each window from being turned away.
 
 If throttle-sync or its Redis cannot be reached, the client falls back to a local share of every
 limit (limit / last known gateway count, at least 1) on its own clock's windows, logs it and sets
@@ -108,6 +113,7 @@ class LocalBucket:
         "local_count",
         "local_window",
         "low_water",
+        "metered",
         "queued",
         "rate",
         "returning",
@@ -140,6 +146,8 @@ class LocalBucket:
         self.rate = 0.0
         self.sampled_at = now
         self.low_water = 0
+        # Bytes of bandwidth calls: leased only to calls asking, given back when they end.
+        self.metered = False
         self.counted = 0
         self.returning = 0
         self.last_used = now
@@ -184,6 +192,8 @@ class ThrottleClient:
         self.gateways = 1
         self.fallback = False
         self.batches = 0
+        # The batch on its way to throttle-sync, which ``flush`` waits for.
+        self._in_flight: asyncio.Future[None] | None = None
         self._fallback_gauge = FALLBACK.labels(self.gateway_id)
         self._fallback_decisions = FALLBACK_DECISIONS.labels(self.gateway_id)
         self._fallback_gauge.set(0)
@@ -195,8 +205,10 @@ class ThrottleClient:
     # -- the hot path ---------------------------------------------------------------------------
 
     def try_acquire(
-        self, key: str, limit: int, window_seconds: int, *, stop_on_quota_reach: bool = True
+        self, key: str, limit: int, window_seconds: int, *, stop_on_quota_reach: bool = True, take: int = 1
     ) -> Decision:
+        """``take`` units from the key's bucket: 1 for a request; 0 for a bandwidth call, decided on
+        the shared count of bytes (``_ask``), its bytes following through ``consume``."""
         now = self._clock()
         bucket = self._buckets.get(key)
         if bucket is None:
@@ -210,24 +222,46 @@ class ThrottleClient:
         bucket.demand += 1
         bucket.last_used = now
         if self.fallback:
-            return self._local_share(bucket, stop_on_quota_reach)
-        return self._take(bucket, now, stop_on_quota_reach)
+            return self._local_share(bucket, stop_on_quota_reach, take)
+        if take == 0 and stop_on_quota_reach:
+            return self._ask(bucket, now)
+        return self._take(bucket, now, stop_on_quota_reach, take)
 
-    def _take(self, bucket: LocalBucket, now: float, stop_on_quota_reach: bool) -> Decision:
+    def _ask(self, bucket: LocalBucket, now: float) -> Decision:
+        """A bandwidth call is decided on the shared count as it is now, never on bytes leased for an
+        earlier call: another gateway's call may have spent them since, its size being unknown
+        until it ended. The bucket gives back what it holds and asks again, in one batch; calls
+        arriving while that answer is on its way share it."""
+        bucket.metered = True
+        if bucket.window is not None and now >= bucket.expires_at:
+            bucket.roll()
+        reset_after = max(bucket.expires_at - now, 0.0)
+        if bucket.waiting:
+            if bucket.units > 0:  # the answer the waiting calls asked for is here
+                return Decision(True, bucket.limit, bucket.units, reset_after, bucket.window)
+        elif bucket.units > 0:
+            bucket.returning += bucket.units
+            bucket.units = 0
+        elif bucket.exhausted:
+            return Decision(False, bucket.limit, 0, reset_after, bucket.window)
+        self._want(bucket)
+        return Decision(False, bucket.limit, 0, reset_after, None, pending=True)
+
+    def _take(self, bucket: LocalBucket, now: float, stop_on_quota_reach: bool, take: int = 1) -> Decision:
         if bucket.window is not None and now >= bucket.expires_at:
             bucket.roll()
         reset_after = max(bucket.expires_at - now, 0.0)
         if bucket.units > 0:
-            bucket.units -= 1
-            bucket.taken += 1
-            if bucket.units <= bucket.low_water and not bucket.exhausted:
+            bucket.units -= take
+            bucket.taken += take
+            if bucket.units <= bucket.low_water and not (bucket.exhausted or bucket.metered):
                 self._want(bucket)
             return Decision(
                 True, bucket.limit, bucket.units + bucket.shared_remaining, reset_after, bucket.window
             )
         if not stop_on_quota_reach:
             # Counted against the quota for billing, never refused.
-            bucket.counted += 1
+            bucket.counted += take
             self._want(bucket)
             return Decision(True, bucket.limit, 0, reset_after, bucket.window)
         if bucket.exhausted:
@@ -236,18 +270,23 @@ class ThrottleClient:
         return Decision(False, bucket.limit, 0, reset_after, None, pending=True)
 
     async def acquire(
-        self, key: str, limit: int, window_seconds: int, *, stop_on_quota_reach: bool = True
+        self, key: str, limit: int, window_seconds: int, *, stop_on_quota_reach: bool = True, take: int = 1
     ) -> Decision:
         """``try_acquire``, then ``settle`` if a lease is on its way."""
-        decision = self.try_acquire(key, limit, window_seconds, stop_on_quota_reach=stop_on_quota_reach)
+        decision = self.try_acquire(
+            key, limit, window_seconds, stop_on_quota_reach=stop_on_quota_reach, take=take
+        )
         if decision.pending:
-            return await self.settle(key, stop_on_quota_reach=stop_on_quota_reach)
+            return await self.settle(key, stop_on_quota_reach=stop_on_quota_reach, take=take)
         return decision
 
-    async def settle(self, key: str, *, stop_on_quota_reach: bool = True) -> Decision:
+    async def settle(self, key: str, *, stop_on_quota_reach: bool = True, take: int = 1) -> Decision:
         """After a pending decision: wait up to ``max_wait`` for the lease rather than refusing."""
         bucket = self._buckets[key]
-        deadline = self._clock() + self.config.max_wait
+        # Every bandwidth call waits for an answer: it gets the whole time a batch may take (and
+        # the local share if the batch fails), where only a window's first request waits for one.
+        wait = self.config.request_timeout if take == 0 else self.config.max_wait
+        deadline = self._clock() + wait
         while (left := deadline - self._clock()) > 0:
             waiter = bucket.waiter
             if waiter is None:
@@ -260,8 +299,8 @@ class ThrottleClient:
             finally:
                 bucket.waiting -= 1
             if self.fallback:
-                return self._local_share(bucket, stop_on_quota_reach)
-            decision = self._take(bucket, self._clock(), stop_on_quota_reach)
+                return self._local_share(bucket, stop_on_quota_reach, take)
+            decision = self._take(bucket, self._clock(), stop_on_quota_reach, take)
             if not decision.pending:
                 return decision
         return Decision(False, bucket.limit, 0, max(bucket.expires_at - self._clock(), 0.0), None)
@@ -272,19 +311,88 @@ class ThrottleClient:
             self._due.append(bucket)
             self._wake.set()
 
-    def _local_share(self, bucket: LocalBucket, stop_on_quota_reach: bool) -> Decision:
-        self._fallback_decisions.inc()
-        wall = self._wall()
+    def consume(self, key: str, amount: int) -> None:
+        """``amount`` more units (bytes) of a call admitted with ``take=0``, counted as they pass.
+
+        They come out of the bucket's lease; what the lease cannot cover is counted into the shared
+        counter with the next batch, as units admitted beyond a quota that does not stop traffic.
+        The key's next call then waits for that batch, so it is refused once the limit is reached.
+        """
+        bucket = self._buckets.get(key)
+        if bucket is None or amount <= 0:
+            return
+        now = self._clock()
+        bucket.demand += amount
+        bucket.last_used = now
+        if self.fallback:
+            self._local_window(bucket, self._wall())
+            bucket.local_count += amount
+            bucket.unshared += amount
+            return
+        if bucket.window is not None and now >= bucket.expires_at:
+            bucket.roll()
+        leased = min(amount, bucket.units)
+        bucket.units -= leased
+        bucket.taken += leased
+        if leased < amount:
+            bucket.counted += amount - leased
+            self._want(bucket)
+        elif bucket.units <= bucket.low_water and not (bucket.exhausted or bucket.metered):
+            self._want(bucket)
+
+    async def flush(self, keys: list[str]) -> None:
+        """At the end of a bandwidth call: its bytes beyond its lease, and the leased bytes it did not
+        spend, go to the shared counter now, and the call ends once the counter has them; so the
+        next call, on any gateway, is decided on every byte before it."""
+        # A batch on its way may carry some of them, and so may the one the sync task sent after it.
+        for _ in range(2):
+            if self._in_flight is None:
+                break
+            await asyncio.shield(self._in_flight)
+        if self.fallback:
+            return
+        due = False
+        now = self._clock()
+        for key in keys:
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                continue
+            if (
+                bucket.units > 0
+                and not bucket.waiting
+                and bucket.window is not None
+                and now < bucket.expires_at
+            ):
+                bucket.returning += bucket.units  # unspent: the next call, anywhere, may have them
+                bucket.units = 0
+            if bucket.counted or bucket.returning:
+                self._want(bucket)
+                due = True
+        if not due:
+            return
+        try:
+            await self._send(self._clock())
+        except Exception as exc:
+            self._enter_fallback(exc)
+
+    @staticmethod
+    def _local_window(bucket: LocalBucket, wall: float) -> int:
         window = int(wall // bucket.window_seconds)
         if window != bucket.local_window:
             bucket.local_window = window
             bucket.local_count = 0
             bucket.unshared = 0
+        return window
+
+    def _local_share(self, bucket: LocalBucket, stop_on_quota_reach: bool, take: int = 1) -> Decision:
+        self._fallback_decisions.inc()
+        wall = self._wall()
+        window = self._local_window(bucket, wall)
         share = max(bucket.limit // max(self.gateways, 1), 1) if bucket.limit > 0 else 0
         reset_after = (window + 1) * bucket.window_seconds - wall
         if bucket.local_count < share or not stop_on_quota_reach:
-            bucket.local_count += 1
-            bucket.unshared += 1
+            bucket.local_count += take
+            bucket.unshared += take
             return Decision(True, bucket.limit, share - bucket.local_count, reset_after, fallback=True)
         return Decision(False, bucket.limit, 0, reset_after, fallback=True)
 
@@ -375,7 +483,10 @@ class ThrottleClient:
                 bucket.sampled_at = now
             want = 0
             # A bucket only giving back its idle units asks for none.
-            if not (bucket.exhausted or self._closing) and now - bucket.last_used < self.config.idle_return:
+            if bucket.metered:  # only for calls asking now
+                if bucket.waiting and not self._closing:
+                    want = max(math.ceil(bucket.rate * horizon), bucket.waiting)
+            elif not (bucket.exhausted or self._closing) and now - bucket.last_used < self.config.idle_return:
                 want = max(math.ceil(bucket.rate * horizon) - bucket.units, bucket.waiting, 1)
             if not (want or bucket.returning or bucket.counted):
                 continue
@@ -397,6 +508,7 @@ class ThrottleClient:
         self._last_batch = now
         self.batches += 1
         LEASE_BATCHES.labels(self.gateway_id).inc()
+        in_flight = self._in_flight = asyncio.get_running_loop().create_future()
         try:
             async with asyncio.timeout(self.config.request_timeout):
                 answer = await self.transport.lease({"gatewayId": self.gateway_id, "items": items})
@@ -405,6 +517,10 @@ class ThrottleClient:
             for bucket, item in zip(sent, items, strict=True):
                 bucket.counted += item["counted"]
             raise
+        finally:
+            in_flight.set_result(None)
+            if self._in_flight is in_flight:
+                self._in_flight = None
         self.gateways = max(int(answer.get("activeGateways", self.gateways)), 1)
         prefetch = self.config.prefetch
         for bucket, grant in zip(sent, answer["grants"], strict=True):
@@ -422,6 +538,8 @@ class ThrottleClient:
             if bucket.waiter is not None:
                 bucket.waiter.set()
                 bucket.waiter = None
+            if bucket.metered:
+                continue
             if not bucket.exhausted and (bucket.units <= bucket.low_water or bucket.waiting > bucket.units):
                 self._want(bucket)
 

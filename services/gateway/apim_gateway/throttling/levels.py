@@ -104,6 +104,11 @@ def application_key(tenant: str, application_id: str, user: str, *, burst: bool 
     return f"{'appb' if burst else 'app'}:{tenant}:{application_id}:{user}"
 
 
+def bandwidth_key(key: str) -> str:
+    """A level's counter of bytes, apart from its counter of requests under the same name."""
+    return "bytes:" + key
+
+
 def backend_key(tenant: str, api_id: str, key_type: str = "PRODUCTION") -> str:
     """maxTps is set per key type (production / sandbox endpoints)."""
     return f"backend:{tenant}:{api_id}:{key_type.lower()}"
