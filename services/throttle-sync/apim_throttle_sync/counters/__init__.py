@@ -10,6 +10,12 @@ grant is an atomic read-compute-increment that never takes ``used`` past ``limit
 admitted in one window, over every gateway, never exceed the limit. Lease size shrinks with the
 remaining quota and with the number of active gateways (``lease_size``), down to one unit near the
 end of the quota, so the last units still go to whichever gateway asks (no under-admission).
+
+A unit is a request, or a byte for a bandwidth limit (keys ``bytes:...``): the same grants,
+returns and counts, in amounts. A bandwidth call is admitted on a grant asked when it starts and
+its bytes beyond the grant arrive as ``counted``, which may take ``used`` past ``limit`` by the
+call that crosses it; ``remaining`` is then 0 and every later call is refused
+(docs/decisions/0017-bandwidth-limits.md).
 """
 
 from apim_throttle_sync.counters.base import (
