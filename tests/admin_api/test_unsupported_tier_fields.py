@@ -23,3 +23,13 @@ async def test_graphql_limits_are_refused(admin: Admin) -> None:
         assert name in _refusal(r)
     unset = await _create(admin, "subscription", defaultLimit=per_minute(5), graphQLMaxComplexity=0)
     assert unset.status_code == 201, unset.text
+
+
+async def test_an_event_limit_in_a_conditional_group_is_refused(admin: Admin) -> None:
+    events = {"type": "EVENTCOUNTLIMIT", "eventCount": {"timeUnit": "min", "unitTime": 1, "eventCount": 100}}
+    header = {"type": "HEADERCONDITION", "headerCondition": {"headerName": "X-Plan", "headerValue": "free"}}
+    group = {"conditions": [header], "limit": events}
+    r = await _create(admin, "advanced", defaultLimit=per_minute(5), conditionalGroups=[group])
+    assert "eventCount" in _refusal(r)
+    counted = await _create(admin, "advanced", defaultLimit=events)
+    assert counted.status_code == 201, counted.text

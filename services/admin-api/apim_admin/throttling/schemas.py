@@ -225,6 +225,17 @@ class ConditionalGroup(Model):
     conditions: list[ThrottleCondition] = Field(min_length=1)
     limit: ThrottleLimit
 
+    @field_validator("limit")
+    @classmethod
+    def _counts_requests(cls, value: ThrottleLimit) -> ThrottleLimit:
+        # Conditions look at a request's headers, query and claims; a WebSocket frame has none.
+        if value.type == "EVENTCOUNTLIMIT":
+            raise ValueError(
+                "eventCount: a conditional group limits the requests its conditions match; "
+                "use a REQUESTCOUNTLIMIT or BANDWIDTHLIMIT (event limits go in defaultLimit)"
+            )
+        return value
+
 
 class AdvancedThrottlePolicy(PolicyBase):
     defaultLimit: ThrottleLimit
