@@ -287,6 +287,37 @@ async def test_revoked_token_closes_the_socket_within_a_second(harness: Harness,
     assert closed_after < 1.0
 
 
+async def test_blocked_subscription_closes_the_socket_with_4006(harness: Harness, gateway: str) -> None:
+    async with connect(f"{gateway}/chat/1.0.0/rooms/1", additional_headers=bearer(harness)) as ws:
+        await harness.publish(
+            Topic.SUBSCRIPTIONS,
+            "subscription.updated",
+            {
+                "subscriptionId": "sub-chat-1",
+                "applicationId": "app-1",
+                "apiId": CHAT,
+                "throttlingPolicy": "AsyncGold",
+                "status": "BLOCKED",
+            },
+        )
+        await asyncio.wait_for(ws.wait_closed(), 5)
+    assert ws.close_code == 4006
+
+
+async def test_undeployed_api_closes_its_sockets_with_4006(harness: Harness, gateway: str) -> None:
+    async with connect(f"{gateway}/chat/1.0.0/rooms/1", additional_headers=bearer(harness)) as ws:
+        await harness.publish(
+            Topic.DEPLOYMENTS,
+            "deployment.undeployed",
+            {"apiId": CHAT, "revisionId": "rev-chat-1", "environment": "Default"},
+        )
+        await asyncio.wait_for(ws.wait_closed(), 5)
+    assert ws.close_code == 4006
+    assert (
+        await _refusal(f"{gateway}/chat/1.0.0/rooms/1", additional_headers=bearer(harness))
+    ).status_code == 404
+
+
 async def test_connection_analytics_event_counts_frames_and_bytes(harness: Harness, gateway: str) -> None:
     seen: list[CloudEvent] = []
 
