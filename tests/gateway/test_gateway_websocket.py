@@ -263,6 +263,30 @@ async def test_connection_closes_with_4003_after_exactly_the_event_limit(
     assert ws.close_reason == "Websocket frame throttled out"
 
 
+async def test_frame_bytes_count_on_a_bandwidth_limit_and_the_next_handshake_is_refused_with_429(
+    harness: Harness, gateway: str
+) -> None:
+    """AsyncTiny as 1 KB a minute: a connection admitted below the limit relays 600 bytes each
+    way; the window then holds 1200 bytes, so the next handshake is refused 429 900804."""
+    bandwidth = {
+        "type": "BANDWIDTHLIMIT",
+        "bandwidth": {"timeUnit": "min", "unitTime": 1, "dataAmount": 1, "dataUnit": "KB"},
+    }
+    await harness.publish(
+        Topic.THROTTLE_POLICIES,
+        "throttle-policy.updated",
+        {"policyType": "subscription", "policy": {"policyName": "AsyncTiny", "defaultLimit": bandwidth}},
+    )
+    url, headers = f"{gateway}/chat/1.0.0/rooms/1", bearer(harness, "client-2")
+    async with connect(url, additional_headers=headers) as ws:
+        await ws.send("x" * 600)
+        assert await ws.recv() == "x" * 600
+    response = await _refusal(url, additional_headers=headers)
+    assert response.status_code == 429
+    assert json.loads(response.body)["code"] == "900804"
+    assert "Retry-After" in response.headers
+
+
 async def test_oversized_message_closes_with_1009(harness: Harness, gateway: str) -> None:
     async with connect(f"{gateway}/chat/1.0.0/rooms/1", additional_headers=bearer(harness)) as ws:
         await ws.send(b"x" * (1024 * 1024))

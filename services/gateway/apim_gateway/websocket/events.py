@@ -1,27 +1,60 @@
-"""Every frame, either way, is one event on the connection's tiers (``EVENTCOUNTLIMIT``).
+"""Every frame, either way, is one event on the connection's tiers (``EVENTCOUNTLIMIT``), and its
+payload bytes count on those that are bandwidth limits (``BANDWIDTHLIMIT``).
 
 The counters are those of HTTP requests, at the same keys and through the same limiter: exact
 in one process (``LocalLimiter``) or across gateways (throttle-sync's leases). Levels, as WSO2
 throttles a frame: the API's tier, the topic's, the subscription's and the application's.
+
+A bandwidth limit is decided at the handshake, as an HTTP call is decided before its body: a
+client whose window's bytes have reached the limit is refused with 429 and the level's code; an
+admitted connection's frames count their bytes as they pass (``throttling/meter.py``), and its
+bytes are in the shared count once it has closed.
 """
 
 from __future__ import annotations
 
 from apim_gateway.context import AuthContext
+from apim_gateway.errors import GatewayError
 from apim_gateway.ratelimit import Limiter
 from apim_gateway.runtime.apis import CompiledApi, Operation
 from apim_gateway.runtime.tiers import Limit, TenantTiers
-from apim_gateway.throttling import api_key, application_key, resource_key, subscription_key
+from apim_gateway.throttling import (
+    Meter,
+    ThrottleLevel,
+    api_key,
+    application_key,
+    bandwidth_key,
+    rate_limit_headers,
+    resource_key,
+    subscription_key,
+    throttle_error,
+)
+
+Level = tuple[str, Limit, ThrottleLevel]
 
 
 class EventLimits:
     """The counters one connection's frames go to; ``admit`` is called once per frame."""
 
-    __slots__ = ("levels", "limiter")
+    __slots__ = ("bandwidth", "levels", "limiter", "meter")
 
-    def __init__(self, limiter: Limiter, levels: list[tuple[str, Limit]]) -> None:
+    def __init__(self, limiter: Limiter, levels: list[Level], bandwidth: list[Level]) -> None:
         self.limiter = limiter
-        self.levels = levels
+        self.levels = [(key, limit) for key, limit, _ in levels]
+        self.bandwidth = bandwidth
+        self.meter = Meter(limiter, [key for key, _, _ in bandwidth]) if bandwidth else None
+
+    async def admit_connection(self) -> None:
+        """Raises the 429 of the first bandwidth level whose window's bytes reached its limit."""
+        limiter = self.limiter
+        for key, limit, level in self.bandwidth:
+            decision = limiter.try_acquire(key, limit.count, limit.window, take=0)
+            if decision.pending:
+                decision = await limiter.settle(key, take=0)
+            if not decision.admitted:
+                error = throttle_error(level)
+                headers = rate_limit_headers(decision.limit, 0, decision.reset_after, admitted=False)
+                raise GatewayError(error.status, (error.code, error.message), error.description, headers)
 
     async def admit(self) -> bool:
         limiter = self.limiter
@@ -32,6 +65,11 @@ class EventLimits:
             if not decision.admitted:
                 return False
         return True
+
+    async def closed(self) -> None:
+        """The connection's bytes reach the shared count before it is forgotten."""
+        if self.meter is not None:
+            await self.limiter.flush(self.meter.keys)
 
 
 def event_limits(
@@ -45,25 +83,31 @@ def event_limits(
     """None when no tier limits the connection's frames (nothing is counted then)."""
     if tiers is None:
         return None
-    levels: list[tuple[str, Limit]] = []
+    found: list[Level] = []
     tenant = api.tenant
     if api.api_throttling_policy is not None:
         tier = tiers.advanced.get(api.api_throttling_policy)
         if tier is not None and tier.limit is not None:
-            levels.append((api_key(tenant, api.id), tier.limit))
+            found.append((api_key(tenant, api.id), tier.limit, ThrottleLevel.API))
     if op.throttling_policy is not None:
         tier = tiers.advanced.get(op.throttling_policy)
         if tier is not None and tier.limit is not None:
-            levels.append((resource_key(tenant, api.id, op.verb, op.target), tier.limit))
+            key = resource_key(tenant, api.id, op.verb, op.target)
+            found.append((key, tier.limit, ThrottleLevel.RESOURCE))
     app_id = auth.application_id
     if app_id is not None:
         if auth.subscription_tier is not None:
             sub = tiers.subscription.get(auth.subscription_tier)
             if sub is not None and sub.limit is not None and sub.stop_on_quota_reach:
-                levels.append((subscription_key(tenant, app_id, api.id), sub.limit))
+                key = subscription_key(tenant, app_id, api.id)
+                found.append((key, sub.limit, ThrottleLevel.SUBSCRIPTION))
         if auth.application_tier is not None:
             app = tiers.application.get(auth.application_tier)
             if app is not None and app.limit is not None:
-                user = auth.subscriber or client_ip
-                levels.append((application_key(tenant, app_id, user), app.limit))
-    return EventLimits(limiter, levels) if levels else None
+                key = application_key(tenant, app_id, auth.subscriber or client_ip)
+                found.append((key, app.limit, ThrottleLevel.APPLICATION))
+    if not found:
+        return None
+    counted = [level for level in found if not level[1].bandwidth]
+    metered = [(bandwidth_key(key), limit, level) for key, limit, level in found if limit.bandwidth]
+    return EventLimits(limiter, counted, metered)

@@ -11,13 +11,14 @@ import time
 from collections.abc import Sequence
 
 from starlette.types import Receive, Scope, Send
+from websockets.asyncio.client import ClientConnection
 
 from apim_common.outbound import IPNetwork
 from apim_gateway.errors import GatewayError, error_body
 from apim_gateway.request.services import Services
 from apim_gateway.websocket.connections import Connections
-from apim_gateway.websocket.events import event_limits
-from apim_gateway.websocket.handshake import admit
+from apim_gateway.websocket.events import EventLimits, event_limits
+from apim_gateway.websocket.handshake import Handshake, admit
 from apim_gateway.websocket.relay import Connection
 from apim_gateway.websocket.upstream import BackendRefused, open_backend
 
@@ -37,27 +38,41 @@ class WebSocketProxy:
         if message["type"] != "websocket.connect":
             return
         services = self.services
+        events: EventLimits | None = None
         try:
             handshake = await admit(services, scope)
+            api = handshake.api
+            events = event_limits(
+                services.rate_limits.limiter,
+                services.state.tiers.get(api.tenant),
+                api,
+                handshake.op,
+                handshake.auth,
+                handshake.client_ip,
+            )
+            if events is not None and events.bandwidth:
+                await events.admit_connection()
             upstream = await open_backend(services, handshake, self.deny)
         except GatewayError as error:
             body = error_body(error.code, error.message, error.description)
-            await _refuse(
-                scope, send, error.status, body, [(b"content-type", b"application/json"), *error.headers]
-            )
-            return
+            headers = [(b"content-type", b"application/json"), *error.headers]
+            await _refuse(scope, send, error.status, body, headers)
         except BackendRefused as refused:
             await _refuse(scope, send, refused.status, refused.body, refused.headers)
+        else:
+            await self._relay(handshake, upstream, receive, send, events)
             return
-        api = handshake.api
-        events = event_limits(
-            services.rate_limits.limiter,
-            services.state.tiers.get(api.tenant),
-            api,
-            handshake.op,
-            handshake.auth,
-            handshake.client_ip,
-        )
+        if events is not None:  # admitted by a bandwidth limit, then refused: nothing more to count
+            await events.closed()
+
+    async def _relay(
+        self,
+        handshake: Handshake,
+        upstream: ClientConnection,
+        receive: Receive,
+        send: Send,
+        events: EventLimits | None,
+    ) -> None:
         await send({"type": "websocket.accept", "subprotocol": upstream.subprotocol})
         connection = Connection(handshake, upstream, receive, send, events, self.max_client_message)
         self.connections.add(connection)
@@ -65,7 +80,9 @@ class WebSocketProxy:
             await connection.run()
         finally:
             self.connections.discard(connection)
-            _record(services, connection)
+            _record(self.services, connection)
+            if events is not None:
+                await events.closed()
 
 
 async def _refuse(

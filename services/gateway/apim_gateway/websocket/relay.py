@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import time
 
-from starlette.types import Receive, Send
+from starlette.types import Message, Receive, Send
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
@@ -109,6 +109,7 @@ class Connection:
     async def _to_backend(self) -> None:
         receive, upstream, events = self.receive, self.upstream, self.events
         limit = self.max_client_message
+        meter = events.meter if events is not None else None
         frames = WS_FRAMES.labels(self.handshake.api.name, "upstream")
         while True:
             message = await receive()
@@ -133,6 +134,8 @@ class Connection:
                 return
             self.upstream_frames += 1
             self.upstream_bytes += size
+            if meter is not None:
+                meter.count(size)
             self.last_frame = time.monotonic()
             frames.inc()
             try:
@@ -144,6 +147,7 @@ class Connection:
     async def _to_client(self) -> None:
         send, upstream, events = self.send, self.upstream, self.events
         frames = WS_FRAMES.labels(self.handshake.api.name, "downstream")
+        meter = events.meter if events is not None else None
         try:
             while True:
                 data = await upstream.recv()
@@ -153,12 +157,17 @@ class Connection:
                 self.downstream_frames += 1
                 self.last_frame = time.monotonic()
                 frames.inc()
+                message: Message
                 if isinstance(data, str):
-                    self.downstream_bytes += len(data.encode())
-                    await send({"type": "websocket.send", "text": data})
+                    size = len(data.encode())
+                    message = {"type": "websocket.send", "text": data}
                 else:
-                    self.downstream_bytes += len(data)
-                    await send({"type": "websocket.send", "bytes": data})
+                    size = len(data)
+                    message = {"type": "websocket.send", "bytes": data}
+                self.downstream_bytes += size
+                if meter is not None:
+                    meter.count(size)
+                await send(message)
         except ConnectionClosed as closed:
             self._backend_closed(closed)
 
