@@ -1,7 +1,13 @@
 from collections.abc import Sequence
 
+from sqlalchemy import func, select, update
+
 from apim_common.repository import Repository
+from apim_devportal.catalog.models import CatalogApi
 from apim_devportal.subscriptions.models import Subscription
+
+# A subscription in these states no longer holds a place on its tier.
+_PLACE_FREED = ("REJECTED",)
 
 
 class SubscriptionRepository(Repository[Subscription]):
@@ -23,3 +29,23 @@ class SubscriptionRepository(Repository[Subscription]):
 
     async def everything(self) -> Sequence[Subscription]:
         return await self.all(self.select().order_by(Subscription.created_at))
+
+    async def wait_for_subscribers_of(self, api_id: str) -> None:
+        """Subscribes to one API queue here until the transaction ends, so each counts the places
+        the others took: the API's catalog row is written (a row lock in PostgreSQL), and in SQLite
+        this first write of the transaction takes its one write lock."""
+        statement = update(CatalogApi).where(CatalogApi.id == api_id).values(id=CatalogApi.id)
+        await self.session.execute(statement.execution_options(synchronize_session=False))
+
+    async def places_taken(self, api_id: str, tier: str) -> int:
+        """Subscriptions to the API on the tier, pending approval included."""
+        statement = (
+            select(func.count())
+            .select_from(Subscription)
+            .where(
+                Subscription.api_id == api_id,
+                Subscription.throttling_policy == tier,
+                Subscription.status.not_in(_PLACE_FREED),
+            )
+        )
+        return int(await self.session.scalar(statement) or 0)

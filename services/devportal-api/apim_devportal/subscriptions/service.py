@@ -6,11 +6,16 @@ ones; PROTOTYPED ones are called without any. An application of another tenant t
 subscribes only where the API's ``subscriptionAvailability`` allows it (by default it does not).
 With AM_SUBSCRIPTION_CREATION switched on, a new subscription is ON_HOLD until an admin approves
 it. The publisher blocks and unblocks them.
+
+A subscription tier's ``subscriberCount`` (when above 0) is how many subscriptions one API takes on
+that tier: pending approval ones hold their place, rejected and removed ones free it, and
+concurrent subscribes to the API wait for each other in the database so none goes past it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,7 +40,10 @@ APPLICATION_SCHEMES = frozenset(("oauth2", "api_key", "basic_auth"))
 BLOCK_STATES = ("BLOCKED", "PROD_ONLY_BLOCKED")
 
 
-async def _check_tier(session: AsyncSession, api: CatalogApi, tier: str, who: catalog.Viewer) -> None:
+async def _check_tier(
+    session: AsyncSession, api: CatalogApi, tier: str, who: catalog.Viewer
+) -> dict[str, Any] | None:
+    """The tier's policy (None when the admin API has not told of it); refused if not allowed."""
     if tier not in (api.policies or []):
         raise BadRequest(
             f"Tier {tier} is not allowed for API {api.name}-{api.version}. Allowed tiers are "
@@ -45,6 +53,23 @@ async def _check_tier(session: AsyncSession, api: CatalogApi, tier: str, who: ca
     policy = await tiers.policy(session, api.tenant, "subscription", tier)
     if policy is not None and not tiers.allowed_for(policy, who.roles):
         raise BadRequest(f"Tier {tier} is not permitted for the user", message="Invalid Subscription Tier")
+    return policy
+
+
+async def _take_place(
+    repository: SubscriptionRepository, api: CatalogApi, tier: str, policy: dict[str, Any] | None
+) -> None:
+    """Refuses a subscription past the tier's ``subscriberCount`` for this API (0 or none: no cap)."""
+    places = int((policy or {}).get("subscriberCount") or 0)
+    if places <= 0:
+        return
+    await repository.wait_for_subscribers_of(api.id)
+    if await repository.places_taken(api.id, tier) >= places:
+        raise Forbidden(
+            f"Tier {tier} allows {places} subscription{'s' if places != 1 else ''} to API "
+            f"{api.name}-{api.version} (subscriberCount) and all are taken",
+            message="Subscriber Count Reached",
+        )
 
 
 def _check_subscribable(api: CatalogApi) -> None:
@@ -106,13 +131,14 @@ async def create(
         )
     _check_subscribable(api)
     _check_tenant(api, app)
-    await _check_tier(session, api, body.throttlingPolicy, who)
+    policy = await _check_tier(session, api, body.throttlingPolicy, who)
     repository = SubscriptionRepository(session)
     if await repository.find(app.id, api.id) is not None:
         raise Conflict(
             f"Application {app.name} is already subscribed to API {api.name}-{api.version}",
             message="Subscription Already Exists",
         )
+    await _take_place(repository, api, body.throttlingPolicy, policy)
     now = utcnow()
     sub = Subscription(
         id=new_id(),
@@ -168,7 +194,9 @@ async def change_tier(
     who = await catalog.viewer(session, principal, requested_tenant)
     api = await catalog.visible_api(session, who, sub.api_id)
     tier = body.requestedThrottlingPolicy or body.throttlingPolicy
-    await _check_tier(session, api, tier, who)
+    policy = await _check_tier(session, api, tier, who)
+    if tier != sub.throttling_policy:
+        await _take_place(SubscriptionRepository(session), api, tier, policy)
     sub.throttling_policy = tier
     sub.requested_throttling_policy = tier
     sub.updated_at = utcnow()
