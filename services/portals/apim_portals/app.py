@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from apim_common.telemetry import instrument, metrics_listener
 from apim_portals import auth
 from apim_portals.admin import pages as admin_pages
+from apim_portals.analytics import pages as analytics_pages
 from apim_portals.client import Platform
 from apim_portals.devportal import assistant, pages, tryit
 from apim_portals.publisher import pages as publisher_pages
@@ -59,6 +60,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for prefix in PREFIXES:
         app.add_api_route(f"{prefix}/health", health, methods=["GET"], include_in_schema=False)
         app.mount(f"{prefix}/static", StaticFiles(directory=STATIC), name=f"{prefix[1:]}-static")
+    # Before the portals' own pages: the Admin portal's /admin/{section} would take /admin/analytics.
+    for router in analytics_pages.routers:
+        app.include_router(router)
     for router in (*auth.routers, pages.router, tryit.router, assistant.router):
         app.include_router(router)
     app.include_router(publisher_pages.router)

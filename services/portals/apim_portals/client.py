@@ -19,6 +19,7 @@ from apim_portals.sessions import Session, Tokens
 from apim_portals.settings import Settings
 
 DEVPORTAL = "/api/am/devportal/v3"
+ANALYTICS_QUERY = "/api/am/analytics/v1/query"
 REFRESH_MARGIN = 60.0
 
 
@@ -224,6 +225,17 @@ class Platform:
         if response.headers.get("content-type", "").startswith("application/json"):
             return response.json()
         return response.text
+
+    async def analytics(self, params: dict[str, Any], session: Session | None) -> dict[str, Any]:
+        """One answer of the analytics query API, scoped by the query API to what the user may see."""
+        root = self.settings.analytics_url or self.settings.admin_url
+        response = await self.http.get(
+            f"{root.rstrip('/')}{ANALYTICS_QUERY}", params=params, headers=await self._headers(session)
+        )
+        if response.status_code >= 400:
+            raise ApiError.of(response)
+        body: dict[str, Any] = response.json()
+        return body
 
     async def devportal_raw(self, path: str, session: Session | None) -> httpx.Response:
         return await self.http.get(f"{self._devportal}{path}", headers=await self._headers(session))

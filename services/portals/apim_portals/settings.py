@@ -81,6 +81,8 @@ class Settings(ServiceSettings):
     cookie_secure: bool | None = None
     # APIs per catalog page.
     page_size: int = Field(default=24, ge=1, le=100)
+    # Where the portals reach the analytics query API; APIM_ADMIN_URL when unset (one ingress).
+    analytics_url: str | None = None
 
     @property
     def secure_cookies(self) -> bool:

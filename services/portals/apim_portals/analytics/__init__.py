@@ -1,0 +1,1 @@
+"""Analytics pages of the three portals, read from the analytics query API as the signed-in user."""
