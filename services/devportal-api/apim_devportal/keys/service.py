@@ -337,14 +337,20 @@ async def generate_api_key(
             }
         )
         policy = await tiers.policy(session, api.tenant, "subscription", sub.throttling_policy)
-        limit = ((policy or {}).get("defaultLimit") or {}).get("requestCount") or {}
+        default_limit = (policy or {}).get("defaultLimit") or {}
+        bandwidth = default_limit.get("type") == "BANDWIDTHLIMIT"
+        limit = default_limit.get("bandwidth" if bandwidth else "requestCount") or {}
         tier_info[sub.throttling_policy] = {
-            "tierQuotaType": "requestCount",
+            "tierQuotaType": "bandwidthVolume" if bandwidth else "requestCount",
             "stopOnQuotaReach": bool((policy or {}).get("stopOnQuotaReach", True)),
             "spikeArrestLimit": 0,
             "spikeArrestUnit": None,
-            "requestCount": limit.get("requestCount"),
             "timeUnit": limit.get("timeUnit"),
+            **(
+                {"dataAmount": limit.get("dataAmount"), "dataUnit": limit.get("dataUnit")}
+                if bandwidth
+                else {"requestCount": limit.get("requestCount")}
+            ),
         }
     signed = await client.sign_api_key(
         {
