@@ -29,6 +29,7 @@ from apim_gateway.request.ratelimits import rate_limit
 from apim_gateway.request.respond import answer_error, fault, response_flow, send_response, stream
 from apim_gateway.request.route import route
 from apim_gateway.request.services import Services
+from apim_gateway.request.sse import EventStream
 from apim_gateway.request.subscription import check_subscription
 from apim_gateway.request.validate import validate_request, validate_response
 from apim_gateway.upstream import RequestBodyError, UpstreamResponse
@@ -71,9 +72,13 @@ class Pipeline:
                         check_subscription(state, api, verified, auth, client_ip)
                     if deny is not None:
                         deny_caller(deny, auth)
-                meter = await rate_limit(services, api, op, auth, headers, query, client_ip)
-                if meter is not None:  # a bandwidth limit: body bytes count as they pass
-                    receive, send = meter.receive(receive), meter.send(send)
+                events: EventStream | None = None
+                if api.sse is not None:  # its events are counted, not the call (request/sse.py)
+                    events = EventStream(services, receive, api, op, auth, client_ip)
+                else:
+                    meter = await rate_limit(services, api, op, auth, headers, query, client_ip)
+                    if meter is not None:  # a bandwidth limit: body bytes count as they pass
+                        receive, send = meter.receive(receive), meter.send(send)
                 body = open_body(receive, headers, op.chain.max_request_body or self.max_request_body)
                 # enableSchemaValidation, before the policies as in WSO2; a JSON body comes back read.
                 validated = (
@@ -123,7 +128,7 @@ class Pipeline:
                             upstream = None
                     if upstream is not None and not chain.response:
                         outcome.status = upstream.status
-                        await stream(send, upstream, upstream.headers)
+                        await stream(send, upstream, upstream.headers, events=events)
                         return
                 await response_flow(chain, exchange, upstream)
             except BodyTooLarge as exc:
@@ -147,6 +152,6 @@ class Pipeline:
                 failed = (error.code, error.message)
                 await fault(send, exchange, chain, error.status, failed, error.description, outcome)
                 return
-            await send_response(send, exchange, upstream, outcome)
+            await send_response(send, exchange, upstream, outcome, events)
         finally:
             observe(services, outcome, method, client_ip, time.perf_counter() - start, span)

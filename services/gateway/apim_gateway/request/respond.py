@@ -11,6 +11,7 @@ from apim_gateway.context import Exchange, GatewayResponse
 from apim_gateway.errors import GatewayError, error_body
 from apim_gateway.policies import Chain
 from apim_gateway.request.outcome import Outcome
+from apim_gateway.request.sse import EventStream
 from apim_gateway.upstream import UpstreamError, UpstreamResponse
 
 logger = logging.getLogger(__name__)
@@ -34,7 +35,11 @@ async def response_flow(chain: Chain, exchange: Exchange, upstream: UpstreamResp
 
 
 async def send_response(
-    send: Send, exchange: Exchange, upstream: UpstreamResponse | None, outcome: Outcome
+    send: Send,
+    exchange: Exchange,
+    upstream: UpstreamResponse | None,
+    outcome: Outcome,
+    events: EventStream | None = None,
 ) -> None:
     """``exchange.response`` as the policies left it: their body whole, else the backend's streamed."""
     response = exchange.response
@@ -46,7 +51,7 @@ async def send_response(
             upstream.close()
         await send_whole(send, response.status, out_headers, response.body or b"")
     else:
-        await stream(send, upstream, out_headers, status=response.status)
+        await stream(send, upstream, out_headers, status=response.status, events=events)
 
 
 async def stream(
@@ -55,8 +60,12 @@ async def stream(
     headers: list[tuple[bytes, bytes]],
     *,
     status: int | None = None,
+    events: EventStream | None = None,
 ) -> None:
     out = [(k, v) for k, v in headers if k.lower() not in _RESPONSE_HOP_BY_HOP]
+    if events is not None:  # an SSE API's stream, event by event
+        await events.relay(send, upstream, out, status or upstream.status)
+        return
     if upstream.complete:
         body = await upstream.read()
         await send({"type": "http.response.start", "status": status or upstream.status, "headers": out})

@@ -22,6 +22,7 @@ from apim_gateway.throttling import backend_key, resource_key
 DEFAULT_TENANT = "carbon.super"
 PRODUCT_TYPE = "APIPRODUCT"
 WEBSOCKET_TYPE = "WS"
+SSE_TYPE = "SSE"
 DEFAULT_CACHE_TIMEOUT = 300
 
 # authType of an operation that needs no credentials (WSO2: "None"; the Publisher UI: "NONE").
@@ -35,6 +36,13 @@ class BackendSettings:
     open_for: float
     # Opens endpoint security secrets and fetches backend tokens; None: such revisions are refused.
     security: BackendSecurity | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SseSettings:
+    # Seconds a stream may stay quiet before it is ended: the production endpoint's own
+    # ``actionDuration`` when it sets one; None (the default) never cuts a quiet stream.
+    idle_timeout: float | None = None
 
 
 @dataclass(slots=True)
@@ -96,6 +104,9 @@ class CompiledApi:
     # A WebSocket API (type ``WS``): its ws:// or wss:// backend per key type; its operations are
     # its topics (verbs SUBSCRIBE and PUBLISH). None for every other API.
     websocket: dict[str, str] | None = None
+    # A Server-Sent Events API (type ``SSE``): its streams are relayed event by event
+    # (``request/sse.py``); its SUBSCRIBE topics answer GET. None for every other API.
+    sse: SseSettings | None = None
 
     @property
     def blocked(self) -> bool:
@@ -189,6 +200,22 @@ def _websocket_endpoints(config: Any) -> dict[str, str]:
     return found
 
 
+def _is_sse(artifact: Mapping[str, Any]) -> bool:
+    return str(artifact.get("type") or "").upper() == SSE_TYPE
+
+
+def _sse_settings(config: Any) -> SseSettings:
+    """The idle cut of an SSE API's streams: its production endpoint's ``actionDuration`` (ms)."""
+    side = config.get("production_endpoints") if isinstance(config, Mapping) else None
+    if isinstance(side, list):
+        side = side[0] if side else None
+    endpoint_config = side.get("config") if isinstance(side, Mapping) else None
+    duration = endpoint_config.get("actionDuration") if isinstance(endpoint_config, Mapping) else None
+    if not duration:
+        return SseSettings()
+    return SseSettings(idle_timeout=float(duration) / 1000)
+
+
 def _member_mocks(raw: Any) -> dict[str | None, Mocks]:
     """An API product's member APIs answered from their definitions, by API id."""
     found: dict[str | None, Mocks] = {}
@@ -224,6 +251,7 @@ def compile_api(
     pattern_ops: dict[str, list[Operation]] = {}
     validating = artifact.get("enableSchemaValidation") is True
     validations = compile_validation(artifact.get("definition")) if validating else None
+    sse = _sse_settings(artifact.get("endpointConfig")) if _is_sse(artifact) else None
     for raw in artifact.get("operations") or ():
         verb = str(raw.get("verb") or "GET").upper()
         template = compile_template(str(raw.get("target") or "/*"))
@@ -265,6 +293,8 @@ def compile_api(
                 chain=op.chain,
                 resource_key=resource_key(tenant, api_id, "OPTIONS", template.target),
             )
+        if sse is not None and verb == "SUBSCRIBE":
+            verb = "GET"  # a client subscribes to an SSE topic with a GET
         if template.literal is not None:
             static_ops.setdefault(verb, {}).setdefault(template.literal, op)
         else:
@@ -328,4 +358,5 @@ def compile_api(
         artifact=artifact,
         cache_timeout=_cache_timeout(artifact),
         websocket=_websocket_endpoints(artifact.get("endpointConfig")) if websocket else None,
+        sse=sse,
     )

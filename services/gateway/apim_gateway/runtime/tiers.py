@@ -90,7 +90,7 @@ def _bandwidth_of(bandwidth: Any) -> Limit | None:
 
 def _events_of(event_count: Any) -> Limit | None:
     """``{eventCount, timeUnit, unitTime}``: the frames of a WebSocket API's connections, either
-    way, counted as requests are."""
+    way, and the events of an SSE API's streams, counted as requests are."""
     if not isinstance(event_count, Mapping):
         return None
     try:
