@@ -12,6 +12,16 @@ RUN npm ci --no-audit --no-fund --ignore-scripts --loglevel=error \
  && cp node_modules/htmx.org/dist/htmx.min.js /vendor/ \
  && cp node_modules/@scalar/api-reference/dist/browser/standalone.js /vendor/scalar/
 
+# The official AsyncAPI JSON schemas the publisher validates definitions against.
+FROM node:20-slim AS asyncapi
+WORKDIR /specs
+COPY services/publisher-api/asyncapi-schemas/package.json services/publisher-api/asyncapi-schemas/package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts --loglevel=error \
+ && mkdir -p /schemas \
+ && for v in 2.0.0 2.1.0 2.2.0 2.3.0 2.4.0 2.5.0 2.6.0 3.0.0; do \
+      cp "node_modules/@asyncapi/specs/schemas/$v-without-\$id.json" "/schemas/$v.json"; done \
+ && cp node_modules/@asyncapi/specs/LICENSE /schemas/
+
 FROM python:3.11-slim AS build
 ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN pip install --no-cache-dir uv
@@ -21,6 +31,7 @@ COPY libs libs
 COPY services services
 COPY cli cli
 COPY --from=assets /vendor services/portals/apim_portals/static/vendor
+COPY --from=asyncapi /schemas services/publisher-api/apim_publisher/asyncapi/schemas
 RUN uv sync --frozen --no-dev --no-editable
 
 FROM python:3.11-slim

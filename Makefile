@@ -7,7 +7,7 @@ export UV_PYTHON_DOWNLOADS ?= never
 UV = $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PYTEST_ARGS ?=
 
-.PHONY: help uv sync portals-assets run dist-run test test-fast lint fmt bench helm-check infra-up infra-down
+.PHONY: help uv sync portals-assets asyncapi-schemas run dist-run test test-fast lint fmt bench helm-check infra-up infra-down
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -15,7 +15,7 @@ help: ## List the targets
 uv: ## Install uv with pip if it is missing
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install -q uv
 
-sync: uv portals-assets ## Install the workspace (all services, dev tools) into .venv
+sync: uv portals-assets asyncapi-schemas ## Install the workspace (all services, dev tools) into .venv
 	@$(UV) sync --frozen --quiet
 
 PORTALS_FRONTEND = services/portals/frontend
@@ -28,8 +28,20 @@ $(PORTALS_VENDOR)/.stamp: $(PORTALS_FRONTEND)/package.json $(PORTALS_FRONTEND)/p
 	rm -rf $(PORTALS_VENDOR) && mkdir -p $(PORTALS_VENDOR)/scalar
 	cp $(PORTALS_FRONTEND)/node_modules/htmx.org/dist/htmx.min.js $(PORTALS_VENDOR)/
 	cp $(PORTALS_FRONTEND)/node_modules/@scalar/api-reference/dist/browser/standalone.js $(PORTALS_VENDOR)/scalar/
-	mkdir -p $(PORTALS_VENDOR)/uplot
-	cp $(PORTALS_FRONTEND)/node_modules/uplot/dist/uPlot.iife.min.js $(PORTALS_FRONTEND)/node_modules/uplot/dist/uPlot.min.css $(PORTALS_FRONTEND)/node_modules/uplot/LICENSE $(PORTALS_VENDOR)/uplot/
+	touch $@
+
+ASYNCAPI_SPECS = services/publisher-api/asyncapi-schemas
+ASYNCAPI_SCHEMAS = services/publisher-api/apim_publisher/asyncapi/schemas
+
+asyncapi-schemas: $(ASYNCAPI_SCHEMAS)/.stamp ## npm ci the official AsyncAPI JSON schemas (2.0-2.6, 3.0) into the publisher
+
+$(ASYNCAPI_SCHEMAS)/.stamp: $(ASYNCAPI_SPECS)/package.json $(ASYNCAPI_SPECS)/package-lock.json
+	cd $(ASYNCAPI_SPECS) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	rm -rf $(ASYNCAPI_SCHEMAS) && mkdir -p $(ASYNCAPI_SCHEMAS)
+	for v in 2.0.0 2.1.0 2.2.0 2.3.0 2.4.0 2.5.0 2.6.0 3.0.0; do \
+	  cp "$(ASYNCAPI_SPECS)/node_modules/@asyncapi/specs/schemas/$$v-without-\$$id.json" $(ASYNCAPI_SCHEMAS)/$$v.json; \
+	done
+	cp $(ASYNCAPI_SPECS)/node_modules/@asyncapi/specs/LICENSE $(ASYNCAPI_SCHEMAS)/
 	touch $@
 
 run: sync ## Start everything in one process: control plane :9443, gateway :8280 (development mode)

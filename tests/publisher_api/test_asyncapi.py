@@ -30,11 +30,14 @@ async def test_validate_asyncapi_summarises_a_definition(publisher: Publisher) -
         headers=publisher.auth(),
     )
     assert broken.json()["isValid"] is False
-    assert len(broken.json()["errors"]) == 3
+    assert [e["description"] for e in broken.json()["errors"]] == [
+        "asyncapi: version '1.0' is not supported; use one of 2.0.0, 2.1.0, 2.2.0, 2.3.0, 2.4.0, 2.5.0, "
+        "2.6.0, 3.0.0"
+    ]
 
 
 async def test_an_apis_asyncapi_definition_is_stored_and_read_back(publisher: Publisher) -> None:
-    api = await publisher.create_api()
+    api = await publisher.create_api({"type": "WS", "operations": []})
     url = f"{BASE}/apis/{api['id']}/asyncapi"
     assert (await publisher.client.get(url, headers=publisher.auth())).status_code == 404
     put = await publisher.client.put(url, data={"apiDefinition": ASYNCAPI}, headers=publisher.auth())
@@ -42,3 +45,10 @@ async def test_an_apis_asyncapi_definition_is_stored_and_read_back(publisher: Pu
     assert (await publisher.client.get(url, headers=publisher.auth())).json()["info"]["title"] == "Orders"
     refused = await publisher.client.put(url, data={"apiDefinition": "nope: 1"}, headers=publisher.auth())
     assert refused.status_code == 400
+    topics = (await publisher.client.get(f"{BASE}/apis/{api['id']}", headers=publisher.auth())).json()
+    assert [(op["verb"], op["target"]) for op in topics["operations"]] == [("SUBSCRIBE", "/orders")]
+    http_api = await publisher.create_api({"name": "Menu", "context": "/menu"})
+    not_streaming = await publisher.client.put(
+        f"{BASE}/apis/{http_api['id']}/asyncapi", data={"apiDefinition": ASYNCAPI}, headers=publisher.auth()
+    )
+    assert not_streaming.status_code == 400

@@ -27,7 +27,7 @@ async def test_wso2s_default_tiers_are_listed_by_level(publisher: Publisher) -> 
     streaming = await publisher.client.get(
         f"{BASE}/throttling-policies/streaming/subscription", headers=publisher.auth(VIEW)
     )
-    assert "AsyncGold" in [t["name"] for t in streaming.json()["list"]]
+    assert "AsyncGold" in [t["policyName"] for t in streaming.json()["list"]]
     assert (
         await publisher.client.get(f"{BASE}/throttling-policies/application", headers=publisher.auth(VIEW))
     ).status_code == 400

@@ -18,6 +18,9 @@ CONTEXT_FORBIDDEN = re.compile(r"[\s~!@#;:%^*()+=|\\<>\"',&$\[\]]")
 VERSION_PATTERN = re.compile(r"^[^~!@#;:%^*()+={}|\\<>\"',&$\[\]/\s]+$")
 
 HTTP_VERBS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS")
+# The operations (topics) of streaming APIs.
+STREAMING_VERBS = ("SUBSCRIBE", "PUBLISH")
+STREAMING_TYPES = frozenset(("WS", "WEBSUB", "SSE", "WEBHOOK", "ASYNC"))
 DEFAULT_AUTH_TYPE = "Application & Application User"
 DEFAULT_SECURITY_SCHEME = ["oauth2", "oauth_basic_auth_api_key_mandatory"]
 SecurityScheme = Literal[
@@ -89,8 +92,8 @@ class Operation(DTO):
     @classmethod
     def _known_verb(cls, value: str) -> str:
         verb = value.upper()
-        if verb not in HTTP_VERBS:
-            raise ValueError(f"verb must be one of {', '.join(HTTP_VERBS)}")
+        if verb not in HTTP_VERBS + STREAMING_VERBS:
+            raise ValueError(f"verb must be one of {', '.join(HTTP_VERBS + STREAMING_VERBS)}")
         return verb
 
     @field_validator("target")
@@ -442,6 +445,17 @@ class APIBody(DTO):
                 "response caching applies to HTTP, SOAP and GraphQL APIs"
             )
         return value
+
+    @model_validator(mode="after")
+    def _verbs_fit_type(self) -> APIBody:
+        if self.type not in STREAMING_TYPES:
+            for op in self.operations:
+                if op.verb in STREAMING_VERBS:
+                    raise ValueError(
+                        f"operation {op.verb} {op.target}: SUBSCRIBE and PUBLISH are the topics of "
+                        f"streaming APIs (WS, WEBSUB, SSE, WEBHOOK, ASYNC), not of a {self.type} API"
+                    )
+        return self
 
     @model_validator(mode="after")
     def _scopes_exist(self) -> APIBody:

@@ -1,92 +1,77 @@
-"""AsyncAPI definitions: validation, and the definition kept with an API."""
+"""AsyncAPI definitions: validation, import as a streaming API, the definition and topics of an API."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import json
+from typing import Annotated
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Header, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 
 from apim_common.db import SessionDep
-from apim_common.errors import BadRequest, NotFound
+from apim_common.errors import NotFound
+from apim_common.security import Principal, require_scopes
 from apim_publisher import scopes
-from apim_publisher.apis import aggregate
 from apim_publisher.apis import service as apis
-from apim_publisher.definitions import parsing
-from apim_publisher.definitions.parsing import ParseError
+from apim_publisher.apis import views
+from apim_publisher.apis.endpoints import location
+from apim_publisher.apis.schemas import APIPublic
+from apim_publisher.asyncapi import document as asyncapi
+from apim_publisher.asyncapi import service
+from apim_publisher.asyncapi.schemas import AsyncAPIValidationResponse, TopicListIn
+from apim_publisher.common import check_if_match
+from apim_publisher.definitions.service import read_source
 
 router = APIRouter(tags=["Validation", "APIs"])
-PROTOCOLS = {
-    "ws": "WS",
-    "wss": "WS",
-    "http": "WEBSUB",
-    "https": "WEBSUB",
-    "sse": "SSE",
-    "kafka": "ASYNC",
-    "mqtt": "ASYNC",
-}
+
+OptionalFile = Annotated[UploadFile | None, File()]
+OptionalForm = Annotated[str | None, Form()]
+TopicsUpdate = Annotated[
+    Principal, Depends(require_scopes(scopes.API_CREATE, scopes.API_MANAGE, scopes.API_IMPORT_EXPORT))
+]
 
 
-def inspect(raw: bytes | str) -> tuple[dict[str, Any] | None, dict[str, Any], list[str]]:
-    """The document, WSO2's summary of it and the reasons it is not a usable AsyncAPI 2.x/3.x definition."""
-    try:
-        document = parsing.load_yaml(raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw)
-    except (UnicodeDecodeError, ParseError) as exc:
-        return None, {}, [f"Not JSON or YAML: {exc}"]
-    if not isinstance(document, dict):
-        return None, {}, ["The definition must be an object"]
-    errors = []
-    version = str(document.get("asyncapi") or "")
-    if not version.startswith(("2.", "3.")):
-        errors.append("asyncapi: a 2.x or 3.x version is required")
-    info: dict[str, Any] = document["info"] if isinstance(document.get("info"), dict) else {}
-    if not info.get("title") or not info.get("version"):
-        errors.append("info: title and version are required")
-    if not isinstance(document.get("channels"), dict):
-        errors.append("channels: an object of channels is required")
-    servers: dict[str, Any] = document["servers"] if isinstance(document.get("servers"), dict) else {}
-    protocols = sorted(
-        {str(s.get("protocol")) for s in servers.values() if isinstance(s, dict) and s.get("protocol")}
-    )
-    summary = {
-        "name": info.get("title"),
-        "version": info.get("version"),
-        "description": info.get("description"),
-        "asyncAPIVersion": version,
-        "protocol": PROTOCOLS.get(protocols[0], "ASYNC") if protocols else "WS",
-        "endpoints": [str(s.get("url") or s.get("host")) for s in servers.values() if isinstance(s, dict)],
-        "gatewayVendor": "wso2",
-        "asyncTransportProtocols": protocols,
-    }
-    return (document if not errors else None), summary, errors
+async def _read(upload: UploadFile | None) -> bytes | None:
+    return await upload.read() if upload is not None else None
 
 
-async def _source(file: UploadFile | None, inline: str | None) -> bytes | str:
-    if file is not None:
-        return await file.read()
-    if inline:
-        return inline
-    raise BadRequest("Give a file or an inline AsyncAPI definition")
-
-
-@router.post("/apis/validate-asyncapi")
+@router.post("/apis/validate-asyncapi", response_model=AsyncAPIValidationResponse)
 async def validate_asyncapi(
-    principal: scopes.CreatorOrManager,
-    file: Annotated[UploadFile | None, File()] = None,
-    inlineAPIDefinition: Annotated[str | None, Form()] = None,
+    request: Request,
+    principal: scopes.ApiCreate,
+    file: OptionalFile = None,
+    url: OptionalForm = None,
+    inlineAPIDefinition: OptionalForm = None,
     returnContent: bool = False,
-) -> dict[str, Any]:
-    raw = await _source(file, inlineAPIDefinition)
-    document, summary, errors = inspect(raw)
-    if document is None:
-        return {
-            "isValid": False,
-            "errors": [{"code": "400", "message": "Invalid AsyncAPI", "description": e} for e in errors],
-        }
-    body: dict[str, Any] = {"isValid": True, "info": summary}
+) -> AsyncAPIValidationResponse:
+    raw = await read_source(
+        request.app.state.outbound, file=await _read(file), url=url, inline=inlineAPIDefinition
+    )
+    document, errors = await service.check(raw)
+    if errors or document is None:
+        return AsyncAPIValidationResponse(isValid=False, errors=service.error_items(errors))
+    content = None
     if returnContent:
-        body["content"] = raw.decode() if isinstance(raw, bytes) else raw
-    return body
+        content = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
+    return AsyncAPIValidationResponse(isValid=True, info=asyncapi.info(document), content=content)
+
+
+@router.post("/apis/import-asyncapi", status_code=201, response_model=APIPublic)
+async def import_asyncapi(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    principal: scopes.ApiCreate,
+    file: OptionalFile = None,
+    url: OptionalForm = None,
+    additionalProperties: OptionalForm = None,
+) -> APIPublic:
+    raw = await read_source(request.app.state.outbound, file=await _read(file), url=url, inline=None)
+    document = await service.load_valid(raw)
+    api = await service.import_api(session, principal, document, additionalProperties)
+    response.headers["Location"] = location(api.id)
+    response.headers["ETag"] = views.etag(api)
+    return views.public(api)
 
 
 @router.get("/apis/{apiId}/asyncapi")
@@ -96,22 +81,39 @@ async def get_asyncapi(apiId: str, session: SessionDep, principal: scopes.Defini
         raise NotFound(
             f"API '{api.name}' has no AsyncAPI definition", message="AsyncAPI definition not found"
         )
-    return JSONResponse(api.spec["asyncapi"])
+    return JSONResponse(api.spec["asyncapi"], headers={"ETag": views.etag(api)})
 
 
 @router.put("/apis/{apiId}/asyncapi")
 async def put_asyncapi(
     apiId: str,
+    request: Request,
     session: SessionDep,
-    principal: scopes.CreatorOrManager,
-    file: Annotated[UploadFile | None, File()] = None,
-    apiDefinition: Annotated[str | None, Form()] = None,
-) -> JSONResponse:
+    principal: scopes.ApiCreate,
+    file: OptionalFile = None,
+    url: OptionalForm = None,
+    apiDefinition: OptionalForm = None,
+    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+) -> Response:
     api = await apis.get(session, principal, apiId)
-    document, _, errors = inspect(await _source(file, apiDefinition))
-    if document is None:
-        raise BadRequest("; ".join(errors), message="Invalid AsyncAPI definition")
-    api.spec = {**api.spec, "asyncapi": document}
-    aggregate.touch(api, principal)
-    await aggregate.announce(session, api, "api.updated")
-    return JSONResponse(document)
+    check_if_match(if_match, views.etag(api))
+    raw = await read_source(request.app.state.outbound, file=await _read(file), url=url, inline=apiDefinition)
+    document = await service.load_valid(raw)
+    api = await service.set_definition(session, principal, api, document)
+    return Response(json.dumps(document), media_type="application/json", headers={"ETag": views.etag(api)})
+
+
+@router.put("/apis/{apiId}/topics", response_model=APIPublic)
+async def put_topics(
+    apiId: str,
+    body: TopicListIn,
+    response: Response,
+    session: SessionDep,
+    principal: TopicsUpdate,
+    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+) -> APIPublic:
+    api = await apis.get(session, principal, apiId)
+    check_if_match(if_match, views.etag(api))
+    api = await service.set_topics(session, principal, api, body.list)
+    response.headers["ETag"] = views.etag(api)
+    return views.public(api)

@@ -39,9 +39,9 @@ async def streaming_tiers(
     request: Request, session: SessionDep, principal: scopes.TierRead, page: PageDep
 ) -> Page[dict[str, Any]]:
     tiers = [
-        service.tier_public(t)
+        service.streaming_tier_public(t)
         for t in await _tiers(session, principal.tenant, "subscription")
-        if t.get("streaming")
+        if service.is_streaming(t)
     ]
     return _page(request, tiers, page)
 
@@ -53,7 +53,7 @@ async def list_tiers(
     tiers = [
         service.tier_public(t)
         for t in await _tiers(session, principal.tenant, policyLevel)
-        if not t.get("streaming")
+        if not service.is_streaming(t)
     ]
     return _page(request, tiers, page)
 

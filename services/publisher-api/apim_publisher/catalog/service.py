@@ -44,6 +44,44 @@ def _unlimited(level: str) -> dict[str, Any]:
     return _request_tier("Unlimited", 2147483647, "min", level, "Allows unlimited requests")
 
 
+def _event_tier(
+    name: str, count: int, unit: str, description: str, subscribers: int | None = None
+) -> dict[str, Any]:
+    tier: dict[str, Any] = {
+        "name": name,
+        "policyName": name,
+        "displayName": name,
+        "description": description,
+        "policyLevel": "subscription",
+        "defaultLimit": {
+            "type": "EVENTCOUNTLIMIT",
+            "eventCount": {"timeUnit": unit, "unitTime": 1, "eventCount": count},
+        },
+        "stopOnQuotaReach": True,
+        "billingPlan": "FREE",
+    }
+    if subscribers is not None:
+        tier["subscriberCount"] = subscribers
+    return tier
+
+
+# WSO2's default tiers of streaming APIs, as admin-api seeds them in every tenant.
+STREAMING_SEED = [
+    _event_tier("AsyncGold", 50000, "day", "Allows 50000 events per day"),
+    _event_tier("AsyncSilver", 25000, "day", "Allows 25000 events per day"),
+    _event_tier("AsyncBronze", 5000, "day", "Allows 5000 events per day"),
+    _event_tier("AsyncUnlimited", 2147483647, "min", "Allows unlimited events"),
+    _event_tier(
+        "AsyncWHGold", 10000, "month", "Allows 10000 events per month and 1000 active subscriptions", 1000
+    ),
+    _event_tier(
+        "AsyncWHSilver", 5000, "month", "Allows 5000 events per month and 500 active subscriptions", 500
+    ),
+    _event_tier(
+        "AsyncWHBronze", 1000, "month", "Allows 1000 events per month and 500 active subscriptions", 500
+    ),
+]
+
 # WSO2's default tiers, known before admin-api says anything.
 SEED: list[tuple[str, dict[str, Any]]] = [
     (
@@ -63,33 +101,7 @@ SEED: list[tuple[str, dict[str, Any]]] = [
         _request_tier("Unauthenticated", 500, "min", "subscription", "Allows 500 requests per minute"),
     ),
     (SUBSCRIPTION_TIER, _unlimited("subscription")),
-    (
-        SUBSCRIPTION_TIER,
-        _request_tier(
-            "AsyncGold", 50000, "day", "subscription", "Allows 50000 events per day", streaming=True
-        ),
-    ),
-    (
-        SUBSCRIPTION_TIER,
-        _request_tier(
-            "AsyncSilver", 10000, "day", "subscription", "Allows 10000 events per day", streaming=True
-        ),
-    ),
-    (
-        SUBSCRIPTION_TIER,
-        _request_tier(
-            "AsyncBronze", 5000, "day", "subscription", "Allows 5000 events per day", streaming=True
-        ),
-    ),
-    (
-        SUBSCRIPTION_TIER,
-        {
-            **_unlimited("subscription"),
-            "name": "AsyncUnlimited",
-            "displayName": "AsyncUnlimited",
-            "streaming": True,
-        },
-    ),
+    *((SUBSCRIPTION_TIER, tier) for tier in STREAMING_SEED),
     (API_TIER, _request_tier("50KPerMin", 50000, "min", "api", "Allows 50000 requests per minute")),
     (API_TIER, _request_tier("20KPerMin", 20000, "min", "api", "Allows 20000 requests per minute")),
     (API_TIER, _request_tier("10KPerMin", 10000, "min", "api", "Allows 10000 requests per minute")),
@@ -135,8 +147,12 @@ async def seed(session: AsyncSession) -> None:
     repository = KnownRepository(session)
     for kind, data in SEED:
         key = str(data["name"])
-        if await repository.one(kind, ALL_TENANTS, key) is None:
+        row = await repository.one(kind, ALL_TENANTS, key)
+        if row is None:
             session.add(KnownResource(kind=kind, tenant=ALL_TENANTS, key=key, data=data))
+        elif kind in _LEVELS.values() and row.data != data:
+            # Server-wide default tiers follow the release; a tenant's own copy shadows them.
+            row.data = data
     await session.flush()
 
 
@@ -222,4 +238,30 @@ def tier_public(data: dict[str, Any]) -> dict[str, Any]:
         "tierPlan": data.get("billingPlan") or "FREE",
         "stopOnQuotaReach": bool(data.get("stopOnQuotaReach", True)),
         "monetizationProperties": data.get("monetization") or {},
+    }
+
+
+def is_streaming(data: dict[str, Any]) -> bool:
+    """A tier of streaming APIs: it counts events (WebSocket frames, SSE events, WebSub deliveries)."""
+    return (data.get("defaultLimit") or {}).get("type") == "EVENTCOUNTLIMIT"
+
+
+def streaming_tier_public(data: dict[str, Any]) -> dict[str, Any]:
+    """WSO2's Publisher ``SubscriptionPolicy``, as the streaming subscription tiers are listed."""
+    keys = (
+        "description",
+        "defaultLimit",
+        "rateLimitCount",
+        "rateLimitTimeUnit",
+        "subscriberCount",
+        "customAttributes",
+        "stopOnQuotaReach",
+        "billingPlan",
+    )
+    name = str(data["name"])
+    return {
+        "policyName": name,
+        "displayName": data.get("displayName") or name,
+        **{k: data[k] for k in keys if data.get(k) is not None},
+        "isDeployed": True,
     }

@@ -404,6 +404,8 @@ def render(api: APIBody, base: Document | None, *, swagger2: bool = False) -> Do
     paths: dict[str, Any] = {}
     uses_default = False
     for op in api.operations:
+        if op.verb not in HTTP_VERBS:  # a streaming API's topic: described by its AsyncAPI definition
+            continue
         old_item = old_paths.get(op.target) or {}
         item = paths.setdefault(op.target, {k: v for k, v in old_item.items() if k.upper() not in HTTP_VERBS})
         spec = copy.deepcopy(old_item.get(op.verb.lower()) or {"responses": {"200": {"description": "OK"}}})

@@ -4,7 +4,7 @@ A project is one folder (zipped)::
 
     PizzaShack-1.0.0/
       api.yaml                      {type: api, version: v4.3.0, data: <the API DTO>}
-      Definitions/swagger.yaml      the OpenAPI definition
+      Definitions/swagger.yaml      the OpenAPI definition (asyncapi.yaml for a streaming API)
       Docs/<name>/document.yaml     {type: document, ...} and the content (inline text or the file)
       Policies/<name>_<version>.yaml  the policies the API attaches (API level and per operation)
       deployment_environments.yaml  {type: deployment_environments, data: [{deploymentEnvironment, ...}]}
@@ -43,6 +43,7 @@ from apim_publisher.apis import views
 from apim_publisher.apis.models import API
 from apim_publisher.apis.repository import APIRepository
 from apim_publisher.apis.schemas import APIBody
+from apim_publisher.asyncapi import service as asyncapi
 from apim_publisher.definitions import parsing
 from apim_publisher.definitions import service as definitions
 from apim_publisher.definitions.parsing import ParseError
@@ -149,7 +150,10 @@ async def _project_zip(
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(f"{root}/{kind}.{ext}", _dump(_envelope(kind, data), ext))
-        archive.writestr(f"{root}/Definitions/swagger.{ext}", _dump(item.definition or {}, ext))
+        if isinstance(item.spec.get("asyncapi"), dict):
+            archive.writestr(f"{root}/Definitions/asyncapi.{ext}", _dump(item.spec["asyncapi"], ext))
+        else:
+            archive.writestr(f"{root}/Definitions/swagger.{ext}", _dump(item.definition or {}, ext))
         await _write_documents(session, item, archive, root, ext)
         for name, spec in policies or []:
             archive.writestr(
@@ -195,6 +199,7 @@ class Project:
     api: dict[str, Any]
     definition: dict[str, Any] | None
     documents: list[ProjectDocument] = field(default_factory=list)
+    asyncapi: dict[str, Any] | None = None
     environments: list[DeploymentTarget] = field(default_factory=list)
 
 
@@ -297,6 +302,12 @@ async def read_project(archive: bytes) -> Project:
         if errors or definition is None:
             raise _invalid(f"{swagger}: {'; '.join(errors)}")
     project = Project(api=opened.data("api"), definition=definition)
+    found = opened.first("Definitions/asyncapi.yaml", "Definitions/asyncapi.yml", "Definitions/asyncapi.json")
+    if found is not None:
+        document, errors = await asyncapi.check(opened.read(found))
+        if errors or document is None:
+            raise _invalid(f"{found}: {'; '.join(errors or ['the definition is empty'])}")
+        project.asyncapi = document
     project.documents = _read_documents(opened.files, opened.read)
     project.environments = opened.environments()
     return project
@@ -439,6 +450,9 @@ async def import_project(
         if project.definition is not None:
             api = await apis.set_definition(session, principal, api, project.definition)
         api = await apis.update(session, principal, api, body, secrets=secrets)
+    if project.asyncapi is not None:
+        # The topics follow the definition, keeping the settings api.yaml gives them.
+        api = await asyncapi.set_definition(session, principal, api, project.asyncapi)
     await _sync_documents(session, principal, api, project.documents)
     revision = await _revise_and_deploy(session, principal, api, project.environments, rotate_revision)
     await _walk_lifecycle(session, principal, api, str(project.api.get("lifeCycleStatus") or ""))
