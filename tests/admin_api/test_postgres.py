@@ -23,7 +23,7 @@ async def test_the_service_migrates_seeds_once_and_serves_on_postgresql(
     for _ in range(2):
         async with running_admin(tokens, postgres_url) as admin:
             tiers = (await admin.get("/throttling/policies/subscription")).json()["list"]
-            assert sorted(t["policyName"] for t in tiers) == [
+            assert sorted(t["policyName"] for t in tiers if not t["policyName"].startswith("Async")) == [
                 "Bronze",
                 "Gold",
                 "Silver",

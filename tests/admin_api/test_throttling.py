@@ -23,6 +23,13 @@ async def test_wso2_default_tiers_exist_once_after_restarts(tokens: TokenFactory
     for _ in range(2):
         async with running_admin(tokens, sqlite_url) as admin:
             assert sorted(await names(admin, "subscription")) == [
+                "AsyncBronze",
+                "AsyncGold",
+                "AsyncSilver",
+                "AsyncUnlimited",
+                "AsyncWHBronze",
+                "AsyncWHGold",
+                "AsyncWHSilver",
                 "Bronze",
                 "Gold",
                 "Silver",
@@ -283,7 +290,11 @@ async def test_a_duplicate_policy_name_is_a_conflict(admin: Admin) -> None:
 
 async def test_search_finds_policies_by_type_and_name(admin: Admin) -> None:
     found = (await admin.get("/throttling/policies/search", params={"query": "type:sub name:Gol"})).json()
-    assert [(p["policyName"], p["type"]) for p in found["list"]] == [("Gold", "SubscriptionThrottlePolicy")]
+    assert sorted((p["policyName"], p["type"]) for p in found["list"]) == [
+        ("AsyncGold", "SubscriptionThrottlePolicy"),
+        ("AsyncWHGold", "SubscriptionThrottlePolicy"),
+        ("Gold", "SubscriptionThrottlePolicy"),
+    ]
 
 
 async def test_an_exported_policy_imports_into_another_tenant(admin: Admin) -> None:

@@ -7,7 +7,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from apim_admin.events import announce
-from apim_admin.throttling.defaults import DEFAULT_POLICIES
+from apim_admin.throttling.defaults import DEFAULT_POLICIES, STREAMING_SUBSCRIPTION_POLICIES
 from apim_admin.throttling.models import ThrottlePolicy
 from apim_admin.throttling.repository import ThrottlePolicyRepository
 from apim_admin.throttling.schemas import SCHEMAS, TYPE_NAMES, PolicyBase, ThrottlePolicyDetails
@@ -178,3 +178,9 @@ async def seed(session: AsyncSession, tenant: str) -> None:
                         tenant=tenant, policy_type=policy_type, name=dto.policyName, body=_body(dto)
                     )
                 )
+    # Stored as WSO2 defines them, not through the write schema: they are the platform's own.
+    for body in STREAMING_SUBSCRIPTION_POLICIES:
+        if await repository.by_name(tenant, "subscription", body["policyName"]) is None:
+            await repository.add(
+                ThrottlePolicy(tenant=tenant, policy_type="subscription", name=body["policyName"], body=body)
+            )
