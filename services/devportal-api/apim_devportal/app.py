@@ -31,6 +31,7 @@ from apim_devportal.subscriptions.endpoints import router as subscriptions
 from apim_devportal.tenant_path import TenantPathMiddleware
 from apim_devportal.tenants.endpoints import router as tenants
 from apim_devportal.throttling.endpoints import router as throttling
+from apim_devportal.webhooks.endpoints import router as webhooks
 
 PREFIXES = (PREFIX,)
 
@@ -45,6 +46,7 @@ def api_router() -> APIRouter:
         applications,
         keys,
         subscriptions,
+        webhooks,
         throttling,
         key_managers,
         tenants,

@@ -19,6 +19,7 @@ from apim_devportal.key_managers import service as key_managers
 from apim_devportal.subscriptions import service as subscriptions
 from apim_devportal.tenants import service as tenants
 from apim_devportal.throttling import service as tiers
+from apim_devportal.webhooks import service as webhooks
 from apim_devportal.workflows import consumer as workflows
 
 
@@ -49,6 +50,7 @@ async def consuming(app: FastAPI) -> AsyncIterator[None]:
         ("devportal-key-managers", [Topic.KEY_MANAGERS], key_managers.on_event),
         ("devportal-tenants", [Topic.TENANTS], tenants.on_event),
         ("devportal-workflows", [Topic.WORKFLOWS], workflows.on_event),
+        ("devportal-webhooks", [Topic.WEBHOOK_SUBSCRIPTIONS], webhooks.on_event),
     ]
     for group, topics, handler in groups:
         bus.subscribe([str(t) for t in topics], group, idempotent(database, processed_events, group, handler))

@@ -12,6 +12,7 @@ from apim_devportal.keys import models as _keys
 from apim_devportal.subscriptions import models as _subscriptions
 from apim_devportal.tenants import models as _tenants
 from apim_devportal.throttling import models as _throttling
+from apim_devportal.webhooks import models as _webhooks
 from apim_devportal.workflows import models as _workflows
 
 __all__ = ["Base", "metadata", "outbox", "processed_events"]
@@ -25,5 +26,6 @@ _DOMAINS = (
     _subscriptions,
     _tenants,
     _throttling,
+    _webhooks,
     _workflows,
 )

@@ -21,3 +21,6 @@ class Topic(StrEnum):
     API_CATEGORIES = "api-categories"
     ANALYTICS = "analytics"
     THROTTLE_DECISIONS = "throttle-decisions"
+    # The gateway's WebSub hub: ``webhook-subscription.created|delivered|deleted`` (see
+    # apim_common.events.webhooks for their data).
+    WEBHOOK_SUBSCRIPTIONS = "webhook-subscriptions"
