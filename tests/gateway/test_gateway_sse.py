@@ -65,10 +65,18 @@ def ticks_api(port: int) -> dict[str, Any]:
     }
 
 
+def idle_api(port: int) -> dict[str, Any]:
+    """Ticks again at /idle, its production endpoint allowing 0.3 s of silence."""
+    api = ticks_api(port)
+    api.update(id="api-idle", name="Idle", context="/idle", revisionId="rev-idle-1")
+    api["endpointConfig"]["production_endpoints"]["config"] = {"actionDuration": 300}
+    return api
+
+
 def ticks_snapshot(sse_port: int, http_port: int) -> dict[str, dict[str, Any]]:
     """client-1 subscribes with AsyncGold (50000 events a day), client-2 with ThreeEvents."""
     snapshot = base_snapshot(http_port)
-    snapshot["publisher"]["artifacts"].append(ticks_api(sse_port))
+    snapshot["publisher"]["artifacts"] += [ticks_api(sse_port), idle_api(sse_port)]
     devportal = snapshot["devportal"]
     devportal["applications"].append(
         {
@@ -306,6 +314,31 @@ async def test_quiet_stream_is_not_cut_by_the_read_timeout(
     received = await read_stream(f"{gateway}/ticks/1.0.0/quiet", harness.bearer())
     assert received.events == ["before", "after"]
     assert received.ended_cleanly
+
+
+async def test_quiet_stream_ends_after_the_apis_idle_timeout(
+    harness: Harness, gateway: str, sse_backend: SseBackend
+) -> None:
+    """An endpoint's ``actionDuration`` is the longest silence its API's streams may keep."""
+    sse_backend.scripts["idle"] = [_event("only"), HOLD]
+    received = await read_stream(f"{gateway}/idle/1.0.0/open/idle", {})
+    assert received.events == ["only"]
+    assert received.ended_cleanly
+    await asyncio.wait_for(sse_backend.closed_by_gateway.wait(), 5)
+
+
+async def test_client_leaving_closes_the_backend_stream(
+    harness: Harness, gateway: str, sse_backend: SseBackend
+) -> None:
+    sse_backend.scripts["leave"] = [_event("hello"), HOLD]
+    async with (
+        httpx.AsyncClient(timeout=10) as client,
+        client.stream("GET", f"{gateway}/ticks/1.0.0/leave", headers=harness.bearer()) as response,
+    ):
+        async for chunk in response.aiter_raw():
+            assert b"data: hello" in chunk
+            break
+    await asyncio.wait_for(sse_backend.closed_by_gateway.wait(), 5)
 
 
 async def _healthy(port: int, process: subprocess.Popen[bytes], seconds: float) -> bool:
