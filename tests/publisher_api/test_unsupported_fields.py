@@ -36,14 +36,30 @@ async def test_what_get_returned_is_accepted_back_unchanged(publisher: Publisher
 
 
 async def test_an_unknown_top_level_key_is_refused_naming_it(publisher: Publisher) -> None:
-    refusal = _refusal(await _create(publisher, enableStore=True, wsdlUrl="http://x.example/?wsdl"))
+    refusal = _refusal(await _create(publisher, enableStore=False, wsdlUrl="http://x.example/?wsdl"))
     assert "enableStore" in refusal
     assert "wsdlUrl" in refusal
 
 
+async def test_wso2_keys_for_features_left_off_are_accepted(publisher: Publisher) -> None:
+    exported = {
+        "gatewayVendor": "wso2",
+        "enableStore": True,
+        "wsdlUrl": None,
+        "mediationPolicies": [],
+        "enableSubscriberVerification": False,
+        "advertiseInfo": {"advertised": False, "apiOwner": "admin", "vendor": "WSO2"},
+        "websubSubscriptionConfiguration": {"enable": False, "secret": "", "signingAlgorithm": "SHA1"},
+    }
+    r = await _create(publisher, **exported)
+    assert r.status_code == 201, r.text
+    assert "gatewayVendor" not in r.json()
+
+
 async def test_an_unknown_key_in_an_update_is_refused_and_nothing_changes(publisher: Publisher) -> None:
     api = await publisher.create_api()
-    refusal = _refusal(await put_api(publisher, api, description="changed", mediationPolicies=[]))
+    mediation = [{"name": "log_in_message", "type": "IN"}]
+    refusal = _refusal(await put_api(publisher, api, description="changed", mediationPolicies=mediation))
     assert "mediationPolicies" in refusal
     kept = (await publisher.client.get(f"{BASE}/apis/{api['id']}", headers=publisher.auth())).json()
     assert kept["description"] == api["description"]

@@ -295,6 +295,21 @@ CacheTimeout = Annotated[int, Field(ge=1, le=MAX_CACHE_TIMEOUT)]
 UNCACHED_TYPES = frozenset(("WS", "WEBSUB", "SSE", "WEBHOOK", "ASYNC"))
 
 
+# WSO2 4.3's values for features it has and this platform does not, when they are off: an API
+# exported from WSO2 or read from its Publisher holds them (switches at false count as off too).
+WSO2_FEATURES_OFF: dict[str, Any] = {"gatewayVendor": "wso2", "enableStore": True}
+WSO2_SWITCHES = ("advertised", "enable")  # advertiseInfo, websubSubscriptionConfiguration
+
+
+def feature_left_off(key: str, value: Any) -> bool:
+    """Whether an unknown key asks for nothing: WSO2's value for "off", else empty or false."""
+    if key in WSO2_FEATURES_OFF:
+        return bool(WSO2_FEATURES_OFF[key] == value)
+    if value in (None, False, "", [], {}):
+        return True
+    return isinstance(value, dict) and any(value.get(switch) is False for switch in WSO2_SWITCHES)
+
+
 def both_transports(value: list[str]) -> list[str]:
     """``transport`` as the gateway serves it: every API on both, since TLS ends in front of it."""
     if set(value) != {"http", "https"}:
@@ -352,9 +367,14 @@ class APIBody(DTO):
     @classmethod
     def _known_keys(cls, data: Any) -> Any:
         """A key that is neither a field nor shown by GET is refused, not dropped: WSO2 clients
-        send back what GET returned, and anything else would be taken silently for nothing."""
+        send back what GET returned, and anything else would be taken silently for nothing.
+        WSO2's own keys for features this platform lacks pass when they leave the feature off."""
         if cls is APIBody and isinstance(data, dict):
-            unknown = sorted(str(key) for key in data if key not in APIPublic.model_fields)
+            unknown = sorted(
+                str(key)
+                for key, value in data.items()
+                if key not in APIPublic.model_fields and not feature_left_off(key, value)
+            )
             if unknown:
                 raise ValueError(f"unknown fields, not supported by this platform: {', '.join(unknown)}")
         return data
