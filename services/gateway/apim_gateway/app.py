@@ -33,10 +33,11 @@ from apim_common.sealed import ENDPOINT_SECRETS, SecretBox
 from apim_common.service_auth import ServiceTokenProvider
 from apim_common.telemetry import metrics_listener, setup_tracing
 from apim_gateway.backends.security import BackendSecurity
-from apim_gateway.observability import Analytics, Metrics
+from apim_gateway.observability import Analytics, ElkLog, Metrics
 from apim_gateway.policies import PolicyServices
 from apim_gateway.ratelimit import Limiter, LocalLimiter, RateLimits
 from apim_gateway.request import Pipeline, Services
+from apim_gateway.request.analytics_event import EventBuilder
 from apim_gateway.runtime.apis import BackendSettings
 from apim_gateway.runtime.response_cache import ResponseCache
 from apim_gateway.runtime.state import RuntimeState
@@ -127,6 +128,9 @@ class Gateway:
             size=settings.gateway_analytics_queue_size,
             gateway_id=self.gateway_id,
             enabled=settings.gateway_analytics_enabled,
+            elk_log=ElkLog(settings.gateway_analytics_elk_log_file)
+            if settings.gateway_analytics_elk_log
+            else None,
         )
         self.tokens = ServiceTokenProvider(
             self.http, f"{settings.key_manager_url.rstrip('/')}/oauth2/token", settings.secret()
@@ -161,6 +165,7 @@ class Gateway:
             policies=self.policy_services,
             metrics=self.metrics,
             analytics=self.analytics,
+            events=EventBuilder(self.state, self.gateway_id),
             client_certificates=ClientCertificateReader.of(
                 settings.gateway_client_cert_header,
                 settings.gateway_client_cert_format,

@@ -1,8 +1,9 @@
 """Per-request analytics events, Prometheus metrics and trace spans, kept off the response's way.
 
-Analytics: the request path puts a tuple on a bounded queue (``put_nowait``; when full the event
-is dropped and counted, never waited for); a background task turns them into CloudEvents on the
-``analytics`` topic. Metrics: per API, bound label children are kept so a request costs two
+Analytics: the request path puts a record on a bounded queue (when full the event is dropped and
+counted, never waited for); a background task builds each into a CloudEvent on the ``analytics``
+topic and, with ``APIM_GATEWAY_ANALYTICS_ELK_LOG``, writes it as WSO2's ``apimMetrics:`` log line
+too (``ElkLog``). Metrics: per API, bound label children are kept so a request costs two
 increments and one histogram observation.
 """
 
@@ -10,15 +11,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import random
+import sys
 import time
 from bisect import bisect_left
 from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from itertools import accumulate
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 from prometheus_client import REGISTRY, Counter, Gauge
 from prometheus_client.metrics_core import CounterMetricFamily, HistogramMetricFamily, Metric
@@ -43,12 +47,53 @@ WS_CONNECTIONS = Gauge("apim_gateway_ws_connections", "Open WebSocket API connec
 WS_FRAMES = Counter("apim_gateway_ws_frames", "WebSocket API frames relayed", ["api", "direction"])
 
 NO_API = "-"
+REQUEST_EVENT = "request.completed"
 
-# (time, tenant, api id, api name, version, method, resource, status, latency ms, app id, key type,
-#  user, client ip, error code, answered from the response cache)
-AnalyticsRecord = tuple[
-    float, str, str, str, str, str, str, int, float, str | None, str | None, str | None, str, str | None, bool
-]
+
+class AnalyticsRecord(Protocol):
+    """What the request path queues: cheap to make, built into its event by the drain."""
+
+    def build(self) -> CloudEvent: ...
+
+
+ELK_LOGGER = "apim_gateway.analytics.elk"
+# WSO2's ELK reporter layout (log4j ``%d{HH:mm:ss,SSS} [%X{ip}-%X{host}] [%t] %5p %c{1} %m%n``),
+# the message as its ``ELKCounterMetric`` writes it: what WSO2's Filebeat and Logstash read.
+_ELK_FORMAT = "%(asctime)s,%(msecs)03d [-] [%(threadName)s] %(levelname)5s ELKCounterMetric %(message)s"
+_ELK_METRICS = {"response": "apim:response", "fault": "apim:faulty"}
+
+
+class ElkLog:
+    """WSO2's ``apim_metrics.log`` lines: ``apimMetrics: apim:response, properties :{json}``.
+
+    Logstash's grok in WSO2's ELK guide takes the JSON as what follows the line's last `` :``; the
+    JSON is compact (as WSO2's Gson writes it) and a `` :`` inside a value is written escaped
+    (``\\u003a``, the same text once parsed), so the cut always falls where it should.
+    """
+
+    def __init__(self, file: Path | None = None) -> None:
+        handler: logging.Handler = (
+            logging.StreamHandler(sys.stdout) if file is None else logging.FileHandler(file, encoding="utf-8")
+        )
+        handler.setFormatter(logging.Formatter(_ELK_FORMAT, datefmt="%H:%M:%S"))
+        self.logger = logging.getLogger(ELK_LOGGER)
+        self.logger.handlers[:] = [handler]
+        self.logger.setLevel(logging.INFO)
+        self.logger.propagate = False  # never the service log's JSON lines: Logstash reads these as they are
+
+    @staticmethod
+    def line(data: dict[str, Any]) -> str:
+        metric = _ELK_METRICS.get(str(data.get("eventType")), "apim:response")
+        text = json.dumps(data, separators=(",", ":"), default=str).replace(" :", " \\u003a")
+        return f"apimMetrics: {metric}, properties :{text}"
+
+    def write(self, data: dict[str, Any]) -> None:
+        self.logger.info(self.line(data))
+
+    def close(self) -> None:
+        for handler in self.logger.handlers:
+            handler.close()
+        self.logger.handlers.clear()
 
 
 class _RequestMetrics(Collector):
@@ -102,6 +147,54 @@ _REQUEST_METRICS = _RequestMetrics()
 REGISTRY.register(_REQUEST_METRICS)
 
 
+class _ExchangeMetrics(Collector):
+    """Where a request's time and bytes went, per API, as Kong's and APISIX's exporters split them:
+    ``apim_gateway_upstream_duration_seconds`` (waiting for the backend),
+    ``apim_gateway_overhead_duration_seconds`` (the rest: the gateway's own work) and
+    ``apim_gateway_bandwidth_bytes_total{direction=request|response}``. Plain numbers as above."""
+
+    def __init__(self) -> None:
+        # (name, api) -> ([count per bucket, +Inf last], [sum, created])
+        self.durations: dict[tuple[str, str], tuple[list[int], list[float]]] = {}
+        # (api, direction) -> [bytes, created]
+        self.bytes: dict[tuple[str, str], list[float]] = {}
+
+    def describe(self) -> Iterable[Metric]:
+        return self._families([], [])
+
+    def collect(self) -> Iterable[Metric]:
+        return self._families(list(self.durations.items()), list(self.bytes.items()))
+
+    @staticmethod
+    def _families(
+        durations: list[tuple[tuple[str, str], tuple[list[int], list[float]]]],
+        sizes: list[tuple[tuple[str, str], list[float]]],
+    ) -> list[Metric]:
+        histograms = {
+            name: HistogramMetricFamily(f"apim_gateway_{name}_duration_seconds", help_, labels=("api",))
+            for name, help_ in (
+                ("upstream", "Time from sending the request to the backend until its status and headers"),
+                ("overhead", "Time the gateway itself took: the request's duration less the upstream's"),
+            )
+        }
+        for (name, api), (buckets, (total, created)) in durations:
+            histogram = histograms[name]
+            histogram.add_metric((api,), list(zip(_BUCKET_NAMES, accumulate(buckets), strict=True)), total)
+            histogram.samples.append(Sample(histogram.name + "_created", {"api": api}, created))
+        bandwidth = CounterMetricFamily(
+            "apim_gateway_bandwidth_bytes",
+            "Body bytes of requests (from clients) and responses (to clients), by their Content-Length",
+            labels=("api", "direction"),
+        )
+        for (api, direction), (count, created) in sizes:
+            bandwidth.add_metric((api, direction), count, created=created)
+        return [*histograms.values(), bandwidth]
+
+
+_EXCHANGE_METRICS = _ExchangeMetrics()
+REGISTRY.register(_EXCHANGE_METRICS)
+
+
 class Metrics:
     """What the request path counts; one set of numbers per process, as Prometheus metrics are."""
 
@@ -122,6 +215,26 @@ class Metrics:
         histogram[0][bisect_left(_LATENCY_BUCKETS, seconds)] += 1
         histogram[1][0] += seconds
 
+    def exchange(
+        self, api: str, upstream: float | None, overhead: float, request_bytes: int, response_bytes: int
+    ) -> None:
+        """The request's split: ``upstream`` seconds (None: the backend was not called), the rest, bytes."""
+        durations = _EXCHANGE_METRICS.durations
+        for name, seconds in (("upstream", upstream), ("overhead", overhead)):
+            if seconds is None:
+                continue
+            histogram = durations.get((name, api))
+            if histogram is None:
+                histogram = durations[(name, api)] = ([0] * (len(_LATENCY_BUCKETS) + 1), [0.0, time.time()])
+            histogram[0][bisect_left(_LATENCY_BUCKETS, seconds)] += 1
+            histogram[1][0] += seconds
+        sizes = _EXCHANGE_METRICS.bytes
+        for direction, count in (("request", request_bytes), ("response", response_bytes)):
+            total = sizes.get((api, direction))
+            if total is None:
+                total = sizes[(api, direction)] = [0, time.time()]
+            total[0] += count
+
     def throttled(self, api: str, code: str) -> None:
         THROTTLED.labels(api, code).inc()
 
@@ -134,8 +247,17 @@ class Analytics:
     once per batch rather than once per event.
     """
 
-    def __init__(self, bus: EventBus | None, *, size: int, gateway_id: str, enabled: bool = True) -> None:
+    def __init__(
+        self,
+        bus: EventBus | None,
+        *,
+        size: int,
+        gateway_id: str,
+        enabled: bool = True,
+        elk_log: ElkLog | None = None,
+    ) -> None:
         self._bus = bus
+        self.elk_log = elk_log
         # A WebSocket connection's event comes built (one per connection, not per request).
         self._records: deque[AnalyticsRecord | CloudEvent] = deque()
         self._size = size
@@ -169,7 +291,7 @@ class Analytics:
             return
         self._records.append(
             CloudEvent.model_construct(
-                id=_uuid4_hex(),
+                id=new_event_id(),
                 source=f"/gateway/{self._gateway_id}",
                 specversion="1.0",
                 time=datetime.now(UTC),
@@ -199,14 +321,15 @@ class Analytics:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        if self.elk_log is not None:
+            self.elk_log.close()
 
     async def _drain(self) -> None:
         assert self._bus is not None
         bus = self._bus
         topic = str(Topic.ANALYTICS)
-        gateway_id = self._gateway_id
-        source = f"/gateway/{gateway_id}"
         records = self._records
+        elk_log = self.elk_log
         loop = asyncio.get_running_loop()
         while True:
             if not records:
@@ -214,40 +337,13 @@ class Analytics:
                 await self._waiter
                 continue
             record = records.popleft()
-            if isinstance(record, CloudEvent):
-                await self._publish(bus, topic, record)
+            try:
+                event = record if isinstance(record, CloudEvent) else record.build()
+                if elk_log is not None and event.type == REQUEST_EVENT:
+                    elk_log.write(event.data)
+            except Exception:  # one odd request must not stop the drain
+                logger.exception("building an analytics event failed")
                 continue
-            (at, tenant, api_id, api_name, version, method, resource, status, latency, app_id, key_type, user,
-             ip, code, cache_hit) = record  # fmt: skip
-            # Built without validation: every field is ours and already of the right type.
-            event = CloudEvent.model_construct(
-                id=_uuid4_hex(),
-                source=source,
-                specversion="1.0",
-                time=datetime.fromtimestamp(at, UTC),
-                datacontenttype="application/json",
-                type="request.completed",
-                subject=api_id,
-                tenant=tenant,
-                data={
-                    "requestTimestamp": int(at * 1000),
-                    "apiId": api_id,
-                    "apiName": api_name,
-                    "apiVersion": version,
-                    "apiMethod": method,
-                    "apiResourceTemplate": resource,
-                    "responseCode": status,
-                    "responseLatencyMs": round(latency, 3),
-                    "applicationId": app_id,
-                    "keyType": key_type,
-                    "userName": user,
-                    "userIp": ip,
-                    "errorCode": code,
-                    # WSO2's name: the answer came from the response cache, not the backend.
-                    "responseCacheHit": cache_hit,
-                    "gatewayId": gateway_id,
-                },
-            )
             await self._publish(bus, topic, event)
 
     async def _publish(self, bus: EventBus, topic: str, event: CloudEvent) -> None:
@@ -265,7 +361,7 @@ _UUID4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
 _UUID4_SET = (0x4000 << 64) | (0x8000 << 48)
 
 
-def _uuid4_hex() -> str:
+def new_event_id() -> str:
     """``uuid.uuid4().hex`` from the process' PRNG, without a syscall or a ``UUID`` (1.6 -> 0.3 us).
 
     Event ids must be unique, not unpredictable; ``random`` is seeded from the OS at start and

@@ -61,6 +61,10 @@ class Settings(ServiceSettings):
     # Analytics: one event per request on the ``analytics`` topic; dropped (and counted) when full.
     gateway_analytics_enabled: bool = True
     gateway_analytics_queue_size: int = Field(default=10_000, ge=1)
+    # WSO2's ELK analytics: each event also as an ``apimMetrics:`` line (WSO2's ``apim_metrics.log``
+    # format, for its Filebeat/Logstash configuration and Kibana objects), to this file or stdout.
+    gateway_analytics_elk_log: bool = False
+    gateway_analytics_elk_log_file: Path | None = None
     # Mutual TLS (``security/mtls.py``): the header the TLS terminator forwards the client
     # certificate in, its form, and the proxies (comma-separated addresses or CIDRs) whose header
     # is believed; from any other peer the header is ignored. Empty trusts no one.

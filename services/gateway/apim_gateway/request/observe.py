@@ -9,6 +9,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 from starlette.types import Scope
 
 from apim_gateway.context import Headers
+from apim_gateway.request.analytics_event import RequestRecord
 from apim_gateway.request.outcome import Outcome
 from apim_gateway.request.services import Services
 
@@ -30,6 +31,14 @@ def start_trace(
     return span, [(k, v) for k, v in headers if k not in _TRACE_HEADERS], trace_headers
 
 
+def content_length(headers: list[tuple[bytes, bytes]]) -> int:
+    """The body's size its ``Content-Length`` states (0 when it states none)."""
+    for name, value in headers:
+        if name.lower() == b"content-length":
+            return int(value) if value.isdigit() else 0
+    return 0
+
+
 def observe(
     services: Services,
     outcome: Outcome,
@@ -41,28 +50,22 @@ def observe(
     api = outcome.api
     api_label = api.name + ":" + api.version if api is not None else "-"
     services.metrics.observe(api_label, method, outcome.status, elapsed)
+    upstream = outcome.backend_end - outcome.backend_start if outcome.backend_end else None
+    services.metrics.exchange(
+        api_label,
+        upstream,
+        max(elapsed - (upstream or 0.0), 0.0),
+        content_length(outcome.request_headers),
+        content_length(outcome.response_headers),
+    )
     if outcome.throttled is not None:
         services.metrics.throttled(api_label, outcome.throttled)
     analytics = services.analytics
     if api is not None and analytics.enabled:
-        auth = outcome.auth
+        # The outcome as it is: the drain builds WSO2's event from it (``analytics_event.py``).
         analytics.record(
-            (
-                time.time(),
-                api.tenant,
-                api.id,
-                api.name,
-                api.version,
-                method,
-                outcome.resource,
-                outcome.status,
-                elapsed * 1000,
-                auth.application_id if auth else None,
-                auth.key_type if auth else None,
-                auth.subscriber if auth else None,
-                client_ip,
-                outcome.code,
-                outcome.cache_hit,
+            RequestRecord(
+                services.events, outcome, method, client_ip, time.time(), time.perf_counter(), elapsed
             )
         )
     if span is not None:

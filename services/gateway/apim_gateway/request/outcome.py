@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+from starlette.types import Message, Send
+
 from apim_gateway.context import AuthContext, Headers
 from apim_gateway.runtime.apis import CompiledApi
 
+RawHeaders = list[tuple[bytes, bytes]]
+
 
 class Outcome:
-    __slots__ = ("api", "auth", "cache_hit", "code", "headers_after_auth", "resource", "status", "throttled")
+    __slots__ = (
+        "api",
+        "auth",
+        "backend_end",
+        "backend_start",
+        "cache_hit",
+        "code",
+        "headers_after_auth",
+        "request_headers",
+        "resource",
+        "response_headers",
+        "status",
+        "target_status",
+        "throttled",
+    )
 
     def __init__(self) -> None:
         self.api: CompiledApi | None = None
@@ -20,3 +38,21 @@ class Outcome:
         self.cache_hit = False
         # The request headers without the credentials, once authentication took them.
         self.headers_after_auth: Headers = []
+        # For the analytics event (``analytics_event.py``): the headers as they came and went
+        # (read off the response's way), the backend call's ``perf_counter`` span (0: not
+        # called, or no answer) and the backend's status (-1: not reached).
+        self.request_headers: RawHeaders = []
+        self.response_headers: RawHeaders = []
+        self.backend_start = 0.0
+        self.backend_end = 0.0
+        self.target_status = -1
+
+    def watch(self, send: Send) -> Send:
+        """``send``, noting the response's headers on the way."""
+
+        async def watched(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                self.response_headers = message["headers"]
+            await send(message)
+
+        return watched

@@ -55,6 +55,8 @@ class Pipeline:
         if self.tracer is not None:
             span, headers, trace_headers = start_trace(self.tracer, scope, method, headers)
         outcome = Outcome()
+        outcome.request_headers = scope["headers"]
+        send = outcome.watch(send)
         try:
             try:
                 api, op, path_params, backend_path = route(state, scope, method, headers, outcome)
@@ -115,12 +117,15 @@ class Pipeline:
                 if exchange.response is None and op.mock is not None:
                     exchange.response = op.mock.answer(exchange.request.headers)
                 elif exchange.response is None:
+                    outcome.backend_start = time.perf_counter()
                     if api.cache_timeout is None:
                         upstream = await call_backend(services, api, op, exchange, body, trace_headers)
                     else:  # responseCachingEnabled: answered from the cache when it can be
                         upstream = await cached_backend(
                             services, api, op, exchange, body, trace_headers, outcome
                         )
+                    outcome.backend_end = time.perf_counter()
+                    outcome.target_status = upstream.status
                     if op.validation is not None and op.validation.responses:
                         limit = self.max_request_body
                         exchange.response = await validate_response(op.validation, upstream, limit)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from apim_gateway.observability import Analytics, Metrics
 from apim_gateway.policies.services import PolicyServices
 from apim_gateway.ratelimit import RateLimits
+from apim_gateway.request.analytics_event import EventBuilder
 from apim_gateway.runtime.state import RuntimeState
 from apim_gateway.security.backend_jwt import BackendJwtSigner
 from apim_gateway.security.basic_auth import BasicAuthenticator
@@ -34,4 +35,5 @@ class Services:
     policies: PolicyServices  # what the built-in policies share (their background work)
     metrics: Metrics
     analytics: Analytics
+    events: EventBuilder  # the analytics events of ``analytics``'s records, built off the response's way
     client_certificates: ClientCertificateReader  # mutual TLS: the terminator's header, if trusted

@@ -1,0 +1,331 @@
+"""One request's analytics event in WSO2's shape (its ``apim_event_response`` / ``apim_event_faulty``).
+
+The request path only keeps a ``RequestRecord`` (the ``Outcome`` and four numbers) on the
+analytics queue; the event is built from it by the queue's drain, off the response's way. What
+the request did not learn is read from what the gateway already holds: the API's creator, type
+and tenant from the deployed revision (worked out once per revision), the application's name and
+owner from the applications synced from the control plane. Never a network call.
+
+Field names and types are WSO2's (carbon-apimgt's analytics ``Event``): latencies in whole
+milliseconds, ``requestTimestamp`` ISO-8601 UTC with milliseconds, ``errorCode`` an int,
+``targetResponseCode`` -1 when the backend was not reached. A request the gateway refused or
+failed is a ``fault`` event with WSO2's ``errorType`` (fault category) and, as ``errorMessage``,
+the sub-category; every other request, whatever the backend answered, is a ``response`` event.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from apim_common.events.envelope import CloudEvent
+from apim_gateway.observability import REQUEST_EVENT, new_event_id
+from apim_gateway.request.outcome import Outcome
+from apim_gateway.runtime.apis import CompiledApi
+from apim_gateway.runtime.state import RuntimeState
+
+GATEWAY_TYPE = "SYNAPSE"  # WSO2's name for its regular gateway, whose behaviour this one follows
+REGION_ID = "default"
+PRODUCT_TYPE = "APIPRODUCT"
+
+AUTH, THROTTLED, TARGET_CONNECTIVITY, OTHER = "AUTH", "THROTTLED", "TARGET_CONNECTIVITY", "OTHER"
+UNCLASSIFIED = "UNCLASSIFIED"
+# WSO2's fault categories and sub-categories (carbon-apimgt ``FaultCategory``/``FaultSubCategories``)
+# of our gateway error codes; a code not listed falls to its prefix's category, sub-category OTHER.
+ERROR_CATEGORIES: dict[str, tuple[str, str]] = {
+    "900900": (AUTH, "AUTHENTICATION_FAILURE"),
+    "900901": (AUTH, "AUTHENTICATION_FAILURE"),
+    "900902": (AUTH, "AUTHENTICATION_FAILURE"),
+    "900903": (AUTH, "AUTHENTICATION_FAILURE"),
+    "900904": (AUTH, "AUTHENTICATION_FAILURE"),
+    "900905": (AUTH, "AUTHENTICATION_FAILURE"),
+    "900907": (AUTH, "SUBSCRIPTION_VALIDATION_FAILURE"),
+    "900908": (AUTH, "SUBSCRIPTION_VALIDATION_FAILURE"),
+    "900909": (AUTH, "SUBSCRIPTION_VALIDATION_FAILURE"),
+    "900910": (AUTH, "AUTHORIZATION_FAILURE"),
+    "900906": (OTHER, "RESOURCE_NOT_FOUND"),
+    "900800": (THROTTLED, "API_LEVEL_LIMIT_EXCEEDED"),
+    "900801": (THROTTLED, "HARD_LIMIT_EXCEEDED"),
+    "900802": (THROTTLED, "RESOURCE_LEVEL_LIMIT_EXCEEDED"),
+    "900803": (THROTTLED, "APPLICATION_LEVEL_LIMIT_EXCEEDED"),
+    "900804": (THROTTLED, "SUBSCRIPTION_LIMIT_EXCEEDED"),
+    "900805": (THROTTLED, "BLOCKED"),
+    "900806": (THROTTLED, "CUSTOM_POLICY_LIMIT_EXCEEDED"),
+    "900807": (THROTTLED, "BURST_CONTROL_LIMIT_EXCEEDED"),
+    "900809": (THROTTLED, "BURST_CONTROL_LIMIT_EXCEEDED"),
+    "900820": (THROTTLED, "QUERY_TOO_DEEP"),
+    "900821": (THROTTLED, "QUERY_TOO_COMPLEX"),
+    "101504": (TARGET_CONNECTIVITY, "CONNECTION_TIMEOUT"),
+    "101505": (TARGET_CONNECTIVITY, "CONNECTION_TIMEOUT"),
+    "303001": (TARGET_CONNECTIVITY, "CONNECTION_SUSPENDED"),
+    "404": (OTHER, "RESOURCE_NOT_FOUND"),
+    "405": (OTHER, "METHOD_NOT_ALLOWED"),
+}
+_PREFIX_CATEGORIES = (
+    ("9009", AUTH),
+    ("9008", THROTTLED),
+    ("1015", TARGET_CONNECTIVITY),
+    ("3030", TARGET_CONNECTIVITY),
+)
+_UNREACHABLE = "101503"
+_SUSPENDED = (TARGET_CONNECTIVITY, "CONNECTION_SUSPENDED")
+
+
+def error_category(code: str) -> tuple[str, str]:
+    """WSO2's ``(errorType, sub-category)`` of one of our error codes."""
+    found = ERROR_CATEGORIES.get(code)
+    if found is not None:
+        return found
+    for prefix, category in _PREFIX_CATEGORIES:
+        if code.startswith(prefix):
+            return category, OTHER
+    return OTHER, UNCLASSIFIED
+
+
+# User agents as ua-parser names them (WSO2 parses the header with it): browser family as
+# ``userAgent``, operating system family as ``platform``. First match wins.
+_BROWSERS = tuple(
+    (re.compile(pattern), family)
+    for pattern, family in (
+        (r"Edg(e|A|iOS)?/", "Edge"),
+        (r"OPR/|Opera", "Opera"),
+        (r"SamsungBrowser/", "Samsung Internet"),
+        (r"FxiOS/", "Firefox iOS"),
+        (r"Firefox/", "Firefox"),
+        (r"CriOS/", "Chrome Mobile iOS"),
+        (r"Chrome/[\d.]+ Mobile", "Chrome Mobile"),
+        (r"Chrome/", "Chrome"),
+        (r"Version/[\d.]+.*Mobile/.*Safari/", "Mobile Safari"),
+        (r"Version/[\d.]+.*Safari/", "Safari"),
+        (r"MSIE |Trident/", "IE"),
+        (r"^curl/", "curl"),
+        (r"^Wget/", "Wget"),
+        (r"^PostmanRuntime/", "PostmanRuntime"),
+        (r"^python-requests/", "Python Requests"),
+        (r"^okhttp/", "okhttp"),
+        (r"^Apache-HttpClient/", "Apache-HttpClient"),
+        (r"^Java/", "Java"),
+    )
+)
+_PLATFORMS = tuple(
+    (re.compile(pattern), family)
+    for pattern, family in (
+        (r"Windows", "Windows"),
+        (r"iPhone|iPad|iPod", "iOS"),
+        (r"Android", "Android"),
+        (r"Mac OS X|Macintosh", "Mac OS X"),
+        (r"CrOS", "Chrome OS"),
+        (r"Ubuntu", "Ubuntu"),
+        (r"Linux", "Linux"),
+    )
+)
+_KNOWN_AGENTS = 4096  # distinct User-Agent values remembered; clients send few
+_agents: dict[str, tuple[str, str]] = {}
+
+
+def user_agent(header: str) -> tuple[str, str]:
+    """``(userAgent, platform)`` of a User-Agent header, as WSO2 reports them."""
+    known = _agents.get(header)
+    if known is None:
+        browser = next((family for pattern, family in _BROWSERS if pattern.search(header)), "Other")
+        platform = next((family for pattern, family in _PLATFORMS if pattern.search(header)), "Other")
+        known = (browser, platform)
+        if len(_agents) >= _KNOWN_AGENTS:
+            _agents.clear()
+        _agents[header] = known
+    return known
+
+
+class ApiFields:
+    """What the event says of an API, worked out once per deployed revision."""
+
+    __slots__ = ("context", "creator", "destinations", "kind", "tenant_domain")
+
+    def __init__(self, api: CompiledApi) -> None:
+        artifact = api.artifact
+        self.creator = str(artifact.get("provider") or "") or None
+        self.tenant_domain = api.tenant
+        self.kind = PRODUCT_TYPE if api.is_product else str(artifact.get("type") or "HTTP")
+        self.context = "/" + api.context.strip("/") if api.version_in_context else _with_version(api)
+        # The endpoint a call of each key type goes to first (WSO2's ``destination``).
+        self.destinations = {
+            key_type: group.endpoints[0].url for key_type, group in api.backends.items() if group.endpoints
+        }
+
+
+def _with_version(api: CompiledApi) -> str:
+    return f"/{api.context.strip('/')}/{api.version}"
+
+
+class EventBuilder:
+    """Builds the events of one gateway; its per-revision memo lives as long as the gateway."""
+
+    def __init__(self, state: RuntimeState, gateway_id: str) -> None:
+        self.state = state
+        self.gateway_id = gateway_id
+        self.source = f"/gateway/{gateway_id}"
+        self._apis: dict[tuple[str, str], ApiFields] = {}
+        self._second = -1
+        self._second_text = ""
+
+    def api_fields(self, api: CompiledApi) -> ApiFields:
+        key = (api.id, api.revision_id)
+        fields = self._apis.get(key)
+        if fields is None:
+            if len(self._apis) >= 10_000:
+                self._apis.clear()
+            fields = self._apis[key] = ApiFields(api)
+        return fields
+
+    def timestamp(self, at: float) -> str:
+        """ISO-8601 UTC with milliseconds, e.g. ``2022-01-20T03:34:36.451Z``."""
+        second = int(at)
+        if second != self._second:
+            self._second = second
+            self._second_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        return f"{self._second_text}.{int((at - second) * 1000):03d}Z"
+
+    def build(self, record: RequestRecord) -> CloudEvent:
+        outcome = record.outcome
+        api = outcome.api
+        assert api is not None  # only a routed request is recorded
+        fields = self.api_fields(api)
+        auth = outcome.auth
+        app_id = auth.application_id if auth is not None else None
+        app_name = auth.application_name if auth is not None else None
+        app_owner: str | None = None
+        if app_id is not None:
+            app = self.state.applications.get(app_id)
+            if app is not None:
+                app_name, app_owner = app.name, app.owner or None
+            elif auth is not None:  # an API key of an application not synced: what the key says
+                claimed = auth.claims.get("application")
+                if isinstance(claimed, dict) and claimed.get("owner"):
+                    app_owner = str(claimed["owner"])
+        key_type = auth.key_type if auth is not None and auth.auth_type != "none" else None
+        agent_header = correlation = content_type = None
+        request_size = response_size = None
+        for name, value in outcome.request_headers:
+            if name == b"user-agent":
+                agent_header = value.decode("latin-1")
+            elif name == b"activityid" or name == b"x-correlation-id":
+                correlation = value.decode("latin-1")
+            elif name == b"content-length" and value.isdigit():
+                request_size = int(value)
+        for name, value in outcome.response_headers:
+            lower = name.lower()
+            if lower == b"content-length" and value.isdigit():
+                response_size = int(value)
+            elif lower == b"content-type":
+                content_type = value.decode("latin-1")
+        agent, platform = user_agent(agent_header) if agent_header else (None, None)
+        # Latencies in whole ms; mediation is the rest of the total, so the parts add up.
+        total = round(record.elapsed * 1000)
+        started = record.end - record.elapsed
+        if outcome.backend_start:
+            backend_end = outcome.backend_end or record.end
+            backend = min(round((backend_end - outcome.backend_start) * 1000), total)
+            request_mediation = min(max(round((outcome.backend_start - started) * 1000), 0), total - backend)
+        else:
+            backend, request_mediation = 0, total
+        event_id = new_event_id()
+        status = outcome.status
+        data: dict[str, Any] = {
+            "apiId": api.id,
+            "apiName": api.name,
+            "apiVersion": api.version,
+            "apiType": fields.kind,
+            "apiContext": fields.context,
+            "apiCreator": fields.creator,
+            "apiCreatorTenantDomain": fields.tenant_domain,
+            "apiMethod": record.method,
+            "apiResourceTemplate": outcome.resource,
+            "applicationId": app_id,
+            "applicationName": app_name,
+            "applicationOwner": app_owner,
+            "keyType": key_type,
+            "userName": auth.subscriber if auth is not None else None,
+            "userIp": record.client_ip,
+            "userAgent": agent,
+            "userAgentHeader": agent_header,
+            "platform": platform,
+            "correlationId": correlation or event_id,
+            "destination": fields.destinations.get(key_type or "PRODUCTION"),
+            "proxyResponseCode": status,
+            "targetResponseCode": -1 if outcome.cache_hit else outcome.target_status,
+            "responseLatency": total,
+            "backendLatency": backend,
+            "requestMediationLatency": request_mediation,
+            "responseMediationLatency": total - backend - request_mediation,
+            "responseCacheHit": outcome.cache_hit,
+            "regionId": REGION_ID,
+            "gatewayType": GATEWAY_TYPE,
+            "eventType": "response",
+            "requestTimestamp": self.timestamp(record.at),
+            "properties": {
+                "requestSize": request_size,
+                "responseSize": response_size,
+                "responseContentType": content_type,
+                "isEgress": False,
+            },
+            "gatewayId": self.gateway_id,
+        }
+        code = outcome.code
+        if code is not None:
+            category, sub_category = error_category(code)
+            if code == _UNREACHABLE and self._suspended(api, key_type):
+                category, sub_category = _SUSPENDED
+            data["eventType"] = "fault"
+            data["errorType"] = category
+            data["errorCode"] = int(code) if code.isdigit() else code
+            data["errorMessage"] = sub_category
+        # Built without validation: every field is ours and already of the right type.
+        return CloudEvent.model_construct(
+            id=event_id,
+            source=self.source,
+            specversion="1.0",
+            time=datetime.fromtimestamp(record.at, UTC),
+            datacontenttype="application/json",
+            type=REQUEST_EVENT,
+            subject=api.id,
+            tenant=api.tenant,
+            data=data,
+        )
+
+    @staticmethod
+    def _suspended(api: CompiledApi, key_type: str | None) -> bool:
+        """Every endpoint of the call's side was behind an open circuit already (WSO2's suspended
+        endpoint): a breaker counts a failure past its threshold only while it is open."""
+        group = api.backends.get(key_type or "PRODUCTION")
+        if group is None or not group.endpoints:
+            return False
+        return all(endpoint.breaker.failures > endpoint.breaker.threshold for endpoint in group.endpoints)
+
+
+class RequestRecord:
+    """What the request path leaves on the analytics queue: built into an event by the drain."""
+
+    __slots__ = ("at", "builder", "client_ip", "elapsed", "end", "method", "outcome")
+
+    def __init__(
+        self,
+        builder: EventBuilder,
+        outcome: Outcome,
+        method: str,
+        client_ip: str,
+        at: float,
+        end: float,
+        elapsed: float,
+    ) -> None:
+        self.builder = builder
+        self.outcome = outcome
+        self.method = method
+        self.client_ip = client_ip
+        self.at = at  # wall clock, for the timestamp
+        self.end = end  # perf_counter at the end, the clock of the outcome's backend times
+        self.elapsed = elapsed
+
+    def build(self) -> CloudEvent:
+        return self.builder.build(self)
