@@ -1,4 +1,5 @@
-"""apictl API projects: ``init`` from an OpenAPI file, environment params, and zipping for import."""
+"""apictl API projects: ``init`` from an OpenAPI or AsyncAPI file, environment params, and zipping
+for import."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from apimctl.errors import UsageError
 
 PROJECT_VERSION = "v4.3.0"
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# The API type an AsyncAPI server's protocol makes (as the Publisher decides it on import).
+_ASYNC_TYPES = {"ws": "WS", "wss": "WS", "http": "WEBSUB", "https": "WEBSUB", "sse": "SSE"}
 
 
 def envelope(type_: str, data: Any) -> CommentedMap:
@@ -48,25 +51,44 @@ def _endpoint_of(definition: dict[str, Any]) -> str | None:
     return None
 
 
+def _async_type(definition: dict[str, Any]) -> str:
+    servers = definition.get("servers")
+    found = sorted(
+        {
+            _ASYNC_TYPES.get(str(server.get("protocol")).lower(), "ASYNC")
+            for server in (servers.values() if isinstance(servers, dict) else [])
+            if isinstance(server, dict) and server.get("protocol")
+        }
+    )
+    return found[0] if found else "WS"
+
+
 def init(directory: Path, oas: Path, *, force: bool = False, template: Path | None = None) -> Path:
-    """A new project in ``directory`` around the definition ``oas``; the API's fields come from it."""
+    """A new project in ``directory`` around the definition ``oas`` (OpenAPI, Swagger 2 or
+    AsyncAPI); the API's fields come from it."""
     if directory.exists() and any(directory.iterdir()):
         if not force:
             raise UsageError(f"{directory} exists and is not empty; use --force to replace it")
         shutil.rmtree(directory)
     definition = yamlio.load_file(oas)
-    if not isinstance(definition, dict) or not ("openapi" in definition or "swagger" in definition):
-        raise UsageError(f"{oas} is not an OpenAPI (or Swagger 2) definition: it has no 'openapi' field")
+    if not isinstance(definition, dict) or not {"openapi", "swagger", "asyncapi"} & set(definition):
+        raise UsageError(
+            f"{oas} is not an OpenAPI, Swagger 2 or AsyncAPI definition: "
+            "it has no 'openapi' or 'asyncapi' field"
+        )
+    streaming = "asyncapi" in definition
     info = definition.get("info") or {}
     name = re.sub(r"[^A-Za-z0-9 _.-]", "", str(info.get("title") or directory.name)).strip() or directory.name
     data = CommentedMap()
     data["name"] = name
     data["version"] = str(info.get("version") or "1.0.0")
     data["context"] = _context_of(definition, name)
+    if streaming:
+        data["type"] = _async_type(definition)
     if info.get("description"):
         data["description"] = str(info["description"])
     data["policies"] = ["Unlimited"]
-    endpoint = _endpoint_of(definition)
+    endpoint = None if streaming else _endpoint_of(definition)
     if endpoint:
         data["endpointConfig"] = {
             "endpoint_type": "http",
@@ -80,12 +102,13 @@ def init(directory: Path, oas: Path, *, force: bool = False, template: Path | No
             raise UsageError(f"{template} must hold API fields (a mapping)")
         data.update(extra)
     descriptor = envelope("api", data)
+    definition_file = "asyncapi.yaml" if streaming else "swagger.yaml"
     descriptor.yaml_set_start_comment(
-        "The API's fields (WSO2 Publisher v4 names). Operations and scopes follow Definitions/swagger.yaml.\n"
+        f"The API's fields (WSO2 Publisher v4 names). Operations follow Definitions/{definition_file}.\n"
         "Environment-specific values (endpoints, security, deployments) belong in a params file."
     )
     yamlio.dump_file(directory / "api.yaml", descriptor)
-    yamlio.dump_file(directory / "Definitions" / "swagger.yaml", definition)
+    yamlio.dump_file(directory / "Definitions" / definition_file, definition)
     for folder in ("Docs", "Policies"):
         (directory / folder).mkdir(parents=True, exist_ok=True)
     environments = envelope(
