@@ -1,0 +1,23 @@
+"""An asynchronous API's topics, as WSO2's Developer Portal lists them."""
+
+from __future__ import annotations
+
+from tests.devportal_api.conftest import BASE, Portal
+
+
+async def test_a_streaming_apis_topics_are_its_operations(portal: Portal) -> None:
+    operations = [
+        {"target": "/orders", "verb": "SUBSCRIBE", "authType": "Application & Application User"},
+        {"target": "/cancellations", "verb": "PUBLISH", "authType": "Application & Application User"},
+    ]
+    api = await portal.publish_api(name="Orders", type="WS", operations=operations)
+    listed = await portal.client.get(f"{BASE}/apis/{api['id']}/topics")
+    assert listed.status_code == 200, listed.text
+    body = listed.json()
+    assert body["count"] == 2
+    assert body["list"] == [
+        {"apiId": api["id"], "name": "/orders", "type": "subscribe"},
+        {"apiId": api["id"], "name": "/cancellations", "type": "publish"},
+    ]
+    rest = await portal.publish_api(name="Menu")
+    assert (await portal.client.get(f"{BASE}/apis/{rest['id']}/topics")).json()["count"] == 0
