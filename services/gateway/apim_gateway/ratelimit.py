@@ -124,9 +124,7 @@ async def _acquire(
     return key if limit.bandwidth else None
 
 
-def _also(keys: list[str] | None, key: str | None) -> list[str] | None:
-    if key is None:
-        return keys
+def _also(keys: list[str] | None, key: str) -> list[str]:
     if keys is None:
         return [key]
     keys.append(key)
@@ -191,7 +189,8 @@ class RateLimits:
                             ThrottleLevel.SUBSCRIPTION,
                             sub.stop_on_quota_reach,
                         )
-                        metered = _also(metered, counted)
+                        if counted is not None:
+                            metered = _also(metered, counted)
                     if sub.burst is not None:
                         await _acquire(
                             limiter,
@@ -209,7 +208,8 @@ class RateLimits:
                             app.limit,
                             ThrottleLevel.APPLICATION,
                         )
-                        metered = _also(metered, counted)
+                        if counted is not None:
+                            metered = _also(metered, counted)
                     if app.burst is not None:
                         await _acquire(
                             limiter,
@@ -226,7 +226,8 @@ class RateLimits:
                     rule.limit,
                     ThrottleLevel.CUSTOM,
                 )
-                metered = _also(metered, counted)
+                if counted is not None:
+                    metered = _also(metered, counted)
         return None if metered is None else Meter(limiter, metered)
 
     async def _advanced(
@@ -248,9 +249,12 @@ class RateLimits:
                     counted = await _acquire(
                         self.limiter, key(tenant, api_id, group.index), group.limit, level
                     )
-                    metered = _also(metered, counted)
+                    if counted is not None:
+                        metered = _also(metered, counted)
         if not matched and tier.limit is not None:
-            metered = _also(metered, await _acquire(self.limiter, key(tenant, api_id), tier.limit, level))
+            counted = await _acquire(self.limiter, key(tenant, api_id), tier.limit, level)
+            if counted is not None:
+                metered = _also(metered, counted)
         return metered
 
     async def backend(self, key: str, limit: Limit) -> None:
