@@ -74,23 +74,25 @@ def idle_api(port: int) -> dict[str, Any]:
 
 
 def ticks_snapshot(sse_port: int, http_port: int) -> dict[str, dict[str, Any]]:
-    """client-1 subscribes with AsyncGold (50000 events a day), client-2 with ThreeEvents."""
+    """client-1 subscribes with AsyncGold (50000 events a day), client-2 with ThreeEvents,
+    client-3 with OneKilobyte (1 KB a minute)."""
     snapshot = base_snapshot(http_port)
     snapshot["publisher"]["artifacts"] += [ticks_api(sse_port), idle_api(sse_port)]
     devportal = snapshot["devportal"]
-    devportal["applications"].append(
-        {
-            "applicationId": "app-2",
-            "name": "app-2",
-            "owner": "bob",
-            "throttlingPolicy": "Unlimited",
-            "status": "APPROVED",
-            "tenant": TENANT,
-        }
-    )
-    devportal["keyMappings"].append(
-        {"applicationId": "app-2", "keyType": "PRODUCTION", "keyManager": RESIDENT, "consumerKey": "client-2"}
-    )
+    for app, client in (("app-2", "client-2"), ("app-3", "client-3")):
+        devportal["applications"].append(
+            {
+                "applicationId": app,
+                "name": app,
+                "owner": "bob",
+                "throttlingPolicy": "Unlimited",
+                "status": "APPROVED",
+                "tenant": TENANT,
+            }
+        )
+        devportal["keyMappings"].append(
+            {"applicationId": app, "keyType": "PRODUCTION", "keyManager": RESIDENT, "consumerKey": client}
+        )
     devportal["subscriptions"] += [
         {
             "subscriptionId": f"sub-ticks-{app}",
@@ -99,11 +101,16 @@ def ticks_snapshot(sse_port: int, http_port: int) -> dict[str, dict[str, Any]]:
             "throttlingPolicy": tier,
             "status": "UNBLOCKED",
         }
-        for app, tier in (("app-1", "AsyncGold"), ("app-2", "ThreeEvents"))
+        for app, tier in (("app-1", "AsyncGold"), ("app-2", "ThreeEvents"), ("app-3", "OneKilobyte"))
     ]
+    kilobyte = {
+        "type": "BANDWIDTHLIMIT",
+        "bandwidth": {"dataAmount": 1, "dataUnit": "KB", "timeUnit": "min", "unitTime": 1},
+    }
     snapshot["admin"]["throttlePolicies"]["subscription"] += [
         {"policyName": "AsyncGold", "defaultLimit": event_limit(50_000), "tenant": TENANT},
         {"policyName": "ThreeEvents", "defaultLimit": event_limit(3), "tenant": TENANT},
+        {"policyName": "OneKilobyte", "defaultLimit": kilobyte, "tenant": TENANT},
     ]
     return snapshot
 
@@ -304,6 +311,20 @@ async def test_events_split_across_chunks_are_counted_once(
     received = await read_stream(f"{gateway}/ticks/1.0.0/split", harness.bearer("client-2"))
     assert received.events == ["a", "b", "c"]
     assert received.ended_cleanly
+
+
+async def test_stream_is_refused_once_its_bandwidth_is_spent(
+    harness: Harness, gateway: str, sse_backend: SseBackend
+) -> None:
+    """OneKilobyte: the stream that crosses the kilobyte is sent whole, the next one refused."""
+    sse_backend.scripts["bytes"] = [_event("x" * 700), _event("y" * 700)]
+    url = f"{gateway}/ticks/1.0.0/bytes"
+    received = await read_stream(url, harness.bearer("client-3"))
+    assert received.events == ["x" * 700, "y" * 700]
+    async with httpx.AsyncClient(timeout=10) as client:
+        refused = await client.get(url, headers=harness.bearer("client-3"))
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "900804"
 
 
 async def test_quiet_stream_is_not_cut_by_the_read_timeout(

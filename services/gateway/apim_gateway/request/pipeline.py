@@ -77,6 +77,7 @@ class Pipeline:
                 events: EventStream | None = None
                 if api.sse is not None:  # its events are counted, not the call (request/sse.py)
                     events = EventStream(services, receive, api, op, auth, client_ip)
+                    await events.open()
                 else:
                     meter = await rate_limit(services, api, op, auth, headers, query, client_ip)
                     if meter is not None:  # a bandwidth limit: body bytes count as they pass

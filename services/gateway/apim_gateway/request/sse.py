@@ -8,6 +8,10 @@ and admitted, so a stream over its limit ends after its last allowed event and n
 middle of one; a client's ``EventSource`` dispatches nothing before the blank line anyway. Without
 a limit, every chunk is sent the moment it arrives.
 
+Bandwidth tiers (``BANDWIDTHLIMIT``) of those levels count the bytes sent to the client, as
+they do a WebSocket connection's: a stream is refused 429 with the level's code once the window's
+bytes have reached the limit, and its bytes are in the shared count once it has ended.
+
 The backend's head must come within the endpoint's timeout; after it, the stream may stay quiet
 for as long as it likes, unless the API's production endpoint sets ``actionDuration``, which is
 then the longest silence before the stream is ended. A client that goes away closes the backend
@@ -128,6 +132,12 @@ class EventStream:
         self.throttled = False
         self.client_gone = False
 
+    async def open(self) -> None:
+        """Raises the 429 of a bandwidth level whose window's bytes have reached its limit."""
+        limits = self.limits
+        if limits is not None and limits.bandwidth:
+            await limits.admit_connection()
+
     async def relay(
         self, send: Send, upstream: UpstreamResponse, headers: list[tuple[bytes, bytes]], status: int
     ) -> None:
@@ -144,11 +154,16 @@ class EventStream:
         finally:
             watcher.cancel()
             self._record(status)
+            if self.limits is not None:
+                await self.limits.closed()
         if not self.client_gone:
             await send({"type": "http.response.body", "body": b""})
 
     async def _pump(self, send: Send, upstream: UpstreamResponse, framer: EventFramer | None) -> None:
         limits, idle = self.limits, self.idle_timeout
+        meter = limits.meter if limits is not None else None
+        if limits is not None and not limits.levels:
+            limits = None  # bytes alone are counted: chunks need not wait for their event's end
         chunks = upstream.iter_body()
         while True:
             try:
@@ -185,6 +200,8 @@ class EventStream:
                     raise UpstreamError(f"an event of more than {MAX_EVENT_BYTES} bytes")
             if out:
                 self.sent_bytes += len(out)
+                if meter is not None:
+                    meter.count(len(out))
                 await send({"type": "http.response.body", "body": out, "more_body": True})
             if stop:
                 upstream.close()
