@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from apim_gateway.throttling import ThrottleClient
+from apim_gateway.throttling import ClientConfig, ThrottleClient
 from apim_throttle_sync.counters import LeaseRequest, MemoryCounterBackend
 from apim_throttle_sync.leases.service import LeaseService
 from apim_throttle_sync.membership import MemoryMembership
@@ -60,3 +60,18 @@ async def test_a_call_within_its_lease_gives_back_the_bytes_it_did_not_spend(
         assert await _call(client, 1000)
     [counter] = await service.counters.lease([LeaseRequest(KEY, 5 * GB, 3600, 0)], gateways=2, spread=2.0)
     assert counter.used == 20 * 1000
+
+
+async def test_without_throttle_sync_bytes_count_against_the_local_share(service: LeaseService) -> None:
+    transport = InProcessTransport(service)
+    transport.available = False
+    client = ThrottleClient(transport, gateway_id="bytes-alone", config=ClientConfig(probe_interval=0.05))
+    await client.start()
+    try:
+        first = await client.acquire(KEY, 1000, 3600, take=0)
+        assert first.admitted
+        assert first.fallback
+        client.consume(KEY, 1200)  # crosses the local share of 1000 bytes
+        assert not (await client.acquire(KEY, 1000, 3600, take=0)).admitted
+    finally:
+        await client.close()
