@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from apim_common.events.topics import Topic
+from apim_gateway.runtime.tiers import Limit, limit_of
 from apim_gateway.throttling import ClientConfig, ThrottleClient
 from apim_throttle_sync.app import redis_client
 from apim_throttle_sync.counters import LeaseRequest, RedisCounterBackend
@@ -211,3 +212,28 @@ async def test_bandwidth_counted_exactly_across_two_gateways(
             await throttle.close()
         for running in entered:
             await running.__aexit__(None, None, None)
+
+
+@pytest.mark.parametrize(
+    ("amount", "unit", "time_unit", "unit_time", "limit_bytes", "window"),
+    [
+        (3, "KB", "min", 1, 3 * 1024, 60),
+        (2, "MB", "hour", 2, 2 * 1024**2, 7200),
+        (1, "GB", "day", 1, 1024**3, 86_400),
+    ],
+)
+def test_a_bandwidth_limit_is_bytes_per_window(
+    amount: int, unit: str, time_unit: str, unit_time: int, limit_bytes: int, window: int
+) -> None:
+    limit = limit_of(
+        {
+            "type": "BANDWIDTHLIMIT",
+            "bandwidth": {
+                "dataAmount": amount,
+                "dataUnit": unit,
+                "timeUnit": time_unit,
+                "unitTime": unit_time,
+            },
+        }
+    )
+    assert limit == Limit(limit_bytes, window, bandwidth=True)
