@@ -3,14 +3,15 @@
 # One image keeps the six services on the exact same lock file and halves the build and scan work;
 # see docs/decisions/0005-one-image.md.
 
-# The portals' browser assets (htmx, the API reference renderer), from the committed npm lock file.
+# The portals' browser assets (htmx, the API reference renderer, uPlot), from the committed npm lock file.
 FROM node:20-slim AS assets
 WORKDIR /frontend
 COPY services/portals/frontend/package.json services/portals/frontend/package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts --loglevel=error \
- && mkdir -p /vendor/scalar \
+ && mkdir -p /vendor/scalar /vendor/uplot \
  && cp node_modules/htmx.org/dist/htmx.min.js /vendor/ \
- && cp node_modules/@scalar/api-reference/dist/browser/standalone.js /vendor/scalar/
+ && cp node_modules/@scalar/api-reference/dist/browser/standalone.js /vendor/scalar/ \
+ && cp node_modules/uplot/dist/uPlot.iife.min.js node_modules/uplot/dist/uPlot.min.css node_modules/uplot/LICENSE /vendor/uplot/
 
 # The official AsyncAPI JSON schemas the publisher validates definitions against.
 FROM node:20-slim AS asyncapi

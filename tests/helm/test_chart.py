@@ -366,3 +366,20 @@ def test_the_key_manager_counts_failed_sign_ins_in_redis(production_objects: lis
     key_manager = named(production_objects, "Deployment", "-key-manager")
     env = env_of(key_manager["spec"]["template"]["spec"]["containers"][0])
     assert "secretKeyRef" in env["APIM_SIGN_IN_FAILURES_BACKEND"]
+
+
+def test_grafana_dashboard_configmap_renders_behind_its_value(helm: list[str], tmp_path: Path) -> None:
+    dashboards = [
+        o for o in render(helm) if o["kind"] == "ConfigMap" and "grafana_dashboard" in o["metadata"]["labels"]
+    ]
+    assert dashboards == []
+    objects = render(
+        helm, "--set", "grafanaDashboard.enabled=true", "--set", "grafanaDashboard.namespace=monitoring"
+    )
+    (dashboard,) = [o for o in objects if o["metadata"]["name"].endswith("-grafana-dashboard")]
+    assert dashboard["kind"] == "ConfigMap"
+    assert dashboard["metadata"]["labels"]["grafana_dashboard"] == "1"
+    assert dashboard["metadata"]["namespace"] == "monitoring"
+    shipped = json.loads(dashboard["data"]["apim-gateway.json"])
+    assert shipped == json.loads((ROOT / "deploy" / "grafana" / "apim-gateway.json").read_text())
+    assert validate([dashboard], tmp_path).returncode == 0
