@@ -2,9 +2,10 @@
 
 ``try_acquire`` is synchronous and O(1): it takes one unit from the key's bucket, or refuses once
 the shared quota of the window is gone. A bandwidth limit counts bytes with the same leases: its
-call is admitted (``take=0``) while the bucket holds leased bytes, and ``consume`` then takes the
-bytes of its bodies as they pass; bytes beyond the bucket's lease are counted like those of a quota
-that does not stop traffic, so the call that crosses the limit completes and the next is refused.
+call (``take=0``) is admitted on a lease asked when it starts (``_ask``), ``consume`` takes the
+bytes of its bodies from it as they pass, bytes beyond it are counted like those of a quota that
+does not stop traffic, and ``flush`` hands both in before the call ends: the call that crosses the
+limit completes and the next, on any gateway, is refused.
 
 A background task sends, at most once per sync tick, one batch holding every bucket that runs
 low (prefetch), every unused unit to give back, and every unit admitted beyond a quota that does
