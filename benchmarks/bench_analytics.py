@@ -14,7 +14,13 @@ redelivery) and checks that no rollup changed. Last, the service itself (Kafka b
 consumes 10,000 events a second sent by another process for 20 s: printed, the rate stored and
 the lag from each event's time to the commit of its run (p50, p99, max).
 
-    uv run python benchmarks/bench_analytics.py [--events N] [--batch N]
+First, the gateway's side: the CPU one request costs this process through the gateway's full
+chain (route, JWT, subscription, rate limit, the backend of tests/support/backend.py, metrics)
+with analytics off, and with analytics on (the request's record queued, WSO2's event built by the
+drain and published on an in-process bus), in the same run; the difference is the event's cost
+per request. Beside it, the event builder alone, over records of those requests.
+
+    uv run python benchmarks/bench_analytics.py [--events N] [--batch N] [--gateway-requests N]
 
 Starts scripts/infra when .infra/env is missing and stops it again (only then). Figures are noisy
 on a shared 2-core machine: compare the rows of one run, and read ``uptime``'s load beside them.
@@ -30,6 +36,7 @@ import os
 import random
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
@@ -53,6 +60,11 @@ from apim_common.db import Database  # noqa: E402
 from apim_common.events.envelope import CloudEvent  # noqa: E402
 from apim_common.events.topics import Topic  # noqa: E402
 from apim_common.migrations import upgrade  # noqa: E402
+from apim_gateway.app import Gateway  # noqa: E402
+from apim_gateway.request.analytics_event import RequestRecord  # noqa: E402
+from tests.gateway.conftest import FakeControlPlane, RunningGateway, base_snapshot  # noqa: E402
+from tests.support.processes import backend_process  # noqa: E402
+from tests.support.tokens import TokenFactory  # noqa: E402
 
 ENV_FILE = ROOT / ".infra" / "env"
 RATE = 10_000
@@ -264,6 +276,89 @@ async def kafka_lag(bootstrap: str, database_url: str, rate: int, seconds: float
     )
 
 
+async def _call(gateway: Gateway, headers: list[tuple[bytes, bytes]]) -> int:
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
+        "path": "/pets/1.0.0/echo/1", "raw_path": b"/pets/1.0.0/echo/1", "root_path": "", "query_string": b"",
+        "headers": headers, "client": ("127.0.0.1", 50000), "server": ("localhost", 8280),
+    }  # fmt: skip
+    status = 0
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+
+    await gateway(scope, receive, send)
+    return status
+
+
+async def chain_cpu(port: int, requests: int, analytics: bool) -> tuple[float, Gateway, list[RequestRecord]]:
+    """CPU seconds of this process per request through the gateway (and its analytics drain)."""
+    tokens = TokenFactory()
+    control_plane = FakeControlPlane(tokens, base_snapshot(port))
+    overrides = {"gateway_analytics_enabled": analytics, "gateway_tracing": False}
+    kept: list[RequestRecord] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        async with RunningGateway(Path(tmp), control_plane, overrides) as (gateway, _bus):
+            token = tokens.mint("alice", "", client_id="client-1")
+            headers = [(b"host", b"localhost"), (b"authorization", f"Bearer {token}".encode()),
+                       (b"user-agent", b"Mozilla/5.0 (Windows NT 10.0; Win64) Chrome/120.0 Safari/537.36"),
+                       (b"accept", b"application/json")]  # fmt: skip
+            record = gateway.analytics.record
+            if analytics:  # keep a few records for the builder's own timing
+
+                def keep(item: Any) -> None:
+                    if isinstance(item, RequestRecord):
+                        kept.append(item)
+                    record(item)
+
+                gateway.analytics.record = keep  # type: ignore[method-assign]
+            for _ in range(500):  # warm-up: token verified once, connections open
+                assert await _call(gateway, headers) == 200
+            gateway.analytics.record = record  # type: ignore[method-assign]
+            published = gateway.analytics.published
+            cpu = time.process_time()
+            for _ in range(requests):
+                await _call(gateway, headers)
+            for _ in range(1_000_000 if analytics else 0):  # the drain's share counts too
+                if gateway.analytics.published >= published + requests:
+                    break
+                await asyncio.sleep(0)
+            cpu = time.process_time() - cpu
+    return cpu / requests, gateway, kept
+
+
+async def gateway_event_cost(requests: int) -> None:
+    with backend_process() as port:
+        rows: dict[bool, list[float]] = {False: [], True: []}
+        kept: list[RequestRecord] = []
+        for _ in range(3):  # alternate, so a change in the machine's load falls on both
+            for analytics in (False, True):
+                per_request, _, records = await chain_cpu(port, requests, analytics)
+                rows[analytics].append(per_request)
+                kept = records or kept
+        off, on = min(rows[False]), min(rows[True])
+        cpu = time.process_time()
+        rounds = 20
+        for _ in range(rounds):
+            for record in kept:
+                record.build()
+        build = (time.process_time() - cpu) / (rounds * len(kept))
+    load = os.getloadavg()[0]
+    print(
+        f"gateway, {requests} requests x 3 rounds, load average {load:.2f} on {os.cpu_count()} cores",
+        flush=True,
+    )
+    print(f"  plain chain (analytics off):          {off * 1e6:6.1f} us CPU/request (best round)", flush=True)
+    print(f"  chain + analytics event (queued, built, published): {on * 1e6:6.1f} us CPU/request", flush=True)
+    print(f"  the event's cost per request:         {(on - off) * 1e6:6.1f} us CPU", flush=True)
+    print(f"  the event builder alone (WSO2's event from a record): {build * 1e6:6.1f} us CPU", flush=True)
+
+
 async def main(count: int, batch: int) -> None:
     server = dict(line.split("=", 1) for line in ENV_FILE.read_text().split() if "=" in line)
     url = server["APIM_TEST_POSTGRES_URL"]
@@ -321,6 +416,8 @@ if __name__ == "__main__":
     )
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=20_000)
+    parser.add_argument("--gateway-requests", type=int, default=5_000)
+    parser.add_argument("--gateway-only", action="store_true", help="only the gateway's event cost")
     parser.add_argument(
         "--produce", nargs=4, metavar=("BOOTSTRAP", "TOPIC", "RATE", "SECONDS"), help=argparse.SUPPRESS
     )
@@ -334,7 +431,9 @@ if __name__ == "__main__":
         subprocess.run([str(ROOT / "scripts" / "infra"), "up"], check=True, stdout=subprocess.DEVNULL)  # noqa: S603
         started = True
     try:
-        asyncio.run(main(args.events, args.batch))
+        asyncio.run(gateway_event_cost(args.gateway_requests))
+        if not args.gateway_only:
+            asyncio.run(main(args.events, args.batch))
     finally:
         if started:
             infra_down = [str(ROOT / "scripts" / "infra"), "down"]

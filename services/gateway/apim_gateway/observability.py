@@ -356,6 +356,44 @@ class Analytics:
             logger.debug("analytics event dropped: %r", exc)
 
 
+_CLOUD_EVENT_FIELDS = frozenset(CloudEvent.model_fields)
+_new_object = object.__new__
+_set_attribute = object.__setattr__
+
+
+def built_event(
+    id: str,
+    source: str,
+    type: str,
+    time: datetime,
+    subject: str,
+    tenant: str,
+    data: dict[str, Any],
+) -> CloudEvent:
+    """A CloudEvent of values known to be right, set as ``model_construct`` sets them, without its
+    walk over the fields and their defaults (a third of an event's cost in the bench)."""
+    event: CloudEvent = _new_object(CloudEvent)
+    _set_attribute(
+        event,
+        "__dict__",
+        {
+            "id": id,
+            "source": source,
+            "type": type,
+            "specversion": "1.0",
+            "time": time,
+            "subject": subject,
+            "datacontenttype": "application/json",
+            "tenant": tenant,
+            "data": data,
+        },
+    )
+    _set_attribute(event, "__pydantic_fields_set__", set(_CLOUD_EVENT_FIELDS))
+    _set_attribute(event, "__pydantic_extra__", None)
+    _set_attribute(event, "__pydantic_private__", None)
+    return event
+
+
 # The version (4) and variant (RFC 4122) bits of a random UUID, as ``uuid.uuid4`` sets them.
 _UUID4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
 _UUID4_SET = (0x4000 << 64) | (0x8000 << 48)

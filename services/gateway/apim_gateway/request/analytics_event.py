@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from apim_common.events.envelope import CloudEvent
-from apim_gateway.observability import REQUEST_EVENT, new_event_id
+from apim_gateway.observability import REQUEST_EVENT, built_event, new_event_id
 from apim_gateway.request.outcome import Outcome
 from apim_gateway.runtime.apis import CompiledApi
 from apim_gateway.runtime.state import RuntimeState
@@ -193,18 +193,19 @@ class EventBuilder:
         assert api is not None  # only a routed request is recorded
         fields = self.api_fields(api)
         auth = outcome.auth
-        app_id = auth.application_id if auth is not None else None
-        app_name = auth.application_name if auth is not None else None
-        app_owner: str | None = None
-        if app_id is not None:
-            app = self.state.applications.get(app_id)
-            if app is not None:
-                app_name, app_owner = app.name, app.owner or None
-            elif auth is not None:  # an API key of an application not synced: what the key says
-                claimed = auth.claims.get("application")
-                if isinstance(claimed, dict) and claimed.get("owner"):
-                    app_owner = str(claimed["owner"])
-        key_type = auth.key_type if auth is not None and auth.auth_type != "none" else None
+        app_id = app_name = app_owner = key_type = user = None
+        if auth is not None:
+            app_id, app_name, user = auth.application_id, auth.application_name, auth.subscriber
+            if auth.auth_type != "none":
+                key_type = auth.key_type
+            if app_id is not None:
+                app = self.state.applications.get(app_id)
+                if app is not None:
+                    app_name, app_owner = app.name, app.owner or None
+                else:  # an API key of an application not synced: what the key says
+                    claimed = auth.claims.get("application")
+                    if isinstance(claimed, dict) and claimed.get("owner"):
+                        app_owner = str(claimed["owner"])
         agent_header = correlation = content_type = None
         request_size = response_size = None
         for name, value in outcome.request_headers:
@@ -224,13 +225,25 @@ class EventBuilder:
         # Latencies in whole ms; mediation is the rest of the total, so the parts add up.
         total = round(record.elapsed * 1000)
         started = record.end - record.elapsed
-        if outcome.backend_start:
-            backend_end = outcome.backend_end or record.end
-            backend = min(round((backend_end - outcome.backend_start) * 1000), total)
-            request_mediation = min(max(round((outcome.backend_start - started) * 1000), 0), total - backend)
+        backend_start = outcome.backend_start
+        if backend_start:
+            backend = round(((outcome.backend_end or record.end) - backend_start) * 1000)
+            if backend > total:
+                backend = total
+            request_mediation = round((backend_start - started) * 1000)
+            if request_mediation > total - backend:
+                request_mediation = total - backend
+            elif request_mediation < 0:
+                request_mediation = 0
         else:
             backend, request_mediation = 0, total
         event_id = new_event_id()
+        at = record.at
+        second = int(at)
+        if second != self._second:
+            self._second = second
+            self._second_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        timestamp = f"{self._second_text}.{int((at - second) * 1000):03d}Z"
         status = outcome.status
         data: dict[str, Any] = {
             "apiId": api.id,
@@ -246,7 +259,7 @@ class EventBuilder:
             "applicationName": app_name,
             "applicationOwner": app_owner,
             "keyType": key_type,
-            "userName": auth.subscriber if auth is not None else None,
+            "userName": user,
             "userIp": record.client_ip,
             "userAgent": agent,
             "userAgentHeader": agent_header,
@@ -263,7 +276,7 @@ class EventBuilder:
             "regionId": REGION_ID,
             "gatewayType": GATEWAY_TYPE,
             "eventType": "response",
-            "requestTimestamp": self.timestamp(record.at),
+            "requestTimestamp": timestamp,
             "properties": {
                 "requestSize": request_size,
                 "responseSize": response_size,
@@ -282,16 +295,14 @@ class EventBuilder:
             data["errorCode"] = int(code) if code.isdigit() else code
             data["errorMessage"] = sub_category
         # Built without validation: every field is ours and already of the right type.
-        return CloudEvent.model_construct(
-            id=event_id,
-            source=self.source,
-            specversion="1.0",
-            time=datetime.fromtimestamp(record.at, UTC),
-            datacontenttype="application/json",
-            type=REQUEST_EVENT,
-            subject=api.id,
-            tenant=api.tenant,
-            data=data,
+        return built_event(
+            event_id,
+            self.source,
+            REQUEST_EVENT,
+            datetime.fromtimestamp(record.at, UTC),
+            api.id,
+            api.tenant,
+            data,
         )
 
     @staticmethod
