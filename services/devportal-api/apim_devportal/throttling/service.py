@@ -47,6 +47,10 @@ def _limit(policy: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     limit: dict[str, Any] = policy.get("defaultLimit") or {}
     if limit.get("type") == "BANDWIDTHLIMIT":
         return "BANDWIDTHVOLUME", limit.get("bandwidth") or {}
+    if limit.get("type") == "EVENTCOUNTLIMIT":
+        # WSO2's DTO knows two quota types; a streaming tier's events show as its count.
+        events: dict[str, Any] = limit.get("eventCount") or {}
+        return "REQUESTCOUNT", {**events, "requestCount": events.get("eventCount", 0)}
     return "REQUESTCOUNT", limit.get("requestCount") or {}
 
 
