@@ -12,6 +12,9 @@ class Settings(ServiceSettings):
     database_url: str = "sqlite+aiosqlite:///./data/devportal.db"
     # Where consumers call the APIs (endpoint URLs, OpenAPI servers, the settings resource).
     gateway_url: str = "https://localhost:8243"
+    # Where the analytics service answers (its query API, called with a service token); unset when
+    # analytics is not deployed: a subscription's usage is then 404, not a made-up zero.
+    analytics_url: str | None = None
     # Custom application attributes, as WSO2's ApplicationConfiguration:
     # [{"attribute": "External Reference Id", "required": "false", "description": ..., "default": ...}]
     application_attributes: list[dict[str, Any]] = Field(default_factory=list)

@@ -161,7 +161,11 @@ def build_platform(
         create_admin(AdminSettings(**_service_env(settings, "admin", url)), bus=bus),
         create_publisher(PublisherSettings(**_service_env(settings, "publisher", url)), bus=bus),
         create_devportal(
-            DevportalSettings(**_service_env(settings, "devportal", url), gateway_url=gateway), bus=bus
+            # Analytics runs in this process too: a subscription's usage is read from its rollups.
+            DevportalSettings(
+                **_service_env(settings, "devportal", url), gateway_url=gateway, analytics_url=url
+            ),
+            bus=bus,
         ),
         create_throttle_sync(ThrottleSyncSettings(**_urls(url)), bus=bus),
         create_analytics(AnalyticsSettings(**_service_env(settings, "analytics", url)), bus=bus),

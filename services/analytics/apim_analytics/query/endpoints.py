@@ -1,4 +1,7 @@
-"""GET /api/am/analytics/v1/query: metrics along at most two dimensions (ours; WSO2 has no such API)."""
+"""GET /api/am/analytics/v1/query: metrics along at most two dimensions (ours; WSO2 has no such API).
+
+``/internal/query`` answers the same for another service (service token), over the tenant it names.
+"""
 
 from __future__ import annotations
 
@@ -15,13 +18,36 @@ from apim_analytics.query.schemas import (
     parse_metrics,
     time_range,
 )
-from apim_analytics.rollups.models import ID_LENGTH, Granularity
+from apim_analytics.rollups.models import ID_LENGTH, TENANT_LENGTH, Granularity
 from apim_common.db import SessionDep
-from apim_common.security import Principal, require_scopes
+from apim_common.security import InternalPrincipal, Principal, require_scopes
 
 router = APIRouter(prefix="/api/am/analytics/v1", tags=["Analytics"])
 
 Reader = Annotated[Principal, Depends(require_scopes(*service.READER_SCOPES))]
+
+
+def _spec(
+    metrics: str,
+    dimensions: str,
+    granularity: Granularity,
+    from_: datetime | None,
+    to: datetime | None,
+    api_id: str | None,
+    application_id: str | None,
+    limit: int,
+) -> AnalyticsQuery:
+    start, end = time_range(from_, to, granularity)
+    return AnalyticsQuery(
+        metrics=parse_metrics(metrics),
+        dimensions=parse_dimensions(dimensions),
+        granularity=granularity,
+        start=start,
+        end=end,
+        api_id=api_id,
+        application_id=application_id,
+        limit=limit,
+    )
 
 
 @router.get("/query", response_model=QueryResult)
@@ -40,15 +66,24 @@ async def query(
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> QueryResult:
     """Request counts, error rates, latency percentiles and bytes, of what the caller may see."""
-    start, end = time_range(from_, to, granularity)
-    spec = AnalyticsQuery(
-        metrics=parse_metrics(metrics),
-        dimensions=parse_dimensions(dimensions),
-        granularity=granularity,
-        start=start,
-        end=end,
-        api_id=apiId,
-        application_id=applicationId,
-        limit=limit,
-    )
+    spec = _spec(metrics, dimensions, granularity, from_, to, apiId, applicationId, limit)
     return await service.run(session, principal, spec)
+
+
+@router.get("/internal/query", response_model=QueryResult, include_in_schema=False)
+async def internal_query(
+    session: SessionDep,
+    _caller: InternalPrincipal,
+    tenant: Annotated[str, Query(min_length=1, max_length=TENANT_LENGTH)],
+    metrics: Annotated[str, Query(max_length=1000)] = "requestCount",
+    dimensions: Annotated[str, Query(max_length=200)] = "",
+    granularity: Granularity = Granularity.HOUR,
+    from_: Annotated[datetime | None, Query(alias="from")] = None,
+    to: Annotated[datetime | None, Query()] = None,
+    apiId: Annotated[str | None, Query(max_length=ID_LENGTH)] = None,
+    applicationId: Annotated[str | None, Query(max_length=ID_LENGTH)] = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+) -> QueryResult:
+    """The same query for another service, which has checked what its caller may see."""
+    spec = _spec(metrics, dimensions, granularity, from_, to, apiId, applicationId, limit)
+    return await service.run_for(session, tenant, None, spec)

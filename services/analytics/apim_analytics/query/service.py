@@ -9,7 +9,9 @@ as the gateway reported it):
 - ``apim:subscribe`` (a developer): only the rows of applications it owns (``applicationOwner``
   equal to its username, with or without its tenant's domain).
 
-A caller never sees another tenant's rows.
+A caller never sees another tenant's rows. Another service (scope ``apim:internal``, e.g. the
+Developer Portal answering a subscription's usage) names the tenant and has checked who may see
+what itself: ``run_for`` reads the tenant's rows the query selects.
 """
 
 from __future__ import annotations
@@ -118,14 +120,20 @@ def _check_span(query: AnalyticsQuery) -> None:
 
 
 async def run(session: AsyncSession, principal: Principal, query: AnalyticsQuery) -> QueryResult:
-    owners = owners_visible_to(principal)
+    return await run_for(session, principal.tenant, owners_visible_to(principal), query)
+
+
+async def run_for(
+    session: AsyncSession, tenant: str, owners: list[str] | None, query: AnalyticsQuery
+) -> QueryResult:
+    """The query over ``tenant``'s rows, of the applications of ``owners`` (None: all of them)."""
     _check_span(query)
     seconds = SECONDS[query.granularity]
     group_by = list(dict.fromkeys(column for d in query.dimensions for column in GROUP_COLUMNS[d]))
     rows = await repository.sums(
         session,
         query.granularity,
-        tenant=principal.tenant,
+        tenant=tenant,
         start_bucket=int(query.start // seconds * seconds),
         end=query.end,
         group_by=group_by,
@@ -135,7 +143,7 @@ async def run(session: AsyncSession, principal: Principal, query: AnalyticsQuery
         order_by_time=Dimension.TIME in query.dimensions,
         limit=query.limit,
     )
-    items = await _items(session, principal.tenant, query, rows)
+    items = await _items(session, tenant, query, rows)
     return QueryResult(
         granularity=query.granularity,
         from_=datetime.fromtimestamp(query.start, UTC),

@@ -1,14 +1,17 @@
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from apim_common.db import SessionDep
+from apim_common.errors import NotFound
+from apim_common.internal_calls import call
 from apim_common.pagination import PageDep, Pagination
 from apim_common.security import OptionalPrincipal, Principal, require_scopes
 from apim_devportal.applications.models import Application
 from apim_devportal.common import RequestedTenant
-from apim_devportal.deps import PREFIX
+from apim_devportal.deps import PREFIX, SettingsDep
 from apim_devportal.subscriptions import service, views
 from apim_devportal.subscriptions.schemas import (
     AdditionalSubscriptionInfo,
@@ -16,6 +19,9 @@ from apim_devportal.subscriptions.schemas import (
     SubscriptionIn,
     SubscriptionList,
     SubscriptionPublic,
+    SubscriptionUsage,
+    UsageGranularity,
+    UsagePoint,
 )
 
 router = APIRouter(tags=["Subscriptions"])
@@ -106,6 +112,62 @@ async def get_subscription(
 ) -> SubscriptionPublic:
     sub, app = await service.visible(session, principal, subscriptionId)
     return await views.public(session, sub, app, prefix=PREFIX)
+
+
+@router.get("/subscriptions/{subscriptionId}/usage")
+async def subscription_usage(
+    subscriptionId: str,
+    request: Request,
+    session: SessionDep,
+    principal: SubManager,
+    settings: SettingsDep,
+    granularity: UsageGranularity = "hour",
+    from_: Annotated[datetime | None, Query(alias="from")] = None,
+    to: Annotated[datetime | None, Query()] = None,
+) -> SubscriptionUsage:
+    """Calls of the subscription's application to its API per time bucket, from the analytics
+    rollups (WSO2 answers this path with a monetization invoice; the counts are what it bills)."""
+    sub, app = await service.visible(session, principal, subscriptionId)
+    if not settings.analytics_url:
+        raise NotFound(
+            "Analytics is not deployed here (APIM_ANALYTICS_URL is unset), so no usage is recorded",
+            message="Usage Not Available",
+        )
+    found = await call(
+        request,
+        "GET",
+        f"{settings.analytics_url.rstrip('/')}/api/am/analytics/v1/internal/query",
+        "Reading the subscription's usage",
+        params={
+            "tenant": await service.api_tenant(session, sub),
+            "apiId": sub.api_id,
+            "applicationId": app.id,
+            "metrics": "requestCount",
+            "dimensions": "time",
+            "granularity": granularity,
+            "from": from_.isoformat() if from_ is not None else None,
+            "to": to.isoformat() if to is not None else None,
+            "limit": 10_000,
+        },
+    )
+    points = [UsagePoint(time=row["time"], requestCount=row["requestCount"]) for row in found["list"]]
+    total = sum(point.requestCount for point in points)
+    return SubscriptionUsage(
+        properties={
+            "requestCount": str(total),
+            "from": found["from"],
+            "to": found["to"],
+            "granularity": granularity,
+        },
+        subscriptionId=sub.id,
+        apiId=sub.api_id,
+        applicationId=app.id,
+        granularity=granularity,
+        from_=found["from"],
+        to=found["to"],
+        requestCount=total,
+        list=points,
+    )
 
 
 @router.put("/subscriptions/{subscriptionId}")

@@ -1,3 +1,4 @@
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -64,3 +65,29 @@ class AdditionalSubscriptionInfoList(BaseModel):
     count: int
     list: list[AdditionalSubscriptionInfo]
     pagination: Pagination
+
+
+UsageGranularity = Literal["minute", "hour", "day"]
+
+
+class UsagePoint(BaseModel):
+    time: str  # the bucket's start, ISO-8601 UTC
+    requestCount: int
+
+
+class SubscriptionUsage(BaseModel):
+    """WSO2's ``APIMonetizationUsage`` (``properties``, every value a string), with the counts per
+    time bucket beside it: the calls of the subscription's application to its API, from the
+    analytics rollups."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    properties: dict[str, str]
+    subscriptionId: str
+    apiId: str
+    applicationId: str
+    granularity: UsageGranularity
+    from_: datetime = Field(alias="from")
+    to: datetime
+    requestCount: int
+    list: list[UsagePoint]

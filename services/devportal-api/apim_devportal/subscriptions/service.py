@@ -94,6 +94,12 @@ def _check_tenant(api: CatalogApi, app: Application) -> None:
         )
 
 
+async def api_tenant(session: AsyncSession, sub: Subscription) -> str:
+    """The tenant of the subscribed API: its calls are counted under it, not the application's."""
+    api = await session.get(CatalogApi, sub.api_id)
+    return api.tenant if api is not None else sub.tenant
+
+
 async def visible(
     session: AsyncSession, principal: Principal, subscription_id: str
 ) -> tuple[Subscription, Application]:
