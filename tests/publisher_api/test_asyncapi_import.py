@@ -120,6 +120,12 @@ async def test_invalid_asyncapi_is_reported_with_its_errors(publisher: Publisher
     not_streaming = await _import(publisher, ORDERS_2, type="HTTP")
     assert not_streaming.status_code == 400
     assert "streaming" in not_streaming.json()["description"]
+    own_topics = await _import(publisher, ORDERS_2, operations=[{"target": "/x", "verb": "SUBSCRIBE"}])
+    assert own_topics.status_code == 400
+    assert "operations" in own_topics.json()["description"]
+    unknown = await _import(publisher, ORDERS_2, qos=1)
+    assert unknown.status_code == 400
+    assert "qos" in unknown.text
 
 
 @pytest.fixture
