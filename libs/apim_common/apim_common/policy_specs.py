@@ -26,6 +26,8 @@ from typing import Any, TypedDict
 import re2
 
 FLOWS = ("request", "response", "fault")
+# The API types a policy may name in supportedApiTypes (the types the publisher accepts).
+API_TYPES = ("HTTP", "SOAP", "SOAPTOREST", "GRAPHQL", "WS", "SSE", "WEBSUB", "WEBHOOK", "ASYNC")
 
 
 class PolicyAttribute(TypedDict):
@@ -252,6 +254,11 @@ def check_spec(spec: Mapping[str, Any]) -> list[str]:
     flows = spec.get("applicableFlows")
     if not isinstance(flows, list) or not flows or any(f not in FLOWS for f in flows):
         errors.append(f"applicableFlows: a non-empty list of {', '.join(FLOWS)}")
+    types = spec.get("supportedApiTypes")
+    if types is not None and (
+        not isinstance(types, list) or not types or any(t not in API_TYPES for t in types)
+    ):
+        errors.append(f"supportedApiTypes: a non-empty list of {', '.join(API_TYPES)}")
     attributes = spec.get("policyAttributes") or []
     if not isinstance(attributes, list):
         return [*errors, "policyAttributes: must be a list"]

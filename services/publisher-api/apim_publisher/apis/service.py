@@ -126,7 +126,9 @@ async def create(
         definition = openapi.render(body, None, swagger2=swagger2)
     body = APIBody.model_validate(body.model_dump())
     owner = copy_of.id if copy_of is not None else None
-    await policies.check_attachments(session, principal.tenant, owner, body.apiPolicies, body.operations)
+    await policies.check_attachments(
+        session, principal.tenant, owner, body.apiPolicies, body.operations, body.type
+    )
     now = utcnow()
     api = API(
         id=str(uuid.uuid4()),
@@ -173,7 +175,9 @@ async def update(
     body.operations = body.operations or [Operation.model_validate(o) for o in api.spec.get("operations", [])]
     body.scopes = _merge_scopes(body.scopes, body.operations)
     body = APIBody.model_validate(body.model_dump())
-    await policies.check_attachments(session, api.tenant, api.id, body.apiPolicies, body.operations)
+    await policies.check_attachments(
+        session, api.tenant, api.id, body.apiPolicies, body.operations, body.type
+    )
     spec = {**{k: v for k, v in api.spec.items() if k in KEPT_FIELDS}, **_spec_of(body, api.spec, secrets)}
     _require_publisher_for(principal, api.spec, spec)
     if spec.get("operations") != api.spec.get("operations") or spec.get("scopes") != api.spec.get("scopes"):

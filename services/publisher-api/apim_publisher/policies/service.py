@@ -288,8 +288,11 @@ async def _check_flows(
     where: str,
     errors: list[ErrorListItem],
     installed: dict[str, list[str]],
+    api_type: str | None = None,
 ) -> None:
-    """``installed``: the policy implementations the gateway environments reported."""
+    """``installed``: the policy implementations the gateway environments reported; ``api_type``:
+    the type of the API the policies are attached to, which the spec's supportedApiTypes must list
+    (None where the policies apply to every API, as a gateway policy mapping does)."""
     for flow in FLOWS:
         attached: list[OperationPolicy] = getattr(policies, flow)
         for item in attached:
@@ -308,6 +311,17 @@ async def _check_flows(
                         message=item.policyName,
                         description=f"{label}: its implementation '{known.implementation}' is not "
                         "installed in any gateway environment",
+                    )
+                )
+                continue
+            supported = known.spec.get("supportedApiTypes") or []
+            if api_type is not None and api_type not in supported:
+                errors.append(
+                    ErrorListItem(
+                        code="400",
+                        message="supportedApiTypes",
+                        description=f"{label}: the policy supports {', '.join(supported) or 'no'} APIs, "
+                        f"not {api_type} APIs (its supportedApiTypes)",
                     )
                 )
                 continue
@@ -337,14 +351,16 @@ async def check_attachments(
     api_id: str | None,
     api_policies: OperationPolicies,
     operations: list[Operation],
+    api_type: str,
 ) -> None:
     """Refuse (400, naming policy and attribute) any attachment its spec does not allow."""
     errors: list[ErrorListItem] = []
     installed = await environments.implementations_anywhere(session)
-    await _check_flows(session, tenant, api_id, api_policies, "API", errors, installed)
+    await _check_flows(session, tenant, api_id, api_policies, "API", errors, installed, api_type)
     for operation in operations:
         where = f"{operation.verb} {operation.target}"
-        await _check_flows(session, tenant, api_id, operation.operationPolicies, where, errors, installed)
+        flows = operation.operationPolicies
+        await _check_flows(session, tenant, api_id, flows, where, errors, installed, api_type)
     _refuse(errors)
 
 
