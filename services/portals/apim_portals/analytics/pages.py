@@ -67,14 +67,14 @@ async def traffic(page: Page, period_key: str, by: str) -> Response:
 async def errors(page: Page, period_key: str, by: str) -> Response:
     period = views.period_of(period_key)
     by = by if by in views.ERRORS_BY else "category"
+    queries = [views.params(period, views.ERRORS_METRICS, "api,errorType")]
+    if by == "status":
+        queries.append(views.params(period, views.ERRORS_METRICS, "statusCode"))
     try:
-        answer, per_api = await _ask(
-            page,
-            views.params(period, views.ERRORS_METRICS, views.ERRORS_BY[by]),
-            views.params(period, views.ERRORS_METRICS, "api,errorType"),
-        )
+        per_api, *by_status = await _ask(page, *queries)
     except ApiError as exc:
-        return _render(page, "errors", period, exc, by=by, view=views.errors(by, {}, {}))
+        return _render(page, "errors", period, exc, by=by, view=views.errors(by, None, {}))
+    answer = by_status[0] if by_status else None
     return _render(page, "errors", period, None, by=by, view=views.errors(by, answer, per_api))
 
 

@@ -121,21 +121,23 @@ ERRORS_BY = {"category": "errorType", "status": "statusCode"}
 ERRORS_METRICS = "requestCount,errorCount"
 
 
-def errors(by: str, answer: dict[str, Any], per_api: dict[str, Any]) -> dict[str, Any]:
-    """``answer`` along ``ERRORS_BY[by]``; ``per_api`` along api and errorType.
+def errors(by: str, answer: dict[str, Any] | None, per_api: dict[str, Any]) -> dict[str, Any]:
+    """``per_api`` along api and errorType; ``answer`` along statusCode (by category, None: the
+    categories are the sums of ``per_api``, error counts being additive, which saves a query).
 
     A proxy error is one the gateway answered itself (it carries a fault category: AUTH,
     THROTTLED, TARGET_CONNECTIVITY, OTHER); a target error is an error status the backend sent.
     """
     field = ERRORS_BY[by]
-    kinds: list[dict[str, Any]] = []
-    for row in answer.get("list", []):
+    totals: dict[str, int] = {}
+    for row in (answer if answer is not None else per_api).get("list", []):
         count = row.get("errorCount") or 0
         if not count:
             continue
         value = row.get(field)
         label = str(value) if value not in (None, "") else "(backend status)"
-        kinds.append({"label": label, "errors": count})
+        totals[label] = totals.get(label, 0) + count
+    kinds: list[dict[str, Any]] = [{"label": label, "errors": count} for label, count in totals.items()]
     kinds.sort(key=lambda k: -_number(k["errors"]))
     split: dict[str, dict[str, Any]] = {}
     for row in per_api.get("list", []):
