@@ -2,7 +2,7 @@
 
 An event ends at a blank line, lines ending with CRLF, LF or CR, wherever the backend's chunks
 split them. Every event with a field counts one on the stream's ``EVENTCOUNTLIMIT`` tiers, at the
-keys and through the limiter WebSocket frames use (``websocket/events.py``); a block of comments
+keys and through the limiter WebSocket frames use (``request/event_limits.py``); a block of comments
 alone (a keep-alive) passes uncounted. While a limit applies, an event is sent once it is whole
 and admitted, so a stream over its limit ends after its last allowed event and never in the
 middle of one; a client's ``EventSource`` dispatches nothing before the blank line anyway. Without
@@ -28,10 +28,10 @@ import time
 from starlette.types import Receive, Send
 
 from apim_gateway.context import AuthContext
+from apim_gateway.request.event_limits import EventLimits, event_limits
 from apim_gateway.request.services import Services
 from apim_gateway.runtime.apis import CompiledApi, Operation
 from apim_gateway.upstream import UpstreamError, UpstreamResponse
-from apim_gateway.websocket.events import EventLimits, event_limits
 
 logger = logging.getLogger(__name__)
 

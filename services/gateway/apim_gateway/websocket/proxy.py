@@ -15,9 +15,9 @@ from websockets.asyncio.client import ClientConnection
 
 from apim_common.outbound import IPNetwork
 from apim_gateway.errors import GatewayError, error_body
+from apim_gateway.request.event_limits import EventLimits, event_limits
 from apim_gateway.request.services import Services
 from apim_gateway.websocket.connections import Connections
-from apim_gateway.websocket.events import EventLimits, event_limits
 from apim_gateway.websocket.handshake import Handshake, admit
 from apim_gateway.websocket.relay import Connection
 from apim_gateway.websocket.upstream import BackendRefused, open_backend

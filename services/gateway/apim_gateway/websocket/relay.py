@@ -17,7 +17,7 @@ from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
 from apim_gateway.observability import WS_FRAMES
-from apim_gateway.websocket.events import EventLimits
+from apim_gateway.request.event_limits import EventLimits
 from apim_gateway.websocket.handshake import Handshake
 
 THROTTLED = (4003, "Websocket frame throttled out")

@@ -1,5 +1,6 @@
-"""Every frame, either way, is one event on the connection's tiers (``EVENTCOUNTLIMIT``), and its
-payload bytes count on those that are bandwidth limits (``BANDWIDTHLIMIT``).
+"""Streaming APIs' limits: every WebSocket frame, either way, and every Server-Sent Event is one
+event on the connection's tiers (``EVENTCOUNTLIMIT``), and its payload bytes count on those that
+are bandwidth limits (``BANDWIDTHLIMIT``).
 
 The counters are those of HTTP requests, at the same keys and through the same limiter: exact
 in one process (``LocalLimiter``) or across gateways (throttle-sync's leases). Levels, as WSO2
