@@ -43,7 +43,12 @@ SERVICE_LATENCIES = (15, 30, 45, 60, 90, 120, 180, 250, 400, 600)
 
 def _events(now: float) -> list[Any]:
     at = now - 2 * 3600  # long merged into hours and days
-    pets: dict[str, Any] = {"apiId": "api-pets", "apiName": "Pets", "apiVersion": "1.0.0", "responseLatency": 3.0}
+    pets: dict[str, Any] = {
+        "apiId": "api-pets",
+        "apiName": "Pets",
+        "apiVersion": "1.0.0",
+        "responseLatency": 3.0,
+    }
     orders: dict[str, Any] = {"apiId": "api-orders", "apiName": "Orders", "apiVersion": "2.0.0"}
     slow_orders: dict[str, Any] = {**orders, "responseLatency": 900.0, "backendLatency": 850.0}
     events = [
@@ -234,6 +239,7 @@ def test_a_publisher_does_not_see_another_tenants_apis(served: Served) -> None:
     assert [row[:2] for row in table(theirs.text, "traffic-rows")] == [["AcmeSecret 1.0.0", "5"]]
 
 
+@pytest.mark.e2e
 @pytest.mark.browser
 def test_admin_overview_page_renders_with_charts(served: Served, browser: Browser) -> None:
     context = browser.new_context(base_url=served.url, viewport={"width": 1280, "height": 900})
@@ -241,6 +247,8 @@ def test_admin_overview_page_renders_with_charts(served: Served, browser: Browse
     context.add_cookies([{"name": COOKIE, "value": served.cookies["admin"], "url": served.url}])
     try:
         page = context.new_page()
+        script_errors: list[str] = []
+        page.on("pageerror", lambda error: script_errors.append(str(error)))
         page.goto("/admin/analytics?period=24h")
         expect(page.locator("#total-requests")).to_have_text("23")
         chart = page.locator("#chart-timeline")
@@ -251,5 +259,10 @@ def test_admin_overview_page_renders_with_charts(served: Served, browser: Browse
         page.goto("/admin/analytics/errors?period=24h")
         expect(page.locator("#chart-error-split")).to_have_attribute("data-rendered", "true")
         screenshot(page, "analytics-admin-errors")
+        page.goto("/admin/analytics/latency?period=30d")
+        expect(page.locator("#chart-latency")).to_have_attribute("data-rendered", "true")
+        page.goto("/publisher/analytics/traffic?period=30d&by=resource")
+        expect(page.locator("#chart-traffic")).to_have_attribute("data-rendered", "true")
+        assert script_errors == []
     finally:
         context.close()
