@@ -37,7 +37,7 @@ async def test_validate_asyncapi_summarises_a_definition(publisher: Publisher) -
 
 
 async def test_an_apis_asyncapi_definition_is_stored_and_read_back(publisher: Publisher) -> None:
-    api = await publisher.create_api({"type": "WS", "operations": []})
+    api = await publisher.create_api({"type": "WS", "operations": [], "endpointConfig": None})
     url = f"{BASE}/apis/{api['id']}/asyncapi"
     assert (await publisher.client.get(url, headers=publisher.auth())).status_code == 404
     put = await publisher.client.put(url, data={"apiDefinition": ASYNCAPI}, headers=publisher.auth())

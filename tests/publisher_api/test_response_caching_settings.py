@@ -82,7 +82,7 @@ async def test_the_deployed_artifacts_carry_response_caching_of_an_api_and_a_pro
 async def test_response_caching_of_an_event_api_is_400(publisher: Publisher) -> None:
     response = await publisher.client.post(
         f"{BASE}/apis",
-        json={**PIZZA, "type": "WS", "responseCachingEnabled": True},
+        json={**PIZZA, "type": "WS", "endpointConfig": None, "responseCachingEnabled": True},
         headers=publisher.auth(),
     )
     assert response.status_code == 400, response.text

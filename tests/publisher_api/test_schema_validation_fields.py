@@ -8,7 +8,9 @@ from tests.publisher_api.conftest import BASE, PIZZA, Publisher
 
 async def test_schema_validation_on_a_non_http_api_is_refused(publisher: Publisher) -> None:
     response = await publisher.client.post(
-        f"{BASE}/apis", json={**PIZZA, "type": "WS", "enableSchemaValidation": True}, headers=publisher.auth()
+        f"{BASE}/apis",
+        json={**PIZZA, "type": "WS", "endpointConfig": None, "enableSchemaValidation": True},
+        headers=publisher.auth(),
     )
     assert response.status_code == 400
     assert "enableSchemaValidation" in response.json()["description"]

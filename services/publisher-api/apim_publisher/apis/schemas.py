@@ -221,8 +221,10 @@ class Endpoint(BaseModel):
     @field_validator("url")
     @classmethod
     def _http_url(cls, value: str) -> str:
-        if not re.match(r"^https?://[^\s/]+", value):
-            raise ValueError("an endpoint URL must be an absolute http:// or https:// URL")
+        if not re.match(r"^(https?|wss?)://[^\s/]+", value, re.IGNORECASE):
+            raise ValueError(
+                "an endpoint URL must be an absolute http:// or https:// URL (ws:// or wss:// for a WS API)"
+            )
         if "{" in value or "}" in value:
             raise ValueError(
                 "an endpoint URL is sent as written: URL templates such as {uri.var.id} are not "
@@ -236,7 +238,8 @@ class EndpointConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    endpoint_type: Literal["http", "load_balance", "failover"] = "http"
+    # "ws": a WebSocket API's single backend per side, as WSO2 writes it.
+    endpoint_type: Literal["http", "load_balance", "failover", "ws"] = "http"
     production_endpoints: Endpoint | list[Endpoint] | None = None
     sandbox_endpoints: Endpoint | list[Endpoint] | None = None
     production_failovers: list[Endpoint] = Field(default_factory=list)
@@ -278,6 +281,19 @@ class EndpointConfig(BaseModel):
 
     def has_endpoint(self) -> bool:
         return bool(self.production_endpoints or self.sandbox_endpoints)
+
+    def urls(self) -> list[str]:
+        found: list[str] = []
+        for side in (
+            "production_endpoints",
+            "sandbox_endpoints",
+            "production_failovers",
+            "sandbox_failovers",
+        ):
+            value = getattr(self, side)
+            for endpoint in value if isinstance(value, list) else [value] if value else []:
+                found.append(endpoint.url)
+        return found
 
 
 # SOAP-to-REST needs request and response mediation generated from the WSDL, which is not built.
@@ -465,6 +481,28 @@ class APIBody(DTO):
                 "response caching applies to HTTP, SOAP and GraphQL APIs"
             )
         return value
+
+    @model_validator(mode="after")
+    def _endpoints_fit_type(self) -> APIBody:
+        """A WS API's gateway opens one WebSocket to its backend per side; every other API speaks
+        HTTP to its backends."""
+        config = self.endpointConfig
+        if config is None:
+            return self
+        websocket = self.type == "WS"
+        if websocket and config.endpoint_type not in ("ws", "http"):
+            raise ValueError(
+                f"endpointConfig.endpoint_type: a WS API has one backend per side, not {config.endpoint_type}"
+            )
+        if not websocket and config.endpoint_type == "ws":
+            raise ValueError(f"endpointConfig.endpoint_type: ws is for WS APIs, not a {self.type} API")
+        for url in config.urls():
+            if url.lower().startswith(("ws://", "wss://")) != websocket:
+                wanted = "ws:// or wss://" if websocket else "http:// or https://"
+                raise ValueError(
+                    f"endpointConfig: a {self.type} API's endpoint URL must be {wanted}, not {url}"
+                )
+        return self
 
     @model_validator(mode="after")
     def _verbs_fit_type(self) -> APIBody:
