@@ -69,6 +69,15 @@ def _events(now: float) -> list[Any]:
             )
             for ms in SERVICE_LATENCIES
         ),
+        # carol's own application, on an API of its own
+        request_event(
+            at=at,
+            apiId="api-carol",
+            apiName="CarolApi",
+            applicationId="app-carol",
+            applicationName="Mine",
+            applicationOwner="carol",
+        ),
         *(
             request_event(tenant=OTHER_TENANT, at=at + n, apiId="api-acme", apiName="AcmeSecret")
             for n in range(5)
@@ -92,6 +101,7 @@ USERS = {
     "admin": ("admin", "carbon.super", "apim:admin"),
     "alice": ("alice", "carbon.super", "apim:api_view"),
     "acme": ("alice@acme.com", OTHER_TENANT, "apim:api_view"),
+    "carol": ("carol", "carbon.super", "apim:subscribe"),
 }
 
 
@@ -239,6 +249,12 @@ def test_a_publisher_does_not_see_another_tenants_apis(served: Served) -> None:
     assert [row[:2] for row in table(theirs.text, "traffic-rows")] == [["AcmeSecret 1.0.0", "5"]]
 
 
+def test_a_developer_sees_only_its_own_applications_in_the_devportal(served: Served) -> None:
+    r = served.get("carol", "/devportal/analytics/traffic?period=24h&by=application")
+    assert r.status_code == 200, r.text
+    assert [row[:2] for row in table(r.text, "traffic-rows")] == [["Mine", "1"]]
+
+
 @pytest.mark.e2e
 @pytest.mark.browser
 def test_admin_overview_page_renders_with_charts(served: Served, browser: Browser) -> None:
@@ -250,7 +266,7 @@ def test_admin_overview_page_renders_with_charts(served: Served, browser: Browse
         script_errors: list[str] = []
         page.on("pageerror", lambda error: script_errors.append(str(error)))
         page.goto("/admin/analytics?period=24h")
-        expect(page.locator("#total-requests")).to_have_text("23")
+        expect(page.locator("#total-requests")).to_have_text("24")
         chart = page.locator("#chart-timeline")
         expect(chart).to_have_attribute("data-rendered", "true")
         expect(chart.locator("canvas")).to_be_visible()
