@@ -12,6 +12,7 @@ import pytest
 
 from apim_gateway.settings import Settings
 from tests.gateway.conftest import Harness
+from tests.gateway.test_gateway_analytics_events import FAULT_FIELDS, RESPONSE_FIELDS
 
 # WSO2's ELK installation guide (wso2/docs-apim, api-analytics/on-prem/elk-installation-guide.md):
 # Filebeat keeps the lines matching ``include_lines: ['(apimMetrics):']`` and Logstash runs
@@ -62,6 +63,7 @@ async def test_wso2_grok_pattern_parses_our_apim_metrics_line(harness: Harness, 
     response_line, fault_line = await _lines(_log_file(tmp_path), 2)
     metric, response = _logstash(response_line)
     assert metric == " apim:response"
+    assert sorted(set(RESPONSE_FIELDS) - response.keys()) == []
     assert response["userAgentHeader"] == AGENT
     assert (response["apiName"], response["apiContext"], response["applicationOwner"]) == (
         "Pets",
@@ -77,6 +79,7 @@ async def test_wso2_grok_pattern_parses_our_apim_metrics_line(harness: Harness, 
     metric, fault = _logstash(fault_line)
     assert metric == " apim:faulty"
     assert (fault["errorType"], fault["errorCode"], fault["targetResponseCode"]) == ("AUTH", 900902, -1)
+    assert sorted({*RESPONSE_FIELDS, *FAULT_FIELDS} - fault.keys()) == []
 
 
 @pytest.mark.parametrize("settings_overrides", [{}])
