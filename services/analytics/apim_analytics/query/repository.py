@@ -19,16 +19,18 @@ async def sums(
     start_bucket: int,
     end: float,
     group_by: Sequence[str],
+    measures: Sequence[str],
     api_id: str | None,
     application_id: str | None,
     owners: Collection[str] | None,
     order_by_time: bool,
     limit: int,
 ) -> Sequence[RowMapping]:
-    """The sum of every measure per group of ``group_by``; ``owners`` limits to their applications."""
+    """The sum of each of ``measures`` (rollup columns) per group of ``group_by``, ordered by
+    ``request_count`` unless along time; ``owners`` limits to their applications."""
     table = ROLLUPS[granularity]
     groups = [table.c[name] for name in group_by]
-    measures = [func.sum(table.c[name]).label(name) for name in MEASURE_COLUMNS]
+    summed = [func.sum(table.c[name]).label(name) for name in measures if name in MEASURE_COLUMNS]
     conditions: list[ColumnElement[bool]] = [
         table.c.tenant == tenant,
         table.c.bucket >= start_bucket,
@@ -43,13 +45,13 @@ async def sums(
             applications.c.tenant == tenant, applications.c.application_owner.in_(list(owners))
         )
         conditions.append(table.c.application_id.in_(owned))
-    query = select(*groups, *measures).where(*conditions)
+    query = select(*groups, *summed).where(*conditions)
     if groups:
         query = query.group_by(*groups)
     if order_by_time:
         query = query.order_by(table.c.bucket, *(g for g in groups if g.name != "bucket"))
     else:
-        query = query.order_by(desc("request_count"), *groups)
+        query = query.order_by(desc(func.sum(table.c.request_count)), *groups)
     return (await session.execute(query.limit(limit))).mappings().all()
 
 

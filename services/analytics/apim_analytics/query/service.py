@@ -83,6 +83,16 @@ METRICS: dict[Metric, Callable[[Sums], int | float | None]] = {
     Metric.CACHE_HIT_COUNT: lambda sums: sums[CACHE_HIT_COLUMN],
     Metric.CACHE_HIT_RATIO: _cache_hit_ratio,
 }
+# The rollup columns each metric is computed from: a query sums only those it needs.
+COLUMNS: dict[Metric, tuple[str, ...]] = {
+    Metric.REQUEST_COUNT: ("request_count",),
+    Metric.ERROR_COUNT: ("error_count",),
+    Metric.ERROR_RATE: ("request_count", "error_count"),
+    Metric.REQUEST_BYTES: ("request_bytes",),
+    Metric.RESPONSE_BYTES: ("response_bytes",),
+    Metric.CACHE_HIT_COUNT: (CACHE_HIT_COLUMN,),
+    Metric.CACHE_HIT_RATIO: ("request_count", CACHE_HIT_COLUMN),
+}
 for _prefix, _histogram_name in (
     ("latency", "total"),
     ("backendLatency", "backend"),
@@ -90,6 +100,7 @@ for _prefix, _histogram_name in (
 ):
     for _q in (50, 95, 99):
         METRICS[Metric(f"{_prefix}P{_q}")] = _percentile(_histogram_name, _q / 100)
+        COLUMNS[Metric(f"{_prefix}P{_q}")] = tuple(HISTOGRAM_COLUMNS[_histogram_name])
 
 
 def owners_visible_to(principal: Principal) -> list[str] | None:
@@ -137,6 +148,7 @@ async def run_for(
         start_bucket=int(query.start // seconds * seconds),
         end=query.end,
         group_by=group_by,
+        measures=list(dict.fromkeys(column for metric in query.metrics for column in COLUMNS[metric])),
         api_id=query.api_id,
         application_id=query.application_id,
         owners=owners,
