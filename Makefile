@@ -28,6 +28,8 @@ $(PORTALS_VENDOR)/.stamp: $(PORTALS_FRONTEND)/package.json $(PORTALS_FRONTEND)/p
 	rm -rf $(PORTALS_VENDOR) && mkdir -p $(PORTALS_VENDOR)/scalar
 	cp $(PORTALS_FRONTEND)/node_modules/htmx.org/dist/htmx.min.js $(PORTALS_VENDOR)/
 	cp $(PORTALS_FRONTEND)/node_modules/@scalar/api-reference/dist/browser/standalone.js $(PORTALS_VENDOR)/scalar/
+	mkdir -p $(PORTALS_VENDOR)/uplot
+	cp $(PORTALS_FRONTEND)/node_modules/uplot/dist/uPlot.iife.min.js $(PORTALS_FRONTEND)/node_modules/uplot/dist/uPlot.min.css $(PORTALS_FRONTEND)/node_modules/uplot/LICENSE $(PORTALS_VENDOR)/uplot/
 	touch $@
 
 ASYNCAPI_SPECS = services/publisher-api/asyncapi-schemas
