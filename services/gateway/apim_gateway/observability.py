@@ -195,12 +195,32 @@ _EXCHANGE_METRICS = _ExchangeMetrics()
 REGISTRY.register(_EXCHANGE_METRICS)
 
 
+class _ExchangeSeries:
+    """One API's series of ``_ExchangeMetrics``, created (or found) in its dicts on first use."""
+
+    __slots__ = ("overhead", "request_bytes", "response_bytes", "upstream")
+
+    def __init__(self, api: str) -> None:
+        durations, sizes = _EXCHANGE_METRICS.durations, _EXCHANGE_METRICS.bytes
+        now = time.time()
+        self.upstream = durations.setdefault(
+            ("upstream", api), ([0] * (len(_LATENCY_BUCKETS) + 1), [0.0, now])
+        )
+        self.overhead = durations.setdefault(
+            ("overhead", api), ([0] * (len(_LATENCY_BUCKETS) + 1), [0.0, now])
+        )
+        self.request_bytes = sizes.setdefault((api, "request"), [0, now])
+        self.response_bytes = sizes.setdefault((api, "response"), [0, now])
+
+
 class Metrics:
     """What the request path counts; one set of numbers per process, as Prometheus metrics are."""
 
     def __init__(self) -> None:
         self._requests = _REQUEST_METRICS.requests
         self._latency = _REQUEST_METRICS.latency
+        # api -> its exchange series, bound once: a request then adds to lists it already holds.
+        self._exchange: dict[str, _ExchangeSeries] = {}
 
     def observe(self, api: str, method: str, status: int, seconds: float) -> None:
         key = (api, method, status)
@@ -219,21 +239,16 @@ class Metrics:
         self, api: str, upstream: float | None, overhead: float, request_bytes: int, response_bytes: int
     ) -> None:
         """The request's split: ``upstream`` seconds (None: the backend was not called), the rest, bytes."""
-        durations = _EXCHANGE_METRICS.durations
-        for name, seconds in (("upstream", upstream), ("overhead", overhead)):
-            if seconds is None:
-                continue
-            histogram = durations.get((name, api))
-            if histogram is None:
-                histogram = durations[(name, api)] = ([0] * (len(_LATENCY_BUCKETS) + 1), [0.0, time.time()])
-            histogram[0][bisect_left(_LATENCY_BUCKETS, seconds)] += 1
-            histogram[1][0] += seconds
-        sizes = _EXCHANGE_METRICS.bytes
-        for direction, count in (("request", request_bytes), ("response", response_bytes)):
-            total = sizes.get((api, direction))
-            if total is None:
-                total = sizes[(api, direction)] = [0, time.time()]
-            total[0] += count
+        series = self._exchange.get(api)
+        if series is None:
+            series = self._exchange[api] = _ExchangeSeries(api)
+        if upstream is not None:
+            series.upstream[0][bisect_left(_LATENCY_BUCKETS, upstream)] += 1
+            series.upstream[1][0] += upstream
+        series.overhead[0][bisect_left(_LATENCY_BUCKETS, overhead)] += 1
+        series.overhead[1][0] += overhead
+        series.request_bytes[0] += request_bytes
+        series.response_bytes[0] += response_bytes
 
     def throttled(self, api: str, code: str) -> None:
         THROTTLED.labels(api, code).inc()
