@@ -63,6 +63,7 @@ from apim_common.events.topics import Topic  # noqa: E402
 from apim_common.migrations import upgrade  # noqa: E402
 from apim_gateway.app import Gateway  # noqa: E402
 from apim_gateway.request.analytics_event import RequestRecord  # noqa: E402
+from benchmarks.bench_chain import call_chain  # noqa: E402
 from tests.gateway.conftest import FakeControlPlane, RunningGateway, base_snapshot  # noqa: E402
 from tests.support.processes import backend_process  # noqa: E402
 from tests.support.tokens import TokenFactory  # noqa: E402
@@ -277,26 +278,6 @@ async def kafka_lag(bootstrap: str, database_url: str, rate: int, seconds: float
     )
 
 
-async def _call(gateway: Gateway, headers: list[tuple[bytes, bytes]]) -> int:
-    scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
-        "path": "/pets/1.0.0/echo/1", "raw_path": b"/pets/1.0.0/echo/1", "root_path": "", "query_string": b"",
-        "headers": headers, "client": ("127.0.0.1", 50000), "server": ("localhost", 8280),
-    }  # fmt: skip
-    status = 0
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-
-    await gateway(scope, receive, send)
-    return status
-
-
 async def chain_cpu(port: int, requests: int, analytics: bool) -> tuple[float, Gateway, list[RequestRecord]]:
     """CPU seconds of this process per request through the gateway (and its analytics drain)."""
     tokens = TokenFactory()
@@ -319,12 +300,12 @@ async def chain_cpu(port: int, requests: int, analytics: bool) -> tuple[float, G
 
                 gateway.analytics.record = keep  # type: ignore[method-assign]
             for _ in range(500):  # warm-up: token verified once, connections open
-                assert await _call(gateway, headers) == 200
+                assert await call_chain(gateway, headers) == 200
             gateway.analytics.record = record  # type: ignore[method-assign]
             published = gateway.analytics.published
             cpu = time.process_time()
             for _ in range(requests):
-                await _call(gateway, headers)
+                await call_chain(gateway, headers)
             for _ in range(1_000_000 if analytics else 0):  # the drain's share counts too
                 if gateway.analytics.published >= published + requests:
                     break
