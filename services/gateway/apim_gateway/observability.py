@@ -10,7 +10,6 @@ increments and one histogram observation.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import random
@@ -33,6 +32,7 @@ from prometheus_client.utils import floatToGoString
 from apim_common.events.bus import EventBus
 from apim_common.events.envelope import CloudEvent
 from apim_common.events.topics import Topic
+from apim_common.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
 
@@ -331,11 +331,8 @@ class Analytics:
             self._task = asyncio.create_task(self._drain(), name="gateway-analytics")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         if self.elk_log is not None:
             self.elk_log.close()
 

@@ -26,7 +26,6 @@ the snapshot is pulled again to serve its APIs.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import os
@@ -42,6 +41,7 @@ from apim_common.events.envelope import CloudEvent
 from apim_common.events.kafka import KafkaBus
 from apim_common.events.topics import Topic
 from apim_common.revocations import TENANT_ACTIVATED, TENANT_DEACTIVATED, SnapshotFetcher
+from apim_common.tasks import cancel_and_wait
 from apim_gateway.runtime.state import RuntimeState
 from apim_gateway.sync.control_plane import PARTS, ControlPlane, ControlPlaneError, NotDeployed
 
@@ -223,11 +223,7 @@ class Syncer:
         if self._save_handle is not None:
             self._save_handle.cancel()
             self._save_now()
-        for task in (self._task, self._resync_task, self._revocations_task):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        await cancel_and_wait(self._task, self._resync_task, self._revocations_task)
         self._task = self._resync_task = self._revocations_task = None
 
     async def _pull_until_complete(self) -> None:

@@ -41,6 +41,7 @@ from typing import Any
 
 from prometheus_client import Counter, Gauge
 
+from apim_common.tasks import cancel_and_wait
 from apim_gateway.throttling.transport import ThrottleTransport
 
 logger = logging.getLogger(__name__)
@@ -409,11 +410,7 @@ class ThrottleClient:
 
     async def close(self) -> None:
         """Stop syncing and give back every unused unit (best effort)."""
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(*self._tasks)
         self._tasks = []
         self._closing = True
         if self.fallback:
