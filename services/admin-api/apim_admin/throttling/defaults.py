@@ -2,7 +2,7 @@
 
 from typing import Any
 
-UNLIMITED_COUNT = 2147483647
+from apim_common.streaming_tiers import SUBSCRIPTION_TIER_EXTRA, UNLIMITED_COUNT, streaming_policies
 
 
 def _per_minute(count: int) -> dict[str, Any]:
@@ -22,7 +22,7 @@ def _policy(name: str, count: int, description: str, **extra: Any) -> dict[str, 
     }
 
 
-_SUBSCRIPTION_EXTRA: dict[str, Any] = {"stopOnQuotaReach": True, "billingPlan": "FREE"}
+_SUBSCRIPTION_EXTRA: dict[str, Any] = SUBSCRIPTION_TIER_EXTRA
 
 DEFAULT_POLICIES: dict[str, list[dict[str, Any]]] = {
     "subscription": [
@@ -47,35 +47,5 @@ DEFAULT_POLICIES: dict[str, list[dict[str, Any]]] = {
 }
 
 
-def _events(
-    name: str, count: int, unit: str, description: str, subscribers: int | None = None
-) -> dict[str, Any]:
-    policy: dict[str, Any] = {
-        "policyName": name,
-        "displayName": name,
-        "description": description,
-        "defaultLimit": {
-            "type": "EVENTCOUNTLIMIT",
-            "eventCount": {"timeUnit": unit, "unitTime": 1, "eventCount": count},
-        },
-        **_SUBSCRIPTION_EXTRA,
-    }
-    if subscribers is not None:
-        policy["subscriberCount"] = subscribers
-    return policy
-
-
-# Subscription tiers of streaming APIs: events (WebSocket frames, SSE events, WebSub deliveries) per
-# day, or per month for WebSub with a cap on active subscriptions. WSO2's descriptions give 500
-# subscriptions for AsyncWHBronze (one of its tests asserts 100); the descriptions are followed.
-STREAMING_SUBSCRIPTION_POLICIES: list[dict[str, Any]] = [
-    _events("AsyncGold", 50000, "day", "Allows 50000 events per day"),
-    _events("AsyncSilver", 25000, "day", "Allows 25000 events per day"),
-    _events("AsyncBronze", 5000, "day", "Allows 5000 events per day"),
-    _events("AsyncUnlimited", UNLIMITED_COUNT, "min", "Allows unlimited events"),
-    _events(
-        "AsyncWHGold", 10000, "month", "Allows 10000 events per month and 1000 active subscriptions", 1000
-    ),
-    _events("AsyncWHSilver", 5000, "month", "Allows 5000 events per month and 500 active subscriptions", 500),
-    _events("AsyncWHBronze", 1000, "month", "Allows 1000 events per month and 500 active subscriptions", 500),
-]
+# Subscription tiers of streaming APIs, seeded like the others (see apim_common.streaming_tiers).
+STREAMING_SUBSCRIPTION_POLICIES: list[dict[str, Any]] = streaming_policies()

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-UNLIMITED_COUNT = 2147483647
+from apim_common.streaming_tiers import SUBSCRIPTION_TIER_EXTRA, UNLIMITED_COUNT, streaming_policies
 
 
 def _policy(name: str, count: int, description: str, **extra: Any) -> dict[str, Any]:
@@ -19,27 +19,7 @@ def _policy(name: str, count: int, description: str, **extra: Any) -> dict[str, 
     }
 
 
-_SUBSCRIPTION: dict[str, Any] = {"stopOnQuotaReach": True, "billingPlan": "FREE"}
-
-
-def _events(
-    name: str, count: int, unit: str, description: str, subscribers: int | None = None
-) -> dict[str, Any]:
-    """A streaming API's tier: events (frames, server events, WebSub deliveries) per ``unit``."""
-    policy: dict[str, Any] = {
-        "policyId": f"default-{name}",
-        "policyName": name,
-        "displayName": name,
-        "description": description,
-        "defaultLimit": {
-            "type": "EVENTCOUNTLIMIT",
-            "eventCount": {"timeUnit": unit, "unitTime": 1, "eventCount": count},
-        },
-        **_SUBSCRIPTION,
-    }
-    if subscribers is not None:
-        policy["subscriberCount"] = subscribers
-    return policy
+_SUBSCRIPTION: dict[str, Any] = SUBSCRIPTION_TIER_EXTRA
 
 
 DEFAULT_TIERS: dict[str, list[dict[str, Any]]] = {
@@ -56,18 +36,6 @@ DEFAULT_TIERS: dict[str, list[dict[str, Any]]] = {
         _policy("Bronze", 1000, "Allows 1000 requests per minute", **_SUBSCRIPTION),
         _policy("Unauthenticated", 500, "Allows 500 requests per minute", **_SUBSCRIPTION),
         # Streaming APIs' tiers, as admin-api seeds them in every tenant.
-        _events("AsyncGold", 50000, "day", "Allows 50000 events per day"),
-        _events("AsyncSilver", 25000, "day", "Allows 25000 events per day"),
-        _events("AsyncBronze", 5000, "day", "Allows 5000 events per day"),
-        _events("AsyncUnlimited", UNLIMITED_COUNT, "min", "Allows unlimited events"),
-        _events(
-            "AsyncWHGold", 10000, "month", "Allows 10000 events per month and 1000 active subscriptions", 1000
-        ),
-        _events(
-            "AsyncWHSilver", 5000, "month", "Allows 5000 events per month and 500 active subscriptions", 500
-        ),
-        _events(
-            "AsyncWHBronze", 1000, "month", "Allows 1000 events per month and 500 active subscriptions", 500
-        ),
+        *({"policyId": f"default-{p['policyName']}", **p} for p in streaming_policies()),
     ],
 }
