@@ -288,6 +288,27 @@ async def test_stream_ends_after_the_last_allowed_event(
     await asyncio.wait_for(sse_backend.closed_by_gateway.wait(), 5)
 
 
+async def test_stream_is_refused_with_429_once_its_event_window_is_spent(
+    harness: Harness, gateway: str, sse_backend: SseBackend
+) -> None:
+    """ThreeEvents spent by one stream: the next call is refused 429 with WSO2's throttled body,
+    rather than opened with 200 and ended with no event, and never reaches the backend."""
+    sse_backend.scripts["spent"] = [_event("1") + _event("2") + _event("3") + _event("4"), HOLD]
+    url = f"{gateway}/ticks/1.0.0/spent"
+    assert (await read_stream(url, harness.bearer("client-2"))).events == ["1", "2", "3"]
+    calls = len(sse_backend.heads)
+    async with httpx.AsyncClient(timeout=10) as client:
+        refused = await client.get(url, headers=harness.bearer("client-2"))
+    assert refused.status_code == 429
+    assert refused.json() == {
+        "code": "900804",
+        "message": "Message throttled out",
+        "description": "You have exceeded your subscription's quota",
+    }
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert len(sse_backend.heads) == calls
+
+
 async def test_events_split_across_chunks_are_counted_once(
     harness: Harness, gateway: str, sse_backend: SseBackend
 ) -> None:

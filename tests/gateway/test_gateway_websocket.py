@@ -263,6 +263,32 @@ async def test_connection_closes_with_4003_after_exactly_the_event_limit(
     assert ws.close_reason == "Websocket frame throttled out"
 
 
+async def test_handshake_is_refused_with_429_once_the_event_window_is_spent(
+    harness: Harness, gateway: str, ws_backend: Backend
+) -> None:
+    """AsyncTiny's 4 events spent by one connection: the next handshake gets WSO2's throttled
+    body with the subscription level's code, and never reaches the backend."""
+    url, headers = f"{gateway}/chat/1.0.0/rooms/1", bearer(harness, "client-2")
+    async with connect(url, additional_headers=headers) as ws:
+        for n in range(3):
+            await ws.send(f"m{n}")
+            with contextlib.suppress(ConnectionClosed):
+                await ws.recv()
+        await ws.wait_closed()
+    assert ws.close_code == 4003
+    handshakes = len(ws_backend.requests)
+    response = await _refusal(url, additional_headers=headers)
+    assert response.status_code == 429
+    assert response.headers["Content-Type"] == "application/json"
+    assert json.loads(response.body) == {
+        "code": "900804",
+        "message": "Message throttled out",
+        "description": "You have exceeded your subscription's quota",
+    }
+    assert int(response.headers["Retry-After"]) >= 1
+    assert len(ws_backend.requests) == handshakes
+
+
 async def test_frame_bytes_count_on_a_bandwidth_limit_and_the_next_handshake_is_refused_with_429(
     harness: Harness, gateway: str
 ) -> None:
@@ -464,5 +490,8 @@ async def test_two_gateways_share_one_event_limit(
             open_ = [ws for ws in open_ if await _relay_until_closed(ws, echoes)]
         for ws in sockets:
             await ws.wait_closed()
+        # Each gateway has seen the shared count run out: a new handshake is refused, not accepted.
+        refusals = [await _refusal(f"{url}/chat/1.0.0/rooms/1", additional_headers=token) for url in urls]
     assert ws_backend.received + len(echoes) == 11
     assert [ws.close_code for ws in sockets] == [4003, 4003]
+    assert [(r.status_code, json.loads(r.body)["code"]) for r in refusals] == [(429, "900804")] * 2

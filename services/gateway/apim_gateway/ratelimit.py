@@ -49,6 +49,10 @@ class Limiter(Protocol):
 
     async def settle(self, key: str, *, stop_on_quota_reach: bool = True, take: int = 1) -> Decision: ...
 
+    def peek(self, key: str, limit: int, window_seconds: int) -> Decision:
+        """Whether the key's window is known to be spent, without taking a unit: refused only then."""
+        ...
+
     def consume(self, key: str, amount: int) -> None:
         """Bytes of a call admitted with ``take=0``, counted as they pass."""
         ...
@@ -84,6 +88,17 @@ class LocalLimiter:
 
     async def settle(self, key: str, *, stop_on_quota_reach: bool = True, take: int = 1) -> Decision:
         raise AssertionError("a local decision is never pending")
+
+    def peek(self, key: str, limit: int, window_seconds: int) -> Decision:
+        """Exact here: refused once the window's admissions have reached ``limit``."""
+        now = self._clock()
+        counter = self._counters.get(key)
+        if counter is None or now >= counter[2]:
+            return Decision(True, limit, limit, window_seconds - now % window_seconds)
+        reset_after = counter[2] - now
+        if counter[1] >= limit:
+            return Decision(False, limit, 0, reset_after, int(counter[0]))
+        return Decision(True, limit, limit - int(counter[1]), reset_after, int(counter[0]))
 
     def consume(self, key: str, amount: int) -> None:
         """Adds to the window the call was admitted in, or to the next if that one has ended."""

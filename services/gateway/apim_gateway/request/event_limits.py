@@ -6,10 +6,13 @@ The counters are those of HTTP requests, at the same keys and through the same l
 in one process (``LocalLimiter``) or across gateways (throttle-sync's leases). Levels, as WSO2
 throttles a frame: the API's tier, the topic's, the subscription's and the application's.
 
-A bandwidth limit is decided at the handshake, as an HTTP call is decided before its body: a
-client whose window's bytes have reached the limit is refused with 429 and the level's code; an
-admitted connection's frames count their bytes as they pass (``throttling/meter.py``), and its
-bytes are in the shared count once it has closed.
+The handshake (or the SSE call) is refused with 429 and the level's code when a window is known
+to be spent: the events' counters are peeked, taking nothing (``Limiter.peek``: exact in one
+process, and across gateways once this gateway has seen the shared count run out), so a client is
+not accepted only to be closed 4003 at its first frame. A bandwidth limit is decided there too, as
+an HTTP call is decided before its body: a client whose window's bytes have reached the limit is
+refused; an admitted connection's frames count their bytes as they pass
+(``throttling/meter.py``), and its bytes are in the shared count once it has closed.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from apim_gateway.ratelimit import Limiter
 from apim_gateway.runtime.apis import CompiledApi, Operation
 from apim_gateway.runtime.tiers import Limit, TenantTiers
 from apim_gateway.throttling import (
+    Decision,
     Meter,
     ThrottleLevel,
     api_key,
@@ -41,36 +45,46 @@ class EventLimits:
 
     def __init__(self, limiter: Limiter, levels: list[Level], bandwidth: list[Level]) -> None:
         self.limiter = limiter
-        self.levels = [(key, limit) for key, limit, _ in levels]
+        self.levels = levels
         self.bandwidth = bandwidth
         self.meter = Meter(limiter, [key for key, _, _ in bandwidth]) if bandwidth else None
 
     async def admit_connection(self) -> None:
-        """Raises the 429 of the first bandwidth level whose window's bytes reached its limit."""
+        """Raises the 429 of the first level whose window is spent: its events known to be used
+        up (peeked, nothing taken) or, for a bandwidth level, its bytes at the limit."""
         limiter = self.limiter
+        for key, limit, level in self.levels:
+            decision = limiter.peek(key, limit.count, limit.window)
+            if not decision.admitted:
+                raise _refusal(level, decision)
         for key, limit, level in self.bandwidth:
             decision = limiter.try_acquire(key, limit.count, limit.window, take=0)
             if decision.pending:
                 decision = await limiter.settle(key, take=0)
             if not decision.admitted:
-                error = throttle_error(level)
-                headers = rate_limit_headers(decision.limit, 0, decision.reset_after, admitted=False)
-                raise GatewayError(error.status, (error.code, error.message), error.description, headers)
+                raise _refusal(level, decision)
 
-    async def admit(self) -> bool:
+    async def admit(self) -> ThrottleLevel | None:
+        """One event on every level: None when admitted, else the level that refused it."""
         limiter = self.limiter
-        for key, limit in self.levels:
+        for key, limit, level in self.levels:
             decision = limiter.try_acquire(key, limit.count, limit.window)
             if decision.pending:
                 decision = await limiter.settle(key)
             if not decision.admitted:
-                return False
-        return True
+                return level
+        return None
 
     async def closed(self) -> None:
         """The connection's bytes reach the shared count before it is forgotten."""
         if self.meter is not None:
             await self.limiter.flush(self.meter.keys)
+
+
+def _refusal(level: ThrottleLevel, decision: Decision) -> GatewayError:
+    error = throttle_error(level)
+    headers = rate_limit_headers(decision.limit, 0, decision.reset_after, admitted=False)
+    return GatewayError(error.status, (error.code, error.message), error.description, headers)
 
 
 def event_limits(

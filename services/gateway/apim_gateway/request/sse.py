@@ -6,7 +6,9 @@ keys and through the limiter WebSocket frames use (``request/event_limits.py``);
 alone (a keep-alive) passes uncounted. While a limit applies, an event is sent once it is whole
 and admitted, so a stream over its limit ends after its last allowed event and never in the
 middle of one; a client's ``EventSource`` dispatches nothing before the blank line anyway. Without
-a limit, every chunk is sent the moment it arrives.
+a limit, every chunk is sent the moment it arrives. A call made once a window is known to be spent
+is refused with 429 and the level's code, as an HTTP call is, rather than opened with 200 and
+ended with no event.
 
 Bandwidth tiers (``BANDWIDTHLIMIT``) of those levels count the bytes sent to the client, as
 they do a WebSocket connection's: a stream is refused 429 with the level's code once the window's
@@ -31,6 +33,7 @@ from apim_gateway.context import AuthContext
 from apim_gateway.request.event_limits import EventLimits, event_limits
 from apim_gateway.request.services import Services
 from apim_gateway.runtime.apis import CompiledApi, Operation
+from apim_gateway.throttling import ThrottleLevel
 from apim_gateway.upstream import UpstreamError, UpstreamResponse
 
 logger = logging.getLogger(__name__)
@@ -129,13 +132,14 @@ class EventStream:
         self.started = time.time()
         self.events = 0
         self.sent_bytes = 0
-        self.throttled = False
+        # The level that refused an event (the stream then ended), for its fault event.
+        self.throttled: ThrottleLevel | None = None
         self.client_gone = False
 
     async def open(self) -> None:
-        """Raises the 429 of a bandwidth level whose window's bytes have reached its limit."""
+        """Raises the 429 of a level whose window is spent (its events or its bytes)."""
         limits = self.limits
-        if limits is not None and limits.bandwidth:
+        if limits is not None:
             await limits.admit_connection()
 
     async def relay(
@@ -190,8 +194,10 @@ class EventStream:
                 admitted = 0
                 for end, counts in framer.feed(chunk):
                     if counts:
-                        if not await limits.admit():
-                            stop = self.throttled = True
+                        refused = await limits.admit()
+                        if refused is not None:
+                            self.throttled = refused
+                            stop = True
                             break
                         self.events += 1
                     admitted = end
@@ -237,7 +243,7 @@ class EventStream:
                 "eventsToClient": self.events,
                 "bytesToClient": self.sent_bytes,
                 "durationMs": round((time.time() - self.started) * 1000, 3),
-                "throttled": self.throttled,
+                "throttled": self.throttled is not None,
                 "clientClosed": self.client_gone,
             },
         )

@@ -271,6 +271,31 @@ class ThrottleClient:
         self._want(bucket)
         return Decision(False, bucket.limit, 0, reset_after, None, pending=True)
 
+    def peek(self, key: str, limit: int, window_seconds: int) -> Decision:
+        """Whether the key's window is known to be spent, taking no unit and asking for none.
+
+        Refused only when it is known: the bucket holds no unit and throttle-sync's last answer for
+        this window said none is left (or, in fallback, the local share is used up). A key this
+        gateway has not counted in the window is admitted; its first unit is then decided as usual.
+        """
+        bucket = self._buckets.get(key)
+        if bucket is None or bucket.window_seconds != window_seconds:
+            return Decision(True, limit, limit, 0.0)
+        if self.fallback:
+            wall = self._wall()
+            window = int(wall // window_seconds)
+            used = bucket.local_count if bucket.local_window == window else 0
+            share = max(limit // max(self.gateways, 1), 1) if limit > 0 else 0
+            reset_after = (window + 1) * window_seconds - wall
+            return Decision(used < share, limit, max(share - used, 0), reset_after, fallback=True)
+        now = self._clock()
+        if bucket.window is None or now >= bucket.expires_at:
+            return Decision(True, limit, limit, 0.0)
+        reset_after = bucket.expires_at - now
+        if bucket.units <= 0 and bucket.exhausted:
+            return Decision(False, limit, 0, reset_after, bucket.window)
+        return Decision(True, limit, bucket.units + bucket.shared_remaining, reset_after, bucket.window)
+
     async def acquire(
         self, key: str, limit: int, window_seconds: int, *, stop_on_quota_reach: bool = True, take: int = 1
     ) -> Decision:

@@ -50,7 +50,7 @@ class WebSocketProxy:
                 handshake.auth,
                 handshake.client_ip,
             )
-            if events is not None and events.bandwidth:
+            if events is not None:
                 await events.admit_connection()
             upstream = await open_backend(services, handshake, self.deny)
         except GatewayError as error:

@@ -18,6 +18,7 @@ from websockets.exceptions import ConnectionClosed
 
 from apim_gateway.observability import WS_FRAMES
 from apim_gateway.request.event_limits import EventLimits
+from apim_gateway.throttling import ThrottleLevel
 from apim_gateway.websocket.handshake import Handshake
 
 THROTTLED = (4003, "Websocket frame throttled out")
@@ -43,6 +44,7 @@ class Connection:
         "send",
         "started",
         "tasks",
+        "throttled",
         "upstream",
         "upstream_bytes",
         "upstream_frames",
@@ -71,6 +73,8 @@ class Connection:
         self.client_reason = ""
         self.backend_code = 1000
         self.client_closed = False
+        # The level that refused a frame (the connection then closed 4003), for its fault event.
+        self.throttled: ThrottleLevel | None = None
         self.tasks: tuple[asyncio.Task[None], ...] = ()
 
     def _end(self, client_code: int, reason: str, backend_code: int, *, client_closed: bool = False) -> None:
@@ -78,6 +82,12 @@ class Connection:
         if self.client_code is None:
             self.client_code, self.client_reason, self.backend_code = client_code, reason, backend_code
             self.client_closed = client_closed
+
+    def _throttled(self, level: ThrottleLevel) -> None:
+        """A frame over an event limit: the connection ends 4003, the level kept for analytics."""
+        if self.client_code is None:
+            self.throttled = level
+        self._end(*THROTTLED, GOING_AWAY)
 
     def terminate(self, code: int, reason: str) -> None:
         """Closes both ends from outside (a revoked token, an undeployed API, idleness)."""
@@ -129,8 +139,8 @@ class Connection:
             if size > limit:
                 self._end(*TOO_BIG, GOING_AWAY)
                 return
-            if events is not None and not await events.admit():
-                self._end(*THROTTLED, GOING_AWAY)
+            if events is not None and (refused := await events.admit()) is not None:
+                self._throttled(refused)
                 return
             self.upstream_frames += 1
             self.upstream_bytes += size
@@ -151,8 +161,8 @@ class Connection:
         try:
             while True:
                 data = await upstream.recv()
-                if events is not None and not await events.admit():
-                    self._end(*THROTTLED, GOING_AWAY)
+                if events is not None and (refused := await events.admit()) is not None:
+                    self._throttled(refused)
                     return
                 self.downstream_frames += 1
                 self.last_frame = time.monotonic()
