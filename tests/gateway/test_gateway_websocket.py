@@ -73,9 +73,17 @@ def chat_api(ws_port: int) -> dict[str, Any]:
     }
 
 
+def quiet_api(ws_port: int) -> dict[str, Any]:
+    """Chat again at /quiet, its production endpoint allowing 0.3 s without a frame."""
+    api = chat_api(ws_port)
+    api.update(id="api-quiet", name="Quiet", context="/quiet", revisionId="rev-quiet-1")
+    api["endpointConfig"]["production_endpoints"]["config"] = {"actionDuration": 300}
+    return api
+
+
 def chat_snapshot(ws_port: int, http_port: int) -> dict[str, dict[str, Any]]:
     snapshot = base_snapshot(http_port)
-    snapshot["publisher"]["artifacts"].append(chat_api(ws_port))
+    snapshot["publisher"]["artifacts"] += [chat_api(ws_port), quiet_api(ws_port)]
     devportal, admin = snapshot["devportal"], snapshot["admin"]
     for app_id, client_id in (("app-2", "client-2"), ("app-3", "client-3")):
         devportal["applications"].append(
@@ -320,6 +328,25 @@ async def test_oversized_message_closes_with_1009(harness: Harness, gateway: str
         await ws.send(b"x" * (1024 * 1024 + 1))
         await ws.wait_closed()
     assert ws.close_code == 1009
+
+
+async def test_connection_closes_1001_after_its_apis_idle_timeout(harness: Harness, gateway: str) -> None:
+    """Quiet's endpoint sets ``actionDuration`` 300 ms: its connection closes 1001 after that long
+    without a frame; Chat's, which sets none, stays open meanwhile."""
+    async with (
+        connect(f"{gateway}/chat/1.0.0/open") as chat,
+        connect(f"{gateway}/quiet/1.0.0/open") as quiet,
+    ):
+        await quiet.send("last")
+        assert await quiet.recv() == "last"
+        last_frame = time.monotonic()
+        await asyncio.wait_for(quiet.wait_closed(), 5)
+        quiet_for = time.monotonic() - last_frame
+        await chat.send("still here")
+        assert await chat.recv() == "still here"
+    assert quiet.close_code == 1001
+    assert quiet.close_reason == "Idle timeout"
+    assert 0.3 <= quiet_for < 2.0
 
 
 async def test_revoked_token_closes_the_socket_within_a_second(harness: Harness, gateway: str) -> None:

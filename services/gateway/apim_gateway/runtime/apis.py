@@ -104,6 +104,9 @@ class CompiledApi:
     # A WebSocket API (type ``WS``): its ws:// or wss:// backend per key type; its operations are
     # its topics (verbs SUBSCRIBE and PUBLISH). None for every other API.
     websocket: dict[str, str] | None = None
+    # A WebSocket API's longest silence (no frame either way) before a connection is closed 1001:
+    # its production endpoint's ``actionDuration``, as for an SSE API's streams. None: no cut.
+    websocket_idle_timeout: float | None = None
     # A Server-Sent Events API (type ``SSE``): its streams are relayed event by event
     # (``request/sse.py``); its SUBSCRIBE topics answer GET. None for every other API.
     sse: SseSettings | None = None
@@ -204,16 +207,20 @@ def _is_sse(artifact: Mapping[str, Any]) -> bool:
     return str(artifact.get("type") or "").upper() == SSE_TYPE
 
 
-def _sse_settings(config: Any) -> SseSettings:
-    """The idle cut of an SSE API's streams: its production endpoint's ``actionDuration`` (ms)."""
+def _idle_timeout(config: Any) -> float | None:
+    """A streaming API's longest silence, in seconds: its production endpoint's ``actionDuration``
+    (ms), for an SSE stream and a WebSocket connection alike; None (unset) never cuts."""
     side = config.get("production_endpoints") if isinstance(config, Mapping) else None
     if isinstance(side, list):
         side = side[0] if side else None
     endpoint_config = side.get("config") if isinstance(side, Mapping) else None
     duration = endpoint_config.get("actionDuration") if isinstance(endpoint_config, Mapping) else None
-    if not duration:
-        return SseSettings()
-    return SseSettings(idle_timeout=float(duration) / 1000)
+    return float(duration) / 1000 if duration else None
+
+
+def _sse_settings(config: Any) -> SseSettings:
+    """The idle cut of an SSE API's streams."""
+    return SseSettings(idle_timeout=_idle_timeout(config))
 
 
 def _member_mocks(raw: Any) -> dict[str | None, Mocks]:
@@ -358,5 +365,6 @@ def compile_api(
         artifact=artifact,
         cache_timeout=_cache_timeout(artifact),
         websocket=_websocket_endpoints(artifact.get("endpointConfig")) if websocket else None,
+        websocket_idle_timeout=_idle_timeout(artifact.get("endpointConfig")) if websocket else None,
         sse=sse,
     )

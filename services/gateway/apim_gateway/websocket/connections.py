@@ -2,9 +2,12 @@
 
 What the model learns after a handshake closes the sockets it concerns within a second, on every
 gateway (each applies the same events): a revoked token closes 4001; an undeployed or blocked
-API, a blocked or removed subscription or a deny rule closes 4006; an idle connection (when
-``APIM_GATEWAY_WS_IDLE_TIMEOUT`` is set) closes 1001. Revocations reach the model from events and
-from the key manager's snapshot alike, so the sweep reads the model rather than each event.
+API, a blocked or removed subscription or a deny rule closes 4006; an idle connection closes 1001
+once it has gone without a frame either way for its API's idle timeout (the production endpoint's
+``actionDuration``, which bounds an SSE API's silence too) or, for an API that sets none, for
+``APIM_GATEWAY_WS_IDLE_TIMEOUT`` when set. Neither is set by default: no idle cut. Revocations
+reach the model from events and from the key manager's snapshot alike, so the sweep reads the
+model rather than each event.
 """
 
 from __future__ import annotations
@@ -74,8 +77,10 @@ class Connections:
             if connection.client_code is not None:
                 continue
             refusal = self.refusal(connection)
-            if refusal is None and self.idle_timeout and now - connection.last_frame > self.idle_timeout:
-                refusal = (GOING_AWAY, "Idle timeout")
+            if refusal is None:
+                idle = connection.handshake.api.websocket_idle_timeout or self.idle_timeout
+                if idle and now - connection.last_frame > idle:
+                    refusal = (GOING_AWAY, "Idle timeout")
             if refusal is not None:
                 connection.terminate(*refusal)
 
