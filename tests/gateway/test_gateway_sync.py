@@ -22,6 +22,7 @@ async def test_the_snapshot_is_pulled_with_a_service_token(harness: Harness) -> 
         "/api/am/devportal/v3/internal/gateway-snapshot",
         "/api/am/admin/v4/internal/gateway-snapshot",
         "/api/am/publisher/v4/internal/environments/Default/policy-implementations",
+        "/api/am/devportal/v3/internal/webhook-subscriptions",  # WebSub subscribers
     }
     assert all(auth == "Bearer service-token" for _, auth in internal)
 

@@ -52,6 +52,7 @@ from apim_gateway.sync.introspection import StateEndpoint
 from apim_gateway.throttling import HttpThrottleTransport, ThrottleClient
 from apim_gateway.upstream import UpstreamClient
 from apim_gateway.websocket import Connections, WebSocketProxy
+from apim_gateway.websub import create_hub
 
 logger = logging.getLogger(__name__)
 
@@ -180,6 +181,8 @@ class Gateway:
         self.websocket = WebSocketProxy(
             self.services, self.connections, parse_networks(settings.gateway_endpoint_deny)
         )
+        # WebSub APIs: the hub, its subscribers shared with every gateway through events.
+        self.websub = create_hub(self.services, self.http, self.tokens)
 
     @property
     def consumer_group(self) -> str:
@@ -223,15 +226,19 @@ class Gateway:
             if bus is None:
                 bus = self.bus = bus_from_settings(self.settings)
                 self.syncer.subscribe(bus, self.consumer_group)
+                self.websub.subscribe(bus, f"{self.consumer_group}-websub")
                 await bus.start()
                 stack.push_async_callback(bus.stop)
             else:
                 self.syncer.subscribe(bus, self.consumer_group)
+                self.websub.subscribe(bus, f"{self.consumer_group}-websub")
             self.analytics.start(bus)
             stack.push_async_callback(self.analytics.stop)
             self.syncer.start()
             stack.push_async_callback(self.syncer.stop)
             stack.push_async_callback(self.connections.close)
+            self.websub.start()
+            stack.push_async_callback(self.websub.stop)
             # In one process with the control plane (a shared bus) the control plane starts
             # answering after this returns: waiting would only delay the start.
             wait = self.settings.gateway_snapshot_wait if self._shared_bus is None else 0.0
@@ -253,7 +260,7 @@ class Gateway:
                 await _send_plain(send, 200, self.backend_jwt.jwks_body, _JSON)
             elif path == STATE_PATH:
                 await self.state_endpoint(scope, send)
-            else:
+            elif not (self.websub.claims(path) and await self.websub(scope, receive, send)):
                 await self.pipeline(scope, receive, send)
         elif scope["type"] == "websocket":
             await self.websocket(scope, receive, send)

@@ -78,6 +78,16 @@ class Settings(ServiceSettings):
     gateway_ws_ping_interval: float = Field(default=20.0, gt=0)
     gateway_ws_ping_timeout: float = Field(default=20.0, gt=0)
     gateway_ws_idle_timeout: float = Field(default=0.0, ge=0)
+    # WebSub APIs (``websub/``): seconds a callback has to answer the intent check and a delivery,
+    # deliveries in flight at once, attempts per delivery (retried after retry_delay, doubling:
+    # 6 attempts from 120 s span about an hour), and a lease's length when none is asked and at most.
+    gateway_websub_verify_timeout: float = Field(default=10.0, gt=0)
+    gateway_websub_delivery_timeout: float = Field(default=10.0, gt=0)
+    gateway_websub_concurrency: int = Field(default=64, ge=1)
+    gateway_websub_delivery_attempts: int = Field(default=6, ge=1)
+    gateway_websub_retry_delay: float = Field(default=120.0, gt=0)
+    gateway_websub_default_lease: int = Field(default=864_000, ge=1)
+    gateway_websub_max_lease: int = Field(default=31_536_000, ge=1)
 
     @field_validator("gateway_trusted_proxies")
     @classmethod

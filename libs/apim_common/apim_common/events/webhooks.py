@@ -7,6 +7,10 @@
   ``WebhookDeliveryData``.
 - ``webhook-subscription.deleted``: the subscriber unsubscribed or its lease ran out; data is
   ``{"subscriptionId": ...}``.
+
+A subscriber's ``hub.secret`` travels and rests sealed (``apim_common.sealed``, purpose
+``SECRET_PURPOSE``): the gateways hold the key and open it to sign deliveries; the Developer
+Portal keeps the sealed value for the gateways' snapshot and never shows it.
 """
 
 from __future__ import annotations
@@ -14,11 +18,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from apim_common.sealed import is_sealed
 
 CREATED = "webhook-subscription.created"
 DELIVERED = "webhook-subscription.delivered"
 DELETED = "webhook-subscription.deleted"
+# The purpose under which the gateways seal and open subscribers' ``hub.secret``.
+SECRET_PURPOSE = "websub-subscriber-secret"
 
 
 class WebhookSubscriptionData(BaseModel):
@@ -32,6 +40,15 @@ class WebhookSubscriptionData(BaseModel):
     subscribedAt: datetime
     # ``hub.lease_seconds`` as granted; the subscription ends at ``subscribedAt`` plus this.
     leaseSeconds: int = Field(ge=0)
+    # ``hub.secret``, sealed; None when the subscriber gave none (deliveries are then unsigned).
+    secret: str | None = Field(default=None, max_length=4096)
+
+    @field_validator("secret")
+    @classmethod
+    def _sealed(cls, value: str | None) -> str | None:
+        if value is not None and not is_sealed(value):
+            raise ValueError("a subscriber's secret travels sealed, never in clear")
+        return value
 
 
 class WebhookDeliveryData(BaseModel):

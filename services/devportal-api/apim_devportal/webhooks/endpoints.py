@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from apim_common.db import SessionDep
 from apim_common.errors import Unauthorized
 from apim_common.pagination import PageDep, Pagination
-from apim_common.security import OptionalPrincipal
+from apim_common.security import InternalPrincipal, OptionalPrincipal
 from apim_devportal.webhooks import service
 from apim_devportal.webhooks.models import WebhookSubscription
 from apim_devportal.webhooks.schemas import WebhookSubscriptionList, WebhookSubscriptionPublic
@@ -45,3 +45,9 @@ async def list_webhook_subscriptions(
         list=[_public(r) for r in chunk],
         pagination=Pagination(offset=page.offset, limit=page.limit, total=len(rows)),
     )
+
+
+@router.get("/internal/webhook-subscriptions", tags=["Internal"])
+async def live_webhook_subscriptions(session: SessionDep, _: InternalPrincipal) -> dict[str, object]:
+    """Every tenant's live WebSub subscribers, for a starting gateway (service tokens only)."""
+    return {"list": await service.live(session)}

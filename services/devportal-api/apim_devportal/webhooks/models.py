@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String
+from sqlalchemy import DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from apim_devportal.base import Base
@@ -24,3 +24,5 @@ class WebhookSubscription(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     # WSO2's deliveryStatus: 0 nothing delivered yet, 1 the last delivery succeeded, 2 it failed.
     delivery_status: Mapped[int] = mapped_column(Integer, default=0)
+    # The subscriber's hub.secret as the gateways sealed it: kept for their snapshot, never shown.
+    secret: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -1,4 +1,5 @@
 from collections.abc import Sequence
+from datetime import datetime
 
 from apim_common.repository import Repository
 from apim_devportal.webhooks.models import WebhookSubscription
@@ -16,3 +17,9 @@ class WebhookSubscriptionRepository(Repository[WebhookSubscription]):
         if api_id:
             statement = statement.where(WebhookSubscription.api_id == api_id)
         return await self.all(statement.order_by(WebhookSubscription.topic, WebhookSubscription.callback_url))
+
+    async def live(self, now: datetime) -> Sequence[WebhookSubscription]:
+        """Every tenant's subscribers whose lease runs, for the gateways' snapshot."""
+        return await self.all(
+            self.select().where(WebhookSubscription.lease_expires_at > now).order_by(WebhookSubscription.id)
+        )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,6 +36,28 @@ async def of_application(
     return await WebhookSubscriptionRepository(session).of_application(app.tenant, app.id, api_id)
 
 
+async def live(session: AsyncSession) -> list[dict[str, object]]:
+    """The gateways' snapshot: every live subscriber in the ``created`` event's shape, its secret
+    still sealed, with its tenant."""
+    rows = await WebhookSubscriptionRepository(session).live(datetime.now(UTC))
+    return [
+        {
+            **WebhookSubscriptionData(
+                subscriptionId=row.id,
+                apiId=row.api_id,
+                applicationId=row.application_id,
+                topic=row.topic,
+                callbackUrl=row.callback_url,
+                subscribedAt=row.subscribed_at,
+                leaseSeconds=int((row.lease_expires_at - row.subscribed_at).total_seconds()),
+                secret=row.secret,
+            ).model_dump(mode="json"),
+            "tenant": row.tenant,
+        }
+        for row in rows
+    ]
+
+
 async def on_event(session: AsyncSession, event: CloudEvent) -> None:
     """``webhook-subscription.created|delivered|deleted`` from the gateway's WebSub hub."""
     repository = WebhookSubscriptionRepository(session)
@@ -50,6 +72,7 @@ async def on_event(session: AsyncSession, event: CloudEvent) -> None:
             row.topic, row.callback_url = data.topic, data.callbackUrl
             row.subscribed_at = data.subscribedAt
             row.lease_expires_at = data.subscribedAt + timedelta(seconds=data.leaseSeconds)
+            row.secret = data.secret
         elif event.type == DELIVERED:
             delivery = WebhookDeliveryData.model_validate(event.data)
             found = await repository.get(delivery.subscriptionId)

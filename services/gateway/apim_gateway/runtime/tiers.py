@@ -174,6 +174,8 @@ class SubscriptionTier:
     limit: Limit | None
     burst: Limit | None
     stop_on_quota_reach: bool = True
+    # subscriberCount: the active WebSub subscribers an application subscription may hold.
+    subscribers: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +217,7 @@ def subscription_tier(policy: Mapping[str, Any]) -> SubscriptionTier:
         limit_of(policy.get("defaultLimit")),
         _burst(policy.get("rateLimitCount"), policy.get("rateLimitTimeUnit")),
         bool(policy.get("stopOnQuotaReach", True)),
+        int(policy["subscriberCount"]) if policy.get("subscriberCount") else None,
     )
 
 

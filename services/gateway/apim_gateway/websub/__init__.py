@@ -1,0 +1,66 @@
+"""WebSub (WebHook) APIs: the hub subscribers subscribe at and providers publish events to.
+
+``hub.py`` answers both; ``registry.py`` keeps the live subscribers every gateway shares through
+``webhook-subscription.*`` events and the Developer Portal's snapshot (``sync.py``);
+``delivery.py`` fans an event out to them off the request's way; ``signatures.py`` signs and
+checks bodies.
+"""
+
+from __future__ import annotations
+
+import httpx
+
+from apim_common.events.webhooks import SECRET_PURPOSE
+from apim_common.outbound import OutboundPolicy, guarded_client
+from apim_common.sealed import ENDPOINT_SECRETS, SecretBox
+from apim_common.service_auth import ServiceTokenProvider
+from apim_gateway.request.services import Services
+from apim_gateway.websub.delivery import Deliverer
+from apim_gateway.websub.hub import Hub, HubSettings
+from apim_gateway.websub.registry import Registry
+from apim_gateway.websub.sync import SubscriberSync
+
+
+def create_hub(services: Services, control_plane: httpx.AsyncClient, tokens: ServiceTokenProvider) -> Hub:
+    """The hub with its one callback client (through the outbound guard), closed by ``Hub.stop``."""
+    settings = services.settings
+    outbound = OutboundPolicy.from_settings(settings)
+    callbacks = guarded_client(outbound, timeout=settings.gateway_websub_delivery_timeout)
+    box = SecretBox(settings.secret(), SECRET_PURPOSE)
+    registry = Registry(box)
+    hub: Hub
+    deliverer = Deliverer(
+        services,
+        callbacks,
+        lambda subscriber, data: hub.report_delivery(subscriber, data),
+        concurrency=settings.gateway_websub_concurrency,
+        attempts=settings.gateway_websub_delivery_attempts,
+        retry_delay=settings.gateway_websub_retry_delay,
+    )
+    sync = SubscriberSync(
+        registry,
+        control_plane,
+        tokens,
+        settings.devportal_url,
+        retry_interval=settings.gateway_snapshot_retry,
+    )
+    hub = Hub(
+        services,
+        registry,
+        deliverer,
+        sync,
+        http=callbacks,
+        outbound=outbound,
+        api_secrets=SecretBox(settings.secret(), ENDPOINT_SECRETS),
+        subscriber_secrets=box,
+        settings=HubSettings(
+            verify_timeout=settings.gateway_websub_verify_timeout,
+            default_lease=settings.gateway_websub_default_lease,
+            max_lease=settings.gateway_websub_max_lease,
+            max_event_body=settings.gateway_max_request_body_size,
+        ),
+    )
+    return hub
+
+
+__all__ = ["Hub", "create_hub"]
