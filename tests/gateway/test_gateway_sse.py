@@ -23,8 +23,12 @@ import httpx
 import pytest
 import uvicorn
 
+from apim_common.events.envelope import CloudEvent
+from apim_common.events.topics import Topic
 from apim_gateway.app import Gateway
+from apim_gateway.request.analytics_event import SSE_STREAM_EVENT, SSE_THROTTLED_EVENT
 from tests.gateway.conftest import RESIDENT, TENANT, Harness, base_snapshot
+from tests.gateway.test_gateway_analytics_events import FAULT_FIELDS, RESPONSE_FIELDS
 from tests.support.processes import free_port
 
 TICKS = "api-ticks"
@@ -307,6 +311,40 @@ async def test_stream_is_refused_with_429_once_its_event_window_is_spent(
     }
     assert int(refused.headers["Retry-After"]) >= 1
     assert len(sse_backend.heads) == calls
+
+
+async def test_stream_events_have_wso2_fields_and_a_throttled_event_is_one_fault(
+    harness: Harness, gateway: str, sse_backend: SseBackend
+) -> None:
+    """ThreeEvents: the stream's event counts the three events it sent; the fourth, refused, is
+    exactly one THROTTLED fault event."""
+    seen: list[CloudEvent] = []
+
+    async def collect(event: CloudEvent) -> None:
+        if event.type in (SSE_STREAM_EVENT, SSE_THROTTLED_EVENT):
+            seen.append(event)
+
+    harness.bus.subscribe([str(Topic.ANALYTICS)], "sse-analytics-test", collect)
+    sse_backend.scripts["counted"] = [_event("1") + _event("2") + _event("3") + _event("4") + _event("5")]
+    headers = {**harness.bearer("client-2"), "User-Agent": "curl/8.5.0"}
+    assert len((await read_stream(f"{gateway}/ticks/1.0.0/counted", headers)).events) == 3
+    for _ in range(300):
+        if len(seen) >= 2:
+            break
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.1)
+    [fault] = [e.data for e in seen if e.type == SSE_THROTTLED_EVENT]
+    [stream] = [e.data for e in seen if e.type == SSE_STREAM_EVENT]
+    for data in (stream, fault):
+        for name, kind in RESPONSE_FIELDS.items():
+            assert data[name] is None or isinstance(data[name], kind), (name, data[name])
+        assert (data["apiId"], data["apiType"], data["applicationId"]) == (TICKS, "SSE", "app-2")
+        assert data["userAgent"] == "curl"
+    assert (stream["eventType"], stream["proxyResponseCode"]) == ("response", 200)
+    assert stream["properties"]["eventsToClient"] == 3
+    assert stream["properties"]["bytesToClient"] == 3 * len(_event("1"))
+    assert (fault["eventType"], fault["errorType"], fault["errorCode"]) == ("fault", "THROTTLED", 900804)
+    assert all(isinstance(fault[name], kind) for name, kind in FAULT_FIELDS.items())
 
 
 async def test_events_split_across_chunks_are_counted_once(

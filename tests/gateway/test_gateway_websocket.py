@@ -29,11 +29,13 @@ from websockets.http11 import Request, Response
 from apim_common.events.envelope import CloudEvent
 from apim_common.events.topics import Topic
 from apim_gateway.app import Gateway
+from apim_gateway.request.analytics_event import WEBSOCKET_CONNECTION_EVENT, WEBSOCKET_THROTTLED_EVENT
 from apim_gateway.throttling import ThrottleClient
 from apim_throttle_sync.counters import MemoryCounterBackend
 from apim_throttle_sync.leases.service import LeaseService
 from apim_throttle_sync.membership.store import MemoryMembership
 from tests.gateway.conftest import RESIDENT, TENANT, FakeControlPlane, Harness, RunningGateway, base_snapshot
+from tests.gateway.test_gateway_analytics_events import FAULT_FIELDS, RESPONSE_FIELDS
 from tests.support.tokens import TokenFactory
 from tests.throttle_sync.load import InProcessTransport
 
@@ -395,30 +397,89 @@ async def test_undeployed_api_closes_its_sockets_with_4006(harness: Harness, gat
     ).status_code == 404
 
 
-async def test_connection_analytics_event_counts_frames_and_bytes(harness: Harness, gateway: str) -> None:
+async def _analytics(harness: Harness, *types: str) -> list[CloudEvent]:
+    """Collects the gateway's analytics events of ``types`` (the list fills as they come)."""
     seen: list[CloudEvent] = []
 
     async def collect(event: CloudEvent) -> None:
-        if event.type == "websocket.connection.completed":
+        if event.type in types:
             seen.append(event)
 
-    harness.bus.subscribe([str(Topic.ANALYTICS)], "ws-analytics-test", collect)
-    async with connect(f"{gateway}/chat/1.0.0/rooms/big", additional_headers=bearer(harness)) as ws:
+    harness.bus.subscribe([str(Topic.ANALYTICS)], f"ws-analytics-{'-'.join(types)}", collect)
+    return seen
+
+
+async def _until(seen: list[CloudEvent], count: int) -> None:
+    for _ in range(300):
+        if len(seen) >= count:
+            break
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.1)  # and nothing more
+
+
+def _has_wso2_fields(data: dict[str, Any], fields: dict[str, type | tuple[type, ...]]) -> None:
+    for name, kind in fields.items():
+        assert name in data, name
+        assert data[name] is None or isinstance(data[name], kind), (name, data[name])
+
+
+async def test_connection_analytics_event_has_wso2_fields_and_counts_frames_and_bytes(
+    harness: Harness, gateway: str
+) -> None:
+    seen = await _analytics(harness, WEBSOCKET_CONNECTION_EVENT)
+    headers = {**bearer(harness), "User-Agent": "curl/8.5.0"}
+    async with connect(f"{gateway}/chat/1.0.0/rooms/big", additional_headers=headers) as ws:
         for size in ("10", "2000"):
             await ws.send(size)
             await ws.recv()
-    for _ in range(200):
-        if seen:
-            break
-        await asyncio.sleep(0.01)
+    await _until(seen, 1)
     [event] = seen
     data = event.data
-    assert data["apiId"] == CHAT
-    assert data["applicationId"] == "app-1"
-    assert (data["framesFromClient"], data["bytesFromClient"]) == (2, 6)
-    assert (data["framesToClient"], data["bytesToClient"]) == (2, 2010)
-    assert data["closeCode"] == 1000
-    assert data["durationMs"] > 0
+    _has_wso2_fields(data, RESPONSE_FIELDS)
+    assert (data["apiId"], data["apiType"], data["apiContext"]) == (CHAT, "WS", "/chat/1.0.0")
+    assert (data["applicationId"], data["applicationName"], data["keyType"]) == (
+        "app-1",
+        "PetShop",
+        "PRODUCTION",
+    )
+    assert (data["proxyResponseCode"], data["targetResponseCode"], data["eventType"]) == (
+        101,
+        101,
+        "response",
+    )
+    assert data["apiMethod"] == "SUBSCRIBE"
+    assert data["apiResourceTemplate"] == "/rooms/{room}"
+    assert data["userAgent"] == "curl"
+    assert data["destination"].startswith("ws://127.0.0.1:")
+    assert data["responseLatency"] >= data["backendLatency"] >= 0
+    properties = data["properties"]
+    assert (properties["framesFromClient"], properties["bytesFromClient"]) == (2, 6)
+    assert (properties["framesToClient"], properties["bytesToClient"]) == (2, 2010)
+    assert properties["closeCode"] == 1000
+    assert isinstance(properties["durationMs"], int)
+
+
+async def test_a_throttled_frame_yields_exactly_one_fault_event(harness: Harness, gateway: str) -> None:
+    """AsyncTiny (4 events a minute): the fifth frame is refused; it is one THROTTLED fault event
+    beside the connection's event."""
+    seen = await _analytics(harness, WEBSOCKET_CONNECTION_EVENT, WEBSOCKET_THROTTLED_EVENT)
+    async with connect(f"{gateway}/chat/1.0.0/rooms/1", additional_headers=bearer(harness, "client-2")) as ws:
+        for n in range(3):
+            await ws.send(f"m{n}")
+            with contextlib.suppress(ConnectionClosed):
+                await ws.recv()
+        await ws.wait_closed()
+    await _until(seen, 2)
+    faults = [e.data for e in seen if e.type == WEBSOCKET_THROTTLED_EVENT]
+    assert len(faults) == 1
+    [fault] = faults
+    _has_wso2_fields(fault, {**RESPONSE_FIELDS, **FAULT_FIELDS})
+    assert (fault["eventType"], fault["errorType"], fault["errorCode"]) == ("fault", "THROTTLED", 900804)
+    assert fault["errorMessage"] == "SUBSCRIPTION_LIMIT_EXCEEDED"
+    assert (fault["proxyResponseCode"], fault["targetResponseCode"]) == (429, -1)
+    assert fault["properties"]["direction"] == "upstream"
+    [connection] = [e.data for e in seen if e.type == WEBSOCKET_CONNECTION_EVENT]
+    assert connection["properties"]["closeCode"] == 4003
 
 
 def _free_port() -> int:

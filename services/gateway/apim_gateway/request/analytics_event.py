@@ -21,10 +21,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from apim_common.events.envelope import CloudEvent
+from apim_gateway.context import AuthContext
 from apim_gateway.observability import REQUEST_EVENT, built_event, new_event_id
 from apim_gateway.request.outcome import Outcome
 from apim_gateway.runtime.apis import CompiledApi
 from apim_gateway.runtime.state import RuntimeState
+from apim_gateway.throttling import ThrottleLevel, throttle_error
 
 GATEWAY_TYPE = "SYNAPSE"  # WSO2's name for its regular gateway, whose behaviour this one follows
 REGION_ID = "default"
@@ -340,3 +342,195 @@ class RequestRecord:
 
     def build(self) -> CloudEvent:
         return self.builder.build(self)
+
+
+# -- streaming APIs ------------------------------------------------------------------------------
+# A WebSocket connection or an SSE stream is one ``response`` event once it has ended, and each
+# frame or event refused by a limit one ``fault`` event (THROTTLED), as WSO2 publishes them: the
+# fields of a request's event, with WSO2's names and types, and what is the stream's own (frames
+# and bytes each way, duration, close code) in ``properties``, as WSO2's ``properties`` map holds
+# what its fixed fields do not.
+
+WEBSOCKET_CONNECTION_EVENT = "websocket.connection.completed"
+SSE_STREAM_EVENT = "sse.stream.completed"
+WEBSOCKET_THROTTLED_EVENT = "websocket.frame.throttled"
+SSE_THROTTLED_EVENT = "sse.event.throttled"
+_THROTTLED_STATUS = 429
+
+
+class StreamRecord:
+    """What a stream leaves on the analytics queue when it ends (or a frame is throttled): built
+    into its event by the drain, as a ``RequestRecord`` is.
+
+    ``latencies`` are the handshake's, in seconds: total until the client was answered, the
+    backend's part, and the gateway's part before the backend was called."""
+
+    __slots__ = (
+        "api",
+        "at",
+        "auth",
+        "builder",
+        "client_ip",
+        "destination",
+        "error_code",
+        "headers",
+        "latencies",
+        "method",
+        "properties",
+        "proxy_status",
+        "resource",
+        "target_status",
+        "type",
+    )
+
+    def __init__(
+        self,
+        builder: EventBuilder,
+        type_: str,
+        api: CompiledApi,
+        method: str,
+        resource: str,
+        auth: AuthContext,
+        client_ip: str,
+        headers: list[tuple[bytes, bytes]],
+        *,
+        at: float,
+        proxy_status: int,
+        target_status: int,
+        latencies: tuple[float, float, float],
+        destination: str | None,
+        properties: dict[str, Any],
+        error_code: str | None = None,
+    ) -> None:
+        self.builder = builder
+        self.type = type_
+        self.api = api
+        self.method = method
+        self.resource = resource
+        self.auth = auth
+        self.client_ip = client_ip
+        self.headers = headers
+        self.at = at
+        self.proxy_status = proxy_status
+        self.target_status = target_status
+        self.latencies = latencies
+        self.destination = destination
+        self.properties = properties
+        self.error_code = error_code
+
+    def build(self) -> CloudEvent:
+        return build_stream_event(self)
+
+
+def throttled_record(
+    builder: EventBuilder,
+    type_: str,
+    api: CompiledApi,
+    method: str,
+    resource: str,
+    auth: AuthContext,
+    client_ip: str,
+    headers: list[tuple[bytes, bytes]],
+    level: ThrottleLevel,
+    *,
+    destination: str | None,
+    properties: dict[str, Any],
+) -> StreamRecord:
+    """The fault event of one frame or event refused by ``level``: it never reached its peer."""
+    return StreamRecord(
+        builder,
+        type_,
+        api,
+        method,
+        resource,
+        auth,
+        client_ip,
+        headers,
+        at=time.time(),
+        proxy_status=_THROTTLED_STATUS,
+        target_status=-1,
+        latencies=(0.0, 0.0, 0.0),
+        destination=destination,
+        properties=properties,
+        error_code=throttle_error(level).code,
+    )
+
+
+def build_stream_event(record: StreamRecord) -> CloudEvent:
+    builder, api, auth = record.builder, record.api, record.auth
+    fields = builder.api_fields(api)
+    app_id, app_name, app_owner, key_type, user = _caller(builder.state, auth)
+    agent_header = correlation = None
+    for name, value in record.headers:
+        if name == b"user-agent":
+            agent_header = value.decode("latin-1")
+        elif name == b"activityid" or name == b"x-correlation-id":
+            correlation = value.decode("latin-1")
+    agent, platform = user_agent(agent_header) if agent_header else (None, None)
+    total_s, backend_s, before_s = record.latencies
+    total = round(total_s * 1000)
+    backend = min(round(backend_s * 1000), total)
+    request_mediation = min(round(before_s * 1000), total - backend)
+    event_id = new_event_id()
+    data: dict[str, Any] = {
+        "apiId": api.id,
+        "apiName": api.name,
+        "apiVersion": api.version,
+        "apiType": fields.kind,
+        "apiContext": fields.context,
+        "apiCreator": fields.creator,
+        "apiCreatorTenantDomain": fields.tenant_domain,
+        "apiMethod": record.method,
+        "apiResourceTemplate": record.resource,
+        "applicationId": app_id,
+        "applicationName": app_name,
+        "applicationOwner": app_owner,
+        "keyType": key_type,
+        "userName": user,
+        "userIp": record.client_ip,
+        "userAgent": agent,
+        "userAgentHeader": agent_header,
+        "platform": platform,
+        "correlationId": correlation or event_id,
+        "destination": record.destination,
+        "proxyResponseCode": record.proxy_status,
+        "targetResponseCode": record.target_status,
+        "responseLatency": total,
+        "backendLatency": backend,
+        "requestMediationLatency": request_mediation,
+        "responseMediationLatency": total - backend - request_mediation,
+        "responseCacheHit": False,
+        "regionId": REGION_ID,
+        "gatewayType": GATEWAY_TYPE,
+        "eventType": "response",
+        "requestTimestamp": builder.timestamp(record.at),
+        "properties": {"isEgress": False, **record.properties},
+        "gatewayId": builder.gateway_id,
+    }
+    code = record.error_code
+    if code is not None:
+        category, sub_category = error_category(code)
+        data["eventType"] = "fault"
+        data["errorType"] = category
+        data["errorCode"] = int(code)
+        data["errorMessage"] = sub_category
+    at = datetime.fromtimestamp(record.at, UTC)
+    return built_event(event_id, builder.source, record.type, at, api.id, api.tenant, data)
+
+
+def _caller(
+    state: RuntimeState, auth: AuthContext
+) -> tuple[str | None, str | None, str | None, str | None, str | None]:
+    """``(applicationId, applicationName, applicationOwner, keyType, userName)`` of a caller."""
+    app_id, app_name, user = auth.application_id, auth.application_name, auth.subscriber
+    app_owner = None
+    key_type = auth.key_type if auth.auth_type != "none" else None
+    if app_id is not None:
+        app = state.applications.get(app_id)
+        if app is not None:
+            app_name, app_owner = app.name, app.owner or None
+        else:
+            claimed = auth.claims.get("application")
+            if isinstance(claimed, dict) and claimed.get("owner"):
+                app_owner = str(claimed["owner"])
+    return app_id, app_name, app_owner, key_type, user

@@ -76,7 +76,7 @@ class Pipeline:
                         deny_caller(deny, auth)
                 events: EventStream | None = None
                 if api.sse is not None:  # its events are counted, not the call (request/sse.py)
-                    events = EventStream(services, receive, api, op, auth, client_ip)
+                    events = EventStream(services, receive, api, op, auth, client_ip, scope["headers"])
                     await events.open()
                 else:
                     meter = await rate_limit(services, api, op, auth, headers, query, client_ip)

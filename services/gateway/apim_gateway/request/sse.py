@@ -30,6 +30,12 @@ import time
 from starlette.types import Receive, Send
 
 from apim_gateway.context import AuthContext
+from apim_gateway.request.analytics_event import (
+    SSE_STREAM_EVENT,
+    SSE_THROTTLED_EVENT,
+    StreamRecord,
+    throttled_record,
+)
 from apim_gateway.request.event_limits import EventLimits, event_limits
 from apim_gateway.request.services import Services
 from apim_gateway.runtime.apis import CompiledApi, Operation
@@ -38,7 +44,6 @@ from apim_gateway.upstream import UpstreamError, UpstreamResponse
 
 logger = logging.getLogger(__name__)
 
-ANALYTICS_TYPE = "sse.stream.completed"
 # The most an event held for its limit may grow to before the stream is ended as broken.
 MAX_EVENT_BYTES = 16 * 1024 * 1024
 
@@ -99,9 +104,12 @@ class EventStream:
         "client_gone",
         "client_ip",
         "events",
+        "head_at",
+        "headers",
         "idle_timeout",
         "limits",
         "op",
+        "opened",
         "receive",
         "sent_bytes",
         "services",
@@ -117,6 +125,7 @@ class EventStream:
         op: Operation,
         auth: AuthContext,
         client_ip: str,
+        headers: list[tuple[bytes, bytes]] | None = None,
     ) -> None:
         assert api.sse is not None
         self.services = services
@@ -129,7 +138,10 @@ class EventStream:
         self.limits: EventLimits | None = event_limits(
             services.rate_limits.limiter, services.state.tiers.get(api.tenant), api, op, auth, client_ip
         )
+        self.headers = headers or []  # the request's, for the analytics event
         self.started = time.time()
+        self.opened = time.perf_counter()
+        self.head_at: float | None = None  # when the backend's head came
         self.events = 0
         self.sent_bytes = 0
         # The level that refused an event (the stream then ended), for its fault event.
@@ -146,6 +158,7 @@ class EventStream:
         self, send: Send, upstream: UpstreamResponse, headers: list[tuple[bytes, bytes]], status: int
     ) -> None:
         """The response head, then each chunk or whole admitted event as it comes."""
+        self.head_at = time.perf_counter()
         await send({"type": "http.response.start", "status": status, "headers": headers})
         framer = EventFramer() if status == 200 and _is_event_stream(headers) else None
         watcher = asyncio.create_task(self._watch(upstream))
@@ -222,30 +235,54 @@ class EventStream:
         upstream.close()
 
     def _record(self, status: int) -> None:
-        api, auth = self.api, self.auth
-        self.services.analytics.record_event(
-            ANALYTICS_TYPE,
-            api.tenant,
-            api.id,
-            {
-                "requestTimestamp": int(self.started * 1000),
-                "apiId": api.id,
-                "apiName": api.name,
-                "apiVersion": api.version,
-                "apiType": "SSE",
-                "apiMethod": "GET",
-                "apiResourceTemplate": self.op.target,
-                "responseCode": status,
-                "applicationId": auth.application_id,
-                "keyType": auth.key_type,
-                "userName": auth.subscriber,
-                "userIp": self.client_ip,
-                "eventsToClient": self.events,
-                "bytesToClient": self.sent_bytes,
-                "durationMs": round((time.time() - self.started) * 1000, 3),
-                "throttled": self.throttled is not None,
-                "clientClosed": self.client_gone,
-            },
+        """The stream's event, and the fault event of the event a limit refused, if one was."""
+        analytics = self.services.analytics
+        if not analytics.enabled:
+            return
+        api, op, auth, builder = self.api, self.op, self.auth, self.services.events
+        group = api.backends.get(auth.key_type)
+        destination = group.endpoints[0].url if group is not None and group.endpoints else None
+        if self.throttled is not None:
+            analytics.record(
+                throttled_record(
+                    builder,
+                    SSE_THROTTLED_EVENT,
+                    api,
+                    "GET",
+                    op.target,
+                    auth,
+                    self.client_ip,
+                    self.headers,
+                    self.throttled,
+                    destination=destination,
+                    properties={"direction": "downstream"},
+                )
+            )
+        head = (self.head_at or time.perf_counter()) - self.opened
+        analytics.record(
+            StreamRecord(
+                builder,
+                SSE_STREAM_EVENT,
+                api,
+                "GET",
+                op.target,
+                auth,
+                self.client_ip,
+                self.headers,
+                at=self.started,
+                proxy_status=status,
+                target_status=status,
+                latencies=(head, head, 0.0),
+                destination=destination,
+                properties={
+                    "eventsToClient": self.events,
+                    "bytesToClient": self.sent_bytes,
+                    "responseSize": self.sent_bytes,
+                    "responseContentType": "text/event-stream",
+                    "durationMs": round((time.time() - self.started) * 1000),
+                    "clientClosed": self.client_gone,
+                },
+            )
         )
 
 

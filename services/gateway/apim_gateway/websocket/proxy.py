@@ -15,6 +15,12 @@ from websockets.asyncio.client import ClientConnection
 
 from apim_common.outbound import IPNetwork
 from apim_gateway.errors import GatewayError, error_body
+from apim_gateway.request.analytics_event import (
+    WEBSOCKET_CONNECTION_EVENT,
+    WEBSOCKET_THROTTLED_EVENT,
+    StreamRecord,
+    throttled_record,
+)
 from apim_gateway.request.event_limits import EventLimits, event_limits
 from apim_gateway.request.services import Services
 from apim_gateway.websocket.connections import Connections
@@ -22,7 +28,6 @@ from apim_gateway.websocket.handshake import Handshake, admit
 from apim_gateway.websocket.relay import Connection
 from apim_gateway.websocket.upstream import BackendRefused, open_backend
 
-ANALYTICS_TYPE = "websocket.connection.completed"
 _DENIAL = "websocket.http.response"
 
 
@@ -37,6 +42,7 @@ class WebSocketProxy:
         message = await receive()
         if message["type"] != "websocket.connect":
             return
+        began = time.perf_counter()
         services = self.services
         events: EventLimits | None = None
         try:
@@ -52,7 +58,9 @@ class WebSocketProxy:
             )
             if events is not None:
                 await events.admit_connection()
+            backend_start = time.perf_counter()
             upstream = await open_backend(services, handshake, self.deny)
+            backend_end = time.perf_counter()
         except GatewayError as error:
             body = error_body(error.code, error.message, error.description)
             headers = [(b"content-type", b"application/json"), *error.headers]
@@ -60,7 +68,9 @@ class WebSocketProxy:
         except BackendRefused as refused:
             await _refuse(scope, send, refused.status, refused.body, refused.headers)
         else:
-            await self._relay(handshake, upstream, receive, send, events)
+            await send({"type": "websocket.accept", "subprotocol": upstream.subprotocol})
+            latencies = (time.perf_counter() - began, backend_end - backend_start, backend_start - began)
+            await self._relay(handshake, upstream, receive, send, events, scope["headers"], latencies)
             return
         if events is not None:  # admitted by a bandwidth limit, then refused: nothing more to count
             await events.closed()
@@ -72,15 +82,16 @@ class WebSocketProxy:
         receive: Receive,
         send: Send,
         events: EventLimits | None,
+        headers: list[tuple[bytes, bytes]],
+        latencies: tuple[float, float, float],
     ) -> None:
-        await send({"type": "websocket.accept", "subprotocol": upstream.subprotocol})
         connection = Connection(handshake, upstream, receive, send, events, self.max_client_message)
         self.connections.add(connection)
         try:
             await connection.run()
         finally:
             self.connections.discard(connection)
-            _record(self.services, connection)
+            _record(self.services, connection, headers, latencies)
             if events is not None:
                 await events.closed()
 
@@ -101,33 +112,60 @@ async def _refuse(
         await send({"type": "websocket.close", "code": 1008})
 
 
-def _record(services: Services, connection: Connection) -> None:
+def _record(
+    services: Services,
+    connection: Connection,
+    headers: list[tuple[bytes, bytes]],
+    latencies: tuple[float, float, float],
+) -> None:
+    """The connection's event, and the fault event of the frame a limit refused, if one was."""
+    analytics = services.analytics
+    if not analytics.enabled:
+        return
     handshake = connection.handshake
-    api, auth = handshake.api, handshake.auth
-    ended = time.time()
-    services.analytics.record_event(
-        ANALYTICS_TYPE,
-        api.tenant,
-        api.id,
-        {
-            "requestTimestamp": int(connection.started * 1000),
-            "apiId": api.id,
-            "apiName": api.name,
-            "apiVersion": api.version,
-            "apiType": "WS",
-            "apiMethod": handshake.op.verb,
-            "apiResourceTemplate": handshake.op.target,
-            "responseCode": 101,
-            "applicationId": auth.application_id,
-            "keyType": auth.key_type,
-            "userName": auth.subscriber,
-            "userIp": handshake.client_ip,
-            "framesFromClient": connection.upstream_frames,
-            "bytesFromClient": connection.upstream_bytes,
-            "framesToClient": connection.downstream_frames,
-            "bytesToClient": connection.downstream_bytes,
-            "durationMs": round((ended - connection.started) * 1000, 3),
-            "closeCode": connection.client_code,
-            "closeReason": connection.client_reason,
-        },
+    api, op, auth = handshake.api, handshake.op, handshake.auth
+    destination = (api.websocket or {}).get(auth.key_type)
+    if connection.throttled is not None:
+        analytics.record(
+            throttled_record(
+                services.events,
+                WEBSOCKET_THROTTLED_EVENT,
+                api,
+                op.verb,
+                op.target,
+                auth,
+                handshake.client_ip,
+                headers,
+                connection.throttled,
+                destination=destination,
+                properties={"direction": connection.throttled_direction},
+            )
+        )
+    analytics.record(
+        StreamRecord(
+            services.events,
+            WEBSOCKET_CONNECTION_EVENT,
+            api,
+            op.verb,
+            op.target,
+            auth,
+            handshake.client_ip,
+            headers,
+            at=connection.started,
+            proxy_status=101,
+            target_status=101,
+            latencies=latencies,
+            destination=destination,
+            properties={
+                "framesFromClient": connection.upstream_frames,
+                "bytesFromClient": connection.upstream_bytes,
+                "framesToClient": connection.downstream_frames,
+                "bytesToClient": connection.downstream_bytes,
+                "requestSize": connection.upstream_bytes,
+                "responseSize": connection.downstream_bytes,
+                "durationMs": round((time.time() - connection.started) * 1000),
+                "closeCode": connection.client_code,
+                "closeReason": connection.client_reason,
+            },
+        )
     )

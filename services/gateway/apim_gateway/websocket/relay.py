@@ -45,6 +45,7 @@ class Connection:
         "started",
         "tasks",
         "throttled",
+        "throttled_direction",
         "upstream",
         "upstream_bytes",
         "upstream_frames",
@@ -75,6 +76,7 @@ class Connection:
         self.client_closed = False
         # The level that refused a frame (the connection then closed 4003), for its fault event.
         self.throttled: ThrottleLevel | None = None
+        self.throttled_direction = ""
         self.tasks: tuple[asyncio.Task[None], ...] = ()
 
     def _end(self, client_code: int, reason: str, backend_code: int, *, client_closed: bool = False) -> None:
@@ -83,10 +85,10 @@ class Connection:
             self.client_code, self.client_reason, self.backend_code = client_code, reason, backend_code
             self.client_closed = client_closed
 
-    def _throttled(self, level: ThrottleLevel) -> None:
+    def _throttled(self, level: ThrottleLevel, direction: str) -> None:
         """A frame over an event limit: the connection ends 4003, the level kept for analytics."""
         if self.client_code is None:
-            self.throttled = level
+            self.throttled, self.throttled_direction = level, direction
         self._end(*THROTTLED, GOING_AWAY)
 
     def terminate(self, code: int, reason: str) -> None:
@@ -140,7 +142,7 @@ class Connection:
                 self._end(*TOO_BIG, GOING_AWAY)
                 return
             if events is not None and (refused := await events.admit()) is not None:
-                self._throttled(refused)
+                self._throttled(refused, "upstream")
                 return
             self.upstream_frames += 1
             self.upstream_bytes += size
@@ -162,7 +164,7 @@ class Connection:
             while True:
                 data = await upstream.recv()
                 if events is not None and (refused := await events.admit()) is not None:
-                    self._throttled(refused)
+                    self._throttled(refused, "downstream")
                     return
                 self.downstream_frames += 1
                 self.last_frame = time.monotonic()
