@@ -9,10 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-import os
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -29,7 +25,7 @@ from apim_gateway.app import Gateway
 from apim_gateway.request.analytics_event import SSE_STREAM_EVENT, SSE_THROTTLED_EVENT
 from tests.gateway.conftest import RESIDENT, TENANT, Harness, base_snapshot
 from tests.gateway.test_gateway_analytics_events import FAULT_FIELDS, RESPONSE_FIELDS
-from tests.support.processes import free_port
+from tests.support.granian_gateway import granian_gateway
 
 TICKS = "api-ticks"
 HOLD = "hold"  # the backend keeps the stream open until the gateway closes it
@@ -421,49 +417,15 @@ async def test_client_leaving_closes_the_backend_stream(
     await asyncio.wait_for(sse_backend.closed_by_gateway.wait(), 5)
 
 
-async def _healthy(port: int, process: subprocess.Popen[bytes], seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    async with httpx.AsyncClient() as client:
-        while time.monotonic() < deadline and process.poll() is None:
-            with contextlib.suppress(httpx.HTTPError):
-                if (await client.get(f"http://127.0.0.1:{port}/health")).status_code == 200:
-                    return True
-            await asyncio.sleep(0.1)
-    return False
-
-
 async def test_sse_through_granian_streams_each_event(tmp_path: Path, sse_backend: SseBackend) -> None:
     """The gateway process under granian, serving from its snapshot cache (no control plane)."""
     sse_backend.scripts["granian"] = [_event("one"), RELEASE, 0.05, _event("two")]
-    cache = tmp_path / "snapshot.json"
-    cache.write_text(json.dumps(ticks_snapshot(sse_backend.port, 9)))
-    port = free_port()
-    nowhere = "http://127.0.0.1:9"
-    env = {
-        **os.environ,
-        "APIM_MODE": "development",
-        "APIM_PORT": str(port),
-        "APIM_GATEWAY_SERVER": "granian",
-        "APIM_GATEWAY_SNAPSHOT_CACHE": str(cache),
-        "APIM_GATEWAY_SNAPSHOT_WAIT": "0",
-        "APIM_LOG_LEVEL": "ERROR",
-        **{f"APIM_{part}_URL": nowhere for part in ("PUBLISHER", "DEVPORTAL", "ADMIN", "KEY_MANAGER")},
-    }
-    log = tmp_path / "gateway.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "apim_gateway"], env=env, stdout=output, stderr=output
-        )
-    try:
-        assert await _healthy(port, process, 60), log.read_text()
+    async with granian_gateway(tmp_path, ticks_snapshot(sse_backend.port, 9)) as port:
         received = await read_stream(
             f"http://127.0.0.1:{port}/ticks/1.0.0/open/granian",
             {},
             on_event=lambda _: sse_backend.release.set(),
         )
-    finally:
-        process.kill()
-        process.wait(timeout=10)
     assert received.events == ["one", "two"]
     latencies = [(at - written) * 1000 for at, written in zip(received.at, sse_backend.written, strict=True)]
     print(f"granian: event latency {', '.join(f'{ms:.1f}' for ms in latencies)} ms")

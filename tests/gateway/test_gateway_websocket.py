@@ -7,10 +7,6 @@ import asyncio
 import contextlib
 import copy
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -18,7 +14,6 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import uvicorn
 from websockets.asyncio.client import connect
@@ -36,6 +31,7 @@ from apim_throttle_sync.leases.service import LeaseService
 from apim_throttle_sync.membership.store import MemoryMembership
 from tests.gateway.conftest import RESIDENT, TENANT, FakeControlPlane, Harness, RunningGateway, base_snapshot
 from tests.gateway.test_gateway_analytics_events import FAULT_FIELDS, RESPONSE_FIELDS
+from tests.support.granian_gateway import granian_gateway
 from tests.support.tokens import TokenFactory
 from tests.throttle_sync.load import InProcessTransport
 
@@ -482,59 +478,15 @@ async def test_a_throttled_frame_yields_exactly_one_fault_event(harness: Harness
     assert connection["properties"]["closeCode"] == 4003
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-async def _healthy(port: int, process: subprocess.Popen[bytes], seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    async with httpx.AsyncClient() as client:
-        while time.monotonic() < deadline and process.poll() is None:
-            try:
-                if (await client.get(f"http://127.0.0.1:{port}/health")).status_code == 200:
-                    return True
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.1)
-    return False
-
-
 async def test_granian_serves_websocket_apis(tmp_path: Path, ws_backend: Backend) -> None:
     """The gateway process under granian, serving from its snapshot cache (no control plane)."""
-    snapshot = chat_snapshot(ws_backend.port, 9)
-    cache = tmp_path / "snapshot.json"
-    cache.write_text(json.dumps(snapshot))
-    port = _free_port()
-    nowhere = "http://127.0.0.1:9"
-    env = {
-        **os.environ,
-        "APIM_MODE": "development",
-        "APIM_PORT": str(port),
-        "APIM_GATEWAY_SERVER": "granian",
-        "APIM_GATEWAY_SNAPSHOT_CACHE": str(cache),
-        "APIM_GATEWAY_SNAPSHOT_WAIT": "0",
-        "APIM_LOG_LEVEL": "ERROR",
-        **{f"APIM_{part}_URL": nowhere for part in ("PUBLISHER", "DEVPORTAL", "ADMIN", "KEY_MANAGER")},
-    }
-    log = tmp_path / "gateway.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "apim_gateway"], env=env, stdout=output, stderr=output
-        )
-    try:
-        assert await _healthy(port, process, 60), log.read_text()
+    async with granian_gateway(tmp_path, chat_snapshot(ws_backend.port, 9)) as port:
         async with connect(f"ws://127.0.0.1:{port}/chat/1.0.0/open") as ws:
             await ws.send("through granian")
             assert await ws.recv() == "through granian"
         refused = await _refusal(f"ws://127.0.0.1:{port}/chat/1.0.0/rooms/1")
-        assert refused.status_code == 401
-        assert json.loads(refused.body)["code"] == "900902"
-    finally:
-        process.kill()
-        process.wait(timeout=10)
+    assert refused.status_code == 401
+    assert json.loads(refused.body)["code"] == "900902"
 
 
 async def _relay_until_closed(ws: Any, received: list[str | bytes]) -> bool:
