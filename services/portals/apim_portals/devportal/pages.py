@@ -14,6 +14,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from apim_portals.client import ApiError
+from apim_portals.devportal import streaming
 from apim_portals.sessions import TryItCredential
 from apim_portals.web import TENANT_COOKIE, DevportalPage, Page, form_list, form_str
 
@@ -157,6 +158,7 @@ async def api_overview(page: DevportalPage, api_id: str) -> Response:
     return page.render(
         "devportal/api.html",
         api=api,
+        topics=await streaming.topics(page, api),
         documents=documents.get("list", []),
         ratings=ratings,
         comments=comments.get("list", []),
@@ -314,6 +316,7 @@ async def application(page: DevportalPage, app_id: str) -> Response:
     return page.render(
         "devportal/application.html",
         app=app,
+        webhooks=await streaming.webhook_subscriptions(page, app_id, subs.get("list", [])),
         keys=keys.get("list", []),
         subscriptions=subs.get("list", []),
         tiers=tiers.get("list", []),

@@ -17,7 +17,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from apim_portals.client import ApiError
 from apim_portals.portal_forms import ADMIN_API, PUBLISHER_API, call, lines, quiet, regroup
-from apim_portals.publisher import policies
+from apim_portals.publisher import policies, streaming
 from apim_portals.web import Page, PublisherPage, form_list, form_str
 
 router = APIRouter(prefix="/publisher", include_in_schema=False)
@@ -133,6 +133,35 @@ async def import_api(page: PublisherPage) -> Response:
     return page.redirect(f"/apis/{api['id']}")
 
 
+@router.post("/apis/import-asyncapi")
+async def import_asyncapi(page: PublisherPage) -> Response:
+    """A streaming API from an AsyncAPI document: validated first (its errors shown inline), its
+    type (WS, SSE, WEBSUB) derived from the servers' protocol by the Publisher."""
+    form = await page.form()
+    data, files = await _definition_source(form)
+    if not data.get("url") and not files:
+        exc = ApiError(
+            400, "Bad Request", "Choose a file or give a URL", {"asyncapi_url": "a file or a URL is needed"}
+        )
+        return await _list(page, error=exc, tab="asyncapi")
+    try:
+        verdict = await pub(page, "POST", "/apis/validate-asyncapi", data=data, files=files or None)
+    except ApiError as exc:
+        return await _list(page, error=regroup(exc, {"url": "asyncapi_url"}), tab="asyncapi")
+    if not verdict.get("isValid"):
+        return await _list(page, tab="asyncapi", async_problems=verdict.get("errors", []))
+    info = verdict.get("info") or {}
+    if form_str(form, "op") == "validate":
+        return await _list(page, tab="asyncapi", async_info=info)
+    data["additionalProperties"] = json.dumps(streaming.import_properties(form, info))
+    try:
+        api = await pub(page, "POST", "/apis/import-asyncapi", data=data, files=files or None)
+    except ApiError as exc:
+        return await _list(page, error=exc, tab="asyncapi", async_info=info)
+    page.notice(streaming.import_notice(api, info))
+    return page.redirect(f"/apis/{api['id']}")
+
+
 async def _tab_data(page: Page, api_id: str, tab: str, api: dict[str, Any]) -> dict[str, Any]:
     if tab == "design":
         categories = await quiet(page, PUBLISHER_API, "/api-categories", {"list": []})
@@ -140,6 +169,8 @@ async def _tab_data(page: Page, api_id: str, tab: str, api: dict[str, Any]) -> d
     if tab == "resources":
         tiers = await quiet(page, PUBLISHER_API, "/throttling-policies/api", {"list": []})
         return {"tiers": tiers.get("list", [])}
+    if tab == "topics":
+        return await streaming.topics_context(page, api)
     if tab == "policies":
         return await policies.context(page, api)
     if tab == "lifecycle":
@@ -165,8 +196,11 @@ async def _tab_data(page: Page, api_id: str, tab: str, api: dict[str, Any]) -> d
         docs = await quiet(page, PUBLISHER_API, f"/apis/{api_id}/documents", {"list": []})
         return {"documents": docs.get("list", [])}
     if tab == "subscriptions":
-        subs = await quiet(page, PUBLISHER_API, "/subscriptions", {"list": []}, params={"apiId": api_id})
-        return {"subscriptions": subs.get("list", [])}
+        subs, plans = await asyncio.gather(
+            quiet(page, PUBLISHER_API, "/subscriptions", {"list": []}, params={"apiId": api_id}),
+            streaming.subscription_tiers(page, api),
+        )
+        return {"subscriptions": subs.get("list", []), "plans": plans}
     return {}
 
 
@@ -184,7 +218,7 @@ async def _api_page(
         active="apis",
         api=api,
         tab=tab,
-        tabs=TABS,
+        tabs=streaming.tabs(api, TABS),
         error=error,
         fields=error.fields if error else {},
         verbs=VERBS,
@@ -202,7 +236,7 @@ async def api_overview(page: PublisherPage, api_id: str) -> Response:
 @router.get("/apis/{api_id}/{tab}")
 async def api_tab(page: PublisherPage, api_id: str, tab: str) -> Response:
     page.user()
-    if tab not in TABS:
+    if tab not in TABS and tab not in streaming.TABS:
         return page.render("not_found.html", status=404)
     return await _api_page(page, api_id, tab)
 
@@ -314,6 +348,29 @@ async def save_resources(page: PublisherPage, api_id: str) -> Response:
             )
 
     return await _update(page, api_id, "resources", change)
+
+
+@router.post("/apis/{api_id}/topics")
+async def save_topics(page: PublisherPage, api_id: str) -> Response:
+    """The topics table as edited: kept rows, their modes and descriptions, and a new one."""
+    form = await page.form()
+    try:
+        await pub(page, "PUT", f"/apis/{api_id}/topics", json=streaming.read_topics(form))
+    except ApiError as exc:
+        return await _api_page(page, api_id, "topics", error=regroup(exc, {"list": "topics"}))
+    page.notice("Topics saved")
+    return page.redirect(f"/apis/{api_id}/topics")
+
+
+@router.post("/apis/{api_id}/plans")
+async def save_plans(page: PublisherPage, api_id: str) -> Response:
+    """The business plans (subscription tiers) the API offers to subscribers."""
+    form = await page.form()
+
+    def change(api: dict[str, Any]) -> None:
+        api["policies"] = form_list(form, "policies")
+
+    return await _update(page, api_id, "subscriptions", change, {"policies": "policies"})
 
 
 @router.post("/apis/{api_id}/policies")
