@@ -17,12 +17,16 @@ async def _create(admin: Admin, kind: str, **policy: Any) -> httpx.Response:
     return await admin.post(f"/throttling/policies/{kind}", json={"policyName": "Limited", **policy})
 
 
-async def test_graphql_limits_are_refused(admin: Admin) -> None:
+async def test_graphql_limits_are_kept_for_the_gateway_and_a_negative_one_refused(admin: Admin) -> None:
+    # The gateway applies them: tests/gateway/test_gateway_graphql.py.
     for name in ("graphQLMaxComplexity", "graphQLMaxDepth"):
-        r = await _create(admin, "subscription", defaultLimit=per_minute(5), **{name: 10})
+        r = await _create(admin, "subscription", defaultLimit=per_minute(5), **{name: -1})
         assert name in _refusal(r)
-    unset = await _create(admin, "subscription", defaultLimit=per_minute(5), graphQLMaxComplexity=0)
-    assert unset.status_code == 201, unset.text
+    limits = {"graphQLMaxComplexity": 400, "graphQLMaxDepth": 10}
+    created = await _create(admin, "subscription", defaultLimit=per_minute(5), **limits)
+    assert created.status_code == 201, created.text
+    kept = await admin.get(f"/throttling/policies/subscription/{created.json()['policyId']}")
+    assert {name: kept.json()[name] for name in limits} == limits
 
 
 async def test_an_event_limit_in_a_conditional_group_is_refused(admin: Admin) -> None:

@@ -33,6 +33,7 @@ from apim_common.sealed import ENDPOINT_SECRETS, SecretBox
 from apim_common.service_auth import ServiceTokenProvider
 from apim_common.telemetry import metrics_listener, setup_tracing
 from apim_gateway.backends.security import BackendSecurity
+from apim_gateway.graphql import QueryAnalyser
 from apim_gateway.observability import Analytics, ElkLog, Metrics
 from apim_gateway.policies import PolicyServices
 from apim_gateway.ratelimit import Limiter, LocalLimiter, RateLimits
@@ -172,6 +173,11 @@ class Gateway:
                 settings.gateway_client_cert_format,
                 settings.gateway_trusted_proxies,
             ),
+            graphql=QueryAnalyser(
+                max_entries=settings.gateway_graphql_cache_size,
+                max_tokens=settings.gateway_graphql_max_tokens,
+                max_query_bytes=settings.gateway_graphql_max_query_bytes,
+            ),
         )
         self.pipeline = Pipeline(self.services)
         # WebSocket APIs: the live connections, closed when the model withdraws what admitted them.
@@ -209,6 +215,7 @@ class Gateway:
             if self.outbound is not None:
                 stack.push_async_callback(self.outbound.aclose)
             stack.push_async_callback(self.backend_tokens.aclose)
+            stack.callback(self.services.graphql.close)
             policies = self.services.policies
             policies.bind(self.upstream)
             stack.push_async_callback(policies.aclose)

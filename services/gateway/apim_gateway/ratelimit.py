@@ -22,7 +22,7 @@ the counters its bytes go to (None, and nothing more per call, when no bandwidth
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
 from apim_gateway.errors import GatewayError
@@ -170,8 +170,12 @@ class RateLimits:
         application_tier: str | None,
         conditions: Callable[[], ConditionInput],
         variables: Callable[[], Mapping[str, str]],
+        more_resources: Sequence[tuple[str, str, str]] = (),
     ) -> Meter | None:
-        """Raises the first refusal; the ``Meter`` of the call's bandwidth limits, if any apply."""
+        """Raises the first refusal; the ``Meter`` of the call's bandwidth limits, if any apply.
+
+        ``more_resources``: (verb, target, policy) of further operations the call runs, each
+        counted at the resource level as its own (a GraphQL query's operations)."""
         limiter = self.limiter
         metered: list[str] | None = None
         if api_policy is not None:
@@ -189,6 +193,18 @@ class RateLimits:
                     conditions,
                     ThrottleLevel.RESOURCE,
                     lambda t, a, g=None: resource_key(t, a, verb, target, g),
+                    tenant,
+                    api_id,
+                )
+        for more_verb, more_target, more_policy in more_resources:
+            tier = tiers.advanced.get(more_policy)
+            if tier is not None:
+                metered = await self._advanced(
+                    metered,
+                    tier,
+                    conditions,
+                    ThrottleLevel.RESOURCE,
+                    lambda t, a, g=None, v=more_verb, p=more_target: resource_key(t, a, v, p, g),
                     tenant,
                     api_id,
                 )

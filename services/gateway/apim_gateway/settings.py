@@ -78,6 +78,11 @@ class Settings(ServiceSettings):
     gateway_ws_ping_interval: float = Field(default=20.0, gt=0)
     gateway_ws_ping_timeout: float = Field(default=20.0, gt=0)
     gateway_ws_idle_timeout: float = Field(default=0.0, ge=0)
+    # GraphQL APIs (``graphql/``): the most tokens and bytes a query may have (400 beyond), and
+    # how many analysed queries are kept (least recently used out first; 0 keeps none).
+    gateway_graphql_max_tokens: int = Field(default=2000, ge=1)
+    gateway_graphql_max_query_bytes: int = Field(default=64 * 1024, ge=1)
+    gateway_graphql_cache_size: int = Field(default=10_000, ge=0)
     # WebSub APIs (``websub/``): seconds a callback has to answer the intent check and a delivery,
     # deliveries in flight at once, attempts per delivery (retried after retry_delay, doubling:
     # 6 attempts from 120 s span about an hour), and a lease's length when none is asked and at most.

@@ -127,6 +127,7 @@ class MonetizationInfo(Model):
 
 class SubscriptionThrottlePolicy(PolicyBase):
     defaultLimit: ThrottleLimit
+    # The gateway refuses GraphQL queries above them (0: no bound, as WSO2's forms send it).
     graphQLMaxComplexity: NonNegativeInt | None = None
     graphQLMaxDepth: NonNegativeInt | None = None
     monetization: MonetizationInfo | None = None
@@ -137,16 +138,6 @@ class SubscriptionThrottlePolicy(PolicyBase):
     stopOnQuotaReach: bool = False
     billingPlan: Literal["FREE", "COMMERCIAL"] = "FREE"
     permissions: Permissions | None = None
-
-    @field_validator("graphQLMaxComplexity", "graphQLMaxDepth")
-    @classmethod
-    def _no_graphql_limit(cls, value: int | None) -> int | None:
-        # 0 is how WSO2's forms send "no limit".
-        if value:
-            raise ValueError(
-                "GraphQL query limits are not supported: the gateway does not serve GraphQL APIs"
-            )
-        return value
 
     @model_validator(mode="after")
     def _burst_unit_when_counted(self) -> Self:

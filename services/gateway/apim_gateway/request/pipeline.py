@@ -21,6 +21,7 @@ from apim_gateway.request.backend import call_backend
 from apim_gateway.request.body import BodyTooLarge, open_body
 from apim_gateway.request.cache import cached_backend
 from apim_gateway.request.deny import deny_api, deny_caller
+from apim_gateway.request.graphql import Elected, authorize_all, check_query, elect
 from apim_gateway.request.lifecycle import check_lifecycle
 from apim_gateway.request.observe import observe, start_trace
 from apim_gateway.request.outcome import Outcome
@@ -32,6 +33,7 @@ from apim_gateway.request.services import Services
 from apim_gateway.request.sse import EventStream
 from apim_gateway.request.subscription import check_subscription
 from apim_gateway.request.validate import validate_request, validate_response
+from apim_gateway.runtime.apis import Operation
 from apim_gateway.upstream import RequestBodyError, UpstreamResponse
 
 
@@ -55,6 +57,8 @@ class Pipeline:
         if self.tracer is not None:
             span, headers, trace_headers = start_trace(self.tracer, scope, method, headers)
         outcome = Outcome()
+        # What analytics and metrics call the method: a GraphQL query's operation type.
+        recorded = method
         outcome.request_headers = scope["headers"]
         send = outcome.watch(send)
         try:
@@ -66,20 +70,39 @@ class Pipeline:
                 check_lifecycle(api)
                 auth = outcome.auth = AuthContext(tenant=api.tenant)
                 query: str = scope["query_string"].decode("latin-1")
-                if op.secured:
+                graphql = api.graphql
+                elected: Elected | None = None
+                secured = op.secured
+                if graphql is not None:  # the query's operations stand for the URI template
+                    limit = op.chain.max_request_body or self.max_request_body
+                    elected = await elect(services, api, graphql, method, headers, query, receive, limit)
+                    outcome.resource = elected.resource
+                    recorded = elected.analysis.operation_type
+                    secured = elected.secured
+                if secured:
                     verified = await authenticate(services, api, headers, query, auth, outcome, client_ip)
                     headers = outcome.headers_after_auth
-                    authorize(op, auth)
+                    if elected is None:
+                        authorize(op, auth)
+                    else:
+                        authorize_all(elected.operations, auth)
                     if verified is not None:  # a Basic call needs no subscription, as in WSO2
                         check_subscription(state, api, verified, auth, client_ip)
                     if deny is not None:
                         deny_caller(deny, auth)
+                limited: Operation = op
+                also: tuple[Operation, ...] = ()
+                if elected is not None:
+                    assert graphql is not None
+                    check_query(state.tiers.get(api.tenant), graphql, elected.analysis, elected.payload, auth)
+                    if elected.operations:
+                        limited, also = elected.operations[0], elected.operations[1:]
                 events: EventStream | None = None
                 if api.sse is not None:  # its events are counted, not the call (request/sse.py)
                     events = EventStream(services, receive, api, op, auth, client_ip, scope["headers"])
                     await events.open()
                 else:
-                    meter = await rate_limit(services, api, op, auth, headers, query, client_ip)
+                    meter = await rate_limit(services, api, limited, auth, headers, query, client_ip, also)
                     if meter is not None:  # a bandwidth limit: body bytes count as they pass
                         receive, send = meter.receive(receive), meter.send(send)
                 body = open_body(receive, headers, op.chain.max_request_body or self.max_request_body)
@@ -95,13 +118,23 @@ class Pipeline:
                 await answer_error(send, error, outcome)
                 return
 
+            request = GatewayRequest(method, backend_path, query, headers, client_ip, validated)
+            if elected is not None:  # the backend gets the query as POST JSON, whatever came
+                request = GatewayRequest(
+                    "POST",
+                    backend_path,
+                    elected.payload.backend_query,
+                    [*(h for h in headers if h[0] != "content-type"), ("content-type", "application/json")],
+                    client_ip,
+                    elected.payload.body,
+                )
             exchange = Exchange(
-                request=GatewayRequest(method, backend_path, query, headers, client_ip, validated),
+                request=request,
                 tenant=api.tenant,
                 api_id=api.id,
                 api_context=api.context,
                 api_version=api.version,
-                resource=op.target,
+                resource=op.target if elected is None else elected.resource,
                 path_params=path_params,
                 auth=auth,
                 gateway_services=services,
@@ -160,4 +193,4 @@ class Pipeline:
                 return
             await send_response(send, exchange, upstream, outcome, events)
         finally:
-            observe(services, outcome, method, client_ip, time.perf_counter() - start, span)
+            observe(services, outcome, recorded, client_ip, time.perf_counter() - start, span)

@@ -22,8 +22,11 @@ async def rate_limit(
     headers: Headers,
     query: str,
     client_ip: str,
+    also: tuple[Operation, ...] = (),
 ) -> Meter | None:
-    """Raises the first refusal; a ``Meter`` for the call's bytes when a bandwidth limit applies."""
+    """Raises the first refusal; a ``Meter`` for the call's bytes when a bandwidth limit applies.
+
+    ``also``: further operations the call runs (a GraphQL query's), each counted at its own tier."""
     tiers = services.state.tiers.get(api.tenant)
     if tiers is None:
         return None
@@ -59,4 +62,5 @@ async def rate_limit(
         application_tier=auth.application_tier,
         conditions=conditions,
         variables=variables,
+        more_resources=[(o.verb, o.target, o.throttling_policy) for o in also if o.throttling_policy],
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from apim_gateway.graphql import QueryAnalyser
 from apim_gateway.observability import Analytics, Metrics
 from apim_gateway.policies.services import PolicyServices
 from apim_gateway.ratelimit import RateLimits
@@ -37,3 +38,4 @@ class Services:
     analytics: Analytics
     events: EventBuilder  # the analytics events of ``analytics``'s records, built off the response's way
     client_certificates: ClientCertificateReader  # mutual TLS: the terminator's header, if trusted
+    graphql: QueryAnalyser  # GraphQL queries analysed once, then served from its cache

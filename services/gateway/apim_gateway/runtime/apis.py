@@ -11,6 +11,8 @@ from typing import Any
 from apim_gateway.backends.endpoints import EndpointGroup, endpoint_groups
 from apim_gateway.backends.mock import IMPLEMENTATIONS, MockOperation, Mocks
 from apim_gateway.backends.security import BackendSecurity
+from apim_gateway.graphql import VERBS as GRAPHQL_VERBS
+from apim_gateway.graphql import CompiledSchema, compile_schema
 from apim_gateway.policies import Chain, PolicyServices, compile_chain
 from apim_gateway.runtime.client_certificates import MutualTls, compile_mutual_tls
 from apim_gateway.runtime.cors import with_api_cors
@@ -23,6 +25,9 @@ DEFAULT_TENANT = "carbon.super"
 PRODUCT_TYPE = "APIPRODUCT"
 WEBSOCKET_TYPE = "WS"
 SSE_TYPE = "SSE"
+GRAPHQL_TYPE = "GRAPHQL"
+# A GraphQL API answers POST and GET at its context (and any path below it).
+GRAPHQL_ENTRY_VERBS = ("POST", "GET")
 DEFAULT_CACHE_TIMEOUT = 300
 
 # authType of an operation that needs no credentials (WSO2: "None"; the Publisher UI: "NONE").
@@ -70,6 +75,28 @@ class Operation:
 
 
 @dataclass(slots=True)
+class GraphQLApi:
+    """A GraphQL API's schema and its operations, one per root field: the request path elects
+    those a query selects, for their scopes, tiers and analytics (``request/graphql.py``)."""
+
+    schema: CompiledSchema
+    operations: dict[tuple[str, str], Operation]  # (QUERY | MUTATION | SUBSCRIPTION, field) -> op
+    # Whether a query electing no operation (only ``__typename`` or introspection) needs
+    # credentials: unless every operation is open, as in WSO2.
+    secured: bool
+
+    def elect(self, operation_type: str, fields: tuple[str, ...]) -> tuple[Operation, ...]:
+        """The operations of the fields a query selects at its root (a field without an
+        operation of its own has none: the API's security still applies)."""
+        found = []
+        for name in fields:
+            op = self.operations.get((operation_type, name))
+            if op is not None:
+                found.append(op)
+        return tuple(found)
+
+
+@dataclass(slots=True)
 class CompiledApi:
     id: str
     tenant: str
@@ -110,6 +137,8 @@ class CompiledApi:
     # A Server-Sent Events API (type ``SSE``): its streams are relayed event by event
     # (``request/sse.py``); its SUBSCRIBE topics answer GET. None for every other API.
     sse: SseSettings | None = None
+    # A GraphQL API (type ``GRAPHQL``): its schema and operations; its routes are POST and GET.
+    graphql: GraphQLApi | None = None
 
     @property
     def blocked(self) -> bool:
@@ -233,6 +262,54 @@ def _member_mocks(raw: Any) -> dict[str | None, Mocks]:
     return found
 
 
+def _graphql_operation(
+    raw: Mapping[str, Any], tenant: str, api_id: str, chain: Chain, everything: Template
+) -> Operation:
+    verb = str(raw.get("verb") or "").upper()
+    name = str(raw.get("target") or "")
+    if verb not in GRAPHQL_VERBS or not name:
+        raise ValueError(f"a GraphQL operation is QUERY, MUTATION or SUBSCRIPTION on a field, not {raw!r}")
+    return Operation(
+        verb=verb,
+        target=name,
+        template=everything,
+        secured=str(raw.get("authType") or "Any") not in _NO_AUTH,
+        scopes=frozenset(str(s) for s in raw.get("scopes") or ()),
+        throttling_policy=raw.get("throttlingPolicy"),
+        chain=chain,
+        resource_key=resource_key(tenant, api_id, verb, name),
+    )
+
+
+def _graphql(
+    artifact: Mapping[str, Any], tenant: str, api_id: str, chain: Chain
+) -> tuple[GraphQLApi, dict[str, list[Operation]]]:
+    """The schema and operations of a GraphQL API, and its routes: POST and GET, whose chain
+    is the API's (operation policies have no path to run on)."""
+    everything = compile_template("/*")
+    operations = {}
+    for raw in artifact.get("operations") or ():
+        op = _graphql_operation(raw, tenant, api_id, chain, everything)
+        operations[(op.verb, op.target)] = op
+    secured = not operations or any(op.secured for op in operations.values())
+    routes = {
+        verb: [
+            Operation(
+                verb=verb,
+                target=everything.target,
+                template=everything,
+                secured=secured,
+                scopes=frozenset(),
+                throttling_policy=None,
+                chain=chain,
+                resource_key=resource_key(tenant, api_id, verb, everything.target),
+            )
+        ]
+        for verb in GRAPHQL_ENTRY_VERBS
+    }
+    return GraphQLApi(compile_schema(artifact), operations, secured), routes
+
+
 def compile_api(
     artifact: Mapping[str, Any],
     global_policies: Mapping[str, Any] | None,
@@ -259,7 +336,11 @@ def compile_api(
     validating = artifact.get("enableSchemaValidation") is True
     validations = compile_validation(artifact.get("definition")) if validating else None
     sse = _sse_settings(artifact.get("endpointConfig")) if _is_sse(artifact) else None
-    for raw in artifact.get("operations") or ():
+    graphql: GraphQLApi | None = None
+    if str(artifact.get("type") or "").upper() == GRAPHQL_TYPE:
+        chain = compile_chain(global_policies, api_policies, None, services)
+        graphql, pattern_ops = _graphql(artifact, tenant, api_id, chain)
+    for raw in () if graphql is not None else artifact.get("operations") or ():
         verb = str(raw.get("verb") or "GET").upper()
         template = compile_template(str(raw.get("target") or "/*"))
         op = Operation(
@@ -367,4 +448,5 @@ def compile_api(
         websocket=_websocket_endpoints(artifact.get("endpointConfig")) if websocket else None,
         websocket_idle_timeout=_idle_timeout(artifact.get("endpointConfig")) if websocket else None,
         sse=sse,
+        graphql=graphql,
     )

@@ -176,6 +176,10 @@ class SubscriptionTier:
     stop_on_quota_reach: bool = True
     # subscriberCount: the active WebSub subscribers an application subscription may hold.
     subscribers: int | None = None
+    # GraphQL APIs: the deepest and the most complex query a subscriber of this tier may send;
+    # 0 for no bound (``graphql/limits.py``).
+    graphql_max_depth: int = 0
+    graphql_max_complexity: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,7 +222,14 @@ def subscription_tier(policy: Mapping[str, Any]) -> SubscriptionTier:
         _burst(policy.get("rateLimitCount"), policy.get("rateLimitTimeUnit")),
         bool(policy.get("stopOnQuotaReach", True)),
         int(policy["subscriberCount"]) if policy.get("subscriberCount") else None,
+        graphql_max_depth=_graphql_bound(policy.get("graphQLMaxDepth")),
+        graphql_max_complexity=_graphql_bound(policy.get("graphQLMaxComplexity")),
     )
+
+
+def _graphql_bound(value: Any) -> int:
+    """``graphQLMaxDepth`` / ``graphQLMaxComplexity``: 0 (no bound) when absent or not positive."""
+    return value if type(value) is int and value > 0 else 0
 
 
 def application_tier(policy: Mapping[str, Any]) -> ApplicationTier:

@@ -1,0 +1,34 @@
+"""GraphQL APIs: the schema compiled per deployed revision (``schema.py``), each query parsed,
+validated and measured as WSO2 measures it (``analysis.py``), once, then served from a bounded
+cache (``queries.py``). The request path elects the operations from the analysis; the
+subscription tier's ``graphQLMaxDepth`` and ``graphQLMaxComplexity`` bound it (``limits.py``)."""
+
+from apim_gateway.graphql.analysis import Analysis
+from apim_gateway.graphql.limits import check_limits
+from apim_gateway.graphql.payload import GraphQLPayload, read_payload
+from apim_gateway.graphql.queries import (
+    CLOSE_FORBIDDEN,
+    CLOSE_INVALID,
+    QueryAnalyser,
+    QueryRefused,
+    invalid,
+)
+from apim_gateway.graphql.schema import MUTATION, QUERY, SUBSCRIPTION, VERBS, CompiledSchema, compile_schema
+
+__all__ = [
+    "CLOSE_FORBIDDEN",
+    "CLOSE_INVALID",
+    "MUTATION",
+    "QUERY",
+    "SUBSCRIPTION",
+    "VERBS",
+    "Analysis",
+    "CompiledSchema",
+    "GraphQLPayload",
+    "QueryAnalyser",
+    "QueryRefused",
+    "check_limits",
+    "compile_schema",
+    "invalid",
+    "read_payload",
+]

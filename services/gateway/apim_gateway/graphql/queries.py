@@ -1,0 +1,167 @@
+"""Queries parsed, validated and analysed once, then served from a bounded cache.
+
+A query is refused (``QueryRefused``) when its text is over the size cap, has more tokens than the
+cap (graphql-core's ``parse(max_tokens=...)`` stops there), repeats one response name too often in
+one selection set, or fails validation against the API's schema (400 900422). A query not in the
+cache is analysed on a worker thread of its own: the interpreter hands the event loop back every
+few milliseconds however long the analysis takes, so even the dearest document the caps allow
+(tens of ms for graphql-core) does not stall the other requests. The cache is an LRU keyed by
+(API, deployed revision, operation name, sha256 of the query), refusals included, so a repeated
+query costs a hash and a lookup.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections import OrderedDict
+from collections.abc import Hashable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Final
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    SelectionSetNode,
+    parse,
+    validate,
+)
+
+from apim_gateway.graphql.analysis import Analysis, analyse, operation_of
+from apim_gateway.graphql.schema import CompiledSchema
+
+INVALID_QUERY: Final = ("900422", "INVALID QUERY")
+QUERY_TOO_DEEP: Final = ("900820", "QUERY TOO DEEP")
+QUERY_TOO_COMPLEX: Final = ("900821", "QUERY TOO COMPLEX")
+INTROSPECTION_OFF: Final = ("900908", "Resource forbidden ")
+# WSO2's close codes of a GraphQL subscription over WebSocket.
+CLOSE_FORBIDDEN = 4002
+CLOSE_TOO_DEEP = 4020
+CLOSE_TOO_COMPLEX = 4021
+CLOSE_INVALID = 4022
+# Fields answering under one name in one selection set: validation compares each pair of them
+# (graphql-core's OverlappingFieldsCanBeMergedRule), so 500 of them cost it seconds; no query a
+# person writes comes near this.
+MAX_REPEATS = 32
+
+
+class QueryRefused(Exception):
+    """A query the gateway answers itself: ``status`` with the WSO2 code, or ``close_code`` on a
+    WebSocket."""
+
+    def __init__(self, status: int, error: tuple[str, str], description: str, close_code: int) -> None:
+        super().__init__(description)
+        self.status = status
+        self.code, self.message = error
+        self.description = description
+        self.close_code = close_code
+
+
+def invalid(description: str) -> QueryRefused:
+    return QueryRefused(400, INVALID_QUERY, description, CLOSE_INVALID)
+
+
+def _repeated(node: SelectionSetNode, counts: dict[str, int] | None = None) -> str | None:
+    """A response name selected more than ``MAX_REPEATS`` times in one selection set, if any."""
+    counts = {} if counts is None else counts
+    for selection in node.selections:
+        if isinstance(selection, FieldNode):
+            name = (selection.alias or selection.name).value
+            counts[name] = counts.get(name, 0) + 1
+            if counts[name] > MAX_REPEATS:
+                return name
+            if selection.selection_set is not None:
+                found = _repeated(selection.selection_set)
+                if found is not None:
+                    return found
+        elif isinstance(selection, InlineFragmentNode):
+            found = _repeated(selection.selection_set, counts)
+            if found is not None:
+                return found
+        elif isinstance(selection, FragmentSpreadNode):
+            name = "..." + selection.name.value
+            counts[name] = counts.get(name, 0) + 1
+            if counts[name] > MAX_REPEATS:
+                return name
+    return None
+
+
+def _too_repetitive(document: DocumentNode) -> str | None:
+    for definition in document.definitions:
+        selection_set = getattr(definition, "selection_set", None)
+        if isinstance(selection_set, SelectionSetNode):
+            found = _repeated(selection_set)
+            if found is not None:
+                return found
+    return None
+
+
+def prepare(
+    compiled: CompiledSchema, query: str, operation_name: str | None, max_tokens: int
+) -> Analysis | QueryRefused:
+    """Parse, validate and analyse one query (on the worker thread); a refusal is returned."""
+    try:
+        document = parse(query, max_tokens=max_tokens, allow_empty_selection_sets=False)
+        repeated = _too_repetitive(document)
+        if repeated is not None:
+            return invalid(f"'{repeated}' is selected more than {MAX_REPEATS} times in one selection set")
+        errors = validate(compiled.schema, document, max_errors=10, allow_empty_selection_sets=False)
+        if errors:
+            return invalid("; ".join(error.message for error in errors))
+        operation = operation_of(document, operation_name)
+        if operation is None:
+            wanted = f"no operation named '{operation_name}'" if operation_name else "no operation"
+            return invalid(f"The document has {wanted}, or several and no operationName")
+        return analyse(compiled, document, operation)
+    except GraphQLError as exc:
+        return invalid(exc.message)
+    except RecursionError:
+        return invalid("The document is nested too deeply")
+
+
+class QueryAnalyser:
+    """The cache of analysed queries and the thread that fills it."""
+
+    def __init__(self, *, max_entries: int, max_tokens: int, max_query_bytes: int) -> None:
+        self.max_entries = max_entries
+        self.max_tokens = max_tokens
+        self.max_query_bytes = max_query_bytes
+        self._entries: OrderedDict[Hashable, Analysis | QueryRefused] = OrderedDict()
+        self._worker: ThreadPoolExecutor | None = None
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    async def analyse(
+        self, api: Hashable, compiled: CompiledSchema, query: str, operation_name: str | None
+    ) -> Analysis:
+        """``api`` names the deployed revision; raises ``QueryRefused``."""
+        text = query.encode()
+        if len(text) > self.max_query_bytes:
+            raise invalid(f"The query is larger than the {self.max_query_bytes} bytes this gateway accepts")
+        key = (api, operation_name, hashlib.sha256(text).digest())
+        entries = self._entries
+        found = entries.get(key)
+        if found is None:
+            if self._worker is None:
+                self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="graphql-analysis")
+            found = await asyncio.get_running_loop().run_in_executor(
+                self._worker, prepare, compiled, query, operation_name, self.max_tokens
+            )
+            if self.max_entries:
+                entries[key] = found
+                if len(entries) > self.max_entries:
+                    entries.popitem(last=False)
+        else:
+            entries.move_to_end(key)
+        if isinstance(found, QueryRefused):
+            raise found
+        return found
+
+    def close(self) -> None:
+        if self._worker is not None:
+            self._worker.shutdown(wait=False, cancel_futures=True)
+            self._worker = None
