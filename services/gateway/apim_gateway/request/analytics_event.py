@@ -209,20 +209,15 @@ class EventBuilder:
                     if isinstance(claimed, dict) and claimed.get("owner"):
                         app_owner = str(claimed["owner"])
         agent_header = correlation = content_type = None
-        request_size = response_size = None
         for name, value in outcome.request_headers:
             if name == b"user-agent":
                 agent_header = value.decode("latin-1")
             elif name == b"activityid" or name == b"x-correlation-id":
                 correlation = value.decode("latin-1")
-            elif name == b"content-length" and value.isdigit():
-                request_size = int(value)
         for name, value in outcome.response_headers:
-            lower = name.lower()
-            if lower == b"content-length" and value.isdigit():
-                response_size = int(value)
-            elif lower == b"content-type":
+            if name.lower() == b"content-type":
                 content_type = value.decode("latin-1")
+                break
         agent, platform = user_agent(agent_header) if agent_header else (None, None)
         # Latencies in whole ms; mediation is the rest of the total, so the parts add up.
         total = round(record.elapsed * 1000)
@@ -280,8 +275,8 @@ class EventBuilder:
             "eventType": "response",
             "requestTimestamp": timestamp,
             "properties": {
-                "requestSize": request_size,
-                "responseSize": response_size,
+                "requestSize": outcome.request_size,  # read by ``observe`` for the metrics too
+                "responseSize": outcome.response_size,
                 "responseContentType": content_type,
                 "isEgress": False,
             },

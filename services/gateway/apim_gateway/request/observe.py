@@ -31,12 +31,12 @@ def start_trace(
     return span, [(k, v) for k, v in headers if k not in _TRACE_HEADERS], trace_headers
 
 
-def content_length(headers: list[tuple[bytes, bytes]]) -> int:
-    """The body's size its ``Content-Length`` states (0 when it states none)."""
+def content_length(headers: list[tuple[bytes, bytes]]) -> int | None:
+    """The body's size its ``Content-Length`` states (None when it states none)."""
     for name, value in headers:
         if name.lower() == b"content-length":
-            return int(value) if value.isdigit() else 0
-    return 0
+            return int(value) if value.isdigit() else None
+    return None
 
 
 def observe(
@@ -51,12 +51,15 @@ def observe(
     api_label = api.name + ":" + api.version if api is not None else "-"
     services.metrics.observe(api_label, method, outcome.status, elapsed)
     upstream = outcome.backend_end - outcome.backend_start if outcome.backend_end else None
+    # Read once here, for the metrics and for the analytics event the drain builds later.
+    request_size = outcome.request_size = content_length(outcome.request_headers)
+    response_size = outcome.response_size = content_length(outcome.response_headers)
     services.metrics.exchange(
         api_label,
         upstream,
         max(elapsed - (upstream or 0.0), 0.0),
-        content_length(outcome.request_headers),
-        content_length(outcome.response_headers),
+        request_size or 0,
+        response_size or 0,
     )
     if outcome.throttled is not None:
         services.metrics.throttled(api_label, outcome.throttled)

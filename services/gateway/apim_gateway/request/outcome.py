@@ -20,8 +20,10 @@ class Outcome:
         "code",
         "headers_after_auth",
         "request_headers",
+        "request_size",
         "resource",
         "response_headers",
+        "response_size",
         "status",
         "target_status",
         "throttled",
@@ -46,6 +48,10 @@ class Outcome:
         self.backend_start = 0.0
         self.backend_end = 0.0
         self.target_status = -1
+        # The bodies' sizes their ``Content-Length`` headers state (None: not stated), read once
+        # after the answer for the metrics and the analytics event alike.
+        self.request_size: int | None = None
+        self.response_size: int | None = None
 
     def watch(self, send: Send) -> Send:
         """``send``, noting the response's headers on the way."""
