@@ -46,6 +46,10 @@ WS_CONNECTIONS = Gauge("apim_gateway_ws_connections", "Open WebSocket API connec
 # direction: upstream (client to backend) or downstream (backend to client)
 WS_FRAMES = Counter("apim_gateway_ws_frames", "WebSocket API frames relayed", ["api", "direction"])
 
+# The analytics drain, once woken, waits this long or for this many records before it drains.
+GATHER_SECONDS = 0.05
+GATHER_RECORDS = 512
+
 NO_API = "-"
 REQUEST_EVENT = "request.completed"
 
@@ -258,8 +262,10 @@ class Analytics:
     """A bounded deque the request path appends to; one task drains it in batches.
 
     A deque and one waiter future cost the request path less than ``asyncio.Queue`` (whose
-    ``put_nowait``/``get`` pair took about 3 us per request in the bench), and the drain wakes
-    once per batch rather than once per event.
+    ``put_nowait``/``get`` pair took about 3 us per request in the bench). The drain is woken by
+    the first record after it went idle, then lets records gather for ``gather_seconds`` (or until
+    ``gather_records`` wait) before it builds and publishes them all: a wake-up per request cost
+    the chain about 27 us in the bench, one per batch costs a request next to nothing.
     """
 
     def __init__(
@@ -270,6 +276,8 @@ class Analytics:
         gateway_id: str,
         enabled: bool = True,
         elk_log: ElkLog | None = None,
+        gather_seconds: float = GATHER_SECONDS,
+        gather_records: int = GATHER_RECORDS,
     ) -> None:
         self._bus = bus
         self.elk_log = elk_log
@@ -277,6 +285,10 @@ class Analytics:
         self._records: deque[AnalyticsRecord | CloudEvent] = deque()
         self._size = size
         self._waiter: asyncio.Future[None] | None = None
+        # How many records waiting wake the drain: 1 while it is idle, a batch while it gathers.
+        self._wake_at = 1
+        self._gather_seconds = gather_seconds
+        self._gather_records = min(gather_records, size)
         self._task: asyncio.Task[None] | None = None
         self._gateway_id = gateway_id
         self._wanted = enabled
@@ -291,6 +303,10 @@ class Analytics:
             ANALYTICS_DROPPED.inc()
             return
         records.append(record)
+        if len(records) >= self._wake_at:
+            self._wake()
+
+    def _wake(self) -> None:
         waiter = self._waiter
         if waiter is not None:
             self._waiter = None
@@ -317,11 +333,8 @@ class Analytics:
                 data={**data, "gatewayId": self._gateway_id},
             )
         )
-        waiter = self._waiter
-        if waiter is not None:
-            self._waiter = None
-            if not waiter.done():
-                waiter.set_result(None)
+        if len(self._records) >= self._wake_at:
+            self._wake()
 
     def start(self, bus: EventBus | None = None) -> None:
         if bus is not None:
@@ -345,8 +358,7 @@ class Analytics:
         loop = asyncio.get_running_loop()
         while True:
             if not records:
-                self._waiter = loop.create_future()
-                await self._waiter
+                await self._gather(loop)
                 continue
             record = records.popleft()
             try:
@@ -357,6 +369,21 @@ class Analytics:
                 logger.exception("building an analytics event failed")
                 continue
             await self._publish(bus, topic, event)
+
+    async def _gather(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Wait for a first record, then for ``gather_seconds`` more or a batch, whichever is first."""
+        self._wake_at = 1
+        self._waiter = loop.create_future()
+        await self._waiter
+        if len(self._records) < self._gather_records:
+            self._wake_at = self._gather_records
+            waiter = self._waiter = loop.create_future()
+            timer = loop.call_later(self._gather_seconds, self._wake)
+            try:
+                await waiter
+            finally:
+                timer.cancel()
+        self._wake_at = 1
 
     async def _publish(self, bus: EventBus, topic: str, event: CloudEvent) -> None:
         try:
