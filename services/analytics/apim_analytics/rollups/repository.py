@@ -7,8 +7,8 @@ every value is a bound parameter.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Table, delete, func, select, text, update
@@ -29,6 +29,7 @@ from apim_analytics.rollups.models import (
     applications,
     progress,
 )
+from apim_common.events.consumer import claim_new
 
 
 def _insert(session: AsyncSession, table: Table) -> Any:
@@ -113,6 +114,30 @@ async def _add_each(session: AsyncSession, granularity: Granularity, rows: Mappi
 
 def _is_postgresql(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+# PostgreSQL: a run's ids claimed in one statement that answers only the ids claimed before (a
+# redelivery's), none in the usual run; returning every new id cost 8 us an event to read back.
+_CLAIM = text(
+    f"WITH offered AS (SELECT DISTINCT unnest(CAST(:ids AS varchar[])) AS event_id), "  # noqa: S608
+    f"claimed AS (INSERT INTO {processed_events.name} (consumer, event_id, processed_at) "
+    "SELECT CAST(:consumer AS varchar), event_id, CAST(:now AS timestamptz) FROM offered "
+    "ON CONFLICT DO NOTHING RETURNING event_id) "
+    "SELECT event_id FROM offered EXCEPT SELECT event_id FROM claimed"
+)
+
+
+async def claim(session: AsyncSession, consumer: str, event_ids: Sequence[str]) -> set[str]:
+    """Record ``event_ids`` as counted by ``consumer`` in the session's transaction; the ones no
+    earlier transaction recorded."""
+    if not _is_postgresql(session):
+        return await claim_new(session, processed_events, consumer, event_ids)
+    unique = set(event_ids)
+    if not unique:
+        return unique
+    parameters = {"ids": list(unique), "consumer": consumer, "now": datetime.now(UTC)}
+    seen = (await session.scalars(_CLAIM, parameters)).all()
+    return unique.difference(seen)
 
 
 async def add_minutes(session: AsyncSession, minutes: Mapping[Key, list[int]]) -> None:

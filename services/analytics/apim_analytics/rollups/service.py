@@ -1,6 +1,6 @@
 """Storing a run of request events: each new one counted once in its minute, hour and day.
 
-The run's event ids are claimed first (``claim_new``, in the same transaction as the counts), so
+The run's event ids are claimed first (``repository.claim``, in the same transaction as the counts), so
 a redelivered event, or a run stored again after a crash between the commit and the bus's
 acknowledgement, changes nothing. Counts are folded in memory per minute key before they reach
 the database (``folding``). A run adds to minute rows only; a periodic merge adds each tenant's
@@ -19,12 +19,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from apim_analytics.base import processed_events
 from apim_analytics.rollups import repository
 from apim_analytics.rollups.events import RequestEvent, event_key, read
 from apim_analytics.rollups.folding import fold
 from apim_analytics.rollups.models import Granularity
-from apim_common.events.consumer import claim_new
 from apim_common.events.envelope import CloudEvent
 
 CONSUMER = "analytics-rollups"
@@ -49,7 +47,7 @@ async def tenants(session: AsyncSession) -> list[str]:
 
 async def store(session: AsyncSession, events: Sequence[CloudEvent]) -> int:
     """Count the events of ``events`` not counted before; return how many were new."""
-    new_ids = await claim_new(session, processed_events, CONSUMER, [event_key(event.id) for event in events])
+    new_ids = await repository.claim(session, CONSUMER, [event_key(event.id) for event in events])
     if not new_ids:
         return 0
     fresh: list[RequestEvent] = []
