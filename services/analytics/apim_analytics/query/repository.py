@@ -5,10 +5,18 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, desc, func, select
+from sqlalchemy import ColumnElement, RowMapping, Select, Table, desc, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from apim_analytics.rollups.models import MEASURE_COLUMNS, ROLLUPS, Granularity, apis, applications
+from apim_analytics.rollups.models import (
+    MEASURE_COLUMNS,
+    ROLLUPS,
+    SECONDS,
+    Granularity,
+    apis,
+    applications,
+    progress,
+)
 
 
 async def sums(
@@ -27,10 +35,54 @@ async def sums(
     limit: int,
 ) -> Sequence[RowMapping]:
     """The sum of each of ``measures`` (rollup columns) per group of ``group_by``, ordered by
-    ``request_count`` unless along time; ``owners`` limits to their applications."""
+    ``request_count`` unless along time; ``owners`` limits to their applications.
+
+    Hours and days also count the tenant's minutes not merged into them yet (the last two to
+    three minutes), in the same statement as the merged rows, so a request is counted once
+    whether or not the merge has passed its minute, and shows at once at every granularity."""
+    measured = [name for name in measures if name in MEASURE_COLUMNS]
+    columns = list(dict.fromkeys([*group_by, "request_count", *measured]))
     table = ROLLUPS[granularity]
-    groups = [table.c[name] for name in group_by]
-    summed = [func.sum(table.c[name]).label(name) for name in measures if name in MEASURE_COLUMNS]
+    source = _rows(table, columns, tenant, start_bucket, end, api_id, application_id, owners)
+    if granularity is not Granularity.MINUTE:
+        minutes = ROLLUPS[Granularity.MINUTE]
+        merged_until = select(progress.c.merged_until).where(progress.c.tenant == tenant).scalar_subquery()
+        pending = _rows(
+            minutes, columns, tenant, start_bucket, end, api_id, application_id, owners, SECONDS[granularity]
+        ).where(minutes.c.bucket >= merged_until)
+        both = union_all(source, pending).subquery("rollup")
+    else:
+        both = source.subquery("rollup")
+    groups = [both.c[name] for name in group_by]
+    summed = [func.sum(both.c[name]).label(name) for name in measured]
+    query = select(*groups, *summed)
+    if groups:
+        query = query.group_by(*groups)
+    if order_by_time:
+        query = query.order_by(both.c.bucket, *(g for g in groups if g.name != "bucket"))
+    else:
+        query = query.order_by(desc(func.sum(both.c.request_count)), *groups)
+    return (await session.execute(query.limit(limit))).mappings().all()
+
+
+def _rows(
+    table: Table,
+    columns: Sequence[str],
+    tenant: str,
+    start_bucket: int,
+    end: float,
+    api_id: str | None,
+    application_id: str | None,
+    owners: Collection[str] | None,
+    coarsen_to: int | None = None,
+) -> Select[Any]:
+    """``table``'s rows of the query, their ``columns`` only; buckets cut to ``coarsen_to`` seconds."""
+    selected: list[ColumnElement[Any]] = [
+        (table.c.bucket - table.c.bucket % coarsen_to).label("bucket")
+        if name == "bucket" and coarsen_to
+        else table.c[name]
+        for name in columns
+    ]
     conditions: list[ColumnElement[bool]] = [
         table.c.tenant == tenant,
         table.c.bucket >= start_bucket,
@@ -45,14 +97,7 @@ async def sums(
             applications.c.tenant == tenant, applications.c.application_owner.in_(list(owners))
         )
         conditions.append(table.c.application_id.in_(owned))
-    query = select(*groups, *summed).where(*conditions)
-    if groups:
-        query = query.group_by(*groups)
-    if order_by_time:
-        query = query.order_by(table.c.bucket, *(g for g in groups if g.name != "bucket"))
-    else:
-        query = query.order_by(desc(func.sum(table.c.request_count)), *groups)
-    return (await session.execute(query.limit(limit))).mappings().all()
+    return select(*selected).where(*conditions)
 
 
 async def api_names(session: AsyncSession, tenant: str, ids: Collection[str]) -> dict[str, Any]:

@@ -1,0 +1,74 @@
+"""Hours and days show the minutes the merge has not reached yet, and count each request once.
+
+Runs on SQLite (``make run``) and on the real PostgreSQL (distributed mode).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from apim_analytics.query import service as query_service
+from apim_analytics.query.schemas import AnalyticsQuery, Dimension, Metric
+from apim_analytics.rollups import service
+from apim_analytics.rollups.models import Granularity
+from apim_common.db import Database
+from apim_common.migrations import upgrade
+from tests.analytics.support import request_event
+from tests.support.postgres import fresh_database
+
+TENANT = "carbon.super"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.infra)])
+def database_url(request: pytest.FixtureRequest, sqlite_url: str) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield sqlite_url
+        return
+    with fresh_database("apim_analytics") as url:
+        yield url
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url)
+    await upgrade(database.engine, "apim_analytics")
+    yield database
+    await database.dispose()
+
+
+async def counts(database: Database, granularity: Granularity, now: float) -> dict[str, int]:
+    query = AnalyticsQuery(
+        metrics=(Metric.REQUEST_COUNT,),
+        dimensions=(Dimension.API,),
+        granularity=granularity,
+        start=now - 2 * 86400,
+        end=now + 60,
+        api_id=None,
+        application_id=None,
+        limit=100,
+    )
+    async with database.session() as session:
+        result = await query_service.run_for(session, TENANT, None, query)
+    return {item["apiId"]: item["requestCount"] for item in result.list}
+
+
+async def test_the_current_minutes_count_in_hours_and_days_before_and_after_the_merge(
+    database: Database,
+) -> None:
+    now = time.time()
+    async with database.session() as session, session.begin():
+        await service.store(session, [request_event(at=now - 600), request_event(at=now, apiId="api-2")])
+        await service.store(session, [request_event(at=now)])
+    expected = {"api-1": 2, "api-2": 1}
+    for granularity in Granularity:
+        assert await counts(database, granularity, now) == expected, granularity
+    async with database.session() as session, session.begin():
+        assert await service.merge(session, TENANT, now=now + 3600)
+    for granularity in Granularity:
+        assert await counts(database, granularity, now) == expected, granularity
+    async with database.session() as session, session.begin():  # a late event, after the merge
+        await service.store(session, [request_event(at=now)])
+    assert await counts(database, Granularity.HOUR, now) == {"api-1": 3, "api-2": 1}
