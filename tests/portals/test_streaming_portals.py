@@ -197,6 +197,21 @@ def test_03_the_topics_page_lists_and_edits_the_topics(
     ]
 
 
+def test_03b_saving_the_design_keeps_the_websocket_endpoint(
+    page: Page, control: httpx.Client, auth: dict[str, str]
+) -> None:
+    page.click(".tabs >> text=Design")
+    expect(page.locator("#endpoint-type")).to_have_value("ws")
+    page.click("#design-form button[type=submit]")
+    expect(page.locator("#alerts")).to_contain_text("Saved")
+    endpoints = stored(control, auth, "LiveChat")["endpointConfig"]
+    assert (endpoints["endpoint_type"], endpoints["production_endpoints"]["url"]) == (
+        "ws",
+        "ws://127.0.0.1:9/chat",
+    )
+    page.click(".tabs >> text=Topics")
+
+
 def test_04_a_topic_name_the_publisher_refuses_is_shown(page: Page) -> None:
     page.fill("#new-topic-name", "bad topic!")
     page.click("#save-topics")
