@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -43,7 +43,6 @@ def new_metadata() -> MetaData:
 SQLITE_WRITE_WAIT_SECONDS = 30.0
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _WRITE_STATEMENT = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b", re.IGNORECASE)
-_HOLDS_WRITE_LOCK = "apim_holds_write_lock"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
@@ -55,37 +54,52 @@ def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
 
 
 class SQLiteWriterQueue:
-    """One writing transaction at a time per SQLite engine, the others queued on an asyncio lock."""
+    """One writing transaction at a time per SQLite engine, the others queued on an asyncio lock.
+
+    The lock is handed on once the driver's commit or rollback has returned, so the next writer
+    finds the file free rather than meeting the end of the last commit.
+    """
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._lock = asyncio.Lock()
+        # The driver connection of the transaction that holds the lock.
+        self._holder: Any = None
         sync_engine = engine.sync_engine
         event.listen(sync_engine, "before_cursor_execute", self._before_execute)
-        event.listen(sync_engine, "commit", self._transaction_ended)
-        event.listen(sync_engine, "rollback", self._transaction_ended)
-        event.listen(sync_engine.pool, "checkin", self._checked_in)
+        dialect: Any = sync_engine.dialect
+        dialect.do_commit = self._ending(dialect.do_commit)
+        dialect.do_rollback = self._ending(dialect.do_rollback)
+        # A connection closed or invalidated mid-transaction may end it without either call.
+        event.listen(sync_engine.pool, "checkin", self._returned)
+        event.listen(sync_engine.pool, "invalidate", self._returned)
 
     async def _acquire(self, _: Any) -> None:
         await asyncio.wait_for(self._lock.acquire(), SQLITE_WRITE_WAIT_SECONDS)
 
     def _before_execute(self, conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if conn.info.get(_HOLDS_WRITE_LOCK) or not _WRITE_STATEMENT.match(statement):
+        driver_connection = conn.connection.dbapi_connection
+        if self._holder is driver_connection or not _WRITE_STATEMENT.match(statement):
             return
         # Runs in SQLAlchemy's greenlet: the driver connection awaits the lock on the event loop.
-        conn.connection.dbapi_connection.run_async(self._acquire)
-        conn.info[_HOLDS_WRITE_LOCK] = True
+        driver_connection.run_async(self._acquire)
+        self._holder = driver_connection
 
-    def _release(self, info: dict[Any, Any]) -> None:
-        if info.pop(_HOLDS_WRITE_LOCK, False):
+    def _release(self, driver_connection: Any) -> None:
+        if driver_connection is not None and self._holder is driver_connection:
+            self._holder = None
             self._lock.release()
 
-    def _transaction_ended(self, conn: Any) -> None:
-        self._release(conn.info)
+    def _ending(self, end: Callable[[Any], None]) -> Callable[[Any], None]:
+        def ended(driver_connection: Any) -> None:
+            try:
+                end(driver_connection)
+            finally:
+                self._release(driver_connection)
 
-    def _checked_in(self, _dbapi_connection: Any, record: Any) -> None:
-        # A connection closed or invalidated mid-transaction ends no transaction by an event.
-        if record is not None:
-            self._release(record.info)
+        return ended
+
+    def _returned(self, driver_connection: Any, *_: Any) -> None:
+        self._release(driver_connection)
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
