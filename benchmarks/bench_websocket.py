@@ -285,16 +285,20 @@ async def _measure(
         await _wait_ready(bare_port)
     await asyncio.sleep(0.5)
     direct, through = f"ws://127.0.0.1:{ws_port}/echo", f"ws://127.0.0.1:{gw_port}/bench/1.0.0/echo"
-    rows = [("direct", direct), (f"gateway ({args.server})", through)]
-    if bare_port is not None:
-        rows.append(("bare granian echo", f"ws://127.0.0.1:{bare_port}/echo"))
+    rows = [("direct", direct, backend.pid), (f"gateway ({args.server})", through, gateway.pid)]
+    if bare is not None and bare_port is not None:
+        rows.append(("bare granian echo", f"ws://127.0.0.1:{bare_port}/echo", bare.pid))
     print(f"1 KiB frames, {args.messages} messages, window {args.window}; {_load()}")
-    print(f"{'path':<20} {'frames/s':>10} {'p50 ms':>8} {'p99 ms':>8}")
+    # CPU: of the process serving the row (the backend for direct, the gateway alone, the bare
+    # echo), per frame it relayed; a figure near 1e6 / frames/s means that process was CPU-bound.
+    print(f"{'path':<20} {'frames/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'CPU us/frame':>13}")
     rates: dict[str, float] = {}
-    for name, url in rows:
+    for name, url, pid in rows:
+        cpu = _cpu_seconds(pid)
         rates[name] = rate = await _throughput(url, args.messages, args.window)
+        per_frame = (_cpu_seconds(pid) - cpu) / (2 * (args.messages + 100)) * 1e6
         p50, p99 = await _latency(url, args.round_trips)
-        print(f"{name:<20} {rate:>10,.0f} {p50:>8.3f} {p99:>8.3f}")
+        print(f"{name:<20} {rate:>10,.0f} {p50:>8.3f} {p99:>8.3f} {per_frame:>13.1f}")
     half = rates[rows[1][0]] / 2
     per_second = half / 2  # a message and its echo are two frames
     direct_p50, direct_p99 = await _paced(direct, per_second, args.paced_seconds)
