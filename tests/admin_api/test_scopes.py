@@ -27,7 +27,8 @@ async def test_every_endpoint_refuses_a_token_without_its_scope(admin: Admin) ->
         for method in route.methods:
             response = await admin.client.request(method, _example_path(route.path), headers=headers)
             assert response.status_code == 403, f"{method} {route.path}: {response.status_code}"
-            assert response.json()["code"] == 900910
+            if method != "HEAD":  # a HEAD answer has no body
+                assert response.json()["code"] == 900910
 
 
 async def test_internal_endpoints_refuse_user_tokens(admin: Admin) -> None:

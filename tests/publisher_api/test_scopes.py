@@ -43,7 +43,8 @@ async def test_every_endpoint_refuses_a_token_without_its_scope(publisher: Publi
             path = re.sub(r"\{[^}]+\}", "x", _full(route.path))
             response = await publisher.client.request(method, path, headers=headers)
             assert response.status_code == 403, f"{method} {path}: {response.status_code} {response.text}"
-            assert response.json()["code"] == 900910
+            if method != "HEAD":  # a HEAD answer has no body
+                assert response.json()["code"] == 900910
 
 
 async def test_internal_endpoints_refuse_user_tokens(publisher: Publisher) -> None:

@@ -10,6 +10,7 @@ from apim_admin.environments.endpoints import router as environments
 from apim_admin.key_managers.endpoints import router as key_managers
 from apim_admin.models import metadata, outbox
 from apim_admin.ownership.endpoints import router as ownership
+from apim_admin.roles.endpoints import router as roles
 from apim_admin.settings import Settings
 from apim_admin.settings_info.endpoints import router as settings_info
 from apim_admin.snapshot.endpoints import router as snapshot
@@ -38,6 +39,7 @@ ROUTERS = (
     tenants,
     categories,
     ownership,
+    roles,
     alerts,
     settings_info,
     tenant_theme,

@@ -20,10 +20,12 @@ from apim_devportal.catalog.search import SearchIndex
 from apim_devportal.consumers import consuming
 from apim_devportal.deps import PREFIX
 from apim_devportal.feedback.endpoints import router as feedback
+from apim_devportal.feedback.internal import router as internal_comments
 from apim_devportal.internal.endpoints import router as internal
 from apim_devportal.key_managers.endpoints import router as key_managers
 from apim_devportal.keys.client import KeyManagerClient
 from apim_devportal.keys.endpoints import router as keys
+from apim_devportal.me.endpoints import router as me
 from apim_devportal.models import metadata, outbox
 from apim_devportal.portal.endpoints import router as portal
 from apim_devportal.settings import Settings
@@ -52,6 +54,8 @@ def api_router() -> APIRouter:
         tenants,
         portal,
         internal,
+        internal_comments,
+        me,
     ):
         router.include_router(domain)
     return router

@@ -18,6 +18,7 @@ from apim_key_manager.settings import Settings
 from apim_key_manager.tenants.endpoints import router as tenants_router
 from apim_key_manager.users.basic_auth import router as basic_auth_router
 from apim_key_manager.users.endpoints import router as scim_router
+from apim_key_manager.users.internal import roles_router as internal_roles_router
 from apim_key_manager.users.internal import router as internal_users_router
 from apim_key_manager.users.lockout import install_sign_in_guard
 from apim_key_manager.users.scim import install_scim_errors
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None, *, bus: EventBus | None = None)
             api_keys_router,
             basic_auth_router,
             internal_users_router,
+            internal_roles_router,
         ],
         package="apim_key_manager",
         metadata=metadata,

@@ -20,6 +20,9 @@ class Settings(ServiceSettings):
     # argon2id cost of user passwords; tests lower it, production keeps the library's defaults.
     password_time_cost: int = Field(default=3, ge=1)
     password_memory_cost: int = Field(default=65536, ge=8)
+    # The password policy a new password must match (WSO2's user-store default): a changed password
+    # is refused with 400 otherwise.
+    password_policy_pattern: str = r"^[\S]{5,30}$"
     # Seconds a replica trusts its cached role -> scope map and client records before re-reading.
     cache_ttl: float = Field(default=5.0, ge=0)
     # Issuers whose RS256 assertions the jwt-bearer grant accepts besides our own: issuer -> PEM key.

@@ -13,6 +13,7 @@ from apim_publisher.artifacts.endpoints import router as artifacts_router
 from apim_publisher.asyncapi.endpoints import router as asyncapi_router
 from apim_publisher.catalog.endpoints import router as catalog_router
 from apim_publisher.certificates.endpoints import router as certificates_router
+from apim_publisher.comments.endpoints import router as comments_router
 from apim_publisher.definitions.endpoints import router as definitions_router
 from apim_publisher.documents.endpoints import router as documents_router
 from apim_publisher.environments.endpoints import router as settings_router
@@ -27,6 +28,7 @@ from apim_publisher.settings import Settings
 from apim_publisher.shared_scopes.endpoints import router as shared_scopes_router
 from apim_publisher.subscriptions.endpoints import router as subscriptions_router
 from apim_publisher.wsdl.endpoints import router as wsdl_router
+from apim_publisher.validations.endpoints import router as validations_router
 
 PREFIXES = ("/api/am/publisher/v4",)
 
@@ -43,6 +45,8 @@ def publisher_router() -> APIRouter:
         api_extras_router,
         apis_router,
         revisions_router,
+        comments_router,
+        validations_router,
         documents_router,
         policies_router,
         products_router,

@@ -2,14 +2,20 @@
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from apim_admin.ownership import service
-from apim_admin.ownership.schemas import ApplicationList, SearchResultList
-from apim_admin.scopes import AppList, AppOwnerChange, ProviderChange
+from apim_admin.ownership.schemas import ApplicationAdminView, ApplicationList, SearchResultList
+from apim_admin.scopes import ADMIN, AppList, AppOwnerChange, ProviderChange
 from apim_common.pagination import PageDep
+from apim_common.security import Principal, require_scopes
 
 router = APIRouter(prefix="/api/am/admin/v4", tags=["APIs", "Applications"])
+
+AppRead = Annotated[
+    Principal, Depends(require_scopes(ADMIN, "apim:app_import_export", "apim:admin_application_view"))
+]
+AppDelete = Annotated[Principal, Depends(require_scopes(ADMIN, "apim:app_import_export"))]
 
 
 @router.get("/apis", response_model=SearchResultList)
@@ -51,3 +57,16 @@ async def change_application_owner(
     principal: AppOwnerChange,
 ) -> None:
     await service.change_owner(request, principal.tenant, applicationId, owner)
+
+
+@router.get("/applications/{applicationId}", response_model=ApplicationAdminView)
+async def get_application(applicationId: str, request: Request, principal: AppRead) -> ApplicationAdminView:
+    """An application of the administrator's tenant; another tenant's is not found."""
+    return await service.application(request, principal.tenant, applicationId)
+
+
+@router.delete("/applications/{applicationId}")
+async def delete_application(applicationId: str, request: Request, principal: AppDelete) -> Response:
+    """Removes the application with its subscriptions and keys, as its owner's delete does."""
+    await service.delete_application(request, principal.tenant, applicationId)
+    return Response(status_code=200)

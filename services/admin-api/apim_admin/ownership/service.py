@@ -8,7 +8,13 @@ from urllib.parse import quote
 
 from fastapi import Request
 
-from apim_admin.ownership.schemas import ApiResult, ApplicationInfo, ApplicationList, SearchResultList
+from apim_admin.ownership.schemas import (
+    ApiResult,
+    ApplicationAdminView,
+    ApplicationInfo,
+    ApplicationList,
+    SearchResultList,
+)
 from apim_common.errors import BadRequest, NotFound
 from apim_common.internal_calls import call
 from apim_common.pagination import Pagination
@@ -111,4 +117,27 @@ async def change_owner(request: Request, tenant: str, application_id: str, owner
     url = f"{base}/applications/{application_id}/change-owner"
     await call(
         request, "POST", url, f"Application {application_id}", params={"owner": owner, "tenant": tenant}
+    )
+
+
+async def application(request: Request, tenant: str, application_id: str) -> ApplicationAdminView:
+    base = f"{_settings(request).devportal_url.rstrip('/')}{DEVPORTAL_INTERNAL}"
+    body = await call(
+        request,
+        "GET",
+        f"{base}/applications/{application_id}",
+        f"Application {application_id}",
+        params={"tenant": tenant},
+    )
+    return ApplicationAdminView.model_validate(body)
+
+
+async def delete_application(request: Request, tenant: str, application_id: str) -> None:
+    base = f"{_settings(request).devportal_url.rstrip('/')}{DEVPORTAL_INTERNAL}"
+    await call(
+        request,
+        "DELETE",
+        f"{base}/applications/{application_id}",
+        f"Application {application_id}",
+        params={"tenant": tenant},
     )

@@ -38,7 +38,12 @@ async def comment_of(session: AsyncSession, api_id: str, comment_id: str) -> Com
 
 
 async def add_comment(
-    session: AsyncSession, principal: Principal, api_id: str, body: CommentIn, reply_to: str | None
+    session: AsyncSession,
+    principal: Principal,
+    api_id: str,
+    body: CommentIn,
+    reply_to: str | None,
+    entry_point: str = "devPortal",
 ) -> Comment:
     if reply_to:
         parent = await comment_of(session, api_id, reply_to)
@@ -51,7 +56,7 @@ async def add_comment(
         parent_id=reply_to or None,
         content=body.content,
         category=body.category or "general",
-        entry_point="devPortal",
+        entry_point=entry_point,
         created_by=principal.username,
         created_at=utcnow(),
     )

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from apim_common.db import SessionDep
+from apim_common.errors import NotFound
 from apim_common.pagination import PageDep, Pagination
 from apim_common.security import InternalPrincipal
 from apim_devportal.applications import service as applications
 from apim_devportal.applications import views as application_views
+from apim_devportal.applications.models import Application
 from apim_devportal.applications.repository import ApplicationRepository
-from apim_devportal.applications.schemas import ApplicationInfo, ApplicationList
-from apim_devportal.deps import PREFIX
+from apim_devportal.applications.schemas import ApplicationInfo, ApplicationList, ApplicationPublic
+from apim_devportal.deps import PREFIX, KeyManagerDep
 from apim_devportal.keys.repository import KeyMappingRepository
 from apim_devportal.subscriptions import service as subscriptions
 from apim_devportal.subscriptions import views as subscription_views
@@ -49,6 +51,43 @@ async def list_all_applications(
         list=items,
         pagination=Pagination(offset=page.offset, limit=page.limit, total=len(found)),
     )
+
+
+async def _of_tenant(session: SessionDep, tenant: str, application_id: str) -> Application:
+    app = await ApplicationRepository(session).get(application_id)
+    if app is None or app.tenant != tenant:
+        raise NotFound(
+            f"Requested application with id '{application_id}' not found",
+            message="Application Not Found",
+            code=900306,
+        )
+    return app
+
+
+@router.get("/applications/{applicationId}")
+async def get_application(
+    applicationId: str,
+    tenant: Annotated[str, Query(min_length=1)],
+    session: SessionDep,
+    _: InternalPrincipal,
+) -> ApplicationPublic:
+    """The admin's view: an application of ``tenant``, without its keys."""
+    app = await _of_tenant(session, tenant, applicationId)
+    return (await application_views.public(session, app)).model_copy(update={"keys": []})
+
+
+@router.delete("/applications/{applicationId}")
+async def delete_application(
+    applicationId: str,
+    tenant: Annotated[str, Query(min_length=1)],
+    session: SessionDep,
+    _: InternalPrincipal,
+    key_manager: KeyManagerDep,
+) -> Response:
+    """As the owner's delete: subscriptions and key mappings go, and the OAuth clients at the key
+    manager, which revokes their tokens."""
+    await applications.remove(session, await _of_tenant(session, tenant, applicationId), key_manager)
+    return Response(status_code=200)
 
 
 @router.post("/applications/{applicationId}/change-owner")

@@ -29,6 +29,16 @@ class UserRepository(Repository[User]):
         )
         return list(result.scalars().all())
 
+    async def role_held(self, tenant: str, role: str) -> bool:
+        """Whether some user of ``tenant`` holds ``role`` directly."""
+        found = await self.session.execute(
+            select(UserRole.user_id)
+            .join(User, User.id == UserRole.user_id)
+            .where(User.tenant == tenant, UserRole.role == role)
+            .limit(1)
+        )
+        return found.first() is not None
+
     async def set_roles(self, user_id: str, roles: Sequence[str]) -> None:
         await self.session.execute(delete(UserRole).where(UserRole.user_id == user_id))
         self.session.add_all(UserRole(user_id=user_id, role=role) for role in dict.fromkeys(roles))
