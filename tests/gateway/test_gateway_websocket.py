@@ -24,8 +24,12 @@ from websockets.http11 import Request, Response
 from apim_common.events.envelope import CloudEvent
 from apim_common.events.topics import Topic
 from apim_gateway.app import Gateway
+from apim_gateway.errors import GatewayError
+from apim_gateway.ratelimit import LocalLimiter
 from apim_gateway.request.analytics_event import WEBSOCKET_CONNECTION_EVENT, WEBSOCKET_THROTTLED_EVENT
-from apim_gateway.throttling import ThrottleClient
+from apim_gateway.request.event_limits import EventLimits
+from apim_gateway.runtime.tiers import Limit
+from apim_gateway.throttling import ThrottleClient, ThrottleLevel
 from apim_throttle_sync.counters import MemoryCounterBackend
 from apim_throttle_sync.leases.service import LeaseService
 from apim_throttle_sync.membership.store import MemoryMembership
@@ -293,6 +297,43 @@ async def test_handshake_is_refused_with_429_once_the_event_window_is_spent(
     }
     assert int(response.headers["Retry-After"]) >= 1
     assert len(ws_backend.requests) == handshakes
+
+
+@pytest.mark.parametrize(
+    ("level", "code"),
+    [
+        (ThrottleLevel.API, "900800"),
+        (ThrottleLevel.RESOURCE, "900802"),
+        (ThrottleLevel.APPLICATION, "900803"),
+        (ThrottleLevel.SUBSCRIPTION, "900804"),
+    ],
+)
+async def test_a_spent_event_window_refuses_the_handshake_with_its_levels_code(
+    level: ThrottleLevel, code: str
+) -> None:
+    """The handshake's check peeks: it takes no event, and refuses once the window is spent."""
+    events = EventLimits(LocalLimiter(), [("events-key", Limit(count=2, window=60), level)], [])
+    for _ in range(3):
+        await events.admit_connection()
+    assert [await events.admit() for _ in range(3)] == [None, None, level]
+    with pytest.raises(GatewayError) as refused:
+        await events.admit_connection()
+    assert (refused.value.status, refused.value.code) == (429, code)
+
+
+async def test_the_throttle_clients_peek_takes_nothing_and_refuses_only_a_known_spent_window() -> None:
+    service = LeaseService(MemoryCounterBackend(), MemoryMembership(ttl_seconds=5.0))
+    client = ThrottleClient(InProcessTransport(service), gateway_id="peek-gw")
+    await client.start()
+    try:
+        assert client.peek("peeked", 2, 60).admitted
+        assert "peeked" not in client  # a peek makes no bucket and asks for no lease
+        admitted = [(await client.acquire("peeked", 2, 60)).admitted for _ in range(3)]
+        assert admitted == [True, True, False]
+        assert not client.peek("peeked", 2, 60).admitted
+        assert not (await client.acquire("peeked", 2, 60)).admitted  # the peek gave nothing back
+    finally:
+        await client.close()
 
 
 async def test_frame_bytes_count_on_a_bandwidth_limit_and_the_next_handshake_is_refused_with_429(
