@@ -27,8 +27,10 @@ from graphql import (
     InlineFragmentNode,
     SelectionSetNode,
     parse,
+    specified_rules,
     validate,
 )
+from graphql.validation import OverlappingFieldsCanBeMergedRule
 
 from apim_gateway.graphql.analysis import Analysis, analyse, operation_of
 from apim_gateway.graphql.schema import CompiledSchema
@@ -42,10 +44,15 @@ CLOSE_FORBIDDEN = 4002
 CLOSE_TOO_DEEP = 4020
 CLOSE_TOO_COMPLEX = 4021
 CLOSE_INVALID = 4022
-# Fields answering under one name in one selection set: validation compares each pair of them
-# (graphql-core's OverlappingFieldsCanBeMergedRule), so 500 of them cost it seconds; no query a
+# Fields answering under one name in one selection set: a backend's validation compares each
+# pair of them, and their children pairwise again, so a few hundred cost it seconds; no query a
 # person writes comes near this.
 MAX_REPEATS = 32
+# Every rule of the specification but OverlappingFieldsCanBeMergedRule, whose pairwise comparisons
+# cost graphql-core over 3 s of CPU for a 2,000-token query of 30 fields with 14 children each
+# (benchmarks/bench_graphql.py): the gateway's measures count every field, merged or not, and
+# the backend still refuses fields that cannot merge.
+RULES = tuple(rule for rule in specified_rules if rule is not OverlappingFieldsCanBeMergedRule)
 
 
 class QueryRefused(Exception):
@@ -108,7 +115,7 @@ def prepare(
         repeated = _too_repetitive(document)
         if repeated is not None:
             return invalid(f"'{repeated}' is selected more than {MAX_REPEATS} times in one selection set")
-        errors = validate(compiled.schema, document, max_errors=10, allow_empty_selection_sets=False)
+        errors = validate(compiled.schema, document, RULES, max_errors=10, allow_empty_selection_sets=False)
         if errors:
             return invalid("; ".join(error.message for error in errors))
         operation = operation_of(document, operation_name)
