@@ -63,6 +63,33 @@ def parse(raw: bytes | str) -> Document:
     return document
 
 
+_PATH_ITEM_REF = "#/components/pathItems/"
+
+
+def inline_path_items(document: Document) -> Document:
+    """Each path given as a ``$ref`` to ``components/pathItems`` (OpenAPI 3.1) replaced by the item
+    it names, its own fields beside the ``$ref`` winning: every later reader (operations, rendering,
+    the gateway's schema validation) then sees the operations the definition means. A ``$ref``
+    elsewhere, a missing item or a cycle is refused."""
+    items = (document.get("components") or {}).get("pathItems") or {}
+    paths = document.get("paths")
+    if not isinstance(paths, dict):
+        return document
+    for target, item in list(paths.items()):
+        seen: list[str] = []
+        while isinstance(item, dict) and isinstance(item.get("$ref"), str):
+            ref = item["$ref"]
+            if not ref.startswith(_PATH_ITEM_REF) or ref in seen:
+                raise DefinitionError([f"paths.{target}: $ref {ref} does not name a path item of components"])
+            seen.append(ref)
+            named = items.get(ref.removeprefix(_PATH_ITEM_REF))
+            if not isinstance(named, dict):
+                raise DefinitionError([f"paths.{target}: $ref {ref} names no path item"])
+            item = {**copy.deepcopy(named), **{k: v for k, v in item.items() if k != "$ref"}}
+        paths[target] = item
+    return document
+
+
 def spec_version(document: Document) -> str:
     """``2.0``, ``3.0.x`` or ``3.1.x`` as the document declares it."""
     if str(document.get("swagger", "")) == "2.0":

@@ -45,6 +45,10 @@ async def read_source(
     if len(given) != 1:
         raise BadRequest("Give exactly one of 'file', 'url' or 'inlineAPIDefinition'/'apiDefinition'")
     if file:
+    try:
+        openapi.inline_path_items(document)
+    except DefinitionError as exc:
+        return document, exc.errors
         if len(file) > MAX_DEFINITION_BYTES:
             raise BadRequest("The definition is larger than 5 MiB")
         return file
