@@ -23,6 +23,9 @@ import pytest
 import pytest_asyncio
 import uvicorn
 
+from apim_common.events.envelope import CloudEvent
+from apim_common.events.topics import Topic
+from apim_common.events.webhooks import CREATED
 from apim_common.sealed import ENDPOINT_SECRETS, SecretBox
 from apim_gateway.app import Gateway
 from apim_gateway.websub.sync import SNAPSHOT_PATH
@@ -217,6 +220,7 @@ class World:
     app_id: str
     tokens: TokenFactory
     tmp: Path
+    events: list[CloudEvent]  # every webhook-subscription.* event, as the bus carried it
 
     def bearer(self, client_id: str = "client-1") -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens.mint('alice', '', client_id=client_id)}"}
@@ -231,6 +235,12 @@ async def world(tmp_path_factory: pytest.TempPathFactory, tokens: TokenFactory) 
         served(callbacks) as callback_url,
     ):
         callbacks.port = int(callback_url.rsplit(":", 1)[1])
+        events: list[CloudEvent] = []
+
+        async def record(event: CloudEvent) -> None:
+            events.append(event)
+
+        portal.bus.subscribe([str(Topic.WEBHOOK_SUBSCRIPTIONS)], "test-websub-recorder", record)
         made = await portal.client.post(
             f"{BASE}/applications",
             json={"name": "Mine", "throttlingPolicy": "Unlimited"},
@@ -245,7 +255,9 @@ async def world(tmp_path_factory: pytest.TempPathFactory, tokens: TokenFactory) 
             running_gateway(tmp, "gw-1", control_plane, portal) as (one, one_url),
             running_gateway(tmp, "gw-2", control_plane, portal) as (two, two_url),
         ):
-            yield World(portal, control_plane, callbacks, [one, two], [one_url, two_url], app_id, tokens, tmp)
+            yield World(
+                portal, control_plane, callbacks, [one, two], [one_url, two_url], app_id, tokens, tmp, events
+            )
 
 
 async def until(check: Callable[[], Any], seconds: float = 5.0) -> None:
@@ -297,6 +309,20 @@ async def publish_event(
         )
 
 
+async def portal_rows(world: World, name: str) -> list[dict[str, Any]]:
+    """The Developer Portal's snapshot rows of a callback, once it has stored them."""
+    service = world.tokens.headers("apim-internal-services", "apim:internal")
+    rows: list[dict[str, Any]] = []
+    for _ in range(250):  # the Developer Portal stores the created event on its own time
+        await world.portal.bus.drain()
+        snapshot = await world.portal.client.get(SNAPSHOT_PATH, headers=service)
+        rows = [r for r in snapshot.json()["list"] if r["callbackUrl"] == world.callbacks.url(name)]
+        if rows:
+            break
+        await asyncio.sleep(0.02)
+    return rows
+
+
 async def test_subscription_is_verified_by_its_challenge_then_delivered(world: World) -> None:
     await subscribe(world, "issues", "issues", **{"hub.lease_seconds": "3600"})
     [check] = world.callbacks.checks["issues"]
@@ -334,11 +360,14 @@ async def test_delivery_is_signed_with_the_subscribers_secret(world: World) -> N
 async def test_subscriber_secret_never_travels_in_clear(world: World) -> None:
     """In the created event, the Developer Portal's row and the gateways' snapshot: sealed."""
     await subscribe(world, "seen", "seen", **{"hub.secret": "very-secret-value"})
-    service = world.tokens.headers("apim-internal-services", "apim:internal")
-    snapshot = await world.portal.client.get(SNAPSHOT_PATH, headers=service)
-    [row] = [r for r in snapshot.json()["list"] if r["callbackUrl"] == world.callbacks.url("seen")]
+    [row] = await portal_rows(world, "seen")
     assert row["secret"].startswith("sealed:")
-    assert "very-secret-value" not in snapshot.text
+    assert "very-secret-value" not in str(row)
+    [created] = [
+        e for e in world.events if e.type == CREATED and e.data["callbackUrl"] == world.callbacks.url("seen")
+    ]
+    assert created.data["secret"].startswith("sealed:")
+    assert "very-secret-value" not in created.model_dump_json()
     listed = await world.portal.client.get(
         f"{BASE}/webhooks/subscriptions",
         params={"applicationId": world.app_id},
@@ -399,6 +428,28 @@ async def test_an_event_with_a_bad_signature_is_refused(world: World) -> None:
     assert unsigned.json()["code"] == "900902"
 
 
+async def test_an_event_signed_with_another_algorithm_is_refused(world: World) -> None:
+    """The API signs with SHA1: the right secret under SHA256 is no signature of it."""
+    body = b'{"algorithm": "sha256"}'
+    sha256 = "sha256=" + hmac.new(PROVIDER_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    answer = await publish_event(world, "issues", body, signature=sha256)
+    assert answer.status_code == 401
+
+
+async def test_a_signature_under_another_header_is_not_taken(world: World) -> None:
+    """The API names X-Hub-Signature; the right signature elsewhere is missing credentials."""
+    body = b'{"header": "other"}'
+    async with httpx.AsyncClient(timeout=10) as client:
+        answer = await client.post(
+            f"{world.urls[0]}{EVENTS}",
+            params={"topic": "issues"},
+            content=body,
+            headers={"X-Hub-Signature-256": provider_signature(body)},
+        )
+    assert answer.status_code == 401
+    assert answer.json()["code"] == "900902"
+
+
 async def test_a_callback_the_outbound_guard_refuses_is_not_called(world: World) -> None:
     answer = await hub_request(world, "subscribe", "pulls", "http://169.254.169.254/latest/meta-data")
     assert answer.status_code == 400
@@ -408,13 +459,13 @@ async def test_a_callback_the_outbound_guard_refuses_is_not_called(world: World)
 async def test_a_subscription_made_on_one_gateway_is_delivered_by_the_other(world: World) -> None:
     await subscribe(world, "shared", "shared", gateway=0)
     assert (await publish_event(world, "shared", b'{"from": 2}', gateway=1)).status_code == 202
-    await until(lambda: world.callbacks.deliveries.get("shared"))
-    assert world.gateways[1].websub.deliverer.stats.delivered >= 1
+    await until(lambda: world.gateways[1].websub.deliverer.stats.delivered >= 1)
+    assert world.callbacks.deliveries["shared"][0][0] == b'{"from": 2}'
 
 
 async def test_a_restarted_gateway_delivers_to_subscribers_made_before(world: World) -> None:
     """A third gateway, started now, takes the live subscribers from the Developer Portal."""
-    await until(lambda: world.callbacks.deliveries.get("shared"))
+    assert await portal_rows(world, "shared")
     async with running_gateway(world.tmp, "gw-3", world.control_plane, world.portal) as (three, url):
         assert any(s.callback == world.callbacks.url("shared") for s in three.websub.registry.by_id.values())
         before = len(world.callbacks.deliveries["shared"])

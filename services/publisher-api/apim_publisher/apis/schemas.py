@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from apim_common.inputs import refuse_unusual_characters
 from apim_common.policy_specs import CORS_WILDCARD_WITH_CREDENTIALS, cors_origins_allow_credentials
 from apim_publisher.apis.endpoint_security import EndpointSecurity
+from apim_publisher.apis.websub_config import WebsubSubscriptionConfiguration
 
 # WSO2 refuses these in API names (spaces are allowed since 4.3).
 NAME_FORBIDDEN = re.compile(r"[~!@#;:%^*()+={}|\\<>\"',&$\[\]/]")
@@ -367,6 +368,8 @@ class APIBody(DTO):
     monetization: Monetization = Field(default_factory=Monetization)
     businessInformation: BusinessInformation = Field(default_factory=BusinessInformation)
     corsConfiguration: CorsConfiguration = Field(default_factory=CorsConfiguration)
+    # WebSub APIs: how the provider signs the events it posts to the gateway's hub.
+    websubSubscriptionConfiguration: WebsubSubscriptionConfiguration | None = None
     endpointConfig: EndpointConfig | None = None
     endpointImplementationType: Literal["INLINE", "ENDPOINT", "MOCKED_OAS"] = "ENDPOINT"
     responseCachingEnabled: bool = False
@@ -460,6 +463,16 @@ class APIBody(DTO):
             raise ValueError(
                 f"endpointImplementationType {self.endpointImplementationType} answers from an OpenAPI "
                 f"definition, which only HTTP APIs have; a {self.type} API uses ENDPOINT"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _websub_configuration_fits_type(self) -> APIBody:
+        config = self.websubSubscriptionConfiguration
+        if config is not None and config.enable and self.type != "WEBSUB":
+            raise ValueError(
+                "websubSubscriptionConfiguration signs the events providers post to WEBSUB APIs; "
+                f"a {self.type} API cannot enable it"
             )
         return self
 

@@ -11,7 +11,7 @@ from apim_common.errors import BadRequest, Conflict, Forbidden, NotFound
 from apim_common.sealed import SecretBox
 from apim_common.security import Principal
 from apim_publisher import scopes
-from apim_publisher.apis import access, aggregate, endpoint_security, views
+from apim_publisher.apis import access, aggregate, endpoint_security, views, websub_config
 from apim_publisher.apis.models import API, PRODUCT_TYPE
 from apim_publisher.apis.repository import APIRepository
 from apim_publisher.apis.schemas import APIBody, APIScope, Operation
@@ -101,6 +101,11 @@ def _spec_of(body: APIBody, stored: dict[str, Any] | None, secrets: SecretBox | 
     if "endpointConfig" in spec:
         stored_config = (stored or {}).get("endpointConfig")
         spec["endpointConfig"] = endpoint_security.seal(spec["endpointConfig"], stored_config, secrets)
+    if "websubSubscriptionConfiguration" in spec:
+        stored_websub = (stored or {}).get("websubSubscriptionConfiguration")
+        spec["websubSubscriptionConfiguration"] = websub_config.seal(
+            spec["websubSubscriptionConfiguration"], stored_websub, secrets
+        )
     return spec
 
 
@@ -238,8 +243,11 @@ async def snapshot(session: AsyncSession, api: API) -> dict[str, Any]:
     """What a revision of the API keeps."""
     return {
         # The view masks endpoint secrets; the revision keeps them sealed for the gateway.
-        "api": endpoint_security.with_sealed(
-            views.public(api).model_dump(mode="json"), api.spec.get("endpointConfig")
+        "api": websub_config.with_sealed(
+            endpoint_security.with_sealed(
+                views.public(api).model_dump(mode="json"), api.spec.get("endpointConfig")
+            ),
+            api.spec.get("websubSubscriptionConfiguration"),
         ),
         "definition": api.definition,
         # Resolved now so that the gateway compiles exactly what was checked, however specs change later.

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from apim_publisher.apis import websub_config
 from apim_publisher.apis.endpoint_security import masked
 from apim_publisher.apis.models import API, PRODUCT_TYPE
 from apim_publisher.apis.schemas import APIInfo, APIPublic
@@ -23,6 +24,9 @@ def public(api: API) -> APIPublic:
     spec = dict(api.spec)
     if "endpointConfig" in spec:
         spec["endpointConfig"] = masked(spec["endpointConfig"])
+    if "websubSubscriptionConfiguration" in spec:
+        websub = spec["websubSubscriptionConfiguration"]
+        spec["websubSubscriptionConfiguration"] = websub_config.masked(websub)
     properties = spec.get("additionalProperties") or []
     return APIPublic.model_validate(
         {

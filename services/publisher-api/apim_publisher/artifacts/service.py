@@ -42,6 +42,8 @@ API_FIELDS = (
     # The gateway refuses applications of tenants the API is not available to.
     "subscriptionAvailability",
     "subscriptionAvailableTenants",
+    # A WEBSUB API's event signing (its secret sealed), checked by the gateway's hub.
+    "websubSubscriptionConfiguration",
 )
 NO_POLICIES: dict[str, list[Any]] = {"request": [], "response": [], "fault": []}
 
