@@ -91,8 +91,8 @@ async def topics_context(page: Page, api: dict[str, Any]) -> dict[str, Any]:
 def read_topics(form: FormData) -> dict[str, Any]:
     """``TopicList`` from the form: the kept rows as edited, then the new one if named."""
     wanted = []
-    count = int(form_str(form, "topic_count", "0") or 0)
-    for index in range(count):
+    rows = sorted({int(key[5:]) for key in form if key.startswith("name-") and key[5:].isdigit()})
+    for index in rows:
         if form.get(f"remove-{index}") == "on" or not form_str(form, f"name-{index}"):
             continue
         wanted.append(_topic(form, f"-{index}"))
