@@ -16,10 +16,11 @@ gateway) with ``--window`` messages in flight, and the round-trip latency of one
   resident memory of its process tree before and after, beside the same number held directly by
   the backend process. The open-files limit of this process is raised to its hard limit when it
   is lower than the connections need (children inherit it), and the bench says so;
-- ``--bare``: a bare ASGI echo app under granian (no gateway, no backend), the ceiling granian's
-  ASGI WebSocket itself sets on this machine, beside the relay's figure.
+- a bare ASGI echo app under granian (no gateway, no backend; ``--no-bare`` skips it): the ceiling
+  granian's ASGI WebSocket itself sets on this machine, in frames per second, CPU per frame and
+  memory per idle connection, beside the relay's figures.
 
-    uv run python benchmarks/bench_websocket.py [--messages N] [--window N] [--idle N] [--bare]
+    uv run python benchmarks/bench_websocket.py [--messages N] [--window N] [--idle N] [--no-bare]
         [--server granian|uvicorn]
 
 Figures are noisy on a shared 2-core machine: compare the rows of one run, and read ``uptime``'s
@@ -390,7 +391,12 @@ def main() -> None:
     parser.add_argument("--server", choices=("granian", "uvicorn"), default="granian")
     parser.add_argument("--paced-seconds", type=float, default=5.0)
     parser.add_argument("--idle", type=int, default=5_000, help="idle connections to hold (0: skip)")
-    parser.add_argument("--bare", action="store_true", help="also measure a bare granian ASGI echo")
+    parser.add_argument(
+        "--bare",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also measure a bare granian ASGI echo (default; --no-bare skips it)",
+    )
     parser.add_argument("--backend", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--bare-echo", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
