@@ -385,7 +385,7 @@ async def test_connection_closes_1001_after_its_apis_idle_timeout(harness: Harne
         assert await chat.recv() == "still here"
     assert quiet.close_code == 1001
     assert quiet.close_reason == "Idle timeout"
-    assert 0.3 <= quiet_for < 2.0
+    assert 0.28 <= quiet_for < 2.0  # the gateway saw the last frame a little before this client did
 
 
 async def test_revoked_token_closes_the_socket_within_a_second(harness: Harness, gateway: str) -> None:
