@@ -18,6 +18,7 @@ from apim_publisher.definitions.endpoints import router as definitions_router
 from apim_publisher.documents.endpoints import router as documents_router
 from apim_publisher.environments.endpoints import router as settings_router
 from apim_publisher.gateway_policies.endpoints import router as gateway_policies_router
+from apim_publisher.graphql.endpoints import router as graphql_router
 from apim_publisher.importexport.endpoints import router as importexport_router
 from apim_publisher.lifecycle.endpoints import router as lifecycle_router
 from apim_publisher.models import metadata, outbox
@@ -42,6 +43,7 @@ def publisher_router() -> APIRouter:
         lifecycle_router,
         wsdl_router,
         asyncapi_router,
+        graphql_router,
         api_extras_router,
         apis_router,
         revisions_router,

@@ -44,6 +44,7 @@ DocumentRead = _any_of(API_VIEW, API_MANAGE, DOCUMENT_MANAGE)
 DocumentCreate = _any_of(API_CREATE, API_MANAGE, DOCUMENT_CREATE, DOCUMENT_MANAGE)
 DocumentEdit = _any_of(API_CREATE, API_MANAGE, DOCUMENT_MANAGE)
 SettingsRead = _any_of(API_VIEW, PUBLISHER_SETTINGS)
+GraphQLPolicyRead = _any_of(API_VIEW, API_CREATE, API_MANAGE, API_PUBLISH)
 
 COMMON_POLICY_VIEW = "apim:common_operation_policy_view"
 COMMON_POLICY_MANAGE = "apim:common_operation_policy_manage"

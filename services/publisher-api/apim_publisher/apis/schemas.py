@@ -22,6 +22,9 @@ HTTP_VERBS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS")
 # The operations (topics) of streaming APIs.
 STREAMING_VERBS = ("SUBSCRIBE", "PUBLISH")
 STREAMING_TYPES = frozenset(("WS", "WEBSUB", "SSE", "WEBHOOK", "ASYNC"))
+# The operations of a GraphQL API: one per root field of its schema, named by the field.
+GRAPHQL_VERBS = ("QUERY", "MUTATION", "SUBSCRIPTION")
+GRAPHQL_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]*$")
 DEFAULT_AUTH_TYPE = "Application & Application User"
 DEFAULT_SECURITY_SCHEME = ["oauth2", "oauth_basic_auth_api_key_mandatory"]
 SecurityScheme = Literal[
@@ -93,14 +96,23 @@ class Operation(DTO):
     @classmethod
     def _known_verb(cls, value: str) -> str:
         verb = value.upper()
-        if verb not in HTTP_VERBS + STREAMING_VERBS:
-            raise ValueError(f"verb must be one of {', '.join(HTTP_VERBS + STREAMING_VERBS)}")
+        known = HTTP_VERBS + STREAMING_VERBS + GRAPHQL_VERBS
+        if verb not in known:
+            raise ValueError(f"verb must be one of {', '.join(known)}")
         return verb
 
-    @field_validator("target")
-    @classmethod
-    def _path(cls, value: str) -> str:
-        return value if value.startswith("/") else f"/{value}"
+    @model_validator(mode="after")
+    def _target(self) -> Operation:
+        """A resource or topic is a path; a GraphQL operation is the name of a root field."""
+        if self.verb in GRAPHQL_VERBS:
+            if not GRAPHQL_NAME.match(self.target):
+                raise ValueError(
+                    f"target: a {self.verb} operation is named by a root field of the schema, "
+                    f"not {self.target!r}"
+                )
+        elif not self.target.startswith("/"):
+            self.target = f"/{self.target}"
+        return self
 
 
 class Scope(DTO):
@@ -381,6 +393,8 @@ class APIBody(DTO):
     keyManagers: list[str] = Field(default_factory=lambda: ["all"])
     # The one gateway this platform has; WSO2's other gateway types are refused.
     gatewayType: Literal["wso2/synapse"] = "wso2/synapse"
+    # A GraphQL API answers introspection queries (__schema, __type) unless this is false.
+    graphQLIntrospection: bool = True
 
     @model_validator(mode="before")
     @classmethod
@@ -519,13 +533,26 @@ class APIBody(DTO):
 
     @model_validator(mode="after")
     def _verbs_fit_type(self) -> APIBody:
-        if self.type not in STREAMING_TYPES:
-            for op in self.operations:
-                if op.verb in STREAMING_VERBS:
-                    raise ValueError(
-                        f"operation {op.verb} {op.target}: SUBSCRIBE and PUBLISH are the topics of "
-                        f"streaming APIs (WS, WEBSUB, SSE, WEBHOOK, ASYNC), not of a {self.type} API"
-                    )
+        for op in self.operations:
+            if self.type not in STREAMING_TYPES and op.verb in STREAMING_VERBS:
+                raise ValueError(
+                    f"operation {op.verb} {op.target}: SUBSCRIBE and PUBLISH are the topics of "
+                    f"streaming APIs (WS, WEBSUB, SSE, WEBHOOK, ASYNC), not of a {self.type} API"
+                )
+            if (self.type == "GRAPHQL") != (op.verb in GRAPHQL_VERBS):
+                raise ValueError(
+                    f"operation {op.verb} {op.target}: a GRAPHQL API's operations are QUERY, MUTATION "
+                    "and SUBSCRIPTION (one per root field of its schema), and only a GRAPHQL API has them"
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _introspection_fits_type(self) -> APIBody:
+        if not self.graphQLIntrospection and self.type != "GRAPHQL":
+            raise ValueError(
+                f"graphQLIntrospection: only a GRAPHQL API answers introspection queries; "
+                f"a {self.type} API cannot switch it off"
+            )
         return self
 
     @model_validator(mode="after")

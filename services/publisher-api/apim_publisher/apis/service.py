@@ -18,8 +18,12 @@ from apim_publisher.apis.schemas import APIBody, APIScope, Operation
 from apim_publisher.certificates import service as certificates
 from apim_publisher.common import utcnow
 from apim_publisher.definitions import openapi
+from apim_publisher.graphql import document as graphql
 from apim_publisher.policies import service as policies
 
+# A GraphQL API's schema (SDL text) and complexity values, set through their own endpoints and
+# taken into each revision.
+GRAPHQL_FIELDS = ("graphQLSchema", "graphQLComplexity")
 # Columns of their own, not kept in ``API.spec``.
 IDENTITY_FIELDS = {"name", "context", "version", "provider", "lifeCycleStatus", "isDefaultVersion", "type"}
 # Fields WSO2 lets only a publisher change (``x-otherScopes``), not a creator alone.
@@ -35,7 +39,15 @@ PUBLISHER_FIELDS = (
     "categories",
 )
 # Kept in ``API.spec`` but set through their own endpoints, so an API update leaves them alone.
-KEPT_FIELDS = ("environmentProperties", "externalStores", "mockScripts", "wsdl", "wsdlType", "asyncapi")
+KEPT_FIELDS = (
+    "environmentProperties",
+    "externalStores",
+    "mockScripts",
+    "wsdl",
+    "wsdlType",
+    "asyncapi",
+    *GRAPHQL_FIELDS,
+)
 DEFAULT_VERBS = ("GET", "PUT", "POST", "DELETE", "PATCH")
 NAME_EXISTS = 900250
 CONTEXT_EXISTS = 900251
@@ -62,6 +74,15 @@ async def of_caller(session: AsyncSession, caller: Principal) -> list[API]:
 
 def default_operations() -> list[Operation]:
     return [Operation(target="/*", verb=verb) for verb in DEFAULT_VERBS]
+
+
+def check_graphql_operations(body: APIBody, schema: str | None) -> None:
+    """A GRAPHQL API's operations name root fields of its schema, with the verb of their type."""
+    if body.type != "GRAPHQL":
+        return
+    problems = graphql.operation_problems(schema, [(op.verb, op.target) for op in body.operations])
+    if problems:
+        raise BadRequest("; ".join(problems), message="Invalid GraphQL operations")
 
 
 def _merge_scopes(declared: list[APIScope], operations: list[Operation]) -> list[APIScope]:
@@ -118,9 +139,12 @@ async def create(
     swagger2: bool = False,
     copy_of: API | None = None,
     secrets: SecretBox | None = None,
+    graphql_schema: str | None = None,
 ) -> API:
-    """``secrets``: seals endpoint secrets; without it a body carrying one is refused."""
+    """``secrets``: seals endpoint secrets; without it a body carrying one is refused.
+    ``graphql_schema``: a GRAPHQL API's SDL, whose root fields its operations must be."""
     access.check_roles(principal, body.accessControl, body.accessControlRoles)
+    check_graphql_operations(body, graphql_schema)
     await _check_unique(session, principal.tenant, body, copy_of=copy_of)
     if definition is not None:
         body.operations = openapi.operations_from(definition, body.operations)
@@ -135,6 +159,9 @@ async def create(
         session, principal.tenant, owner, body.apiPolicies, body.operations, body.type
     )
     now = utcnow()
+    spec = _spec_of(body, copy_of.spec if copy_of is not None else None, secrets)
+    if graphql_schema is not None:
+        spec["graphQLSchema"] = graphql_schema
     api = API(
         id=str(uuid.uuid4()),
         tenant=principal.tenant,
@@ -145,7 +172,7 @@ async def create(
         lifecycle_status="CREATED",
         type=body.type,
         is_default_version=body.isDefaultVersion,
-        spec=_spec_of(body, copy_of.spec if copy_of is not None else None, secrets),
+        spec=spec,
         definition=definition,
         revision_counter=0,
         row_version=1,
@@ -180,6 +207,7 @@ async def update(
     body.operations = body.operations or [Operation.model_validate(o) for o in api.spec.get("operations", [])]
     body.scopes = _merge_scopes(body.scopes, body.operations)
     body = APIBody.model_validate(body.model_dump())
+    check_graphql_operations(body, api.spec.get("graphQLSchema"))
     await policies.check_attachments(
         session, api.tenant, api.id, body.apiPolicies, body.operations, body.type
     )
@@ -228,11 +256,19 @@ async def copy(
     definition = dict(source.definition or {})
     if definition:
         definition["info"] = {**(definition.get("info") or {}), "version": new_version}
-    api = await create(session, principal, body, definition=definition or None, copy_of=source)
+    api = await create(
+        session,
+        principal,
+        body,
+        definition=definition or None,
+        copy_of=source,
+        graphql_schema=source.spec.get("graphQLSchema"),
+    )
     api.spec = {
         **api.spec,
         "operations": source.spec.get("operations", []),
         "scopes": source.spec.get("scopes", []),
+        **{k: source.spec[k] for k in GRAPHQL_FIELDS if k in source.spec},
     }
     api.thumbnail, api.thumbnail_media_type = source.thumbnail, source.thumbnail_media_type
     await policies.clone_for(session, principal, source.id, api.id)
@@ -255,6 +291,7 @@ async def snapshot(session: AsyncSession, api: API) -> dict[str, Any]:
         "environmentProperties": api.spec.get("environmentProperties") or {},
         # Mutual TLS: the certificates as they are now, so the revision deploys what it was taken with.
         "clientCertificates": await certificates.for_revision(session, api.tenant, api.id),
+        **{k: api.spec[k] for k in GRAPHQL_FIELDS if k in api.spec},
     }
 
 
@@ -280,6 +317,7 @@ def restore_fields(snapshot: dict[str, Any]) -> dict[str, Any]:
     fields: dict[str, Any] = APIBody.model_validate({**kept, **spec}).model_dump(
         mode="json", exclude=IDENTITY_FIELDS, exclude_none=True
     )
+    fields.update({k: snapshot[k] for k in GRAPHQL_FIELDS if k in snapshot})
     return fields
 
 

@@ -95,6 +95,10 @@ def _api_payload(api: API) -> dict[str, Any]:
     if api.spec.get("wsdl"):
         # The developer portal serves a SOAP API's WSDL from its catalog (GET /apis/{apiId}/wsdl).
         data["wsdlDefinition"] = api.spec["wsdl"]
+    for key in ("graphQLSchema", "graphQLComplexity"):
+        # The developer portal serves a GraphQL API's schema, types and complexity values.
+        if key in api.spec:
+            data[key] = api.spec[key]
     return data
 
 

@@ -44,6 +44,8 @@ API_FIELDS = (
     "subscriptionAvailableTenants",
     # A WEBSUB API's event signing (its secret sealed), checked by the gateway's hub.
     "websubSubscriptionConfiguration",
+    # A GRAPHQL API's switch for introspection queries (__schema, __type).
+    "graphQLIntrospection",
 )
 NO_POLICIES: dict[str, list[Any]] = {"request": [], "response": [], "fault": []}
 
@@ -138,6 +140,12 @@ def build(api: API, revision: Revision, deployment: Deployment) -> dict[str, Any
     ):
         # Validators and mock answers are compiled from the definition deployed with the revision.
         artifact["definition"] = revision.snapshot.get("definition")
+    if api.type == "GRAPHQL":
+        # The gateway parses and analyses queries against the schema deployed with the revision;
+        # a (type, field) without a complexity value costs 1.
+        artifact["graphQLSchema"] = revision.snapshot.get("graphQLSchema")
+        artifact["graphQLComplexity"] = revision.snapshot.get("graphQLComplexity") or {"list": []}
+        artifact["graphQLIntrospection"] = snapshot.get("graphQLIntrospection") is not False
     if api.type == "APIProduct":
         members: dict[str, Any] = revision.snapshot.get("members") or {}
         artifact.update(

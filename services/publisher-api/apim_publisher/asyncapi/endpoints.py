@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Header, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
 
 from apim_common.db import SessionDep
@@ -20,19 +20,13 @@ from apim_publisher.asyncapi import document as asyncapi
 from apim_publisher.asyncapi import service
 from apim_publisher.asyncapi.schemas import AsyncAPIValidationResponse, TopicListIn
 from apim_publisher.common import check_if_match
-from apim_publisher.definitions.service import read_source
+from apim_publisher.definitions.sources import OptionalFile, OptionalForm, read_source, upload_bytes
 
 router = APIRouter(tags=["Validation", "APIs"])
 
-OptionalFile = Annotated[UploadFile | None, File()]
-OptionalForm = Annotated[str | None, Form()]
 TopicsUpdate = Annotated[
     Principal, Depends(require_scopes(scopes.API_CREATE, scopes.API_MANAGE, scopes.API_IMPORT_EXPORT))
 ]
-
-
-async def _read(upload: UploadFile | None) -> bytes | None:
-    return await upload.read() if upload is not None else None
 
 
 @router.post("/apis/validate-asyncapi", response_model=AsyncAPIValidationResponse)
@@ -45,7 +39,7 @@ async def validate_asyncapi(
     returnContent: bool = False,
 ) -> AsyncAPIValidationResponse:
     raw = await read_source(
-        request.app.state.outbound, file=await _read(file), url=url, inline=inlineAPIDefinition
+        request.app.state.outbound, file=await upload_bytes(file), url=url, inline=inlineAPIDefinition
     )
     document, errors = await service.check(raw)
     if errors or document is None:
@@ -66,7 +60,7 @@ async def import_asyncapi(
     url: OptionalForm = None,
     additionalProperties: OptionalForm = None,
 ) -> APIPublic:
-    raw = await read_source(request.app.state.outbound, file=await _read(file), url=url, inline=None)
+    raw = await read_source(request.app.state.outbound, file=await upload_bytes(file), url=url, inline=None)
     document = await service.load_valid(raw)
     api = await service.import_api(session, principal, document, additionalProperties)
     response.headers["Location"] = location(api.id)
@@ -97,7 +91,9 @@ async def put_asyncapi(
 ) -> Response:
     api = await apis.get(session, principal, apiId)
     check_if_match(if_match, views.etag(api))
-    raw = await read_source(request.app.state.outbound, file=await _read(file), url=url, inline=apiDefinition)
+    raw = await read_source(
+        request.app.state.outbound, file=await upload_bytes(file), url=url, inline=apiDefinition
+    )
     document = await service.load_valid(raw)
     api = await service.set_definition(session, principal, api, document)
     return Response(json.dumps(document), media_type="application/json", headers={"ETag": views.etag(api)})

@@ -19,8 +19,7 @@ from apim_publisher.apis.schemas import STREAMING_TYPES, APIBody, Operation
 from apim_publisher.asyncapi import document as asyncapi
 from apim_publisher.asyncapi.document import Document
 from apim_publisher.asyncapi.schemas import TopicIn
-from apim_publisher.definitions import parsing
-from apim_publisher.definitions.parsing import ParseError
+from apim_publisher.definitions.sources import additional_properties, default_context
 
 INVALID = "Invalid AsyncAPI definition"
 # WSO2's code for a definition that does not validate.
@@ -63,18 +62,6 @@ async def load_valid(raw: bytes | str) -> Document:
     return document
 
 
-def _properties(raw: str | None) -> dict[str, Any]:
-    if not raw:
-        return {}
-    try:
-        value = parsing.load_json(raw)
-    except ParseError as exc:
-        raise BadRequest(f"additionalProperties is not valid JSON: {exc}") from exc
-    if not isinstance(value, dict):
-        raise BadRequest("additionalProperties must be a JSON object (the API's fields)")
-    return value
-
-
 def api_type(document: Document, given: Any) -> str:
     """``additionalProperties.type`` when given, else the one type the servers' protocols make."""
     if given is not None:
@@ -98,10 +85,6 @@ def operations(document: Document, existing: list[Operation]) -> list[Operation]
     return found
 
 
-def _context(name: str) -> str:
-    return "/" + "".join(ch for ch in name.lower() if ch.isalnum() or ch in "-_")
-
-
 def _body(fields: dict[str, Any]) -> APIBody:
     try:
         return APIBody.model_validate(fields)
@@ -111,11 +94,11 @@ def _body(fields: dict[str, Any]) -> APIBody:
 
 
 async def import_api(
-    session: AsyncSession, principal: Principal, document: Document, additional_properties: str | None
+    session: AsyncSession, principal: Principal, document: Document, raw_properties: str | None
 ) -> API:
     """A streaming API from a valid definition: fields from ``additionalProperties``, its type from
     the servers' protocols and its topics from the channels (and 3.0 operations)."""
-    fields = _properties(additional_properties)
+    fields = additional_properties(raw_properties)
     if "operations" in fields:
         raise BadRequest(
             "additionalProperties.operations: the topics come from the AsyncAPI definition's channels"
@@ -126,7 +109,7 @@ async def import_api(
         raise BadRequest(f"type: an AsyncAPI definition makes a streaming API, not a {fields['type']} API")
     fields.setdefault("name", str(summary["name"] or "").strip())
     fields.setdefault("version", str(summary["version"] or "1.0.0"))
-    fields.setdefault("context", summary["context"] or _context(str(fields["name"])))
+    fields.setdefault("context", summary["context"] or default_context(str(fields["name"])))
     if "description" not in fields and summary["description"]:
         fields["description"] = summary["description"]
     fields["operations"] = [op.model_dump(mode="json", exclude_none=True) for op in operations(document, [])]

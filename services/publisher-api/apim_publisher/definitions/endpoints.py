@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Header, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Header, Query, Request, Response
 
 from apim_common.db import SessionDep
 from apim_common.downloads import attachment
@@ -19,16 +19,10 @@ from apim_publisher.apis.schemas import APIPublic
 from apim_publisher.common import check_if_match
 from apim_publisher.definitions import openapi, service
 from apim_publisher.definitions.schemas import OpenAPIDefinitionValidationResponse
+from apim_publisher.definitions.sources import OptionalFile, OptionalForm, read_source, upload_bytes
 from apim_publisher.importexport import service as project
 
 router = APIRouter(tags=["APIs"])
-
-OptionalFile = Annotated[UploadFile | None, File()]
-OptionalForm = Annotated[str | None, Form()]
-
-
-async def _read(upload: UploadFile | None) -> bytes | None:
-    return await upload.read() if upload is not None else None
 
 
 @router.post("/apis/import-openapi", status_code=201, response_model=APIPublic)
@@ -42,8 +36,8 @@ async def import_openapi(
     inlineAPIDefinition: OptionalForm = None,
     additionalProperties: OptionalForm = None,
 ) -> APIPublic:
-    raw = await service.read_source(
-        request.app.state.outbound, file=await _read(file), url=url, inline=inlineAPIDefinition
+    raw = await read_source(
+        request.app.state.outbound, file=await upload_bytes(file), url=url, inline=inlineAPIDefinition
     )
     document, _ = await service.load_valid(raw)
     api = await service.import_api(session, principal, document, additionalProperties)
@@ -60,8 +54,8 @@ async def validate_openapi(
     inlineAPIDefinition: OptionalForm = None,
     returnContent: bool = False,
 ) -> OpenAPIDefinitionValidationResponse:
-    raw = await service.read_source(
-        request.app.state.outbound, file=await _read(file), url=url, inline=inlineAPIDefinition
+    raw = await read_source(
+        request.app.state.outbound, file=await upload_bytes(file), url=url, inline=inlineAPIDefinition
     )
     document, errors = await service.check(raw)
     if errors:
@@ -109,8 +103,8 @@ async def put_swagger(
 ) -> Response:
     api = await apis.get(session, principal, apiId)
     check_if_match(if_match, views.etag(api))
-    raw = await service.read_source(
-        request.app.state.outbound, file=await _read(file), url=url, inline=apiDefinition
+    raw = await read_source(
+        request.app.state.outbound, file=await upload_bytes(file), url=url, inline=apiDefinition
     )
     document, _ = await service.load_valid(raw)
     api = await apis.set_definition(session, principal, api, document)

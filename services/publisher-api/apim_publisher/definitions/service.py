@@ -6,24 +6,20 @@ import asyncio
 import io
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
-import httpx
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from apim_common.errors import BadRequest, ErrorListItem
-from apim_common.outbound import fetch_bytes
 from apim_common.security import Principal
 from apim_publisher.apis import service as apis
 from apim_publisher.apis import views
 from apim_publisher.apis.models import API
 from apim_publisher.apis.schemas import APIBody
-from apim_publisher.definitions import implementations, openapi, parsing
+from apim_publisher.definitions import implementations, openapi
 from apim_publisher.definitions.openapi import DefinitionError, Document, RemoteReference
-from apim_publisher.definitions.parsing import ParseError
+from apim_publisher.definitions.sources import additional_properties, default_context
 
-MAX_DEFINITION_BYTES = 5 * 1024 * 1024
 VALIDATION_SECONDS = 10.0
 # Few workers: a definition that hits the time budget keeps its thread until it finishes, and
 # cannot take more than these from the rest.
@@ -38,36 +34,6 @@ def invalid(errors: list[str], message: str = "Invalid OpenAPI definition") -> B
     )
 
 
-async def read_source(
-    http: httpx.AsyncClient, *, file: bytes | None, url: str | None, inline: str | None
-) -> bytes | str:
-    given = [s for s in (file, url, inline) if s]
-    if len(given) != 1:
-        raise BadRequest("Give exactly one of 'file', 'url' or 'inlineAPIDefinition'/'apiDefinition'")
-    if file:
-    try:
-        openapi.inline_path_items(document)
-    except DefinitionError as exc:
-        return document, exc.errors
-        if len(file) > MAX_DEFINITION_BYTES:
-            raise BadRequest("The definition is larger than 5 MiB")
-        return file
-    if inline:
-        return inline
-    assert url is not None
-    if not url.startswith(("http://", "https://")):
-        raise BadRequest(f"'{url}' is not an http(s) URL")
-    try:
-        status, content = await fetch_bytes(http, url, max_bytes=MAX_DEFINITION_BYTES)
-    except httpx.InvalidURL as exc:
-        raise BadRequest(f"url is not a valid URL: {exc}") from exc
-    except httpx.HTTPError as exc:
-        raise BadRequest(f"Could not fetch the definition from {url}: {type(exc).__name__}") from exc
-    if status >= 400:
-        raise BadRequest(f"Could not fetch the definition from {url}: HTTP {status}")
-    return content
-
-
 def _parsed_and_checked(raw: bytes | str) -> tuple[Document | None, list[str]]:
     try:
         document = openapi.parse(raw)
@@ -77,6 +43,10 @@ def _parsed_and_checked(raw: bytes | str) -> tuple[Document | None, list[str]]:
         openapi.validate(document)
     except RemoteReference as exc:
         raise invalid(exc.errors, "Unsupported reference") from exc
+    except DefinitionError as exc:
+        return document, exc.errors
+    try:
+        openapi.inline_path_items(document)
     except DefinitionError as exc:
         return document, exc.errors
     return document, implementations.problems(document)
@@ -106,31 +76,15 @@ async def check(raw: bytes | str) -> tuple[Document | None, list[str]]:
     return await parse_and_validate(raw)
 
 
-def _additional(raw: str | None) -> dict[str, Any]:
-    if not raw:
-        return {}
-    try:
-        value = parsing.load_json(raw)
-    except ParseError as exc:
-        raise BadRequest(f"additionalProperties is not valid JSON: {exc}") from exc
-    if not isinstance(value, dict):
-        raise BadRequest("additionalProperties must be a JSON object (the API's fields)")
-    return value
-
-
-def _default_context(name: str) -> str:
-    return "/" + "".join(ch for ch in name.lower() if ch.isalnum() or ch in "-_")
-
-
 async def import_api(
-    session: AsyncSession, principal: Principal, document: Document, additional_properties: str | None
+    session: AsyncSession, principal: Principal, document: Document, raw_properties: str | None
 ) -> API:
     """A new API from a valid definition: fields from ``additionalProperties``, the rest from the document."""
-    fields = _additional(additional_properties)
+    fields = additional_properties(raw_properties)
     described = openapi.describe(document)
     fields.setdefault("name", openapi.usable_name(described["name"]))
     fields.setdefault("version", described["version"] or "1.0.0")
-    fields.setdefault("context", described["context"] or _default_context(str(fields["name"])))
+    fields.setdefault("context", described["context"] or default_context(str(fields["name"])))
     if "description" not in fields and described["description"]:
         fields["description"] = described["description"]
     schemes, api_key_header = openapi.security_from(document)
