@@ -57,16 +57,6 @@ async def test_a_url_document_redirects_to_its_url(portal: Portal) -> None:
     assert content.headers["location"] == "https://example.com/pizza"
 
 
-async def test_a_file_document_says_its_file_is_not_in_the_catalog(portal: Portal) -> None:
-    api = await portal.publish_api(name="Pizza")
-    doc = _document(api["id"], "doc-file", sourceType="FILE", fileName="menu.pdf")
-    await portal.publish("apis", "document.created", api["id"], doc)
-    assert (await portal.client.get(f"{BASE}/apis/{api['id']}/documents/doc-file")).status_code == 200
-    content = await portal.client.get(f"{BASE}/apis/{api['id']}/documents/doc-file/content")
-    assert content.status_code == 404
-    assert "do not carry files" in content.text
-
-
 async def test_an_updated_document_replaces_the_old_one(portal: Portal) -> None:
     api = await portal.publish_api(name="Pizza")
     await portal.publish("apis", "document.created", api["id"], _document(api["id"], "d", inlineContent="v1"))

@@ -66,3 +66,20 @@ async def call(
     if response.status_code >= 400:
         raise _error(response, what)
     return response.json() if response.content else None
+
+
+async def fetch(
+    request: Request, url: str, what: str, *, params: dict[str, Any] | None = None
+) -> httpx.Response:
+    """GET one internal resource as it is (a file, not JSON); a refusal maps as in :func:`call`."""
+    http: httpx.AsyncClient = request.app.state.http
+    try:
+        headers = await _tokens(request).headers()
+        response = await http.get(
+            url, params={k: v for k, v in (params or {}).items() if v is not None}, headers=headers
+        )
+    except httpx.HTTPError as exc:
+        raise ServiceUnavailable(f"{what} failed: {exc}") from exc
+    if response.status_code >= 400:
+        raise _error(response, what)
+    return response

@@ -15,6 +15,7 @@ from apim_publisher.catalog.endpoints import router as catalog_router
 from apim_publisher.certificates.endpoints import router as certificates_router
 from apim_publisher.comments.endpoints import router as comments_router
 from apim_publisher.definitions.endpoints import router as definitions_router
+from apim_publisher.documents.endpoints import internal_router as internal_documents_router
 from apim_publisher.documents.endpoints import router as documents_router
 from apim_publisher.environments.endpoints import router as settings_router
 from apim_publisher.gateway_policies.endpoints import router as gateway_policies_router
@@ -28,8 +29,8 @@ from apim_publisher.revisions.endpoints import router as revisions_router
 from apim_publisher.settings import Settings
 from apim_publisher.shared_scopes.endpoints import router as shared_scopes_router
 from apim_publisher.subscriptions.endpoints import router as subscriptions_router
-from apim_publisher.wsdl.endpoints import router as wsdl_router
 from apim_publisher.validations.endpoints import router as validations_router
+from apim_publisher.wsdl.endpoints import router as wsdl_router
 
 PREFIXES = ("/api/am/publisher/v4",)
 
@@ -45,10 +46,10 @@ def publisher_router() -> APIRouter:
         asyncapi_router,
         graphql_router,
         api_extras_router,
-        apis_router,
-        revisions_router,
         comments_router,
         validations_router,
+        apis_router,
+        revisions_router,
         documents_router,
         policies_router,
         products_router,
@@ -59,6 +60,7 @@ def publisher_router() -> APIRouter:
         catalog_router,
         settings_router,
         internal_apis_router,
+        internal_documents_router,
         artifacts_router,
     ):
         router.include_router(child)

@@ -6,13 +6,15 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
 
 from apim_common.db import SessionDep
 from apim_common.errors import NotFound
+from apim_common.internal_calls import fetch
 from apim_common.pagination import Page, PageDep, Pagination
 from apim_common.security import OptionalPrincipal
+from apim_common.settings import ServiceSettings
 from apim_devportal.catalog import service, wsdl
 from apim_devportal.catalog.schemas import (
     APICategory,
@@ -178,9 +180,28 @@ async def get_document(
     raise NotFound(f"Requested document with id '{documentId}' not found")
 
 
+async def _document_file(request: Request, api_id: str, document_id: str) -> Response:
+    """Files are too large for the document events: the publisher serves them on its internal API."""
+    settings: ServiceSettings = request.app.state.settings
+    base = f"{settings.publisher_url.rstrip('/')}/api/am/publisher/v4/internal"
+    url = f"{base}/apis/{api_id}/documents/{document_id}/file"
+    found = await fetch(request, url, f"Document {document_id}")
+    headers = {k: v for k, v in found.headers.items() if k.lower() == "content-disposition"}
+    return Response(
+        found.content,
+        media_type=found.headers.get("content-type", "application/octet-stream"),
+        headers=headers,
+    )
+
+
 @router.get("/apis/{apiId}/documents/{documentId}/content")
 async def get_document_content(
-    apiId: str, documentId: str, session: SessionDep, principal: OptionalPrincipal, tenant: RequestedTenant
+    apiId: str,
+    documentId: str,
+    request: Request,
+    session: SessionDep,
+    principal: OptionalPrincipal,
+    tenant: RequestedTenant,
 ) -> Response:
     who = await service.viewer(session, principal, tenant)
     api = await service.visible_api(session, who, apiId)
@@ -189,10 +210,7 @@ async def get_document_content(
     if source == "URL" and doc.get("sourceUrl"):
         return RedirectResponse(str(doc["sourceUrl"]), status_code=303)
     if source == "FILE":
-        raise NotFound(
-            f"Document {documentId} is a file; the publisher's document events do not carry files",
-            message="Document File Not Available",
-        )
+        return await _document_file(request, api.id, documentId)
     content = doc.get("inlineContent") or doc.get("content")
     if not isinstance(content, str):
         raise NotFound(f"Document {documentId} has no content")

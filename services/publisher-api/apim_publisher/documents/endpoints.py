@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse
 from apim_common.db import SessionDep
 from apim_common.errors import NotFound
 from apim_common.pagination import PageDep
+from apim_common.security import InternalPrincipal
 from apim_publisher import scopes
 from apim_publisher.apis import service as apis
 from apim_publisher.documents import service
@@ -18,6 +19,7 @@ from apim_publisher.documents.repository import DocumentRepository
 from apim_publisher.documents.schemas import DocumentBody, DocumentList, DocumentPublic
 
 router = APIRouter(tags=["API Documents"])
+internal_router = APIRouter(prefix="/internal", tags=["Internal"])
 
 
 def content_response(document: Document) -> Response:
@@ -116,3 +118,15 @@ async def add_document_content(
         )
     document = await service.set_content(session, principal, api, document, inline=inlineContent, file=upload)
     return service.public(document)
+
+
+@internal_router.get("/apis/{apiId}/documents/{documentId}/file")
+async def get_document_file(
+    apiId: str, documentId: str, session: SessionDep, _: InternalPrincipal
+) -> Response:
+    """A FILE document's bytes for the Developer Portal, which has checked that its caller may see
+    the document: files are too large for the document events, so it fetches them here."""
+    document = await DocumentRepository(session).in_api(apiId, documentId)
+    if document is None or document.source_type != "FILE":
+        raise NotFound(f"Document {documentId} is not a file document of API {apiId}")
+    return content_response(document)
