@@ -61,7 +61,7 @@ QUERIES = {
     ],
     "traffic": [views.params(PERIOD, views.TRAFFIC_METRICS, "api")],
     "errors": [views.params(PERIOD, views.ERRORS_METRICS, "api,errorType")],
-    "latency": [views.params(PERIOD, views.LATENCY_METRICS, "api")],
+    "latency": [views.latency_params(PERIOD)],
 }
 
 

@@ -138,6 +138,7 @@ async def test_a_token_without_an_analytics_scope_is_refused(
         ({"from": "0001-01-01T00:00:00-23:59"}, "between the years 1 and 9999"),
         ({"from": "0001-01-01T00:00:00Z", "to": "0001-01-01T00:10:00Z"}, "between the years 1 and 9999"),
         ({"applicationId": "a" * 65}, "applicationId"),
+        ({"orderBy": "slowness"}, "orderBy"),
     ],
 )
 async def test_bad_input_is_a_400_naming_it(

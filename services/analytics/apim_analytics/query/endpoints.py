@@ -16,6 +16,7 @@ from apim_analytics.query.schemas import (
     QueryResult,
     parse_dimensions,
     parse_metrics,
+    parse_order,
     time_range,
 )
 from apim_analytics.rollups.models import ID_LENGTH, TENANT_LENGTH, Granularity
@@ -25,6 +26,7 @@ from apim_common.security import InternalPrincipal, Principal, require_scopes
 router = APIRouter(prefix="/api/am/analytics/v1", tags=["Analytics"])
 
 Reader = Annotated[Principal, Depends(require_scopes(*service.READER_SCOPES))]
+_ORDER_BY = "a metric: the limit rows highest by it, highest first (e.g. the 10 slowest APIs by latencyP95)"
 
 
 def _spec(
@@ -36,6 +38,7 @@ def _spec(
     api_id: str | None,
     application_id: str | None,
     limit: int,
+    order_by: str | None,
 ) -> AnalyticsQuery:
     start, end = time_range(from_, to, granularity)
     return AnalyticsQuery(
@@ -47,6 +50,7 @@ def _spec(
         api_id=api_id,
         application_id=application_id,
         limit=limit,
+        order_by=parse_order(order_by),
     )
 
 
@@ -64,9 +68,10 @@ async def query(
     apiId: Annotated[str | None, Query(max_length=ID_LENGTH)] = None,
     applicationId: Annotated[str | None, Query(max_length=ID_LENGTH)] = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+    orderBy: Annotated[str | None, Query(max_length=100, description=_ORDER_BY)] = None,
 ) -> QueryResult:
     """Request counts, error rates, latency percentiles and bytes, of what the caller may see."""
-    spec = _spec(metrics, dimensions, granularity, from_, to, apiId, applicationId, limit)
+    spec = _spec(metrics, dimensions, granularity, from_, to, apiId, applicationId, limit, orderBy)
     return await service.run(session, principal, spec)
 
 
@@ -83,7 +88,8 @@ async def internal_query(
     apiId: Annotated[str | None, Query(max_length=ID_LENGTH)] = None,
     applicationId: Annotated[str | None, Query(max_length=ID_LENGTH)] = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+    orderBy: Annotated[str | None, Query(max_length=100)] = None,
 ) -> QueryResult:
     """The same query for another service, which has checked what its caller may see."""
-    spec = _spec(metrics, dimensions, granularity, from_, to, apiId, applicationId, limit)
+    spec = _spec(metrics, dimensions, granularity, from_, to, apiId, applicationId, limit, orderBy)
     return await service.run_for(session, tenant, None, spec)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, Select, Table, desc, func, select, union_all
+from sqlalchemy import ColumnElement, RowMapping, Select, Table, desc, func, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from apim_analytics.rollups.models import (
@@ -33,23 +33,30 @@ async def sums(
     owners: Collection[str] | None,
     order_by_time: bool,
     limit: int,
+    among: Sequence[tuple[Any, ...]] | None = None,
 ) -> Sequence[RowMapping]:
     """The sum of each of ``measures`` (rollup columns) per group of ``group_by``, ordered by
     ``request_count`` unless along time; ``owners`` limits to their applications.
 
     Hours and days also count the tenant's minutes not merged into them yet (the last two to
     three minutes), in the same statement as the merged rows, so a request is counted once
-    whether or not the merge has passed its minute, and shows at once at every granularity."""
+    whether or not the merge has passed its minute, and shows at once at every granularity.
+    ``among``: only the groups of these values of ``group_by``'s columns other than ``bucket``."""
     measured = [name for name in measures if name in MEASURE_COLUMNS]
     columns = list(dict.fromkeys([*group_by, "request_count", *measured]))
     table = ROLLUPS[granularity]
     source = _rows(table, columns, tenant, start_bucket, end, api_id, application_id, owners)
+    keys = [name for name in group_by if name != "bucket"]
+    if among is not None and keys:
+        source = source.where(_among(table, keys, among))
     if granularity is not Granularity.MINUTE:
         minutes = ROLLUPS[Granularity.MINUTE]
         merged_until = select(progress.c.merged_until).where(progress.c.tenant == tenant).scalar_subquery()
         pending = _rows(
             minutes, columns, tenant, start_bucket, end, api_id, application_id, owners, SECONDS[granularity]
         ).where(minutes.c.bucket >= merged_until)
+        if among is not None and keys:
+            pending = pending.where(_among(minutes, keys, among))
         both = union_all(source, pending).subquery("rollup")
     else:
         both = source.subquery("rollup")
@@ -63,6 +70,12 @@ async def sums(
     else:
         query = query.order_by(desc(func.sum(both.c.request_count)), *groups)
     return (await session.execute(query.limit(limit))).mappings().all()
+
+
+def _among(table: Table, keys: Sequence[str], values: Sequence[tuple[Any, ...]]) -> ColumnElement[bool]:
+    if len(keys) == 1:
+        return table.c[keys[0]].in_([value[0] for value in values])
+    return tuple_(*(table.c[name] for name in keys)).in_(list(values))
 
 
 def _rows(

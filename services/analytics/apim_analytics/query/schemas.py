@@ -61,6 +61,8 @@ class AnalyticsQuery:
     api_id: str | None
     application_id: str | None
     limit: int
+    # The rows are the ``limit`` highest by this metric (None: by request count, or along time).
+    order_by: Metric | None = None
 
 
 def _invalid(parameter: str, description: str) -> BadRequest:
@@ -83,6 +85,16 @@ def parse_metrics(raw: str) -> tuple[Metric, ...]:
     if unknown:
         raise _invalid("metrics", f"unknown {', '.join(unknown)}; one of {', '.join(sorted(known))}")
     return tuple(dict.fromkeys(Metric(name) for name in names))
+
+
+def parse_order(raw: str | None) -> Metric | None:
+    """``orderBy``: one metric, whose highest rows are answered."""
+    if raw is None:
+        return None
+    known = {metric.value for metric in Metric}
+    if raw not in known:
+        raise _invalid("orderBy", f"unknown {raw}; one of {', '.join(sorted(known))}")
+    return Metric(raw)
 
 
 def parse_dimensions(raw: str) -> tuple[Dimension, ...]:

@@ -81,7 +81,7 @@ async def errors(page: Page, period_key: str, by: str) -> Response:
 async def latency(page: Page, period_key: str) -> Response:
     period = views.period_of(period_key)
     try:
-        (answer,) = await _ask(page, views.params(period, views.LATENCY_METRICS, "api"))
+        (answer,) = await _ask(page, views.latency_params(period))
     except ApiError as exc:
         return _render(page, "latency", period, exc, view=views.latency({}))
     return _render(page, "latency", period, None, view=views.latency(answer))

@@ -167,6 +167,12 @@ def errors(by: str, answer: dict[str, Any] | None, per_api: dict[str, Any]) -> d
 LATENCY_METRICS = "requestCount,latencyP95,latencyP50,backendLatencyP95,gatewayLatencyP95"
 
 
+def latency_params(period: Period, now: float | None = None) -> dict[str, str]:
+    """The slowest APIs only: the query API ranks every API by p95 from its total histogram, then
+    sums the other histograms of those ten alone (a third of the work of every API's three)."""
+    return {**params(period, LATENCY_METRICS, "api", now), "orderBy": "latencyP95", "limit": str(SLOWEST)}
+
+
 def latency(answer: dict[str, Any]) -> dict[str, Any]:
     rows = [r for r in answer.get("list", []) if r.get("latencyP95") is not None]
     rows.sort(key=lambda r: -_number(r.get("latencyP95")))
