@@ -12,17 +12,18 @@ from apim_key_manager.app import create_app
 from tests.key_manager.conftest import KeyManagerClient, key_manager_settings
 
 
-async def test_jwks_publishes_an_access_key_and_an_api_key_key(km: KeyManagerClient) -> None:
+async def test_jwks_publishes_rs256_and_es256_access_keys_and_an_api_key_key(km: KeyManagerClient) -> None:
     keys = (await km.jwks())["keys"]
-    assert len(keys) == 2
-    assert all(k["kty"] == "RSA" and k["alg"] == "RS256" and k["kid"] for k in keys)
+    assert sorted((k["kty"], k["alg"]) for k in keys) == [("EC", "ES256"), ("RSA", "RS256"), ("RSA", "RS256")]
+    assert all(k["kid"] and k["use"] == "sig" for k in keys)
+    assert [k["crv"] for k in keys if k["kty"] == "EC"] == ["P-256"]
     assert all("d" not in k for k in keys)
 
 
 async def test_private_keys_are_stored_encrypted(km: KeyManagerClient) -> None:
     async with km.app.state.database.engine.connect() as connection:
         stored = (await connection.execute(text("SELECT private_key FROM signing_keys"))).scalars().all()
-    assert len(stored) == 2
+    assert len(stored) == 3
     assert not any("PRIVATE KEY" in value for value in stored)
 
 

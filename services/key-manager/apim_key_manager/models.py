@@ -5,7 +5,7 @@ from apim_common.events.outbox import outbox_table
 from apim_key_manager.authorize.models import AuthorizationCode
 from apim_key_manager.base import Base
 from apim_key_manager.clients.models import OAuthClient
-from apim_key_manager.keys.models import SigningKey
+from apim_key_manager.keys.models import SigningKey, TenantSigningAlgorithm
 from apim_key_manager.revocation.models import RevocationRule, RevokedToken
 from apim_key_manager.scopes.models import RoleAlias, ScopeRoles
 from apim_key_manager.tenants.models import Tenant
@@ -27,6 +27,7 @@ __all__ = [
     "ScopeRoles",
     "SigningKey",
     "Tenant",
+    "TenantSigningAlgorithm",
     "User",
     "UserRole",
     "metadata",

@@ -24,7 +24,7 @@ from apim_key_manager.authorize.repository import AuthorizationCodeRepository
 from apim_key_manager.authorize.service import AuthorizationService
 from apim_key_manager.clients.service import ClientService
 from apim_key_manager.context import KeyManager
-from apim_key_manager.keys.service import KeyService
+from apim_key_manager.keys.service import KeyService, apply_key_manager_event
 from apim_key_manager.models import processed_events
 from apim_key_manager.oauth.service import TokenService
 from apim_key_manager.revocation.repository import RevocationRepository
@@ -40,6 +40,7 @@ from apim_key_manager.users.service import UserService
 logger = logging.getLogger(__name__)
 
 SYSTEM_SCOPES_CONSUMER = "key-manager.system-scopes"
+KEY_MANAGERS_CONSUMER = "key-manager.key-managers"
 PRUNE_INTERVAL = 600.0
 
 
@@ -91,6 +92,16 @@ def _subscribe(bus: EventBus, km: KeyManager) -> None:
         km.scopes.invalidate(event.tenant)
 
     bus.subscribe([Topic.SYSTEM_SCOPES], SYSTEM_SCOPES_CONSUMER, on_system_scopes)
+
+    apply_key_manager = idempotent(
+        km.database, processed_events, KEY_MANAGERS_CONSUMER, apply_key_manager_event
+    )
+
+    async def on_key_managers(event: CloudEvent) -> None:
+        await apply_key_manager(event)
+        await km.keys.reload()
+
+    bus.subscribe([Topic.KEY_MANAGERS], KEY_MANAGERS_CONSUMER, on_key_managers)
 
 
 async def _prune(database: Database) -> None:

@@ -76,6 +76,10 @@ class KeyManager(Model):
     additionalProperties: dict[str, Any] = Field(default_factory=dict)
     permissions: Permissions = Field(default_factory=Permissions)
     tokenType: Literal["EXCHANGED", "DIRECT", "BOTH"] = "DIRECT"
+    # The one algorithm the key manager's tokens are signed with: gateways refuse the others, and the
+    # resident key manager signs its tenant's access tokens with it. None: RS256 or ES256, as the
+    # key says (the resident key manager then signs RS256).
+    signingAlgorithm: Literal["RS256", "ES256"] | None = None
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True, serialize_by_alias=True)
 
@@ -84,6 +88,11 @@ class KeyManager(Model):
         if self.enableSelfValidationJWT and self.type != "default" and self.certificates is None:
             raise ValueError(
                 "a key manager that validates JWTs itself needs certificates (a JWKS URL or a PEM)"
+            )
+        if self.signingAlgorithm is not None and not self.enableSelfValidationJWT:
+            raise ValueError(
+                "signingAlgorithm applies to JWTs the gateways validate themselves: set"
+                " enableSelfValidationJWT or leave signingAlgorithm out"
             )
         return self
 

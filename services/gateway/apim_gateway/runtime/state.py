@@ -75,6 +75,8 @@ class KeyManagerConfig:
     enabled: bool
     is_global: bool
     self_validate: bool
+    # The one JWS algorithm its tokens may use (signingAlgorithm); None: any the gateway verifies.
+    algorithm: str | None = None
 
 
 def key_manager_config(raw: Mapping[str, Any], tenant: str) -> KeyManagerConfig:
@@ -102,6 +104,7 @@ def key_manager_config(raw: Mapping[str, Any], tenant: str) -> KeyManagerConfig:
         enabled=bool(raw.get("enabled", True)),
         is_global=bool(raw.get("global", False)),
         self_validate=bool(raw.get("enableSelfValidationJWT", True)),
+        algorithm=str(raw["signingAlgorithm"]) if raw.get("signingAlgorithm") else None,
     )
 
 

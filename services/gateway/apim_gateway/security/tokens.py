@@ -197,6 +197,8 @@ class TokenVerifier:
         km = self._key_manager(api, issuer)
         if km is None:
             raise _invalid("The token's issuer is not a key manager of this API")
+        if km.algorithm is not None and alg != km.algorithm:
+            raise _invalid(f"The key manager's tokens are signed with {km.algorithm}, not {alg}")
         keys = self.keyset(km)
         try:
             key = await keys.key(header.get("kid"))

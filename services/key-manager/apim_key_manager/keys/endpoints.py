@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from apim_key_manager.context import KeyManagerDep
+from apim_key_manager.keys import crypto
 
 router = APIRouter(tags=["Keys"])
 
@@ -39,7 +40,7 @@ def _discovery(request: Request, issuer: str) -> dict[str, Any]:
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "id_token_signing_alg_values_supported": ["RS256"],
+        "id_token_signing_alg_values_supported": list(crypto.ALGORITHMS),
         "subject_types_supported": ["public"],
         "scopes_supported": ["openid", "default"],
         "claims_supported": ["iss", "sub", "aud", "azp", "scope", "tenant", "roles", "iat", "exp", "jti"],

@@ -25,3 +25,13 @@ class SigningKey(Base):
     # Set when a newer key took over; the key stays in the JWKS until publish_until (epoch seconds).
     retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     publish_until: Mapped[int | None] = mapped_column(BigInteger, default=None)
+
+
+class TenantSigningAlgorithm(Base):
+    """The algorithm of a tenant's access tokens, as its resident key manager in admin-api says;
+    a tenant without a row gets RS256."""
+
+    __tablename__ = "tenant_signing_algorithms"
+
+    tenant: Mapped[str] = mapped_column(String(255), primary_key=True)
+    algorithm: Mapped[str] = mapped_column(String(10))

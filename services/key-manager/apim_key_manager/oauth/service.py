@@ -1,9 +1,9 @@
 """The grants of /oauth2/token, introspection and revocation, without storing any token.
 
-An access token is an RS256 JWT (see docs/contracts.md for its claims). A refresh token is an
-HS256 JWT only this service can check; it carries the subject, client, tenant and granted scopes
-needed to mint the next pair, and the jti of the access token issued with it. Using it revokes it
-and that access token.
+An access token is an RS256 or ES256 JWT, as its tenant's resident key manager chooses (see
+docs/contracts.md for its claims). A refresh token is an HS256 JWT only this service can check; it
+carries the subject, client, tenant and granted scopes needed to mint the next pair, and the jti of
+the access token issued with it. Using it revokes it and that access token.
 
 The pair a refresh token's one use mints has jtis derived from its jti (HMAC under a key from
 APIM_SECRET_KEY), so presenting a used refresh token again revokes everything its first use led
@@ -31,7 +31,7 @@ from apim_key_manager.authorize.repository import AuthorizationCodeRepository
 from apim_key_manager.authorize.service import hash_code, s256
 from apim_key_manager.clients.service import ClientRecord, ClientService
 from apim_key_manager.keys import crypto
-from apim_key_manager.keys.service import ACCESS, KeyRing, KeyService
+from apim_key_manager.keys.service import KeyRing, KeyService
 from apim_key_manager.oauth.errors import (
     InvalidGrantError,
     InvalidRequestError,
@@ -118,7 +118,10 @@ class TokenService:
         self.users = users
         self.scopes = scopes
         self._issuer = settings.token_issuer
-        self._trusted = {iss: crypto.load_public_pem(pem) for iss, pem in settings.jwt_bearer_issuers.items()}
+        self._trusted = {
+            iss: crypto.published(crypto.load_public_pem(pem))
+            for iss, pem in settings.jwt_bearer_issuers.items()
+        }
         self._family_key = crypto.derive_key(settings.secret(), "refresh-token-family")
 
     @property
@@ -155,7 +158,7 @@ class TokenService:
         }
         if roles is not None:
             claims["roles"] = list(roles)
-        return self.ring.signers[ACCESS].sign(claims), jti, now
+        return self.ring.access_signer(tenant).sign(claims), jti, now
 
     def _pair(
         self,
@@ -202,6 +205,7 @@ class TokenService:
 
     async def client_credentials(self, client: ClientRecord, requested: Sequence[str]) -> IssuedTokens:
         self._allow(client, CLIENT_CREDENTIALS)
+        await self._keys.current()  # other replicas' key rotations and tenants' algorithms
         async with self._database.session() as session:
             if await TenantRepository(session).is_inactive(client.tenant):
                 raise invalid_client(f"The tenant {client.tenant} is inactive")
@@ -231,6 +235,7 @@ class TokenService:
             raise InvalidGrantError(description=f"The tenant {user.tenant} is inactive")
         roles = await self.users.roles(session, user)
         granted = (await self.scopes.map_for(user.tenant)).grant(requested, roles)
+        await self._keys.current()
         return self._pair(client, subject_of(user), user.tenant, granted, roles, heirs=heirs)
 
     async def password(
@@ -416,7 +421,7 @@ class TokenService:
                 keys = {str(header.get("kid")): self._trusted[issuer]}
             else:
                 raise InvalidGrantError(description="The assertion's issuer is not trusted")
-            _, claims = crypto.verify_rs256(assertion, keys)
+            _, claims = crypto.verify(assertion, keys)
         except crypto.BadToken as exc:
             raise InvalidGrantError(description=f"Invalid assertion: {exc}") from exc
         aud = claims.get("aud")
@@ -440,7 +445,7 @@ class TokenService:
     def read(self, token: str) -> dict[str, Any] | None:
         """The claims of a token we issued (access token, refresh token or API key), or None."""
         try:
-            _, claims = crypto.verify_rs256(token, self.ring.public_keys)
+            _, claims = crypto.verify(token, self.ring.public_keys)
             return claims
         except crypto.BadToken:
             pass
