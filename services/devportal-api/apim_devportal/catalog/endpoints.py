@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -15,7 +14,7 @@ from apim_common.internal_calls import fetch
 from apim_common.pagination import Page, PageDep, Pagination
 from apim_common.security import OptionalPrincipal
 from apim_common.settings import ServiceSettings
-from apim_devportal.catalog import service, wsdl
+from apim_devportal.catalog import graphql_schema, service, wsdl
 from apim_devportal.catalog.schemas import (
     APICategory,
     APICategoryList,
@@ -281,10 +280,6 @@ async def get_graphql_complexity(
     )
 
 
-_TYPE = re.compile(r"\btype\s+(\w+)[^{]*\{([^}]*)\}", re.S)
-_FIELD = re.compile(r"^\s*(\w+)\s*(?:\(|:)", re.M)
-
-
 @router.get("/apis/{apiId}/graphql-policies/complexity/types")
 async def get_graphql_types(
     apiId: str, session: SessionDep, principal: OptionalPrincipal, tenant: RequestedTenant
@@ -293,10 +288,13 @@ async def get_graphql_types(
     api = await service.visible_api(session, who, apiId)
     _graphql(service.api_type(api), apiId)
     schema = _text_definition(apiId, api.data, ("graphQLSchema", "schemaDefinition"), "GraphQL schema")
-    types = [
-        GraphQLSchemaType(type=name, fieldList=_FIELD.findall(body)) for name, body in _TYPE.findall(schema)
-    ]
-    return GraphQLSchemaTypeList(typeList=types)
+    try:
+        found = graphql_schema.types(schema)
+    except graphql_schema.UnreadableSchema as exc:
+        raise NotFound(f"The GraphQL schema of API {apiId} cannot be read: {exc}") from exc
+    return GraphQLSchemaTypeList(
+        typeList=[GraphQLSchemaType(type=name, fieldList=list(fields)) for name, fields in found]
+    )
 
 
 @router.get("/tags")
