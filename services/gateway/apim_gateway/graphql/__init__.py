@@ -5,10 +5,11 @@ subscription tier's ``graphQLMaxDepth`` and ``graphQLMaxComplexity`` bound it (`
 
 from apim_gateway.graphql.analysis import Analysis
 from apim_gateway.graphql.limits import check_limits
-from apim_gateway.graphql.payload import GraphQLPayload, read_payload
+from apim_gateway.graphql.payload import GraphQLPayload, read_payload, request_fields
 from apim_gateway.graphql.queries import (
     CLOSE_FORBIDDEN,
     CLOSE_INVALID,
+    CLOSE_THROTTLED,
     QueryAnalyser,
     QueryRefused,
     invalid,
@@ -18,6 +19,7 @@ from apim_gateway.graphql.schema import MUTATION, QUERY, SUBSCRIPTION, VERBS, Co
 __all__ = [
     "CLOSE_FORBIDDEN",
     "CLOSE_INVALID",
+    "CLOSE_THROTTLED",
     "MUTATION",
     "QUERY",
     "SUBSCRIPTION",
@@ -31,4 +33,5 @@ __all__ = [
     "compile_schema",
     "invalid",
     "read_payload",
+    "request_fields",
 ]

@@ -24,7 +24,8 @@ class GraphQLPayload:
     backend_query: str  # the query string the backend gets: without the GraphQL parameters
 
 
-def _fields(document: Any) -> tuple[str, Mapping[str, Any] | None, str | None]:
+def request_fields(document: Any) -> tuple[str, Mapping[str, Any] | None, str | None]:
+    """``query``, ``variables`` and ``operationName`` of a request (or a subscribe message)."""
     if not isinstance(document, Mapping):
         raise invalid("A GraphQL request is a JSON object with a query")
     query, variables, name = document.get("query"), document.get("variables"), document.get("operationName")
@@ -46,7 +47,7 @@ def read_payload(method: str, content_type: str, body: bytes, query_string: str)
             variables = json.loads(raw_variables) if raw_variables else None
         except ValueError:
             raise invalid("variables must be a JSON object") from None
-        query, variables, name = _fields(
+        query, variables, name = request_fields(
             {
                 "query": params.get("query"),
                 "variables": variables,
@@ -62,7 +63,7 @@ def read_payload(method: str, content_type: str, body: bytes, query_string: str)
             query = body.decode()
         except UnicodeDecodeError:
             raise invalid("The query is not UTF-8") from None
-        query, _, _ = _fields({"query": query})
+        query, _, _ = request_fields({"query": query})
         return GraphQLPayload(query, None, None, json.dumps({"query": query}).encode(), query_string)
     if media != "application/json":
         raise invalid("A GraphQL POST is application/json or application/graphql")
@@ -70,5 +71,5 @@ def read_payload(method: str, content_type: str, body: bytes, query_string: str)
         document = json.loads(body)
     except ValueError:
         raise invalid("The request body is not JSON") from None
-    query, variables, name = _fields(document)
+    query, variables, name = request_fields(document)
     return GraphQLPayload(query, variables, name, body, query_string)

@@ -4,13 +4,18 @@ tier's depth and complexity bounds."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from starlette.types import Receive
 
 from apim_gateway.context import AuthContext, Headers, header
 from apim_gateway.errors import PAYLOAD_TOO_LARGE, RECEIVE_FAILED, GatewayError
 from apim_gateway.graphql import (
+    CLOSE_FORBIDDEN,
+    CLOSE_THROTTLED,
     SUBSCRIPTION,
     Analysis,
     GraphQLPayload,
@@ -18,12 +23,15 @@ from apim_gateway.graphql import (
     check_limits,
     invalid,
     read_payload,
+    request_fields,
 )
 from apim_gateway.request.authorize import authorize
 from apim_gateway.request.body import BodyTooLarge, open_body
+from apim_gateway.request.event_limits import EventLimits
 from apim_gateway.request.services import Services
 from apim_gateway.runtime.apis import CompiledApi, GraphQLApi, Operation
 from apim_gateway.runtime.tiers import TenantTiers
+from apim_gateway.throttling import ThrottleLevel, throttle_error
 from apim_gateway.upstream import RequestBodyError
 
 
@@ -92,14 +100,110 @@ def check_query(
 ) -> None:
     """The subscription tier's ``graphQLMaxDepth`` and ``graphQLMaxComplexity`` (400 900820 and
     900821), and the API's introspection switch (403)."""
-    tier = tiers.subscription.get(auth.subscription_tier) if tiers and auth.subscription_tier else None
     try:
-        check_limits(
-            analysis,
-            payload.variables,
-            max_depth=tier.graphql_max_depth if tier else 0,
-            max_complexity=tier.graphql_max_complexity if tier else 0,
-            introspection=graphql.schema.introspection,
-        )
+        query_limits(tiers, graphql, analysis, payload.variables, auth)
     except QueryRefused as refused:
         raise refusal(refused) from None
+
+
+def query_limits(
+    tiers: TenantTiers | None,
+    graphql: GraphQLApi,
+    analysis: Analysis,
+    variables: Mapping[str, Any] | None,
+    auth: AuthContext,
+) -> None:
+    """Raises ``QueryRefused`` for the first of the caller's bounds the query goes past."""
+    tier = tiers.subscription.get(auth.subscription_tier) if tiers and auth.subscription_tier else None
+    check_limits(
+        analysis,
+        variables,
+        max_depth=tier.graphql_max_depth if tier else 0,
+        max_complexity=tier.graphql_max_complexity if tier else 0,
+        introspection=graphql.schema.introspection,
+    )
+
+
+# The messages that start a subscription: graphql-transport-ws's and the legacy graphql-ws's.
+_SUBSCRIBE = frozenset(("subscribe", "start"))
+LEGACY_PROTOCOL = "graphql-ws"
+
+
+class SubscriptionGuard:
+    """A GraphQL API's WebSocket connection, after its handshake: each message that starts a
+    subscription is checked as a query over HTTP is (validity, the operations' scopes and tiers,
+    the subscription tier's depth and complexity). A refused one is answered with an ``error``
+    message carrying WSO2's code (4022 invalid, 4020 too deep, 4021 too complex, 4002 forbidden,
+    4003 throttled) and never reaches the backend; the connection stays open."""
+
+    __slots__ = ("api", "auth", "graphql", "legacy", "services")
+
+    def __init__(
+        self,
+        services: Services,
+        api: CompiledApi,
+        graphql: GraphQLApi,
+        auth: AuthContext,
+        protocol: str | None,
+    ) -> None:
+        self.services = services
+        self.api = api
+        self.graphql = graphql
+        self.auth = auth
+        self.legacy = protocol == LEGACY_PROTOCOL
+
+    async def check(self, data: str | bytes) -> str | None:
+        """None to pass the message on; else the error message the client gets instead."""
+        if isinstance(data, bytes):
+            data = data.decode("utf-8", "replace")
+        if '"subscribe"' not in data and '"start"' not in data:  # most messages: no parse
+            return None
+        try:
+            frame = json.loads(data)
+        except ValueError:
+            return None
+        if not isinstance(frame, dict) or frame.get("type") not in _SUBSCRIBE:
+            return None
+        operation_id = frame.get("id")
+        try:
+            await self._check(frame.get("payload"))
+        except QueryRefused as refused:
+            return self._error(
+                operation_id, refused.close_code, (refused.code, refused.message), refused.description
+            )
+        except GatewayError as error:
+            code = CLOSE_THROTTLED if error.status == 429 else CLOSE_FORBIDDEN
+            return self._error(operation_id, code, (error.code, error.message), error.description)
+        return None
+
+    async def _check(self, payload: Any) -> None:
+        query, variables, operation_name = request_fields(payload)
+        api, graphql, auth = self.api, self.graphql, self.auth
+        analysis = await self.services.graphql.analyse(
+            (api.id, api.revision_id), graphql.schema, query, operation_name
+        )
+        operations = graphql.elect(analysis.operation_type, analysis.fields)
+        authorize_all(operations, auth)
+        tiers = self.services.state.tiers.get(api.tenant)
+        query_limits(tiers, graphql, analysis, variables, auth)
+        if tiers is None:
+            return
+        levels = []
+        for op in operations:
+            tier = tiers.advanced.get(op.throttling_policy) if op.throttling_policy else None
+            if tier is not None and tier.limit is not None and not tier.limit.bandwidth:
+                levels.append((op.resource_key, tier.limit, ThrottleLevel.RESOURCE))
+        if levels:
+            refused = await EventLimits(self.services.rate_limits.limiter, levels, []).admit()
+            if refused is not None:
+                error = throttle_error(refused)
+                raise GatewayError(error.status, (error.code, error.message), error.description)
+
+    def _error(self, operation_id: Any, close_code: int, error: tuple[str, str], description: str) -> str:
+        detail = {
+            "message": description,
+            "extensions": {"code": close_code, "errorCode": error[0], "errorMessage": error[1]},
+        }
+        return json.dumps(
+            {"id": operation_id, "type": "error", "payload": detail if self.legacy else [detail]}
+        )

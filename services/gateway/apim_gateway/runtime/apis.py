@@ -84,6 +84,8 @@ class GraphQLApi:
     # Whether a query electing no operation (only ``__typename`` or introspection) needs
     # credentials: unless every operation is open, as in WSO2.
     secured: bool
+    # Where subscriptions go over WebSocket, per key type: the HTTP endpoint as ws:// or wss://.
+    subscription_endpoints: dict[str, str] = field(default_factory=dict)
 
     def elect(self, operation_type: str, fields: tuple[str, ...]) -> tuple[Operation, ...]:
         """The operations of the fields a query selects at its root (a field without an
@@ -307,7 +309,26 @@ def _graphql(
         ]
         for verb in GRAPHQL_ENTRY_VERBS
     }
-    return GraphQLApi(compile_schema(artifact), operations, secured), routes
+    compiled = compile_schema(artifact)
+    endpoints = _subscription_endpoints(artifact.get("endpointConfig"))
+    return GraphQLApi(compiled, operations, secured, endpoints), routes
+
+
+def _subscription_endpoints(config: Any) -> dict[str, str]:
+    """A GraphQL API's backend for subscriptions: its http(s) endpoint per key type, as ws(s)."""
+    found: dict[str, str] = {}
+    if not isinstance(config, Mapping):
+        return found
+    for key_type, prefix in (("PRODUCTION", "production"), ("SANDBOX", "sandbox")):
+        side = config.get(f"{prefix}_endpoints")
+        if isinstance(side, list):
+            side = side[0] if side else None
+        url = str(side.get("url") or "") if isinstance(side, Mapping) else ""
+        if url.lower().startswith(("http://", "https://")):
+            found[key_type] = "ws" + url[4:]
+        elif url.lower().startswith(("ws://", "wss://")):
+            found[key_type] = url
+    return found
 
 
 def compile_api(

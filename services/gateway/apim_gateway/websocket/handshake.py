@@ -96,6 +96,9 @@ def _route(
             api, op, _, backend_path = route(services.state, scope, verb, headers, outcome)
         except GatewayError:
             found = outcome.api
+            if found is not None and found.graphql is not None:  # subscriptions: its GET route
+                api, op, _, backend_path = route(services.state, scope, "GET", headers, outcome)
+                return api, op, backend_path
             if found is None or found.websocket is None or verb == TOPIC_VERBS[-1]:
                 raise
             continue

@@ -22,6 +22,7 @@ from apim_gateway.request.analytics_event import (
     throttled_record,
 )
 from apim_gateway.request.event_limits import EventLimits, event_limits
+from apim_gateway.request.graphql import SubscriptionGuard
 from apim_gateway.request.services import Services
 from apim_gateway.websocket.connections import Connections
 from apim_gateway.websocket.handshake import Handshake, admit
@@ -85,7 +86,21 @@ class WebSocketProxy:
         headers: list[tuple[bytes, bytes]],
         latencies: tuple[float, float, float],
     ) -> None:
-        connection = Connection(handshake, upstream, receive, send, events, self.max_client_message)
+        api = handshake.api
+        guard = (
+            None
+            if api.graphql is None
+            else SubscriptionGuard(self.services, api, api.graphql, handshake.auth, upstream.subprotocol)
+        )
+        connection = Connection(
+            handshake,
+            upstream,
+            receive,
+            send,
+            events,
+            self.max_client_message,
+            guard.check if guard is not None else None,
+        )
         self.connections.add(connection)
         try:
             await connection.run()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Awaitable, Callable
 
 from starlette.types import Message, Receive, Send
 from websockets.asyncio.client import ClientConnection
@@ -26,6 +27,7 @@ TOO_BIG = (1009, "Message too big")
 GOING_AWAY = 1001
 # Codes a close frame may not carry: what the other side gets instead.
 _NOT_SENDABLE = frozenset((1005, 1006, 1015))
+Inspect = Callable[[str | bytes], Awaitable[str | None]]
 
 
 class Connection:
@@ -38,6 +40,7 @@ class Connection:
         "downstream_frames",
         "events",
         "handshake",
+        "inspect",
         "last_frame",
         "max_client_message",
         "receive",
@@ -59,8 +62,12 @@ class Connection:
         send: Send,
         events: EventLimits | None,
         max_client_message: int,
+        inspect: Inspect | None = None,
     ) -> None:
         self.handshake = handshake
+        # Reads each client message first: None passes it on, a text answers the client instead
+        # (a GraphQL API's subscribe checks, ``request/graphql.py``).
+        self.inspect = inspect
         self.upstream = upstream
         self.receive = receive
         self.send = send
@@ -150,6 +157,9 @@ class Connection:
                 meter.count(size)
             self.last_frame = time.monotonic()
             frames.inc()
+            if self.inspect is not None and (answer := await self.inspect(data)) is not None:
+                await self.send({"type": "websocket.send", "text": answer})
+                continue
             try:
                 await upstream.send(data)
             except ConnectionClosed as closed:

@@ -49,7 +49,7 @@ async def open_backend(
     """Raises ``BackendRefused`` or ``GatewayError`` (503 101503, 504 101504)."""
     settings = services.settings
     api = handshake.api
-    endpoints = api.websocket or {}
+    endpoints = api.websocket or (api.graphql.subscription_endpoints if api.graphql is not None else {})
     base = endpoints.get(handshake.auth.key_type)
     if base is None:
         raise GatewayError(
