@@ -353,3 +353,19 @@ async def test_a_repeated_query_is_analysed_once(harness: Harness) -> None:
         )
         assert len(response.json()["data"]["allPlanets"]) == variables["n"]
     assert len(cache) == before + 1
+
+
+async def test_a_cors_preflight_is_answered_without_a_query(harness: Harness) -> None:
+    cors = {
+        "corsConfigurationEnabled": True,
+        "accessControlAllowOrigins": ["https://console.example"],
+        "accessControlAllowCredentials": False,
+        "accessControlAllowHeaders": ["authorization", "Content-Type"],
+        "accessControlAllowMethods": ["GET", "POST"],
+    }
+    api = films_api(harness.backend_port, "films-cors", "/films-cors", corsConfiguration=cors)
+    assert harness.gateway.state.deploy(api)
+    preflight = {"Origin": "https://console.example", "Access-Control-Request-Method": "POST"}
+    answer = await harness.client.options("/films-cors/1.0.0", headers=preflight)
+    assert answer.status_code == 204, answer.text
+    assert answer.headers["access-control-allow-origin"] == "https://console.example"

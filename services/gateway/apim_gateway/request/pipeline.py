@@ -73,7 +73,7 @@ class Pipeline:
                 graphql = api.graphql
                 elected: Elected | None = None
                 secured = op.secured
-                if graphql is not None:  # the query's operations stand for the URI template
+                if graphql is not None and method != "OPTIONS":  # its operations stand for a template
                     limit = op.chain.max_request_body or self.max_request_body
                     elected = await elect(services, api, graphql, method, headers, query, receive, limit)
                     outcome.resource = elected.resource
