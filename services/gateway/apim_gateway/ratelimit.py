@@ -215,7 +215,7 @@ class RateLimits:
                     if sub.limit is not None:
                         counted = await _acquire(
                             limiter,
-                            subscription_key(tenant, application_id, api_id),
+                            subscription_key(tenant, application_id, api_id, tier=subscription_tier),
                             sub.limit,
                             ThrottleLevel.SUBSCRIPTION,
                             sub.stop_on_quota_reach,
@@ -225,7 +225,9 @@ class RateLimits:
                     if sub.burst is not None:
                         await _acquire(
                             limiter,
-                            subscription_key(tenant, application_id, api_id, burst=True),
+                            subscription_key(
+                                tenant, application_id, api_id, tier=subscription_tier, burst=True
+                            ),
                             sub.burst,
                             ThrottleLevel.SUBSCRIPTION_BURST,
                         )

@@ -114,7 +114,7 @@ def event_limits(
         if auth.subscription_tier is not None:
             sub = tiers.subscription.get(auth.subscription_tier)
             if sub is not None and sub.limit is not None and sub.stop_on_quota_reach:
-                key = subscription_key(tenant, app_id, api.id)
+                key = subscription_key(tenant, app_id, api.id, tier=auth.subscription_tier)
                 found.append((key, sub.limit, ThrottleLevel.SUBSCRIPTION))
         if auth.application_tier is not None:
             app = tiers.application.get(auth.application_tier)

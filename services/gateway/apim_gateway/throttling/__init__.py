@@ -5,7 +5,7 @@ How the request path uses it::
     client = ThrottleClient(HttpThrottleTransport(http, settings.throttle_sync_url, tokens.headers))
     await client.start()                      # in the gateway's lifespan; ``await client.close()``
     window = window_seconds(limit.timeUnit, limit.unitTime)
-    key = subscription_key(tenant, app_id, api_id)
+    key = subscription_key(tenant, app_id, api_id, tier=tier_name)
     decision = client.try_acquire(key, limit.requestCount, window)            # sync, O(1)
     if decision.pending:                      # bucket empty, lease on its way (window starts)
         decision = await client.settle(key)   # waits at most ClientConfig.max_wait
@@ -22,7 +22,7 @@ Helpers for the gateway team:
 - Counter keys, one per level, tenant-scoped: ``api_key(tenant, apiId, conditionalGroup)``
   (advanced policy on the API; each matched conditional group has its own counter),
   ``resource_key(tenant, apiId, verb, target, conditionalGroup)``,
-  ``subscription_key(tenant, appId, apiId, burst=...)``,
+  ``subscription_key(tenant, appId, apiId, tier=..., burst=...)`` (each tier its own count),
   ``application_key(tenant, appId, user, burst=...)``,
   ``custom_key(policyName, keyTemplate, variables)`` (``$userId``, ``$apiContext``, ``$apiVersion``,
   ``$appId``, ``$clientIp``, ``$resourceKey``, ``$appTenant``, ``$apiTenant``),

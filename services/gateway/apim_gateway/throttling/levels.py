@@ -95,8 +95,13 @@ def resource_key(
     return base if conditional_group is None else f"{base}:g{conditional_group}"
 
 
-def subscription_key(tenant: str, application_id: str, api_id: str, *, burst: bool = False) -> str:
-    return f"{'subb' if burst else 'sub'}:{tenant}:{application_id}:{api_id}"
+def subscription_key(
+    tenant: str, application_id: str, api_id: str, *, tier: str | None = None, burst: bool = False
+) -> str:
+    """Per subscription and its tier, as WSO2 counts: a subscription moved to another tier starts
+    counting afresh under it rather than carrying the calls made under the old one."""
+    base = f"{'subb' if burst else 'sub'}:{tenant}:{application_id}:{api_id}"
+    return base if tier is None else f"{base}:{tier}"
 
 
 def application_key(tenant: str, application_id: str, user: str, *, burst: bool = False) -> str:
