@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 from collections import OrderedDict
 from collections.abc import Hashable
 from concurrent.futures import ThreadPoolExecutor
@@ -34,6 +35,8 @@ from graphql.validation import OverlappingFieldsCanBeMergedRule
 
 from apim_gateway.graphql.analysis import Analysis, analyse, operation_of
 from apim_gateway.graphql.schema import CompiledSchema
+
+logger = logging.getLogger(__name__)
 
 INVALID_QUERY: Final = ("900422", "INVALID QUERY")
 QUERY_TOO_DEEP: Final = ("900820", "QUERY TOO DEEP")
@@ -128,6 +131,9 @@ def prepare(
         return invalid(exc.message)
     except RecursionError:
         return invalid("The document is nested too deeply")
+    except Exception:  # a flaw of the analysis must not fail the request with a 500
+        logger.exception("a GraphQL query could not be analysed")
+        return invalid("The query could not be analysed")
 
 
 class QueryAnalyser:
