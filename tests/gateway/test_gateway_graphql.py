@@ -143,6 +143,17 @@ def graphql_snapshot(backend_port: int, port: int) -> dict[str, dict[str, Any]]:
         for name, depth, complexity in (("Tight", 5, 1), ("Exact", 7, 225))
     ]
     tiers["advanced"].append({"policyName": "TwoPerMin", "defaultLimit": count_limit(2), "tenant": TENANT})
+    # Subscriptions' messages counted as events: app-3 on a tier of four a day.
+    snapshot["publisher"]["artifacts"].append(films_api(port, "films-metered", "/films-metered"))
+    _subscribe(snapshot, "app-3", "films-metered", "FourEvents")
+    tiers["subscription"].append(
+        {
+            "policyName": "FourEvents",
+            "defaultLimit": count_limit(4, "day"),
+            "stopOnQuotaReach": True,
+            "tenant": TENANT,
+        }
+    )
     return snapshot
 
 

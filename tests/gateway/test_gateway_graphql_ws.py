@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tests.gateway.conftest import Harness
 from tests.gateway.test_gateway_graphql import graphql_snapshot
@@ -40,10 +40,10 @@ async def gateway(harness: Harness) -> AsyncIterator[str]:
 
 
 async def _open(
-    harness: Harness, url: str, protocol: str, client: str = "client-3", scopes: str = ""
+    harness: Harness, url: str, protocol: str, client: str = "client-3", scopes: str = "", api: str = "/films"
 ) -> ClientConnection:
     ws = await connect(
-        f"{url}/films/1.0.0",
+        f"{url}{api}/1.0.0",
         subprotocols=[protocol],  # type: ignore[list-item]
         additional_headers=harness.bearer(client, scopes),
     )
@@ -109,3 +109,17 @@ async def test_a_subscribe_needs_its_scopes_and_counts_at_its_tier(harness: Harn
     async with await _open(harness, gateway, MODERN, scopes="films:watch") as ws:
         answer = await _subscribe(ws, MODERN, "1", "subscription { filmAdded { title } }")
         assert answer["payload"]["data"]["filmAdded"]["title"] == "Film 7"
+
+
+async def test_each_message_counts_as_an_event_on_the_subscription_tier(
+    harness: Harness, gateway: str
+) -> None:
+    # FourEvents: connection_init, connection_ack, subscribe and the first next; the second next
+    # is one too many.
+    async with await _open(harness, gateway, MODERN, api="/films-metered") as ws:
+        first = await _subscribe(ws, MODERN, "1", "subscription { counter(upTo: 5) }")
+        assert first["payload"]["data"]["counter"] == 1
+        with pytest.raises(ConnectionClosed) as closed:
+            await ws.recv()
+    assert closed.value.rcvd is not None
+    assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4003, "Websocket frame throttled out")
