@@ -260,7 +260,11 @@ def logout(env: Annotated[str, typer.Argument(help="The environment to log out o
 def init(
     directory: Annotated[Path, typer.Argument(help="Folder of the new project.")],
     oas: Annotated[
-        Path, typer.Option("--oas", help="OpenAPI (or Swagger 2) or AsyncAPI definition, YAML or JSON.")
+        Path,
+        typer.Option(
+            "--oas",
+            help="OpenAPI (or Swagger 2) or AsyncAPI definition, YAML or JSON; or a GraphQL schema.",
+        ),
     ],
     definition: Annotated[
         Path | None, typer.Option("--definition", "-d", help="api.yaml-style fields to add (a template).")

@@ -1,5 +1,5 @@
-"""apictl API projects: ``init`` from an OpenAPI or AsyncAPI file, environment params, and zipping
-for import."""
+"""apictl API projects: ``init`` from an OpenAPI or AsyncAPI file or a GraphQL schema, environment
+params, and zipping for import."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ PROJECT_VERSION = "v4.3.0"
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 # The API type an AsyncAPI server's protocol makes (as the Publisher decides it on import).
 _ASYNC_TYPES = {"ws": "WS", "wss": "WS", "http": "WEBSUB", "https": "WEBSUB", "sse": "SSE"}
+# A GraphQL schema (SDL) is carried as written, in Definitions/schema.graphql.
+GRAPHQL_SUFFIXES = (".graphql", ".graphqls", ".gql")
 
 
 def envelope(type_: str, data: Any) -> CommentedMap:
@@ -64,12 +66,14 @@ def _async_type(definition: dict[str, Any]) -> str:
 
 
 def init(directory: Path, oas: Path, *, force: bool = False, template: Path | None = None) -> Path:
-    """A new project in ``directory`` around the definition ``oas`` (OpenAPI, Swagger 2 or
-    AsyncAPI); the API's fields come from it."""
+    """A new project in ``directory`` around the definition ``oas`` (OpenAPI, Swagger 2, AsyncAPI,
+    or a GraphQL schema named ``*.graphql``); the API's fields come from it."""
     if directory.exists() and any(directory.iterdir()):
         if not force:
             raise UsageError(f"{directory} exists and is not empty; use --force to replace it")
         shutil.rmtree(directory)
+    if oas.suffix.lower() in GRAPHQL_SUFFIXES:
+        return _init_graphql(directory, oas, template)
     definition = yamlio.load_file(oas)
     if not isinstance(definition, dict) or not {"openapi", "swagger", "asyncapi"} & set(definition):
         raise UsageError(
@@ -95,12 +99,7 @@ def init(directory: Path, oas: Path, *, force: bool = False, template: Path | No
             "production_endpoints": {"url": endpoint},
             "sandbox_endpoints": {"url": endpoint},
         }
-    if template is not None:
-        extra = yamlio.load_file(template)
-        extra = extra.get("data", extra) if isinstance(extra, dict) else extra
-        if not isinstance(extra, dict):
-            raise UsageError(f"{template} must hold API fields (a mapping)")
-        data.update(extra)
+    _with_template(data, template)
     descriptor = envelope("api", data)
     definition_file = "asyncapi.yaml" if streaming else "swagger.yaml"
     descriptor.yaml_set_start_comment(
@@ -109,6 +108,44 @@ def init(directory: Path, oas: Path, *, force: bool = False, template: Path | No
     )
     yamlio.dump_file(directory / "api.yaml", descriptor)
     yamlio.dump_file(directory / "Definitions" / definition_file, definition)
+    _finish(directory)
+    return directory
+
+
+def _with_template(data: CommentedMap, template: Path | None) -> None:
+    if template is not None:
+        extra = yamlio.load_file(template)
+        extra = extra.get("data", extra) if isinstance(extra, dict) else extra
+        if not isinstance(extra, dict):
+            raise UsageError(f"{template} must hold API fields (a mapping)")
+        data.update(extra)
+
+
+def _init_graphql(directory: Path, schema: Path, template: Path | None) -> Path:
+    """A GRAPHQL API's project: the schema copied byte for byte; the Publisher makes one operation
+    per root field of its Query, Mutation and Subscription types when the project is imported."""
+    name = re.sub(r"[^A-Za-z0-9 _.-]", "", directory.name).strip() or "GraphQLAPI"
+    data = CommentedMap()
+    data["name"] = name
+    data["version"] = "1.0.0"
+    data["context"] = _context_of({}, name)
+    data["type"] = "GRAPHQL"
+    data["policies"] = ["Unlimited"]
+    _with_template(data, template)
+    descriptor = envelope("api", data)
+    descriptor.yaml_set_start_comment(
+        "The API's fields (WSO2 Publisher v4 names). Operations follow the root fields of\n"
+        "Definitions/schema.graphql. Environment-specific values belong in a params file."
+    )
+    yamlio.dump_file(directory / "api.yaml", descriptor)
+    (directory / "Definitions").mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(schema, directory / "Definitions" / "schema.graphql")
+    _finish(directory)
+    return directory
+
+
+def _finish(directory: Path) -> None:
+    """The folders and the deployment environments every new project starts with."""
     for folder in ("Docs", "Policies"):
         (directory / folder).mkdir(parents=True, exist_ok=True)
     environments = envelope(
@@ -117,7 +154,6 @@ def init(directory: Path, oas: Path, *, force: bool = False, template: Path | No
     )
     environments.yaml_set_start_comment("Gateway environments a revision is deployed to on import.")
     yamlio.dump_file(directory / "deployment_environments.yaml", environments)
-    return directory
 
 
 def substitute(value: Any, where: str) -> Any:

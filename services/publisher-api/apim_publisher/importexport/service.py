@@ -4,7 +4,9 @@ A project is one folder (zipped)::
 
     PizzaShack-1.0.0/
       api.yaml                      {type: api, version: v4.3.0, data: <the API DTO>}
-      Definitions/swagger.yaml      the OpenAPI definition (asyncapi.yaml for a streaming API)
+      Definitions/swagger.yaml      the OpenAPI definition (asyncapi.yaml for a streaming API,
+                                    schema.graphql for a GraphQL API, byte for byte)
+      Definitions/graphql-complexity.yaml  a GraphQL API's complexity values, when it has any
       Docs/<name>/document.yaml     {type: document, ...} and the content (inline text or the file)
       Policies/<name>_<version>.yaml  the policies the API attaches (API level and per operation)
       deployment_environments.yaml  {type: deployment_environments, data: [{deploymentEnvironment, ...}]}
@@ -51,6 +53,8 @@ from apim_publisher.documents import service as documents
 from apim_publisher.documents.models import Document
 from apim_publisher.documents.repository import DocumentRepository
 from apim_publisher.documents.schemas import DocumentBody
+from apim_publisher.graphql import service as graphql
+from apim_publisher.graphql.schemas import GraphQLQueryComplexityInfo
 from apim_publisher.lifecycle import service as lifecycle
 from apim_publisher.products import service as products
 from apim_publisher.products import views as product_views
@@ -69,6 +73,8 @@ PROJECT_LIMITS = ArchiveLimits(max_members=MAX_MEMBERS, max_member_bytes=20 * Mi
 COMPUTED_FIELDS = apis.COMPUTED_FIELDS | {"provider", "lifeCycleStatus"}
 PRODUCT_COMPUTED_FIELDS = COMPUTED_FIELDS | {"state", "apiType", "type", "gatewayVendor"}
 DOCUMENT_COMPUTED = {"documentId", "createdTime", "createdBy", "lastUpdatedTime", "lastUpdatedBy"}
+GRAPHQL_SCHEMA_FILE = "Definitions/schema.graphql"
+COMPLEXITY_ENVELOPE = "graphql_complexity"
 
 
 def _safe(name: str) -> str:
@@ -152,6 +158,14 @@ async def _project_zip(
         archive.writestr(f"{root}/{kind}.{ext}", _dump(_envelope(kind, data), ext))
         if isinstance(item.spec.get("asyncapi"), dict):
             archive.writestr(f"{root}/Definitions/asyncapi.{ext}", _dump(item.spec["asyncapi"], ext))
+        elif isinstance(item.spec.get("graphQLSchema"), str):
+            archive.writestr(f"{root}/{GRAPHQL_SCHEMA_FILE}", item.spec["graphQLSchema"].encode())
+            complexity = item.spec.get("graphQLComplexity")
+            if isinstance(complexity, dict) and complexity.get("list"):
+                archive.writestr(
+                    f"{root}/Definitions/graphql-complexity.{ext}",
+                    _dump(_envelope(COMPLEXITY_ENVELOPE, complexity), ext),
+                )
         else:
             archive.writestr(f"{root}/Definitions/swagger.{ext}", _dump(item.definition or {}, ext))
         await _write_documents(session, item, archive, root, ext)
@@ -200,6 +214,8 @@ class Project:
     definition: dict[str, Any] | None
     documents: list[ProjectDocument] = field(default_factory=list)
     asyncapi: dict[str, Any] | None = None
+    graphql: graphql.Schema | None = None
+    complexity: GraphQLQueryComplexityInfo | None = None
     environments: list[DeploymentTarget] = field(default_factory=list)
 
 
@@ -308,9 +324,30 @@ async def read_project(archive: bytes) -> Project:
         if errors or document is None:
             raise _invalid(f"{found}: {'; '.join(errors or ['the definition is empty'])}")
         project.asyncapi = document
+    if GRAPHQL_SCHEMA_FILE in opened.files:
+        schema, errors = await graphql.check(opened.read(GRAPHQL_SCHEMA_FILE))
+        if schema is None:
+            raise _invalid(f"{GRAPHQL_SCHEMA_FILE}: {'; '.join(errors)}")
+        project.graphql = schema
+    project.complexity = _complexity(opened)
     project.documents = _read_documents(opened.files, opened.read)
     project.environments = opened.environments()
     return project
+
+
+def _complexity(opened: _Archive) -> GraphQLQueryComplexityInfo | None:
+    found = opened.first(
+        "Definitions/graphql-complexity.yaml",
+        "Definitions/graphql-complexity.yml",
+        "Definitions/graphql-complexity.json",
+    )
+    if found is None:
+        return None
+    data = _unwrap(_parse(opened.read(found), found), COMPLEXITY_ENVELOPE, found)
+    try:
+        return GraphQLQueryComplexityInfo.model_validate(data)
+    except ValidationError as exc:
+        raise _invalid(f"{found}: {_first_error(exc)}") from exc
 
 
 def _read_documents(files: dict[str, str], read: Any) -> list[ProjectDocument]:
@@ -351,6 +388,18 @@ def _body_of(project: Project) -> APIBody:
         return APIBody.model_validate(fields)
     except ValidationError as exc:
         raise _invalid(f"api.yaml: {_first_error(exc)}") from exc
+
+
+def _graphql_operations(body: APIBody, schema: graphql.Schema) -> None:
+    """A GraphQL project's operations: one per root field of its schema, with the settings
+    ``api.yaml`` gives them (an operation naming no root field is refused)."""
+    if body.type != "GRAPHQL":
+        raise _invalid(f"{GRAPHQL_SCHEMA_FILE} belongs to a GRAPHQL API, and api.yaml says {body.type}")
+    try:
+        apis.check_graphql_operations(body, schema.text)
+    except BadRequest as exc:
+        raise _invalid(f"api.yaml: {exc.description}") from exc
+    body.operations = graphql.operations(schema, body.operations)
 
 
 def lifecycle_path(current: str, target: str) -> list[str]:
@@ -438,8 +487,19 @@ async def import_project(
             message="API already exists",
             code=apis.NAME_EXISTS,
         )
+    if project.graphql is not None:
+        _graphql_operations(body, project.graphql)
+    elif project.complexity is not None:
+        raise _invalid("Complexity values need the GraphQL schema, Definitions/schema.graphql")
     if existing is None:
-        api = await apis.create(session, principal, body, definition=project.definition, secrets=secrets)
+        api = await apis.create(
+            session,
+            principal,
+            body,
+            definition=project.definition,
+            secrets=secrets,
+            graphql_schema=project.graphql.text if project.graphql is not None else None,
+        )
     else:
         api = existing
         if body.context != api.context:
@@ -449,10 +509,15 @@ async def import_project(
             )
         if project.definition is not None:
             api = await apis.set_definition(session, principal, api, project.definition)
+        if project.graphql is not None:
+            api = await graphql.set_schema(session, principal, api, project.graphql)
         api = await apis.update(session, principal, api, body, secrets=secrets)
     if project.asyncapi is not None:
         # The topics follow the definition, keeping the settings api.yaml gives them.
         api = await asyncapi.set_definition(session, principal, api, project.asyncapi)
+    if project.graphql is not None and (project.complexity or api.spec.get("graphQLComplexity")):
+        complexity = project.complexity or GraphQLQueryComplexityInfo()
+        api = await graphql.set_complexity(session, principal, api, complexity)
     await _sync_documents(session, principal, api, project.documents)
     revision = await _revise_and_deploy(session, principal, api, project.environments, rotate_revision)
     await _walk_lifecycle(session, principal, api, str(project.api.get("lifeCycleStatus") or ""))
