@@ -7,7 +7,7 @@ cache is analysed on a worker thread of its own: the interpreter hands the event
 few milliseconds however long the analysis takes, so even the dearest document the caps allow
 (tens of ms for graphql-core) does not stall the other requests. The cache is an LRU keyed by
 (API, deployed revision, operation name, sha256 of the query), refusals included, so a repeated
-query costs a hash and a lookup.
+query costs a hash and a lookup (docs/decisions/0023-graphql-query-analysis.md).
 """
 
 from __future__ import annotations
