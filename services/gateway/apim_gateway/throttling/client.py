@@ -42,6 +42,7 @@ from typing import Any
 from prometheus_client import Counter, Gauge
 
 from apim_common.tasks import cancel_and_wait
+from apim_gateway.throttling.sizing import lease_want, low_water, next_rate, runs_low, wants_more_after_grant
 from apim_gateway.throttling.transport import ThrottleTransport
 
 logger = logging.getLogger(__name__)
@@ -256,7 +257,7 @@ class ThrottleClient:
         if bucket.units > 0:
             bucket.units -= take
             bucket.taken += take
-            if bucket.units <= bucket.low_water and not (bucket.exhausted or bucket.metered):
+            if runs_low(bucket.units, bucket.low_water) and not (bucket.exhausted or bucket.metered):
                 self._want(bucket)
             return Decision(
                 True, bucket.limit, bucket.units + bucket.shared_remaining, reset_after, bucket.window
@@ -364,7 +365,7 @@ class ThrottleClient:
         if leased < amount:
             bucket.counted += amount - leased
             self._want(bucket)
-        elif bucket.units <= bucket.low_water and not (bucket.exhausted or bucket.metered):
+        elif runs_low(bucket.units, bucket.low_water) and not (bucket.exhausted or bucket.metered):
             self._want(bucket)
 
     async def flush(self, keys: list[str]) -> None:
@@ -500,8 +501,7 @@ class ThrottleClient:
                 bucket.roll()
             elapsed = now - bucket.sampled_at
             if elapsed > 0:
-                observed = bucket.demand / elapsed
-                bucket.rate = observed if bucket.rate == 0 else (bucket.rate + observed) / 2
+                bucket.rate = next_rate(bucket.rate, bucket.demand, elapsed)
                 bucket.demand = 0
                 bucket.sampled_at = now
             want = 0
@@ -510,7 +510,7 @@ class ThrottleClient:
                 if bucket.waiting and not self._closing:
                     want = max(math.ceil(bucket.rate * horizon), bucket.waiting)
             elif not (bucket.exhausted or self._closing) and now - bucket.last_used < self.config.idle_return:
-                want = max(math.ceil(bucket.rate * horizon) - bucket.units, bucket.waiting, 1)
+                want = lease_want(bucket.rate, horizon, bucket.units, bucket.waiting)
             if not (want or bucket.returning or bucket.counted):
                 continue
             items.append(
@@ -557,13 +557,14 @@ class ThrottleClient:
             bucket.units += int(grant["granted"])
             bucket.shared_remaining = int(grant["remaining"])
             bucket.exhausted = bucket.shared_remaining <= 0
-            bucket.low_water = math.ceil(bucket.rate * prefetch)
+            bucket.low_water = low_water(bucket.rate, prefetch)
             if bucket.waiter is not None:
                 bucket.waiter.set()
                 bucket.waiter = None
             if bucket.metered:
                 continue
-            if not bucket.exhausted and (bucket.units <= bucket.low_water or bucket.waiting > bucket.units):
+            low, waiting = bucket.low_water, bucket.waiting
+            if not bucket.exhausted and wants_more_after_grant(bucket.units, low, waiting):
                 self._want(bucket)
 
     # -- membership and fallback ----------------------------------------------------------------

@@ -1,0 +1,24 @@
+"""The lease simulation (``benchmarks/bench_sim_leases.py``) on one small configuration, so it keeps
+running the shipped leasing code and keeps telling exact limits from approximate ones."""
+
+from __future__ import annotations
+
+from benchmarks.bench_sim_leases import Scenario, arrivals, demand_of, figures, periodic_sync, simulate_leases
+
+SMALL = Scenario(gateways=4, load=5.0, window=1)
+
+
+def test_simulated_leases_admit_exactly_the_limit_in_every_window() -> None:
+    outcome, result = simulate_leases(SMALL)
+
+    assert sorted(outcome.admitted.values()) == [SMALL.limit] * 3
+    assert (result.over, result.under) == (0.0, 0.0)
+    assert 0 < result.ops_per_admitted < 0.2
+
+
+def test_simulated_periodic_sync_over_admits_on_the_same_requests() -> None:
+    a = arrivals(SMALL)
+
+    result = figures(periodic_sync(SMALL, a, 0.1), demand_of(SMALL, a), SMALL.limit)
+
+    assert result.worst_over > 0
