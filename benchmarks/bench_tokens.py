@@ -1,16 +1,31 @@
-"""client_credentials tokens per second from one key-manager process, beside the same server's
-/health (the no-work ceiling of the HTTP stack), measured in the same run.
+# ruff: noqa: S603, S607  (a benchmark starts the tools it measures: wrk, openssl, taskset)
+"""Tokens a second from one key-manager process on one core, beside what OpenSSL signs on that core.
 
-Starts the key manager with uvicorn in a subprocess on a free port (SQLite in a temp dir,
-development mode), registers a client with DCR, then drives N requests from a few concurrent
-httpx clients.
+The key manager (``python -m apim_key_manager``, uvicorn, SQLite in a temp dir, development mode)
+runs pinned to core 0; wrk (``-t1``, a Lua script for the form POST) runs on core 1, so the load
+generator is not the limit. In the same run, on the same core 0:
+
+- ``openssl speed rsa2048 ecdsap256``: RSA-2048 and ECDSA P-256 signatures (and verifications) a
+  second, the ceiling of RS256 and ES256 tokens;
+- GET /health: the HTTP stack with no work;
+- POST /oauth2/token (client_credentials) while the tenant's resident key manager signs RS256, then
+  ES256 (the tenant's row that the key-managers event of admin-api writes, written here directly);
+- POST /oauth2/introspect of an RS256 token;
+- the gateway's signature check (``apim_gateway.security.keys.verify_signature``, what a token the
+  gateway has not cached costs) for RS256 and ES256, in a loop in this process on core 0.
+
+Goals (issue 26): RS256 tokens >= 0.7x OpenSSL's RSA-2048 signatures a second; ES256 >= 5,000/s.
 """
 
 from __future__ import annotations
 
-import asyncio
+import base64
+import json
 import os
+import re
+import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -19,9 +34,12 @@ from pathlib import Path
 
 import httpx
 
-REQUESTS = int(os.environ.get("BENCH_TOKENS_REQUESTS", "3000"))
-CONCURRENCY = int(os.environ.get("BENCH_TOKENS_CONCURRENCY", "16"))
-WARMUP = 200
+from apim_gateway.security.keys import b64url_decode, public_key_from_jwk, verify_signature
+
+SECONDS = int(os.environ.get("BENCH_TOKENS_SECONDS", "6"))
+WARMUP = int(os.environ.get("BENCH_TOKENS_WARMUP", "2"))
+CONNECTIONS = int(os.environ.get("BENCH_TOKENS_CONNECTIONS", "32"))
+SERVER_CORE, LOAD_CORE = "0", "1"
 
 
 def free_port() -> int:
@@ -29,6 +47,63 @@ def free_port() -> int:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
+
+
+def ensure_wrk() -> None:
+    if shutil.which("wrk") is None and shutil.which("apt-get") and os.geteuid() == 0:
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=False)
+    if shutil.which("wrk") is None or shutil.which("taskset") is None:
+        raise SystemExit("bench_tokens needs wrk and taskset (Debian: apt-get install -y wrk util-linux)")
+
+
+def openssl_speed() -> dict[str, float]:
+    """Signatures and verifications a second on the server's core, from OpenSSL itself."""
+    out = subprocess.run(
+        ["taskset", "-c", SERVER_CORE, "openssl", "speed", "-seconds", "3", "rsa2048", "ecdsap256"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rsa = re.search(r"^rsa 2048 bits\s+\S+\s+\S+\s+([\d.]+)\s+([\d.]+)", out, re.M)
+    ecdsa = re.search(r"256 bits ecdsa \(nistp256\)\s+\S+\s+\S+\s+([\d.]+)\s+([\d.]+)", out, re.M)
+    assert rsa is not None and ecdsa is not None, out
+    return {
+        "rsa_sign": float(rsa.group(1)),
+        "rsa_verify": float(rsa.group(2)),
+        "ec_sign": float(ecdsa.group(1)),
+        "ec_verify": float(ecdsa.group(2)),
+    }
+
+
+def post_script(directory: Path, name: str, body: str, authorization: str) -> Path:
+    script = directory / f"{name}.lua"
+    script.write_text(
+        'wrk.method = "POST"\n'
+        f"wrk.body = {json.dumps(body)}\n"
+        'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
+        f'wrk.headers["Authorization"] = "{authorization}"\n'
+    )
+    return script
+
+
+def wrk(url: str, seconds: int, script: Path | None = None) -> tuple[float, int]:
+    """Requests a second, and the answers that were not 2xx."""
+    command = ["taskset", "-c", LOAD_CORE, "wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s"]
+    if script is not None:
+        command += ["-s", str(script)]
+    out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    assert rate is not None, out
+    failed = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    return float(rate.group(1)), int(failed.group(1)) if failed else 0
+
+
+def measure(url: str, script: Path | None = None) -> float:
+    wrk(url, WARMUP, script)
+    rate, failed = wrk(url, SECONDS, script)
+    if failed:
+        raise SystemExit(f"{url}: {failed} answers were not 2xx")
+    return rate
 
 
 def start_server(port: int, data_dir: Path) -> subprocess.Popen[bytes]:
@@ -39,75 +114,119 @@ def start_server(port: int, data_dir: Path) -> subprocess.Popen[bytes]:
         "APIM_HOST": "127.0.0.1",
         "APIM_PORT": str(port),
         "APIM_LOG_LEVEL": "WARNING",
+        # The ring (keys and tenants' algorithms) is re-read every second, so the ES256 row shows soon.
+        "APIM_CACHE_TTL": "1",
     }
-    return subprocess.Popen([sys.executable, "-m", "apim_key_manager"], env=env)
+    return subprocess.Popen(["taskset", "-c", SERVER_CORE, sys.executable, "-m", "apim_key_manager"], env=env)
 
 
-async def wait_up(base: str) -> None:
+def wait_up(base: str) -> None:
     deadline = time.monotonic() + 60.0
-    async with httpx.AsyncClient(base_url=base) as http:
-        while time.monotonic() < deadline:
-            try:
-                if (await http.get("/health")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.2)
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/health").status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
     raise RuntimeError("the key manager did not start")
 
 
-async def drive(base: str, n: int, method: str, path: str, **kwargs: object) -> float:
-    """Requests per second over ``n`` requests from CONCURRENCY clients; every answer must be 200."""
-    remaining = n
-
-    async def worker(http: httpx.AsyncClient) -> None:
-        nonlocal remaining
-        while remaining > 0:
-            remaining -= 1
-            r = await http.request(method, path, **kwargs)  # type: ignore[arg-type]
-            if r.status_code != 200:
-                raise RuntimeError(f"{path} answered {r.status_code}: {r.text}")
-
-    clients = [httpx.AsyncClient(base_url=base) for _ in range(CONCURRENCY)]
-    try:
-        started = time.perf_counter()
-        await asyncio.gather(*(worker(c) for c in clients))
-        return n / (time.perf_counter() - started)
-    finally:
-        for c in clients:
-            await c.aclose()
+def token_of(base: str, auth: tuple[str, str]) -> str:
+    r = httpx.post(f"{base}/oauth2/token", data={"grant_type": "client_credentials"}, auth=auth)
+    r.raise_for_status()
+    return str(r.json()["access_token"])
 
 
-async def main() -> None:
+def algorithm_of(token: str) -> str:
+    return str(json.loads(b64url_decode(token.split(".")[0]))["alg"])
+
+
+def gateway_verifications(token: str, jwks: dict[str, object], seconds: float = 2.0) -> float:
+    """Signature checks a second by the gateway's own function, on this process's (pinned) core."""
+    header, _, signature = token.split(".")
+    kid = json.loads(b64url_decode(header))["kid"]
+    document = next(k for k in jwks["keys"] if isinstance(k, dict) and k["kid"] == kid)  # type: ignore[attr-defined]
+    key = public_key_from_jwk(document)
+    assert key is not None
+    alg, signing_input, raw = algorithm_of(token), token.rsplit(".", 1)[0].encode(), b64url_decode(signature)
+    n, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        for _ in range(200):
+            assert verify_signature(key, alg, signing_input, raw)
+        n += 200
+    return n / (time.perf_counter() - started)
+
+
+def main() -> None:
+    ensure_wrk()
+    os.sched_setaffinity(0, {int(SERVER_CORE)})
+    ssl = openssl_speed()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as tmp:
-        server = start_server(port, Path(tmp))
+        data = Path(tmp)
+        server = start_server(port, data)
         try:
-            await wait_up(base)
-            async with httpx.AsyncClient(base_url=base) as http:
-                r = await http.post(
-                    "/client-registration/v0.17/register",
-                    json={"clientName": "bench", "owner": "admin", "grantType": "client_credentials"},
-                    auth=("admin", "admin"),
-                )
-                r.raise_for_status()
-                client = r.json()
+            wait_up(base)
+            r = httpx.post(
+                f"{base}/client-registration/v0.17/register",
+                json={"clientName": "bench", "owner": "admin", "grantType": "client_credentials"},
+                auth=("admin", "admin"),
+            )
+            r.raise_for_status()
+            client = r.json()
             auth = (client["clientId"], client["clientSecret"])
-            form = {"grant_type": "client_credentials"}
-            await drive(base, WARMUP, "POST", "/oauth2/token", data=form, auth=auth)
-            await drive(base, WARMUP, "GET", "/health")
-            health = await drive(base, REQUESTS, "GET", "/health")
-            tokens = await drive(base, REQUESTS, "POST", "/oauth2/token", data=form, auth=auth)
+            basic = "Basic " + base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
+            grant = post_script(data, "token", "grant_type=client_credentials", basic)
+            health = measure(f"{base}/health")
+            rs256_token = token_of(base, auth)
+            assert algorithm_of(rs256_token) == "RS256"
+            rs256 = measure(f"{base}/oauth2/token", grant)
+            introspect = measure(
+                f"{base}/oauth2/introspect", post_script(data, "introspect", f"token={rs256_token}", basic)
+            )
+            # What the key manager stores when admin-api sets the resident key manager to ES256.
+            with sqlite3.connect(data / "key_manager.db") as db:
+                db.execute("INSERT INTO tenant_signing_algorithms VALUES ('carbon.super', 'ES256')")
+            deadline = time.monotonic() + 10
+            while algorithm_of(es256_token := token_of(base, auth)) != "ES256":
+                assert time.monotonic() < deadline, "the key manager did not switch to ES256"
+                time.sleep(0.2)
+            es256 = measure(f"{base}/oauth2/token", grant)
+            jwks = httpx.get(f"{base}/oauth2/jwks").json()
         finally:
             server.terminate()
             server.wait(timeout=30)
-    print(f"key-manager, 1 uvicorn worker, {CONCURRENCY} concurrent clients, {REQUESTS} requests each")
-    print(f"  reference  GET /health (no work)                 {health:8.0f} req/s")
-    share = f"{tokens / health:.0%} of reference"
-    print(f"  measured   POST /oauth2/token client_credentials {tokens:8.0f} tokens/s  ({share})")
-    print("  target     >= 3,000 tokens/s per core (later)")
+    gateway_rs256 = gateway_verifications(rs256_token, jwks)
+    gateway_es256 = gateway_verifications(es256_token, jwks)
+    load = os.getloadavg()
+    print(
+        f"key manager on core {SERVER_CORE} (uvicorn, 1 worker), wrk -t1 -c{CONNECTIONS} on core {LOAD_CORE}"
+    )
+    print(f"  load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores")
+    print(
+        f"  reference  OpenSSL RSA-2048 sign            {ssl['rsa_sign']:9.0f} /s   verify {ssl['rsa_verify']:8.0f} /s"
+    )
+    print(
+        f"  reference  OpenSSL ECDSA P-256 sign         {ssl['ec_sign']:9.0f} /s   verify {ssl['ec_verify']:8.0f} /s"
+    )
+    print(f"  reference  GET /health (no work)            {health:9.0f} req/s")
+    print(
+        f"  measured   RS256 client_credentials tokens  {rs256:9.0f} /s   "
+        f"{rs256 / ssl['rsa_sign']:.2f}x RSA-2048 sign   goal >= 0.70x"
+    )
+    print(f"  measured   ES256 client_credentials tokens  {es256:9.0f} /s   goal >= 5,000/s")
+    print(f"  measured   introspection of an RS256 token  {introspect:9.0f} /s")
+    print(
+        f"  measured   gateway RS256 signature check    {gateway_rs256:9.0f} /s   "
+        f"{gateway_rs256 / ssl['rsa_verify']:.2f}x RSA-2048 verify"
+    )
+    print(
+        f"  measured   gateway ES256 signature check    {gateway_es256:9.0f} /s   "
+        f"{gateway_es256 / ssl['ec_verify']:.2f}x P-256 verify"
+    )
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()

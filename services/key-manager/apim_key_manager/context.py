@@ -27,7 +27,8 @@ class KeyManager:
     tokens: TokenService
 
 
-def _key_manager(request: Request) -> KeyManager:
+async def _key_manager(request: Request) -> KeyManager:
+    # async: FastAPI runs a plain def dependency in a worker thread, a hop on every token request.
     km: KeyManager = request.app.state.key_manager
     return km
 

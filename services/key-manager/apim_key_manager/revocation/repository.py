@@ -16,16 +16,23 @@ class RevocationRepository(Repository[RevokedToken]):
     async def jti_revoked(self, jti: str) -> bool:
         return bool(await self.session.scalar(select(exists().where(RevokedToken.jti == jti))))
 
-    async def rule_matches(self, client_id: str | None, subject: str | None, issued_at: int) -> bool:
+    async def revoked(
+        self, jti: str | None, client_id: str | None, subject: str | None, issued_at: int | None
+    ) -> bool:
+        """The jti is revoked, or a rule covers the client or subject issued before: one round trip."""
+        checks = []
+        if jti:
+            checks.append(exists().where(RevokedToken.jti == jti))
         conditions = []
         if client_id:
             conditions.append(RevocationRule.client_id == client_id)
         if subject:
             conditions.append(RevocationRule.subject == subject)
-        if not conditions:
+        if conditions and issued_at is not None:
+            checks.append(exists().where(or_(*conditions), RevocationRule.before > issued_at))
+        if not checks:
             return False
-        statement = select(exists().where(or_(*conditions), RevocationRule.before > issued_at))
-        return bool(await self.session.scalar(statement))
+        return bool(await self.session.scalar(select(or_(*checks))))
 
     async def add_rule(self, rule: RevocationRule) -> None:
         self.session.add(rule)

@@ -80,17 +80,15 @@ async def is_revoked(session: AsyncSession, claims: dict[str, Any]) -> bool:
     tenant = claims.get("tenant")
     if isinstance(tenant, str) and await TenantRepository(session).is_inactive(tenant):
         return True
-    repo = RevocationRepository(session)
     jti = claims.get("jti")
-    if isinstance(jti, str) and await repo.jti_revoked(jti):
-        return True
     iat = claims.get("iat")
-    if not isinstance(iat, int):
-        return False
     client_id = claims.get("azp") or claims.get("client_id")
     subject = claims.get("sub")
-    return await repo.rule_matches(
-        str(client_id) if client_id else None, str(subject) if subject else None, iat
+    return await RevocationRepository(session).revoked(
+        jti if isinstance(jti, str) else None,
+        str(client_id) if client_id else None,
+        str(subject) if subject else None,
+        iat if isinstance(iat, int) else None,
     )
 
 
