@@ -66,7 +66,8 @@ def openssl_speed() -> dict[str, float]:
     ).stdout
     rsa = re.search(r"^rsa 2048 bits\s+\S+\s+\S+\s+([\d.]+)\s+([\d.]+)", out, re.M)
     ecdsa = re.search(r"256 bits ecdsa \(nistp256\)\s+\S+\s+\S+\s+([\d.]+)\s+([\d.]+)", out, re.M)
-    assert rsa is not None and ecdsa is not None, out
+    assert rsa is not None, out
+    assert ecdsa is not None, out
     return {
         "rsa_sign": float(rsa.group(1)),
         "rsa_verify": float(rsa.group(2)),
@@ -206,10 +207,12 @@ def main() -> None:
     )
     print(f"  load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores")
     print(
-        f"  reference  OpenSSL RSA-2048 sign            {ssl['rsa_sign']:9.0f} /s   verify {ssl['rsa_verify']:8.0f} /s"
+        f"  reference  OpenSSL RSA-2048 sign            {ssl['rsa_sign']:9.0f} /s   "
+        f"verify {ssl['rsa_verify']:8.0f} /s"
     )
     print(
-        f"  reference  OpenSSL ECDSA P-256 sign         {ssl['ec_sign']:9.0f} /s   verify {ssl['ec_verify']:8.0f} /s"
+        f"  reference  OpenSSL ECDSA P-256 sign         {ssl['ec_sign']:9.0f} /s   "
+        f"verify {ssl['ec_verify']:8.0f} /s"
     )
     print(f"  reference  GET /health (no work)            {health:9.0f} req/s")
     print(
