@@ -476,9 +476,19 @@ def import_api_product(
     rotate_revision: Annotated[
         bool, typer.Option("--rotate-revision", help="At 5 revisions, delete the earliest to make room.")
     ] = False,
+    import_apis: Annotated[
+        bool, typer.Option("--import-apis", help="Import the APIs the project bundles under APIs/ first.")
+    ] = False,
+    update_apis: Annotated[
+        bool, typer.Option("--update-apis", help="With --import-apis, update the bundled APIs that exist.")
+    ] = False,
+    preserve_provider: Annotated[
+        bool, typer.Option("--preserve-provider/--no-preserve-provider", help="Keep the provider.")
+    ] = True,
 ) -> None:
     """Import an API product into an environment; the APIs it bundles must exist there (by name and
-    version). Deploys it and sets its lifecycle state as the project says."""
+    version) unless --import-apis brings them in from the project. Deploys it and sets its lifecycle
+    state as the project says."""
     if file.is_dir():
         archive = project.pack(file)
     elif file.is_file():
@@ -494,6 +504,9 @@ def import_api_product(
                 params={
                     "overwriteAPIProduct": str(update).lower(),
                     "rotateRevision": str(rotate_revision).lower(),
+                    "importAPIs": str(import_apis).lower(),
+                    "overwriteAPIs": str(update_apis).lower(),
+                    "preserveProvider": str(preserve_provider).lower(),
                 },
                 files={"file": (f"{file.stem}.zip", archive, "application/zip")},
             )

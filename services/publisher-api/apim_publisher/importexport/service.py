@@ -28,6 +28,7 @@ import posixpath
 import re
 import zipfile
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -195,8 +196,20 @@ async def export_archive(session: AsyncSession, api: API, fmt: str) -> bytes:
 
 async def export_product_archive(session: AsyncSession, product: API, fmt: str) -> bytes:
     """The API product as an apictl project zip: descriptor (member APIs by name and version as well
-    as id), definition, documents, deployments."""
-    return await _project_zip(session, product, fmt, "api_product", product_views.public(product))
+    as id), definition, documents, deployments, and under ``APIs/`` each member API's own project,
+    which an import with ``importAPIs`` brings in first."""
+    base = await _project_zip(session, product, fmt, "api_product", product_views.public(product))
+    root = f"{_safe(product.name)}-{product.version}"
+    buffer = io.BytesIO(base)
+    with zipfile.ZipFile(buffer, "a", zipfile.ZIP_DEFLATED) as archive:
+        for api_id in dict.fromkeys(str(m.get("apiId")) for m in product.spec.get("apis") or []):
+            member = await APIRepository(session).get(api_id)
+            if member is None or member.tenant != product.tenant:
+                continue
+            with zipfile.ZipFile(io.BytesIO(await export_archive(session, member, fmt))) as project:
+                for name in project.namelist():
+                    archive.writestr(f"{root}/{API_PROJECTS}/{name}", project.read(name))
+    return buffer.getvalue()
 
 
 @dataclass
@@ -524,6 +537,88 @@ async def import_project(
     return api, revision
 
 
+# Where a product project carries its member APIs' own projects, one folder each (apictl's layout).
+API_PROJECTS = "APIs"
+
+# Does a user exist in a tenant: answers the name as the user signs in, or raises NotFound.
+UserCheck = Callable[[str, str], Awaitable[str]]
+
+
+def _member_projects(opened: _Archive) -> list[bytes]:
+    """Each ``APIs/<folder>/`` of the product project as an API project zip of its own."""
+    folders: dict[str, list[str]] = {}
+    for name in opened.files:
+        parts = name.split("/")
+        if len(parts) > 2 and parts[0] == API_PROJECTS:
+            folders.setdefault(parts[1], []).append(name)
+    projects = []
+    for folder, names in sorted(folders.items()):
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name in names:
+                archive.writestr(f"{folder}/{name.split('/', 2)[2]}", opened.read(name))
+        projects.append(buffer.getvalue())
+    return projects
+
+
+async def _provider(
+    principal: Principal, archived: Any, preserve: bool, user_exists: UserCheck | None
+) -> str:
+    """The provider an imported API or product gets: the project's with ``preserveProvider`` (it must
+    be a user of the importer's tenant), else the importer."""
+    if not preserve or not isinstance(archived, str) or not archived or archived == principal.username:
+        return principal.username
+    if user_exists is None:
+        return principal.username
+    try:
+        return await user_exists(archived, principal.tenant)
+    except NotFound as exc:
+        raise BadRequest(
+            f"The provider '{archived}' is not a user of tenant {principal.tenant}; "
+            "import with preserveProvider=false to become the provider",
+            message="Invalid provider",
+        ) from exc
+
+
+async def _attribute(
+    session: AsyncSession,
+    principal: Principal,
+    item: API,
+    archived: Any,
+    preserve: bool,
+    user_exists: UserCheck | None,
+) -> None:
+    provider = await _provider(principal, archived, preserve, user_exists)
+    if item.provider != provider:
+        await apis.change_provider(session, item, provider)
+
+
+async def _import_member_apis(
+    session: AsyncSession,
+    principal: Principal,
+    opened: _Archive,
+    *,
+    overwrite: bool,
+    preserve_provider: bool,
+    user_exists: UserCheck | None,
+    secrets: SecretBox | None,
+) -> None:
+    """importAPIs: each member API's project is imported before the product; one that exists is
+    used as it is unless ``overwriteAPIs``."""
+    for project in _member_projects(opened):
+        data = _open(project, "api").data("api")
+        name, version = str(data.get("name") or ""), str(data.get("version") or "")
+        exists = any(
+            a.version == version for a in await APIRepository(session).with_name(principal.tenant, name)
+        )
+        if exists and not overwrite:
+            continue
+        api, _ = await import_project(
+            session, principal, project, overwrite=overwrite, rotate_revision=True, secrets=secrets
+        )
+        await _attribute(session, principal, api, data.get("provider"), preserve_provider, user_exists)
+
+
 async def _member_ids(session: AsyncSession, tenant: str, data: dict[str, Any]) -> None:
     """Each member API named by name and version gets this environment's id for it; the id a project
     carries is the one of the environment it was exported from."""
@@ -550,13 +645,35 @@ async def _member_ids(session: AsyncSession, tenant: str, data: dict[str, Any]) 
 
 
 async def import_product_project(
-    session: AsyncSession, principal: Principal, archive: bytes, *, overwrite: bool, rotate_revision: bool
+    session: AsyncSession,
+    principal: Principal,
+    archive: bytes,
+    *,
+    overwrite: bool,
+    rotate_revision: bool,
+    import_apis: bool = False,
+    overwrite_apis: bool = False,
+    preserve_provider: bool = True,
+    user_exists: UserCheck | None = None,
+    secrets: SecretBox | None = None,
 ) -> API:
     """Create or (with ``overwrite``) update the API product a project describes, as ``import_project``
     does an API: documents brought in line, a revision deployed where the project says, and the
-    lifecycle walked to the state it records."""
+    lifecycle walked to the state it records. With ``import_apis`` the member APIs' projects under
+    ``APIs/`` come in first (``overwrite_apis`` updates those that exist); without it they must
+    exist. ``preserve_provider`` keeps the project's provider, a user of the importer's tenant."""
     opened = _open(archive, "api_product")
     data = opened.data("api_product")
+    if import_apis:
+        await _import_member_apis(
+            session,
+            principal,
+            opened,
+            overwrite=overwrite_apis,
+            preserve_provider=preserve_provider,
+            user_exists=user_exists,
+            secrets=secrets,
+        )
     await _member_ids(session, principal.tenant, data)
     try:
         body = APIProductBody.model_validate(
@@ -586,6 +703,7 @@ async def import_product_project(
         product = await products.create(session, principal, body)
     else:
         product = await products.update(session, principal, existing, body)
+    await _attribute(session, principal, product, data.get("provider"), preserve_provider, user_exists)
     await _sync_documents(session, principal, product, wanted)
     await _revise_and_deploy(session, principal, product, environments, rotate_revision)
     await _walk_lifecycle(

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Body, File, Form, Header, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 
 from apim_common.db import SessionDep
 from apim_common.downloads import attachment
-from apim_common.errors import NotFound
+from apim_common.errors import BadRequest, NotFound
 from apim_common.pagination import Page, PageDep
 from apim_publisher import scopes
 from apim_publisher.apis import service as apis
 from apim_publisher.apis import views
+from apim_publisher.apis.endpoint_security import SecretsDep
 from apim_publisher.apis.schemas import FileInfo
 from apim_publisher.apis.search import search
 from apim_publisher.common import check_if_match
@@ -22,6 +24,7 @@ from apim_publisher.documents.endpoints import content_response
 from apim_publisher.documents.repository import DocumentRepository
 from apim_publisher.documents.schemas import DocumentBody, DocumentList, DocumentPublic
 from apim_publisher.importexport import service as importexport
+from apim_publisher.internal_calls import call, key_manager
 from apim_publisher.lifecycle import service as lifecycle
 from apim_publisher.lifecycle.schemas import LifecycleHistory, LifecycleState, WorkflowResponse
 from apim_publisher.products import service
@@ -132,16 +135,40 @@ async def export_product(
 
 @router.post("/api-products/import")
 async def import_product(
+    request: Request,
     session: SessionDep,
     principal: scopes.ProductImport,
+    secrets: SecretsDep,
     file: Annotated[UploadFile, File()],
     overwriteAPIProduct: bool = False,
     rotateRevision: bool = False,
+    importAPIs: bool = False,
+    overwriteAPIs: bool = False,
+    preserveProvider: bool = True,
 ) -> dict[str, Any]:
-    """A project as ``/api-products/export`` writes it; overwriteAPIProduct updates an existing version."""
+    """A project as ``/api-products/export`` writes it; overwriteAPIProduct updates an existing version,
+    importAPIs brings the member APIs' projects in first (overwriteAPIs updates those that exist),
+    preserveProvider keeps the project's provider when it is a user of the caller's tenant."""
+    if overwriteAPIs and not importAPIs:
+        raise BadRequest("overwriteAPIs applies only with importAPIs=true", message="Invalid import options")
+
+    async def user_exists(username: str, tenant: str) -> str:
+        url = key_manager(request, f"/users/{quote(username, safe='')}")
+        found = await call(request, "GET", url, f"User {username}", params={"tenant": tenant})
+        return str(found["username"])
+
     archive = await file.read(importexport.MAX_ARCHIVE_BYTES + 1)
     product = await importexport.import_product_project(
-        session, principal, archive, overwrite=overwriteAPIProduct, rotate_revision=rotateRevision
+        session,
+        principal,
+        archive,
+        overwrite=overwriteAPIProduct,
+        rotate_revision=rotateRevision,
+        import_apis=importAPIs,
+        overwrite_apis=overwriteAPIs,
+        preserve_provider=preserveProvider,
+        user_exists=user_exists,
+        secrets=secrets,
     )
     return product_views.public(product)
 
