@@ -17,7 +17,7 @@ from apim_portals import auth
 from apim_portals.admin import pages as admin_pages
 from apim_portals.analytics import pages as analytics_pages
 from apim_portals.client import Platform
-from apim_portals.devportal import assistant, pages, tryit
+from apim_portals.devportal import assistant, graphql, pages, tryit
 from apim_portals.publisher import pages as publisher_pages
 from apim_portals.security import SecurityHeaders
 from apim_portals.sessions import SessionStore
@@ -63,7 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Before the portals' own pages: the Admin portal's /admin/{section} would take /admin/analytics.
     for router in analytics_pages.routers:
         app.include_router(router)
-    for router in (*auth.routers, pages.router, tryit.router, assistant.router):
+    for router in (*auth.routers, pages.router, graphql.router, tryit.router, assistant.router):
         app.include_router(router)
     app.include_router(publisher_pages.router)
     app.include_router(admin_pages.router)

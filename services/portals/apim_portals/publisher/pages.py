@@ -17,7 +17,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from apim_portals.client import ApiError
 from apim_portals.portal_forms import ADMIN_API, PUBLISHER_API, call, lines, quiet, regroup
-from apim_portals.publisher import policies, streaming
+from apim_portals.publisher import graphql, policies, streaming
 from apim_portals.web import Page, PublisherPage, form_list, form_str
 
 router = APIRouter(prefix="/publisher", include_in_schema=False)
@@ -162,6 +162,35 @@ async def import_asyncapi(page: PublisherPage) -> Response:
     return page.redirect(f"/apis/{api['id']}")
 
 
+@router.post("/apis/import-graphql")
+async def import_graphql(page: PublisherPage) -> Response:
+    """A GraphQL API from a schema file: validated first (the error with its line and column shown
+    inline, or the operations its root fields make), then imported."""
+    form = await page.form()
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        needed = {"graphql_file": "a schema file is needed"}
+        exc = ApiError(400, "Bad Request", "Choose a schema file", needed)
+        return await _list(page, error=exc, tab="graphql")
+    files = {"file": (upload.filename, await upload.read(), "application/graphql")}
+    try:
+        verdict = await pub(page, "POST", "/apis/validate-graphql-schema", files=files)
+    except ApiError as exc:
+        return await _list(page, error=exc, tab="graphql")
+    if not verdict.get("isValid"):
+        return await _list(page, tab="graphql", graphql_problem=verdict.get("errorMessage"))
+    info = verdict.get("graphQLInfo") or {}
+    if form_str(form, "op") == "validate":
+        return await _list(page, tab="graphql", graphql_operations=info.get("operations", []))
+    data = {"type": "GraphQL", "additionalProperties": json.dumps(graphql.import_properties(form))}
+    try:
+        api = await pub(page, "POST", "/apis/import-graphql-schema", data=data, files=files)
+    except ApiError as exc:
+        return await _list(page, error=exc, tab="graphql", graphql_operations=info.get("operations", []))
+    page.notice(f"GraphQL API {api['name']} imported with {len(api.get('operations', []))} operations")
+    return page.redirect(f"/apis/{api['id']}/operations")
+
+
 async def _tab_data(page: Page, api_id: str, tab: str, api: dict[str, Any]) -> dict[str, Any]:
     if tab == "design":
         categories = await quiet(page, PUBLISHER_API, "/api-categories", {"list": []})
@@ -171,6 +200,10 @@ async def _tab_data(page: Page, api_id: str, tab: str, api: dict[str, Any]) -> d
         return {"tiers": tiers.get("list", [])}
     if tab == "topics":
         return await streaming.topics_context(page, api)
+    if tab == "operations":
+        return await graphql.operations_context(page, api)
+    if tab == "complexity":
+        return await graphql.complexity_context(page, api)
     if tab == "policies":
         return await policies.context(page, api)
     if tab == "lifecycle":
@@ -218,7 +251,7 @@ async def _api_page(
         active="apis",
         api=api,
         tab=tab,
-        tabs=streaming.tabs(api, TABS),
+        tabs=graphql.tabs(api, streaming.tabs(api, TABS)),
         error=error,
         fields=error.fields if error else {},
         verbs=VERBS,
@@ -236,7 +269,7 @@ async def api_overview(page: PublisherPage, api_id: str) -> Response:
 @router.get("/apis/{api_id}/{tab}")
 async def api_tab(page: PublisherPage, api_id: str, tab: str) -> Response:
     page.user()
-    if tab not in TABS and tab not in streaming.TABS:
+    if tab not in TABS and tab not in streaming.TABS and tab not in graphql.TABS:
         return page.render("not_found.html", status=404)
     return await _api_page(page, api_id, tab)
 
@@ -347,7 +380,24 @@ async def save_resources(page: PublisherPage, api_id: str) -> Response:
                 }
             )
 
-    return await _update(page, api_id, "resources", change)
+    # A GraphQL API's operations are edited on its Operations tab, with the same rows.
+    tab = "operations" if form_str(form, "tab") == "operations" else "resources"
+    return await _update(page, api_id, tab, change)
+
+
+@router.post("/apis/{api_id}/complexity")
+async def save_complexity(page: PublisherPage, api_id: str) -> Response:
+    """The complexity values as edited: one per field whose box is filled."""
+    form = await page.form()
+    base = f"/apis/{api_id}/graphql-policies/complexity"
+    try:
+        types = await pub(page, "GET", f"{base}/types")
+        values = graphql.read_complexity(form, types.get("typeList", []))
+        await pub(page, "PUT", base, json=values)
+    except ApiError as exc:
+        return await _api_page(page, api_id, "complexity", error=regroup(exc, {"list": "complexity"}))
+    page.notice("Complexity values saved")
+    return page.redirect(f"/apis/{api_id}/complexity")
 
 
 @router.post("/apis/{api_id}/topics")
