@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 import time
 import uuid
@@ -15,6 +16,8 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import Platform
+from tests.support.graphql_backend import SCHEMA as FILMS_SCHEMA
+from tests.support.graphql_backend import graphql_backend
 from tests.support.processes import backend_process
 from tests.support.windows import window_of, with_room_in_window
 
@@ -390,3 +393,92 @@ def test_17_a_retired_api_is_gone_from_every_gateway(
         )
         assert r.status_code == 404
         assert r.json()["code"] == "900906"
+
+
+@pytest.fixture(scope="module")
+def films_backend() -> Iterator[str]:
+    with graphql_backend() as port:
+        yield f"http://127.0.0.1:{port}/graphql"
+
+
+class GraphQLStep:
+    """The GraphQL API of the walk's GraphQL steps."""
+
+    api_id: str
+
+
+@pytest.fixture(scope="module")
+def films(deployment: Platform) -> GraphQLStep:
+    return GraphQLStep()
+
+
+def test_21_import_a_graphql_api_from_its_schema(
+    control: httpx.Client, walk: QuickStart, films: GraphQLStep, films_backend: str
+) -> None:
+    properties = {
+        "name": "Films",
+        "version": "1.0.0",
+        "context": "/films",
+        "policies": ["Unlimited"],
+        "endpointConfig": {
+            "endpoint_type": "http",
+            "production_endpoints": {"url": films_backend},
+            "sandbox_endpoints": {"url": films_backend},
+        },
+    }
+    r = control.post(
+        "/api/am/publisher/v4/apis/import-graphql-schema",
+        files={"file": ("films.graphql", FILMS_SCHEMA.encode(), "application/graphql")},
+        data={"type": "GraphQL", "additionalProperties": json.dumps(properties)},
+        headers=bearer(walk.user_token),
+    )
+    assert r.status_code == 201, r.text
+    api = r.json()
+    assert api["type"] == "GRAPHQL"
+    operations = {(op["verb"], op["target"]) for op in api["operations"]}
+    assert {("QUERY", "hello"), ("MUTATION", "addFilm"), ("SUBSCRIPTION", "counter")} <= operations
+    films.api_id = api["id"]
+
+
+def test_22_revise_deploy_publish_and_subscribe_to_the_graphql_api(
+    control: httpx.Client, walk: QuickStart, films: GraphQLStep
+) -> None:
+    publisher, auth = "/api/am/publisher/v4", bearer(walk.user_token)
+    api_url = f"{publisher}/apis/{films.api_id}"
+    r = control.post(f"{api_url}/revisions", json={"description": "films"}, headers=auth)
+    assert r.status_code == 201, r.text
+    r = control.post(
+        f"{api_url}/deploy-revision",
+        params={"revisionId": r.json()["id"]},
+        json=[{"name": "Default", "vhost": "localhost", "displayOnDevportal": True}],
+        headers=auth,
+    )
+    assert r.status_code == 201, r.text
+    r = control.post(
+        f"{publisher}/apis/change-lifecycle",
+        params={"apiId": films.api_id, "action": "Publish"},
+        headers=auth,
+    )
+    assert r.status_code == 200, r.text
+    body = {"applicationId": walk.app_id, "apiId": films.api_id, "throttlingPolicy": "Unlimited"}
+    r = _eventually(
+        lambda: control.post("/api/am/devportal/v3/subscriptions", json=body, headers=auth),
+        lambda r: r.status_code == 201,
+    )
+    assert r.status_code == 201, r.text
+    schema = control.get(f"/api/am/devportal/v3/apis/{films.api_id}/graphql-schema", headers=auth)
+    assert schema.text == FILMS_SCHEMA
+
+
+def test_23_a_query_goes_through_each_gateway(
+    gateways: list[httpx.Client], walk: QuickStart, films: GraphQLStep
+) -> None:
+    query = {"query": "query Greet($who: String) { hello(name: $who) }", "variables": {"who": "films"}}
+    for gateway in gateways:
+        r = _eventually(
+            lambda g=gateway: g.post("/films/1.0.0", json=query, headers=bearer(walk.app_token)), _ok, 15
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["data"] == {"hello": "hello films"}
+        invalid = gateway.post("/films/1.0.0", json={"query": "{ nope }"}, headers=bearer(walk.app_token))
+        assert (invalid.status_code, invalid.json()["code"]) == (400, "900422")
