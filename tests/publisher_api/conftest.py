@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import zipfile
 from collections.abc import AsyncIterator, Callable
@@ -129,6 +130,13 @@ def database_url(sqlite_url: str) -> str:
 
 @pytest.fixture
 async def publisher(tokens: TokenFactory, database_url: str) -> AsyncIterator[Publisher]:
+    async with running_publisher(tokens, database_url) as running:
+        yield running
+
+
+@contextlib.asynccontextmanager
+async def running_publisher(tokens: TokenFactory, database_url: str) -> AsyncIterator[Publisher]:
+    """The publisher app on ``database_url`` with its events recorded (a module may share one)."""
     bus = InProcessBus(retry_delay=0.05)
     recorded: list[tuple[str, CloudEvent]] = []
 

@@ -4,12 +4,21 @@ the deployed revision's artifact carrying what the gateway analyses queries with
 
 from __future__ import annotations
 
+import itertools
 import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+import pytest
+import pytest_asyncio
 
-from tests.publisher_api.conftest import BASE, Publisher
+from tests.publisher_api.conftest import BASE, Publisher, running_publisher
+from tests.support.tokens import TokenFactory
+
+# One publisher for the module: each test imports APIs of its own names and contexts.
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+_names = itertools.count(1)
 
 # Comments, blank lines and odd spacing: the schema must come back exactly as sent.
 STARWARS = """# The Star Wars schema, as the tests send it.
@@ -53,13 +62,24 @@ PROPERTIES = {
 }
 
 
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def publisher(
+    tokens: TokenFactory, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Publisher]:
+    database = tmp_path_factory.mktemp("graphql-publisher") / "service.db"
+    async with running_publisher(tokens, f"sqlite+aiosqlite:///{database}") as running:
+        yield running
+
+
 async def _import(
     publisher: Publisher, schema: str = STARWARS, *, headers: dict[str, str] | None = None, **extra: Any
 ) -> httpx.Response:
+    number = next(_names)
+    fields = {**PROPERTIES, "name": f"StarWars{number}", "context": f"/swapi{number}", **extra}
     return await publisher.client.post(
         f"{BASE}/apis/import-graphql-schema",
         files={"file": ("schema.graphql", schema.encode(), "application/graphql")},
-        data={"type": "GraphQL", "additionalProperties": json.dumps({**PROPERTIES, **extra})},
+        data={"type": "GraphQL", "additionalProperties": json.dumps(fields)},
         headers=headers or publisher.auth(),
     )
 
