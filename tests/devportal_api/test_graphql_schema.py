@@ -3,7 +3,16 @@ Publisher's events carry them, the types read from the schema by graphql-core.""
 
 from __future__ import annotations
 
-from tests.devportal_api.conftest import BASE, Portal
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_asyncio
+
+from tests.devportal_api.conftest import BASE, Portal, running_portal
+from tests.support.tokens import TokenFactory
+
+# One portal for the module: each test publishes APIs of its own.
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 # What regular expressions get wrong: a description holding braces, arguments over several lines,
 # an interface, an extension of a type and an input type that takes no complexity values.
@@ -28,6 +37,13 @@ extend type Film { director: String }
 input FilmFilter { title: String }
 '''
 COMPLEXITY = {"list": [{"type": "Film", "field": "director", "complexityValue": 4}]}
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def portal(tokens: TokenFactory, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Portal]:
+    database = tmp_path_factory.mktemp("graphql-devportal") / "service.db"
+    async with running_portal(tokens, f"sqlite+aiosqlite:///{database}") as running:
+        yield running
 
 
 async def test_schema_complexity_and_types_come_from_the_parsed_schema(portal: Portal) -> None:
