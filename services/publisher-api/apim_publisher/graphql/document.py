@@ -68,7 +68,10 @@ def load(raw: bytes | str) -> GraphQLSchema:
     errors = validate_sdl(document)
     if errors:
         raise SchemaError([_described(e) for e in errors])
-    schema = build_ast_schema(document, assume_valid_sdl=True)
+    try:
+        schema = build_ast_schema(document, assume_valid_sdl=True)
+    except TypeError as exc:  # what validate_sdl lets through, graphql-core refuses as it builds
+        raise SchemaError([str(exc)]) from exc
     problems = validate_schema(schema)
     if problems:
         raise SchemaError([_described(e) for e in problems])
