@@ -105,3 +105,28 @@ def test_head_scopes_and_tenants_answer_whether_they_exist(platform: dict[str, A
     assert s.control.head(f"{PUBLISHER}/scopes/{b64('orders_write')}", headers=auth).status_code == 404
     assert s.control.head(f"{PUBLISHER}/tenants/carbon.super", headers=auth).status_code == 200
     assert s.control.head(f"{PUBLISHER}/tenants/nowhere.example", headers=auth).status_code == 404
+
+
+def test_a_tenant_administrator_sees_neither_another_tenants_application_nor_its_roles(
+    platform: dict[str, Any],
+) -> None:
+    s: Standalone = platform["s"]
+    auth = bearer(platform["token"])
+    tenant = {
+        "domain": "isolated.example",
+        "adminUsername": "root",
+        "adminPassword": "root-pass",
+        "email": "root@isolated.example",
+    }
+    created = s.control.post(f"{ADMIN}/tenants", json=tenant, headers=auth)
+    assert created.status_code == 201, created.text
+    known = eventually(
+        lambda: s.control.head(f"{PUBLISHER}/tenants/isolated.example", headers=auth),
+        lambda r: r.status_code == 200,
+    )
+    assert known.status_code == 200
+    app = s.subscribed_app(platform["token"], platform["api"], "NotForOtherTenants")
+    other = bearer(s.token("root@isolated.example", "root-pass"))
+    assert s.control.get(f"{ADMIN}/applications/{app['applicationId']}", headers=other).status_code == 404
+    assert s.control.delete(f"{ADMIN}/applications/{app['applicationId']}", headers=other).status_code == 404
+    assert s.control.get(f"{ADMIN}/applications/{app['applicationId']}", headers=auth).status_code == 200

@@ -128,3 +128,15 @@ def test_a_path_item_ref_outside_components_is_refused_naming_it(request: pytest
     assert r.status_code == 200, r.text
     assert r.json()["isValid"] is False
     assert "components/schemas/Order" in json.dumps(r.json()["errors"])
+
+
+def test_a_31_document_with_webhooks_and_no_paths_is_valid(request: pytest.FixtureRequest) -> None:
+    shared = shared_platform(request)
+    document = {k: v for k, v in DOCUMENT.items() if k != "paths"}
+    r = shared.platform.control.post(
+        f"{PUBLISHER}/apis/validate-openapi",
+        files={"file": ("hooks.json", json.dumps(document), "application/json")},
+        headers=bearer(shared.admin_token),
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["isValid"] is True, r.text
