@@ -225,7 +225,8 @@ def standalone(workdir: Path, env: dict[str, str] | None = None) -> Iterator[Sta
     finally:
         process.terminate()
         try:
-            process.wait(timeout=20)
+            # Its files are in a temporary folder: no need to wait long for a graceful stop.
+            process.wait(timeout=3)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
