@@ -25,7 +25,13 @@ def create_hub(services: Services, control_plane: httpx.AsyncClient, tokens: Ser
     """The hub with its one callback client (through the outbound guard), closed by ``Hub.stop``."""
     settings = services.settings
     outbound = OutboundPolicy.from_settings(settings)
-    callbacks = guarded_client(outbound, timeout=settings.gateway_websub_delivery_timeout)
+    # As many connections kept alive as deliveries in flight: httpx keeps 20 by default, and every
+    # connection past them is opened and closed for each delivery (twice the CPU at 64 in flight).
+    workers = settings.gateway_websub_concurrency
+    pool = httpx.AsyncHTTPTransport(
+        limits=httpx.Limits(max_connections=workers, max_keepalive_connections=workers)
+    )
+    callbacks = guarded_client(outbound, transport=pool, timeout=settings.gateway_websub_delivery_timeout)
     box = SecretBox(settings.secret(), SECRET_PURPOSE)
     registry = Registry(box)
     hub: Hub
