@@ -25,7 +25,7 @@ import uvicorn
 
 from apim_common.events.envelope import CloudEvent
 from apim_common.events.topics import Topic
-from apim_common.events.webhooks import CREATED
+from apim_common.events.webhooks import CREATED, DELETED
 from apim_common.sealed import ENDPOINT_SECRETS, SecretBox
 from apim_gateway.app import Gateway
 from apim_gateway.websub.sync import SNAPSHOT_PATH
@@ -477,6 +477,20 @@ async def test_a_restarted_gateway_delivers_to_subscribers_made_before(world: Wo
         await until(lambda: len(world.callbacks.deliveries["shared"]) > before)
 
 
+async def test_an_expired_lease_ends_the_subscription(world: World) -> None:
+    """Announced as deleted (every gateway and the Developer Portal drop it); nothing delivered."""
+    await subscribe(world, "pulls", "expiring", **{"hub.lease_seconds": "1"})
+    url = world.callbacks.url("expiring")
+    [ident] = [s.id for s in world.gateways[0].websub.registry.by_id.values() if s.callback == url]
+    await asyncio.sleep(1.05)
+    assert await world.gateways[1].websub.expire_leases() == 1
+    await until(lambda: not any(_active(g, "expiring", world) for g in world.gateways))
+    assert any(e.type == DELETED and e.subject == ident for e in world.events)
+    assert (await publish_event(world, "pulls", b"{}")).status_code == 202
+    await asyncio.sleep(0.1)
+    assert "expiring" not in world.callbacks.deliveries
+
+
 async def test_the_devportal_shows_the_last_delivery_and_its_status(world: World) -> None:
     await until(lambda: world.callbacks.deliveries.get("issues"))
     portal = world.portal
@@ -501,3 +515,4 @@ async def test_the_devportal_shows_the_last_delivery_and_its_status(world: World
     assert issues["topic"] == "/issues"
     assert world.callbacks.url("leaving") not in rows  # unsubscribed: deleted
     assert world.callbacks.url("wrong") not in rows  # never verified
+    assert world.callbacks.url("expiring") not in rows  # its lease ran out

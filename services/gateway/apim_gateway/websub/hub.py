@@ -21,7 +21,6 @@ every gateway and the Developer Portal consume (``sync.py``).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import secrets
 import time
@@ -426,13 +425,23 @@ class Hub:
         event = new_event(_SOURCE, type_, subscriber.id, data, tenant=subscriber.tenant)
         await self.bus.publish(str(Topic.WEBHOOK_SUBSCRIPTIONS), event)
 
+    async def expire_leases(self) -> int:
+        """Drop the subscribers whose lease ran out, each announced as deleted; how many went.
+
+        Every gateway sweeps its own copy: the Developer Portal takes a repeated deletion as one."""
+        gone = self.registry.expired()
+        for subscriber in gone:
+            self.registry.remove(subscriber.id)
+            try:
+                await self._publish(DELETED, subscriber, {"subscriptionId": subscriber.id})
+            except Exception as exc:  # the next gateway's sweep, or a renewal, says it again
+                logger.warning("cannot announce the end of subscriber %s: %r", subscriber.id, exc)
+        return len(gone)
+
     async def _sweep_leases(self) -> None:
         while True:
             await asyncio.sleep(_SWEEP_EVERY)
-            for gone in self.registry.expired():
-                self.registry.remove(gone.id)
-                with contextlib.suppress(Exception):
-                    await self._publish(DELETED, gone, {"subscriptionId": gone.id})
+            await self.expire_leases()
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task: asyncio.Task[None] = asyncio.create_task(work)

@@ -69,7 +69,7 @@ class SubscriberSync:
                 response = await self._http.get(self._url, headers=headers)
                 if response.status_code == 404:
                     # A Developer Portal without the endpoint has no subscribers to give.
-                    logger.warning("the Developer Portal has no WebSub subscriber snapshot (404)")
+                    logger.info("the Developer Portal has no WebSub subscriber snapshot (404)")
                     self.loaded.set()
                     return True
                 response.raise_for_status()
