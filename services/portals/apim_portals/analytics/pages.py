@@ -47,7 +47,7 @@ async def overview(page: Page, period_key: str) -> Response:
             page,
             views.params(period, views.OVERVIEW_TOTALS),
             views.params(period, views.OVERVIEW_SERIES, "time"),
-            views.params(period, views.OVERVIEW_APIS, "api"),
+            views.overview_apis_params(period),
         )
     except ApiError as exc:
         return _render(page, "overview", period, exc, view=views.overview({}, {}, {}))
