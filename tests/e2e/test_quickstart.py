@@ -7,6 +7,7 @@ import base64
 import hashlib
 import json
 import os
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -14,6 +15,10 @@ from typing import Any
 
 import httpx
 import pytest
+from websockets.exceptions import ConnectionClosedError, InvalidStatus
+from websockets.sync.client import connect as ws_connect
+from websockets.sync.server import ServerConnection
+from websockets.sync.server import serve as ws_serve
 
 from tests.e2e.conftest import Platform
 from tests.support.graphql_backend import SCHEMA as FILMS_SCHEMA
@@ -393,6 +398,144 @@ def test_17_a_retired_api_is_gone_from_every_gateway(
         )
         assert r.status_code == 404
         assert r.json()["code"] == "900906"
+
+
+@pytest.fixture(scope="module")
+def ws_echo() -> Iterator[tuple[str, list[str]]]:
+    """A ``websockets`` backend that greets each connection, then echoes every message; it keeps the
+    messages it received."""
+    received: list[str] = []
+
+    def echo(connection: ServerConnection) -> None:
+        connection.send("welcome")
+        for message in connection:
+            received.append(str(message))
+            connection.send(f"echo: {message}")
+
+    with ws_serve(echo, "127.0.0.1", 0) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        yield f"ws://127.0.0.1:{server.socket.getsockname()[1]}", received
+        server.shutdown()
+        thread.join(5)
+
+
+def chat_asyncapi(backend: str) -> dict[str, Any]:
+    return {
+        "asyncapi": "2.6.0",
+        "info": {"title": "ChatAPI", "version": "1.0.0", "description": "Rooms to chat in"},
+        "servers": {"production": {"url": backend, "protocol": "ws"}},
+        "channels": {
+            "/rooms/{room}": {
+                "parameters": {"room": {"schema": {"type": "string"}}},
+                "subscribe": {"message": {"payload": {"type": "string"}}},
+                "publish": {"message": {"payload": {"type": "string"}}},
+            }
+        },
+    }
+
+
+class StreamingStep:
+    """The WebSocket API of the walk's streaming steps."""
+
+    api_id: str
+
+
+@pytest.fixture(scope="module")
+def chat(deployment: Platform) -> StreamingStep:
+    return StreamingStep()
+
+
+def test_18_import_a_websocket_api_from_asyncapi(
+    control: httpx.Client, walk: QuickStart, chat: StreamingStep, ws_echo: tuple[str, list[str]]
+) -> None:
+    backend, _ = ws_echo
+    properties = {
+        "context": "/chat",
+        "policies": ["AsyncBronze", "AsyncUnlimited"],
+        "endpointConfig": {
+            "endpoint_type": "ws",
+            "production_endpoints": {"url": backend},
+            "sandbox_endpoints": {"url": backend},
+        },
+    }
+    document = json.dumps(chat_asyncapi(backend)).encode()
+    r = control.post(
+        "/api/am/publisher/v4/apis/import-asyncapi",
+        files={"file": ("chat.json", document, "application/json")},
+        data={"additionalProperties": json.dumps(properties)},
+        headers=bearer(walk.user_token),
+    )
+    assert r.status_code == 201, r.text
+    api = r.json()
+    assert (api["type"], api["context"]) == ("WS", "/chat")
+    assert sorted((op["verb"], op["target"]) for op in api["operations"]) == [
+        ("PUBLISH", "/rooms/{room}"),
+        ("SUBSCRIBE", "/rooms/{room}"),
+    ]
+    chat.api_id = api["id"]
+
+
+def test_19_revise_deploy_publish_and_subscribe_on_a_streaming_tier(
+    control: httpx.Client, walk: QuickStart, chat: StreamingStep
+) -> None:
+    publisher, auth = "/api/am/publisher/v4", bearer(walk.user_token)
+    r = control.post(f"{publisher}/apis/{chat.api_id}/revisions", json={"description": "chat"}, headers=auth)
+    assert r.status_code == 201, r.text
+    r = control.post(
+        f"{publisher}/apis/{chat.api_id}/deploy-revision",
+        params={"revisionId": r.json()["id"]},
+        json=[{"name": "Default", "vhost": "localhost", "displayOnDevportal": True}],
+        headers=auth,
+    )
+    assert r.status_code == 201, r.text
+    r = control.post(
+        f"{publisher}/apis/change-lifecycle", params={"apiId": chat.api_id, "action": "Publish"}, headers=auth
+    )
+    assert r.status_code == 200, r.text
+    body = {"applicationId": walk.app_id, "apiId": chat.api_id, "throttlingPolicy": "AsyncBronze"}
+    r = _eventually(
+        lambda: control.post("/api/am/devportal/v3/subscriptions", json=body, headers=auth),
+        lambda r: r.status_code == 201,
+    )
+    assert r.status_code == 201, r.text
+    assert (r.json()["throttlingPolicy"], r.json()["status"]) == ("AsyncBronze", "UNBLOCKED")
+
+
+def _ws_chat(url: str, token: str) -> list[str]:
+    """Connect once the gateway serves the API (404, 403 until its events arrive), say hello.
+
+    A gateway's first frame on a fresh key waits for a lease from the shared counter; on a busy
+    machine that wait can run out (4003) as the walk's first HTTP call may answer 429, so each is
+    tried again until the deadline, as the HTTP steps do."""
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            with ws_connect(url, additional_headers=bearer(token), open_timeout=5) as socket:
+                got = [str(socket.recv(timeout=5))]
+                socket.send("hello")
+                got.append(str(socket.recv(timeout=5)))
+                return got
+        except InvalidStatus as refused:
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"{url}: {refused.response.status_code} {refused.response.body!r}"
+                ) from None
+        except ConnectionClosedError as closed:
+            if closed.rcvd is None or closed.rcvd.code != 4003 or time.monotonic() > deadline:
+                raise
+        time.sleep(0.05)
+
+
+def test_20_frames_go_both_ways_through_each_gateway(
+    gateways: list[httpx.Client], walk: QuickStart, chat: StreamingStep, ws_echo: tuple[str, list[str]]
+) -> None:
+    _, received = ws_echo
+    for gateway in gateways:
+        url = str(gateway.base_url.copy_with(scheme="ws", path="/chat/1.0.0/rooms/lobby"))
+        before = len(received)
+        assert _ws_chat(url, walk.app_token) == ["welcome", "echo: hello"]
+        assert set(received[before:]) == {"hello"}
 
 
 @pytest.fixture(scope="module")
