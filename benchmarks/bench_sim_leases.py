@@ -5,9 +5,11 @@ Deterministic: seeded random arrivals, a simulated clock, no sockets. The lease 
 project's own code: the counter store is ``MemoryCounterBackend`` on the simulated clock (so the
 grant is ``lease_size`` itself), and each gateway decides when and how much to ask with
 ``apim_gateway.throttling.sizing``, the functions ``ThrottleClient`` uses, on its defaults
-(``ClientConfig``: 10 ms tick, 50 ms horizon, 30 ms prefetch, 50 ms wait, 0.25 s idle return) and
-the service's spread of 2. A batch reaches the store when it is sent and its answer comes back
-``RTT`` later; one batch per gateway is in flight at a time, as on the client's sync task.
+(``ClientConfig``: 10 ms tick, 0.2 s horizon, 30 ms prefetch, 50 ms wait, 0.25 s idle return) and
+the service's spread of 2. The previous sizing (0.05 s horizon, a unit kept in reserve by every key
+with any recent demand) runs beside it on the same requests. A batch reaches the store when it is
+sent and its answer comes back ``RTT`` later; one batch per gateway is in flight at a time, as on
+the client's sync task.
 
 Demand: Poisson arrivals at 0.5x, 1x or 5x the limit; uniform (every gateway alike, one key) or
 skewed (Zipf over the gateways, and over 8 keys sharing the same total limit). Churn: a tenth of
@@ -33,11 +35,12 @@ import argparse
 import bisect
 import heapq
 import itertools
+import math
 import random
 import sys
 import time
 from collections import deque
-from collections.abc import Coroutine, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -268,15 +271,24 @@ class SimGateway:
 class LeaseSim:
     """Gateways running the client's leasing rules against the service's counter code."""
 
-    def __init__(self, s: Scenario, config: ClientConfig, spread: float = SPREAD) -> None:
+    def __init__(
+        self,
+        s: Scenario,
+        config: ClientConfig,
+        *,
+        spread: float = SPREAD,
+        low_water_rule: Callable[[float, float], int] = low_water,
+        name: str = "leases (this project)",
+    ) -> None:
         self.s = s
         self.config = config
         self.spread = spread
+        self.low_water = low_water_rule
         self.now = T0
         self.store = MemoryCounterBackend(clock_ms=lambda: round(self.now * 1000))
         self.events: list[tuple[float, int, str, Any]] = []
         self.seq = itertools.count()
-        self.outcome = Outcome("leases (this project)")
+        self.outcome = Outcome(name)
         self.gateways: dict[int, SimGateway] = {}
         self.crashed_at: dict[int, float] = {}
         # Gateways granted units since the last scan, or still holding some: the only ones it visits.
@@ -436,7 +448,7 @@ class LeaseSim:
             if grant.granted:
                 self.holding.add(gateway)
             bucket.exhausted = grant.remaining <= 0
-            bucket.low_water = low_water(bucket.rate, prefetch)
+            bucket.low_water = self.low_water(bucket.rate, prefetch)
             waiters = bucket.waiters
             if not bucket.exhausted and wants_more_after_grant(bucket.units, bucket.low_water, len(waiters)):
                 self.want(gateway, bucket)
@@ -504,6 +516,18 @@ def demand_of(s: Scenario, a: Arrivals) -> dict[tuple[int, int], int]:
     return demand
 
 
+def previous_low_water(rate: float, prefetch: float) -> int:
+    """The rule before 2026-12-07 (with a 0.05 s lease horizon): rounded up, so every key with any
+    recent demand kept a unit in reserve. Kept here only to print the previous design beside the
+    current one."""
+    return math.ceil(rate * prefetch)
+
+
+def previous_design(s: Scenario) -> LeaseSim:
+    config = ClientConfig(lease_horizon=0.05)
+    return LeaseSim(s, config, low_water_rule=previous_low_water, name="leases, previous sizing")
+
+
 def simulate_leases(s: Scenario, config: ClientConfig | None = None) -> tuple[Outcome, Figures]:
     a = arrivals(s)
     out = LeaseSim(s, config or ClientConfig()).run(a)
@@ -515,6 +539,7 @@ def compare(s: Scenario) -> Iterator[tuple[str, Figures]]:
     demand = demand_of(s, a)
     for out in (
         LeaseSim(s, ClientConfig()).run(a),
+        previous_design(s).run(a),
         periodic_sync(s, a, 0.1),
         periodic_sync(s, a, 0.02),
         per_request(s, a),

@@ -3,6 +3,8 @@ running the shipped leasing code and keeps telling exact limits from approximate
 
 from __future__ import annotations
 
+from apim_gateway.throttling import ClientConfig
+from apim_gateway.throttling.sizing import low_water
 from benchmarks.bench_sim_leases import Scenario, arrivals, demand_of, figures, periodic_sync, simulate_leases
 
 SMALL = Scenario(gateways=4, load=5.0, window=1)
@@ -22,3 +24,10 @@ def test_simulated_periodic_sync_over_admits_on_the_same_requests() -> None:
     result = figures(periodic_sync(SMALL, a, 0.1), demand_of(SMALL, a), SMALL.limit)
 
     assert result.worst_over > 0
+
+
+def test_a_key_slower_than_one_request_per_prefetch_keeps_no_unit_in_reserve() -> None:
+    prefetch = ClientConfig().prefetch
+
+    assert low_water(0.5 / prefetch, prefetch) == 0
+    assert low_water(3 / prefetch, prefetch) == 3

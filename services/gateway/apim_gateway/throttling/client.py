@@ -70,7 +70,7 @@ class ClientConfig:
     # At most one lease batch per tick.
     tick: float = 0.01
     # A lease asks for the units the key's recent rate needs over this long.
-    lease_horizon: float = 0.05
+    lease_horizon: float = 0.2
     # Ask for more when the bucket holds less than this long's worth at the recent rate.
     prefetch: float = 0.03
     # How long a request may wait for a lease on its way before it is refused.

@@ -23,8 +23,13 @@ def lease_want(rate: float, horizon: float, units: int, waiting: int) -> int:
 
 
 def low_water(rate: float, prefetch: float) -> int:
-    """Ask again once the bucket holds no more than ``prefetch`` seconds' worth at the recent rate."""
-    return math.ceil(rate * prefetch)
+    """Ask again once the bucket holds no more than ``prefetch`` seconds' worth at the recent rate.
+
+    Rounded down: a key slower than one request per ``prefetch`` keeps no unit in reserve. Such a
+    unit would mostly sit idle until it is given back (two store operations for no request, and a
+    unit the other gateways cannot have meanwhile); its next request waits for its lease instead.
+    """
+    return math.floor(rate * prefetch)
 
 
 def runs_low(units: int, low: int) -> bool:
