@@ -236,6 +236,15 @@ def test_05_a_streaming_api_is_offered_the_streaming_tiers(
     assert sorted(stored(control, auth, "LiveChat")["policies"]) == ["AsyncBronze", "AsyncGold"]
 
 
+def test_05b_an_http_api_is_offered_the_request_tiers_only(page: Page, published: Standalone) -> None:
+    page.goto(f"/publisher/apis/{published.apis['PizzaShackAPI']}/subscriptions")
+    plans = page.locator("#plans-form .plan")
+    expect(plans.filter(has_text="Bronze")).to_contain_text("1000 requests per min")
+    expect(page.locator("#plans-form input[value=Bronze]")).to_be_checked()
+    expect(page.locator("#plans-form input[value=Gold]")).not_to_be_checked()
+    expect(plans.filter(has_text="Async")).to_have_count(0)
+
+
 def test_06_the_devportal_shows_a_streaming_apis_topics(
     page: Page, control: httpx.Client, auth: dict[str, str]
 ) -> None:
