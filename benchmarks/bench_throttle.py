@@ -162,7 +162,7 @@ async def main(windows: int, variants: bool, counts: list[int]) -> None:
                 ("spread 1", 1.0, ClientConfig()),
                 ("spread 4", 4.0, ClientConfig()),
                 ("tick 20 ms", 2.0, ClientConfig(tick=0.02)),
-                ("horizon 0.2 s", 2.0, ClientConfig(lease_horizon=0.2)),
+                ("horizon 0.05 s (previous default)", 2.0, ClientConfig(lease_horizon=0.05)),
                 ("no wait for leases (max_wait 0)", 2.0, ClientConfig(max_wait=0.0)),
             ):
                 per_window, ops, _ = await leases(redis, 4, windows, spread=spread, config=config)
