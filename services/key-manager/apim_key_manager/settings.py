@@ -23,9 +23,11 @@ class Settings(ServiceSettings):
     # The password policy a new password must match (WSO2's user-store default): a changed password
     # is refused with 400 otherwise.
     password_policy_pattern: str = r"^[\S]{5,30}$"
-    # Seconds a replica trusts its cached role -> scope map and client records before re-reading.
+    # Seconds a replica trusts its cached role -> scope map, client records, signing keys and tenants'
+    # signing algorithms before re-reading.
     cache_ttl: float = Field(default=5.0, ge=0)
-    # Issuers whose RS256 assertions the jwt-bearer grant accepts besides our own: issuer -> PEM key.
+    # Issuers whose assertions the jwt-bearer grant accepts besides our own: issuer -> PEM key (an RSA
+    # key verifies RS256 assertions, a P-256 key ES256 ones).
     jwt_bearer_issuers: dict[str, str] = Field(default_factory=dict)
     # Public, consent-free clients that sign users in through /oauth2/authorize (the portals):
     # client id -> its exact redirect URIs. Registered (or updated) on every start.
