@@ -108,7 +108,7 @@ async def _subscribe(
     api_id = await api
     body = {"applicationId": app_id, "apiId": api_id, "throttlingPolicy": "Unlimited"}
     # The published API reaches the DevPortal's catalog through the event bus, a moment later.
-    for _ in range(200):
+    for _ in range(600):  # up to 30 s on a loaded machine
         r = await _write(http, statuses, "POST", f"{DEVPORTAL}/subscriptions", json=body)
         if r.status_code != 404:
             break
