@@ -49,7 +49,7 @@ async def test_every_endpoint_refuses_a_token_without_its_scope(publisher: Publi
 
 async def test_internal_endpoints_refuse_user_tokens(publisher: Publisher) -> None:
     internal = [r for r in api_routes(publisher.app) if "/internal/" in r.path]
-    assert len(internal) == 5
+    assert len(internal) == 6
     for route in internal:
         for method in route.methods:
             response = await publisher.client.request(method, _full(route.path), headers=publisher.auth())
