@@ -54,7 +54,7 @@ def hooks_api(sealed_secret: str) -> dict[str, Any]:
         "vhost": "localhost",
         "securityScheme": ["oauth2"],
         "authorizationHeader": "Authorization",
-        "policies": ["AsyncWHGold", "TwoHooks"],
+        "policies": ["AsyncWHGold", "TwoHooks", "TwoEvents"],
         "websubSubscriptionConfiguration": {
             "enable": True,
             "secret": sealed_secret,
@@ -73,6 +73,7 @@ def hooks_api(sealed_secret: str) -> dict[str, Any]:
                 "leaving",
                 "shared",
                 "seen",
+                "counted",
             )
         ],
     }
@@ -118,6 +119,28 @@ def hooks_snapshot(app_id: str, sealed_secret: str) -> dict[str, dict[str, Any]]
         {"policyName": "AsyncWHGold", "defaultLimit": month, "subscriberCount": 1000, "tenant": TENANT},
         {"policyName": "TwoHooks", "defaultLimit": month, "subscriberCount": 2, "tenant": TENANT},
     ]
+    # app-3 holds TwoEvents: two events a month.
+    two_events = {
+        "type": "EVENTCOUNTLIMIT",
+        "eventCount": {"timeUnit": "month", "unitTime": 1, "eventCount": 2},
+    }
+    snapshot["admin"]["throttlePolicies"]["subscription"].append(
+        {"policyName": "TwoEvents", "defaultLimit": two_events, "tenant": TENANT}
+    )
+    devportal["applications"].append(
+        {"applicationId": "app-3", "name": "Three", "owner": "carol", "throttlingPolicy": "Unlimited"}
+    )
+    devportal["keyMappings"].append(
+        {"applicationId": "app-3", "keyType": "PRODUCTION", "keyManager": RESIDENT, "consumerKey": "client-3"}
+    )
+    devportal["subscriptions"].append(
+        {
+            "subscriptionId": "sub-h3",
+            "applicationId": "app-3",
+            "apiId": HOOKS,
+            "throttlingPolicy": "TwoEvents",
+        }
+    )
     return snapshot
 
 
@@ -404,6 +427,23 @@ async def test_the_tiers_subscriber_count_refuses_the_next_subscription(world: W
         world, "subscribe", "capped", world.callbacks.url("capped-1"), client_id="client-2"
     )
     assert renewed.status_code == 202
+
+
+async def test_deliveries_count_against_the_subscriptions_event_limit(world: World) -> None:
+    """TwoEvents: two events a month for app-3's subscription; the third is not delivered."""
+    url = world.callbacks.url("counted")
+    answer = await hub_request(world, "subscribe", "counted", url, client_id="client-3")
+    assert answer.status_code == 202
+    await until(lambda: all(_active(g, "counted", world) for g in world.gateways))
+    stats = world.gateways[0].websub.deliverer.stats
+    throttled = stats.throttled
+    for n in range(3):
+        assert (await publish_event(world, "counted", b'{"n": %d}' % n)).status_code == 202
+    await until(lambda: stats.throttled == throttled + 1)
+    await until(lambda: len(world.callbacks.deliveries.get("counted", [])) == 2)
+    await asyncio.sleep(0.1)
+    # The first two events were admitted; they may reach the callback in either order.
+    assert sorted(body for body, _ in world.callbacks.deliveries["counted"]) == [b'{"n": 0}', b'{"n": 1}']
 
 
 async def test_unsubscribe_stops_deliveries(world: World) -> None:
