@@ -63,7 +63,7 @@ class Deliverer:
     def __init__(
         self,
         services: Services,
-        http: httpx.AsyncClient,
+        clients: list[httpx.AsyncClient],
         report: Report,
         *,
         concurrency: int,
@@ -71,7 +71,7 @@ class Deliverer:
         retry_delay: float,
     ) -> None:
         self.services = services
-        self.http = http
+        self.clients = clients
         self.report = report
         self.concurrency = concurrency
         self.attempts = attempts
@@ -82,8 +82,10 @@ class Deliverer:
         self._retries: set[asyncio.TimerHandle] = set()
 
     def start(self) -> None:
+        clients = self.clients
         self._workers = [
-            asyncio.create_task(self._work(), name=f"websub-delivery-{n}") for n in range(self.concurrency)
+            asyncio.create_task(self._work(clients[n % len(clients)]), name=f"websub-delivery-{n}")
+            for n in range(self.concurrency)
         ]
 
     async def stop(self) -> None:
@@ -92,6 +94,8 @@ class Deliverer:
         self._retries.clear()
         await cancel_and_wait(*self._workers)
         self._workers = []
+        for client in self.clients:
+            await client.aclose()
 
     def fan_out(self, event: Event, subscribers: list[Subscriber]) -> None:
         for subscriber in subscribers:
@@ -101,18 +105,18 @@ class Deliverer:
         """Until every queued delivery has ended (retries scheduled later are not waited for)."""
         await self._queue.join()
 
-    async def _work(self) -> None:
+    async def _work(self, http: httpx.AsyncClient) -> None:
         queue = self._queue
         while True:
             delivery = await queue.get()
             try:
-                await self._deliver(delivery)
+                await self._deliver(delivery, http)
             except Exception:
                 logger.exception("delivery to subscriber %s failed", delivery.subscriber.id)
             finally:
                 queue.task_done()
 
-    async def _deliver(self, delivery: Delivery) -> None:
+    async def _deliver(self, delivery: Delivery, http: httpx.AsyncClient) -> None:
         subscriber, event = delivery.subscriber, delivery.event
         if delivery.attempt == 1 and not await self._admitted(subscriber, event):
             self.stats.throttled += 1
@@ -122,7 +126,7 @@ class Deliverer:
         if subscriber.secret is not None:
             headers[SIGNATURE_HEADER] = sign(subscriber.secret, event.body)
         try:
-            response = await self.http.post(subscriber.callback, content=event.body, headers=headers)
+            response = await http.post(subscriber.callback, content=event.body, headers=headers)
             ok = 200 <= response.status_code < 300
         except (httpx.HTTPError, OutboundRefused) as exc:
             logger.info("subscriber %s: delivery attempt %d failed: %r", subscriber.id, delivery.attempt, exc)
