@@ -6,10 +6,11 @@ project's own code: the counter store is ``MemoryCounterBackend`` on the simulat
 grant is ``lease_size`` itself), and each gateway decides when and how much to ask with
 ``apim_gateway.throttling.sizing``, the functions ``ThrottleClient`` uses, on its defaults
 (``ClientConfig``: 10 ms tick, 0.2 s horizon, 30 ms prefetch, 50 ms wait, 0.25 s idle return) and
-the service's spread of 2. The previous sizing (0.05 s horizon, a unit kept in reserve by every key
-with any recent demand) runs beside it on the same requests. A batch reaches the store when it is
+the service's spread of 2. The previous sizing (0.05 s horizon) runs beside it on the same
+requests. A batch reaches the store when it is
 sent and its answer comes back ``RTT`` later; one batch per gateway is in flight at a time, as on
-the client's sync task.
+the client's sync task. A sketch of a topology not built yet runs beside them: throttle-sync
+replicas that lease from the store for the gateways they serve and subdivide (``ReplicaLeaseSim``).
 
 Demand: Poisson arrivals at 0.5x, 1x or 5x the limit; uniform (every gateway alike, one key) or
 skewed (Zipf over the gateways, and over 8 keys sharing the same total limit). Churn: a tenth of
@@ -26,7 +27,7 @@ Periodic sync is simulated in its favour: a gateway syncs a key when a request f
 older than the interval, so an idle gateway costs nothing and a busy one reads the shared count
 just before it decides.
 
-    uv run python benchmarks/bench_sim_leases.py [--full] [--seed N]
+    uv run python benchmarks/bench_sim_leases.py [--full] [--candidates] [--seed N]
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ from apim_gateway.throttling.sizing import (  # noqa: E402
     wants_more_after_grant,
 )
 from apim_throttle_sync.counters import LeaseGrant, LeaseRequest, MemoryCounterBackend  # noqa: E402
+from apim_throttle_sync.counters.base import lease_size  # noqa: E402
 
 SPREAD = 2.0  # LeaseService's default
 MEMBERSHIP_TTL = 5.0  # LeaseService's gateway_ttl_seconds
@@ -285,7 +287,8 @@ class LeaseSim:
         self.spread = spread
         self.low_water = low_water_rule
         self.now = T0
-        self.store = MemoryCounterBackend(clock_ms=lambda: round(self.now * 1000))
+        # Rounded up: a grant's time left in the window is never longer than it is.
+        self.store = MemoryCounterBackend(clock_ms=lambda: math.ceil(self.now * 1000))
         self.events: list[tuple[float, int, str, Any]] = []
         self.seq = itertools.count()
         self.outcome = Outcome(name)
@@ -427,8 +430,12 @@ class LeaseSim:
             return
         gateway.last_batch = now
         gateway.in_flight = True
-        grants = run_sync(self.store.lease(requests, gateways=self.member_count(), spread=self.spread))
-        self.at(now + RTT, "answer", (gateway, now, sent, grants))
+        grants, delay = self.lease(gateway, requests)
+        self.at(now + delay, "answer", (gateway, now, sent, grants))
+
+    def lease(self, gateway: SimGateway, requests: list[LeaseRequest]) -> tuple[list[LeaseGrant], float]:
+        """Throttle-sync asks the store for the gateway's batch: grants, and when they are back."""
+        return run_sync(self.store.lease(requests, gateways=self.member_count(), spread=self.spread)), RTT
 
     def answer(
         self, gateway: SimGateway, sent_at: float, buckets: Sequence[SimBucket], grants: Sequence[LeaseGrant]
@@ -463,6 +470,101 @@ class LeaseSim:
                 self.outcome.refused += len(waiters)
                 waiters.clear()
         self.schedule(gateway)
+
+
+class Pool:
+    """A replica's units of one key for one window, leased from the store for its gateways."""
+
+    __slots__ = (
+        "demand",
+        "exhausted",
+        "last_used",
+        "rate",
+        "sampled_at",
+        "store_remaining",
+        "units",
+        "window",
+    )
+
+    def __init__(self, now: float, limit: int) -> None:
+        self.window: int | None = None
+        self.units = 0
+        self.exhausted = False
+        self.store_remaining = limit
+        self.demand = 0
+        self.rate = 0.0
+        self.sampled_at = now
+        self.last_used = now
+
+
+class ReplicaLeaseSim(LeaseSim):
+    """A design not built yet: each throttle-sync replica leases from the store for all the gateways
+    it serves (gateway ``slot % replicas``) and subdivides; the store sees replicas, not gateways.
+
+    A gateway's batch is answered from its replica's pool when the pool holds what it wants (no
+    store operation, one round trip); otherwise the replica first leases ``horizon`` seconds of its
+    gateways' recent demand from the store (``lease_size`` with the replica count), and the answer
+    takes a second round trip. Units gateways give back return to the pool; a pool no gateway has
+    asked from for ``idle_return`` gives its units back to the store.
+    """
+
+    def __init__(
+        self, s: Scenario, config: ClientConfig, *, replicas: int, horizon: float, spread: float
+    ) -> None:
+        name = f"sketch: {replicas} replicas, spread {spread:g}"
+        super().__init__(s, config, spread=spread, name=name)
+        self.replicas = replicas
+        self.horizon = horizon
+        self.pools: dict[tuple[int, str], Pool] = {}
+
+    def scan(self) -> None:
+        super().scan()
+        now = self.now
+        for (_, key), pool in self.pools.items():
+            if pool.units > 0 and pool.window is not None and now - pool.last_used >= self.config.idle_return:
+                request = LeaseRequest(key, self.s.limit, self.s.window, 0, pool.window, pool.units)
+                run_sync(self.store.lease([request], gateways=self.replicas, spread=self.spread))
+                pool.units = 0
+
+    def served(self, replica: int) -> int:
+        return max(sum(1 for slot in self.gateways if slot % self.replicas == replica), 1)
+
+    def lease(self, gateway: SimGateway, requests: list[LeaseRequest]) -> tuple[list[LeaseGrant], float]:
+        replica = gateway.slot % self.replicas
+        now = self.now
+        window_ms = self.s.window * 1000
+        now_ms = math.ceil(now * 1000)
+        window = now_ms // window_ms
+        ends_in_ms = (window + 1) * window_ms - now_ms
+        delay = RTT
+        grants: list[LeaseGrant] = []
+        for r in requests:
+            pool = self.pools.get((replica, r.key))
+            if pool is None:
+                pool = self.pools[(replica, r.key)] = Pool(now, r.limit)
+            if pool.window != window:
+                pool.window, pool.units, pool.exhausted, pool.store_remaining = window, 0, False, r.limit
+            if r.window == window:
+                pool.units += r.returned
+            pool.demand += r.want
+            pool.last_used = now
+            if r.want > pool.units and not pool.exhausted:
+                elapsed = now - pool.sampled_at
+                if elapsed > 0:
+                    pool.rate = next_rate(pool.rate, pool.demand, elapsed)
+                    pool.demand, pool.sampled_at = 0, now
+                want = max(math.ceil(pool.rate * self.horizon) - pool.units, r.want - pool.units, 1)
+                request = LeaseRequest(r.key, r.limit, r.window_seconds, want, window)
+                (grant,) = run_sync(self.store.lease([request], gateways=self.replicas, spread=self.spread))
+                pool.units += grant.granted
+                pool.store_remaining = grant.remaining
+                pool.exhausted = grant.remaining <= 0
+                delay = 2 * RTT
+            granted = lease_size(r.want, pool.units, self.served(replica), self.spread)
+            pool.units -= granted
+            used = r.limit - (pool.store_remaining + pool.units)
+            grants.append(LeaseGrant(r.key, window, granted, used, r.limit, ends_in_ms))
+        return grants, delay
 
 
 # -- the references ---------------------------------------------------------------------------------
@@ -516,16 +618,20 @@ def demand_of(s: Scenario, a: Arrivals) -> dict[tuple[int, int], int]:
     return demand
 
 
-def previous_low_water(rate: float, prefetch: float) -> int:
-    """The rule before 2026-12-07 (with a 0.05 s lease horizon): rounded up, so every key with any
-    recent demand kept a unit in reserve. Kept here only to print the previous design beside the
-    current one."""
-    return math.ceil(rate * prefetch)
+def no_reserve_low_water(rate: float, prefetch: float) -> int:
+    """A candidate (``--candidates``): rounded down, a key slower than one request per ``prefetch``
+    keeps no unit in reserve and its next request waits for its lease."""
+    return math.floor(rate * prefetch)
 
 
 def previous_design(s: Scenario) -> LeaseSim:
-    config = ClientConfig(lease_horizon=0.05)
-    return LeaseSim(s, config, low_water_rule=previous_low_water, name="leases, previous sizing")
+    """The sizing before 2026-12-07: leases of 0.05 s of the recent rate."""
+    return LeaseSim(s, ClientConfig(lease_horizon=0.05), name="leases, previous sizing")
+
+
+def candidate_design(s: Scenario) -> LeaseSim:
+    name = "candidate: no reserve for slow keys"
+    return LeaseSim(s, ClientConfig(), low_water_rule=no_reserve_low_water, name=name)
 
 
 def simulate_leases(s: Scenario, config: ClientConfig | None = None) -> tuple[Outcome, Figures]:
@@ -534,16 +640,16 @@ def simulate_leases(s: Scenario, config: ClientConfig | None = None) -> tuple[Ou
     return out, figures(out, demand_of(s, a), s.limit)
 
 
-def compare(s: Scenario) -> Iterator[tuple[str, Figures]]:
+def compare(s: Scenario, candidates: bool = False) -> Iterator[tuple[str, Figures]]:
     a = arrivals(s)
     demand = demand_of(s, a)
-    for out in (
-        LeaseSim(s, ClientConfig()).run(a),
-        previous_design(s).run(a),
-        periodic_sync(s, a, 0.1),
-        periodic_sync(s, a, 0.02),
-        per_request(s, a),
-    ):
+    sims = [LeaseSim(s, ClientConfig()), previous_design(s)]
+    if candidates:
+        sims.append(candidate_design(s))
+    sims.append(ReplicaLeaseSim(s, ClientConfig(), replicas=2, horizon=0.2, spread=1.0))
+    outcomes = [sim.run(a) for sim in sims]
+    outcomes += [periodic_sync(s, a, 0.1), periodic_sync(s, a, 0.02), per_request(s, a)]
+    for out in outcomes:
         yield out.name, figures(out, demand, s.limit)
 
 
@@ -570,6 +676,7 @@ def main() -> None:
     )
     parser.add_argument("--full", action="store_true", help="every gateway count and load for 1 min and 1 h")
     parser.add_argument("--seed", type=int, default=29)
+    parser.add_argument("--candidates", action="store_true", help="also sizing rules not shipped")
     args = parser.parse_args()
     started = time.perf_counter()
     print(
@@ -579,7 +686,7 @@ def main() -> None:
     )
     print(f"{'scenario':<34} {'limiter':<34} {'over':>7} {'worst':>6} {'under':>7} {'ops/adm':>8}")
     for s in scenarios(args.full, args.seed):
-        for name, f in compare(s):
+        for name, f in compare(s, args.candidates):
             print(
                 f"{s.label():<34} {name:<34} {f.over:>6.2f}% {f.worst_over:>6} {f.under:>6.2f}% "
                 f"{f.ops_per_admitted:>8.4f}",

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from apim_gateway.throttling import ClientConfig
 from apim_gateway.throttling.sizing import low_water
-from benchmarks.bench_sim_leases import Scenario, arrivals, demand_of, figures, periodic_sync, simulate_leases
+from benchmarks.bench_sim_leases import (
+    ReplicaLeaseSim,
+    Scenario,
+    arrivals,
+    demand_of,
+    figures,
+    periodic_sync,
+    simulate_leases,
+)
 
 SMALL = Scenario(gateways=4, load=5.0, window=1)
 
@@ -26,8 +34,16 @@ def test_simulated_periodic_sync_over_admits_on_the_same_requests() -> None:
     assert result.worst_over > 0
 
 
-def test_a_key_slower_than_one_request_per_prefetch_keeps_no_unit_in_reserve() -> None:
+def test_a_key_with_any_recent_demand_keeps_a_unit_in_reserve() -> None:
     prefetch = ClientConfig().prefetch
 
-    assert low_water(0.5 / prefetch, prefetch) == 0
-    assert low_water(3 / prefetch, prefetch) == 3
+    assert low_water(0.5 / prefetch, prefetch) == 1
+    assert low_water(0.0, prefetch) == 0
+
+
+def test_simulated_replicas_subdividing_their_leases_admit_exactly_the_limit() -> None:
+    a = arrivals(SMALL)
+
+    outcome = ReplicaLeaseSim(SMALL, ClientConfig(), replicas=2, horizon=0.2, spread=1.0).run(a)
+
+    assert sorted(outcome.admitted.values()) == [SMALL.limit] * 3
