@@ -73,16 +73,22 @@ class SQLiteWriterQueue:
         event.listen(sync_engine.pool, "checkin", self._returned)
         event.listen(sync_engine.pool, "invalidate", self._returned)
 
-    async def _acquire(self, _: Any) -> None:
-        await asyncio.wait_for(self._lock.acquire(), SQLITE_WRITE_WAIT_SECONDS)
-
     def _before_execute(self, conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         driver_connection = conn.connection.dbapi_connection
         if self._holder is driver_connection or not _WRITE_STATEMENT.match(statement):
             return
+
+        async def acquire(_: Any) -> None:
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for drops a cancellation that
+            # arrives as the lock is granted, and a stopping task (the outbox relay) never ends.
+            async with asyncio.timeout(SQLITE_WRITE_WAIT_SECONDS):
+                await self._lock.acquire()
+            # No await in between: a cancellation delivered later finds the holder recorded, and
+            # the connection's rollback or check-in gives the lock back.
+            self._holder = driver_connection
+
         # Runs in SQLAlchemy's greenlet: the driver connection awaits the lock on the event loop.
-        driver_connection.run_async(self._acquire)
-        self._holder = driver_connection
+        driver_connection.run_async(acquire)
 
     def _release(self, driver_connection: Any) -> None:
         if driver_connection is not None and self._holder is driver_connection:
