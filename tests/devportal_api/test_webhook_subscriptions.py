@@ -48,6 +48,7 @@ async def test_an_applications_webhook_subscriptions_are_listed(portal: Portal) 
     assert only["deliveryStatus"] == 2
     assert only["deliveryTime"].startswith("2026-12-06T10:05:00")
     assert only["leaseExpiryTime"].startswith("2026-12-06T11:00:00")
+    assert only["subscribedTime"].startswith("2026-12-06T10:00:00")
     other_api = await portal.client.get(
         URL, params={"applicationId": mine["applicationId"], "apiId": "elsewhere"}, headers=portal.headers()
     )

@@ -21,6 +21,7 @@ def _public(row: WebhookSubscription) -> WebhookSubscriptionPublic:
         appId=row.application_id,
         topic=row.topic,
         callBackUrl=row.callback_url,
+        subscribedTime=row.subscribed_at.isoformat(),
         deliveryTime=row.delivered_at.isoformat() if row.delivered_at is not None else None,
         deliveryStatus=row.delivery_status,
         leaseExpiryTime=row.lease_expires_at.isoformat(),

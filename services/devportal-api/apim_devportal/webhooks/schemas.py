@@ -14,6 +14,9 @@ class WebhookSubscriptionPublic(BaseModel):
     appId: str
     topic: str
     callBackUrl: str
+    # When the subscriber's intent was verified (ISO 8601); not in WSO2's shape, which has no
+    # subscription time, shown by the Developer Portal's application page.
+    subscribedTime: str
     # When the last delivery attempt ended (ISO 8601), if there was one.
     deliveryTime: str | None = None
     # 0 nothing delivered yet, 1 the last delivery succeeded, 2 it failed.
