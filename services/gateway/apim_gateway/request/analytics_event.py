@@ -140,6 +140,10 @@ def user_agent(header: str) -> tuple[str, str]:
     return known
 
 
+# ``(applicationId, applicationName, applicationOwner, keyType, userName)`` of a caller
+Caller = tuple[str | None, str | None, str | None, str | None, str | None]
+
+
 class ApiFields:
     """What the event says of an API, worked out once per deployed revision."""
 
@@ -193,32 +197,13 @@ class EventBuilder:
         outcome = record.outcome
         api = outcome.api
         assert api is not None  # only a routed request is recorded
-        fields = self.api_fields(api)
-        auth = outcome.auth
-        app_id = app_name = app_owner = key_type = user = None
-        if auth is not None:
-            app_id, app_name, user = auth.application_id, auth.application_name, auth.subscriber
-            if auth.auth_type != "none":
-                key_type = auth.key_type
-            if app_id is not None:
-                app = self.state.applications.get(app_id)
-                if app is not None:
-                    app_name, app_owner = app.name, app.owner or None
-                else:  # an API key of an application not synced: what the key says
-                    claimed = auth.claims.get("application")
-                    if isinstance(claimed, dict) and claimed.get("owner"):
-                        app_owner = str(claimed["owner"])
-        agent_header = correlation = content_type = None
-        for name, value in outcome.request_headers:
-            if name == b"user-agent":
-                agent_header = value.decode("latin-1")
-            elif name == b"activityid" or name == b"x-correlation-id":
-                correlation = value.decode("latin-1")
+        caller = caller_fields(self.state, outcome.auth)
+        key_type = caller[3]
+        content_type = None
         for name, value in outcome.response_headers:
             if name.lower() == b"content-type":
                 content_type = value.decode("latin-1")
                 break
-        agent, platform = user_agent(agent_header) if agent_header else (None, None)
         # Latencies in whole ms; mediation is the rest of the total, so the parts add up.
         total = round(record.elapsed * 1000)
         started = record.end - record.elapsed
@@ -235,62 +220,33 @@ class EventBuilder:
         else:
             backend, request_mediation = 0, total
         event_id = new_event_id()
-        at = record.at
-        second = int(at)
-        if second != self._second:
-            self._second = second
-            self._second_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-        timestamp = f"{self._second_text}.{int((at - second) * 1000):03d}Z"
-        status = outcome.status
-        data: dict[str, Any] = {
-            "apiId": api.id,
-            "apiName": api.name,
-            "apiVersion": api.version,
-            "apiType": fields.kind,
-            "apiContext": fields.context,
-            "apiCreator": fields.creator,
-            "apiCreatorTenantDomain": fields.tenant_domain,
-            "apiMethod": record.method,
-            "apiResourceTemplate": outcome.resource,
-            "applicationId": app_id,
-            "applicationName": app_name,
-            "applicationOwner": app_owner,
-            "keyType": key_type,
-            "userName": user,
-            "userIp": record.client_ip,
-            "userAgent": agent,
-            "userAgentHeader": agent_header,
-            "platform": platform,
-            "correlationId": correlation or event_id,
-            "destination": fields.destinations.get(key_type or "PRODUCTION"),
-            "proxyResponseCode": status,
-            "targetResponseCode": -1 if outcome.cache_hit else outcome.target_status,
-            "responseLatency": total,
-            "backendLatency": backend,
-            "requestMediationLatency": request_mediation,
-            "responseMediationLatency": total - backend - request_mediation,
-            "responseCacheHit": outcome.cache_hit,
-            "regionId": REGION_ID,
-            "gatewayType": GATEWAY_TYPE,
-            "eventType": "response",
-            "requestTimestamp": timestamp,
-            "properties": {
+        data = self.event_data(
+            api,
+            event_id,
+            record.at,
+            record.method,
+            outcome.resource,
+            caller,
+            record.client_ip,
+            outcome.request_headers,
+            destination=self.api_fields(api).destinations.get(key_type or "PRODUCTION"),
+            proxy_status=outcome.status,
+            target_status=-1 if outcome.cache_hit else outcome.target_status,
+            latencies=(total, backend, request_mediation),
+            cache_hit=outcome.cache_hit,
+            properties={
                 "requestSize": outcome.request_size,  # read by ``observe`` for the metrics too
                 "responseSize": outcome.response_size,
                 "responseContentType": content_type,
                 "isEgress": False,
             },
-            "gatewayId": self.gateway_id,
-        }
+        )
         code = outcome.code
         if code is not None:
-            category, sub_category = error_category(code)
+            category = error_category(code)
             if code == _UNREACHABLE and self._suspended(api, key_type):
-                category, sub_category = _SUSPENDED
-            data["eventType"] = "fault"
-            data["errorType"] = category
-            data["errorCode"] = int(code) if code.isdigit() else code
-            data["errorMessage"] = sub_category
+                category = _SUSPENDED
+            _mark_fault(data, code, category)
         # Built without validation: every field is ours and already of the right type.
         return built_event(
             event_id,
@@ -301,6 +257,72 @@ class EventBuilder:
             api.tenant,
             data,
         )
+
+    def event_data(
+        self,
+        api: CompiledApi,
+        event_id: str,
+        at: float,
+        method: str,
+        resource: str,
+        caller: Caller,
+        client_ip: str,
+        request_headers: list[tuple[bytes, bytes]],
+        *,
+        destination: str | None,
+        proxy_status: int,
+        target_status: int,
+        latencies: tuple[int, int, int],
+        cache_hit: bool,
+        properties: dict[str, Any],
+    ) -> dict[str, Any]:
+        """The fields of a ``response`` event, a request's or a stream's; ``latencies`` are the
+        total, the backend's and the request mediation's, in whole ms."""
+        fields = self.api_fields(api)
+        app_id, app_name, app_owner, key_type, user = caller
+        agent_header = correlation = None
+        for name, value in request_headers:
+            if name == b"user-agent":
+                agent_header = value.decode("latin-1")
+            elif name == b"activityid" or name == b"x-correlation-id":
+                correlation = value.decode("latin-1")
+        agent, platform = user_agent(agent_header) if agent_header else (None, None)
+        total, backend, request_mediation = latencies
+        return {
+            "apiId": api.id,
+            "apiName": api.name,
+            "apiVersion": api.version,
+            "apiType": fields.kind,
+            "apiContext": fields.context,
+            "apiCreator": fields.creator,
+            "apiCreatorTenantDomain": fields.tenant_domain,
+            "apiMethod": method,
+            "apiResourceTemplate": resource,
+            "applicationId": app_id,
+            "applicationName": app_name,
+            "applicationOwner": app_owner,
+            "keyType": key_type,
+            "userName": user,
+            "userIp": client_ip,
+            "userAgent": agent,
+            "userAgentHeader": agent_header,
+            "platform": platform,
+            "correlationId": correlation or event_id,
+            "destination": destination,
+            "proxyResponseCode": proxy_status,
+            "targetResponseCode": target_status,
+            "responseLatency": total,
+            "backendLatency": backend,
+            "requestMediationLatency": request_mediation,
+            "responseMediationLatency": total - backend - request_mediation,
+            "responseCacheHit": cache_hit,
+            "regionId": REGION_ID,
+            "gatewayType": GATEWAY_TYPE,
+            "eventType": "response",
+            "requestTimestamp": self.timestamp(at),
+            "properties": properties,
+            "gatewayId": self.gateway_id,
+        }
 
     @staticmethod
     def _suspended(api: CompiledApi, key_type: str | None) -> bool:
@@ -452,71 +474,39 @@ def throttled_record(
 
 
 def build_stream_event(record: StreamRecord) -> CloudEvent:
-    builder, api, auth = record.builder, record.api, record.auth
-    fields = builder.api_fields(api)
-    app_id, app_name, app_owner, key_type, user = _caller(builder.state, auth)
-    agent_header = correlation = None
-    for name, value in record.headers:
-        if name == b"user-agent":
-            agent_header = value.decode("latin-1")
-        elif name == b"activityid" or name == b"x-correlation-id":
-            correlation = value.decode("latin-1")
-    agent, platform = user_agent(agent_header) if agent_header else (None, None)
+    builder, api = record.builder, record.api
     total_s, backend_s, before_s = record.latencies
     total = round(total_s * 1000)
     backend = min(round(backend_s * 1000), total)
     request_mediation = min(round(before_s * 1000), total - backend)
     event_id = new_event_id()
-    data: dict[str, Any] = {
-        "apiId": api.id,
-        "apiName": api.name,
-        "apiVersion": api.version,
-        "apiType": fields.kind,
-        "apiContext": fields.context,
-        "apiCreator": fields.creator,
-        "apiCreatorTenantDomain": fields.tenant_domain,
-        "apiMethod": record.method,
-        "apiResourceTemplate": record.resource,
-        "applicationId": app_id,
-        "applicationName": app_name,
-        "applicationOwner": app_owner,
-        "keyType": key_type,
-        "userName": user,
-        "userIp": record.client_ip,
-        "userAgent": agent,
-        "userAgentHeader": agent_header,
-        "platform": platform,
-        "correlationId": correlation or event_id,
-        "destination": record.destination,
-        "proxyResponseCode": record.proxy_status,
-        "targetResponseCode": record.target_status,
-        "responseLatency": total,
-        "backendLatency": backend,
-        "requestMediationLatency": request_mediation,
-        "responseMediationLatency": total - backend - request_mediation,
-        "responseCacheHit": False,
-        "regionId": REGION_ID,
-        "gatewayType": GATEWAY_TYPE,
-        "eventType": "response",
-        "requestTimestamp": builder.timestamp(record.at),
-        "properties": {"isEgress": False, **record.properties},
-        "gatewayId": builder.gateway_id,
-    }
+    data = builder.event_data(
+        api,
+        event_id,
+        record.at,
+        record.method,
+        record.resource,
+        caller_fields(builder.state, record.auth),
+        record.client_ip,
+        record.headers,
+        destination=record.destination,
+        proxy_status=record.proxy_status,
+        target_status=record.target_status,
+        latencies=(total, backend, request_mediation),
+        cache_hit=False,
+        properties={"isEgress": False, **record.properties},
+    )
     code = record.error_code
     if code is not None:
-        category, sub_category = error_category(code)
-        data["eventType"] = "fault"
-        data["errorType"] = category
-        data["errorCode"] = int(code)
-        data["errorMessage"] = sub_category
+        _mark_fault(data, code, error_category(code))
     at = datetime.fromtimestamp(record.at, UTC)
     return built_event(event_id, builder.source, record.type, at, api.id, api.tenant, data)
 
 
-def _caller(
-    state: RuntimeState, auth: AuthContext
-) -> tuple[str | None, str | None, str | None, str | None, str | None]:
+def caller_fields(state: RuntimeState, auth: AuthContext | None) -> Caller:
     """``(applicationId, applicationName, applicationOwner, keyType, userName)`` of a caller."""
+    if auth is None:
+        return None, None, None, None, None
     app_id, app_name, user = auth.application_id, auth.application_name, auth.subscriber
     app_owner = None
     key_type = auth.key_type if auth.auth_type != "none" else None
@@ -524,8 +514,16 @@ def _caller(
         app = state.applications.get(app_id)
         if app is not None:
             app_name, app_owner = app.name, app.owner or None
-        else:
+        else:  # an API key of an application not synced: what the key says
             claimed = auth.claims.get("application")
             if isinstance(claimed, dict) and claimed.get("owner"):
                 app_owner = str(claimed["owner"])
     return app_id, app_name, app_owner, key_type, user
+
+
+def _mark_fault(data: dict[str, Any], code: str, category: tuple[str, str]) -> None:
+    """Turn a ``response`` event's fields into a ``fault``'s with WSO2's category of ``code``."""
+    data["eventType"] = "fault"
+    data["errorType"] = category[0]
+    data["errorCode"] = int(code) if code.isdigit() else code
+    data["errorMessage"] = category[1]
