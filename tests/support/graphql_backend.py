@@ -19,15 +19,14 @@ import asyncio
 import contextlib
 import inspect
 import json
-import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 from graphql import ExecutionResult, GraphQLSchema, build_schema, graphql, parse, subscribe, validate
 from starlette.types import Receive, Scope, Send
 
-from tests.support.processes import free_port, wait_for_port
+from tests.support.processes import module_process
 
 SCHEMA = """\
 type Query {
@@ -272,17 +271,9 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
         await _websocket(scope, receive, send)
 
 
-@contextlib.contextmanager
-def graphql_backend(port: int | None = None) -> Iterator[int]:
+def graphql_backend(port: int | None = None) -> contextlib.AbstractContextManager[int]:
     """This backend in its own process on a free port: the port."""
-    port = port or free_port()
-    process = subprocess.Popen([sys.executable, "-m", "tests.support.graphql_backend", str(port)])
-    try:
-        wait_for_port(port)
-        yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    return module_process("tests.support.graphql_backend", port)
 
 
 if __name__ == "__main__":

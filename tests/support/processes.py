@@ -26,14 +26,29 @@ def wait_for_port(port: int, timeout: float = 20.0) -> None:
     raise RuntimeError(f"nothing listens on port {port}")
 
 
+def stop(process: subprocess.Popen[str] | subprocess.Popen[bytes], timeout: float = 30) -> None:
+    """Ask ``process`` to stop; kill it if it has not within ``timeout`` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @contextlib.contextmanager
-def backend_process(port: int | None = None) -> Iterator[int]:
-    """The test backend of tests/support/backend.py on a free port."""
+def module_process(module: str, port: int | None = None) -> Iterator[int]:
+    """``python -m module PORT`` on ``port`` (a free one if not given), once the port answers: the port."""
     port = port or free_port()
-    process = subprocess.Popen([sys.executable, "-m", "tests.support.backend", str(port)])
+    process = subprocess.Popen([sys.executable, "-m", module, str(port)])
     try:
         wait_for_port(port)
         yield port
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def backend_process(port: int | None = None) -> contextlib.AbstractContextManager[int]:
+    """The test backend of tests/support/backend.py on a free port."""
+    return module_process("tests.support.backend", port)
