@@ -10,6 +10,16 @@ from typing import Any
 
 import pytest
 
+from apim_common.events.bus import InProcessBus
+from apim_common.events.envelope import CloudEvent, new_event
+from apim_gateway.observability import (
+    SSE_STREAM_EVENT,
+    SSE_THROTTLED_EVENT,
+    WEBSOCKET_CONNECTION_EVENT,
+    WEBSOCKET_THROTTLED_EVENT,
+    Analytics,
+    ElkLog,
+)
 from apim_gateway.settings import Settings
 from tests.gateway.conftest import Harness
 from tests.gateway.test_gateway_analytics_events import FAULT_FIELDS, RESPONSE_FIELDS
@@ -94,3 +104,40 @@ async def test_elk_log_is_off_by_default(harness: Harness, capfd: pytest.Capture
     assert harness.gateway.analytics.published > published  # the event went out, to the bus alone
     assert harness.gateway.analytics.elk_log is None
     assert "apimMetrics" not in "".join(capfd.readouterr())
+
+
+class _Built:
+    """A record whose event is already built, as a stream's record gives the drain."""
+
+    def __init__(self, event: CloudEvent) -> None:
+        self.event = event
+
+    def build(self) -> CloudEvent:
+        return self.event
+
+
+@pytest.mark.parametrize(
+    ("type_", "event_type", "metric"),
+    [
+        (WEBSOCKET_CONNECTION_EVENT, "response", " apim:response"),
+        (SSE_STREAM_EVENT, "response", " apim:response"),
+        (WEBSOCKET_THROTTLED_EVENT, "fault", " apim:faulty"),
+        (SSE_THROTTLED_EVENT, "fault", " apim:faulty"),
+    ],
+)
+async def test_websocket_and_sse_events_are_written_as_apim_metrics_lines(
+    tmp_path: Path, type_: str, event_type: str, metric: str
+) -> None:
+    """WSO2 writes its streaming APIs' events to the same log as its requests'."""
+    bus = InProcessBus()
+    analytics = Analytics(bus, size=8, gateway_id="gw-1", elk_log=ElkLog(_log_file(tmp_path)))
+    data = {"apiId": "api-ticks", "apiType": "SSE", "eventType": event_type, "userAgentHeader": AGENT}
+    analytics.record(_Built(new_event("/gateway/gw-1", type_, "api-ticks", data)))
+    await bus.start()
+    analytics.start()
+    try:
+        [line] = await _lines(_log_file(tmp_path), 1)
+    finally:
+        await analytics.stop()
+        await bus.stop()
+    assert _logstash(line) == (metric, data)

@@ -22,7 +22,7 @@ import uvicorn
 from apim_common.events.envelope import CloudEvent
 from apim_common.events.topics import Topic
 from apim_gateway.app import Gateway
-from apim_gateway.request.analytics_event import SSE_STREAM_EVENT, SSE_THROTTLED_EVENT
+from apim_gateway.observability import SSE_STREAM_EVENT, SSE_THROTTLED_EVENT
 from tests.gateway.conftest import RESIDENT, TENANT, Harness, base_snapshot
 from tests.gateway.test_gateway_analytics_events import FAULT_FIELDS, RESPONSE_FIELDS
 from tests.support.granian_gateway import granian_gateway

@@ -25,8 +25,8 @@ from apim_common.events.envelope import CloudEvent
 from apim_common.events.topics import Topic
 from apim_gateway.app import Gateway
 from apim_gateway.errors import GatewayError
+from apim_gateway.observability import WEBSOCKET_CONNECTION_EVENT, WEBSOCKET_THROTTLED_EVENT
 from apim_gateway.ratelimit import LocalLimiter
-from apim_gateway.request.analytics_event import WEBSOCKET_CONNECTION_EVENT, WEBSOCKET_THROTTLED_EVENT
 from apim_gateway.request.event_limits import EventLimits
 from apim_gateway.runtime.tiers import Limit
 from apim_gateway.throttling import ThrottleClient, ThrottleLevel

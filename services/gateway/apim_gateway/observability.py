@@ -52,6 +52,20 @@ GATHER_RECORDS = 512
 
 NO_API = "-"
 REQUEST_EVENT = "request.completed"
+WEBSOCKET_CONNECTION_EVENT = "websocket.connection.completed"
+SSE_STREAM_EVENT = "sse.stream.completed"
+WEBSOCKET_THROTTLED_EVENT = "websocket.frame.throttled"
+SSE_THROTTLED_EVENT = "sse.event.throttled"
+# The events in WSO2's analytics shape, which WSO2 writes to its ``apim_metrics.log`` alike.
+ELK_EVENTS = frozenset(
+    {
+        REQUEST_EVENT,
+        WEBSOCKET_CONNECTION_EVENT,
+        SSE_STREAM_EVENT,
+        WEBSOCKET_THROTTLED_EVENT,
+        SSE_THROTTLED_EVENT,
+    }
+)
 
 
 class AnalyticsRecord(Protocol):
@@ -363,7 +377,7 @@ class Analytics:
             record = records.popleft()
             try:
                 event = record if isinstance(record, CloudEvent) else record.build()
-                if elk_log is not None and event.type == REQUEST_EVENT:
+                if elk_log is not None and event.type in ELK_EVENTS:
                     elk_log.write(event.data)
             except Exception:  # one odd request must not stop the drain
                 logger.exception("building an analytics event failed")

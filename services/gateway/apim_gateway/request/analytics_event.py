@@ -368,10 +368,6 @@ class RequestRecord:
 # and bytes each way, duration, close code) in ``properties``, as WSO2's ``properties`` map holds
 # what its fixed fields do not.
 
-WEBSOCKET_CONNECTION_EVENT = "websocket.connection.completed"
-SSE_STREAM_EVENT = "sse.stream.completed"
-WEBSOCKET_THROTTLED_EVENT = "websocket.frame.throttled"
-SSE_THROTTLED_EVENT = "sse.event.throttled"
 _THROTTLED_STATUS = 429
 
 

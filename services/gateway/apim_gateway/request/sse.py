@@ -30,9 +30,8 @@ import time
 from starlette.types import Receive, Send
 
 from apim_gateway.context import AuthContext
+from apim_gateway.observability import SSE_STREAM_EVENT, SSE_THROTTLED_EVENT
 from apim_gateway.request.analytics_event import (
-    SSE_STREAM_EVENT,
-    SSE_THROTTLED_EVENT,
     StreamRecord,
     throttled_record,
 )

@@ -15,9 +15,8 @@ from websockets.asyncio.client import ClientConnection
 
 from apim_common.outbound import IPNetwork
 from apim_gateway.errors import GatewayError, error_body
+from apim_gateway.observability import WEBSOCKET_CONNECTION_EVENT, WEBSOCKET_THROTTLED_EVENT
 from apim_gateway.request.analytics_event import (
-    WEBSOCKET_CONNECTION_EVENT,
-    WEBSOCKET_THROTTLED_EVENT,
     StreamRecord,
     throttled_record,
 )
