@@ -42,11 +42,13 @@ class PageParams(BaseModel):
     offset: int
 
 
-def _page_params(
-    limit: Annotated[int, Query(ge=1, le=1000)] = 25,
-    # Bounded as WSO2's int offset, so a huge one is a 400 rather than an overflow in the database.
-    offset: Annotated[int, Query(ge=0, le=INT32_MAX)] = 0,
-) -> PageParams:
+# A page's size and offset as query parameters, for a page named otherwise (``replyLimit``); the
+# offset bounded as WSO2's int offset, so a huge one is a 400 rather than an overflow in the database.
+LimitQuery = Annotated[int, Query(ge=1, le=1000)]
+OffsetQuery = Annotated[int, Query(ge=0, le=INT32_MAX)]
+
+
+def _page_params(limit: LimitQuery = 25, offset: OffsetQuery = 0) -> PageParams:
     return PageParams(limit=limit, offset=offset)
 
 

@@ -4,8 +4,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from apim_common.db import SessionDep
 from apim_common.errors import NotFound
-from apim_common.inputs import INT32_MAX
-from apim_common.pagination import PageDep, Pagination
+from apim_common.pagination import LimitQuery, OffsetQuery, PageDep, Pagination
 from apim_common.security import OptionalPrincipal, Principal, require_scopes
 from apim_devportal.catalog import service as catalog
 from apim_devportal.common import RequestedTenant
@@ -121,8 +120,7 @@ async def add_comment(
 ) -> CommentPublic:
     who = await catalog.viewer(session, principal, tenant)
     api = await catalog.visible_api(session, who, apiId)
-    comment = await service.add_comment(session, principal, api.id, body, replyTo)
-    return await service.public(session, comment, include_commenter=True)
+    return await service.add_comment(session, principal, api.id, body, replyTo)
 
 
 @router.get("/apis/{apiId}/comments/{commentId}")
@@ -133,15 +131,15 @@ async def get_comment(
     principal: OptionalPrincipal,
     tenant: RequestedTenant,
     includeCommenterInfo: IncludeCommenter = False,
-    replyLimit: Annotated[int, Query(ge=1, le=1000)] = 25,
-    replyOffset: Annotated[int, Query(ge=0, le=INT32_MAX)] = 0,
+    replyLimit: LimitQuery = 25,
+    replyOffset: OffsetQuery = 0,
 ) -> CommentPublic:
     who = await catalog.viewer(session, principal, tenant)
     api = await catalog.visible_api(session, who, apiId)
-    comment = await service.comment_of(session, api.id, commentId)
-    return await service.public(
+    return await service.comment(
         session,
-        comment,
+        api.id,
+        commentId,
         include_commenter=includeCommenterInfo,
         reply_limit=replyLimit,
         reply_offset=replyOffset,
@@ -159,8 +157,7 @@ async def edit_comment(
 ) -> CommentPublic:
     who = await catalog.viewer(session, principal, tenant)
     api = await catalog.visible_api(session, who, apiId)
-    comment = await service.edit_comment(session, principal, api.id, commentId, body)
-    return await service.public(session, comment, include_commenter=True)
+    return await service.edit_comment(session, principal, api.id, commentId, body)
 
 
 @router.delete("/apis/{apiId}/comments/{commentId}")
@@ -189,11 +186,10 @@ async def list_replies(
 ) -> CommentList:
     who = await catalog.viewer(session, principal, tenant)
     api = await catalog.visible_api(session, who, apiId)
-    parent = await service.comment_of(session, api.id, commentId)
-    return await service.replies_page(
+    return await service.replies(
         session,
         api.id,
-        parent.id,
+        commentId,
         limit=page.limit,
         offset=page.offset,
         include_commenter=includeCommenterInfo,

@@ -12,8 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from apim_common.db import SessionDep
-from apim_common.inputs import INT32_MAX
-from apim_common.pagination import PageDep
+from apim_common.pagination import LimitQuery, OffsetQuery, PageDep
 from apim_common.security import InternalPrincipal, Principal
 from apim_devportal.feedback import service
 from apim_devportal.feedback.schemas import CommentIn, CommentList, CommentPatch, CommentPublic
@@ -47,10 +46,9 @@ async def add_comment(
     _: InternalPrincipal,
     replyTo: str | None = None,
 ) -> CommentPublic:
-    comment = await service.add_comment(
+    return await service.add_comment(
         session, _caller(user, tenant), apiId, body, replyTo, entry_point="publisher"
     )
-    return await service.public(session, comment, include_commenter=True)
 
 
 @router.get("/{commentId}")
@@ -60,13 +58,13 @@ async def get_comment(
     session: SessionDep,
     _: InternalPrincipal,
     includeCommenterInfo: bool = False,
-    replyLimit: Annotated[int, Query(ge=1, le=1000)] = 25,
-    replyOffset: Annotated[int, Query(ge=0, le=INT32_MAX)] = 0,
+    replyLimit: LimitQuery = 25,
+    replyOffset: OffsetQuery = 0,
 ) -> CommentPublic:
-    comment = await service.comment_of(session, apiId, commentId)
-    return await service.public(
+    return await service.comment(
         session,
-        comment,
+        apiId,
+        commentId,
         include_commenter=includeCommenterInfo,
         reply_limit=replyLimit,
         reply_offset=replyOffset,
@@ -83,8 +81,7 @@ async def edit_comment(
     session: SessionDep,
     _: InternalPrincipal,
 ) -> CommentPublic:
-    comment = await service.edit_comment(session, _caller(user, tenant), apiId, commentId, body)
-    return await service.public(session, comment, include_commenter=True)
+    return await service.edit_comment(session, _caller(user, tenant), apiId, commentId, body)
 
 
 @router.delete("/{commentId}")
@@ -111,11 +108,10 @@ async def list_replies(
     page: PageDep,
     includeCommenterInfo: bool = False,
 ) -> CommentList:
-    parent = await service.comment_of(session, apiId, commentId)
-    return await service.replies_page(
+    return await service.replies(
         session,
         apiId,
-        parent.id,
+        commentId,
         limit=page.limit,
         offset=page.offset,
         include_commenter=includeCommenterInfo,

@@ -44,7 +44,7 @@ async def add_comment(
     body: CommentIn,
     reply_to: str | None,
     entry_point: str = "devPortal",
-) -> Comment:
+) -> CommentPublic:
     if reply_to:
         parent = await comment_of(session, api_id, reply_to)
         if parent.parent_id is not None:
@@ -60,12 +60,13 @@ async def add_comment(
         created_by=principal.username,
         created_at=utcnow(),
     )
-    return await CommentRepository(session).add(comment)
+    added = await CommentRepository(session).add(comment)
+    return await public(session, added, include_commenter=True)
 
 
 async def edit_comment(
     session: AsyncSession, principal: Principal, api_id: str, comment_id: str, body: CommentPatch
-) -> Comment:
+) -> CommentPublic:
     comment = await comment_of(session, api_id, comment_id)
     if comment.created_by != principal.username or comment.tenant != principal.tenant:
         raise Forbidden("Only the author may edit a comment")
@@ -75,7 +76,7 @@ async def edit_comment(
         comment.category = body.category
     comment.updated_at = utcnow()
     await session.flush()
-    return comment
+    return await public(session, comment, include_commenter=True)
 
 
 def moderates(principal: Principal, api_tenant: str) -> bool:
@@ -96,6 +97,36 @@ async def delete_comment(
     for reply in replies:
         await repository.delete(reply)
     await repository.delete(comment)
+
+
+async def comment(
+    session: AsyncSession,
+    api_id: str,
+    comment_id: str,
+    *,
+    include_commenter: bool,
+    reply_limit: int,
+    reply_offset: int,
+) -> CommentPublic:
+    """One comment with a page of its replies."""
+    found = await comment_of(session, api_id, comment_id)
+    return await public(
+        session,
+        found,
+        include_commenter=include_commenter,
+        reply_limit=reply_limit,
+        reply_offset=reply_offset,
+    )
+
+
+async def replies(
+    session: AsyncSession, api_id: str, comment_id: str, *, limit: int, offset: int, include_commenter: bool
+) -> CommentList:
+    """A page of the replies to one comment."""
+    parent = await comment_of(session, api_id, comment_id)
+    return await replies_page(
+        session, api_id, parent.id, limit=limit, offset=offset, include_commenter=include_commenter
+    )
 
 
 def _commenter(username: str, include: bool) -> CommenterInfo | None:

@@ -7,8 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from apim_common.db import SessionDep
-from apim_common.inputs import INT32_MAX
-from apim_common.pagination import PageDep
+from apim_common.pagination import LimitQuery, OffsetQuery, PageDep
 from apim_common.security import Principal, require_scopes
 from apim_publisher.comments import service
 from apim_publisher.comments.schemas import CommentCreate, CommentList, CommentPublic, CommentUpdate
@@ -62,8 +61,8 @@ async def get_comment(
     session: SessionDep,
     principal: CommentRead,
     includeCommenterInfo: IncludeCommenter = False,
-    replyLimit: Annotated[int, Query(ge=1, le=1000)] = 25,
-    replyOffset: Annotated[int, Query(ge=0, le=INT32_MAX)] = 0,
+    replyLimit: LimitQuery = 25,
+    replyOffset: OffsetQuery = 0,
 ) -> CommentPublic:
     params: dict[str, Any] = {
         "includeCommenterInfo": str(includeCommenterInfo).lower(),
