@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
@@ -33,12 +33,7 @@ async def list_comments(
     page: PageDep,
     includeCommenterInfo: IncludeCommenter = False,
 ) -> CommentList:
-    params: dict[str, Any] = {
-        "limit": page.limit,
-        "offset": page.offset,
-        "includeCommenterInfo": str(includeCommenterInfo).lower(),
-    }
-    return await service.listing(session, request, principal, apiId, params)
+    return await service.listing(session, request, principal, apiId, page, includeCommenterInfo)
 
 
 @router.post("", status_code=201)
@@ -64,12 +59,16 @@ async def get_comment(
     replyLimit: LimitQuery = 25,
     replyOffset: OffsetQuery = 0,
 ) -> CommentPublic:
-    params: dict[str, Any] = {
-        "includeCommenterInfo": str(includeCommenterInfo).lower(),
-        "replyLimit": replyLimit,
-        "replyOffset": replyOffset,
-    }
-    return await service.one(session, request, principal, apiId, commentId, params)
+    return await service.one(
+        session,
+        request,
+        principal,
+        apiId,
+        commentId,
+        include_commenter=includeCommenterInfo,
+        reply_limit=replyLimit,
+        reply_offset=replyOffset,
+    )
 
 
 @router.patch("/{commentId}")
@@ -102,9 +101,4 @@ async def list_replies(
     page: PageDep,
     includeCommenterInfo: IncludeCommenter = False,
 ) -> CommentList:
-    params: dict[str, Any] = {
-        "limit": page.limit,
-        "offset": page.offset,
-        "includeCommenterInfo": str(includeCommenterInfo).lower(),
-    }
-    return await service.replies(session, request, principal, apiId, commentId, params)
+    return await service.replies(session, request, principal, apiId, commentId, page, includeCommenterInfo)

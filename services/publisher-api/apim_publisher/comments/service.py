@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from apim_common.pagination import PageParams
 from apim_common.security import Principal
 from apim_publisher.apis import service as apis
 from apim_publisher.comments.schemas import CommentCreate, CommentList, CommentPublic, CommentUpdate
@@ -29,11 +30,39 @@ async def _path(
     return devportal(request, f"/apis/{api.id}/comments{tail}")
 
 
+def _flag(value: bool) -> str:
+    return str(value).lower()
+
+
+async def _read(
+    session: AsyncSession,
+    request: Request,
+    principal: Principal,
+    api_id: str,
+    tail: str,
+    action: str,
+    params: dict[str, Any],
+) -> Any:
+    url = await _path(session, request, principal, api_id, tail)
+    return await call(request, "GET", url, action, params=params)
+
+
+def _page(page: PageParams, include_commenter: bool) -> dict[str, Any]:
+    return {"limit": page.limit, "offset": page.offset, "includeCommenterInfo": _flag(include_commenter)}
+
+
 async def listing(
-    session: AsyncSession, request: Request, principal: Principal, api_id: str, params: dict[str, Any]
+    session: AsyncSession,
+    request: Request,
+    principal: Principal,
+    api_id: str,
+    page: PageParams,
+    include_commenter: bool,
 ) -> CommentList:
-    url = await _path(session, request, principal, api_id)
-    return CommentList.model_validate(await call(request, "GET", url, "Listing comments", params=params))
+    found = await _read(
+        session, request, principal, api_id, "", "Listing comments", _page(page, include_commenter)
+    )
+    return CommentList.model_validate(found)
 
 
 async def replies(
@@ -42,10 +71,12 @@ async def replies(
     principal: Principal,
     api_id: str,
     comment_id: str,
-    params: dict[str, Any],
+    page: PageParams,
+    include_commenter: bool,
 ) -> CommentList:
-    url = await _path(session, request, principal, api_id, f"/{comment_id}/replies")
-    return CommentList.model_validate(await call(request, "GET", url, "Listing replies", params=params))
+    tail, params = f"/{comment_id}/replies", _page(page, include_commenter)
+    found = await _read(session, request, principal, api_id, tail, "Listing replies", params)
+    return CommentList.model_validate(found)
 
 
 async def one(
@@ -54,10 +85,18 @@ async def one(
     principal: Principal,
     api_id: str,
     comment_id: str,
-    params: dict[str, Any],
+    *,
+    include_commenter: bool,
+    reply_limit: int,
+    reply_offset: int,
 ) -> CommentPublic:
-    url = await _path(session, request, principal, api_id, f"/{comment_id}")
-    return CommentPublic.model_validate(await call(request, "GET", url, "Reading a comment", params=params))
+    params = {
+        "includeCommenterInfo": _flag(include_commenter),
+        "replyLimit": reply_limit,
+        "replyOffset": reply_offset,
+    }
+    found = await _read(session, request, principal, api_id, f"/{comment_id}", "Reading a comment", params)
+    return CommentPublic.model_validate(found)
 
 
 async def add(
@@ -110,5 +149,5 @@ async def delete(
         "DELETE",
         url,
         "Deleting a comment",
-        params={**_caller(principal), "moderator": str(moderator).lower()},
+        params={**_caller(principal), "moderator": _flag(moderator)},
     )
