@@ -13,7 +13,7 @@ from apim_common.security import InternalPrincipal
 from apim_publisher import scopes
 from apim_publisher.apis import service, views
 from apim_publisher.apis.endpoint_security import SecretsDep
-from apim_publisher.apis.models import PRODUCT_TYPE
+from apim_publisher.apis.models import API, PRODUCT_TYPE
 from apim_publisher.apis.repository import APIRepository
 from apim_publisher.apis.schemas import APIBody, APIInfo, APIPublic, FileInfo, ResourcePath
 from apim_publisher.apis.search import search
@@ -30,6 +30,13 @@ IfNoneMatch = Annotated[str | None, Header(alias="If-None-Match")]
 
 def location(api_id: str) -> str:
     return f"{PREFIX}/apis/{api_id}"
+
+
+def created(response: Response, api: API) -> APIPublic:
+    """A new API's answer: its public view, with its Location and ETag."""
+    response.headers["Location"] = location(api.id)
+    response.headers["ETag"] = views.etag(api)
+    return views.public(api)
 
 
 @router.get("/apis", response_model=Page[APIInfo], response_model_exclude_none=True)
@@ -60,9 +67,7 @@ async def create_api(
     openAPIVersion: Annotated[str, Query(pattern="^v[23]$")] = "v3",
 ) -> APIPublic:
     api = await service.create(session, principal, body, swagger2=openAPIVersion == "v2", secrets=secrets)
-    response.headers["Location"] = location(api.id)
-    response.headers["ETag"] = views.etag(api)
-    return views.public(api)
+    return created(response, api)
 
 
 @router.get("/apis/{apiId}", response_model=APIPublic)

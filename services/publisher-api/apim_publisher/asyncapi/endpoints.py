@@ -14,13 +14,13 @@ from apim_common.security import Principal, require_scopes
 from apim_publisher import scopes
 from apim_publisher.apis import service as apis
 from apim_publisher.apis import views
-from apim_publisher.apis.endpoints import location
+from apim_publisher.apis.endpoints import created
 from apim_publisher.apis.schemas import APIPublic
 from apim_publisher.asyncapi import document as asyncapi
 from apim_publisher.asyncapi import service
 from apim_publisher.asyncapi.schemas import AsyncAPIValidationResponse, TopicListIn
 from apim_publisher.common import check_if_match
-from apim_publisher.definitions.sources import OptionalFile, OptionalForm, read_source, upload_bytes
+from apim_publisher.definitions.sources import OptionalFile, OptionalForm, read_request
 
 router = APIRouter(tags=["Validation", "APIs"])
 
@@ -38,9 +38,7 @@ async def validate_asyncapi(
     inlineAPIDefinition: OptionalForm = None,
     returnContent: bool = False,
 ) -> AsyncAPIValidationResponse:
-    raw = await read_source(
-        request.app.state.outbound, file=await upload_bytes(file), url=url, inline=inlineAPIDefinition
-    )
+    raw = await read_request(request, file, url=url, inline=inlineAPIDefinition)
     document, errors = await service.check(raw)
     if errors or document is None:
         return AsyncAPIValidationResponse(isValid=False, errors=service.error_items(errors))
@@ -60,12 +58,10 @@ async def import_asyncapi(
     url: OptionalForm = None,
     additionalProperties: OptionalForm = None,
 ) -> APIPublic:
-    raw = await read_source(request.app.state.outbound, file=await upload_bytes(file), url=url, inline=None)
+    raw = await read_request(request, file, url=url)
     document = await service.load_valid(raw)
     api = await service.import_api(session, principal, document, additionalProperties)
-    response.headers["Location"] = location(api.id)
-    response.headers["ETag"] = views.etag(api)
-    return views.public(api)
+    return created(response, api)
 
 
 @router.get("/apis/{apiId}/asyncapi")
@@ -91,9 +87,7 @@ async def put_asyncapi(
 ) -> Response:
     api = await apis.get(session, principal, apiId)
     check_if_match(if_match, views.etag(api))
-    raw = await read_source(
-        request.app.state.outbound, file=await upload_bytes(file), url=url, inline=apiDefinition
-    )
+    raw = await read_request(request, file, url=url, inline=apiDefinition)
     document = await service.load_valid(raw)
     api = await service.set_definition(session, principal, api, document)
     return Response(json.dumps(document), media_type="application/json", headers={"ETag": views.etag(api)})

@@ -19,7 +19,7 @@ from apim_publisher.apis.schemas import APIPublic
 from apim_publisher.common import check_if_match
 from apim_publisher.definitions import openapi, service
 from apim_publisher.definitions.schemas import OpenAPIDefinitionValidationResponse
-from apim_publisher.definitions.sources import OptionalFile, OptionalForm, read_source, upload_bytes
+from apim_publisher.definitions.sources import OptionalFile, OptionalForm, read_request
 from apim_publisher.importexport import service as project
 
 router = APIRouter(tags=["APIs"])
@@ -36,9 +36,7 @@ async def import_openapi(
     inlineAPIDefinition: OptionalForm = None,
     additionalProperties: OptionalForm = None,
 ) -> APIPublic:
-    raw = await read_source(
-        request.app.state.outbound, file=await upload_bytes(file), url=url, inline=inlineAPIDefinition
-    )
+    raw = await read_request(request, file, url=url, inline=inlineAPIDefinition)
     document, _ = await service.load_valid(raw)
     api = await service.import_api(session, principal, document, additionalProperties)
     response.headers["Location"] = location(api.id)
@@ -54,9 +52,7 @@ async def validate_openapi(
     inlineAPIDefinition: OptionalForm = None,
     returnContent: bool = False,
 ) -> OpenAPIDefinitionValidationResponse:
-    raw = await read_source(
-        request.app.state.outbound, file=await upload_bytes(file), url=url, inline=inlineAPIDefinition
-    )
+    raw = await read_request(request, file, url=url, inline=inlineAPIDefinition)
     document, errors = await service.check(raw)
     if errors:
         return OpenAPIDefinitionValidationResponse(
@@ -103,9 +99,7 @@ async def put_swagger(
 ) -> Response:
     api = await apis.get(session, principal, apiId)
     check_if_match(if_match, views.etag(api))
-    raw = await read_source(
-        request.app.state.outbound, file=await upload_bytes(file), url=url, inline=apiDefinition
-    )
+    raw = await read_request(request, file, url=url, inline=apiDefinition)
     document, _ = await service.load_valid(raw)
     api = await apis.set_definition(session, principal, api, document)
     return Response(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import httpx
-from fastapi import File, Form, UploadFile
+from fastapi import File, Form, Request, UploadFile
 
 from apim_common.errors import BadRequest
 from apim_common.outbound import fetch_bytes
@@ -48,6 +48,16 @@ async def read_source(
     if status >= 400:
         raise BadRequest(f"Could not fetch the definition from {url}: HTTP {status}")
     return content
+
+
+async def read_request(
+    request: Request, file: UploadFile | None, *, url: str | None = None, inline: str | None = None
+) -> bytes | str:
+    """The definition a request gives: its upload, its URL fetched through the app's outbound
+    client, or its inline text."""
+    return await read_source(
+        request.app.state.outbound, file=await upload_bytes(file), url=url, inline=inline
+    )
 
 
 def additional_properties(raw: str | None) -> dict[str, Any]:

@@ -11,11 +11,11 @@ from apim_common.errors import BadRequest
 from apim_publisher import scopes
 from apim_publisher.apis import service as apis
 from apim_publisher.apis import views
-from apim_publisher.apis.endpoints import location
+from apim_publisher.apis.endpoints import created
 from apim_publisher.apis.models import API
 from apim_publisher.apis.schemas import APIPublic
 from apim_publisher.common import check_if_match
-from apim_publisher.definitions.sources import OptionalFile, OptionalForm, read_source, upload_bytes
+from apim_publisher.definitions.sources import OptionalFile, OptionalForm, read_request
 from apim_publisher.graphql import service
 from apim_publisher.graphql.schemas import (
     GraphQLInfo,
@@ -44,7 +44,7 @@ def _definition_type(type_: str | None) -> None:
 async def validate_graphql_schema(
     request: Request, principal: scopes.ApiCreate, file: OptionalFile = None
 ) -> GraphQLValidationResponse:
-    raw = await read_source(request.app.state.outbound, file=await upload_bytes(file), url=None, inline=None)
+    raw = await read_request(request, file)
     schema, errors = await service.check(raw)
     if schema is None:
         return GraphQLValidationResponse(isValid=False, errorMessage="; ".join(errors))
@@ -71,12 +71,10 @@ async def import_graphql_schema(
     type: OptionalForm = None,
 ) -> APIPublic:
     _definition_type(type)
-    raw = await read_source(request.app.state.outbound, file=await upload_bytes(file), url=None, inline=None)
+    raw = await read_request(request, file)
     schema = await service.load_valid(raw)
     api = await service.import_api(session, principal, schema, additionalProperties)
-    response.headers["Location"] = location(api.id)
-    response.headers["ETag"] = views.etag(api)
-    return views.public(api)
+    return created(response, api)
 
 
 @router.get("/apis/{apiId}/graphql-schema", response_model=GraphQLSchemaPublic)
@@ -111,7 +109,7 @@ async def put_graphql_schema(
     service.require_graphql(api)
     if not schemaDefinition:
         raise BadRequest("schemaDefinition: give the schema's SDL text")
-    raw = await read_source(request.app.state.outbound, file=None, url=None, inline=schemaDefinition)
+    raw = await read_request(request, None, inline=schemaDefinition)
     schema = await service.load_valid(raw)
     api = await service.set_schema(session, principal, api, schema)
     response.headers["ETag"] = views.etag(api)
