@@ -217,8 +217,8 @@ def _max_tps(raw: Any) -> dict[str, Limit]:
     return limits
 
 
-def _websocket_endpoints(config: Any) -> dict[str, str]:
-    """A WS API's backend URL per key type, from its endpointConfig (ws:// or wss:// only)."""
+def _first_urls(config: Any) -> dict[str, str]:
+    """The URL of the first endpoint per key type in an endpointConfig, where there is one."""
     found: dict[str, str] = {}
     if not isinstance(config, Mapping):
         return found
@@ -228,9 +228,16 @@ def _websocket_endpoints(config: Any) -> dict[str, str]:
             side = side[0] if side else None
         url = str(side.get("url") or "") if isinstance(side, Mapping) else ""
         if url:
-            if not url.lower().startswith(("ws://", "wss://")):
-                raise ValueError(f"a WebSocket API's endpoint must be ws:// or wss://, not {url!r}")
             found[key_type] = url
+    return found
+
+
+def _websocket_endpoints(config: Any) -> dict[str, str]:
+    """A WS API's backend URL per key type, from its endpointConfig (ws:// or wss:// only)."""
+    found = _first_urls(config)
+    for url in found.values():
+        if not url.lower().startswith(("ws://", "wss://")):
+            raise ValueError(f"a WebSocket API's endpoint must be ws:// or wss://, not {url!r}")
     return found
 
 
@@ -317,13 +324,7 @@ def _graphql(
 def _subscription_endpoints(config: Any) -> dict[str, str]:
     """A GraphQL API's backend for subscriptions: its http(s) endpoint per key type, as ws(s)."""
     found: dict[str, str] = {}
-    if not isinstance(config, Mapping):
-        return found
-    for key_type, prefix in (("PRODUCTION", "production"), ("SANDBOX", "sandbox")):
-        side = config.get(f"{prefix}_endpoints")
-        if isinstance(side, list):
-            side = side[0] if side else None
-        url = str(side.get("url") or "") if isinstance(side, Mapping) else ""
+    for key_type, url in _first_urls(config).items():
         if url.lower().startswith(("http://", "https://")):
             found[key_type] = "ws" + url[4:]
         elif url.lower().startswith(("ws://", "wss://")):
