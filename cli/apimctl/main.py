@@ -108,6 +108,12 @@ FormatOption = Annotated[
 ]
 DirOption = Annotated[Path, typer.Option("--dir", "-d", help="Directory of the declarative files.")]
 PruneOption = Annotated[bool, typer.Option("--prune", help="Also delete what the files do not describe.")]
+RotateRevisionOption = Annotated[
+    bool, typer.Option("--rotate-revision", help="At 5 revisions, delete the earliest to make room.")
+]
+PreserveProviderOption = Annotated[
+    bool, typer.Option("--preserve-provider/--no-preserve-provider", help="Keep the provider.")
+]
 
 
 def _client(env: str) -> Client:
@@ -287,12 +293,8 @@ def import_api(
     update: Annotated[
         bool, typer.Option("--update", help="Update the API if it exists (else create it).")
     ] = False,
-    rotate_revision: Annotated[
-        bool, typer.Option("--rotate-revision", help="At 5 revisions, delete the earliest to make room.")
-    ] = False,
-    preserve_provider: Annotated[
-        bool, typer.Option("--preserve-provider/--no-preserve-provider", help="Keep the provider.")
-    ] = True,
+    rotate_revision: RotateRevisionOption = False,
+    preserve_provider: PreserveProviderOption = True,
 ) -> None:
     """Import an API project (folder or zip) into an environment; deploys it where the project says."""
     with tempfile.TemporaryDirectory() as scratch:
@@ -473,18 +475,14 @@ def import_api_product(
     file: Annotated[Path, typer.Option("--file", "-f", help="API product project folder or exported zip.")],
     env: EnvOption,
     update: Annotated[bool, typer.Option("--update", help="Update the API product if it exists.")] = False,
-    rotate_revision: Annotated[
-        bool, typer.Option("--rotate-revision", help="At 5 revisions, delete the earliest to make room.")
-    ] = False,
+    rotate_revision: RotateRevisionOption = False,
     import_apis: Annotated[
         bool, typer.Option("--import-apis", help="Import the APIs the project bundles under APIs/ first.")
     ] = False,
     update_apis: Annotated[
         bool, typer.Option("--update-apis", help="With --import-apis, update the bundled APIs that exist.")
     ] = False,
-    preserve_provider: Annotated[
-        bool, typer.Option("--preserve-provider/--no-preserve-provider", help="Keep the provider.")
-    ] = True,
+    preserve_provider: PreserveProviderOption = True,
 ) -> None:
     """Import an API product into an environment; the APIs it bundles must exist there (by name and
     version) unless --import-apis brings them in from the project. Deploys it and sets its lifecycle
