@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import os
 import statistics
 import subprocess
 import sys
@@ -36,8 +35,9 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
-from tests.e2e.conftest import Platform, _stop, _wait_for_urls, run_distributed  # noqa: E402
+from tests.e2e.conftest import Platform, run_distributed  # noqa: E402
 from tests.support.processes import backend_process  # noqa: E402
+from tests.support.standalone import run_standalone  # noqa: E402
 
 PUBLISHER = "/api/am/publisher/v4"
 SCOPES = "apim:api_view apim:api_create apim:api_publish apim:api_manage"
@@ -51,33 +51,10 @@ def basic(user: str, password: str) -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
 
 
-def quiet_env() -> dict[str, str]:
-    return {**os.environ, "APIM_MODE": "development", "APIM_LOG_JSON": "false", "APIM_LOG_LEVEL": "WARNING"}
-
-
 @contextmanager
 def standalone(workdir: Path) -> Iterator[Platform]:
-    log = workdir / "runner.log"
-    env = {
-        **quiet_env(),
-        "APIM_DATA_DIR": str(workdir / "data"),
-        "APIM_CONTROL_PORT": "0",
-        "APIM_GATEWAY_PORT": "0",
-    }
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "apim_standalone"],
-            cwd=workdir,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-    try:
-        control, gateway = _wait_for_urls(log, process)
-        yield Platform(control, gateway, process, log)
-    finally:
-        _stop(process)
+    with run_standalone(workdir, {"APIM_LOG_LEVEL": "WARNING"}) as runner:
+        yield Platform.of(runner)
 
 
 @contextmanager

@@ -10,10 +10,7 @@ subscribe it to the API. Every write counts once; every answer must be 2xx (a 5x
 from __future__ import annotations
 
 import asyncio
-import base64
 import os
-import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,7 +20,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+
+from tests.support.standalone import admin_token, run_standalone, seed_api  # noqa: E402
 
 CLIENTS = tuple(int(n) for n in os.environ.get("BENCH_SQLITE_CLIENTS", "1,8,32").split(","))
 SECONDS = float(os.environ.get("BENCH_SQLITE_SECONDS", "8"))
@@ -35,56 +37,8 @@ SCOPES = "apim:api_view apim:api_create apim:api_publish apim:subscribe apim:app
 @contextmanager
 def standalone(workdir: Path) -> Iterator[str]:
     """The control plane's URL of a standalone runner started in ``workdir``."""
-    log = workdir / "runner.log"
-    env = {
-        **os.environ,
-        "APIM_MODE": "development",
-        "APIM_LOG_JSON": "false",
-        "APIM_LOG_LEVEL": "WARNING",
-        "APIM_DATA_DIR": str(workdir / "data"),
-        "APIM_CONTROL_PORT": "0",
-        "APIM_GATEWAY_PORT": "0",
-        "APIM_METRICS_PORT": "0",
-    }
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "apim_standalone"],
-            cwd=workdir,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while (found := re.search(r"Control plane: (http\S+)", log.read_text())) is None:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the standalone runner did not start:\n{log.read_text()}")
-            time.sleep(0.1)
-        yield found.group(1)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def basic(user: str, secret: str) -> dict[str, str]:
-    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{secret}".encode()).decode()}
-
-
-async def admin_token(http: httpx.AsyncClient) -> str:
-    r = await http.post(
-        "/client-registration/v0.17/register",
-        json={"clientName": f"bench{uuid.uuid4().hex[:8]}", "owner": "admin", "grantType": "password"},
-        headers=basic("admin", "admin"),
-    )
-    r.raise_for_status()
-    client = r.json()
-    r = await http.post(
-        "/oauth2/token",
-        data={"grant_type": "password", "username": "admin", "password": "admin", "scope": SCOPES},
-        headers=basic(client["clientId"], client["clientSecret"]),
-    )
-    r.raise_for_status()
-    return str(r.json()["access_token"])
+    with run_standalone(workdir, {"APIM_LOG_LEVEL": "WARNING", "APIM_METRICS_PORT": "0"}) as runner:
+        yield runner.control_url
 
 
 @dataclass
@@ -119,20 +73,7 @@ async def seed_one(http: httpx.AsyncClient, tally: Tally, name: str) -> None:
         tally,
         "POST",
         f"{PUBLISHER}/apis",
-        json={
-            "name": name,
-            "context": f"/{name}",
-            "version": "1.0.0",
-            "policies": ["Unlimited"],
-            "endpointConfig": {
-                "endpoint_type": "http",
-                "production_endpoints": {"url": "http://127.0.0.1:9/"},
-            },
-            "operations": [
-                {"target": "/a", "verb": "GET", "throttlingPolicy": "Unlimited"},
-                {"target": "/b", "verb": "POST", "throttlingPolicy": "Unlimited"},
-            ],
-        },
+        json=seed_api(name, ("/a", "GET"), ("/b", "POST")),
     )
     api_id = api["id"]
     revision = await _write(http, tally, "POST", f"{PUBLISHER}/apis/{api_id}/revisions", json={})
@@ -195,7 +136,7 @@ async def run(base: str, token: str, clients: int, seconds: float) -> tuple[floa
 async def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, standalone(Path(tmp)) as base:
         async with httpx.AsyncClient(base_url=base, timeout=60) as http:
-            token = await admin_token(http)
+            token = await admin_token(http, f"bench{uuid.uuid4().hex[:8]}", SCOPES)
         results = [(n, *(await run(base, token, n, SECONDS))) for n in CLIENTS]
     load = os.getloadavg()
     print(f"standalone runner (SQLite, WAL), control-plane writes a second over {SECONDS:.0f} s per row")

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,47 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from apimctl.main import app
-
-
-def _start(workdir: Path) -> tuple[subprocess.Popen[str], str]:
-    log = workdir / "runner.log"
-    env = {
-        **os.environ,
-        "APIM_MODE": "development",
-        "APIM_LOG_JSON": "false",
-        "APIM_DATA_DIR": str(workdir / "data"),
-        "APIM_CONTROL_PORT": "0",
-        "APIM_GATEWAY_PORT": "0",
-    }
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "apim_standalone"],
-            cwd=workdir,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        text = log.read_text()
-        found = re.search(r"Control plane: (http\S+)", text)
-        if found and re.search(r"Gateway:\s+http", text):
-            return process, found.group(1)
-        if process.poll() is not None:
-            break
-        time.sleep(0.1)
-    process.kill()
-    raise RuntimeError(f"the standalone runner did not start:\n{log.read_text()}")
-
-
-def _stop(process: subprocess.Popen[str]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+from tests.support.standalone import run_standalone
 
 
 @dataclass
@@ -109,13 +68,13 @@ def drift_then_apply(cli: Cli, env: str, state: Path, file: Path, change: tuple[
 
 @pytest.fixture(scope="module")
 def cli(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cli]:
-    started: list[subprocess.Popen[str]] = []
-    try:
-        urls = {}
-        for name in ("dev", "prod"):
-            process, url = _start(tmp_path_factory.mktemp(f"platform-{name}"))
-            started.append(process)
-            urls[name] = url
+    with ExitStack() as platforms:
+        urls = {
+            name: platforms.enter_context(
+                run_standalone(tmp_path_factory.mktemp(f"platform-{name}"))
+            ).control_url
+            for name in ("dev", "prod")
+        }
         env = {
             "APIMCTL_CONFIG_DIR": str(tmp_path_factory.mktemp("apimctl-config")),
             "APIMCTL_KEYRING": "0",
@@ -128,6 +87,3 @@ def cli(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cli]:
             logged_in = tool("login", name, "-u", "admin", "--password-stdin", input="admin\n")
             assert logged_in.exit_code == 0, logged_in.output
         yield tool
-    finally:
-        for process in started:
-            _stop(process)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 import time
@@ -18,7 +17,9 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.processes import stop
 from tests.support.routing import PrefixRouter
+from tests.support.standalone import Runner, run_standalone
 
 
 @dataclass
@@ -36,6 +37,13 @@ class Platform:
     metrics_url: str | None = None
     gateway_metrics_urls: list[str] | None = None
 
+    @classmethod
+    def of(cls, runner: Runner) -> Platform:
+        """The standalone runner's URLs and process."""
+        return cls(
+            runner.control_url, runner.gateway_url, runner.process, runner.log, metrics_url=runner.metrics_url
+        )
+
     def control_client(self) -> httpx.Client:
         if self.service_urls is None:
             return httpx.Client(base_url=self.control_url, timeout=30)
@@ -47,57 +55,10 @@ class Platform:
         return [httpx.Client(base_url=url, timeout=30) for url in (self.gateway_urls or [self.gateway_url])]
 
 
-def _wait_for_urls(log: Path, process: subprocess.Popen[str], timeout: float = 60) -> tuple[str, str, str]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        text = log.read_text()
-        control = re.search(r"Control plane: (http\S+)", text)
-        gateway = re.search(r"Gateway:\s+(http\S+)", text)
-        metrics = re.search(r"Metrics:\s+(http\S+)", text)
-        if control and gateway and metrics:
-            return control.group(1), gateway.group(1), metrics.group(1)
-        if process.poll() is not None:
-            break
-        time.sleep(0.1)
-    raise RuntimeError(f"the standalone runner did not start:\n{log.read_text()}")
-
-
 @pytest.fixture(scope="session")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    workdir = tmp_path_factory.mktemp("standalone")
-    log = workdir / "runner.log"
-    env = {
-        **os.environ,
-        "APIM_MODE": "development",
-        "APIM_LOG_JSON": "false",
-        "APIM_DATA_DIR": str(workdir / "data"),
-        "APIM_CONTROL_PORT": "0",
-        "APIM_GATEWAY_PORT": "0",
-        "APIM_METRICS_PORT": "0",
-    }
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "apim_standalone"],
-            cwd=workdir,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-    try:
-        control, gateway, metrics = _wait_for_urls(log, process)
-        yield Platform(control, gateway, process, log, metrics_url=metrics)
-    finally:
-        _stop(process)
-
-
-def _stop(process: subprocess.Popen[str]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    with run_standalone(tmp_path_factory.mktemp("standalone"), {"APIM_METRICS_PORT": "0"}) as runner:
+        yield Platform.of(runner)
 
 
 @contextmanager
@@ -144,7 +105,7 @@ def run_distributed(
             gateway_metrics_urls=urls["gateway_metrics"],
         )
     finally:
-        _stop(process)
+        stop(process)
 
 
 @pytest.fixture(scope="session")

@@ -4,13 +4,13 @@ standalone runner's REST APIs (SQLite files) get no 5xx, and every write is ther
 from __future__ import annotations
 
 import asyncio
-import base64
 import uuid
 
 import httpx
 import pytest
 
 from tests.e2e.conftest import Platform
+from tests.support.standalone import admin_token, seed_api
 
 pytestmark = pytest.mark.e2e
 
@@ -18,27 +18,6 @@ WRITERS = 32
 PUBLISHER = "/api/am/publisher/v4"
 DEVPORTAL = "/api/am/devportal/v3"
 SCOPES = "apim:api_view apim:api_create apim:api_publish apim:subscribe apim:app_manage apim:sub_manage"
-
-
-def _basic(user: str, secret: str) -> dict[str, str]:
-    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{secret}".encode()).decode()}
-
-
-async def _token(http: httpx.AsyncClient) -> str:
-    r = await http.post(
-        "/client-registration/v0.17/register",
-        json={"clientName": f"writers_{uuid.uuid4().hex[:8]}", "owner": "admin", "grantType": "password"},
-        headers=_basic("admin", "admin"),
-    )
-    assert r.status_code == 200, r.text
-    client = r.json()
-    r = await http.post(
-        "/oauth2/token",
-        data={"grant_type": "password", "username": "admin", "password": "admin", "scope": SCOPES},
-        headers=_basic(client["clientId"], client["clientSecret"]),
-    )
-    assert r.status_code == 200, r.text
-    return str(r.json()["access_token"])
 
 
 async def _write(
@@ -56,17 +35,7 @@ async def _publish(http: httpx.AsyncClient, name: str, statuses: list[int]) -> s
         statuses,
         "POST",
         f"{PUBLISHER}/apis",
-        json={
-            "name": name,
-            "context": f"/{name}",
-            "version": "1.0.0",
-            "policies": ["Unlimited"],
-            "endpointConfig": {
-                "endpoint_type": "http",
-                "production_endpoints": {"url": "http://127.0.0.1:9/"},
-            },
-            "operations": [{"target": "/a", "verb": "GET", "throttlingPolicy": "Unlimited"}],
-        },
+        json=seed_api(name, ("/a", "GET")),
     )
     assert r.status_code == 201, r.text
     api_id: str = r.json()["id"]
@@ -139,7 +108,8 @@ async def _seed_concurrently(base: str) -> tuple[list[int], list[tuple[str, str,
     to one of those APIs: 32 clients writing to the publisher's and the DevPortal's files at once."""
     limits = httpx.Limits(max_connections=WRITERS)
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as http:
-        http.headers["Authorization"] = f"Bearer {await _token(http)}"
+        token = await admin_token(http, f"writers_{uuid.uuid4().hex[:8]}", SCOPES)
+        http.headers["Authorization"] = f"Bearer {token}"
         statuses: list[int] = []
         prefix = f"w{uuid.uuid4().hex[:6]}"
         apis = [asyncio.create_task(_publish(http, f"{prefix}n{n}", statuses)) for n in range(WRITERS // 2)]

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.processes import backend_process
+from tests.support.processes import backend_process, stop
 
 PUBLISHER = "/api/am/publisher/v4"
 DEVPORTAL = "/api/am/devportal/v3"
@@ -51,6 +51,40 @@ def eventually(
         if ok(r) or time.monotonic() > deadline:
             return r
         time.sleep(0.05)
+
+
+async def admin_token(http: httpx.AsyncClient, client_name: str, scopes: str) -> str:
+    """admin's token for ``scopes``, through a password-grant client registered as ``client_name``."""
+    r = await http.post(
+        "/client-registration/v0.17/register",
+        json={"clientName": client_name, "owner": "admin", "grantType": "password"},
+        headers=basic("admin", "admin"),
+    )
+    assert r.status_code == 200, r.text
+    client = r.json()
+    r = await http.post(
+        "/oauth2/token",
+        data={"grant_type": "password", "username": "admin", "password": "admin", "scope": scopes},
+        headers=basic(client["clientId"], client["clientSecret"]),
+    )
+    assert r.status_code == 200, r.text
+    return str(r.json()["access_token"])
+
+
+def seed_api(name: str, *operations: tuple[str, str]) -> dict[str, Any]:
+    """The body of an API a seeding script creates: ``name`` at ``/name``, a backend that is never
+    called (the discard port), ``operations`` as (target, verb) on Unlimited."""
+    return {
+        "name": name,
+        "context": f"/{name}",
+        "version": "1.0.0",
+        "policies": ["Unlimited"],
+        "endpointConfig": {
+            "endpoint_type": "http",
+            "production_endpoints": {"url": "http://127.0.0.1:9/"},
+        },
+        "operations": [{"target": t, "verb": v, "throttlingPolicy": "Unlimited"} for t, v in operations],
+    }
 
 
 @dataclass
@@ -182,8 +216,24 @@ class Standalone:
         )
 
 
+@dataclass
+class Runner:
+    """A started ``python -m apim_standalone``: its process, its log and the URLs it printed."""
+
+    process: subprocess.Popen[str]
+    log: Path
+    control_url: str
+    gateway_url: str
+    metrics_url: str | None
+
+
 @contextmanager
-def standalone(workdir: Path, env: dict[str, str] | None = None) -> Iterator[Standalone]:
+def run_standalone(
+    workdir: Path, env: dict[str, str] | None = None, *, stop_timeout: float = 30
+) -> Iterator[Runner]:
+    """The standalone runner started as a user starts it, in ``workdir``: development mode, a data
+    folder of its own, free ports, ``env`` on top. Ready once it has printed its URLs (the metrics
+    one too when ``APIM_METRICS_PORT`` is set); stopped on exit, killed after ``stop_timeout``."""
     log = workdir / "runner.log"
     full_env = {
         **os.environ,
@@ -192,9 +242,6 @@ def standalone(workdir: Path, env: dict[str, str] | None = None) -> Iterator[Sta
         "APIM_DATA_DIR": str(workdir / "data"),
         "APIM_CONTROL_PORT": "0",
         "APIM_GATEWAY_PORT": "0",
-        "APIM_METRICS_PORT": "0",
-        "APIM_PASSWORD_TIME_COST": "1",
-        "APIM_PASSWORD_MEMORY_COST": "1024",
         **(env or {}),
     }
     with log.open("w") as out:
@@ -212,24 +259,29 @@ def standalone(workdir: Path, env: dict[str, str] | None = None) -> Iterator[Sta
             text = log.read_text()
             control = re.search(r"Control plane: (http\S+)", text)
             gateway = re.search(r"Gateway:\s+(http\S+)", text)
-            if control and gateway:
+            metrics = re.search(r"Metrics:\s+(http\S+)", text)
+            if control and gateway and (metrics or "APIM_METRICS_PORT" not in full_env):
                 break
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the standalone runner did not start:\n{text}")
             time.sleep(0.05)
-        with (
-            httpx.Client(base_url=control.group(1), timeout=30) as control_client,
-            httpx.Client(base_url=gateway.group(1), timeout=30) as gateway_client,
-        ):
-            yield Standalone(control_client, gateway_client, control.group(1), log)
+        yield Runner(process, log, control.group(1), gateway.group(1), metrics.group(1) if metrics else None)
     finally:
-        process.terminate()
-        try:
-            # Its files are in a temporary folder: no need to wait long for a graceful stop.
-            process.wait(timeout=3)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, stop_timeout)
+
+
+@contextmanager
+def standalone(workdir: Path, env: dict[str, str] | None = None) -> Iterator[Standalone]:
+    """The runner with its metrics port and cheap password hashing, and clients of its control
+    plane and gateway."""
+    defaults = {"APIM_METRICS_PORT": "0", "APIM_PASSWORD_TIME_COST": "1", "APIM_PASSWORD_MEMORY_COST": "1024"}
+    # Its files are in a temporary folder: no need to wait long for a graceful stop.
+    with (
+        run_standalone(workdir, {**defaults, **(env or {})}, stop_timeout=3) as runner,
+        httpx.Client(base_url=runner.control_url, timeout=30) as control_client,
+        httpx.Client(base_url=runner.gateway_url, timeout=30) as gateway_client,
+    ):
+        yield Standalone(control_client, gateway_client, runner.control_url, runner.log)
 
 
 @dataclass
