@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.responses import Response
 
 from apim_common.errors import PreconditionFailed
 from apim_common.events import new_event
@@ -37,9 +38,19 @@ def check_if_match(if_match: str | None, current: str) -> None:
     """WSO2 answers 412 when a conditional write names a version that is no longer current."""
     if if_match is None or if_match.strip() == "*":
         return
-    candidates = {c.strip().removeprefix("W/") for c in if_match.split(",")}
-    if current not in candidates:
+    if current not in _tags(if_match):
         raise PreconditionFailed("The resource has changed since it was read; fetch it again")
+
+
+def not_modified(if_none_match: str | None, current: str) -> Response | None:
+    """The 304 of a conditional read that names the current version, else None."""
+    if if_none_match and current in _tags(if_none_match):
+        return Response(status_code=304, headers={"ETag": current})
+    return None
+
+
+def _tags(header: str) -> set[str]:
+    return {tag.strip().removeprefix("W/") for tag in header.split(",")}
 
 
 async def record(

@@ -17,7 +17,7 @@ from apim_publisher.apis.models import API, PRODUCT_TYPE
 from apim_publisher.apis.repository import APIRepository
 from apim_publisher.apis.schemas import APIBody, APIInfo, APIPublic, FileInfo, ResourcePath
 from apim_publisher.apis.search import search
-from apim_publisher.common import check_if_match
+from apim_publisher.common import check_if_match, not_modified
 from apim_publisher.revisions import service as revisions
 
 PREFIX = "/api/am/publisher/v4"
@@ -80,8 +80,8 @@ async def get_api(
 ) -> APIPublic | Response:
     api = await service.get(session, principal, apiId)
     tag = views.etag(api)
-    if if_none_match and tag in {t.strip().removeprefix("W/") for t in if_none_match.split(",")}:
-        return Response(status_code=304, headers={"ETag": tag})
+    if (unchanged := not_modified(if_none_match, tag)) is not None:
+        return unchanged
     response.headers["ETag"] = tag
     return views.public(api)
 

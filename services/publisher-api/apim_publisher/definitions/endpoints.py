@@ -16,7 +16,7 @@ from apim_publisher.apis import service as apis
 from apim_publisher.apis.endpoints import location
 from apim_publisher.apis.repository import APIRepository
 from apim_publisher.apis.schemas import APIPublic
-from apim_publisher.common import check_if_match
+from apim_publisher.common import check_if_match, not_modified
 from apim_publisher.definitions import openapi, service
 from apim_publisher.definitions.schemas import OpenAPIDefinitionValidationResponse
 from apim_publisher.definitions.sources import OptionalFile, OptionalForm, read_request
@@ -79,8 +79,8 @@ async def get_swagger(
 ) -> Response:
     api = await apis.get(session, principal, apiId)
     tag = views.etag(api)
-    if if_none_match and tag in {t.strip().removeprefix("W/") for t in if_none_match.split(",")}:
-        return Response(status_code=304, headers={"ETag": tag})
+    if (unchanged := not_modified(if_none_match, tag)) is not None:
+        return unchanged
     return Response(
         openapi.dump(api.definition or {}, "JSON"), media_type="application/json", headers={"ETag": tag}
     )

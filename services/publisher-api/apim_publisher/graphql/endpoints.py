@@ -14,7 +14,7 @@ from apim_publisher.apis import views
 from apim_publisher.apis.endpoints import created
 from apim_publisher.apis.models import API
 from apim_publisher.apis.schemas import APIPublic
-from apim_publisher.common import check_if_match
+from apim_publisher.common import check_if_match, not_modified
 from apim_publisher.definitions.sources import OptionalFile, OptionalForm, read_request
 from apim_publisher.graphql import service
 from apim_publisher.graphql.schemas import (
@@ -88,8 +88,8 @@ async def get_graphql_schema(
     api = await apis.get(session, principal, apiId)
     text = service.schema_text(api)
     tag = views.etag(api)
-    if if_none_match and tag in {t.strip().removeprefix("W/") for t in if_none_match.split(",")}:
-        return Response(status_code=304, headers={"ETag": tag})
+    if (unchanged := not_modified(if_none_match, tag)) is not None:
+        return unchanged
     response.headers["ETag"] = tag
     return _schema_public(api, text)
 
