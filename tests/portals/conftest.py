@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import base64
 import os
-import re
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,9 +15,10 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from tests.support.processes import backend_process
+from tests.support.standalone import run_standalone
 
 CHROMIUM = os.environ.get("APIM_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -32,6 +31,7 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 PUBLISHER = "/api/am/publisher/v4"
+DEVPORTAL = "/api/am/devportal/v3"
 PUBLISHER_SCOPES = (
     "apim:api_view apim:api_create apim:api_publish apim:api_manage apim:document_create apim:document_manage"
 )
@@ -54,20 +54,6 @@ class Standalone:
     process: subprocess.Popen[str]
     log: Path
     apis: dict[str, str] = field(default_factory=dict)
-
-
-def _wait_for_urls(log: Path, process: subprocess.Popen[str], timeout: float = 60) -> tuple[str, str]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        text = log.read_text()
-        control = re.search(r"Control plane: (http\S+)", text)
-        gateway = re.search(r"Gateway:\s+(http\S+)", text)
-        if control and gateway:
-            return control.group(1), gateway.group(1)
-        if process.poll() is not None:
-            break
-        time.sleep(0.1)
-    raise RuntimeError(f"the standalone runner did not start:\n{log.read_text()}")
 
 
 def basic(user: str, password: str) -> dict[str, str]:
@@ -105,6 +91,16 @@ def publish_api(control: httpx.Client, auth: dict[str, str], body: dict[str, Any
         doc = {"name": "Ordering guide", "type": "HOWTO", "sourceType": "MARKDOWN", "inlineContent": guide}
         r = control.post(f"{PUBLISHER}/apis/{api_id}/documents", json=doc, headers=auth)
         assert r.status_code == 201, r.text
+    deploy_revision(control, auth, api_id)
+    r = control.post(
+        f"{PUBLISHER}/apis/change-lifecycle", params={"apiId": api_id, "action": "Publish"}, headers=auth
+    )
+    assert r.status_code == 200, r.text
+    return api_id
+
+
+def deploy_revision(control: httpx.Client, auth: dict[str, str], api_id: str) -> list[dict[str, Any]]:
+    """A new revision of the API deployed to Default: the deployments, as the Publisher answers."""
     r = control.post(f"{PUBLISHER}/apis/{api_id}/revisions", json={"description": "first"}, headers=auth)
     assert r.status_code == 201, r.text
     r = control.post(
@@ -114,11 +110,43 @@ def publish_api(control: httpx.Client, auth: dict[str, str], body: dict[str, Any
         headers=auth,
     )
     assert r.status_code == 201, r.text
+    deployments: list[dict[str, Any]] = r.json()
+    return deployments
+
+
+def publish(control: httpx.Client, auth: dict[str, str], api_id: str) -> None:
+    """Publish the API, retried for 10 s while the Publisher refuses (its deployment still on its way)."""
+    deadline = time.monotonic() + 10
+    params = {"apiId": api_id, "action": "Publish"}
+    while (
+        r := control.post(f"{PUBLISHER}/apis/change-lifecycle", params=params, headers=auth)
+    ).status_code != 200:
+        assert time.monotonic() < deadline, r.text
+        time.sleep(0.1)
+
+
+def subscribed_app(
+    control: httpx.Client, client_name: str, app_name: str, api_id: str, tier: str
+) -> tuple[dict[str, str], str]:
+    """A new application of admin's subscribed to the API on ``tier``, the subscription retried for
+    10 s while the API reaches the Developer Portal: admin's DevPortal headers and the application's id."""
+    user = {
+        "Authorization": "Bearer "
+        + password_token(control, client_name, "admin", "admin", "apim:subscribe apim:app_manage")
+    }
     r = control.post(
-        f"{PUBLISHER}/apis/change-lifecycle", params={"apiId": api_id, "action": "Publish"}, headers=auth
+        f"{DEVPORTAL}/applications",
+        json={"name": app_name, "throttlingPolicy": "Unlimited", "tokenType": "JWT"},
+        headers=user,
     )
-    assert r.status_code == 200, r.text
-    return api_id
+    assert r.status_code == 201, r.text
+    app_id: str = r.json()["applicationId"]
+    subscribe = {"applicationId": app_id, "apiId": api_id, "throttlingPolicy": tier}
+    deadline = time.monotonic() + 10
+    while (r := control.post(f"{DEVPORTAL}/subscriptions", json=subscribe, headers=user)).status_code != 201:
+        assert time.monotonic() < deadline, r.text
+        time.sleep(0.1)
+    return user, app_id
 
 
 def wait_for_catalog(control: httpx.Client, count: int) -> None:
@@ -133,35 +161,21 @@ def wait_for_catalog(control: httpx.Client, count: int) -> None:
 
 @pytest.fixture(scope="session")
 def standalone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Standalone]:
-    workdir = tmp_path_factory.mktemp("portals")
-    log = workdir / "runner.log"
-    env = {
-        **os.environ,
-        "APIM_MODE": "development",
-        "APIM_LOG_JSON": "false",
-        "APIM_DATA_DIR": str(workdir / "data"),
-        "APIM_CONTROL_PORT": "0",
-        "APIM_GATEWAY_PORT": "0",
+    with run_standalone(tmp_path_factory.mktemp("portals")) as runner:
+        yield Standalone(runner.control_url, runner.gateway_url, runner.process, runner.log)
+
+
+def production_keys(control: httpx.Client, user: dict[str, str], app_id: str) -> dict[str, Any]:
+    """The application's production keys for client credentials, as generate-keys answers."""
+    body = {
+        "keyType": "PRODUCTION",
+        "keyManager": "Resident Key Manager",
+        "grantTypesToBeSupported": ["client_credentials"],
     }
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "apim_standalone"],
-            cwd=workdir,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-    try:
-        control, gateway = _wait_for_urls(log, process)
-        yield Standalone(control, gateway, process, log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    r = control.post(f"{DEVPORTAL}/applications/{app_id}/generate-keys", json=body, headers=user)
+    assert r.status_code == 200, r.text
+    keys: dict[str, Any] = r.json()
+    return keys
 
 
 @pytest.fixture(scope="session")
@@ -223,6 +237,17 @@ def published(standalone: Standalone, backend: str) -> Standalone:
 
 
 @pytest.fixture(scope="module")
+def control(standalone: Standalone) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=standalone.control_url, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def auth(control: httpx.Client) -> dict[str, str]:
+    return publisher_token(control)
+
+
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     # Module scope: Playwright's sync API holds an event loop while it runs, which asyncio tests of
     # later modules could not start under.
@@ -246,6 +271,16 @@ def page(context: BrowserContext) -> Iterator[Page]:
     tab = context.new_page()
     yield tab
     tab.close()
+
+
+def sign_in(page: Page, path: str) -> None:
+    """Open ``path``, signing in at the key manager if it asks."""
+    page.goto(path)
+    if page.locator("#username").count():
+        page.fill("#username", "admin")
+        page.fill("#password", "admin")
+        page.click("button[type=submit]")
+    expect(page.locator("#signed-in-user")).to_have_text("admin")
 
 
 def screenshot(page: Page, name: str) -> None:

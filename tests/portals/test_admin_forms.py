@@ -31,12 +31,6 @@ def portal(standalone: Standalone) -> Iterator[PortalBrowser]:
 
 
 @pytest.fixture(scope="module")
-def control(standalone: Standalone) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=standalone.control_url, timeout=30) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
 def api(control: httpx.Client, standalone: Standalone) -> Iterator[httpx.Client]:
     """The Admin REST API with an administrator's token from the key manager."""
     scopes = " ".join((*ADMIN_SCOPES, "apim:admin_application_view"))

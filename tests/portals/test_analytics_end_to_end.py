@@ -19,7 +19,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.portals.conftest import Standalone, basic, password_token, publish_api, screenshot
+from tests.portals.conftest import Standalone, basic, password_token, production_keys, publish_api, screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -78,14 +78,7 @@ def _application(control: httpx.Client, auth: dict[str, str], name: str, tier: s
         body = {"applicationId": app_id, "apiId": api_id, "throttlingPolicy": "Unlimited"}
         r = control.post(f"{DEVPORTAL}/subscriptions", json=body, headers=auth)
         assert r.status_code == 201, r.text
-    body = {
-        "keyType": "PRODUCTION",
-        "keyManager": "Resident Key Manager",
-        "grantTypesToBeSupported": ["client_credentials"],
-    }
-    r = control.post(f"{DEVPORTAL}/applications/{app_id}/generate-keys", json=body, headers=auth)
-    assert r.status_code == 200, r.text
-    keys = r.json()
+    keys = production_keys(control, auth, app_id)
     r = control.post(
         "/oauth2/token",
         data={"grant_type": "client_credentials"},
@@ -183,12 +176,6 @@ def _query(control: httpx.Client, admin: dict[str, str], **params: str) -> list[
     assert r.status_code == 200, r.text
     rows: list[dict[str, object]] = r.json()["list"]
     return rows
-
-
-@pytest.fixture(scope="module")
-def control(standalone: Standalone) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=standalone.control_url, timeout=30) as client:
-        yield client
 
 
 @pytest.fixture(scope="module")

@@ -14,39 +14,24 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.portals.conftest import PUBLISHER, Standalone, password_token, publisher_token, screenshot
+from tests.portals.conftest import (
+    PUBLISHER,
+    deploy_revision,
+    production_keys,
+    publish,
+    screenshot,
+    sign_in,
+    subscribed_app,
+)
 from tests.support.graphql_backend import SCHEMA, graphql_backend
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
-
-DEVPORTAL = "/api/am/devportal/v3"
-
-
-@pytest.fixture(scope="module")
-def control(published: Standalone) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=published.control_url, timeout=30) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def auth(control: httpx.Client) -> dict[str, str]:
-    return publisher_token(control)
 
 
 @pytest.fixture(scope="module")
 def films_backend() -> Iterator[str]:
     with graphql_backend() as port:
         yield f"http://127.0.0.1:{port}/graphql"
-
-
-def sign_in(page: Page, path: str) -> None:
-    """Open ``path``, signing in at the key manager if it asks."""
-    page.goto(path)
-    if page.locator("#username").count():
-        page.fill("#username", "admin")
-        page.fill("#password", "admin")
-        page.click("button[type=submit]")
-    expect(page.locator("#signed-in-user")).to_have_text("admin")
 
 
 def films_api(control: httpx.Client, auth: dict[str, str]) -> dict[str, Any]:
@@ -108,23 +93,9 @@ def test_03_complexity_values_are_edited_per_type_and_field(
 
 
 def _release(control: httpx.Client, auth: dict[str, str], api_id: str) -> None:
-    r = control.post(f"{PUBLISHER}/apis/{api_id}/revisions", json={"description": "first"}, headers=auth)
-    assert r.status_code == 201, r.text
-    r = control.post(
-        f"{PUBLISHER}/apis/{api_id}/deploy-revision",
-        params={"revisionId": r.json()["id"]},
-        json=[{"name": "Default", "vhost": "localhost", "displayOnDevportal": True}],
-        headers=auth,
-    )
-    assert r.status_code == 201, r.text
-    assert all(d.get("status") != "CREATED" for d in r.json()), "deployments need approval here"
-    publish = {"apiId": api_id, "action": "Publish"}
-    deadline = time.monotonic() + 10
-    while (
-        r := control.post(f"{PUBLISHER}/apis/change-lifecycle", params=publish, headers=auth)
-    ).status_code != 200:
-        assert time.monotonic() < deadline, r.text
-        time.sleep(0.1)
+    deployments = deploy_revision(control, auth, api_id)
+    assert all(d.get("status") != "CREATED" for d in deployments), "deployments need approval here"
+    publish(control, auth, api_id)
 
 
 def test_04_the_devportal_shows_the_schema_and_runs_a_query_with_an_applications_token(
@@ -132,29 +103,8 @@ def test_04_the_devportal_shows_the_schema_and_runs_a_query_with_an_applications
 ) -> None:
     api = films_api(control, auth)
     _release(control, auth, api["id"])
-    user = {
-        "Authorization": "Bearer "
-        + password_token(control, "graphql_portal_dev", "admin", "admin", "apim:subscribe apim:app_manage")
-    }
-    r = control.post(
-        f"{DEVPORTAL}/applications",
-        json={"name": "FilmsConsoleApp", "throttlingPolicy": "Unlimited", "tokenType": "JWT"},
-        headers=user,
-    )
-    assert r.status_code == 201, r.text
-    app_id = r.json()["applicationId"]
-    subscribe = {"applicationId": app_id, "apiId": api["id"], "throttlingPolicy": "Unlimited"}
-    deadline = time.monotonic() + 10
-    while (r := control.post(f"{DEVPORTAL}/subscriptions", json=subscribe, headers=user)).status_code != 201:
-        assert time.monotonic() < deadline, r.text
-        time.sleep(0.1)
-    keys = {
-        "keyType": "PRODUCTION",
-        "keyManager": "Resident Key Manager",
-        "grantTypesToBeSupported": ["client_credentials"],
-    }
-    r = control.post(f"{DEVPORTAL}/applications/{app_id}/generate-keys", json=keys, headers=user)
-    assert r.status_code == 200, r.text
+    user, app_id = subscribed_app(control, "graphql_portal_dev", "FilmsConsoleApp", api["id"], "Unlimited")
+    production_keys(control, user, app_id)
 
     sign_in(page, f"/devportal/applications/{app_id}")
     page.locator(".token-form").first.locator("button[type=submit]").click()

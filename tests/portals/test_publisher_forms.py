@@ -11,22 +11,11 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.portals.conftest import PUBLISHER, PortalBrowser, Standalone, password_token, publisher_token
+from tests.portals.conftest import PUBLISHER, PortalBrowser, Standalone, password_token
 
 pytestmark = pytest.mark.e2e
 
 ADMIN = "/api/am/admin/v4"
-
-
-@pytest.fixture(scope="module")
-def control(standalone: Standalone) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=standalone.control_url, timeout=30) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def auth(control: httpx.Client) -> dict[str, str]:
-    return publisher_token(control)
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ import json
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,11 +21,20 @@ from playwright.sync_api import Page, expect
 from apim_common.events.envelope import new_event
 from apim_common.events.topics import Topic
 from apim_common.events.webhooks import CREATED, DELIVERED
-from tests.portals.conftest import PUBLISHER, Standalone, password_token, publisher_token, screenshot
+from tests.portals.conftest import (
+    DEVPORTAL,
+    PUBLISHER,
+    Standalone,
+    deploy_revision,
+    password_token,
+    publish,
+    screenshot,
+    sign_in,
+    subscribed_app,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
-DEVPORTAL = "/api/am/devportal/v3"
 ADMIN = "/api/am/admin/v4"
 
 
@@ -49,27 +57,6 @@ def orders_websub() -> dict[str, Any]:
         "servers": {"hub": {"url": "https://hub.example.com", "protocol": "https"}},
         "channels": {"/orders": {"subscribe": {"message": {"payload": {"type": "object"}}}}},
     }
-
-
-@pytest.fixture(scope="module")
-def control(published: Standalone) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=published.control_url, timeout=30) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def auth(control: httpx.Client) -> dict[str, str]:
-    return publisher_token(control)
-
-
-def sign_in(page: Page, path: str) -> None:
-    """Open ``path``, signing in at the key manager if it asks."""
-    page.goto(path)
-    if page.locator("#username").count():
-        page.fill("#username", "admin")
-        page.fill("#password", "admin")
-        page.click("button[type=submit]")
-    expect(page.locator("#signed-in-user")).to_have_text("admin")
 
 
 def stored(control: httpx.Client, auth: dict[str, str], name: str) -> dict[str, Any]:
@@ -111,24 +98,9 @@ def _approve_deployments(control: httpx.Client) -> None:
 
 def release(control: httpx.Client, auth: dict[str, str], api_id: str) -> None:
     """Revise, deploy (approving the deployment if the tenant asks for it) and publish."""
-    r = control.post(f"{PUBLISHER}/apis/{api_id}/revisions", json={"description": "first"}, headers=auth)
-    assert r.status_code == 201, r.text
-    r = control.post(
-        f"{PUBLISHER}/apis/{api_id}/deploy-revision",
-        params={"revisionId": r.json()["id"]},
-        json=[{"name": "Default", "vhost": "localhost", "displayOnDevportal": True}],
-        headers=auth,
-    )
-    assert r.status_code == 201, r.text
-    if any(d.get("status") == "CREATED" for d in r.json()):
+    if any(d.get("status") == "CREATED" for d in deploy_revision(control, auth, api_id)):
         _approve_deployments(control)
-    deadline = time.monotonic() + 10
-    publish = {"apiId": api_id, "action": "Publish"}
-    while (
-        r := control.post(f"{PUBLISHER}/apis/change-lifecycle", params=publish, headers=auth)
-    ).status_code != 200:
-        assert time.monotonic() < deadline, r.text
-        time.sleep(0.1)
+    publish(control, auth, api_id)
 
 
 def test_01_an_invalid_asyncapi_file_shows_the_validators_errors(page: Page, tmp_path: Path) -> None:
@@ -291,22 +263,7 @@ def test_07_the_application_page_shows_its_live_webhook_subscriptions(
     hooks = r.json()
     assert hooks["type"] == "WEBSUB"
     release(control, auth, hooks["id"])
-    user = {
-        "Authorization": "Bearer "
-        + password_token(control, "streaming_portal_dev", "admin", "admin", "apim:subscribe apim:app_manage")
-    }
-    r = control.post(
-        f"{DEVPORTAL}/applications",
-        json={"name": "HookApp", "throttlingPolicy": "Unlimited", "tokenType": "JWT"},
-        headers=user,
-    )
-    assert r.status_code == 201, r.text
-    app_id = r.json()["applicationId"]
-    subscribe = {"applicationId": app_id, "apiId": hooks["id"], "throttlingPolicy": "AsyncWHGold"}
-    deadline = time.monotonic() + 10
-    while (r := control.post(f"{DEVPORTAL}/subscriptions", json=subscribe, headers=user)).status_code != 201:
-        assert time.monotonic() < deadline, r.text
-        time.sleep(0.1)
+    user, app_id = subscribed_app(control, "streaming_portal_dev", "HookApp", hooks["id"], "AsyncWHGold")
 
     data_dir = published.log.parent / "data"
     first, second = uuid.uuid4().hex, uuid.uuid4().hex
