@@ -7,38 +7,16 @@ Runs on SQLite (``make run``) and on the real PostgreSQL (distributed mode).
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
-
-import pytest
 
 from apim_analytics.query import service as query_service
 from apim_analytics.query.schemas import AnalyticsQuery, Dimension, Metric
 from apim_analytics.rollups import service
 from apim_analytics.rollups.models import Granularity
 from apim_common.db import Database
-from apim_common.migrations import upgrade
 from tests.analytics.support import request_event
-from tests.support.postgres import fresh_database
 
 TENANT = "carbon.super"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.infra)])
-def database_url(request: pytest.FixtureRequest, sqlite_url: str) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield sqlite_url
-        return
-    with fresh_database("apim_analytics") as url:
-        yield url
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    await upgrade(database.engine, "apim_analytics")
-    yield database
-    await database.dispose()
 
 
 async def answer(

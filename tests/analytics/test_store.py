@@ -6,10 +6,8 @@ Each test runs on SQLite (``make run``) and on the real PostgreSQL (distributed 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
 from apim_analytics.base import processed_events
@@ -19,26 +17,7 @@ from apim_analytics.rollups.models import ROLLUPS, Granularity, applications
 from apim_analytics.rollups.service import Retention
 from apim_common.db import Database
 from apim_common.events.envelope import CloudEvent
-from apim_common.migrations import upgrade
 from tests.analytics.support import T0, request_event
-from tests.support.postgres import fresh_database
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.infra)])
-def database_url(request: pytest.FixtureRequest, sqlite_url: str) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield sqlite_url
-        return
-    with fresh_database("apim_analytics") as url:
-        yield url
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    await upgrade(database.engine, "apim_analytics")
-    yield database
-    await database.dispose()
 
 
 async def store(database: Database, events: list[CloudEvent]) -> int:
