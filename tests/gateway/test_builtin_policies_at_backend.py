@@ -7,7 +7,6 @@ users attach it so, e.g. CORS, and where both are natural, both).
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import logging
@@ -16,11 +15,11 @@ from typing import Any
 
 import jwt
 import pytest
-import uvicorn
 
 from tests.gateway.conftest import Harness, pets_api
 from tests.gateway.test_policies_remote import Interceptor
 from tests.support.processes import free_port
+from tests.support.serving import serving
 
 ECHO = "/pets/1.0.0/echo/7"
 
@@ -64,24 +63,9 @@ def echoed(response: Any) -> dict[str, Any]:
 @pytest.fixture
 async def interceptor() -> AsyncIterator[Interceptor]:
     service = Interceptor()
-    port = free_port()
-    config = uvicorn.Config(
-        service.app,
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        lifespan="off",
-        access_log=False,
-        interface="asgi3",
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.01)
-    service.url = f"http://127.0.0.1:{port}/interceptors"
-    yield service
-    server.should_exit = True
-    await task
+    async with serving(service.app, log_level="warning", access_log=False, interface="asgi3") as port:
+        service.url = f"http://127.0.0.1:{port}/interceptors"
+        yield service
 
 
 @pytest.mark.parametrize("flow", ["request", "response"])

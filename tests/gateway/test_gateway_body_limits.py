@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-import uvicorn
 
 from apim_gateway.policies import PolicyConfigError
 from apim_gateway.policies.base import REGISTRY
@@ -22,7 +21,7 @@ from apim_gateway.settings import Settings
 from tests.gateway.conftest import Harness
 from tests.gateway.test_builtin_policies_at_backend import attach, deploy
 from tests.gateway.test_gateway_request_bodies import progress
-from tests.support.processes import free_port
+from tests.support.serving import serving
 
 MIB = 1024 * 1024
 KIB = 1024
@@ -142,14 +141,7 @@ def test_a_request_size_limit_that_is_no_positive_byte_count_is_refused(size: st
 
 async def test_a_client_announcing_a_body_over_the_limit_gets_413_before_sending_it(harness: Harness) -> None:
     """Over a real socket: the answer comes without the client sending a byte of the body."""
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(harness.gateway, host="127.0.0.1", port=port, lifespan="off", log_level="error")
-    )
-    task = asyncio.create_task(server.serve())
-    try:
-        while not server.started:
-            await asyncio.sleep(0.01)
+    async with serving(harness.gateway, log_level="error") as port:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         token = harness.bearer()["Authorization"]
         writer.write(
@@ -160,6 +152,3 @@ async def test_a_client_announcing_a_body_over_the_limit_gets_413_before_sending
         writer.close()
         assert head.startswith(b"HTTP/1.1 413 ")
         assert (await progress(harness, "announced"))["bytes"] == 0
-    finally:
-        server.should_exit = True
-        await task

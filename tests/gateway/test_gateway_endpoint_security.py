@@ -14,12 +14,12 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
-import uvicorn
 
 from apim_common.events.topics import Topic
 from apim_common.sealed import ENDPOINT_SECRETS, SecretBox
 from tests.gateway.conftest import Harness, pets_api
 from tests.support.processes import free_port
+from tests.support.serving import serving
 
 ECHO = "/pets/1.0.0/echo/1"
 
@@ -143,24 +143,9 @@ class SecuredBackend:
 @pytest.fixture
 async def secured() -> AsyncIterator[SecuredBackend]:
     backend = SecuredBackend()
-    port = free_port()
-    config = uvicorn.Config(
-        backend.app,
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        lifespan="off",
-        access_log=False,
-        interface="asgi3",
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.01)
-    backend.url = f"http://127.0.0.1:{port}"
-    yield backend
-    server.should_exit = True
-    await task
+    async with serving(backend.app, log_level="warning", access_log=False, interface="asgi3") as port:
+        backend.url = f"http://127.0.0.1:{port}"
+        yield backend
 
 
 def _oauth(harness: Harness, secured: SecuredBackend, **extra: Any) -> dict[str, Any]:

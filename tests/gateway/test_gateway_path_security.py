@@ -8,19 +8,17 @@ request line it receives, byte for byte.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-import uvicorn
 
 from apim_gateway.policies.builtin.routing import join_target
 from apim_gateway.runtime.paths import BadPath, split_path
 from apim_gateway.runtime.templates import compile_template
 from tests.gateway.conftest import Harness, pets_api
-from tests.support.processes import free_port
+from tests.support.serving import serving
 
 
 class RecordingBackend:
@@ -80,16 +78,8 @@ async def gateway_port(harness: Harness, backend: RecordingBackend) -> AsyncIter
         {"verb": "GET", "target": "/items/{id}", "authType": "Any"},
     ]
     assert harness.gateway.state.deploy(api)
-    port = free_port()
-    config = uvicorn.Config(harness.gateway, host="127.0.0.1", port=port, lifespan="off", log_level="error")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.01)
-    yield port
-    server.should_exit = True
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    async with serving(harness.gateway, log_level="error") as port:
+        yield port
 
 
 async def raw_get(port: int, target: bytes, headers: dict[str, str] | None = None) -> tuple[int, Any]:

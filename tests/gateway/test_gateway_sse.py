@@ -17,7 +17,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from apim_common.events.envelope import CloudEvent
 from apim_common.events.topics import Topic
@@ -26,6 +25,7 @@ from apim_gateway.observability import SSE_STREAM_EVENT, SSE_THROTTLED_EVENT
 from tests.gateway.conftest import RESIDENT, TENANT, Harness, base_snapshot
 from tests.gateway.test_gateway_analytics_events import FAULT_FIELDS, RESPONSE_FIELDS
 from tests.support.granian_gateway import granian_gateway
+from tests.support.serving import serving
 
 TICKS = "api-ticks"
 HOLD = "hold"  # the backend keeps the stream open until the gateway closes it
@@ -183,16 +183,8 @@ def settings_overrides() -> dict[str, Any]:
 
 @contextlib.asynccontextmanager
 async def served(app: Gateway) -> AsyncIterator[str]:
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", log_config=None))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
+    async with serving(app) as port:
         yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from websockets.asyncio.client import connect
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed, InvalidStatus
@@ -36,6 +35,7 @@ from apim_throttle_sync.membership.store import MemoryMembership
 from tests.gateway.conftest import RESIDENT, TENANT, FakeControlPlane, Harness, RunningGateway, base_snapshot
 from tests.gateway.test_gateway_analytics_events import FAULT_FIELDS, RESPONSE_FIELDS
 from tests.support.granian_gateway import granian_gateway
+from tests.support.serving import serving
 from tests.support.tokens import TokenFactory
 from tests.throttle_sync.load import InProcessTransport
 
@@ -170,16 +170,8 @@ def snapshot(ws_backend: Backend, backend_port: int) -> dict[str, dict[str, Any]
 @contextlib.asynccontextmanager
 async def served(app: Gateway) -> AsyncIterator[str]:
     """``app`` served by uvicorn on a free port: its ws:// base URL."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", log_config=None))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
+    async with serving(app) as port:
         yield f"ws://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 @pytest.fixture

@@ -21,7 +21,6 @@ from urllib.parse import parse_qsl
 import httpx
 import pytest
 import pytest_asyncio
-import uvicorn
 
 from apim_common.events.envelope import CloudEvent
 from apim_common.events.topics import Topic
@@ -31,6 +30,7 @@ from apim_gateway.app import Gateway
 from apim_gateway.websub.sync import SNAPSHOT_PATH
 from tests.devportal_api.conftest import BASE, Portal, running_portal
 from tests.gateway.conftest import CP, RESIDENT, TENANT, FakeControlPlane, base_snapshot, gateway_settings
+from tests.support.serving import serving
 from tests.support.tokens import TokenFactory
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -200,16 +200,8 @@ class ControlPlane(FakeControlPlane):
 
 @contextlib.asynccontextmanager
 async def served(app: Any) -> AsyncIterator[str]:
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", log_config=None))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
+    async with serving(app) as port:
         yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 @contextlib.asynccontextmanager

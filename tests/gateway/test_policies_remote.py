@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-import uvicorn
 from starlette.types import Receive, Scope, Send
 
 from apim_gateway.context import AuthContext, Exchange, GatewayRequest, GatewayResponse, Headers
@@ -24,6 +23,7 @@ from apim_gateway.policies.base import REGISTRY
 from apim_gateway.policies.builtin.routing import join_target, split_url
 from apim_gateway.upstream import Origin, UpstreamClient
 from tests.support.processes import backend_process, free_port
+from tests.support.serving import serving
 
 # What the gateway hands its policies, here bound to each test's client.
 SERVICES = PolicyServices()
@@ -106,25 +106,11 @@ class Interceptor:
 @pytest.fixture
 async def interceptor() -> AsyncIterator[Interceptor]:
     service = Interceptor()
-    port = free_port()
-    config = uvicorn.Config(
-        service.app,
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        lifespan="off",
-        ws="none",
-        access_log=False,
-        interface="asgi3",
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.01)
-    service.url = f"http://127.0.0.1:{port}/interceptors"
-    yield service
-    server.should_exit = True
-    await task
+    async with serving(
+        service.app, log_level="warning", ws="none", access_log=False, interface="asgi3"
+    ) as port:
+        service.url = f"http://127.0.0.1:{port}/interceptors"
+        yield service
 
 
 def b64(data: bytes) -> str:
