@@ -395,6 +395,28 @@ def _first_error(exc: ValidationError) -> str:
     return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors())
 
 
+# What an API shows in the developer portal rather than how the gateway serves it: an overwrite
+# with preservePortalConfigurations keeps the API's own values of these (WSO2 4.3's flag, used when
+# a gateway pushes the API it serves to the control plane where the portal side is edited).
+PORTAL_FIELDS = (
+    "description",
+    "tags",
+    "categories",
+    "visibility",
+    "visibleRoles",
+    "businessInformation",
+    "additionalProperties",
+    "subscriptionAvailability",
+    "subscriptionAvailableTenants",
+)
+
+
+def _with_portal_configurations(body: APIBody, existing: API) -> APIBody:
+    """The project's body with the existing API's portal configurations in place of its own."""
+    kept = views.public(existing).model_dump(mode="json", include=set(PORTAL_FIELDS))
+    return APIBody.model_validate({**body.model_dump(), **kept})
+
+
 def _body_of(project: Project) -> APIBody:
     fields = {k: v for k, v in project.api.items() if k not in COMPUTED_FIELDS}
     try:
@@ -485,11 +507,24 @@ async def import_project(
     *,
     overwrite: bool,
     rotate_revision: bool,
+    preserve_provider: bool = True,
+    user_exists: UserCheck | None = None,
+    preserve_portal_configurations: bool = False,
     secrets: SecretBox | None = None,
 ) -> tuple[API, str | None]:
-    """Create or (with ``overwrite``) update the API a project describes; the API and its new revision."""
+    """Create or (with ``overwrite``) update the API a project describes; the API and its new revision.
+    ``preserve_provider`` keeps the project's provider, a user of the importer's tenant, else the
+    importer becomes the provider; ``preserve_portal_configurations`` keeps an overwritten API's
+    portal configurations (``PORTAL_FIELDS`` and its documents) instead of the project's."""
+    if preserve_portal_configurations and not overwrite:
+        raise BadRequest(
+            "preservePortalConfigurations keeps the portal configurations of the API an import "
+            "overwrites; it applies only with overwrite=true",
+            message="Invalid import options",
+        )
     project = await read_project(archive)
     body = _body_of(project)
+    provider = await _provider(principal, project.api.get("provider"), preserve_provider, user_exists)
     # The import scope stands for every publisher right over the API it brings in.
     principal = principal.model_copy(update={"scopes": principal.scopes | {scopes.API_MANAGE}})
     matches = [a for a in await APIRepository(session).with_name(principal.tenant, body.name)]
@@ -500,6 +535,9 @@ async def import_project(
             message="API already exists",
             code=apis.NAME_EXISTS,
         )
+    keep_portal = existing is not None and preserve_portal_configurations
+    if keep_portal and existing is not None:
+        body = _with_portal_configurations(body, existing)
     if project.graphql is not None:
         _graphql_operations(body, project.graphql)
     elif project.complexity is not None:
@@ -531,7 +569,10 @@ async def import_project(
     if project.graphql is not None and (project.complexity or api.spec.get("graphQLComplexity")):
         complexity = project.complexity or GraphQLQueryComplexityInfo()
         api = await graphql.set_complexity(session, principal, api, complexity)
-    await _sync_documents(session, principal, api, project.documents)
+    if api.provider != provider:
+        await apis.change_provider(session, api, provider)
+    if not keep_portal:
+        await _sync_documents(session, principal, api, project.documents)
     revision = await _revise_and_deploy(session, principal, api, project.environments, rotate_revision)
     await _walk_lifecycle(session, principal, api, str(project.api.get("lifeCycleStatus") or ""))
     return api, revision
@@ -613,10 +654,16 @@ async def _import_member_apis(
         )
         if exists and not overwrite:
             continue
-        api, _ = await import_project(
-            session, principal, project, overwrite=overwrite, rotate_revision=True, secrets=secrets
+        await import_project(
+            session,
+            principal,
+            project,
+            overwrite=overwrite,
+            rotate_revision=True,
+            preserve_provider=preserve_provider,
+            user_exists=user_exists,
+            secrets=secrets,
         )
-        await _attribute(session, principal, api, data.get("provider"), preserve_provider, user_exists)
 
 
 async def _member_ids(session: AsyncSession, tenant: str, data: dict[str, Any]) -> None:

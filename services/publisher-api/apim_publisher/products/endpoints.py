@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Body, File, Form, Header, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
@@ -24,7 +23,7 @@ from apim_publisher.documents.endpoints import content_response
 from apim_publisher.documents.repository import DocumentRepository
 from apim_publisher.documents.schemas import DocumentBody, DocumentList, DocumentPublic
 from apim_publisher.importexport import service as importexport
-from apim_publisher.internal_calls import call, key_manager
+from apim_publisher.importexport.endpoints import UserCheckDep
 from apim_publisher.lifecycle import service as lifecycle
 from apim_publisher.lifecycle.schemas import LifecycleHistory, LifecycleState, WorkflowResponse
 from apim_publisher.products import service
@@ -135,10 +134,10 @@ async def export_product(
 
 @router.post("/api-products/import")
 async def import_product(
-    request: Request,
     session: SessionDep,
     principal: scopes.ProductImport,
     secrets: SecretsDep,
+    user_exists: UserCheckDep,
     file: Annotated[UploadFile, File()],
     overwriteAPIProduct: bool = False,
     rotateRevision: bool = False,
@@ -151,11 +150,6 @@ async def import_product(
     preserveProvider keeps the project's provider when it is a user of the caller's tenant."""
     if overwriteAPIs and not importAPIs:
         raise BadRequest("overwriteAPIs applies only with importAPIs=true", message="Invalid import options")
-
-    async def user_exists(username: str, tenant: str) -> str:
-        url = key_manager(request, f"/users/{quote(username, safe='')}")
-        found = await call(request, "GET", url, f"User {username}", params={"tenant": tenant})
-        return str(found["username"])
 
     archive = await file.read(importexport.MAX_ARCHIVE_BYTES + 1)
     product = await importexport.import_product_project(
