@@ -7,7 +7,7 @@ export UV_PYTHON_DOWNLOADS ?= never
 UV = $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PYTEST_ARGS ?=
 
-.PHONY: help uv sync portals-assets asyncapi-schemas run dist-run test test-fast lint fmt bench helm-check infra-up infra-down
+.PHONY: help uv sync portals-assets asyncapi-schemas run dist-run test test-fast lint fmt bench eval helm-check infra-up infra-down
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -70,6 +70,10 @@ fmt: sync ## Format and fix what ruff can
 
 bench: sync ## Benchmarks, each printed beside a reference measured in the same run
 	UV="$(UV)" scripts/bench
+	$(UV) run --frozen python benchmarks/eval_chat.py
+
+eval: sync ## API chat's and the marketplace assistant's evaluations, current beside previous planner
+	$(UV) run --frozen python benchmarks/eval_chat.py
 
 helm-check: sync ## Lint, render and validate the Helm chart, and check the rendered objects
 	scripts/helm-tools >/dev/null

@@ -1,0 +1,300 @@
+"""API chat's evaluation: scenarios written from the API documentation alone, planner against them.
+
+The scenarios live in ``tests/data/chat_eval/`` (one OpenAPI 3 document and its scenarios per
+file). Each scenario carries the part it belongs to: ``heldout`` when the SHA-256 of its id is a
+multiple of three, ``tuned`` otherwise; the held-out part is never used to tune the planner.
+
+For each part it prints the share of scenarios whose first call is right (method, path template,
+every path value), whose whole sequence is right (every call's method, path and its path and query
+values, and no call beyond), the share of the body fields the sentence states that the planned
+bodies carry, and how many planned values start or end with punctuation. The previous planner
+(``--baseline REF``, the commit before the planner was rewritten) is measured in the same run: its
+package is extracted from git into a temporary folder and the same harness runs against it in a
+child process. The marketplace assistant's top-1, top-3 and MRR on its question set are printed
+for both the same way.
+
+    uv run --frozen python benchmarks/eval_chat.py            # figures, current beside previous
+    uv run --frozen python benchmarks/eval_chat.py -v         # and each failure of the tuned part
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from apim_devportal.apichat.planner import Planner, split_steps
+from apim_devportal.apichat.schemas import ApiResponse
+from apim_devportal.apichat.service import Session, next_call, record
+from apim_devportal.apichat.tools import from_openapi
+from apim_devportal.assistant.embedder import load_embedder
+from apim_devportal.assistant.index import AssistantIndex
+from apim_devportal.assistant.retrieval import DEFAULT_MODE
+from benchmarks import bench_assistant
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "tests" / "data" / "chat_eval"
+PARTS = ("heldout", "tuned")
+# The planner before the evaluation was used to change it (its last commit).
+BASELINE = os.environ.get("APIM_CHAT_EVAL_BASELINE", "")
+PUNCTUATION = ".,:;!?\"'()[]"
+PACKAGE = "services/devportal-api/apim_devportal"
+
+
+def part_of(scenario_id: str) -> str:
+    """The fixed split: a third held out, chosen by a hash of the id, not by the author."""
+    return "heldout" if int(hashlib.sha256(scenario_id.encode()).hexdigest(), 16) % 3 == 0 else "tuned"
+
+
+@dataclass
+class Expected:
+    method: str
+    path: str
+    values: dict[str, Any]
+    body: dict[str, Any]
+    returns: Any
+
+
+@dataclass
+class Scenario:
+    id: str
+    part: str
+    api: str
+    say: str
+    calls: list[Expected]
+
+
+@dataclass
+class Api:
+    name: str
+    definition: str
+    scenarios: list[Scenario]
+
+
+def load(data: Path = DATA) -> list[Api]:
+    apis = []
+    for file in sorted(data.glob("*.yaml")):
+        raw = yaml.safe_load(file.read_text())
+        scenarios = []
+        for item in raw["scenarios"]:
+            calls = []
+            for call in item["calls"]:
+                method, path = call["call"].split(" ", 1)
+                calls.append(
+                    Expected(
+                        method,
+                        path,
+                        dict(call.get("values") or {}),
+                        dict(call.get("body") or {}),
+                        call.get("returns"),
+                    )
+                )
+            scenarios.append(Scenario(item["id"], item["part"], file.stem, item["say"], calls))
+        apis.append(Api(file.stem, json.dumps(raw["definition"]), scenarios))
+    return apis
+
+
+def same(given: Any, wanted: Any) -> bool:
+    if isinstance(wanted, bool) or isinstance(given, bool):
+        return str(given).lower() == str(wanted).lower()
+    if isinstance(wanted, int | float):
+        try:
+            return float(given) == float(wanted)
+        except (TypeError, ValueError):
+            return False
+    return str(given) == str(wanted)
+
+
+def punctuated(value: Any) -> bool:
+    return isinstance(value, str) and bool(value) and (value[0] in PUNCTUATION or value[-1] in PUNCTUATION)
+
+
+def _scalars(inputs: dict[str, Any]) -> Iterable[Any]:
+    yield from (inputs.get("parameters") or {}).values()
+    body = inputs.get("requestBody")
+    if isinstance(body, dict):
+        yield from body.values()
+
+
+@dataclass
+class Score:
+    scenarios: int = 0
+    first: int = 0
+    sequence: int = 0
+    fields: int = 0
+    fields_present: int = 0
+    fields_right: int = 0
+    values: int = 0
+    punctuated: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    def figures(self) -> dict[str, float | int]:
+        n = self.scenarios or 1
+        return {
+            "scenarios": self.scenarios,
+            "first": self.first / n,
+            "sequence": self.sequence / n,
+            "body_present": self.fields_present / (self.fields or 1),
+            "body_right": self.fields_right / (self.fields or 1),
+            "punctuated": self.punctuated,
+        }
+
+
+Plan = Callable[[Session], tuple[Any, dict[str, Any]] | None]
+
+
+def play(plan: Plan, api: Api, scenario: Scenario, score: Score) -> None:
+    tools = from_openapi(api.definition)
+    session = Session(scenario.say, tools, split_steps(scenario.say))
+    score.scenarios += 1
+    all_right = True
+    for number, want in enumerate(scenario.calls):
+        planned = plan(session)
+        score.fields += len(want.body)
+        if planned is None:
+            all_right = False
+            score.failures.append(f"{scenario.id} {scenario.say!r}: no call for {want.method} {want.path}")
+            break
+        tool, inputs = planned
+        for value in _scalars(inputs):
+            score.values += 1
+            score.punctuated += punctuated(value)
+        given = dict(inputs.get("parameters") or {})
+        raw_body = inputs.get("requestBody")
+        body: dict[str, Any] = raw_body if isinstance(raw_body, dict) else {}
+        right_op = (tool.method, tool.path) == (want.method, want.path)
+        path_names = {p.name for p in tool.parameters if p.location == "path"}
+        path_right = right_op and all(
+            name in want.values and same(given.get(name), want.values[name]) for name in path_names
+        )
+        values_right = path_right and set(given) == set(want.values)
+        values_right = values_right and all(same(given[k], v) for k, v in want.values.items())
+        if right_op:
+            present = [k for k in want.body if body.get(k) not in (None, "")]
+            score.fields_present += len(present)
+            score.fields_right += sum(same(body[k], want.body[k]) for k in present)
+        if number == 0:
+            score.first += path_right
+        if not values_right:
+            all_right = False
+            score.failures.append(
+                f"{scenario.id} {scenario.say!r}: wanted {want.method} {want.path} {want.values} "
+                f"{want.body}, got {tool.method} {tool.path} {given} {body}"
+            )
+        elif right_op and any(not same(body.get(k), v) for k, v in want.body.items()):
+            score.failures.append(f"{scenario.id}: body {body} for {want.body}")
+        session.pending = planned
+        record(session, ApiResponse(code=200, body=want.returns if want.returns is not None else {}))
+    if all_right and plan(session) is not None:
+        all_right = False
+        score.failures.append(f"{scenario.id} {scenario.say!r}: a call beyond the last")
+    score.sequence += all_right
+
+
+def evaluate(plan: Plan, apis: list[Api]) -> dict[str, Score]:
+    scores = {part: Score() for part in PARTS}
+    for api in apis:
+        for scenario in api.scenarios:
+            play(plan, api, scenario, scores[scenario.part])
+    return scores
+
+
+def planner(previous: bool = False) -> Planner:
+    """The planner as the service builds it (``previous``: as the previous service built it)."""
+    return Planner(None)
+
+
+def assistant_figures() -> dict[str, float]:
+    """The marketplace assistant's default ranking on its question set: top-1, top-3, MRR."""
+    embedder = load_embedder()
+    index = AssistantIndex(embedder)
+    rows = bench_assistant.catalog()
+    questions = bench_assistant.QUESTIONS  # type: ignore[attr-defined]
+    vectors = {q: embedder.query(q) for q, _ in questions} if embedder is not None else {}
+    top1, top3, mrr = bench_assistant.measure(index, rows, DEFAULT_MODE, vectors)
+    return {"questions": len(questions), "top1": top1, "top3": top3, "mrr": mrr}
+
+
+def measure(*, previous: bool = False, verbose: bool = False) -> dict[str, Any]:
+    apis = load()
+    chosen = planner(previous)
+    scores = evaluate(lambda session: next_call(chosen, session), apis)
+    if verbose:
+        for failure in scores["tuned"].failures:
+            print("  " + failure)
+    return {
+        "chat": {part: score.figures() for part, score in scores.items()},
+        "assistant": assistant_figures(),
+    }
+
+
+def previous(ref: str) -> dict[str, Any] | None:
+    """The same measurement with the devportal package as it was at ``ref``."""
+    if not ref:
+        return None
+    git = ["git", "archive", ref, PACKAGE]
+    archive = subprocess.run(git, cwd=ROOT, capture_output=True, check=True).stdout  # noqa: S603
+    with tempfile.TemporaryDirectory() as folder:
+        with tarfile.open(fileobj=BytesIO(archive)) as tar:
+            tar.extractall(folder, filter="data")
+        env = {**os.environ, "PYTHONPATH": str(Path(folder) / "services" / "devportal-api")}
+        child = [sys.executable, __file__, "--json", "--previous"]
+        out = subprocess.run(child, env=env, capture_output=True, check=True, text=True).stdout  # noqa: S603
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+def _row(label: str, figures: dict[str, Any]) -> str:
+    return (
+        f"{label:<24}{figures['scenarios']:>6}{figures['first']:>8.3f}{figures['sequence']:>10.3f}"
+        f"{figures['body_present']:>9.3f}{figures['body_right']:>9.3f}{figures['punctuated']:>7}"
+    )
+
+
+def report(now: dict[str, Any], before: dict[str, Any] | None, ref: str) -> None:
+    print(f"API chat evaluation: {len(load())} APIs, scenarios in tests/data/chat_eval")
+    print(f"{'planner, part':<24}{'n':>6}{'first':>8}{'sequence':>10}{'body':>9}{'values':>9}{'punct':>7}")
+    for part in PARTS:
+        if before is not None:
+            print(_row(f"previous ({ref[:7]}), {part}", before["chat"][part]))
+        print(_row(f"current, {part}", now["chat"][part]))
+    print("goal on the held-out part: first >= 0.90, sequence >= 0.80, body >= 0.85, punct 0")
+    print()
+    print(f"marketplace assistant: {now['assistant']['questions']} questions")
+    print(f"{'ranking':<24}{'top-1':>8}{'top-3':>8}{'MRR':>8}")
+    for label, result in (("previous", before), ("current", now)):
+        if result is not None:
+            a = result["assistant"]
+            print(f"{label:<24}{a['top1']:>8.3f}{a['top3']:>8.3f}{a['mrr']:>8.3f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print this tree's figures as JSON")
+    parser.add_argument("--previous", action="store_true", help="build the planner as before")
+    parser.add_argument("--baseline", default=BASELINE, help="git ref of the previous planner")
+    parser.add_argument("-v", "--verbose", action="store_true", help="list the tuned part's failures")
+    args = parser.parse_args()
+    if args.json:
+        print(json.dumps(measure(previous=args.previous)))
+        return
+    now = measure(verbose=args.verbose)
+    report(now, previous(args.baseline), args.baseline)
+
+
+if __name__ == "__main__":
+    main()

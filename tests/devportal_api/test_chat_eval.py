@@ -1,0 +1,38 @@
+"""API chat's evaluation (benchmarks/eval_chat.py) on the held-out third of its scenarios."""
+
+from __future__ import annotations
+
+import pytest
+
+from apim_devportal.apichat.service import next_call
+from benchmarks import eval_chat
+
+
+@pytest.fixture(scope="module")
+def apis() -> list[eval_chat.Api]:
+    return eval_chat.load()
+
+
+def test_the_evaluation_covers_twelve_apis_and_150_scenarios_with_a_fixed_held_out_third(
+    apis: list[eval_chat.Api],
+) -> None:
+    scenarios = [s for api in apis for s in api.scenarios]
+    assert len(apis) >= 12
+    assert len(scenarios) >= 150
+    assert len({s.id for s in scenarios}) == len(scenarios)
+    assert all(s.part == eval_chat.part_of(s.id) for s in scenarios)
+    held_out = sum(s.part == "heldout" for s in scenarios)
+    assert 0.25 < held_out / len(scenarios) < 0.42
+    assert sum(len(s.calls) > 1 for s in scenarios) >= 20
+
+
+def test_the_harness_scores_the_held_out_part(apis: list[eval_chat.Api]) -> None:
+    planner = eval_chat.planner()
+    held_out = [
+        eval_chat.Api(a.name, a.definition, [s for s in a.scenarios if s.part == "heldout"]) for a in apis
+    ]
+    scores = eval_chat.evaluate(lambda session: next_call(planner, session), held_out)
+    figures = scores["heldout"].figures()
+    assert figures["scenarios"] == sum(len(a.scenarios) for a in held_out)
+    assert scores["tuned"].scenarios == 0
+    assert 0.0 <= figures["sequence"] <= figures["first"] <= 1.0
