@@ -19,6 +19,11 @@ with fresh metadata instead of retrying forever.
 
 A batch subscriber gets what one fetch returned (at most ``max_events``) in one call, and the
 offsets of the whole run are committed after it returned.
+
+Records follow the CloudEvents Kafka protocol binding in structured mode: the value is the event's
+JSON and every record carries the header ``content-type: application/cloudevents+json``, so any
+CloudEvents SDK (its Kafka binding's ``from_structured``) and any Kafka client reads them. The value
+is what it was before the header was added: consumers read old and new records alike.
 """
 
 from __future__ import annotations
@@ -41,6 +46,10 @@ logger = logging.getLogger(__name__)
 # Starting a client, or closing one (it flushes or leaves its group), can hang until request
 # timeouts when the broker is gone; the bus waits this long at most.
 _CLIENT_TIMEOUT = 5.0
+
+# The CloudEvents Kafka binding's structured mode (content-type header on every record).
+STRUCTURED_CONTENT_TYPE = b"application/cloudevents+json"
+RECORD_HEADERS = [("content-type", STRUCTURED_CONTENT_TYPE)]
 
 ReconnectHook = Callable[[], None]
 T = TypeVar("T")
@@ -159,7 +168,9 @@ class KafkaBus:
             raise RuntimeError("KafkaBus.publish before start")
         producer = await self._ensure_producer()
         try:
-            await producer.send_and_wait(self.topic(topic), event.to_json(), key=event.subject.encode())
+            await producer.send_and_wait(
+                self.topic(topic), event.to_json(), key=event.subject.encode(), headers=RECORD_HEADERS
+            )
         except KafkaError:
             # A producer that lost its broker is not trusted to recover: the next publish gets a new one.
             await self._discard_producer(producer)
