@@ -308,18 +308,3 @@ async def test_an_exported_policy_imports_into_another_tenant(admin: Admin) -> N
     imported = await admin.post("/throttling/policies/import", files=files, headers=acme)
     assert imported.status_code == 200, imported.text
     assert imported.json()["defaultLimit"] == per_minute(5000)
-
-
-async def test_a_subscription_tier_with_a_monetization_plan_is_refused(admin: Admin) -> None:
-    body = {
-        "policyName": "Paid",
-        "defaultLimit": per_minute(10),
-        "billingPlan": "COMMERCIAL",
-        "monetization": {"monetizationPlan": "FIXEDRATE", "properties": {"fixedPrice": "10"}},
-    }
-    refused = await admin.post("/throttling/policies/subscription", json=body)
-    assert refused.status_code == 400, refused.text
-    assert "no billing provider is configured" in refused.json()["description"]
-    assert refused.json()["error"][0]["message"] == "monetization"
-    unpriced = {**body, "monetization": {"monetizationPlan": None, "properties": {}}}
-    assert (await admin.post("/throttling/policies/subscription", json=unpriced)).status_code == 201

@@ -9,6 +9,9 @@ from apim_admin.deny_policies.endpoints import router as deny_policies
 from apim_admin.environments.endpoints import router as environments
 from apim_admin.key_managers.endpoints import router as key_managers
 from apim_admin.models import metadata, outbox
+from apim_admin.monetization.endpoints import internal_router as internal_monetization
+from apim_admin.monetization.endpoints import router as monetization
+from apim_admin.monetization.runner import monetization as monetization_publisher
 from apim_admin.ownership.endpoints import router as ownership
 from apim_admin.roles.endpoints import router as roles
 from apim_admin.settings import Settings
@@ -44,6 +47,8 @@ ROUTERS = (
     settings_info,
     tenant_theme,
     snapshot,
+    monetization,
+    internal_monetization,
 )
 
 
@@ -56,6 +61,6 @@ def create_app(settings: Settings | None = None, *, bus: EventBus | None = None)
         package="apim_admin",
         metadata=metadata,
         outbox=outbox,
-        extensions=[revocation_tracking, bootstrap],
+        extensions=[revocation_tracking, bootstrap, monetization_publisher],
     )
     return build_service_app(spec, settings or Settings(), bus=bus)

@@ -6,6 +6,7 @@ from apim_admin.deny_policies.models import DenyPolicy
 from apim_admin.environments.models import Environment
 from apim_admin.key_managers.models import KeyManager
 from apim_admin.models import metadata
+from apim_admin.monetization.models import BilledSubscription, BillingAccount, PublishJob, UsageRecord
 from apim_admin.system_scopes.models import ScopeMapping
 from apim_admin.tenant_config.models import TenantConfig
 from apim_admin.tenant_theme.models import TenantTheme
@@ -17,6 +18,8 @@ from apim_admin.workflows.models import Workflow
 __all__ = [
     "AlertSubscription",
     "ApiCategory",
+    "BilledSubscription",
+    "BillingAccount",
     "BotDetectionSubscription",
     "DenyPolicy",
     "Environment",
@@ -25,11 +28,13 @@ __all__ = [
     "KnownApplication",
     "KnownKeyMapping",
     "PolicyReference",
+    "PublishJob",
     "ScopeMapping",
     "Tenant",
     "TenantConfig",
     "TenantTheme",
     "ThrottlePolicy",
+    "UsageRecord",
     "Workflow",
     "metadata",
 ]

@@ -3,8 +3,9 @@
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, File, Query, Request, UploadFile
 
+from apim_admin.monetization.gate import exported_plan, refuse_unbilled_prices
 from apim_admin.scopes import TierDelete, TierExport, TierManage, TierSearch, TierView
 from apim_admin.throttling import service
 from apim_admin.throttling.schemas import (
@@ -71,8 +72,11 @@ async def list_subscription_policies(session: SessionDep, principal: TierView) -
 
 @router.post("/subscription", status_code=201)
 async def add_subscription_policy(
-    body: SubscriptionThrottlePolicy, session: SessionDep, principal: TierManage
+    body: SubscriptionThrottlePolicy, request: Request, session: SessionDep, principal: TierManage
 ) -> dict[str, Any]:
+    refuse_unbilled_prices(
+        request.app.state.settings, body.monetization and body.monetization.monetizationPlan
+    )
     return service.public(await service.create(session, principal.tenant, "subscription", body))
 
 
@@ -83,8 +87,15 @@ async def get_subscription_policy(policyId: str, session: SessionDep, principal:
 
 @router.put("/subscription/{policyId}")
 async def update_subscription_policy(
-    policyId: str, body: SubscriptionThrottlePolicy, session: SessionDep, principal: TierManage
+    policyId: str,
+    body: SubscriptionThrottlePolicy,
+    request: Request,
+    session: SessionDep,
+    principal: TierManage,
 ) -> dict[str, Any]:
+    refuse_unbilled_prices(
+        request.app.state.settings, body.monetization and body.monetization.monetizationPlan
+    )
     return service.public(await service.update(session, principal.tenant, "subscription", policyId, body))
 
 
@@ -185,6 +196,7 @@ async def export_policy(
 @router.post("/import")
 async def import_policy(
     file: Annotated[UploadFile, File()],
+    request: Request,
     session: SessionDep,
     principal: TierExport,
     overwrite: bool = False,
@@ -197,5 +209,6 @@ async def import_policy(
         raise BadRequest("the file is not an exported policy (JSON)") from exc
     if not isinstance(document, dict):
         raise BadRequest("the file is not an exported policy (JSON object)")
+    refuse_unbilled_prices(request.app.state.settings, exported_plan(document))
     policy = await service.import_policy(session, principal.tenant, document, overwrite)
     return service.public(policy)

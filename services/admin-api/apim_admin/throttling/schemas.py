@@ -108,20 +108,52 @@ class CustomAttribute(Model):
     value: str
 
 
+# A tier's price: a decimal amount of at most 12 digits before the point and 6 after.
+PRICE = re.compile(r"^\d{1,12}(\.\d{1,6})?$")
+PLAN_PRICE = {"FIXEDRATE": "fixedPrice", "DYNAMICRATE": "pricePerRequest"}
+BILLING_CYCLES = ("day", "week", "month", "year")
+MONETIZATION_PROPERTIES = frozenset({"fixedPrice", "pricePerRequest", "currencyType", "billingCycle"})
+
+
 class MonetizationInfo(Model):
-    """Accepted only empty: billing needs a provider and none can be configured, so a plan or a
-    price would be stored without anything ever billing it."""
+    """The tier's price, billed by the configured provider from the subscriptions' usage:
+    ``FIXEDRATE`` charges ``fixedPrice`` each ``billingCycle``, ``DYNAMICRATE`` charges
+    ``pricePerRequest`` per call; ``currencyType`` is an ISO 4217 code (USD by default)."""
 
     monetizationPlan: Literal["FIXEDRATE", "DYNAMICRATE"] | None = None
     properties: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
-    def _no_billing_provider(self) -> Self:
-        if self.monetizationPlan is not None or any(self.properties.values()):
+    def _priced_plan(self) -> Self:
+        properties = {k: v.strip() for k, v in self.properties.items() if v is not None and v.strip()}
+        if self.monetizationPlan is None:
+            if properties:
+                raise ValueError(f"properties ({', '.join(sorted(properties))}) need a monetizationPlan")
+            self.properties = {}
+            return self
+        unknown = sorted(set(properties) - MONETIZATION_PROPERTIES)
+        if unknown:
             raise ValueError(
-                "a monetization plan needs a billing provider, and no billing provider is configured"
+                f"unknown properties {', '.join(unknown)}; use {', '.join(sorted(MONETIZATION_PROPERTIES))}"
             )
-        self.properties = {}
+        price_name = PLAN_PRICE[self.monetizationPlan]
+        other = PLAN_PRICE["FIXEDRATE" if self.monetizationPlan == "DYNAMICRATE" else "DYNAMICRATE"]
+        if other in properties:
+            raise ValueError(f"{other} is not a property of a {self.monetizationPlan} plan; set {price_name}")
+        price = properties.get(price_name)
+        if price is None or not PRICE.match(price):
+            raise ValueError(
+                f"a {self.monetizationPlan} plan needs {price_name}, a non-negative decimal like 0.05"
+            )
+        currency = properties.setdefault("currencyType", "USD").upper()
+        if not re.fullmatch(r"[A-Z]{3}", currency):
+            raise ValueError(f"currencyType must be a three-letter ISO 4217 code, not {currency!r}")
+        properties["currencyType"] = currency
+        cycle = properties.setdefault("billingCycle", "month").lower()
+        if cycle not in BILLING_CYCLES:
+            raise ValueError(f"billingCycle must be one of {', '.join(BILLING_CYCLES)}, not {cycle!r}")
+        properties["billingCycle"] = cycle
+        self.properties = properties
         return self
 
 

@@ -1,0 +1,60 @@
+"""The billing provider interface, the built-in ``report`` provider, and the choice by setting.
+
+Every provider gets the same priced usage lines; the service keeps them as the usage report
+whichever provider is chosen, so ``/revenue`` and the report answer the same figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from apim_admin.monetization.pricing import TierPrice
+
+
+@dataclass(frozen=True)
+class BillingPeriod:
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class UsageLine:
+    """One subscription's calls in the period, priced by its tier."""
+
+    tenant: str
+    subscription_id: str
+    application_id: str
+    application_name: str
+    subscriber: str
+    api_id: str
+    tier: str
+    request_count: int
+    price: TierPrice
+    amount: Decimal
+
+
+class BillingProvider(Protocol):
+    name: str
+
+    async def publish_usage(
+        self, session: AsyncSession, job_id: str, period: BillingPeriod, lines: Sequence[UsageLine]
+    ) -> dict[str, str]:
+        """Bill ``lines``; the provider's reference per subscription id (none for a local report)."""
+        ...
+
+
+class ReportProvider:
+    """Bills nothing outside: the stored usage report is the bill."""
+
+    name = "report"
+
+    async def publish_usage(
+        self, session: AsyncSession, job_id: str, period: BillingPeriod, lines: Sequence[UsageLine]
+    ) -> dict[str, str]:
+        return {}

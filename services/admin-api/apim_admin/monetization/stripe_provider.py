@@ -1,0 +1,71 @@
+"""Stripe through its official client: a customer per application, and per subscription a billing
+meter event carrying its calls in the period.
+
+Only usage-priced (``DYNAMICRATE``) subscriptions are sent: a fixed price is a recurring Stripe
+price that Stripe itself charges each cycle, so its amounts stay in the report only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import stripe
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from apim_admin.monetization.models import BillingAccount
+from apim_admin.monetization.providers import BillingPeriod, UsageLine
+from apim_admin.monetization.repository import BillingAccountRepository
+
+
+class StripeProvider:
+    name = "stripe"
+
+    def __init__(self, client: stripe.StripeClient, meter_event_name: str) -> None:
+        self._client = client
+        self._event_name = meter_event_name
+
+    async def _customer(self, session: AsyncSession, line: UsageLine) -> str:
+        accounts = BillingAccountRepository(session)
+        known = await accounts.of_application(self.name, line.application_id)
+        if known is not None:
+            return known.external_id
+        customer = await self._client.v1.customers.create_async(
+            {
+                "name": line.application_name or line.application_id,
+                "metadata": {
+                    "apim_application_id": line.application_id,
+                    "apim_subscriber": line.subscriber,
+                    "apim_tenant": line.tenant,
+                },
+            }
+        )
+        await accounts.add(
+            BillingAccount(
+                tenant=line.tenant,
+                provider=self.name,
+                application_id=line.application_id,
+                external_id=customer.id,
+            )
+        )
+        return customer.id
+
+    async def publish_usage(
+        self, session: AsyncSession, job_id: str, period: BillingPeriod, lines: Sequence[UsageLine]
+    ) -> dict[str, str]:
+        references: dict[str, str] = {}
+        for line in lines:
+            if line.price.plan != "DYNAMICRATE" or line.request_count <= 0:
+                continue
+            customer = await self._customer(session, line)
+            # The identifier makes a re-sent event count once at Stripe.
+            identifier = f"{job_id}:{line.subscription_id}"
+            await self._client.v1.billing.meter_events.create_async(
+                {
+                    "event_name": self._event_name,
+                    "identifier": identifier,
+                    "timestamp": int(period.end.timestamp()) - 1,
+                    "payload": {"stripe_customer_id": customer, "value": str(line.request_count)},
+                }
+            )
+            references[line.subscription_id] = identifier
+        return references

@@ -1,0 +1,291 @@
+"""Monetization: tier prices, the usage publisher fed by the analytics rollups, its status, and the
+``report`` provider's usage report (JSON and CSV) with the amounts the tiers' prices give."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import csv
+import io
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from apim_analytics.app import create_app as create_analytics
+from apim_analytics.settings import Settings as AnalyticsSettings
+from apim_common.events import InProcessBus
+from apim_common.events.topics import Topic
+from apim_common.security import INTERNAL_SCOPE
+from apim_common.service_auth import INTERNAL_CLIENT_ID
+from tests.admin_api.harness import Admin, running_admin
+from tests.analytics.support import T0, request_event
+from tests.support.apps import running_service
+from tests.support.tokens import TokenFactory
+
+# May 2026, holding T0 (2026-05-28T20:30Z): one monthly cycle starts in it.
+MAY = {"from": "2026-05-01T00:00:00Z", "to": "2026-06-01T00:00:00Z"}
+PUBLISH = "apim:monetization_usage_publish"
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+def per_minute(count: int) -> dict[str, Any]:
+    return {
+        "type": "REQUESTCOUNTLIMIT",
+        "requestCount": {"timeUnit": "min", "unitTime": 1, "requestCount": count},
+    }
+
+
+def tier(name: str, plan: str, **properties: str) -> dict[str, Any]:
+    return {
+        "policyName": name,
+        "defaultLimit": per_minute(100),
+        "billingPlan": "COMMERCIAL",
+        "monetization": {"monetizationPlan": plan, "properties": properties},
+    }
+
+
+def routes(tokens: TokenFactory, analytics: Any) -> httpx.AsyncClient:
+    """The admin's HTTP client: the analytics service as it is, and a token endpoint issuing real
+    service tokens (which the analytics service verifies)."""
+    key_manager = FastAPI()
+
+    @key_manager.post("/oauth2/token")
+    async def token() -> JSONResponse:
+        access = tokens.mint(INTERNAL_CLIENT_ID, INTERNAL_SCOPE, client_id=INTERNAL_CLIENT_ID)
+        return JSONResponse({"access_token": access, "expires_in": 3600, "token_type": "Bearer"})
+
+    async def route(scope: Any, receive: Any, send: Any) -> None:
+        host = dict(scope["headers"])[b"host"].decode().split(":")[0]
+        await (analytics if host == "analytics" else key_manager)(scope, receive, send)
+
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=route))
+
+
+@dataclass
+class Billing:
+    admin: Admin
+    analytics_bus: InProcessBus
+
+    async def calls(self, count: int, api_id: str, app_id: str, tenant: str = "carbon.super") -> None:
+        for n in range(count):
+            event = request_event(at=T0 + n, apiId=api_id, applicationId=app_id, tenant=tenant)
+            await self.analytics_bus.publish(str(Topic.ANALYTICS), event)
+        await self.analytics_bus.drain()
+
+    async def subscribe(
+        self, sub_id: str, api_id: str, app_id: str, tier_name: str, tenant: str = "carbon.super"
+    ) -> None:
+        data = {
+            "subscriptionId": sub_id,
+            "apiId": api_id,
+            "applicationId": app_id,
+            "apiInfo": {"name": f"API {api_id}", "version": "1.0.0"},
+            "applicationInfo": {"name": f"App {app_id}", "owner": "bob"},
+            "throttlingPolicy": tier_name,
+            "status": "UNBLOCKED",
+        }
+        await self.admin.publish(
+            str(Topic.SUBSCRIPTIONS), "subscription.created", sub_id, data, tenant=tenant
+        )
+
+    async def publish_and_wait(self, params: dict[str, str] | None = None, **kwargs: Any) -> dict[str, Any]:
+        started = await self.admin.post("/monetization/publish-usage", params=params or MAY, **kwargs)
+        assert started.status_code == 202, started.text
+        await self.admin.app.state.usage_publisher.wait()
+        status = await self.admin.get("/monetization/publish-usage/status", **kwargs)
+        assert status.status_code == 200, status.text
+        body: dict[str, Any] = status.json()
+        return body
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def billing(tokens: TokenFactory, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Billing]:
+    """One admin and one analytics service for the module: each test uses its own APIs,
+    applications and subscriptions, and reads only its own rows."""
+    folder = tmp_path_factory.mktemp("monetization")
+    bus = InProcessBus()
+    settings = AnalyticsSettings(mode="development", database_url=f"sqlite+aiosqlite:///{folder / 'a.db'}")
+    async with (
+        running_admin(tokens, f"sqlite+aiosqlite:///{folder / 'admin.db'}") as admin,
+        running_service(create_analytics, settings, tokens, bus=bus) as (analytics, _),
+    ):
+        await bus.start()
+        state = admin.app.state
+        state.settings = state.settings.model_copy(update={"analytics_url": "http://analytics"})
+        await state.http.aclose()
+        state.http = routes(tokens, analytics)
+        await priced_tiers(admin)
+        try:
+            yield Billing(admin, bus)
+        finally:
+            await bus.stop()
+
+
+@contextlib.contextmanager
+def settings_changed(admin: Admin, **changes: Any) -> Iterator[None]:
+    state = admin.app.state
+    original = state.settings
+    state.settings = original.model_copy(update=changes)
+    try:
+        yield
+    finally:
+        state.settings = original
+
+
+async def priced_tiers(admin: Admin) -> None:
+    metered = tier("Metered", "DYNAMICRATE", pricePerRequest="0.05", currencyType="eur")
+    flat = tier("Flat", "FIXEDRATE", fixedPrice="10", billingCycle="month")
+    for body in (metered, flat):
+        created = await admin.post("/throttling/policies/subscription", json=body)
+        assert created.status_code == 201, created.text
+
+
+def rows_of(report: dict[str, Any], *subscriptions: str) -> dict[str, dict[str, Any]]:
+    return {row["subscriptionId"]: row for row in report["list"] if row["subscriptionId"] in subscriptions}
+
+
+async def test_publishing_usage_completes_and_the_report_prices_each_subscription(billing: Billing) -> None:
+    admin = billing.admin
+    await billing.subscribe("sub-metered", "api-1", "app-1", "Metered")
+    await billing.subscribe("sub-flat", "api-1", "app-2", "Flat")
+    await billing.subscribe("sub-free", "api-2", "app-1", "Unlimited")
+    await billing.calls(7, "api-1", "app-1")
+    await billing.calls(3, "api-1", "app-2")
+    await billing.calls(4, "api-2", "app-1")
+
+    status = await billing.publish_and_wait()
+    assert (status["state"], status["status"]) == ("COMPLETED", "SUCCESSFULL"), status
+    assert int(status["startedTime"]) <= int(status["lastPublsihedTime"])
+
+    report = await admin.get("/monetization/usage-report")
+    assert report.status_code == 200, report.text
+    rows = rows_of(report.json(), "sub-metered", "sub-flat", "sub-free")
+    assert set(rows) == {"sub-metered", "sub-flat"}  # the free tier bills nothing
+    metered, flat = rows["sub-metered"], rows["sub-flat"]
+    assert (metered["requestCount"], metered["amount"], metered["currency"]) == (7, "0.35", "EUR")
+    assert (flat["requestCount"], flat["amount"], flat["currency"]) == (3, "10.00", "USD")
+
+    as_csv = await admin.get("/monetization/usage-report", params={"format": "csv"})
+    assert as_csv.status_code == 200
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    parsed = {row["subscriptionId"]: row for row in csv.DictReader(io.StringIO(as_csv.text))}
+    assert (parsed["sub-metered"]["requestCount"], parsed["sub-metered"]["amount"]) == ("7", "0.35")
+    assert (parsed["sub-flat"]["amount"], parsed["sub-flat"]["currency"]) == ("10.00", "USD")
+
+
+async def test_a_second_publish_while_one_runs_is_409(billing: Billing) -> None:
+    admin = billing.admin
+    gate = asyncio.Event()
+    publisher = admin.app.state.usage_publisher
+    real = publisher._counts
+
+    async def slow_counts(*args: Any) -> Any:
+        await gate.wait()
+        return await real(*args)
+
+    publisher._counts = slow_counts
+    try:
+        first = await admin.post("/monetization/publish-usage", params=MAY)
+        assert first.status_code == 202, first.text
+        running = await admin.get("/monetization/publish-usage/status")
+        assert running.json()["state"] == "RUNNING"
+        second = await admin.post("/monetization/publish-usage", params=MAY)
+        assert second.status_code == 409, second.text
+        gate.set()
+        await publisher.wait()
+    finally:
+        publisher._counts = real
+    assert (await admin.get("/monetization/publish-usage/status")).json()["state"] == "COMPLETED"
+
+
+async def test_a_publish_without_analytics_fails_and_says_why(billing: Billing) -> None:
+    with settings_changed(billing.admin, analytics_url=None):
+        status = await billing.publish_and_wait()
+    assert (status["state"], status["status"]) == ("FAILED", "UNSUCCESSFULL")
+    assert "APIM_ANALYTICS_URL" in status["message"]
+    report = await billing.admin.get("/monetization/usage-report", params={"jobId": status["jobId"]})
+    assert report.status_code == 404
+
+
+async def test_usage_publishing_needs_its_scope_and_stays_in_the_tenant(billing: Billing) -> None:
+    admin = billing.admin
+    viewer = admin.auth("apim:tier_view")
+    assert (await admin.post("/monetization/publish-usage", params=MAY, headers=viewer)).status_code == 403
+    assert (await admin.get("/monetization/publish-usage/status", headers=viewer)).status_code == 403
+    assert (await admin.get("/monetization/usage-report", headers=viewer)).status_code == 403
+    status = await billing.publish_and_wait(headers=admin.auth(PUBLISH))
+    assert status["state"] == "COMPLETED"
+    other_tenant = admin.auth(tenant="acme.com")
+    other = await admin.get("/monetization/publish-usage/status", headers=other_tenant)
+    assert other.json()["state"] == "NOT_STARTED"
+    assert (await admin.get("/monetization/usage-report", headers=other_tenant)).status_code == 404
+    foreign = await admin.get(
+        "/monetization/usage-report", params={"jobId": status["jobId"]}, headers=other_tenant
+    )
+    assert foreign.status_code == 404
+
+
+INVALID_PRICES = [
+    ({"monetizationPlan": "DYNAMICRATE", "properties": {"pricePerRequest": "-1"}}, "pricePerRequest"),
+    ({"monetizationPlan": "FIXEDRATE", "properties": {"fixedPrice": "ten"}}, "fixedPrice"),
+    ({"monetizationPlan": "FIXEDRATE", "properties": {"pricePerRequest": "1"}}, "pricePerRequest"),
+    (
+        {"monetizationPlan": "FIXEDRATE", "properties": {"fixedPrice": "1", "currencyType": "EURO"}},
+        "currencyType",
+    ),
+    (
+        {"monetizationPlan": "FIXEDRATE", "properties": {"fixedPrice": "1", "billingCycle": "hour"}},
+        "billingCycle",
+    ),
+    ({"monetizationPlan": "FIXEDRATE", "properties": {"fixedPrice": "1", "discount": "5"}}, "discount"),
+    ({"monetizationPlan": None, "properties": {"fixedPrice": "1"}}, "monetizationPlan"),
+]
+
+
+async def test_an_invalid_tier_price_is_refused_with_400(billing: Billing) -> None:
+    for monetization, named in INVALID_PRICES:
+        body = {**tier("Mispriced", "FIXEDRATE"), "monetization": monetization}
+        refused = await billing.admin.post("/throttling/policies/subscription", json=body)
+        assert refused.status_code == 400, (monetization, refused.text)
+        assert named in refused.json()["description"], (monetization, refused.text)
+        assert refused.json()["error"][0]["message"].startswith("monetization")
+
+
+async def test_tier_prices_are_refused_when_no_provider_is_configured(billing: Billing) -> None:
+    admin = billing.admin
+    with settings_changed(admin, monetization_provider="none"):
+        refused = await admin.post(
+            "/throttling/policies/subscription", json=tier("Paid", "FIXEDRATE", fixedPrice="10")
+        )
+        assert refused.status_code == 400, refused.text
+        assert refused.json()["error"][0]["message"] == "monetization"
+        unpriced = {**tier("Paid", "FIXEDRATE"), "monetization": {"monetizationPlan": None, "properties": {}}}
+        assert (await admin.post("/throttling/policies/subscription", json=unpriced)).status_code == 201
+
+
+async def test_the_internal_revenue_sums_what_was_billed_for_one_api(
+    billing: Billing, tokens: TokenFactory
+) -> None:
+    admin = billing.admin
+    await billing.subscribe("sub-revenue", "api-revenue", "app-revenue", "Metered")
+    await billing.calls(20, "api-revenue", "app-revenue")
+    await billing.publish_and_wait()
+    internal = tokens.headers(INTERNAL_CLIENT_ID, INTERNAL_SCOPE)
+    params = {"tenant": "carbon.super", "apiId": "api-revenue"}
+    revenue = await admin.client.get(
+        "/api/am/admin/v4/internal/monetization/revenue", params=params, headers=internal
+    )
+    assert revenue.status_code == 200, revenue.text
+    assert revenue.json()["properties"]["totalRevenue"] == "1.00"
+    assert revenue.json()["properties"]["currency"] == "EUR"
+    refused = await admin.client.get(
+        "/api/am/admin/v4/internal/monetization/revenue", params=params, headers=admin.auth()
+    )
+    assert refused.status_code == 403
