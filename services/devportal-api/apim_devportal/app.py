@@ -28,6 +28,8 @@ from apim_devportal.keys.endpoints import router as keys
 from apim_devportal.me.endpoints import router as me
 from apim_devportal.models import metadata, outbox
 from apim_devportal.portal.endpoints import router as portal
+from apim_devportal.sdkgen import service as sdkgen
+from apim_devportal.sdkgen.endpoints import router as sdks
 from apim_devportal.settings import Settings
 from apim_devportal.subscriptions.endpoints import router as subscriptions
 from apim_devportal.tenant_path import TenantPathMiddleware
@@ -56,6 +58,7 @@ def api_router() -> APIRouter:
         internal,
         internal_comments,
         me,
+        sdks,
     ):
         router.include_router(domain)
     return router
@@ -79,7 +82,14 @@ def create_app(settings: Settings | None = None, *, bus: EventBus | None = None)
         package="apim_devportal",
         metadata=metadata,
         outbox=outbox,
-        extensions=[revocation_tracking, clients, assistant.lifespan, api_chat.lifespan, consuming],
+        extensions=[
+            revocation_tracking,
+            clients,
+            assistant.lifespan,
+            api_chat.lifespan,
+            sdkgen.lifespan,
+            consuming,
+        ],
     )
     app = build_service_app(spec, settings or Settings(), bus=bus)
     app.add_middleware(TenantPathMiddleware, prefix=PREFIX)

@@ -33,3 +33,10 @@ class Settings(ServiceSettings):
     # assistant per window; beyond, 429 with Retry-After. An answer costs ~0.4 s of CPU.
     assistant_rate_limit: int = Field(default=20, ge=1)
     assistant_rate_window_seconds: float = Field(default=60.0, gt=0)
+    # SDK generation (/apis/{apiId}/sdks/{language}): a generator run is killed after this many
+    # seconds (504); a zip larger than sdk_max_bytes is refused; generated zips are kept in memory,
+    # up to sdk_cache_bytes in all; at most sdk_concurrency generators run at once.
+    sdk_generation_timeout: float = Field(default=60.0, gt=0)
+    sdk_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    sdk_cache_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
+    sdk_concurrency: int = Field(default=2, ge=1)

@@ -88,11 +88,7 @@ async def get_swagger(
 ) -> Response:
     who = await service.viewer(session, principal, tenant)
     api = await service.visible_api(session, who, apiId)
-    if service.api_type(api) in service.ASYNC_TYPES or (
-        service.api_type(api) == "GRAPHQL" and not api.data.get("apiDefinition")
-    ):
-        raise NotFound(f"API {api.name} has no OpenAPI definition")
-    return Response(service.definition(api, settings.gateway_url), media_type="application/json")
+    return Response(service.openapi_definition(api, settings.gateway_url), media_type="application/json")
 
 
 def _text_definition(apiId: str, api_data: dict[str, object], keys: tuple[str, ...], what: str) -> str:

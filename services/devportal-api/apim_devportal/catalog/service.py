@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -319,41 +320,79 @@ def detail(api: CatalogApi, avg: float | None, subscriptions: int, gateway_url: 
     )
 
 
+_PATH_PARAMETER = re.compile(r"{([^{}/]+)}")
+
+
+def _security_schemes(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The schemes the gateway accepts for the API: OAuth2 tokens (``default``, as WSO2 names it),
+    its API key in its own header, basic auth."""
+    chosen = set(data.get("securityScheme") or ["oauth2"])
+    schemes: dict[str, dict[str, Any]] = {}
+    if "oauth2" in chosen or not chosen & {"api_key", "basic_auth"}:
+        schemes["default"] = {
+            "type": "oauth2",
+            "flows": {"implicit": {"authorizationUrl": "https://test.com", "scopes": {}}},
+        }
+    if "api_key" in chosen:
+        header = data.get("apiKeyHeader") or "apiKey"
+        schemes["api_key"] = {"type": "apiKey", "in": "header", "name": header}
+    if "basic_auth" in chosen:
+        schemes["basic_auth"] = {"type": "http", "scheme": "basic"}
+    return schemes
+
+
+def _operation_security(op: dict[str, Any], schemes: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    if str(op.get("authType") or "").lower() == "none":
+        return []
+    scopes = list(op.get("scopes") or [])
+    return [{name: scopes if name == "default" else []} for name in schemes]
+
+
 def definition(api: CatalogApi, gateway_url: str) -> str:
     """The API's OpenAPI document: the publisher's own when it sent one, else built from its
-    operations, with the gateway URLs it is deployed at as servers."""
+    operations, with the gateway URLs it is deployed at as servers and the gateway's security
+    schemes for it."""
     own = api.data.get("apiDefinition")
     if isinstance(own, str) and own:
         return own
+    schemes = _security_schemes(api.data)
     paths: dict[str, dict[str, Any]] = {}
     for op in api.data.get("operations") or []:
         if not isinstance(op, dict) or not op.get("target") or not op.get("verb"):
             continue
         operation: dict[str, Any] = {
             "responses": {"200": {"description": "OK"}},
-            "security": [{"default": list(op.get("scopes") or [])}],
+            "security": _operation_security(op, schemes),
             "x-auth-type": op.get("authType") or "Application & Application User",
             "x-throttling-tier": op.get("throttlingPolicy") or "Unlimited",
         }
         for key in ("summary", "description"):
             if op.get(key):
                 operation[key] = op[key]
+        names = _PATH_PARAMETER.findall(str(op["target"]))
+        if names:
+            operation["parameters"] = [
+                {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                for name in dict.fromkeys(names)
+            ]
         paths.setdefault(op["target"], {})[str(op["verb"]).lower()] = operation
     document: dict[str, Any] = {
         "openapi": "3.0.1",
         "info": {"title": api.name, "version": api.version, "description": api.description or ""},
         "servers": [{"url": u.URLs.https} for u in endpoint_urls(api, gateway_url) if u.URLs.https],
         "paths": paths,
-        "components": {
-            "securitySchemes": {
-                "default": {
-                    "type": "oauth2",
-                    "flows": {"implicit": {"authorizationUrl": "https://test.com", "scopes": {}}},
-                }
-            }
-        },
+        "components": {"securitySchemes": schemes},
     }
     return json.dumps(document)
+
+
+def openapi_definition(api: CatalogApi, gateway_url: str) -> str:
+    """:func:`definition` of an API that has one: streaming APIs, and GraphQL APIs without a
+    document of their own, have none (404)."""
+    kind = api_type(api)
+    if kind in ASYNC_TYPES or (kind == "GRAPHQL" and not api.data.get("apiDefinition")):
+        raise NotFound(f"API {api.name} has no OpenAPI definition")
+    return definition(api, gateway_url)
 
 
 HIDDEN_DOCUMENTS = frozenset({"PRIVATE", "OWNER_ONLY"})
