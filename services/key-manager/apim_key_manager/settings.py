@@ -1,5 +1,7 @@
 """Settings of the Key Manager service (``APIM_...`` environment variables)."""
 
+from typing import Literal
+
 from pydantic import Field
 
 from apim_common.settings import ServiceSettings
@@ -50,3 +52,12 @@ class Settings(ServiceSettings):
     # Seconds after its last failure that a name's or an address's count is forgotten.
     sign_in_failure_window_seconds: float = Field(default=3600.0, gt=0)
     sign_in_redis_timeout_seconds: float = Field(default=0.5, gt=0)
+    # Certificate-bound access tokens (RFC 8705, docs/decisions/0030): on, a client that
+    # authenticates at /oauth2/token with a client certificate gets access tokens carrying
+    # ``cnf.x5t#S256``, which gateways accept only with that certificate. The certificate is the TLS
+    # peer's, or the one a terminator forwards in ``token_client_cert_header`` (form ``nginx`` or
+    # ``envoy``) from the proxies of ``token_trusted_proxies`` (addresses or CIDRs; empty: none).
+    certificate_bound_tokens: bool = False
+    token_client_cert_header: str = "ssl-client-cert"
+    token_client_cert_format: Literal["nginx", "envoy"] = "nginx"
+    token_trusted_proxies: str = ""

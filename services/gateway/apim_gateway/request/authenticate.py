@@ -1,9 +1,12 @@
 """Authenticate, per the API's security schemes: a client certificate (mutual TLS), an OAuth2 JWT
 from any configured key manager, an API key in the API's own header or query parameter, or Basic
-credentials (401 900901/900902/900903); then revocation."""
+credentials (401 900901/900902/900903); then revocation, and a token bound to a client
+certificate (RFC 8705 ``cnf.x5t#S256``) only with that certificate (401 900901)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import parse_qsl
 
 from apim_gateway.context import AuthContext, Headers
@@ -17,6 +20,9 @@ from apim_gateway.security.tokens import VerifiedToken
 
 MUTUAL_SSL = "mutualssl"
 _NO_CERTIFICATE = "The call presents no client certificate uploaded for this API and valid now"
+_UNCONFIRMED = (
+    "The access token is bound to a client certificate (cnf x5t#S256) that the call does not present"
+)
 
 
 async def authenticate(
@@ -27,14 +33,18 @@ async def authenticate(
     auth: AuthContext,
     outcome: Outcome,
     client_ip: str = "",
+    scope: Mapping[str, Any] | None = None,
 ) -> VerifiedToken | None:
     """Fills ``auth`` and puts the headers without the credentials in ``outcome``; the verified
     token, or None for a call authenticated by Basic credentials or by a certificate alone (which
-    need no subscription, as in WSO2)."""
+    need no subscription, as in WSO2). ``scope``: the ASGI scope, whose ``tls`` extension holds
+    the certificate the TLS peer presented."""
     mutual_tls = api.mutual_tls
     if mutual_tls is not None:
-        return await _with_certificate(services, mutual_tls, api, headers, query, auth, outcome, client_ip)
-    return await _application(services, api, headers, query, auth, outcome, client_ip)
+        return await _with_certificate(
+            services, mutual_tls, api, headers, query, auth, outcome, client_ip, scope
+        )
+    return await _application(services, api, headers, query, auth, outcome, client_ip, scope)
 
 
 async def _with_certificate(
@@ -46,6 +56,7 @@ async def _with_certificate(
     auth: AuthContext,
     outcome: Outcome,
     client_ip: str,
+    scope: Mapping[str, Any] | None,
 ) -> VerifiedToken | None:
     """The API's rule (``runtime/client_certificates.py``) decides what the call needs."""
     rule = mutual_tls.rule
@@ -59,7 +70,7 @@ async def _with_certificate(
             if rule.certificate_suffices:
                 outcome.headers_after_auth = headers
                 return None
-    return await _application(services, api, headers, query, auth, outcome, client_ip)
+    return await _application(services, api, headers, query, auth, outcome, client_ip, scope)
 
 
 def _certificate_caller(certificate: ClientCertificate, auth: AuthContext) -> None:
@@ -80,6 +91,7 @@ async def _application(
     auth: AuthContext,
     outcome: Outcome,
     client_ip: str,
+    scope: Mapping[str, Any] | None,
 ) -> VerifiedToken | None:
     """An application-level credential: OAuth2 token, API key or Basic credentials."""
     security = api.security
@@ -126,6 +138,8 @@ async def _application(
     verified = await verifier.verify(credential, api, api_key=api_key)
     if verifier.revoked(verified):
         raise GatewayError(401, INVALID_CREDENTIALS, "The access token has been revoked")
+    if not services.client_certificates.confirms(verified.claims, scope, headers, client_ip):
+        raise GatewayError(401, INVALID_CREDENTIALS, _UNCONFIRMED)
     outcome.headers_after_auth = outcome_headers
     auth.claims = verified.claims
     auth.scopes = verified.scopes

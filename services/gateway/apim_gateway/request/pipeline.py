@@ -80,7 +80,9 @@ class Pipeline:
                     recorded = elected.analysis.operation_type
                     secured = elected.secured
                 if secured:
-                    verified = await authenticate(services, api, headers, query, auth, outcome, client_ip)
+                    verified = await authenticate(
+                        services, api, headers, query, auth, outcome, client_ip, scope
+                    )
                     headers = outcome.headers_after_auth
                     if elected is None:
                         authorize(op, auth)

@@ -13,73 +13,34 @@ Two header forms:
   separated by semicolons (values may be quoted). Envoy appends its element, so the right-most is
   the one the nearest proxy wrote; its ``Cert`` (URL-encoded PEM) is read, else its ``Hash``
   (hex SHA-256 of the DER).
+
+Certificate-bound access tokens (RFC 8705, ``apim_common.certificate_binding``): a token with
+``cnf.x5t#S256`` is accepted on any API only from a call presenting that certificate, either to
+the gateway's own TLS listener (ASGI's ``tls`` extension) or through the trusted header.
 """
 
 from __future__ import annotations
 
-import binascii
-import hashlib
 import ipaddress
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import unquote
 
+from apim_common.certificate_binding import (
+    bound_thumbprint,
+    confirms,
+    envoy_fingerprint,
+    peer_thumbprint,
+    pem_fingerprint,
+    thumbprint_of_hex,
+)
 from apim_common.outbound import IPNetwork, embedded, parse_networks
 from apim_gateway.context import Headers, header
 from apim_gateway.runtime.client_certificates import ClientCertificate, MutualTls
 
-_BEGIN = "-----BEGIN CERTIFICATE-----"
-_END = "-----END CERTIFICATE-----"
-_HEX = frozenset("0123456789abcdef")
-
-
-def pem_fingerprint(pem: str) -> str | None:
-    """The hex SHA-256 of the DER of the first certificate in ``pem``, or None if there is none."""
-    start = pem.find(_BEGIN)
-    end = pem.find(_END, start + 1)
-    if start < 0 or end < 0:
-        return None
-    body = "".join(pem[start + len(_BEGIN) : end].split())
-    try:
-        der = binascii.a2b_base64(body.encode("ascii"))
-    except (binascii.Error, UnicodeEncodeError):
-        return None
-    return hashlib.sha256(der).hexdigest() if der else None
-
-
-def _split_outside_quotes(text: str, separator: str) -> list[str]:
-    parts: list[str] = []
-    current: list[str] = []
-    quoted = False
-    for char in text:
-        if char == '"':
-            quoted = not quoted
-        if char == separator and not quoted:
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-    parts.append("".join(current))
-    return parts
-
-
-def envoy_fingerprint(value: str) -> str | None:
-    """The fingerprint of the right-most element of an ``x-forwarded-client-cert`` value."""
-    element = _split_outside_quotes(value, ",")[-1]
-    fields: dict[str, str] = {}
-    for pair in _split_outside_quotes(element, ";"):
-        key, sep, raw = pair.partition("=")
-        if sep:
-            raw = raw.strip()
-            if len(raw) >= 2 and raw[0] == raw[-1] == '"':
-                raw = raw[1:-1]
-            fields[key.strip().lower()] = raw
-    cert = fields.get("cert")
-    if cert:
-        return pem_fingerprint(unquote(cert))
-    digest = fields.get("hash", "").lower()
-    return digest if len(digest) == 64 and set(digest) <= _HEX else None
+__all__ = ["ClientCertificateReader", "envoy_fingerprint", "pem_fingerprint"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,3 +86,26 @@ class ClientCertificateReader:
         if known is None or not known.valid_at(time.time()):
             return None
         return known
+
+    def presented_thumbprint(
+        self, scope: Mapping[str, Any] | None, headers: Headers, client_ip: str
+    ) -> str | None:
+        """The ``x5t#S256`` of the call's certificate: the TLS peer's, else the trusted header's."""
+        if scope is not None:
+            peer = peer_thumbprint(scope)
+            if peer is not None:
+                return peer
+        fingerprint = self.fingerprint(headers, client_ip)
+        return thumbprint_of_hex(fingerprint) if fingerprint is not None else None
+
+    def confirms(
+        self, claims: Mapping[str, Any], scope: Mapping[str, Any] | None, headers: Headers, client_ip: str
+    ) -> bool:
+        """RFC 8705 3: a token bound to a certificate (``cnf.x5t#S256``) only with that certificate;
+        an unbound token always. The certificate is read only for a bound token."""
+        bound = bound_thumbprint(claims)
+        if bound is None:
+            return True
+        if bound is False:
+            return False
+        return confirms(bound, self.presented_thumbprint(scope, headers, client_ip))

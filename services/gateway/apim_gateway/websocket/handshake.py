@@ -65,7 +65,7 @@ async def admit(services: Services, scope: Scope) -> Handshake:
     auth = AuthContext(tenant=api.tenant)
     verified: VerifiedToken | None = None
     if op.secured:
-        verified = await authenticate(services, api, headers, query, auth, outcome, client_ip)
+        verified = await authenticate(services, api, headers, query, auth, outcome, client_ip, scope)
         authorize(op, auth)
         if verified is not None:
             check_subscription(state, api, verified, auth, client_ip)

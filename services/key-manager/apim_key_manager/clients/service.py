@@ -67,6 +67,9 @@ class ClientRecord:
     # The owner's roles when the record was loaded; None for the internal client.
     owner_roles: tuple[str, ...] | None
     redirect_uris: tuple[str, ...] = ()
+    # The ``x5t#S256`` of the certificate the client presented on this token request (mutual TLS),
+    # set per request on a copy, never cached: the access tokens it gets are bound to it.
+    certificate: str | None = None
 
     @property
     def subject(self) -> str:

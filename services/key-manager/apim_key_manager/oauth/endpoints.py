@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -55,6 +56,11 @@ async def token(request: Request, km: KeyManagerDep) -> Response:
     client = await _client(km, request, form, public=grant_type in PUBLIC_GRANTS)
     requested = form.get("scope", "").split()
     tokens = km.tokens
+    certificate = tokens.presented_certificate(
+        request.scope, request.headers, request.client.host if request.client else ""
+    )
+    if certificate is not None:
+        client = dataclasses.replace(client, certificate=certificate)
     if grant_type == service.CLIENT_CREDENTIALS:
         issued = await tokens.client_credentials(client, requested)
     elif grant_type == service.PASSWORD:

@@ -17,13 +17,20 @@ import hashlib
 import hmac
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from apim_common.certificate_binding import (
+    CNF,
+    X5T_S256,
+    ForwardedCertificate,
+    peer_thumbprint,
+    thumbprint_of_hex,
+)
 from apim_common.db import Database
 from apim_common.events.envelope import DEFAULT_TENANT
 from apim_common.security import INTERNAL_SCOPE
@@ -123,6 +130,25 @@ class TokenService:
             for iss, pem in settings.jwt_bearer_issuers.items()
         }
         self._family_key = crypto.derive_key(settings.secret(), "refresh-token-family")
+        self._forwarded_certificate = ForwardedCertificate.of(
+            settings.token_client_cert_header,
+            settings.token_client_cert_format,
+            settings.token_trusted_proxies,
+        )
+
+    def presented_certificate(
+        self, scope: Mapping[str, Any], headers: Mapping[str, str], client_ip: str
+    ) -> str | None:
+        """The ``x5t#S256`` a token request's access tokens are bound to (RFC 8705): the TLS
+        peer's certificate, else the one a trusted terminator forwards; None when binding is off."""
+        if not self._settings.certificate_bound_tokens:
+            return None
+        peer = peer_thumbprint(scope)
+        if peer is not None:
+            return peer
+        reader = self._forwarded_certificate
+        fingerprint = reader.read(headers.get(reader.header), client_ip)
+        return thumbprint_of_hex(fingerprint) if fingerprint is not None else None
 
     @property
     def ring(self) -> KeyRing:
@@ -158,6 +184,8 @@ class TokenService:
         }
         if roles is not None:
             claims["roles"] = list(roles)
+        if client.certificate is not None:
+            claims[CNF] = {X5T_S256: client.certificate}
         return self.ring.access_signer(tenant).sign(claims), jti, now
 
     def _pair(
@@ -485,6 +513,8 @@ class TokenService:
             body["aud"] = claims["aud"]
         if "nbf" in claims:
             body["nbf"] = claims["nbf"]
+        if isinstance(claims.get(CNF), dict):  # RFC 8705 3.2: the resource server checks the binding
+            body[CNF] = claims[CNF]
         return {k: v for k, v in body.items() if v is not None}
 
     async def _may_introspect(self, caller: Introspector, claims: dict[str, Any]) -> bool:
