@@ -22,6 +22,7 @@ from apim_admin.key_managers.schemas import KeyManager as KeyManagerDTO
 from apim_admin.scopes import SUPER_TENANT
 from apim_admin.usage.repository import KnownApiRepository, KnownKeyMappingRepository
 from apim_common.errors import BadRequest, Conflict, Forbidden, NotFound
+from apim_common.events.redaction import masked
 from apim_common.events.topics import Topic
 from apim_common.outbound import TooLarge, fetch_bytes
 
@@ -44,6 +45,8 @@ def _body(dto: KeyManagerDTO) -> dict[str, Any]:
 
 async def _announce(session: AsyncSession, action: str, key_manager: KeyManager) -> None:
     data = public(key_manager).model_dump(mode="json", by_alias=True)
+    # A connector's credentials (client_secret...) stay in the admin's store; consumers get the mask.
+    data["additionalProperties"] = masked(data.get("additionalProperties") or {})
     await announce(
         session, Topic.KEY_MANAGERS, f"key-manager.{action}", key_manager.id, data, tenant=key_manager.tenant
     )
