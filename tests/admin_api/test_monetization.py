@@ -14,9 +14,11 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from pydantic import SecretStr
 
+from apim_admin.monetization.runner import provider_for
 from apim_analytics.app import create_app as create_analytics
 from apim_analytics.settings import Settings as AnalyticsSettings
 from apim_common.events import InProcessBus
@@ -26,6 +28,7 @@ from apim_common.service_auth import INTERNAL_CLIENT_ID
 from tests.admin_api.harness import Admin, running_admin
 from tests.analytics.support import T0, request_event
 from tests.support.apps import running_service
+from tests.support.serving import serving
 from tests.support.tokens import TokenFactory
 
 # May 2026, holding T0 (2026-05-28T20:30Z): one monthly cycle starts in it.
@@ -289,3 +292,89 @@ async def test_the_internal_revenue_sums_what_was_billed_for_one_api(
         "/api/am/admin/v4/internal/monetization/revenue", params=params, headers=admin.auth()
     )
     assert refused.status_code == 403
+
+
+@dataclass
+class StripeStandIn:
+    """The few Stripe endpoints the provider calls, recording what was posted."""
+
+    customers: list[dict[str, str]]
+    meter_events: list[dict[str, str]]
+    keys: set[str]
+
+    def app(self) -> FastAPI:
+        stand_in = FastAPI()
+
+        @stand_in.post("/v1/customers")
+        async def customer(request: Request) -> dict[str, Any]:
+            self.keys.add(request.headers.get("authorization", ""))
+            self.customers.append(dict(await request.form()))
+            return {"id": f"cus_{len(self.customers)}", "object": "customer"}
+
+        @stand_in.post("/v1/billing/meter_events")
+        async def meter_event(request: Request) -> dict[str, Any]:
+            self.keys.add(request.headers.get("authorization", ""))
+            form = dict(await request.form())
+            self.meter_events.append(form)
+            return {
+                "object": "billing.meter_event",
+                "event_name": form["event_name"],
+                "identifier": form["identifier"],
+            }
+
+        return stand_in
+
+
+SECRET = "sk_test_not_a_real_key_0123456789"
+
+
+async def test_the_stripe_provider_sends_each_metered_subscriptions_calls_as_a_meter_event(
+    billing: Billing,
+) -> None:
+    admin = billing.admin
+    await billing.subscribe("sub-stripe-a", "api-stripe", "app-stripe-a", "Metered")
+    await billing.subscribe("sub-stripe-b", "api-stripe", "app-stripe-b", "Metered")
+    await billing.subscribe("sub-stripe-flat", "api-stripe", "app-stripe-c", "Flat")
+    await billing.calls(5, "api-stripe", "app-stripe-a")
+    await billing.calls(2, "api-stripe", "app-stripe-b")
+    await billing.calls(9, "api-stripe", "app-stripe-c")
+    stand_in = StripeStandIn([], [], set())
+    publisher = admin.app.state.usage_publisher
+    original = publisher.provider
+    async with serving(stand_in.app()) as port:
+        settings = admin.app.state.settings.model_copy(
+            update={
+                "monetization_provider": "stripe",
+                "stripe_secret_key": SecretStr(SECRET),
+                "stripe_api_base": f"http://127.0.0.1:{port}",
+                "stripe_meter_event_name": "apim_calls",
+            }
+        )
+        publisher.provider = provider_for(settings)
+        try:
+            status = await billing.publish_and_wait()
+            again = await billing.publish_and_wait({"from": MAY["from"], "to": "2026-06-02T00:00:00Z"})
+        finally:
+            publisher.provider = original
+    assert status["state"] == "COMPLETED", status["message"]
+    assert again["state"] == "COMPLETED", again
+    mine = {"app-stripe-a", "app-stripe-b"}
+    customers = {c["metadata[apim_application_id]"]: c for c in stand_in.customers}
+    assert set(customers) >= mine
+    assert "app-stripe-c" not in customers  # a fixed price is Stripe's own recurring price
+    by_customer = {}
+    for event in stand_in.meter_events:
+        by_customer.setdefault(event["payload[stripe_customer_id]"], []).append(event)
+    ids = {
+        name: f"cus_{index + 1}"
+        for index, name in enumerate(c["metadata[apim_application_id]"] for c in stand_in.customers)
+    }
+    # one customer per application, reused by the second publish; the calls as the quantity
+    assert [e["payload[value]"] for e in by_customer[ids["app-stripe-a"]]] == ["5", "5"]
+    assert [e["payload[value]"] for e in by_customer[ids["app-stripe-b"]]] == ["2", "2"]
+    assert all(e["event_name"] == "apim_calls" for e in stand_in.meter_events)
+    assert stand_in.keys == {f"Bearer {SECRET}"}
+    report = await admin.get("/monetization/usage-report", params={"jobId": status["jobId"]})
+    assert report.json()["provider"] == "stripe"
+    assert rows_of(report.json(), "sub-stripe-a")["sub-stripe-a"]["reference"].endswith(":sub-stripe-a")
+    assert SECRET not in report.text + str(status)

@@ -18,7 +18,7 @@ from apim_admin.monetization import service
 from apim_admin.monetization.models import FAILED, PublishJob
 from apim_admin.monetization.providers import BillingProvider, ReportProvider
 from apim_admin.monetization.repository import PublishJobRepository
-from apim_admin.monetization.stripe_provider import StripeProvider
+from apim_admin.monetization.stripe_provider import StripeHTTPClient, StripeProvider
 from apim_admin.settings import Settings
 from apim_common.analytics_client import AnalyticsUnavailable, request_counts
 from apim_common.db import Database
@@ -51,7 +51,7 @@ def provider_for(settings: Settings) -> BillingProvider | None:
         client = stripe.StripeClient(
             settings.stripe_secret_key.get_secret_value(),
             base_addresses=addresses,
-            http_client=stripe.HTTPXClient(),
+            http_client=StripeHTTPClient(),
             max_network_retries=2,
         )
         return StripeProvider(client, settings.stripe_meter_event_name)

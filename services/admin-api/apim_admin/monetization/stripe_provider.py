@@ -7,7 +7,8 @@ price that Stripe itself charges each cycle, so its amounts stay in the report o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import stripe
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +16,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from apim_admin.monetization.models import BillingAccount
 from apim_admin.monetization.providers import BillingPeriod, UsageLine
 from apim_admin.monetization.repository import BillingAccountRepository
+
+
+class StripeHTTPClient(stripe.HTTPXClient):
+    """Stripe's httpx client, handing its form-encoded body to httpx as ``content``: httpx
+    deprecates raw text passed as ``data``, and warns on every call otherwise."""
+
+    def _get_request_args_kwargs(
+        self, method: str, url: str, headers: Mapping[str, str], post_data: Any
+    ) -> Any:
+        args, kwargs = super()._get_request_args_kwargs(method, url, headers, post_data)
+        if isinstance(kwargs.get("data"), str | bytes):
+            kwargs["content"] = kwargs.pop("data")
+        return args, kwargs
 
 
 class StripeProvider:
