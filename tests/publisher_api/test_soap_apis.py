@@ -1,5 +1,5 @@
-"""SOAP APIs at the Publisher: pass-through only (SOAP to REST is refused), the WSDL travels with
-the API's events to the developer portal."""
+"""SOAP APIs at the Publisher: a SOAPTOREST API is made only from a WSDL (test_soap_to_rest.py),
+the WSDL travels with the API's events to the developer portal."""
 
 from __future__ import annotations
 
@@ -22,19 +22,6 @@ async def test_soap_to_rest_is_refused(publisher: Publisher) -> None:
     )
     assert updated.status_code == 400
     assert "SOAPTOREST" in updated.text
-    imported = await publisher.client.post(
-        f"{BASE}/apis/import-wsdl",
-        files={"file": ("c.wsdl", WSDL, "text/xml")},
-        data={
-            "additionalProperties": json.dumps({"name": "Calc", "context": "/calc", "version": "1.0"}),
-            "implementationType": "SOAPTOREST",
-        },
-        headers=publisher.auth(),
-    )
-    assert imported.status_code == 400
-    assert "implementationType" in imported.json()["description"]
-    listed = await publisher.client.get(f"{BASE}/apis", headers=publisher.auth())
-    assert "Calc" not in [a["name"] for a in listed.json()["list"]]
 
 
 async def test_imported_wsdl_travels_with_the_api_events(publisher: Publisher) -> None:

@@ -28,6 +28,7 @@ from apim_publisher.products.endpoints import router as products_router
 from apim_publisher.revisions.endpoints import router as revisions_router
 from apim_publisher.settings import Settings
 from apim_publisher.shared_scopes.endpoints import router as shared_scopes_router
+from apim_publisher.soaptorest.endpoints import router as soap_to_rest_router
 from apim_publisher.subscriptions.endpoints import router as subscriptions_router
 from apim_publisher.validations.endpoints import router as validations_router
 from apim_publisher.wsdl.endpoints import router as wsdl_router
@@ -43,6 +44,7 @@ def publisher_router() -> APIRouter:
         importexport_router,
         lifecycle_router,
         wsdl_router,
+        soap_to_rest_router,
         asyncapi_router,
         graphql_router,
         api_extras_router,

@@ -34,6 +34,7 @@ from apim_gateway.request.sse import EventStream
 from apim_gateway.request.subscription import check_subscription
 from apim_gateway.request.validate import validate_request, validate_response
 from apim_gateway.runtime.apis import Operation
+from apim_gateway.soaptorest import from_soap, to_soap
 from apim_gateway.upstream import RequestBodyError, UpstreamResponse
 
 
@@ -153,6 +154,8 @@ class Pipeline:
                 if exchange.response is None and op.mock is not None:
                     exchange.response = op.mock.answer(exchange.request.headers)
                 elif exchange.response is None:
+                    if op.soap is not None:  # SOAPTOREST: the JSON body becomes the envelope
+                        await to_soap(op.soap, exchange)
                     outcome.backend_start = time.perf_counter()
                     if api.cache_timeout is None:
                         upstream = await call_backend(services, api, op, exchange, body, trace_headers)
@@ -167,6 +170,9 @@ class Pipeline:
                         exchange.response = await validate_response(op.validation, upstream, limit)
                         if exchange.response is not None:  # read whole and valid: answered from there
                             upstream = None
+                    if op.soap is not None and upstream is not None:  # the SOAP answer as JSON
+                        exchange.response = await from_soap(upstream, self.max_request_body)
+                        upstream = None
                     if upstream is not None and not chain.response:
                         outcome.status = upstream.status
                         await stream(send, upstream, upstream.headers, events=events)

@@ -19,6 +19,7 @@ from apim_gateway.runtime.cors import with_api_cors
 from apim_gateway.runtime.templates import Template, compile_template
 from apim_gateway.runtime.tiers import Limit, unit_seconds
 from apim_gateway.runtime.validation import OperationValidation, compile_validation
+from apim_gateway.soaptorest import SoapOperation, compile_operations
 from apim_gateway.throttling import backend_key, resource_key
 
 DEFAULT_TENANT = "carbon.super"
@@ -26,6 +27,7 @@ PRODUCT_TYPE = "APIPRODUCT"
 WEBSOCKET_TYPE = "WS"
 SSE_TYPE = "SSE"
 GRAPHQL_TYPE = "GRAPHQL"
+SOAP_TO_REST_TYPE = "SOAPTOREST"
 # A GraphQL API answers POST and GET at its context (and any path below it).
 GRAPHQL_ENTRY_VERBS = ("POST", "GET")
 DEFAULT_CACHE_TIMEOUT = 300
@@ -72,6 +74,8 @@ class Operation:
     mock: MockOperation | None = None
     # enableSchemaValidation: validators compiled from the definition; None costs nothing more.
     validation: OperationValidation | None = None
+    # SOAPTOREST: the WSDL operation this resource calls; None for every other API.
+    soap: SoapOperation | None = None
 
 
 @dataclass(slots=True)
@@ -362,6 +366,8 @@ def compile_api(
     if str(artifact.get("type") or "").upper() == GRAPHQL_TYPE:
         chain = compile_chain(global_policies, api_policies, None, services)
         graphql, pattern_ops = _graphql(artifact, tenant, api_id, chain)
+    soap_to_rest = str(artifact.get("type") or "").upper() == SOAP_TO_REST_TYPE
+    soap_operations = compile_operations(artifact.get("soapToRest")) if soap_to_rest else {}
     for raw in () if graphql is not None else artifact.get("operations") or ():
         verb = str(raw.get("verb") or "GET").upper()
         template = compile_template(str(raw.get("target") or "/*"))
@@ -389,6 +395,8 @@ def compile_api(
             op.mock = mocks.operation(verb, template.target)
         elif op.backend_api_id in member_mocks:
             op.mock = member_mocks[op.backend_api_id].operation(verb, template.target)
+        if soap_operations:
+            op.soap = soap_operations.get((verb, template.target))
         if validations is not None:
             declared = validations.get((verb, str(raw.get("target"))))
             op.validation = declared or validations.get((verb, template.target))

@@ -309,10 +309,10 @@ class EndpointConfig(BaseModel):
         return found
 
 
-# SOAP-to-REST needs request and response mediation generated from the WSDL, which is not built.
-SOAP_TO_REST_REFUSED = (
-    "type SOAPTOREST needs mediation generated from the WSDL, which this platform does not build; "
-    "create a pass-through SOAP API (type SOAP) instead"
+# A SOAP-to-REST API's resources and mappings are generated from its WSDL.
+SOAP_TO_REST_FROM_WSDL = (
+    "type SOAPTOREST is made from a WSDL: POST /apis/import-wsdl with implementationType=SOAPTOREST "
+    "generates its resources and mappings; for a pass-through SOAP API use type SOAP"
 )
 
 
@@ -462,13 +462,6 @@ class APIBody(DTO):
     def _version(cls, value: str) -> str:
         if not VERSION_PATTERN.match(refuse_unusual_characters(value)):
             raise ValueError("the API version contains a space or a forbidden character")
-        return value
-
-    @field_validator("type")
-    @classmethod
-    def _buildable_type(cls, value: str) -> str:
-        if value == "SOAPTOREST":
-            raise ValueError(SOAP_TO_REST_REFUSED)
         return value
 
     @model_validator(mode="after")

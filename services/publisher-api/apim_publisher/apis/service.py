@@ -14,7 +14,7 @@ from apim_publisher import scopes
 from apim_publisher.apis import access, aggregate, endpoint_security, views, websub_config
 from apim_publisher.apis.models import API, PRODUCT_TYPE
 from apim_publisher.apis.repository import APIRepository
-from apim_publisher.apis.schemas import APIBody, APIScope, Operation
+from apim_publisher.apis.schemas import SOAP_TO_REST_FROM_WSDL, APIBody, APIScope, Operation
 from apim_publisher.certificates import service as certificates
 from apim_publisher.common import utcnow
 from apim_publisher.definitions import openapi
@@ -24,6 +24,9 @@ from apim_publisher.policies import service as policies
 # A GraphQL API's schema (SDL text) and complexity values, set through their own endpoints and
 # taken into each revision.
 GRAPHQL_FIELDS = ("graphQLSchema", "graphQLComplexity")
+# A SOAPTOREST API's mappings (``soaptorest/``), edited as resource policies, taken into each revision.
+SOAP_TO_REST_FIELD = "soapToRest"
+REVISION_FIELDS = (*GRAPHQL_FIELDS, SOAP_TO_REST_FIELD)
 # Columns of their own, not kept in ``API.spec``.
 IDENTITY_FIELDS = {"name", "context", "version", "provider", "lifeCycleStatus", "isDefaultVersion", "type"}
 # Fields WSO2 lets only a publisher change (``x-otherScopes``), not a creator alone.
@@ -46,7 +49,7 @@ KEPT_FIELDS = (
     "wsdl",
     "wsdlType",
     "asyncapi",
-    *GRAPHQL_FIELDS,
+    *REVISION_FIELDS,
 )
 DEFAULT_VERBS = ("GET", "PUT", "POST", "DELETE", "PATCH")
 NAME_EXISTS = 900250
@@ -140,9 +143,13 @@ async def create(
     copy_of: API | None = None,
     secrets: SecretBox | None = None,
     graphql_schema: str | None = None,
+    soap_to_rest: list[dict[str, Any]] | None = None,
 ) -> API:
     """``secrets``: seals endpoint secrets; without it a body carrying one is refused.
-    ``graphql_schema``: a GRAPHQL API's SDL, whose root fields its operations must be."""
+    ``graphql_schema``: a GRAPHQL API's SDL, whose root fields its operations must be.
+    ``soap_to_rest``: a SOAPTOREST API's mappings, generated from its WSDL."""
+    if body.type == "SOAPTOREST" and soap_to_rest is None:
+        raise BadRequest(f"type: {SOAP_TO_REST_FROM_WSDL}", message="Invalid API properties")
     access.check_roles(principal, body.accessControl, body.accessControlRoles)
     check_graphql_operations(body, graphql_schema)
     await _check_unique(session, principal.tenant, body, copy_of=copy_of)
@@ -162,6 +169,8 @@ async def create(
     spec = _spec_of(body, copy_of.spec if copy_of is not None else None, secrets)
     if graphql_schema is not None:
         spec["graphQLSchema"] = graphql_schema
+    if soap_to_rest is not None:
+        spec[SOAP_TO_REST_FIELD] = soap_to_rest
     api = API(
         id=str(uuid.uuid4()),
         tenant=principal.tenant,
@@ -203,6 +212,8 @@ async def update(
     if not access.allows(principal, api):
         raise not_found(api.id)
     access.check_roles(principal, body.accessControl, body.accessControlRoles)
+    if body.type == "SOAPTOREST" and api.type != "SOAPTOREST":
+        raise BadRequest(f"type: {SOAP_TO_REST_FROM_WSDL}", message="Invalid API properties")
     body.name, body.version, body.context = api.name, api.version, api.context
     body.operations = body.operations or [Operation.model_validate(o) for o in api.spec.get("operations", [])]
     body.scopes = _merge_scopes(body.scopes, body.operations)
@@ -263,12 +274,13 @@ async def copy(
         definition=definition or None,
         copy_of=source,
         graphql_schema=source.spec.get("graphQLSchema"),
+        soap_to_rest=source.spec.get(SOAP_TO_REST_FIELD),
     )
     api.spec = {
         **api.spec,
         "operations": source.spec.get("operations", []),
         "scopes": source.spec.get("scopes", []),
-        **{k: source.spec[k] for k in GRAPHQL_FIELDS if k in source.spec},
+        **{k: source.spec[k] for k in REVISION_FIELDS if k in source.spec},
     }
     api.thumbnail, api.thumbnail_media_type = source.thumbnail, source.thumbnail_media_type
     await policies.clone_for(session, principal, source.id, api.id)
@@ -291,7 +303,7 @@ async def snapshot(session: AsyncSession, api: API) -> dict[str, Any]:
         "environmentProperties": api.spec.get("environmentProperties") or {},
         # Mutual TLS: the certificates as they are now, so the revision deploys what it was taken with.
         "clientCertificates": await certificates.for_revision(session, api.tenant, api.id),
-        **{k: api.spec[k] for k in GRAPHQL_FIELDS if k in api.spec},
+        **{k: api.spec[k] for k in REVISION_FIELDS if k in api.spec},
     }
 
 
@@ -317,7 +329,7 @@ def restore_fields(snapshot: dict[str, Any]) -> dict[str, Any]:
     fields: dict[str, Any] = APIBody.model_validate({**kept, **spec}).model_dump(
         mode="json", exclude=IDENTITY_FIELDS, exclude_none=True
     )
-    fields.update({k: snapshot[k] for k in GRAPHQL_FIELDS if k in snapshot})
+    fields.update({k: snapshot[k] for k in REVISION_FIELDS if k in snapshot})
     return fields
 
 

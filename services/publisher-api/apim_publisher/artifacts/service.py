@@ -146,6 +146,9 @@ def build(api: API, revision: Revision, deployment: Deployment) -> dict[str, Any
         artifact["graphQLSchema"] = revision.snapshot.get("graphQLSchema")
         artifact["graphQLComplexity"] = revision.snapshot.get("graphQLComplexity") or {"list": []}
         artifact["graphQLIntrospection"] = snapshot.get("graphQLIntrospection") is not False
+    if api.type == "SOAPTOREST":
+        # The gateway makes each resource's SOAP call from the mappings taken with the revision.
+        artifact["soapToRest"] = revision.snapshot.get("soapToRest") or []
     if api.type == "APIProduct":
         members: dict[str, Any] = revision.snapshot.get("members") or {}
         artifact.update(

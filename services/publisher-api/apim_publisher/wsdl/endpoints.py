@@ -14,9 +14,10 @@ from apim_common.outbound import fetch_bytes
 from apim_publisher import scopes
 from apim_publisher.apis import aggregate, views
 from apim_publisher.apis import service as apis
-from apim_publisher.apis.schemas import SOAP_TO_REST_REFUSED, APIBody, APIPublic, Operation
+from apim_publisher.apis.schemas import APIBody, APIPublic, Operation
 from apim_publisher.definitions import parsing
 from apim_publisher.definitions.parsing import ParseError
+from apim_publisher.soaptorest import service as soap_to_rest
 from apim_publisher.wsdl import service
 
 router = APIRouter(tags=["Validation", "APIs"])
@@ -76,11 +77,8 @@ async def import_wsdl(
     url: Annotated[str | None, Form()] = None,
     implementationType: Annotated[str, Form(pattern="^(SOAP|SOAPTOREST)$")] = "SOAP",
 ) -> APIPublic:
-    """A pass-through SOAP API: every POST goes to the service's address from the WSDL."""
-    if implementationType == "SOAPTOREST":
-        raise BadRequest(
-            f"implementationType: {SOAP_TO_REST_REFUSED}", message="SOAP to REST is not supported"
-        )
+    """A pass-through SOAP API: every POST goes to the service's address from the WSDL; or
+    (SOAPTOREST) a REST API whose resources are the WSDL's operations."""
     content = await _read(request, file, url)
     info = _checked(content)
     try:
@@ -90,11 +88,11 @@ async def import_wsdl(
     if not isinstance(properties, dict):
         raise BadRequest("additionalProperties must be a JSON object (the API's fields)")
     try:
-        body = APIBody.model_validate({**properties, "type": "SOAP"})
+        body = APIBody.model_validate({**properties, "type": "SOAP"})  # SOAPTOREST: set when made
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
         raise BadRequest(problems, message="Invalid API properties") from exc
-    if not body.operations:
+    if not body.operations and implementationType == "SOAP":
         body.operations = [Operation(target="/*", verb="POST")]
     if body.endpointConfig is None and info["endpoints"]:
         body = APIBody.model_validate(
@@ -107,7 +105,10 @@ async def import_wsdl(
                 },
             }
         )
-    api = await apis.create(session, principal, body)
+    if implementationType == "SOAPTOREST":
+        api = await soap_to_rest.create(session, principal, body, await soap_to_rest.read_wsdl(content))
+    else:
+        api = await apis.create(session, principal, body)
     api.spec = {**api.spec, "wsdl": content.decode("utf-8", "replace"), "wsdlType": implementationType}
     # Announced again with its WSDL, which the developer portal serves.
     await aggregate.announce(session, api, "api.updated")
