@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.portals.conftest import PortalBrowser
 from tests.support.standalone import DEVPORTAL, bearer, eventually, shared_platform
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
@@ -30,6 +31,9 @@ class Downloaded:
     definition: dict[str, Any]
     token: str
     gateway_url: str
+    api_id: str
+    control_url: str
+    zip: bytes
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +54,8 @@ def sdk(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     try:
         package = importlib.import_module(package_dir.name)
         definition = json.loads((folder / "openapi.json").read_text())
-        yield Downloaded(package, definition, call_token, str(s.gateway.base_url).rstrip("/"))
+        gateway_url = str(s.gateway.base_url).rstrip("/")
+        yield Downloaded(package, definition, call_token, gateway_url, api_id, s.control_url, r.content)
     finally:
         sys.path.remove(str(folder))
         for name in [m for m in sys.modules if m == package_dir.name or m.startswith(package_dir.name + ".")]:
@@ -82,3 +87,18 @@ def test_the_generated_client_calls_the_api_through_the_gateway_with_a_token(sdk
 def _plain(response: Any) -> httpx.Response:
     """The generated client's response as an httpx one (its status and body)."""
     return httpx.Response(int(response.status_code), content=response.content)
+
+
+def test_the_developer_portal_api_page_offers_the_sdk_download(sdk: Downloaded) -> None:
+    user = PortalBrowser(sdk.control_url)
+    try:
+        user.sign_in("devportal", "admin", "admin")
+        link = f"/devportal/apis/{sdk.api_id}/sdks/python"
+        page = user.http.get(f"/devportal/apis/{sdk.api_id}")
+        assert f'href="{link}"' in page.text
+        download = user.http.get(link)
+    finally:
+        user.close()
+    assert download.status_code == 200
+    assert download.headers["content-disposition"] == 'attachment; filename="SdkPizza_python_1.0.0.zip"'
+    assert download.content == sdk.zip

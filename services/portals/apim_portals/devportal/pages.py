@@ -10,6 +10,7 @@ import math
 from typing import Any
 from urllib.parse import quote
 
+import httpx
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
@@ -21,6 +22,8 @@ from apim_portals.web import TENANT_COOKIE, DevportalPage, Page, form_list, form
 router = APIRouter(prefix="/devportal", include_in_schema=False)
 
 KEY_TYPES = ("PRODUCTION", "SANDBOX")
+# API types without an OpenAPI definition to generate an SDK from.
+NO_SDK_TYPES = frozenset({"WS", "WEBSUB", "SSE", "ASYNC", "WEBHOOK", "GRAPHQL"})
 GRANT_TYPES = (
     "client_credentials",
     "password",
@@ -149,12 +152,16 @@ async def api_overview(page: DevportalPage, api_id: str) -> Response:
     )
     applications: list[dict[str, Any]] = []
     subscriptions: list[dict[str, Any]] = []
+    sdk_languages: list[str] = []
     if page.session is not None and page.session.signed_in:
-        apps, subs = await asyncio.gather(
+        apps, subs, languages = await asyncio.gather(
             _quiet(page, "/applications", {"list": []}, params={"limit": 100}),
             _quiet(page, "/subscriptions", {"list": []}, params={"apiId": api_id, "limit": 100}),
+            _quiet(page, "/sdk-gen/languages", []),
         )
         applications, subscriptions = apps.get("list", []), subs.get("list", [])
+        if str(api.get("type") or "HTTP").upper() not in NO_SDK_TYPES and isinstance(languages, list):
+            sdk_languages = [str(language) for language in languages]
     return page.render(
         "devportal/api.html",
         api=api,
@@ -165,8 +172,24 @@ async def api_overview(page: DevportalPage, api_id: str) -> Response:
         policies=policies if isinstance(policies, list) else policies.get("list", []),
         applications=applications,
         subscriptions=subscriptions,
+        sdk_languages=sdk_languages,
         tab="overview",
     )
+
+
+@router.get("/apis/{api_id}/sdks/{language}")
+async def sdk(page: DevportalPage, api_id: str, language: str) -> Response:
+    """The API's SDK in ``language`` as the DevPortal API generates it, downloaded as a zip."""
+    page.user()
+    path = f"/apis/{quote(api_id, safe='')}/sdks/{quote(language, safe='')}"
+    try:
+        upstream = await page.platform.devportal_raw(path, page.caller)
+    except httpx.TimeoutException:
+        return page.error(ApiError(504, "SDK generation timed out", "Try again in a minute."))
+    if upstream.status_code != 200:
+        return page.error(ApiError.of(upstream))
+    headers = {k: v for k, v in upstream.headers.items() if k.lower() == "content-disposition"}
+    return Response(upstream.content, media_type="application/zip", headers=headers)
 
 
 @router.post("/apis/{api_id}/subscribe")
