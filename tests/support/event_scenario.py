@@ -46,6 +46,10 @@ class Scenario:
     events: list[tuple[str, CloudEvent]] = field(default_factory=list)
     # Every secret the scenario sent or was given, by what it is.
     secrets: dict[str, str] = field(default_factory=dict)
+    # The platform's AsyncAPI document of its events as the publisher serves it, and the API the
+    # publisher made of it (POST /apis/import-asyncapi).
+    asyncapi_yaml: str = ""
+    imported: dict[str, Any] = field(default_factory=dict)
 
 
 @contextlib.contextmanager
@@ -281,6 +285,21 @@ async def _devportal_writes(
     scenario.secrets["application's API key"] = api_key["apikey"]
 
 
+async def _platform_events(http: httpx.AsyncClient, auth: dict[str, str], scenario: Scenario) -> None:
+    served = await http.get(f"{PUBLISHER}/events/asyncapi.yaml", headers=auth)
+    assert served.status_code == 200, served.text
+    assert served.headers["content-type"].startswith("application/yaml")
+    scenario.asyncapi_yaml = served.text
+    scenario.imported = _ok(
+        await http.post(
+            f"{PUBLISHER}/apis/import-asyncapi",
+            files={"file": ("events.yaml", served.content, "application/yaml")},
+            data={"additionalProperties": '{"context": "/platform-events"}'},
+            headers=auth,
+        )
+    )
+
+
 async def _run(data_dir: Path) -> Scenario:
     scenario = Scenario(
         secrets={
@@ -296,6 +315,7 @@ async def _run(data_dir: Path) -> Scenario:
         await _admin_writes(http, auth)
         api_id = await _publisher_writes(http, auth)
         await _devportal_writes(http, auth, api_id, scenario)
+        await _platform_events(http, auth, scenario)
     return scenario
 
 

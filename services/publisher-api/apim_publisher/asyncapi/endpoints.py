@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import Annotated
 
+import yaml  # type: ignore[import-untyped]
 from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
 
 from apim_common.db import SessionDep
 from apim_common.errors import NotFound
+from apim_common.events import asyncapi as platform_events
 from apim_common.security import Principal, require_scopes
 from apim_publisher import scopes
 from apim_publisher.apis import service as apis
@@ -27,6 +30,21 @@ router = APIRouter(tags=["Validation", "APIs"])
 TopicsUpdate = Annotated[
     Principal, Depends(require_scopes(scopes.API_CREATE, scopes.API_MANAGE, scopes.API_IMPORT_EXPORT))
 ]
+
+
+@cache
+def _platform_events_yaml(bootstrap_servers: str, topic_prefix: str) -> str:
+    document = platform_events.document(bootstrap_servers=bootstrap_servers, topic_prefix=topic_prefix)
+    return str(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
+
+
+@router.get("/events/asyncapi.yaml")
+async def get_platform_events(request: Request, principal: scopes.ApiList) -> Response:
+    """The platform's own events (every topic, event type, key and payload schema) as AsyncAPI 3.0,
+    for this deployment's broker and topic prefix; importable with ``POST /apis/import-asyncapi``."""
+    settings = request.app.state.settings
+    content = _platform_events_yaml(settings.kafka_bootstrap_servers, settings.kafka_topic_prefix)
+    return Response(content, media_type="application/yaml")
 
 
 @router.post("/apis/validate-asyncapi", response_model=AsyncAPIValidationResponse)
