@@ -20,7 +20,8 @@ COVERED = re.compile(
 
 
 def _full(path: str) -> str:
-    return path if path.startswith(BASE) else f"{BASE}{path}"
+    # The service catalog's routes carry their own prefix (/api/am/service-catalog/v1).
+    return path if path.startswith("/api/") else f"{BASE}{path}"
 
 
 def test_every_covered_wso2_operation_is_served_with_its_scopes() -> None:

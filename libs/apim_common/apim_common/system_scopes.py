@@ -69,6 +69,9 @@ _SCOPES: dict[str, tuple[str, ...]] = {
     "apim:threat_protection_policy_manage": (),
     "apim:tier_manage": (),
     "apim:policies_import_export": (),
+    # Service catalog (WSO2's own scope names): creators register services, publishers see them
+    "service_catalog:service_view": _PUBLISHING,
+    "service_catalog:service_write": (CREATOR,),
     # Developer portal (subscriber)
     "apim:subscribe": (SUBSCRIBER,),
     "apim:app_manage": (SUBSCRIBER,),

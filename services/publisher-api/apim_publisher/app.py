@@ -26,6 +26,8 @@ from apim_publisher.models import metadata, outbox
 from apim_publisher.policies.endpoints import router as policies_router
 from apim_publisher.products.endpoints import router as products_router
 from apim_publisher.revisions.endpoints import router as revisions_router
+from apim_publisher.servicecatalog.endpoints import api_router as service_import_router
+from apim_publisher.servicecatalog.endpoints import router as service_catalog_router
 from apim_publisher.settings import Settings
 from apim_publisher.shared_scopes.endpoints import router as shared_scopes_router
 from apim_publisher.soaptorest.endpoints import router as soap_to_rest_router
@@ -33,7 +35,7 @@ from apim_publisher.subscriptions.endpoints import router as subscriptions_route
 from apim_publisher.validations.endpoints import router as validations_router
 from apim_publisher.wsdl.endpoints import router as wsdl_router
 
-PREFIXES = ("/api/am/publisher/v4",)
+PREFIXES = ("/api/am/publisher/v4", "/api/am/service-catalog/v1")
 
 
 def publisher_router() -> APIRouter:
@@ -47,6 +49,7 @@ def publisher_router() -> APIRouter:
         soap_to_rest_router,
         asyncapi_router,
         graphql_router,
+        service_import_router,
         api_extras_router,
         comments_router,
         validations_router,
@@ -74,7 +77,7 @@ def create_app(settings: Settings | None = None, *, bus: EventBus | None = None)
         name="publisher",
         title="Publisher API",
         prefixes=PREFIXES,
-        routers=[publisher_router()],
+        routers=[publisher_router(), service_catalog_router],
         package="apim_publisher",
         metadata=metadata,
         outbox=outbox,

@@ -13,6 +13,7 @@ from apim_publisher.gateway_policies import models as _gateway_policies
 from apim_publisher.lifecycle import models as _lifecycle
 from apim_publisher.policies import models as _policies
 from apim_publisher.revisions import models as _revisions
+from apim_publisher.servicecatalog import models as _servicecatalog
 from apim_publisher.shared_scopes import models as _shared_scopes
 from apim_publisher.workflows import models as _workflows
 
@@ -28,6 +29,7 @@ _DOMAINS = (
     _lifecycle,
     _policies,
     _revisions,
+    _servicecatalog,
     _shared_scopes,
     _workflows,
 )

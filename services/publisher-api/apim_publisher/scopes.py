@@ -122,3 +122,9 @@ ClientCertUpdate = _any_of(API_CREATE, API_MANAGE, CLIENT_CERTIFICATES_UPDATE, C
 EndpointCertRead = _any_of(API_VIEW, API_MANAGE, EP_CERTIFICATES_VIEW, EP_CERTIFICATES_MANAGE)
 EndpointCertAdd = _any_of(API_CREATE, API_MANAGE, EP_CERTIFICATES_ADD, EP_CERTIFICATES_MANAGE)
 EndpointCertUpdate = _any_of(API_CREATE, API_MANAGE, EP_CERTIFICATES_UPDATE, EP_CERTIFICATES_MANAGE)
+
+# The Service Catalog v1 (/api/am/service-catalog/v1), as WSO2 names its scopes.
+SERVICE_VIEW = "service_catalog:service_view"
+SERVICE_WRITE = "service_catalog:service_write"
+ServiceRead = _any_of(SERVICE_VIEW, SERVICE_WRITE)
+ServiceWrite = _any_of(SERVICE_WRITE)

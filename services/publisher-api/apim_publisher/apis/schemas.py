@@ -564,6 +564,15 @@ class APIBody(DTO):
         return self
 
 
+class APIServiceInfo(DTO):
+    """The catalog service an API was made from, and whether the service has changed since."""
+
+    key: str
+    name: str
+    version: str
+    outdated: bool = False
+
+
 class APIPublic(APIBody):
     """The API as the Publisher shows it."""
 
@@ -579,6 +588,7 @@ class APIPublic(APIBody):
     createdTime: str | None = None
     lastUpdatedTime: str | None = None
     lastUpdatedTimestamp: str | None = None
+    serviceInfo: APIServiceInfo | None = None
 
 
 class APIInfo(DTO):

@@ -49,6 +49,8 @@ KEPT_FIELDS = (
     "wsdl",
     "wsdlType",
     "asyncapi",
+    # The catalog service the API was made from (servicecatalog/service.py).
+    "serviceInfo",
     *REVISION_FIELDS,
 )
 DEFAULT_VERBS = ("GET", "PUT", "POST", "DELETE", "PATCH")
