@@ -11,124 +11,28 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import pytest
 import pytest_asyncio
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
 from pydantic import SecretStr
 
 from apim_admin.monetization.runner import provider_for
-from apim_analytics.app import create_app as create_analytics
-from apim_analytics.settings import Settings as AnalyticsSettings
-from apim_common.events import InProcessBus
-from apim_common.events.topics import Topic
 from apim_common.security import INTERNAL_SCOPE
 from apim_common.service_auth import INTERNAL_CLIENT_ID
-from tests.admin_api.harness import Admin, running_admin
-from tests.analytics.support import T0, request_event
-from tests.support.apps import running_service
+from tests.admin_api.harness import Admin
+from tests.support.monetization import MAY, PUBLISH, Billing, running_billing, tier
 from tests.support.serving import serving
 from tests.support.tokens import TokenFactory
 
-# May 2026, holding T0 (2026-05-28T20:30Z): one monthly cycle starts in it.
-MAY = {"from": "2026-05-01T00:00:00Z", "to": "2026-06-01T00:00:00Z"}
-PUBLISH = "apim:monetization_usage_publish"
-
 pytestmark = pytest.mark.asyncio(loop_scope="module")
-
-
-def per_minute(count: int) -> dict[str, Any]:
-    return {
-        "type": "REQUESTCOUNTLIMIT",
-        "requestCount": {"timeUnit": "min", "unitTime": 1, "requestCount": count},
-    }
-
-
-def tier(name: str, plan: str, **properties: str) -> dict[str, Any]:
-    return {
-        "policyName": name,
-        "defaultLimit": per_minute(100),
-        "billingPlan": "COMMERCIAL",
-        "monetization": {"monetizationPlan": plan, "properties": properties},
-    }
-
-
-def routes(tokens: TokenFactory, analytics: Any) -> httpx.AsyncClient:
-    """The admin's HTTP client: the analytics service as it is, and a token endpoint issuing real
-    service tokens (which the analytics service verifies)."""
-    key_manager = FastAPI()
-
-    @key_manager.post("/oauth2/token")
-    async def token() -> JSONResponse:
-        access = tokens.mint(INTERNAL_CLIENT_ID, INTERNAL_SCOPE, client_id=INTERNAL_CLIENT_ID)
-        return JSONResponse({"access_token": access, "expires_in": 3600, "token_type": "Bearer"})
-
-    async def route(scope: Any, receive: Any, send: Any) -> None:
-        host = dict(scope["headers"])[b"host"].decode().split(":")[0]
-        await (analytics if host == "analytics" else key_manager)(scope, receive, send)
-
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=route))
-
-
-@dataclass
-class Billing:
-    admin: Admin
-    analytics_bus: InProcessBus
-
-    async def calls(self, count: int, api_id: str, app_id: str, tenant: str = "carbon.super") -> None:
-        for n in range(count):
-            event = request_event(at=T0 + n, apiId=api_id, applicationId=app_id, tenant=tenant)
-            await self.analytics_bus.publish(str(Topic.ANALYTICS), event)
-        await self.analytics_bus.drain()
-
-    async def subscribe(
-        self, sub_id: str, api_id: str, app_id: str, tier_name: str, tenant: str = "carbon.super"
-    ) -> None:
-        data = {
-            "subscriptionId": sub_id,
-            "apiId": api_id,
-            "applicationId": app_id,
-            "apiInfo": {"name": f"API {api_id}", "version": "1.0.0"},
-            "applicationInfo": {"name": f"App {app_id}", "owner": "bob"},
-            "throttlingPolicy": tier_name,
-            "status": "UNBLOCKED",
-        }
-        await self.admin.publish(
-            str(Topic.SUBSCRIPTIONS), "subscription.created", sub_id, data, tenant=tenant
-        )
-
-    async def publish_and_wait(self, params: dict[str, str] | None = None, **kwargs: Any) -> dict[str, Any]:
-        started = await self.admin.post("/monetization/publish-usage", params=params or MAY, **kwargs)
-        assert started.status_code == 202, started.text
-        await self.admin.app.state.usage_publisher.wait()
-        status = await self.admin.get("/monetization/publish-usage/status", **kwargs)
-        assert status.status_code == 200, status.text
-        body: dict[str, Any] = status.json()
-        return body
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def billing(tokens: TokenFactory, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Billing]:
     """One admin and one analytics service for the module: each test uses its own APIs,
     applications and subscriptions, and reads only its own rows."""
-    folder = tmp_path_factory.mktemp("monetization")
-    bus = InProcessBus()
-    settings = AnalyticsSettings(mode="development", database_url=f"sqlite+aiosqlite:///{folder / 'a.db'}")
-    async with (
-        running_admin(tokens, f"sqlite+aiosqlite:///{folder / 'admin.db'}") as admin,
-        running_service(create_analytics, settings, tokens, bus=bus) as (analytics, _),
-    ):
-        await bus.start()
-        state = admin.app.state
-        state.settings = state.settings.model_copy(update={"analytics_url": "http://analytics"})
-        await state.http.aclose()
-        state.http = routes(tokens, analytics)
-        await priced_tiers(admin)
-        try:
-            yield Billing(admin, bus)
-        finally:
-            await bus.stop()
+    async with running_billing(tokens, tmp_path_factory.mktemp("monetization")) as running:
+        yield running
 
 
 @contextlib.contextmanager
@@ -140,14 +44,6 @@ def settings_changed(admin: Admin, **changes: Any) -> Iterator[None]:
         yield
     finally:
         state.settings = original
-
-
-async def priced_tiers(admin: Admin) -> None:
-    metered = tier("Metered", "DYNAMICRATE", pricePerRequest="0.05", currencyType="eur")
-    flat = tier("Flat", "FIXEDRATE", fixedPrice="10", billingCycle="month")
-    for body in (metered, flat):
-        created = await admin.post("/throttling/policies/subscription", json=body)
-        assert created.status_code == 201, created.text
 
 
 def rows_of(report: dict[str, Any], *subscriptions: str) -> dict[str, dict[str, Any]]:
@@ -355,6 +251,7 @@ async def test_the_stripe_provider_sends_each_metered_subscriptions_calls_as_a_m
             status = await billing.publish_and_wait()
             again = await billing.publish_and_wait({"from": MAY["from"], "to": "2026-06-02T00:00:00Z"})
         finally:
+            await publisher.provider.aclose()
             publisher.provider = original
     assert status["state"] == "COMPLETED", status["message"]
     assert again["state"] == "COMPLETED", again

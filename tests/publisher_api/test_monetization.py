@@ -1,12 +1,17 @@
-"""Monetization: no billing provider can be configured, so enabling it is refused and nothing
-answers a made-up revenue or usage; switched off, the field round-trips as WSO2 clients send it."""
+"""Monetization: prices are set on the subscription tiers (admin), so enabling it per API is
+refused; switched off, the field round-trips as WSO2 clients send it; ``/revenue`` answers what
+the admin service's billing provider billed."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+import httpx
 
 from tests.publisher_api.conftest import BASE, Publisher
 from tests.publisher_api.test_products import product_body, two_apis
+from tests.support.monetization import running_billing, token_endpoint
 
 BILLING = "no billing provider is configured"
 
@@ -65,15 +70,39 @@ async def test_monetize_endpoint_refuses_enabling(publisher: Publisher) -> None:
     assert disabling.json() == {"enabled": False, "properties": {}}
 
 
-async def test_revenue_is_not_answered_with_zero(publisher: Publisher) -> None:
-    api = await publisher.create_api()
-    revenue = await publisher.client.get(f"{BASE}/apis/{api['id']}/revenue", headers=publisher.auth())
-    assert revenue.status_code == 404, revenue.text
-    body = revenue.json()
-    assert set(body) >= {"code", "message", "description", "moreInfo", "error"}
-    assert body["code"] == 404
-    assert BILLING in body["description"]
-    assert "totalRevenue" not in revenue.text
+async def test_revenue_is_what_the_billing_provider_billed(publisher: Publisher, tmp_path: Path) -> None:
+    """The admin service's usage publisher prices the API's subscriptions from the analytics
+    rollups; the publisher answers its totals as WSO2's ``APIRevenue``."""
+    async with running_billing(publisher.tokens, tmp_path) as billing:
+        api = await publisher.create_api()
+        await billing.subscribe("sub-paid", api["id"], "app-paid", "Metered")
+        await billing.subscribe("sub-flat", api["id"], "app-flat", "Flat")
+        await billing.calls(12, api["id"], "app-paid")
+        await billing.calls(1, "another-api", "app-paid")
+        assert (await billing.publish_and_wait())["state"] == "COMPLETED"
+        key_manager = token_endpoint(publisher.tokens)
+
+        async def route(scope: Any, receive: Any, send: Any) -> None:
+            target = key_manager if scope["path"] == "/oauth2/token" else billing.admin.app
+            await target(scope, receive, send)
+
+        original = publisher.app.state.http
+        publisher.app.state.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=route))
+        try:
+            url = f"{BASE}/apis/{api['id']}/revenue"
+            revenue = await publisher.client.get(url, headers=publisher.auth(["apim:api_view"]))
+            refused = await publisher.client.get(url, headers=publisher.auth(["apim:subscribe"]))
+            foreign = await publisher.client.get(url, headers=publisher.auth(tenant="acme.com"))
+        finally:
+            await publisher.app.state.http.aclose()
+            publisher.app.state.http = original
+    assert revenue.status_code == 200, revenue.text
+    properties = revenue.json()["properties"]
+    assert (properties["totalRevenueEUR"], properties["totalRevenueUSD"]) == ("0.60", "10.00")
+    assert (properties["requestCount"], properties["subscriptions"]) == ("12", "2")
+    assert all(isinstance(value, str) for value in properties.values())
+    assert refused.status_code == 403
+    assert foreign.status_code == 404
 
 
 async def test_product_monetization_is_refused(publisher: Publisher) -> None:

@@ -48,6 +48,10 @@ class BillingProvider(Protocol):
         """Bill ``lines``; the provider's reference per subscription id (none for a local report)."""
         ...
 
+    async def aclose(self) -> None:
+        """Release what the provider holds (its HTTP connections)."""
+        ...
+
 
 class ReportProvider:
     """Bills nothing outside: the stored usage report is the bill."""
@@ -58,3 +62,6 @@ class ReportProvider:
         self, session: AsyncSession, job_id: str, period: BillingPeriod, lines: Sequence[UsageLine]
     ) -> dict[str, str]:
         return {}
+
+    async def aclose(self) -> None:
+        return None

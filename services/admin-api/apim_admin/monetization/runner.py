@@ -8,7 +8,6 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import stripe
 from fastapi import FastAPI
@@ -18,7 +17,7 @@ from apim_admin.monetization import service
 from apim_admin.monetization.models import FAILED, PublishJob
 from apim_admin.monetization.providers import BillingProvider, ReportProvider
 from apim_admin.monetization.repository import PublishJobRepository
-from apim_admin.monetization.stripe_provider import StripeHTTPClient, StripeProvider
+from apim_admin.monetization.stripe_provider import StripeProvider
 from apim_admin.settings import Settings
 from apim_common.analytics_client import AnalyticsUnavailable, request_counts
 from apim_common.db import Database
@@ -47,14 +46,11 @@ def provider_for(settings: Settings) -> BillingProvider | None:
     if settings.monetization_provider == "stripe":
         if settings.stripe_secret_key is None:
             raise ValueError("APIM_MONETIZATION_PROVIDER=stripe needs APIM_STRIPE_SECRET_KEY")
-        addresses: Any = {"api": settings.stripe_api_base} if settings.stripe_api_base else None
-        client = stripe.StripeClient(
+        return StripeProvider(
             settings.stripe_secret_key.get_secret_value(),
-            base_addresses=addresses,
-            http_client=StripeHTTPClient(),
-            max_network_retries=2,
+            settings.stripe_meter_event_name,
+            settings.stripe_api_base,
         )
-        return StripeProvider(client, settings.stripe_meter_event_name)
     return None
 
 
@@ -96,6 +92,8 @@ class UsagePublisher:
 
     async def stop(self) -> None:
         await cancel_and_wait(*self._tasks)
+        if self.provider is not None:
+            await self.provider.aclose()
 
     async def _counts(self, tenant: str, start: datetime, end: datetime) -> dict[tuple[str, str], int]:
         state = self._app.state

@@ -34,9 +34,16 @@ class StripeHTTPClient(stripe.HTTPXClient):
 class StripeProvider:
     name = "stripe"
 
-    def __init__(self, client: stripe.StripeClient, meter_event_name: str) -> None:
-        self._client = client
+    def __init__(self, secret_key: str, meter_event_name: str, api_base: str | None = None) -> None:
+        self._http = StripeHTTPClient()
+        addresses: Any = {"api": api_base} if api_base else None
+        self._client = stripe.StripeClient(
+            secret_key, base_addresses=addresses, http_client=self._http, max_network_retries=2
+        )
         self._event_name = meter_event_name
+
+    async def aclose(self) -> None:
+        await self._http.close_async()  # type: ignore[no-untyped-call]
 
     async def _customer(self, session: AsyncSession, line: UsageLine) -> str:
         accounts = BillingAccountRepository(session)

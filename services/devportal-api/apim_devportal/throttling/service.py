@@ -54,6 +54,23 @@ def _limit(policy: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return "REQUESTCOUNT", limit.get("requestCount") or {}
 
 
+# The admin's plan names as WSO2's Developer Portal shows them (``billingType``).
+BILLING_TYPES = {"FIXEDRATE": "fixedPrice", "DYNAMICRATE": "dynamicRate"}
+PRICE_PROPERTIES = ("fixedPrice", "pricePerRequest", "currencyType", "billingCycle")
+
+
+def monetization_attributes(policy: dict[str, Any]) -> dict[str, str] | None:
+    """The tier's price as WSO2's ``MonetizationInfo``; None for a free tier."""
+    monetization = policy.get("monetization") or {}
+    billing_type = BILLING_TYPES.get(str(monetization.get("monetizationPlan")))
+    if billing_type is None:
+        return None
+    properties = monetization.get("properties") or {}
+    return {"billingType": billing_type} | {
+        k: str(properties[k]) for k in PRICE_PROPERTIES if k in properties
+    }
+
+
 def public(policy: dict[str, Any], level: str) -> ThrottlingPolicyPublic:
     quota_type, limit = _limit(policy)
     permissions = policy.get("permissions") or {}
@@ -78,7 +95,7 @@ def public(policy: dict[str, Any], level: str) -> ThrottlingPolicyPublic:
         quotaPolicyType=quota_type,
         tierPlan="COMMERCIAL" if policy.get("billingPlan") == "COMMERCIAL" else "FREE",
         stopOnQuotaReach=bool(policy.get("stopOnQuotaReach", True)),
-        monetizationAttributes=policy.get("monetization"),
+        monetizationAttributes=monetization_attributes(policy),
         throttlingPolicyPermissions=ThrottlingPolicyPermissionInfo(
             type=permission_type,
             roles=list(permissions.get("roles") or []),

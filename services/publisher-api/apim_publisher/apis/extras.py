@@ -12,11 +12,12 @@ from fastapi import APIRouter, Body, Query, Request, Response
 from apim_common.db import SessionDep
 from apim_common.errors import BadRequest, NotFound
 from apim_common.pagination import PageDep
+from apim_common.settings import ServiceSettings
 from apim_publisher import scopes
 from apim_publisher.apis import aggregate, service
 from apim_publisher.apis.models import PRODUCT_TYPE
 from apim_publisher.apis.repository import APIRepository
-from apim_publisher.apis.schemas import NO_BILLING_PROVIDER, Monetization
+from apim_publisher.apis.schemas import Monetization
 from apim_publisher.apis.search import search as search_apis
 from apim_publisher.catalog import service as catalog
 from apim_publisher.catalog.endpoints import external_stores
@@ -116,12 +117,21 @@ async def monetize(
 
 
 @router.get("/apis/{apiId}/revenue")
-async def revenue(apiId: str, session: SessionDep, principal: scopes.MonetizationRead) -> dict[str, Any]:
-    """No billing provider is configured, so no API is monetized and none has revenue to report."""
+async def revenue(
+    apiId: str, request: Request, session: SessionDep, principal: scopes.MonetizationRead
+) -> dict[str, Any]:
+    """What the billing provider billed for the API's subscriptions over every published period
+    (WSO2's ``APIRevenue``), as the admin service's usage publisher recorded it."""
     api = await service.get(session, principal, apiId)
-    raise NotFound(
-        f"API '{api.name}' has no revenue: {NO_BILLING_PROVIDER}", message="Monetization not enabled"
+    settings: ServiceSettings = request.app.state.settings
+    found: dict[str, Any] = await call(
+        request,
+        "GET",
+        f"{settings.admin_url.rstrip('/')}/api/am/admin/v4/internal/monetization/revenue",
+        "Reading the API's revenue",
+        params={"tenant": api.tenant, "apiId": api.id},
     )
+    return {"properties": dict(found.get("properties") or {})}
 
 
 async def _environment(session: SessionDep, tenant: str, environment_id: str) -> str:
