@@ -251,3 +251,37 @@ async def test_an_exported_service_imports_back_and_an_overwrite_outdates_its_ap
     assert overwritten.status_code == 200, overwritten.text
     seen = await publisher.client.get(f"{BASE}/apis/{api['id']}", headers=_headers(publisher))
     assert seen.json()["serviceInfo"]["outdated"] is True
+
+
+async def test_a_graphql_service_makes_a_graphql_api_and_a_wsdl_service_is_pointed_at_import_wsdl(
+    publisher: Publisher,
+) -> None:
+    schema = "type Query { orders: [String] }\ntype Mutation { cancel(id: ID!): Boolean }\n"
+    created = await publisher.client.post(
+        f"{CATALOG}/services",
+        data={
+            "serviceMetadata": json.dumps(
+                {"name": f"OrdersGraph{next(_numbers)}", "version": "1.0.0", "definitionType": "GRAPHQL_SDL"}
+            ),
+            "inlineContent": schema,
+        },
+        headers=_headers(publisher),
+    )
+    assert created.status_code == 201, created.text
+    service = created.json()
+    imported = await _import(publisher, service["serviceKey"])
+    assert imported.status_code == 201, imported.text
+    assert imported.json()["type"] == "GRAPHQL"
+    assert {(o["verb"], o["target"]) for o in imported.json()["operations"]} == {
+        ("QUERY", "orders"),
+        ("MUTATION", "cancel"),
+    }
+
+    wsdl = (
+        '<definitions xmlns="http://schemas.xmlsoap.org/wsdl/" name="Orders">'
+        '<service name="Orders"/></definitions>'
+    )
+    soap = await _service(publisher, wsdl, definitionType="WSDL1")
+    refused = await _import(publisher, soap["serviceKey"])
+    assert refused.status_code == 400, refused.text
+    assert "/apis/import-wsdl" in refused.json()["description"]
