@@ -4,15 +4,17 @@ resource policies, strictly."""
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
+import zipfile
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 import pytest_asyncio
 
-from tests.publisher_api.conftest import BASE, PIZZA, Publisher, running_publisher
+from tests.publisher_api.conftest import BASE, PIZZA, Publisher, edit_project, running_publisher
 from tests.support.soap_service import calc_wsdl
 from tests.support.tokens import TokenFactory
 
@@ -180,3 +182,54 @@ async def test_soap_to_rest_needs_a_usable_wsdl_and_is_not_made_by_hand(publishe
         headers=publisher.auth(),
     )
     assert none.status_code == 404
+
+
+async def test_a_project_export_and_import_keeps_the_mappings(publisher: Publisher) -> None:
+    api = (await _import(publisher, calc_wsdl(ADDRESS))).json()
+    url = f"{BASE}/apis/{api['id']}/resource-policies"
+    add = (await publisher.client.get(url, params={"sequenceType": "in"}, headers=publisher.auth())).json()
+    add = next(p for p in add["list"] if p["resourcePath"] == "Add")
+    edited = add["content"].replace("soapAction: http://example.com/calc/Add", "soapAction: urn:edited")
+    assert (
+        await publisher.client.put(f"{url}/{add['id']}", json={"content": edited}, headers=publisher.auth())
+    ).status_code == 200
+    exported = await publisher.client.get(
+        f"{BASE}/apis/export", params={"apiId": api["id"]}, headers=publisher.auth()
+    )
+    assert exported.status_code == 200, exported.text
+    names = zipfile.ZipFile(io.BytesIO(exported.content)).namelist()
+    assert any(n.endswith("/Sequences/soap_to_rest.yaml") for n in names)
+
+    def renamed(data: dict[str, Any]) -> None:
+        data.update(name="CalcCopy", context="/calccopy")
+
+    imports = ["apim:api_import_export", "apim:api_view"]
+    copy = await publisher.client.post(
+        f"{BASE}/apis/import",
+        files={"file": ("p.zip", edit_project(exported.content, "api.yaml", renamed), "application/zip")},
+        headers=publisher.auth(imports),
+    )
+    assert copy.status_code == 200, copy.text
+    listed = await publisher.client.get(
+        f"{BASE}/apis", params={"query": "name:CalcCopy"}, headers=publisher.auth()
+    )
+    copy_id = next(a["id"] for a in listed.json()["list"] if a["name"] == "CalcCopy")
+    policies = await publisher.client.get(
+        f"{BASE}/apis/{copy_id}/resource-policies", params={"sequenceType": "in"}, headers=publisher.auth()
+    )
+    assert any("soapAction: urn:edited" in p["content"] for p in policies.json()["list"])
+
+    source = zipfile.ZipFile(io.BytesIO(exported.content))
+    stripped = io.BytesIO()
+    with zipfile.ZipFile(stripped, "w") as target:
+        for name in source.namelist():
+            if not name.endswith("soap_to_rest.yaml"):
+                target.writestr(name, source.read(name))
+    without = await publisher.client.post(
+        f"{BASE}/apis/import",
+        files={"file": ("p.zip", edit_project(stripped.getvalue(), "api.yaml", renamed), "application/zip")},
+        params={"overwrite": "true"},
+        headers=publisher.auth(imports),
+    )
+    assert without.status_code == 400
+    assert "Sequences/soap_to_rest.yaml" in without.json()["description"]

@@ -9,6 +9,8 @@ A project is one folder (zipped)::
       Definitions/graphql-complexity.yaml  a GraphQL API's complexity values, when it has any
       Docs/<name>/document.yaml     {type: document, ...} and the content (inline text or the file)
       Policies/<name>_<version>.yaml  the policies the API attaches (API level and per operation)
+      Sequences/soap_to_rest.yaml   a SOAPTOREST API's mappings, one per resource (where WSO2
+                                    keeps its generated sequences)
       deployment_environments.yaml  {type: deployment_environments, data: [{deploymentEnvironment, ...}]}
 
 Import creates the API (or, with ``overwrite``, updates it), brings its documents in line, and
@@ -63,6 +65,7 @@ from apim_publisher.products.schemas import APIProductBody
 from apim_publisher.revisions import service as revisions
 from apim_publisher.revisions.repository import DeploymentRepository, RevisionRepository
 from apim_publisher.revisions.schemas import DeploymentTarget
+from apim_publisher.soaptorest.schemas import SoapMapping
 
 PROJECT_VERSION = "v4.3.0"
 MAX_ARCHIVE_BYTES = 50 * 1024 * 1024
@@ -76,6 +79,8 @@ PRODUCT_COMPUTED_FIELDS = COMPUTED_FIELDS | {"state", "apiType", "type", "gatewa
 DOCUMENT_COMPUTED = {"documentId", "createdTime", "createdBy", "lastUpdatedTime", "lastUpdatedBy"}
 GRAPHQL_SCHEMA_FILE = "Definitions/schema.graphql"
 COMPLEXITY_ENVELOPE = "graphql_complexity"
+SOAP_TO_REST_FILE = "Sequences/soap_to_rest"
+SOAP_TO_REST_ENVELOPE = "soap_to_rest_mappings"
 
 
 def _safe(name: str) -> str:
@@ -169,6 +174,12 @@ async def _project_zip(
                 )
         else:
             archive.writestr(f"{root}/Definitions/swagger.{ext}", _dump(item.definition or {}, ext))
+        mappings = item.spec.get(apis.SOAP_TO_REST_FIELD)
+        if mappings:
+            archive.writestr(
+                f"{root}/{SOAP_TO_REST_FILE}.{ext}",
+                _dump(_envelope(SOAP_TO_REST_ENVELOPE, {"list": mappings}), ext),
+            )
         await _write_documents(session, item, archive, root, ext)
         for name, spec in policies or []:
             archive.writestr(
@@ -230,6 +241,7 @@ class Project:
     graphql: graphql.Schema | None = None
     complexity: GraphQLQueryComplexityInfo | None = None
     environments: list[DeploymentTarget] = field(default_factory=list)
+    soap_to_rest: list[dict[str, Any]] | None = None
 
 
 def _invalid(problem: str) -> BadRequest:
@@ -343,6 +355,7 @@ async def read_project(archive: bytes) -> Project:
             raise _invalid(f"{GRAPHQL_SCHEMA_FILE}: {'; '.join(errors)}")
         project.graphql = schema
     project.complexity = _complexity(opened)
+    project.soap_to_rest = _soap_to_rest(opened)
     project.documents = _read_documents(opened.files, opened.read)
     project.environments = opened.environments()
     return project
@@ -361,6 +374,21 @@ def _complexity(opened: _Archive) -> GraphQLQueryComplexityInfo | None:
         return GraphQLQueryComplexityInfo.model_validate(data)
     except ValidationError as exc:
         raise _invalid(f"{found}: {_first_error(exc)}") from exc
+
+
+def _soap_to_rest(opened: _Archive) -> list[dict[str, Any]] | None:
+    """A SOAPTOREST API's mappings, each checked as the resource-policy edit checks it."""
+    found = opened.first(*(f"{SOAP_TO_REST_FILE}.{ext}" for ext in ("yaml", "yml", "json")))
+    if found is None:
+        return None
+    data = _unwrap(_parse(opened.read(found), found), SOAP_TO_REST_ENVELOPE, found)
+    items = data.get("list") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise _invalid(f"{found} must hold the mappings as a list")
+    try:
+        return [SoapMapping.model_validate(item).model_dump(mode="json") for item in items]
+    except ValidationError as exc:
+        raise _invalid(f"{found}: {_first_error(exc)}") from None
 
 
 def _read_documents(files: dict[str, str], read: Any) -> list[ProjectDocument]:
@@ -542,6 +570,8 @@ async def import_project(
         _graphql_operations(body, project.graphql)
     elif project.complexity is not None:
         raise _invalid("Complexity values need the GraphQL schema, Definitions/schema.graphql")
+    if (body.type == "SOAPTOREST") != (project.soap_to_rest is not None):
+        raise _invalid(f"A SOAPTOREST API, and only one, carries its mappings in {SOAP_TO_REST_FILE}.yaml")
     if existing is None:
         api = await apis.create(
             session,
@@ -550,6 +580,7 @@ async def import_project(
             definition=project.definition,
             secrets=secrets,
             graphql_schema=project.graphql.text if project.graphql is not None else None,
+            soap_to_rest=project.soap_to_rest,
         )
     else:
         api = existing
@@ -562,6 +593,8 @@ async def import_project(
             api = await apis.set_definition(session, principal, api, project.definition)
         if project.graphql is not None:
             api = await graphql.set_schema(session, principal, api, project.graphql)
+        if project.soap_to_rest is not None:
+            api.spec = {**api.spec, apis.SOAP_TO_REST_FIELD: project.soap_to_rest}
         api = await apis.update(session, principal, api, body, secrets=secrets)
     if project.asyncapi is not None:
         # The topics follow the definition, keeping the settings api.yaml gives them.
