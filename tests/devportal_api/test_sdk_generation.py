@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from apim_devportal.sdkgen.cache import ZipCache
 from apim_devportal.sdkgen.generators import PYTHON, OpenAPIGenerator, client_generators, detect
 from apim_devportal.sdkgen.service import SDKs
 from tests.devportal_api.conftest import BASE, Portal, running_portal
@@ -279,26 +278,3 @@ async def test_openapi_generator_on_path_adds_its_client_languages_python_stays_
     assert not isinstance(found["python"], OpenAPIGenerator)
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     assert sorted(await detect(5)) == ["python"]
-
-
-async def test_the_cache_keeps_the_most_recent_zips_within_its_byte_budget() -> None:
-    cache = ZipCache(max_bytes=100)
-    made: list[str] = []
-
-    def maker(key: str, size: int) -> Any:
-        async def make() -> bytes:
-            made.append(key)
-            return b"x" * size
-
-        return make
-
-    for key in ("a", "b", "c"):
-        await cache.get(key, maker(key, 40))
-    assert (len(cache), cache.size) == (2, 80)
-    await cache.get("c", maker("c", 40))
-    await cache.get("a", maker("a", 40))
-    assert made == ["a", "b", "c", "a"]
-    await cache.get("huge", maker("huge", 101))
-    await cache.get("huge", maker("huge", 101))
-    assert made[-2:] == ["huge", "huge"]
-    assert cache.size <= 100

@@ -19,6 +19,7 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy import MetaData, Table
 from starlette.responses import JSONResponse
 
+from apim_common import crypto_policy
 from apim_common.db import Database
 from apim_common.errors import install_error_handlers
 from apim_common.events.bus import EventBus, InProcessBus
@@ -63,6 +64,7 @@ def build_service_app(
 ) -> FastAPI:
     """``bus`` is shared when several services run in one process; the caller then starts and stops it."""
     prefix = spec.prefixes[0]
+    policy = crypto_policy.activate(settings.crypto_provider)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
@@ -74,11 +76,11 @@ def build_service_app(
                 stack.push_async_callback(database.dispose)
                 await upgrade(database.engine, spec.package)
                 app.state.database = database
-            http = httpx.AsyncClient(timeout=10.0)
+            http = httpx.AsyncClient(timeout=10.0, verify=policy.httpx_verify())
             stack.push_async_callback(http.aclose)
             app.state.http = http
             # Fetches a user aims (a URL in a request) go through the outbound guard, never `http`.
-            outbound = guarded_client(OutboundPolicy.from_settings(settings))
+            outbound = guarded_client(OutboundPolicy.from_settings(settings), crypto=policy)
             stack.push_async_callback(outbound.aclose)
             app.state.outbound = outbound
             app.state.token_verifier = JWKSVerifier(
@@ -119,7 +121,9 @@ def build_service_app(
     install_error_handlers(app)
 
     async def health() -> JSONResponse:
-        return JSONResponse({"status": "UP", "service": spec.name})
+        return JSONResponse(
+            {"status": "UP", "service": spec.name, "cryptoProvider": str(settings.crypto_provider)}
+        )
 
     app.add_api_route("/health", health, methods=["GET"], include_in_schema=False)
     app.add_api_route(f"{prefix}/health", health, methods=["GET"], include_in_schema=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
@@ -13,6 +14,10 @@ import httpx
 from jwcrypto import jwk, jws
 from jwcrypto import jwt as jwcrypto_jwt
 from jwcrypto.common import JWException
+
+from apim_common.crypto_policy import CryptoPolicyError, active
+
+logger = logging.getLogger(__name__)
 
 ALLOWED_ALGORITHMS = ("RS256", "ES256")
 # The ``token_type`` claim of the key manager's API keys.
@@ -66,7 +71,7 @@ class JWKSVerifier:
             if force and time.monotonic() - self._fetched_at < self._min_refresh_interval:
                 return  # an unknown kid must not turn every bad token into a JWKS request
             document = await self._fetch()
-            self._keys = jwk.JWKSet.from_json(json.dumps(document))
+            self._keys = jwk.JWKSet.from_json(json.dumps(_allowed_keys(document)))
             self._fetched_at = time.monotonic()
 
     async def _key_for(self, kid: str | None, alg: str) -> jwk.JWK:
@@ -86,6 +91,10 @@ class JWKSVerifier:
         """Return the verified claims or raise ``InvalidToken`` / ``ExpiredToken``."""
         header = _unverified_header(token)
         alg = header.get("alg")
+        try:
+            active().check_jws_algorithm(str(alg))
+        except CryptoPolicyError as exc:
+            raise InvalidToken(str(exc)) from None
         if alg not in ALLOWED_ALGORITHMS:
             raise InvalidToken(f"algorithm {alg!r} is not accepted")
         key = await self._key_for(header.get("kid"), alg)
@@ -117,6 +126,22 @@ class JWKSVerifier:
             audiences = aud if isinstance(aud, list) else [aud]
             if self._audience not in audiences:
                 raise InvalidToken("token audience does not match")
+
+
+def _allowed_keys(document: dict[str, Any]) -> dict[str, Any]:
+    """The JWKS without the keys the crypto policy refuses (each logged once per fetch)."""
+    policy = active()
+    if not policy.fips:
+        return document
+    kept = []
+    for key in document.get("keys") or ():
+        try:
+            policy.check_jwk(key)
+        except CryptoPolicyError as exc:
+            logger.warning("JWKS key ignored: %s", exc)
+            continue
+        kept.append(key)
+    return {**document, "keys": kept}
 
 
 def _unverified_header(token: str) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from apim_common.crypto_policy import CryptoPolicy, active
 from apim_common.errors import BadRequest, ErrorListItem
 from apim_common.settings import ServiceSettings
 
@@ -192,8 +193,12 @@ def guarded_client(
     transport: httpx.AsyncBaseTransport | None = None,
     resolver: Resolver = system_resolver,
     timeout: float = 10.0,
+    crypto: CryptoPolicy | None = None,
 ) -> httpx.AsyncClient:
-    """The HTTP client for fetches a user aims; created once per app (its lifespan closes it)."""
+    """The HTTP client for fetches a user aims; created once per app (its lifespan closes it).
+    ``crypto``: the TLS rules of its connections (the policy in force when not given)."""
+    if transport is None:
+        transport = httpx.AsyncHTTPTransport(verify=(crypto or active()).httpx_verify())
     return httpx.AsyncClient(
         transport=GuardedTransport(policy, transport=transport, resolver=resolver),
         timeout=timeout,

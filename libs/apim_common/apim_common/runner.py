@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import uvicorn
 
 from apim_common.db import create_engine
+from apim_common.fips import refuse_unless_fips
 from apim_common.migrations import upgrade
 from apim_common.settings import ServiceSettings
 from apim_common.telemetry import setup_logging
@@ -29,6 +30,7 @@ async def _migrate(package: str, url: str) -> None:
 
 def run_service(package: str, settings_class: type[S], create_app: Callable[[S], Any]) -> int:
     settings = settings_class()
+    refuse_unless_fips(settings.crypto_provider)
     setup_logging(settings.log_level, json_output=settings.log_json)
     command = sys.argv[1] if len(sys.argv) > 1 else "serve"
     if command == "migrate":

@@ -14,6 +14,8 @@ from typing import Literal, Self
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from apim_common.crypto_policy import CryptoProvider
+
 # Values a development install may run on; never accepted outside development mode.
 DEV_SECRET_KEY = "dev-only-secret-key-change-me"
 DEV_BOOTSTRAP_PASSWORD = "admin"
@@ -92,6 +94,9 @@ class ServiceSettings(BaseSettings):
     outbound_allow: str = ""
     log_level: str = "INFO"
     log_json: bool = True
+    # "fips": refuse to start without OpenSSL's FIPS provider, and refuse what FIPS 140-3 does not
+    # approve (apim_common.crypto_policy); docs/decisions/0025-fips-mode.md.
+    crypto_provider: CryptoProvider = CryptoProvider.DEFAULT
 
     @property
     def is_development(self) -> bool:

@@ -24,6 +24,7 @@ from collections.abc import AsyncIterator
 import httpx
 from starlette.types import Receive, Scope, Send
 
+from apim_common import crypto_policy
 from apim_common.app import bus_from_settings
 from apim_common.events.bus import EventBus
 from apim_common.outbound import OutboundPolicy, guarded_client, parse_networks
@@ -57,7 +58,11 @@ from apim_gateway.websub import create_hub
 
 logger = logging.getLogger(__name__)
 
-_HEALTH_BODY = b'{"status":"UP","service":"gateway"}'
+
+def _health_body(settings: Settings) -> bytes:
+    return f'{{"status":"UP","service":"gateway","cryptoProvider":"{settings.crypto_provider}"}}'.encode()
+
+
 _JSON = b"application/json"
 
 
@@ -75,13 +80,17 @@ class Gateway:
         ``http``: the client for control-plane and JWKS calls (tests pass one on a fake)."""
         self.settings = settings
         self.gateway_id = settings.gateway_id or f"gw-{uuid.uuid4().hex[:12]}"
+        self.crypto = crypto_policy.activate(settings.crypto_provider)
+        self._health_body = _health_body(settings)
         self._shared_bus = bus
         self.bus: EventBus | None = bus
         self._given_http = http
-        self.http: httpx.AsyncClient = http or httpx.AsyncClient(timeout=10.0)
+        self.http: httpx.AsyncClient = http or httpx.AsyncClient(
+            timeout=10.0, verify=self.crypto.httpx_verify()
+        )
         self.policy_services = PolicyServices()
         # Backend token endpoints are set by publishers: reached through the outbound guard only.
-        self.backend_tokens = guarded_client(OutboundPolicy.from_settings(settings))
+        self.backend_tokens = guarded_client(OutboundPolicy.from_settings(settings), crypto=self.crypto)
         self.state = RuntimeState(
             policy_services=self.policy_services,
             response_cache=ResponseCache(
@@ -113,7 +122,9 @@ class Gateway:
         # A key manager's JWKS URL is set by a tenant administrator: fetched through the outbound
         # guard, unless it is the platform's own key manager (tests pass ``http`` for every call).
         self.outbound: httpx.AsyncClient | None = (
-            None if http is not None else guarded_client(OutboundPolicy.from_settings(settings))
+            None
+            if http is not None
+            else guarded_client(OutboundPolicy.from_settings(settings), crypto=self.crypto)
         )
         self.verifier = TokenVerifier(
             self.state,
@@ -260,7 +271,7 @@ class Gateway:
         if scope["type"] == "http":
             path: str = scope["path"]
             if path == "/health":
-                await _send_plain(send, 200, _HEALTH_BODY, _JSON)
+                await _send_plain(send, 200, self._health_body, _JSON)
             elif path == "/jwks" or (
                 path.startswith("/t/") and path.endswith("/jwks") and path.count("/") == 3
             ):

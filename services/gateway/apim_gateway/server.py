@@ -15,6 +15,7 @@ from typing import Any
 
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from apim_common.fips import refuse_unless_fips
 from apim_common.runner import run_service
 from apim_common.telemetry import setup_logging
 from apim_gateway.app import create_app
@@ -68,6 +69,7 @@ def main() -> int:
     settings = Settings()
     command = sys.argv[1] if len(sys.argv) > 1 else "serve"
     if command == "serve" and settings.gateway_server == "granian":
+        refuse_unless_fips(settings.crypto_provider)
         setup_logging(settings.log_level, json_output=settings.log_json)
         return _serve_granian(settings)
     return run_service("apim_gateway", Settings, create_app)

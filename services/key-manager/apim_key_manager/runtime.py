@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from apim_common.crypto_policy import policy_for
 from apim_common.db import Database
 from apim_common.events.bus import EventBus
 from apim_common.events.consumer import idempotent
@@ -126,7 +127,13 @@ async def key_manager_runtime(app: FastAPI) -> AsyncIterator[None]:
     scopes = ScopePolicy(database, settings.cache_ttl)
     guard, close_guard = sign_in_guard(settings)
     users = UserService(
-        Passwords(settings.password_time_cost, settings.password_memory_cost), lifetime, guard
+        Passwords(
+            settings.password_time_cost,
+            settings.password_memory_cost,
+            fips=policy_for(settings.crypto_provider).fips,
+        ),
+        lifetime,
+        guard,
     )
     clients = ClientService(database, settings.secret(), users, settings.cache_ttl, lifetime)
 

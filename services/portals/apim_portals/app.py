@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from apim_common import crypto_policy
 from apim_common.telemetry import instrument, metrics_listener
 from apim_portals import auth
 from apim_portals.admin import pages as admin_pages
@@ -30,6 +31,7 @@ STATIC = Path(str(files("apim_portals") / "static"))
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    crypto = crypto_policy.activate(settings.crypto_provider)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -40,7 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 )
                 app.state.metrics_port = metrics.sockets[0].getsockname()[1]
             http = await stack.enter_async_context(
-                httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0))
+                httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0), verify=crypto.httpx_verify())
             )
             app.state.platform = Platform(http, settings)
             yield
@@ -54,7 +56,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.path_prefixes = PREFIXES
 
     async def health() -> JSONResponse:
-        return JSONResponse({"status": "UP", "service": "portals"})
+        return JSONResponse(
+            {"status": "UP", "service": "portals", "cryptoProvider": str(settings.crypto_provider)}
+        )
 
     app.add_api_route("/health", health, methods=["GET"], include_in_schema=False)
     for prefix in PREFIXES:

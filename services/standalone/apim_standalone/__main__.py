@@ -13,6 +13,8 @@ from collections.abc import Generator
 import uvicorn
 from pydantic import ValidationError
 
+from apim_common import crypto_policy
+from apim_common.fips import refuse_unless_fips
 from apim_common.settings import InsecureSettingsError, ServiceSettings, refuse_public_host_in_development
 from apim_common.telemetry import metrics_listener, setup_logging
 from apim_standalone.composition import build_platform
@@ -56,6 +58,9 @@ async def serve(settings: StandaloneSettings) -> None:
     tls: dict[str, str] = {}
     if settings.tls_certfile and settings.tls_keyfile:
         tls = {"ssl_certfile": str(settings.tls_certfile), "ssl_keyfile": str(settings.tls_keyfile)}
+        # FIPS mode: forward-secret AES-GCM suites only; TLS 1.2 is the floor in every mode.
+        if (ciphers := crypto_policy.active().tls_ciphers) is not None:
+            tls["ssl_ciphers"] = ciphers
     common = {"lifespan": "off", "log_config": None, "access_log": False, "proxy_headers": True}
     servers = [
         _Server(uvicorn.Config(platform.control_plane, **common, **tls)),  # type: ignore[arg-type]
@@ -114,6 +119,7 @@ def main() -> int:
     except InsecureSettingsError as exc:
         print(f"apim: refusing to start: {exc}", file=sys.stderr)
         return 2
+    refuse_unless_fips(base.crypto_provider)
     setup_logging(base.log_level, json_output=base.log_json)
     asyncio.run(serve(settings))
     return 0

@@ -18,6 +18,7 @@ from apim_admin.app import create_app as create_admin
 from apim_admin.settings import Settings as AdminSettings
 from apim_analytics.app import create_app as create_analytics
 from apim_analytics.settings import Settings as AnalyticsSettings
+from apim_common import crypto_policy
 from apim_common.events.bus import InProcessBus
 from apim_common.process import freeze_startup_objects
 from apim_devportal.app import create_app as create_devportal
@@ -68,6 +69,7 @@ class ControlPlane:
             health: dict[str, Any] = {
                 "status": "UP",
                 "services": [s.state.service_name for s in self.services],
+                "cryptoProvider": str(crypto_policy.active().provider),
             }
             if self.portals is not None:
                 health["portals"] = [p.strip("/") for p in self.portals.state.path_prefixes]

@@ -36,6 +36,7 @@ from typing import Any, TypeVar
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaConnectionError, KafkaError
 
+from apim_common.crypto_policy import policy_for
 from apim_common.events.bus import BatchHandler, Handler
 from apim_common.events.envelope import CloudEvent
 from apim_common.settings import ServiceSettings
@@ -98,9 +99,7 @@ def kafka_client_options(settings: ServiceSettings) -> dict[str, Any]:
         "security_protocol": settings.kafka_security_protocol,
     }
     if settings.kafka_security_protocol in ("SSL", "SASL_SSL"):
-        import ssl
-
-        options["ssl_context"] = ssl.create_default_context()
+        options["ssl_context"] = policy_for(settings.crypto_provider).client_context()
     if settings.kafka_sasl_mechanism:
         options["sasl_mechanism"] = settings.kafka_sasl_mechanism
         options["sasl_plain_username"] = settings.kafka_sasl_username

@@ -31,9 +31,9 @@ async def list_key_managers(session: SessionDep, principal: KeyManagerManage) ->
 
 @router.post("/key-managers", status_code=201)
 async def add_key_manager(
-    body: KeyManager, session: SessionDep, principal: KeyManagerManage
+    request: Request, body: KeyManager, session: SessionDep, principal: KeyManagerManage
 ) -> dict[str, Any]:
-    return _out(await service.create(session, principal.tenant, body))
+    return _out(await service.create(session, principal.tenant, body, http=request.app.state.outbound))
 
 
 @router.post("/key-managers/discover", response_model=KeyManagerWellKnownResponse)
@@ -55,9 +55,10 @@ async def get_key_manager(
 
 @router.put("/key-managers/{keyManagerId}")
 async def update_key_manager(
-    keyManagerId: str, body: KeyManager, session: SessionDep, principal: KeyManagerManage
+    request: Request, keyManagerId: str, body: KeyManager, session: SessionDep, principal: KeyManagerManage
 ) -> dict[str, Any]:
-    return _out(await service.update(session, principal.tenant, keyManagerId, body))
+    outbound = request.app.state.outbound
+    return _out(await service.update(session, principal.tenant, keyManagerId, body, http=outbound))
 
 
 @router.delete("/key-managers/{keyManagerId}")
@@ -91,9 +92,10 @@ async def list_global_key_managers(session: SessionDep, principal: KeyManagerMan
 
 @router.post("/global-key-managers", status_code=201)
 async def add_global_key_manager(
-    body: KeyManager, session: SessionDep, principal: KeyManagerManage
+    request: Request, body: KeyManager, session: SessionDep, principal: KeyManagerManage
 ) -> dict[str, Any]:
-    return _out(await service.create(session, principal.tenant, body, global_=True))
+    outbound = request.app.state.outbound
+    return _out(await service.create(session, principal.tenant, body, global_=True, http=outbound))
 
 
 @router.get("/global-key-managers/{keyManagerId}")
@@ -105,9 +107,12 @@ async def get_global_key_manager(
 
 @router.put("/global-key-managers/{keyManagerId}")
 async def update_global_key_manager(
-    keyManagerId: str, body: KeyManager, session: SessionDep, principal: KeyManagerManage
+    request: Request, keyManagerId: str, body: KeyManager, session: SessionDep, principal: KeyManagerManage
 ) -> dict[str, Any]:
-    return _out(await service.update(session, principal.tenant, keyManagerId, body, global_=True))
+    outbound = request.app.state.outbound
+    return _out(
+        await service.update(session, principal.tenant, keyManagerId, body, global_=True, http=outbound)
+    )
 
 
 @router.delete("/global-key-managers/{keyManagerId}")

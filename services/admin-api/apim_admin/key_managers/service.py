@@ -5,6 +5,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import httpx
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from apim_admin.events import announce
@@ -21,10 +23,11 @@ from apim_admin.key_managers.schemas import (
 from apim_admin.key_managers.schemas import KeyManager as KeyManagerDTO
 from apim_admin.scopes import SUPER_TENANT
 from apim_admin.usage.repository import KnownApiRepository, KnownKeyMappingRepository
+from apim_common.crypto_policy import CryptoPolicyError, active
 from apim_common.errors import BadRequest, Conflict, Forbidden, NotFound
 from apim_common.events.redaction import masked
 from apim_common.events.topics import Topic
-from apim_common.outbound import TooLarge, fetch_bytes
+from apim_common.outbound import OutboundRefused, TooLarge, fetch_bytes
 
 RESIDENT = "Resident Key Manager"
 RESIDENT_TYPE = "default"
@@ -95,11 +98,61 @@ def _only_super_tenant(tenant: str) -> None:
         raise Forbidden("Only the super tenant's administrators manage global key managers")
 
 
+async def refuse_unapproved_keys(http: httpx.AsyncClient, dto: KeyManagerDTO) -> None:
+    """In FIPS mode (apim_common.crypto_policy) the keys a key manager signs with must be approved:
+    its PEM is read, its JWKS fetched through the outbound guard, and a refused key answers 400
+    naming it. A JWKS that cannot be fetched yet is let through: the gateways check every key again
+    when they fetch it, and ignore a refused one."""
+    policy = active()
+    if not policy.fips:
+        return
+    if dto.signingAlgorithm is not None:
+        try:
+            policy.check_jws_algorithm(dto.signingAlgorithm)
+        except CryptoPolicyError as exc:
+            raise BadRequest(f"signingAlgorithm is refused: {exc}") from exc
+    if dto.certificates is None:
+        return
+    if dto.certificates.type == "PEM":
+        try:
+            policy.check_key(_pem_key(dto.certificates.value))
+        except CryptoPolicyError as exc:
+            raise BadRequest(f"certificates.value is refused: {exc}") from exc
+        except ValueError as exc:
+            raise BadRequest("certificates.value is not a PEM public key or certificate") from exc
+        return
+    try:
+        status, content = await fetch_bytes(http, dto.certificates.value, max_bytes=MAX_WELL_KNOWN_BYTES)
+        document = json.loads(content) if status < 400 else None
+    except (httpx.HTTPError, ValueError, RecursionError, TooLarge, OutboundRefused):
+        return
+    keys = document.get("keys") if isinstance(document, dict) else None
+    for key in keys if isinstance(keys, list) else ():
+        try:
+            policy.check_jwk(key if isinstance(key, dict) else {})
+        except CryptoPolicyError as exc:
+            raise BadRequest(f"The key manager's JWKS is refused: {exc}") from exc
+
+
+def _pem_key(pem: str) -> object:
+    data = pem.encode()
+    if b"CERTIFICATE" in data:
+        return x509.load_pem_x509_certificate(data).public_key()
+    return serialization.load_pem_public_key(data)
+
+
 async def create(
-    session: AsyncSession, tenant: str, dto: KeyManagerDTO, *, global_: bool = False
+    session: AsyncSession,
+    tenant: str,
+    dto: KeyManagerDTO,
+    *,
+    global_: bool = False,
+    http: httpx.AsyncClient | None = None,
 ) -> KeyManager:
     if global_:
         _only_super_tenant(tenant)
+    if http is not None:
+        await refuse_unapproved_keys(http, dto)
     repository = KeyManagerRepository(session)
     if await repository.by_name(tenant, dto.name) is not None:
         raise Conflict(f"Key manager {dto.name} already exists")
@@ -111,7 +164,13 @@ async def create(
 
 
 async def update(
-    session: AsyncSession, tenant: str, key_manager_id: str, dto: KeyManagerDTO, *, global_: bool = False
+    session: AsyncSession,
+    tenant: str,
+    key_manager_id: str,
+    dto: KeyManagerDTO,
+    *,
+    global_: bool = False,
+    http: httpx.AsyncClient | None = None,
 ) -> KeyManager:
     if global_:
         _only_super_tenant(tenant)
@@ -124,6 +183,8 @@ async def update(
         raise BadRequest("a key manager's name cannot be changed")
     if key_manager.name == RESIDENT and dto.type != RESIDENT_TYPE:
         raise BadRequest("the resident key manager's type cannot be changed")
+    if http is not None:
+        await refuse_unapproved_keys(http, dto)
     key_manager.body = _body(dto)
     await session.flush()
     await _announce(session, "updated", key_manager)

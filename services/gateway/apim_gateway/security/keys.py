@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from apim_common.crypto_policy import CryptoPolicyError, active
 from apim_common.outbound import OutboundRefused
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ def public_key_from_pem(pem: str) -> PublicKey:
         key = serialization.load_pem_public_key(data)
     if not isinstance(key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
         raise ValueError("only RSA and EC P-256 keys verify tokens")
+    active().check_key(key)
     return key
 
 
@@ -121,9 +123,14 @@ class KeySet:
             except (httpx.HTTPError, ValueError, OutboundRefused) as exc:
                 raise KeyUnavailable(f"cannot fetch {self.jwks_url}: {exc}") from exc
             keys: dict[str | None, PublicKey] = {}
+            policy = active()
             for jwk in document.get("keys") or ():
                 try:
+                    policy.check_jwk(jwk)
                     key = public_key_from_jwk(jwk)
+                except CryptoPolicyError as exc:
+                    logger.warning("%s: key ignored: %s", self.jwks_url, exc)
+                    continue
                 except (KeyError, ValueError):
                     continue
                 if key is not None:

@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from apim_common.crypto_policy import CryptoPolicyError, active
 from apim_gateway.errors import (
     INVALID_CREDENTIALS,
     TOKEN_EXPIRED,
@@ -88,6 +89,7 @@ class TokenVerifier:
     ) -> None:
         self._state = state
         self._http = http
+        self._crypto = active()
         self._jwks_http = jwks_http or http
         self._trusted_origin = origin(trusted_jwks_origin) if trusted_jwks_origin else None
         self._cache: dict[str, VerifiedToken] = {}
@@ -191,6 +193,10 @@ class TokenVerifier:
         if not isinstance(header, dict) or not isinstance(claims, dict):
             raise _invalid("The token is malformed")
         alg = header.get("alg")
+        try:
+            self._crypto.check_jws_algorithm(str(alg))
+        except CryptoPolicyError as exc:
+            raise _invalid(str(exc)) from None
         if alg not in _ALGORITHMS:
             raise _invalid(f"Tokens signed with {alg!r} are not accepted")
         issuer = str(claims.get("iss") or "")

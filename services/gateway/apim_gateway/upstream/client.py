@@ -30,6 +30,7 @@ from typing import cast
 
 from httptools import HttpParserError, HttpResponseParser
 
+from apim_common import crypto_policy
 from apim_common.outbound import IPNetwork, in_networks
 
 Headers = list[tuple[bytes, bytes]]
@@ -474,7 +475,7 @@ class UpstreamClient:
             context = None
             if origin.scheme == "https":
                 if self._ssl is None:
-                    self._ssl = ssl.create_default_context()
+                    self._ssl = crypto_policy.active().client_context()
                 context = self._ssl
             pool = self._pools[origin] = _Pool(
                 origin, context, self._max_idle, self._connect_timeout, self._deny

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import ssl
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
@@ -19,6 +18,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidHandshake, InvalidStatus
 from websockets.typing import Subprotocol
 
+from apim_common import crypto_policy
 from apim_common.outbound import IPNetwork, in_networks
 from apim_gateway.context import Exchange, GatewayRequest
 from apim_gateway.errors import BACKEND_TIMEOUT, BACKEND_UNREACHABLE, GatewayError
@@ -78,7 +78,7 @@ async def open_backend(
             user_agent_header=None,
             host=address,
             port=port,
-            ssl=ssl.create_default_context() if secure else None,
+            ssl=crypto_policy.active().client_context() if secure else None,
             server_hostname=host if secure else None,
         )
     except InvalidStatus as exc:

@@ -6,7 +6,8 @@ APIM_SECRET_KEY: only this service can read them, and no RS256/ES256 verifier (g
 services) would ever take one for an access token.
 
 ``ALGORITHMS`` is the one table of what this service may sign with: a key of another kind, or a
-token naming another algorithm, is refused wherever keys are loaded or tokens are checked.
+token naming another algorithm, is refused wherever keys are loaded or tokens are checked. In FIPS
+mode (``apim_common.crypto_policy``) every key loaded and every ``alg`` read is also held to it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from jwcrypto import jwk
+
+from apim_common.crypto_policy import CryptoPolicyError, active
 
 
 class BadToken(Exception):
@@ -116,6 +119,8 @@ ALGORITHMS: dict[str, Algorithm] = {
 
 
 def generate(algorithm: str, rsa_size: int = 2048) -> PrivateKey:
+    active().check_jws_algorithm(algorithm)
+    active().check_rsa(rsa_size, 65537)
     if algorithm == ES256:
         return ec.generate_private_key(ec.SECP256R1())
     return rsa.generate_private_key(public_exponent=65537, key_size=rsa_size)
@@ -131,6 +136,7 @@ def load_private_pem(pem: str, algorithm: str = RS256) -> PrivateKey:
     key = serialization.load_pem_private_key(pem.encode(), password=None)
     if not isinstance(key, ALGORITHMS[algorithm].private_type):
         raise ValueError(f"the {algorithm} signing key is of another kind")
+    active().check_key(key)
     return key
 
 
@@ -140,6 +146,7 @@ def load_public_pem(pem: str) -> PublicKey:
         raise ValueError("only P-256 EC public keys are accepted")
     if not isinstance(key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
         raise ValueError("only RSA and EC P-256 public keys are accepted")
+    active().check_key(key)
     return key
 
 
@@ -158,6 +165,7 @@ def public_key_from_jwk(document: dict[str, Any]) -> PublicKey:
     key = jwk.JWK(**document).get_op_key("verify")
     if algorithm is None or not isinstance(key, algorithm.public_type):
         raise ValueError("only RS256 and ES256 keys are published")
+    active().check_key(key)
     return key
 
 
@@ -190,6 +198,8 @@ class HS256Codec:
     """Refresh tokens: signed and read by this service alone."""
 
     def __init__(self, key: bytes, typ: str = "rt+jwt") -> None:
+        active().check_hmac_key(key)
+        active().check_jws_algorithm("HS256", key)
         self._key = key
         self._header = b64url(_json({"alg": "HS256", "typ": typ}))
 
@@ -233,6 +243,10 @@ def verify(token: str, keys: dict[str, tuple[str, PublicKey]]) -> tuple[dict[str
     """The header and claims of a token signed by one of ``keys`` (kid -> algorithm and key), with
     that key's own algorithm (no algorithm confusion); claims unchecked."""
     header, payload, signature = _split(token)
+    try:
+        active().check_jws_algorithm(str(header.get("alg")))
+    except CryptoPolicyError as exc:
+        raise BadToken(str(exc)) from None
     entry = keys.get(str(header.get("kid")))
     if entry is None:
         raise BadToken("unknown key")

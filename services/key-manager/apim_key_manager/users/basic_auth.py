@@ -81,6 +81,7 @@ async def check(
         return BasicAuthResult(valid=False)
     if guard is not None:
         await guard.succeeded(name)
+    await km.users.upgrade_hash(user, body.password)
     roles = await km.users.roles(session, user)
     scope_map = await km.scopes.map_for(user.tenant)
     held = scope_map.expand(roles)

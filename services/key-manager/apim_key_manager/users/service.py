@@ -80,7 +80,15 @@ class UserService:
             return None
         if self.guard is not None:
             await self.guard.succeeded(name)
+        assert user is not None  # a password verified against a stored hash
+        await self.upgrade_hash(user, password)
         return user
+
+    async def upgrade_hash(self, user: User, password: str) -> None:
+        """After a right password: a hash the crypto provider no longer takes (argon2 in FIPS mode)
+        is replaced by one it does; the caller's transaction stores it."""
+        if self.passwords.needs_rehash(user.password_hash):
+            user.password_hash = await self.passwords.hash(password)
 
     async def roles(self, session: AsyncSession, user: User) -> list[str]:
         repo = UserRepository(session)

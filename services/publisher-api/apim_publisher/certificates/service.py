@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from apim_common.crypto_policy import CryptoPolicyError, active
 from apim_common.errors import BadRequest, Conflict, NotFound
 from apim_common.repository import Repository
 from apim_publisher.catalog.service import SUBSCRIPTION_TIER, KnownRepository
@@ -64,6 +65,18 @@ def load(content: bytes) -> tuple[x509.Certificate, str]:
     return certificate, certificate.public_bytes(Encoding.PEM).decode()
 
 
+def _check_crypto(certificate: x509.Certificate) -> None:
+    """In FIPS mode a certificate's key and signature must be approved (apim_common.crypto_policy)."""
+    policy = active()
+    try:
+        policy.check_key(certificate.public_key())
+        digest = certificate.signature_hash_algorithm
+        if digest is not None:
+            policy.check_hash(digest.name)
+    except CryptoPolicyError as exc:
+        raise BadRequest(f"The certificate is refused: {exc}", message="Invalid certificate") from exc
+
+
 def info(row: Certificate) -> dict[str, Any]:
     """WSO2's CertificateInfo."""
     certificate, _ = load(row.pem.encode())
@@ -105,6 +118,7 @@ async def add(
     if await CertificateRepository(session).aliased(tenant, kind, alias) is not None:
         raise Conflict(f"A certificate with alias '{alias}' exists", message="Certificate alias exists")
     certificate, pem = load(content)
+    _check_crypto(certificate)
     if kind == CLIENT:
         _refuse_expired(certificate)
         await _check_tier(session, tenant, tier)
@@ -127,6 +141,7 @@ async def replace(
 ) -> Certificate:
     if content:
         certificate, pem = load(content)
+        _check_crypto(certificate)
         if row.kind == CLIENT:
             _refuse_expired(certificate)
         row.pem = pem
