@@ -1,5 +1,5 @@
 """A subscription tier's price, set in the admin service, shows in the Developer Portal as WSO2's
-``monetizationAttributes``; a free tier has none."""
+``monetizationAttributes``, on the tier and on the API's tiers; a free tier has none."""
 
 from __future__ import annotations
 
@@ -37,3 +37,14 @@ async def test_tier_prices_set_by_the_admin_show_in_the_developer_portal(
         "billingCycle": "month",
     }
     assert tiers["Unlimited"]["monetizationAttributes"] is None
+    api = await portal.publish_api(name="Pizza", policies=["Metered", "Unlimited"])
+    shown = await portal.client.get(f"{BASE}/apis/{api['id']}", headers=portal.headers())
+    assert shown.status_code == 200, shown.text
+    api_tiers = {tier["tierName"]: tier for tier in shown.json()["tiers"]}
+    assert api_tiers["Metered"]["tierPlan"] == "COMMERCIAL"
+    assert api_tiers["Metered"]["monetizationAttributes"]["pricePerRequest"] == "0.05"
+    assert api_tiers["Unlimited"] == {
+        "tierName": "Unlimited",
+        "tierPlan": "FREE",
+        "monetizationAttributes": None,
+    }

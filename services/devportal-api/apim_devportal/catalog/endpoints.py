@@ -74,7 +74,8 @@ async def get_api(
     api = await service.visible_api(session, who, apiId)
     ratings = await service.ratings(session, [api])
     subscriptions = len(await SubscriptionRepository(session).of_api(api.id))
-    return service.detail(api, ratings.get(api.id), subscriptions, settings.gateway_url)
+    policies = await tiers.policies(session, api.tenant, "subscription")
+    return service.detail(api, ratings.get(api.id), subscriptions, settings.gateway_url, policies)
 
 
 @router.get("/apis/{apiId}/swagger")

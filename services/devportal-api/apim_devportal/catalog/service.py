@@ -44,6 +44,7 @@ from apim_devportal.catalog.schemas import (
 )
 from apim_devportal.catalog.search import Entry, SearchIndex, matches, needs_data, parse_query
 from apim_devportal.common import catalog_tenant, epoch_millis, groups_of, is_admin, roles_of, utcnow
+from apim_devportal.throttling.service import monetization_attributes
 
 ON_PORTAL = frozenset({"PUBLISHED", "PROTOTYPED"})
 SUBSCRIBABLE = frozenset({"PUBLISHED"})
@@ -280,7 +281,26 @@ def _scopes(data: dict[str, Any]) -> list[ScopeInfo]:
     return found
 
 
-def detail(api: CatalogApi, avg: float | None, subscriptions: int, gateway_url: str) -> APIPublic:
+def api_tiers(api: CatalogApi, policies: Sequence[dict[str, Any]]) -> list[APITier]:
+    """The API's subscription tiers with their plan and price (``policies``: the tenant's tiers)."""
+    by_name = {str(policy.get("policyName")): policy for policy in policies}
+    tiers: list[APITier] = []
+    for name in api.policies or []:
+        policy = by_name.get(name) or {}
+        plan = "COMMERCIAL" if policy.get("billingPlan") == "COMMERCIAL" else "FREE"
+        tiers.append(
+            APITier(tierName=name, tierPlan=plan, monetizationAttributes=monetization_attributes(policy))
+        )
+    return tiers
+
+
+def detail(
+    api: CatalogApi,
+    avg: float | None,
+    subscriptions: int,
+    gateway_url: str,
+    policies: Sequence[dict[str, Any]] = (),
+) -> APIPublic:
     data = api.data
     urls = endpoint_urls(api, gateway_url)
     return APIPublic(
@@ -300,7 +320,7 @@ def detail(api: CatalogApi, avg: float | None, subscriptions: int, gateway_url: 
         apiKeyHeader=data.get("apiKeyHeader") or "apiKey",
         securityScheme=list(data.get("securityScheme") or ["oauth2"]),
         tags=list(api.tags or []),
-        tiers=[APITier(tierName=name) for name in api.policies or []],
+        tiers=api_tiers(api, policies),
         hasThumbnail=thumbnail(api) is not None,
         additionalProperties=_additional_properties(data),
         monetization=APIMonetizationInfo(enabled=_monetized(data)),
