@@ -4,6 +4,8 @@ from fastapi import FastAPI
 
 from apim_admin.alerts.endpoints import router as alerts
 from apim_admin.bootstrap import bootstrap
+from apim_admin.botdetection.consumer import bot_detection
+from apim_admin.botdetection.endpoints import router as bot_detection_data
 from apim_admin.categories.endpoints import router as categories
 from apim_admin.deny_policies.endpoints import router as deny_policies
 from apim_admin.environments.endpoints import router as environments
@@ -47,6 +49,7 @@ ROUTERS = (
     settings_info,
     tenant_theme,
     snapshot,
+    bot_detection_data,
     monetization,
     internal_monetization,
 )
@@ -61,6 +64,6 @@ def create_app(settings: Settings | None = None, *, bus: EventBus | None = None)
         package="apim_admin",
         metadata=metadata,
         outbox=outbox,
-        extensions=[revocation_tracking, bootstrap, monetization_publisher],
+        extensions=[revocation_tracking, bootstrap, monetization_publisher, bot_detection],
     )
     return build_service_app(spec, settings or Settings(), bus=bus)

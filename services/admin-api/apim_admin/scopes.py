@@ -52,6 +52,7 @@ TenantInfo = Annotated[Principal, Depends(require_scopes(ADMIN, "apim:tenantInfo
 Category = Annotated[Principal, Depends(require_scopes(ADMIN, "apim:admin_operations", "apim:api_category"))]
 AdminSettings = Annotated[Principal, Depends(require_scopes(ADMIN, "apim:admin_settings"))]
 AlertManage = Annotated[Principal, Depends(require_scopes(ADMIN, "apim:admin_alert_manage"))]
+BotData = Annotated[Principal, Depends(require_scopes(ADMIN, "apim:bot_data"))]
 ScopeManage = Annotated[Principal, Depends(require_scopes(ADMIN, "apim:scope_manage"))]
 TenantTheme = Annotated[Principal, Depends(require_scopes(ADMIN, "apim:tenant_theme_manage"))]
 AdminOnly = Annotated[Principal, Depends(require_scopes(ADMIN))]

@@ -1,6 +1,7 @@
 """Every table of the service, imported so that ``metadata`` knows them all (for migrations)."""
 
 from apim_admin.alerts.models import AlertSubscription, BotDetectionSubscription
+from apim_admin.botdetection.models import BotDetectionRecord
 from apim_admin.categories.models import ApiCategory
 from apim_admin.deny_policies.models import DenyPolicy
 from apim_admin.environments.models import Environment
@@ -20,6 +21,7 @@ __all__ = [
     "ApiCategory",
     "BilledSubscription",
     "BillingAccount",
+    "BotDetectionRecord",
     "BotDetectionSubscription",
     "DenyPolicy",
     "Environment",

@@ -34,6 +34,7 @@ from apim_common.sealed import ENDPOINT_SECRETS, SecretBox
 from apim_common.service_auth import ServiceTokenProvider
 from apim_common.telemetry import metrics_listener, setup_tracing
 from apim_gateway.backends.security import BackendSecurity
+from apim_gateway.bottrap import BotTrap, parse_trap_paths
 from apim_gateway.graphql import QueryAnalyser
 from apim_gateway.observability import Analytics, ElkLog, Metrics
 from apim_gateway.policies import PolicyServices
@@ -191,6 +192,8 @@ class Gateway:
             ),
         )
         self.pipeline = Pipeline(self.services)
+        # Bot traps: answered 404 before routing and recorded for the Admin API (``bottrap/``).
+        self.bot_trap = BotTrap(parse_trap_paths(settings.gateway_bot_trap_paths), self.gateway_id)
         # WebSocket APIs: the live connections, closed when the model withdraws what admitted them.
         self.connections = Connections(
             self.state, self.verifier, idle_timeout=settings.gateway_ws_idle_timeout
@@ -252,6 +255,8 @@ class Gateway:
                 self.websub.subscribe(bus, f"{self.consumer_group}-websub")
             self.analytics.start(bus)
             stack.push_async_callback(self.analytics.stop)
+            self.bot_trap.start(bus)
+            stack.push_async_callback(self.bot_trap.stop)
             self.syncer.start()
             stack.push_async_callback(self.syncer.stop)
             stack.push_async_callback(self.connections.close)
@@ -278,6 +283,8 @@ class Gateway:
                 await _send_plain(send, 200, self.backend_jwt.jwks_body, _JSON)
             elif path == STATE_PATH:
                 await self.state_endpoint(scope, send)
+            elif (trapped := self.bot_trap.tenant_of(path)) is not None:
+                await self.bot_trap(scope, receive, send, trapped)
             elif not (self.websub.claims(path) and await self.websub(scope, receive, send)):
                 await self.pipeline(scope, receive, send)
         elif scope["type"] == "websocket":

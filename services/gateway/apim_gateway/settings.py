@@ -71,6 +71,10 @@ class Settings(ServiceSettings):
     gateway_client_cert_header: str = Field(default="ssl-client-cert", min_length=1)
     gateway_client_cert_format: Literal["nginx", "envoy"] = "nginx"
     gateway_trusted_proxies: str = ""
+    # Bot traps (``bottrap/``): comma-separated exact paths no API serves, at the root or under
+    # ``/t/{tenant}``; a call to one is answered 404 like any unknown path and recorded for the
+    # Admin API's ``/bot-detection-data``. Empty sets none.
+    gateway_bot_trap_paths: str = "/wp-login.php,/xmlrpc.php,/.env,/.git/config,/phpmyadmin/index.php"
     # WebSocket APIs (``websocket/``): the largest message each way (bigger closes 1009), the
     # backend leg's ping interval and pong wait, and an idle cut (0: none, as in WSO2).
     gateway_ws_max_client_message: int = Field(default=1024 * 1024, ge=1)

@@ -21,6 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from apim_common.events.bot_detection import RECORDED, BotDetectionData
 from apim_common.events.envelope import CloudEvent
 from apim_common.events.kafka import STRUCTURED_CONTENT_TYPE
 from apim_common.events.topics import Topic
@@ -116,6 +117,9 @@ CATALOG: dict[Topic, list[EventType]] = {
         EventType(CREATED, "a WebSub subscriber's intent was verified", WebhookSubscriptionData),
         EventType(DELIVERED, "an attempt to deliver to a WebSub subscriber ended", WebhookDeliveryData),
         EventType(DELETED, "a WebSub subscriber unsubscribed or its lease ran out"),
+    ],
+    Topic.BOT_DETECTION: [
+        EventType(RECORDED, "a call reached one of a gateway's bot traps", BotDetectionData),
     ],
 }
 

@@ -24,3 +24,6 @@ class Topic(StrEnum):
     # The gateway's WebSub hub: ``webhook-subscription.created|delivered|deleted`` (see
     # apim_common.events.webhooks for their data).
     WEBHOOK_SUBSCRIPTIONS = "webhook-subscriptions"
+    # Calls to the gateways' bot traps: ``bot-detection.recorded`` (see
+    # apim_common.events.bot_detection), kept by the Admin API.
+    BOT_DETECTION = "bot-detection"

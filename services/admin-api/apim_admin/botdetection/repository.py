@@ -1,0 +1,20 @@
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from apim_admin.botdetection.models import BotDetectionRecord
+from apim_common.repository import Repository
+
+
+class BotDetectionRepository(Repository[BotDetectionRecord]):
+    model = BotDetectionRecord
+
+    async def newest(
+        self, tenant: str, *, limit: int, offset: int
+    ) -> tuple[Sequence[BotDetectionRecord], int]:
+        statement = (
+            select(BotDetectionRecord)
+            .where(BotDetectionRecord.tenant == tenant)
+            .order_by(BotDetectionRecord.recorded_time.desc(), BotDetectionRecord.message_id)
+        )
+        return await self.page(statement, limit=limit, offset=offset)

@@ -1,0 +1,142 @@
+"""A call to a trap path: the 404 every unknown path gets, and a ``bot-detection.recorded`` event.
+
+The paths are exact (``/wp-login.php``), at the gateway's root or under a tenant's
+``/t/{tenant}``, whose administrators then see the call. They are looked up before routing (one
+set lookup per request), so a path listed here is never an API's. The event carries the method,
+the headers with every credential masked, at most ``MAX_BODY_BYTES`` of the body (read for at
+most ``BODY_WAIT`` seconds) and the client address; it is published off the answer's way, and
+dropped, counted, when ``MAX_PENDING`` are already waiting for the bus.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from typing import Any
+
+from starlette.types import Receive, Scope, Send
+
+from apim_common.events.bot_detection import (
+    MASK,
+    MAX_BODY_BYTES,
+    MAX_HEADER_SET,
+    RECORDED,
+    BotDetectionData,
+    secret_header,
+)
+from apim_common.events.bus import EventBus
+from apim_common.events.envelope import DEFAULT_TENANT, new_event
+from apim_common.events.topics import Topic
+from apim_gateway.errors import NO_MATCHING_RESOURCE, send_error
+
+logger = logging.getLogger(__name__)
+
+SOURCE = "apim-gateway"
+BODY_WAIT = 2.0
+MAX_PENDING = 256
+
+
+def parse_trap_paths(value: str) -> frozenset[str]:
+    """The comma-separated paths of the setting; a path that is not absolute, or has a query or
+    white space, is refused (the gateway does not start) naming it."""
+    paths = set()
+    for raw in value.split(","):
+        path = raw.strip()
+        if not path:
+            continue
+        if not path.startswith("/") or "?" in path or "#" in path or any(c.isspace() for c in path):
+            raise ValueError(f"a bot trap path is an absolute path without a query: {path!r}")
+        paths.add(path)
+    return frozenset(paths)
+
+
+class BotTrap:
+    def __init__(self, paths: frozenset[str], gateway_id: str) -> None:
+        self.paths = paths
+        self._source = f"{SOURCE}/{gateway_id}"
+        self._bus: EventBus | None = None
+        self._pending: set[asyncio.Task[None]] = set()
+        self.dropped = 0
+
+    def start(self, bus: EventBus) -> None:
+        self._bus = bus
+
+    async def stop(self) -> None:
+        """Waits for the events still on their way to the bus."""
+        if self._pending:
+            await asyncio.gather(*self._pending, return_exceptions=True)
+        self._bus = None
+
+    def tenant_of(self, path: str) -> str | None:
+        """The tenant a call to ``path`` is recorded for, or None when ``path`` is no trap."""
+        paths = self.paths
+        if not paths:
+            return None
+        if path in paths:
+            return DEFAULT_TENANT
+        if path.startswith("/t/"):
+            tenant, sep, rest = path[3:].partition("/")
+            if sep and tenant and f"/{rest}" in paths:
+                return tenant
+        return None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send, tenant: str) -> None:
+        method: str = scope["method"]
+        body = await _read_capped(receive)
+        await send_error(send, 404, *NO_MATCHING_RESOURCE, f"No API is deployed for {method} {scope['path']}")
+        client = scope.get("client")
+        data = BotDetectionData(
+            recordedTime=int(time.time() * 1000),
+            messageID=f"urn:uuid:{uuid.uuid4()}",
+            apiMethod=method[:16],
+            headerSet=_header_set(scope["headers"]),
+            messageBody=body.decode("utf-8", errors="replace")[:MAX_BODY_BYTES],
+            clientIp=(client[0] if client else "")[:64],
+        )
+        self._publish(tenant, data)
+
+    def _publish(self, tenant: str, data: BotDetectionData) -> None:
+        bus = self._bus
+        if bus is None or len(self._pending) >= MAX_PENDING:
+            self.dropped += 1
+            return
+        event = new_event(self._source, RECORDED, data.messageID, data.model_dump(), tenant=tenant)
+        task = asyncio.create_task(self._send(bus, event))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def _send(self, bus: EventBus, event: Any) -> None:
+        try:
+            await bus.publish(str(Topic.BOT_DETECTION), event)
+        except Exception:
+            self.dropped += 1
+            logger.warning("a bot-trap record could not be published", exc_info=True)
+
+
+def _header_set(headers: list[tuple[bytes, bytes]]) -> str:
+    """WSO2's ``[Name=value, ...]``, every credential masked."""
+    parts = []
+    for raw_name, raw_value in headers:
+        name = raw_name.decode("latin-1")
+        value = MASK if secret_header(name.lower()) else raw_value.decode("latin-1")
+        parts.append(f"{name}={value}")
+    text = "[" + ", ".join(parts) + "]"
+    return text if len(text) <= MAX_HEADER_SET else text[: MAX_HEADER_SET - 4] + "...]"
+
+
+async def _read_capped(receive: Receive) -> bytes:
+    """At most ``MAX_BODY_BYTES`` of the body, waiting at most ``BODY_WAIT`` seconds for it."""
+    body = bytearray()
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(BODY_WAIT):
+            while len(body) < MAX_BODY_BYTES:
+                message = await receive()
+                if message["type"] != "http.request":
+                    break
+                body += message.get("body", b"")
+                if not message.get("more_body", False):
+                    break
+    return bytes(body[:MAX_BODY_BYTES])
