@@ -4,6 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from apim_common.analytics_client import internal_query_url
 from apim_common.db import SessionDep
 from apim_common.errors import NotFound
 from apim_common.internal_calls import call
@@ -136,7 +137,7 @@ async def subscription_usage(
     found = await call(
         request,
         "GET",
-        f"{settings.analytics_url.rstrip('/')}/api/am/analytics/v1/internal/query",
+        internal_query_url(settings.analytics_url),
         "Reading the subscription's usage",
         params={
             "tenant": await service.api_tenant(session, sub),
