@@ -9,6 +9,7 @@ import csv
 import io
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -16,10 +17,11 @@ import pytest_asyncio
 from fastapi import FastAPI, Request
 from pydantic import SecretStr
 
+from apim_admin.monetization.models import PublishJob
 from apim_admin.monetization.runner import provider_for
 from apim_common.security import INTERNAL_SCOPE
 from apim_common.service_auth import INTERNAL_CLIENT_ID
-from tests.admin_api.harness import Admin
+from tests.admin_api.harness import Admin, running_admin
 from tests.support.monetization import MAY, PUBLISH, Billing, running_billing, tier
 from tests.support.serving import serving
 from tests.support.tokens import TokenFactory
@@ -275,3 +277,30 @@ async def test_the_stripe_provider_sends_each_metered_subscriptions_calls_as_a_m
     assert report.json()["provider"] == "stripe"
     assert rows_of(report.json(), "sub-stripe-a")["sub-stripe-a"]["reference"].endswith(":sub-stripe-a")
     assert SECRET not in report.text + str(status)
+
+
+async def test_a_job_left_running_by_a_stopped_process_shows_failed_after_a_restart(
+    tokens: TokenFactory, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('restart') / 'admin.db'}"
+    async with running_admin(tokens, url) as before:
+        # what a process that died mid-job leaves: a running job holding the tenant
+        async with before.app.state.database.session() as session, session.begin():
+            session.add(
+                PublishJob(
+                    tenant="carbon.super",
+                    running_tenant="carbon.super",
+                    provider="report",
+                    period_start=datetime(2026, 5, 1, tzinfo=UTC),
+                    period_end=datetime(2026, 6, 1, tzinfo=UTC),
+                    started_at=datetime.now(UTC),
+                )
+            )
+        assert (await before.get("/monetization/publish-usage/status")).json()["state"] == "RUNNING"
+    async with running_admin(tokens, url) as after:
+        status = (await after.get("/monetization/publish-usage/status")).json()
+        assert (status["state"], status["status"]) == ("FAILED", "UNSUCCESSFULL")
+        assert "restarted" in status["message"]
+        again = await after.post("/monetization/publish-usage", params=MAY)
+        assert again.status_code == 202, again.text
+        await after.app.state.usage_publisher.wait()
