@@ -133,6 +133,20 @@ async def test_usage_publishing_needs_its_scope_and_stays_in_the_tenant(billing:
     assert foreign.status_code == 404
 
 
+async def test_a_billing_period_that_cannot_be_published_is_refused_with_400(billing: Billing) -> None:
+    periods = [
+        {"from": "2026-06-01T00:00:00Z", "to": "2026-05-01T00:00:00Z"},  # backwards
+        {"from": "2024-01-01T00:00:00Z", "to": "2026-01-01T00:00:00Z"},  # beyond the hourly rollups
+        {"from": "2026-05-01T00:00:00Z", "to": "2999-01-01T00:00:00Z"},  # not happened yet
+    ]
+    for period in periods:
+        refused = await billing.admin.post("/monetization/publish-usage", params=period)
+        assert refused.status_code == 400, (period, refused.text)
+    assert (
+        await billing.admin.post("/monetization/publish-usage", params={"from": "yesterday"})
+    ).status_code == 400
+
+
 INVALID_PRICES = [
     ({"monetizationPlan": "DYNAMICRATE", "properties": {"pricePerRequest": "-1"}}, "pricePerRequest"),
     ({"monetizationPlan": "FIXEDRATE", "properties": {"fixedPrice": "ten"}}, "fixedPrice"),

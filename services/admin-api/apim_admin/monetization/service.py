@@ -4,7 +4,7 @@ tenant and billing period, the usage lines it prices, and the report and revenue
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +25,8 @@ from apim_common.events.envelope import CloudEvent
 
 # Subscriptions that are not (or no longer) allowed to call: a fixed price is not charged for them.
 NOT_ACTIVE = frozenset({"DELETED", "REJECTED", "ON_HOLD", "BLOCKED"})
+# The longest period one job publishes: the analytics service keeps hourly rollups 400 days.
+MAX_PERIOD = timedelta(days=400)
 ALREADY_RUNNING = "A usage publish job of this tenant is already running"
 
 
@@ -82,6 +84,11 @@ async def billing_period(
         )
     if end > now:
         raise BadRequest("to may not be in the future: usage is published once it happened")
+    if end - start > MAX_PERIOD:
+        raise BadRequest(
+            f"a billing period spans at most {MAX_PERIOD.days} days (the analytics service's hourly rollups)",
+            message="Invalid period",
+        )
     return BillingPeriod(start=start, end=end)
 
 
