@@ -1,5 +1,6 @@
-"""A broad scenario on the whole standalone platform (every service in one process, one in-process
-bus, served on a real port), recording every event it produces.
+"""A broad scenario on the control plane composed as the standalone runner composes it (the services
+that write, in one process, one in-process bus, served on a real port), recording every event it
+produces.
 
 Its write paths carry secrets on purpose (backend credentials, an OAuth client secret, a WebSub
 signing secret, a key manager's client secret, a tenant admin's password, application keys, an API
@@ -24,10 +25,17 @@ from typing import Any
 import httpx
 import uvicorn
 
-from apim_common.events import CloudEvent, Topic
+from apim_admin.app import create_app as create_admin
+from apim_admin.settings import Settings as AdminSettings
+from apim_common.events import CloudEvent, InProcessBus, Topic
+from apim_devportal.app import create_app as create_devportal
+from apim_devportal.settings import Settings as DevportalSettings
+from apim_key_manager.app import create_app as create_key_manager
+from apim_key_manager.settings import Settings as KeyManagerSettings
+from apim_publisher.app import create_app as create_publisher
+from apim_publisher.settings import Settings as PublisherSettings
 from apim_standalone.__main__ import _bind
-from apim_standalone.composition import build_platform
-from apim_standalone.settings import StandaloneSettings
+from apim_standalone.composition import ControlPlane
 
 SCOPES = (
     "apim:api_view apim:api_create apim:api_publish apim:api_manage apim:subscribe apim:app_manage"
@@ -66,15 +74,33 @@ def _development() -> Iterator[None]:
                 os.environ[name] = value
 
 
+def _writers(data_dir: Path, url: str) -> tuple[ControlPlane, InProcessBus]:
+    """The services whose write paths the scenario drives, composed as the standalone runner does
+    (``apim_standalone.composition``) around one in-process bus; the gateway, throttle-sync,
+    analytics and the portals produce nothing here and are left out to keep the scenario short."""
+    bus = InProcessBus()
+
+    def env(name: str) -> dict[str, Any]:
+        urls = ("key_manager_url", "publisher_url", "devportal_url", "admin_url", "throttle_sync_url")
+        return {
+            "database_url": f"sqlite+aiosqlite:///{data_dir / name}.db",
+            "metrics_port": None,
+        } | dict.fromkeys(urls, url)
+
+    services = [
+        create_key_manager(KeyManagerSettings(**env("key_manager")), bus=bus),
+        create_admin(AdminSettings(**env("admin")), bus=bus),
+        create_publisher(PublisherSettings(**env("publisher")), bus=bus),
+        create_devportal(DevportalSettings(**env("devportal"), gateway_url="http://127.0.0.1:9"), bus=bus),
+    ]
+    return ControlPlane(services), bus
+
+
 @contextlib.asynccontextmanager
 async def _platform(data_dir: Path, scenario: Scenario) -> AsyncIterator[httpx.AsyncClient]:
     sock = _bind("127.0.0.1", 0)
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    platform = build_platform(
-        StandaloneSettings(data_dir=data_dir, control_port=0, gateway_port=0),
-        control_url=url,
-        gateway_url="http://127.0.0.1:9",
-    )
+    control_plane, bus = _writers(data_dir, url)
 
     def recorder(topic: str) -> Any:
         async def record(event: CloudEvent) -> None:
@@ -83,18 +109,20 @@ async def _platform(data_dir: Path, scenario: Scenario) -> AsyncIterator[httpx.A
         return record
 
     for topic in Topic:
-        platform.bus.subscribe([topic], f"scenario-recorder-{topic}", recorder(topic))
-    server = uvicorn.Server(
-        uvicorn.Config(platform.control_plane, lifespan="off", log_config=None, access_log=False)
-    )
-    async with platform.running():
+        bus.subscribe([topic], f"scenario-recorder-{topic}", recorder(topic))
+    server = uvicorn.Server(uvicorn.Config(control_plane, lifespan="off", log_config=None, access_log=False))
+    async with contextlib.AsyncExitStack() as stack:
+        for service in control_plane.apps:  # key manager first, as the runner starts them
+            await stack.enter_async_context(service.router.lifespan_context(service))
+        await bus.start()
+        stack.push_async_callback(bus.stop)
         serving = asyncio.create_task(server.serve([sock]))
         try:
             async with httpx.AsyncClient(base_url=url, timeout=30) as client:
                 while not server.started:
                     await asyncio.sleep(0.02)
                 yield client
-                await _settle(platform.bus, scenario)
+                await _settle(bus, scenario)
         finally:
             server.should_exit = True
             await serving
