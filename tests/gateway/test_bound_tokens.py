@@ -1,5 +1,6 @@
-"""Certificate-bound access tokens (RFC 8705) at a gateway served with TLS that asks for client
-certificates: a token with ``cnf.x5t#S256`` passes only with that certificate."""
+"""Certificate-bound access tokens (RFC 8705) at a gateway serving TLS itself and asking for client
+certificates (``APIM_GATEWAY_TLS_*``): a token with ``cnf.x5t#S256`` passes only with that
+certificate."""
 
 from __future__ import annotations
 
@@ -15,10 +16,10 @@ import httpx
 import pytest
 import pytest_asyncio
 from cryptography.hazmat.primitives import serialization
-from uvicorn.protocols.http.auto import AutoHTTPProtocol
+from pydantic import ValidationError
 
-from apim_common.certificate_binding import peer_certificate_protocol
-from tests.gateway.conftest import FakeControlPlane, RunningGateway, base_snapshot
+from apim_gateway.server import tls_listener
+from tests.gateway.conftest import FakeControlPlane, RunningGateway, base_snapshot, gateway_settings
 from tests.support.certificates import Issued, TestAuthority
 from tests.support.serving import serving
 from tests.support.tokens import TokenFactory
@@ -64,18 +65,20 @@ async def gateway(
     (files / "ca.crt").write_text(authority.ca.pem)
     server_cert, server_key = authority.issue("localhost", server=True).write(files, "server")
     control_plane = FakeControlPlane(tokens, copy.deepcopy(base_snapshot(backend_port)))
-    # The header of a terminator is believed from 127.0.0.1 here, so that both ways are tested.
-    async with (
-        RunningGateway(files, control_plane, {"gateway_trusted_proxies": "127.0.0.1/32"}) as (app, _),
-        serving(
-            app,
-            ssl_certfile=str(server_cert),
-            ssl_keyfile=str(server_key),
-            ssl_ca_certs=str(files / "ca.crt"),
-            ssl_cert_reqs=ssl.CERT_OPTIONAL,
-            http=peer_certificate_protocol(AutoHTTPProtocol),
-        ) as port,
-    ):
+    running = RunningGateway(
+        files,
+        control_plane,
+        {
+            # The header of a terminator is believed from 127.0.0.1 here, so both ways are tested.
+            "gateway_trusted_proxies": "127.0.0.1/32",
+            "gateway_server": "uvicorn",
+            "gateway_tls_certfile": server_cert,
+            "gateway_tls_keyfile": server_key,
+            "gateway_tls_client_ca": files / "ca.crt",
+        },
+    )
+    # Served with the options ``python -m apim_gateway`` gives uvicorn for these settings.
+    async with running as (app, _), serving(app, **tls_listener(running.settings)) as port:
         yield TlsGateway(
             f"https://localhost:{port}",
             tokens,
@@ -135,3 +138,13 @@ async def test_certificate_forwarded_by_a_trusted_terminator_confirms_the_bindin
         bob = await client.get(SECURED, headers={**gateway.bound_to(gateway.bob), **forwarded})
     assert alice.status_code == 200
     assert bob.status_code == 401
+
+
+async def test_tls_listener_settings_are_checked_together(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="go together"):
+        gateway_settings(tmp_path, gateway_server="uvicorn", gateway_tls_certfile=tmp_path / "a.crt")
+    with pytest.raises(ValidationError, match="granian hands the gateway no client certificate"):
+        gateway_settings(
+            tmp_path, gateway_tls_certfile=tmp_path / "a.crt", gateway_tls_keyfile=tmp_path / "a.key"
+        )
+    assert tls_listener(gateway_settings(tmp_path)) == {}

@@ -28,7 +28,13 @@ async def _migrate(package: str, url: str) -> None:
         await engine.dispose()
 
 
-def run_service(package: str, settings_class: type[S], create_app: Callable[[S], Any]) -> int:
+def run_service(
+    package: str,
+    settings_class: type[S],
+    create_app: Callable[[S], Any],
+    listener: Callable[[S], dict[str, Any]] | None = None,
+) -> int:
+    """``listener``: more of uvicorn's options from the settings (a TLS listener's)."""
     settings = settings_class()
     refuse_unless_fips(settings.crypto_provider)
     setup_logging(settings.log_level, json_output=settings.log_json)
@@ -47,5 +53,6 @@ def run_service(package: str, settings_class: type[S], create_app: Callable[[S],
         log_config=None,
         proxy_headers=True,
         access_log=False,
+        **(listener(settings) if listener is not None else {}),
     )
     return 0

@@ -3,6 +3,8 @@
 ``APIM_GATEWAY_SERVER`` picks the ASGI server (docs/decisions/0006-gateway-server.md). Both get
 the same app and the same trust in ``X-Forwarded-For``: from the addresses in
 ``FORWARDED_ALLOW_IPS`` (default ``127.0.0.1,::1``), as uvicorn's ``proxy_headers`` does.
+Under uvicorn, ``APIM_GATEWAY_TLS_*`` make the gateway serve TLS itself, asking for client
+certificates (``tls_listener``).
 """
 
 from __future__ import annotations
@@ -10,11 +12,15 @@ from __future__ import annotations
 import ctypes
 import os
 import signal
+import ssl
 import sys
 from typing import Any
 
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
+from apim_common.certificate_binding import peer_certificate_protocol
+from apim_common.crypto_policy import policy_for
 from apim_common.fips import refuse_unless_fips
 from apim_common.runner import run_service
 from apim_common.telemetry import setup_logging
@@ -65,6 +71,24 @@ def _serve_granian(settings: Settings) -> int:
     return 0
 
 
+def tls_listener(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options for the gateway's own TLS listener (none without a certificate): the
+    connection's client certificate reaches the request path, for certificate-bound tokens."""
+    if settings.gateway_tls_certfile is None or settings.gateway_tls_keyfile is None:
+        return {}
+    options: dict[str, Any] = {
+        "ssl_certfile": str(settings.gateway_tls_certfile),
+        "ssl_keyfile": str(settings.gateway_tls_keyfile),
+        "http": peer_certificate_protocol(AutoHTTPProtocol),
+    }
+    if settings.gateway_tls_client_ca is not None:
+        options["ssl_ca_certs"] = str(settings.gateway_tls_client_ca)
+        options["ssl_cert_reqs"] = ssl.CERT_OPTIONAL  # a call without one is still served
+    if (ciphers := policy_for(settings.crypto_provider).tls_ciphers) is not None:
+        options["ssl_ciphers"] = ciphers
+    return options
+
+
 def main() -> int:
     settings = Settings()
     command = sys.argv[1] if len(sys.argv) > 1 else "serve"
@@ -72,4 +96,4 @@ def main() -> int:
         refuse_unless_fips(settings.crypto_provider)
         setup_logging(settings.log_level, json_output=settings.log_json)
         return _serve_granian(settings)
-    return run_service("apim_gateway", Settings, create_app)
+    return run_service("apim_gateway", Settings, create_app, tls_listener)

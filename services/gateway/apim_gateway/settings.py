@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from apim_common.outbound import parse_networks
 from apim_common.settings import ServiceSettings
@@ -75,6 +75,12 @@ class Settings(ServiceSettings):
     # ``/t/{tenant}``; a call to one is answered 404 like any unknown path and recorded for the
     # Admin API's ``/bot-detection-data``. Empty sets none.
     gateway_bot_trap_paths: str = "/wp-login.php,/xmlrpc.php,/.env,/.git/config,/phpmyadmin/index.php"
+    # The gateway's own TLS listener (uvicorn only: granian hands the application no client
+    # certificate): its certificate and key, and the CA bundle whose client certificates it asks
+    # for (optional at the handshake), which confirm certificate-bound tokens (docs/decisions/0030).
+    gateway_tls_certfile: Path | None = None
+    gateway_tls_keyfile: Path | None = None
+    gateway_tls_client_ca: Path | None = None
     # WebSocket APIs (``websocket/``): the largest message each way (bigger closes 1009), the
     # backend leg's ping interval and pong wait, and an idle cut (0: none, as in WSO2).
     gateway_ws_max_client_message: int = Field(default=1024 * 1024, ge=1)
@@ -103,3 +109,16 @@ class Settings(ServiceSettings):
     def _networks(cls, value: str) -> str:
         parse_networks(value)  # a bad entry refuses to start, naming it
         return value
+
+    @model_validator(mode="after")
+    def _tls_listener(self) -> Settings:
+        if (self.gateway_tls_certfile is None) != (self.gateway_tls_keyfile is None):
+            raise ValueError("APIM_GATEWAY_TLS_CERTFILE and APIM_GATEWAY_TLS_KEYFILE go together")
+        if self.gateway_tls_client_ca is not None and self.gateway_tls_certfile is None:
+            raise ValueError("APIM_GATEWAY_TLS_CLIENT_CA needs APIM_GATEWAY_TLS_CERTFILE and _KEYFILE")
+        if self.gateway_tls_certfile is not None and self.gateway_server == "granian":
+            raise ValueError(
+                "APIM_GATEWAY_TLS_CERTFILE needs APIM_GATEWAY_SERVER=uvicorn: granian hands the "
+                "gateway no client certificate; terminate TLS in front of it instead"
+            )
+        return self
