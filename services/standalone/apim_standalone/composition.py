@@ -160,7 +160,8 @@ def build_platform(
     }
     services = [
         create_key_manager(KeyManagerSettings(**key_manager_env), bus=bus),
-        create_admin(AdminSettings(**_service_env(settings, "admin", url)), bus=bus),
+        # The monetization usage publisher reads the same analytics rollups.
+        create_admin(AdminSettings(**_service_env(settings, "admin", url), analytics_url=url), bus=bus),
         create_publisher(PublisherSettings(**_service_env(settings, "publisher", url)), bus=bus),
         create_devportal(
             # Analytics runs in this process too: a subscription's usage is read from its rollups.
