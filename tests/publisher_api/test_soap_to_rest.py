@@ -233,3 +233,40 @@ async def test_a_project_export_and_import_keeps_the_mappings(publisher: Publish
     )
     assert without.status_code == 400
     assert "Sequences/soap_to_rest.yaml" in without.json()["description"]
+
+
+async def test_an_rpc_binding_maps_its_parts_unqualified_under_the_operation(publisher: Publisher) -> None:
+    rpc = (
+        calc_wsdl(ADDRESS, ("1.1",))
+        .replace(b'style="document"', b'style="rpc"')
+        .replace(b'<soap:body use="literal"/>', b'<soap:body use="literal" namespace="urn:rpc"/>')
+        .replace(
+            b'<part name="parameters" element="tns:Add"/>',
+            b'<part name="x" type="xs:int"/><part name="y" type="xs:string"/>',
+        )
+    )
+    created = await _import(publisher, rpc)
+    assert created.status_code == 201, created.text
+    listed = await publisher.client.get(
+        f"{BASE}/apis/{created.json()['id']}/resource-policies",
+        params={"sequenceType": "in", "resourcePath": "Add"},
+        headers=publisher.auth(),
+    )
+    content = listed.json()["list"][0]["content"]
+    assert "namespace: urn:rpc\n" in content
+    assert "qualified: false\n" in content
+    assert "fields: x, y\n" in content
+
+
+async def test_a_wsdl_url_goes_through_the_outbound_guard(publisher: Publisher) -> None:
+    refused = await publisher.client.post(
+        f"{BASE}/apis/import-wsdl",
+        data={
+            "url": "http://169.254.169.254/latest?wsdl",
+            "additionalProperties": json.dumps({"name": "Meta", "context": "/meta", "version": "1.0"}),
+            "implementationType": "SOAPTOREST",
+        },
+        headers=publisher.auth(),
+    )
+    assert refused.status_code == 400
+    assert "link-local" in refused.json()["description"]
