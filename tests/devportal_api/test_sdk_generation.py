@@ -17,8 +17,10 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from apim_devportal.sdkgen.cache import ZipCache
 from apim_devportal.sdkgen.generators import PYTHON, OpenAPIGenerator, client_generators, detect
-from apim_devportal.sdkgen.service import SDKs
+from apim_devportal.sdkgen.service import SDKs, build
+from apim_devportal.settings import Settings
 from tests.devportal_api.conftest import BASE, Portal, running_portal
 from tests.support.tokens import TokenFactory
 
@@ -272,9 +274,32 @@ async def test_openapi_generator_on_path_adds_its_client_languages_python_stays_
 ) -> None:
     _fake_generator(tmp_path)
     monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
-    found: dict[str, Any] = await detect(5)
-    assert sorted(found) == ["ada", "java", "python", "typescript-axios"]
-    assert isinstance(found["java"], OpenAPIGenerator)
-    assert not isinstance(found["python"], OpenAPIGenerator)
+    sdks = build(Settings(mode="development"))
+    assert await sdks.languages() == ["ada", "java", "python", "typescript-axios"]
+    assert isinstance(sdks.generators["java"], OpenAPIGenerator)
+    assert not isinstance(sdks.generators["python"], OpenAPIGenerator)
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     assert sorted(await detect(5)) == ["python"]
+
+
+async def test_the_cache_keeps_the_most_recent_zips_within_its_byte_budget() -> None:
+    cache = ZipCache(max_bytes=100)
+    made: list[str] = []
+
+    def maker(key: str, size: int) -> Any:
+        async def make() -> bytes:
+            made.append(key)
+            return b"x" * size
+
+        return make
+
+    for key in ("a", "b", "c"):
+        await cache.get(key, maker(key, 40))
+    assert (len(cache), cache.size) == (2, 80)
+    await cache.get("c", maker("c", 40))
+    await cache.get("a", maker("a", 40))
+    assert made == ["a", "b", "c", "a"]
+    await cache.get("huge", maker("huge", 101))
+    await cache.get("huge", maker("huge", 101))
+    assert made[-2:] == ["huge", "huge"]
+    assert cache.size <= 100

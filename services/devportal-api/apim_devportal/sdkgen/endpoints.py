@@ -29,7 +29,7 @@ SDKsDep = Annotated[SDKs, Depends(_sdks)]
 
 @router.get("/sdk-gen/languages")
 async def list_sdk_languages(principal: Subscriber, sdks: SDKsDep) -> list[str]:
-    return sdks.languages()
+    return await sdks.languages()
 
 
 @router.get(

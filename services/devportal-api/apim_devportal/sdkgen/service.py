@@ -26,7 +26,7 @@ from fastapi import FastAPI
 
 from apim_common.errors import APIError, BadRequest
 from apim_devportal.sdkgen.cache import ZipCache
-from apim_devportal.sdkgen.generators import GenerationFailed, Generator, detect
+from apim_devportal.sdkgen.generators import PYTHON, GenerationFailed, Generator, PythonClient, detect
 from apim_devportal.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -54,16 +54,27 @@ class SDKs:
     slots: asyncio.Semaphore
     # Generator runs started since the app started (what the cache saves is measured by it).
     runs: int = field(default=0)
+    # The generators on PATH being listed (openapi-generator starts a JVM): the app serves meanwhile.
+    detecting: asyncio.Task[dict[str, Generator]] | None = None
 
-    def languages(self) -> list[str]:
+    async def _ready(self) -> None:
+        if self.detecting is not None:
+            found = await asyncio.shield(self.detecting)
+            self.detecting = None
+            for language, generator in found.items():
+                self.generators.setdefault(language, generator)
+
+    async def languages(self) -> list[str]:
+        await self._ready()
         return sorted(self.generators)
 
     async def sdk(self, definition: str, language: str, folder: str) -> bytes:
         """The zip of a ``language`` client of ``definition``, its files under ``folder/``."""
+        await self._ready()
         generator = self.generators.get(language.lower())
         if generator is None:
             raise BadRequest(
-                f"Unsupported SDK language {language!r}; supported: {', '.join(self.languages())}",
+                f"Unsupported SDK language {language!r}; supported: {', '.join(sorted(self.generators))}",
                 message="Unsupported SDK language",
             )
         language = language.lower()
@@ -122,18 +133,27 @@ def file_name(name: str, language: str, version: str) -> str:
     return re.sub(r"[^\w.-]", "_", f"{name}_{language}_{version}")
 
 
-async def build(settings: Settings) -> SDKs:
+def build(settings: Settings) -> SDKs:
+    """Python at once; the languages of a generator on PATH once it has listed them."""
     return SDKs(
-        generators=await detect(settings.sdk_generation_timeout),
+        generators={PYTHON: PythonClient()},
         cache=ZipCache(settings.sdk_cache_bytes),
         timeout=settings.sdk_generation_timeout,
         max_bytes=settings.sdk_max_bytes,
         slots=asyncio.Semaphore(settings.sdk_concurrency),
+        detecting=asyncio.create_task(detect(settings.sdk_generation_timeout)),
     )
 
 
 @contextlib.asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """The app's SDK generators, found once at start."""
-    app.state.sdks = await build(app.state.settings)
-    yield
+    sdks = build(app.state.settings)
+    app.state.sdks = sdks
+    try:
+        yield
+    finally:
+        if sdks.detecting is not None:
+            sdks.detecting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sdks.detecting
