@@ -14,7 +14,11 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from apim_admin.botdetection import service
+from apim_common.events import CloudEvent, InProcessBus, Topic, new_event
+from apim_common.events.bot_detection import RECORDED
 from apim_gateway.app import Gateway
+from apim_gateway.bottrap import BotTrap
 from tests.admin_api.harness import Admin, running_admin
 from tests.gateway.conftest import CP, FakeControlPlane, base_snapshot, gateway_settings
 from tests.support.serving import serving
@@ -135,3 +139,55 @@ async def test_a_caller_without_the_bot_data_scope_is_refused(world: World) -> N
     allowed = await world.admin.get("/bot-detection-data", headers=world.admin.auth("apim:bot_data"))
     assert refused.status_code == 403
     assert allowed.status_code == 200
+
+
+async def test_a_tenant_keeps_only_its_newest_records(world: World) -> None:
+    database = world.admin.app.state.database
+    for n in range(5):
+        data = {
+            "recordedTime": 1_000 + n,
+            "messageID": f"urn:uuid:flood-{n}",
+            "apiMethod": "GET",
+            "headerSet": "[]",
+            "messageBody": "",
+            "clientIp": "192.0.2.1",
+        }
+        event = new_event("/gw", RECORDED, data["messageID"], data, tenant="flood.example")
+        async with database.session() as session, session.begin():
+            await service.record(session, event, max_records=3)
+    kept = await world.listed("flood.example")
+    assert [i["messageID"] for i in kept] == [f"urn:uuid:flood-{n}" for n in (4, 3, 2)]
+
+
+async def test_a_flood_of_trapped_calls_is_recorded_up_to_the_rate_cap() -> None:
+    now = [100.0]
+    trap = BotTrap(frozenset({"/.env"}), "gw-test", 2, clock=lambda: now[0])
+    bus = InProcessBus()
+    received: list[CloudEvent] = []
+
+    async def keep(event: CloudEvent) -> None:
+        received.append(event)
+
+    bus.subscribe([Topic.BOT_DETECTION], "test", keep)
+    await bus.start()
+    trap.start(bus)
+    answers: list[int] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            answers.append(message["status"])
+
+    scope = {"type": "http", "method": "GET", "path": "/.env", "headers": [], "client": ("192.0.2.9", 1)}
+    for _ in range(5):
+        await trap(scope, receive, send, "carbon.super")
+    now[0] = 101.0  # the next second records again
+    await trap(scope, receive, send, "carbon.super")
+    await trap.stop()
+    await bus.drain()
+    await bus.stop()
+    assert answers == [404] * 6
+    assert len(received) == 3
+    assert trap.dropped == 3

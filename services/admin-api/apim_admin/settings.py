@@ -2,7 +2,7 @@
 
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 
 from apim_common.settings import ServiceSettings
 
@@ -22,3 +22,5 @@ class Settings(ServiceSettings):
     stripe_secret_key: SecretStr | None = None
     stripe_meter_event_name: str = "api_requests"
     stripe_api_base: str | None = None
+    # Calls to the gateways' bot traps kept per tenant (``botdetection/``): the newest; older go.
+    bot_detection_max_records: int = Field(default=10_000, ge=1)

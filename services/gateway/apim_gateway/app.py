@@ -193,7 +193,11 @@ class Gateway:
         )
         self.pipeline = Pipeline(self.services)
         # Bot traps: answered 404 before routing and recorded for the Admin API (``bottrap/``).
-        self.bot_trap = BotTrap(parse_trap_paths(settings.gateway_bot_trap_paths), self.gateway_id)
+        self.bot_trap = BotTrap(
+            parse_trap_paths(settings.gateway_bot_trap_paths),
+            self.gateway_id,
+            settings.gateway_bot_trap_max_per_second,
+        )
         # WebSocket APIs: the live connections, closed when the model withdraws what admitted them.
         self.connections = Connections(
             self.state, self.verifier, idle_timeout=settings.gateway_ws_idle_timeout

@@ -75,6 +75,8 @@ class Settings(ServiceSettings):
     # ``/t/{tenant}``; a call to one is answered 404 like any unknown path and recorded for the
     # Admin API's ``/bot-detection-data``. Empty sets none.
     gateway_bot_trap_paths: str = "/wp-login.php,/xmlrpc.php,/.env,/.git/config,/phpmyadmin/index.php"
+    # Trapped calls recorded per second and gateway; beyond, answered alike but not recorded.
+    gateway_bot_trap_max_per_second: int = Field(default=20, ge=1)
     # The gateway's own TLS listener (uvicorn only: granian hands the application no client
     # certificate): its certificate and key, and the CA bundle whose client certificates it asks
     # for (optional at the handshake), which confirm certificate-bound tokens (docs/decisions/0030).

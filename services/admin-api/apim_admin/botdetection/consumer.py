@@ -18,6 +18,11 @@ async def bot_detection(app: FastAPI) -> AsyncIterator[None]:
     app.state.bus.subscribe(
         [Topic.BOT_DETECTION],
         GROUP,
-        idempotent(app.state.database, processed_events, GROUP, service.on_event),
+        idempotent(
+            app.state.database,
+            processed_events,
+            GROUP,
+            service.recorder(app.state.settings.bot_detection_max_records),
+        ),
     )
     yield

@@ -9,6 +9,7 @@ from apim_admin.botdetection.models import BotDetectionRecord
 from apim_admin.botdetection.repository import BotDetectionRepository
 from apim_admin.botdetection.schemas import BotDetectionData, BotDetectionDataList
 from apim_common.events.bot_detection import RECORDED
+from apim_common.events.consumer import SessionHandler
 from apim_common.events.envelope import CloudEvent
 
 logger = logging.getLogger(__name__)
@@ -16,9 +17,19 @@ logger = logging.getLogger(__name__)
 PATH = "/api/am/admin/v4/bot-detection-data"
 
 
-async def on_event(session: AsyncSession, event: CloudEvent) -> None:
-    """A ``bot-detection.recorded`` event becomes a row of its tenant; a malformed one is logged and
-    skipped, so it cannot hold up the records behind it."""
+def recorder(max_records: int) -> SessionHandler:
+    """The consumer of ``bot-detection`` events, keeping each tenant's ``max_records`` newest."""
+
+    async def on_event(session: AsyncSession, event: CloudEvent) -> None:
+        await record(session, event, max_records=max_records)
+
+    return on_event
+
+
+async def record(session: AsyncSession, event: CloudEvent, *, max_records: int) -> None:
+    """A ``bot-detection.recorded`` event becomes a row of its tenant, the oldest beyond
+    ``max_records`` going; a malformed event is logged and skipped, so it cannot hold up the
+    records behind it."""
     if event.type != RECORDED:
         return
     try:
@@ -40,6 +51,7 @@ async def on_event(session: AsyncSession, event: CloudEvent) -> None:
             client_ip=data.clientIp,
         )
     )
+    await repository.keep_newest(event.tenant, max_records)
 
 
 def _out(row: BotDetectionRecord) -> BotDetectionData:

@@ -4,8 +4,10 @@ The paths are exact (``/wp-login.php``), at the gateway's root or under a tenant
 ``/t/{tenant}``, whose administrators then see the call. They are looked up before routing (one
 set lookup per request), so a path listed here is never an API's. The event carries the method,
 the headers with every credential masked, at most ``MAX_BODY_BYTES`` of the body (read for at
-most ``BODY_WAIT`` seconds) and the client address; it is published off the answer's way, and
-dropped, counted, when ``MAX_PENDING`` are already waiting for the bus.
+most ``BODY_WAIT`` seconds) and the client address; it is published off the answer's way. A flood
+of trapped calls is still answered, but recorded only up to ``max_per_second`` a gateway (and
+while fewer than ``MAX_PENDING`` wait for the bus): the rest is dropped and counted, so a scanner
+cannot turn the traps into a load on the bus and the Admin API's database.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import contextlib
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from starlette.types import Receive, Scope, Send
@@ -54,11 +57,21 @@ def parse_trap_paths(value: str) -> frozenset[str]:
 
 
 class BotTrap:
-    def __init__(self, paths: frozenset[str], gateway_id: str) -> None:
+    def __init__(
+        self,
+        paths: frozenset[str],
+        gateway_id: str,
+        max_per_second: int,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.paths = paths
         self._source = f"{SOURCE}/{gateway_id}"
         self._bus: EventBus | None = None
         self._pending: set[asyncio.Task[None]] = set()
+        self._max_per_second = max_per_second
+        self._clock = clock
+        self._second = 0
+        self._in_second = 0
         self.dropped = 0
 
     def start(self, bus: EventBus) -> None:
@@ -100,7 +113,11 @@ class BotTrap:
 
     def _publish(self, tenant: str, data: BotDetectionData) -> None:
         bus = self._bus
-        if bus is None or len(self._pending) >= MAX_PENDING:
+        second = int(self._clock())
+        if second != self._second:
+            self._second, self._in_second = second, 0
+        self._in_second += 1
+        if bus is None or self._in_second > self._max_per_second or len(self._pending) >= MAX_PENDING:
             self.dropped += 1
             return
         event = new_event(self._source, RECORDED, data.messageID, data.model_dump(), tenant=tenant)
