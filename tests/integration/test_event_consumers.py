@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 from apim_admin.app import create_app
 from apim_admin.models import outbox
 from apim_admin.settings import Settings
+from apim_common.events.kafka import KafkaBus, kafka_client_options
 from tests.conftest import infra_value
 from tests.support.apps import running_service
 from tests.support.tokens import TokenFactory
@@ -44,6 +45,16 @@ class Produced:
     subject: str
 
 
+class _ProducingBus(KafkaBus):
+    """The Kafka bus with its producer only: subscriptions are not started."""
+
+    def subscribe(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def subscribe_batch(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
 async def _produce(bootstrap: str, prefix: str, workdir: Path) -> str:
     settings = Settings(
         mode="development",
@@ -54,18 +65,26 @@ async def _produce(bootstrap: str, prefix: str, workdir: Path) -> str:
         outbox_poll_interval=0.05,
         log_json=False,
     )
+    # The bus the app would make from these settings, producing as it does; the app's own
+    # consumer groups are not what this module tests, and leaving a group that is still joining
+    # holds a close for seconds on the test broker.
+    bus = _ProducingBus(kafka_client_options(settings), topic_prefix=prefix)
     tokens = TokenFactory()
-    async with running_service(create_app, settings, tokens) as (app, client):
-        created = await client.post(
-            "/api/am/admin/v4/api-categories",
-            json={"name": "Payments", "description": "money"},
-            headers=tokens.headers("admin", "apim:admin", tenant=TENANT),
-        )
-        assert created.status_code == 201, created.text
-        deadline = time.monotonic() + 15
-        while await _pending(app.state.database) and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
-        return str(created.json()["id"])
+    async with running_service(create_app, settings, tokens, bus=bus) as (app, client):  # type: ignore[arg-type]
+        await bus.start()
+        try:
+            created = await client.post(
+                "/api/am/admin/v4/api-categories",
+                json={"name": "Payments", "description": "money"},
+                headers=tokens.headers("admin", "apim:admin", tenant=TENANT),
+            )
+            assert created.status_code == 201, created.text
+            deadline = time.monotonic() + 15
+            while await _pending(app.state.database) and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            return str(created.json()["id"])
+        finally:
+            await bus.stop()
 
 
 async def _pending(database: Any) -> int:
