@@ -22,6 +22,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from apim_common import crypto_policy
 from apim_common.events.envelope import CloudEvent
 from apim_common.events.topics import Topic
 from apim_common.events.webhooks import CREATED, DELETED
@@ -548,3 +549,15 @@ async def test_the_devportal_shows_the_last_delivery_and_its_status(world: World
     assert world.callbacks.url("leaving") not in rows  # unsubscribed: deleted
     assert world.callbacks.url("wrong") not in rows  # never verified
     assert world.callbacks.url("expiring") not in rows  # its lease ran out
+
+
+async def test_a_hub_secret_under_112_bits_is_refused_in_fips_mode(world: World) -> None:
+    crypto_policy.activate(crypto_policy.CryptoProvider.FIPS)
+    try:
+        answer = await hub_request(
+            world, "subscribe", "seen", world.callbacks.url("short"), **{"hub.secret": "short"}
+        )
+    finally:
+        crypto_policy.activate(crypto_policy.CryptoProvider.DEFAULT)
+    assert answer.status_code == 400, answer.text
+    assert "HMAC key of 40 bits" in answer.text

@@ -33,6 +33,8 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 from starlette.types import Receive, Scope, Send
 
+from apim_common import crypto_policy
+from apim_common.crypto_policy import CryptoPolicyError
 from apim_common.events.bus import EventBus
 from apim_common.events.envelope import new_event
 from apim_common.events.topics import Topic
@@ -117,6 +119,7 @@ def compile_websub(api: CompiledApi, box: SecretBox) -> WebSubApi:
         if not is_sealed(secret):
             raise ValueError("websubSubscriptionConfiguration.secret is not sealed")
         opened = box.open(secret).encode()
+        crypto_policy.active().check_hmac_key(opened)  # a CryptoPolicyError is a ValueError
     except (ValueError, SealedSecretError) as exc:
         logger.error("WebSub API %s: %s; its events are refused", api.id, exc)
         return WebSubApi(api, None, broken=str(exc))
@@ -284,6 +287,11 @@ class Hub:
         secret = params.get("hub.secret") or None
         if secret is not None and len(secret.encode()) > _MAX_SECRET:
             raise GatewayError(400, BAD_REQUEST, f"hub.secret is longer than {_MAX_SECRET} bytes")
+        try:
+            if secret is not None:
+                crypto_policy.active().check_hmac_key(secret.encode())
+        except CryptoPolicyError as exc:
+            raise GatewayError(400, BAD_REQUEST, f"hub.secret is refused: {exc}") from None
         self._check_cap(api, auth, subscription)
         await self._check_callback(callback)
         sealed = self.subscriber_secrets.seal(secret) if secret is not None else None
