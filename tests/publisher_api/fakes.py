@@ -1,4 +1,5 @@
-"""A stand-in for devportal-api's and the key manager's internal endpoints, recording each call."""
+"""A stand-in for devportal-api's, the key manager's and admin-api's internal endpoints, recording
+each call."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
 
 @dataclass
@@ -51,6 +53,14 @@ class FakeServices:
                 "apikey": f"key-for-{body['subscribedAPIs'][0]['name']}",
                 "validityTime": body["validityPeriod"],
             }
+
+        @app.get("/api/am/admin/v4/internal/monetization/usage")
+        async def billed_usage(request: Request, subscriptionId: str) -> JSONResponse:
+            self.calls.append(
+                ("GET", request.url.path, dict(request.query_params), request.headers["authorization"])
+            )
+            description = f"Subscription '{subscriptionId}' has no billed usage"
+            return JSONResponse({"code": 404, "message": "Not Found", "description": description}, 404)
 
         @app.head("/backend/up")
         async def up() -> dict[str, str]:

@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 
 from tests.publisher_api.conftest import BASE, Publisher
 from tests.publisher_api.test_products import product_body, two_apis
 from tests.support.monetization import running_billing, token_endpoint
 
-BILLING = "no billing provider is configured"
+BILLING = "priced per subscription tier"
 
 
 def refused_for(response: Any, field: str) -> None:
@@ -70,9 +71,12 @@ async def test_monetize_endpoint_refuses_enabling(publisher: Publisher) -> None:
     assert disabling.json() == {"enabled": False, "properties": {}}
 
 
-async def test_revenue_is_what_the_billing_provider_billed(publisher: Publisher, tmp_path: Path) -> None:
+async def test_revenue_and_subscription_usage_are_what_the_billing_provider_billed(
+    publisher: Publisher, tmp_path: Path
+) -> None:
     """The admin service's usage publisher prices the API's subscriptions from the analytics
-    rollups; the publisher answers its totals as WSO2's ``APIRevenue``."""
+    rollups; the publisher answers its totals as WSO2's ``APIRevenue`` and one subscription's
+    last billed period as ``APIMonetizationUsage``."""
     async with running_billing(publisher.tokens, tmp_path) as billing:
         api = await publisher.create_api()
         await billing.subscribe("sub-paid", api["id"], "app-paid", "Metered")
@@ -81,10 +85,20 @@ async def test_revenue_is_what_the_billing_provider_billed(publisher: Publisher,
         await billing.calls(1, "another-api", "app-paid")
         assert (await billing.publish_and_wait())["state"] == "COMPLETED"
         key_manager = token_endpoint(publisher.tokens)
+        devportal = FastAPI()
+
+        @devportal.get("/api/am/devportal/v3/internal/subscriptions")
+        async def subscriptions(apiId: str) -> dict[str, Any]:
+            found = [{"subscriptionId": "sub-paid", "apiId": apiId}] if apiId == api["id"] else []
+            return {"count": len(found), "list": found}
 
         async def route(scope: Any, receive: Any, send: Any) -> None:
-            target = key_manager if scope["path"] == "/oauth2/token" else billing.admin.app
-            await target(scope, receive, send)
+            if scope["path"] == "/oauth2/token":
+                await key_manager(scope, receive, send)
+            elif scope["path"].startswith("/api/am/devportal/"):
+                await devportal(scope, receive, send)
+            else:
+                await billing.admin.app(scope, receive, send)
 
         original = publisher.app.state.http
         publisher.app.state.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=route))
@@ -93,6 +107,9 @@ async def test_revenue_is_what_the_billing_provider_billed(publisher: Publisher,
             revenue = await publisher.client.get(url, headers=publisher.auth(["apim:api_view"]))
             refused = await publisher.client.get(url, headers=publisher.auth(["apim:subscribe"]))
             foreign = await publisher.client.get(url, headers=publisher.auth(tenant="acme.com"))
+            usage = await publisher.client.get(
+                f"{BASE}/subscriptions/sub-paid/usage", headers=publisher.auth(["apim:subscription_view"])
+            )
         finally:
             await publisher.app.state.http.aclose()
             publisher.app.state.http = original
@@ -103,6 +120,14 @@ async def test_revenue_is_what_the_billing_provider_billed(publisher: Publisher,
     assert all(isinstance(value, str) for value in properties.values())
     assert refused.status_code == 403
     assert foreign.status_code == 404
+    assert usage.status_code == 200, usage.text
+    billed = usage.json()["properties"]
+    assert (billed["requestCount"], billed["amount"], billed["currency"], billed["tier"]) == (
+        "12",
+        "0.60",
+        "EUR",
+        "Metered",
+    )
 
 
 async def test_product_monetization_is_refused(publisher: Publisher) -> None:

@@ -103,9 +103,9 @@ async def test_subscriber_info_describes_the_subscription_and_usage_is_404(
     )
     assert info.json()["name"] == "alice"
     usage = await publisher.client.get(f"{BASE}/subscriptions/sub-1/usage", headers=publisher.auth(SUBS))
-    # No billing provider is configured: no monetization usage exists, and none is made up.
+    # The admin service's usage publisher has billed nothing for it: no usage is made up.
     assert usage.status_code == 404
-    assert "billing provider" in usage.json()["description"]
+    assert "no billed usage" in usage.json()["description"]
     missing = await publisher.client.get(f"{BASE}/subscriptions/nope/usage", headers=publisher.auth(SUBS))
     assert missing.status_code == 404
 

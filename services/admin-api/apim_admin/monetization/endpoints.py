@@ -80,3 +80,14 @@ async def api_revenue(
 ) -> dict[str, Any]:
     """What was billed for one API (the publisher has checked its caller may see the API)."""
     return await service.revenue(session, tenant, apiId)
+
+
+@internal_router.get("/usage")
+async def subscription_usage(
+    session: SessionDep,
+    _caller: InternalPrincipal,
+    tenant: Annotated[str, Query(min_length=1, max_length=255)],
+    subscriptionId: Annotated[str, Query(min_length=1, max_length=64)],
+) -> dict[str, Any]:
+    """A subscription's last billed usage (the publisher has checked its caller may see it)."""
+    return await service.subscription_usage(session, tenant, subscriptionId)

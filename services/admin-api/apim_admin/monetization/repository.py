@@ -74,6 +74,20 @@ class UsageRecordRepository(Repository[UsageRecord]):
             .order_by(UsageRecord.api_name, UsageRecord.application_name, UsageRecord.subscription_id)
         )
 
+    async def latest_of_subscription(
+        self, tenant: str, subscription_id: str, completed_jobs: Sequence[str]
+    ) -> UsageRecord | None:
+        return await self.one_or_none(
+            select(UsageRecord)
+            .where(
+                UsageRecord.tenant == tenant,
+                UsageRecord.subscription_id == subscription_id,
+                UsageRecord.job_id.in_(list(completed_jobs)),
+            )
+            .order_by(UsageRecord.period_end.desc(), UsageRecord.created_at.desc())
+            .limit(1)
+        )
+
     async def of_api(self, tenant: str, api_id: str, completed_jobs: Sequence[str]) -> Sequence[UsageRecord]:
         return await self.all(
             select(UsageRecord).where(

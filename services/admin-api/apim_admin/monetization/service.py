@@ -331,3 +331,17 @@ async def revenue(session: AsyncSession, tenant: str, api_id: str) -> dict[str, 
         properties["currency"] = currency
         properties["totalRevenue"] = str(total)
     return {"properties": properties}
+
+
+async def subscription_usage(session: AsyncSession, tenant: str, subscription_id: str) -> dict[str, Any]:
+    """The subscription's usage in the last period published for it: WSO2's
+    ``APIMonetizationUsage`` (``properties``, every value a string)."""
+    jobs = [j.id for j in await PublishJobRepository(session).of_tenant(tenant) if j.state == COMPLETED]
+    row = await UsageRecordRepository(session).latest_of_subscription(tenant, subscription_id, jobs)
+    if row is None:
+        raise NotFound(
+            f"Subscription '{subscription_id}' has no billed usage: no published period priced it",
+            message="Monetization usage not found",
+        )
+    shown = report_row(row)
+    return {"properties": {name: str(value) for name, value in shown.items() if name != "subscriptionId"}}

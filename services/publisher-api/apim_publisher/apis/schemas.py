@@ -169,9 +169,13 @@ class BusinessInformation(DTO):
     technicalOwnerEmail: str | None = None
 
 
-# Billing needs a provider (Stripe in WSO2) and none can be configured: monetization is accepted
-# only switched off, so an API never looks billed while nothing bills it.
-NO_BILLING_PROVIDER = "monetization needs a billing provider, and no billing provider is configured"
+# What is billed is a subscription tier's price (the admin API's tier monetization plans, billed by
+# its provider: docs/decisions/0027), whichever API the subscription is to: an API's own switch is
+# accepted only off, so an API never looks billed by something that does not bill it.
+PRICED_PER_TIER = (
+    "monetization is priced per subscription tier (the admin API's tier monetization plans), "
+    "not switched on per API"
+)
 
 
 class Monetization(DTO):
@@ -182,14 +186,14 @@ class Monetization(DTO):
     @classmethod
     def _not_enabled(cls, value: bool) -> bool:
         if value:
-            raise ValueError(NO_BILLING_PROVIDER)
+            raise ValueError(PRICED_PER_TIER)
         return value
 
     @field_validator("properties")
     @classmethod
     def _no_billing_properties(cls, value: dict[str, str]) -> dict[str, str]:
         if any(v for v in value.values()):
-            raise ValueError(f"{NO_BILLING_PROVIDER}, so there is nothing to set properties for")
+            raise ValueError(f"{PRICED_PER_TIER}, so an API has no monetization properties")
         return {}
 
 

@@ -10,9 +10,9 @@ from apim_common.db import SessionDep
 from apim_common.errors import NotFound
 from apim_common.pagination import PageDep
 from apim_common.security import Principal
+from apim_common.settings import ServiceSettings
 from apim_publisher import scopes
 from apim_publisher.apis import service as apis
-from apim_publisher.apis.schemas import NO_BILLING_PROVIDER
 from apim_publisher.internal_calls import call, devportal
 
 router = APIRouter(tags=["Subscriptions"])
@@ -116,10 +116,15 @@ async def subscriber_info(
 async def subscription_usage(
     subscriptionId: str, request: Request, session: SessionDep, principal: scopes.SubscriptionRead
 ) -> dict[str, Any]:
-    """Monetization usage: none exists, since no billing provider is configured (404 as WSO2 answers
-    a subscription without usage data)."""
+    """The subscription's usage in the last billing period the admin service's usage publisher
+    priced it for (WSO2's ``APIMonetizationUsage``); 404 while none was."""
     await _find(request, session, principal, subscriptionId)
-    raise NotFound(
-        f"Subscription '{subscriptionId}' has no monetization usage: {NO_BILLING_PROVIDER}",
-        message="Monetization usage not found",
+    settings: ServiceSettings = request.app.state.settings
+    found: dict[str, Any] = await call(
+        request,
+        "GET",
+        f"{settings.admin_url.rstrip('/')}/api/am/admin/v4/internal/monetization/usage",
+        "Reading the subscription's billed usage",
+        params={"tenant": principal.tenant, "subscriptionId": subscriptionId},
     )
+    return {"properties": dict(found.get("properties") or {})}
