@@ -183,6 +183,14 @@ async def test_tier_prices_are_refused_when_no_provider_is_configured(billing: B
         assert refused.json()["error"][0]["message"] == "monetization"
         unpriced = {**tier("Paid", "FIXEDRATE"), "monetization": {"monetizationPlan": None, "properties": {}}}
         assert (await admin.post("/throttling/policies/subscription", json=unpriced)).status_code == 201
+    publisher = admin.app.state.usage_publisher
+    provider, publisher.provider = publisher.provider, None
+    try:
+        nothing_to_publish = await admin.post("/monetization/publish-usage", params=MAY)
+    finally:
+        publisher.provider = provider
+    assert nothing_to_publish.status_code == 404
+    assert "APIM_MONETIZATION_PROVIDER=none" in nothing_to_publish.json()["description"]
 
 
 async def test_the_internal_revenue_sums_what_was_billed_for_one_api(
