@@ -12,9 +12,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from apim_admin.monetization.pricing import TierPrice
+from apim_common.db import Database
 
 
 @dataclass(frozen=True)
@@ -29,10 +28,12 @@ class UsageLine:
 
     tenant: str
     subscription_id: str
+    api_id: str
+    api_name: str
+    api_version: str
     application_id: str
     application_name: str
     subscriber: str
-    api_id: str
     tier: str
     request_count: int
     price: TierPrice
@@ -43,9 +44,11 @@ class BillingProvider(Protocol):
     name: str
 
     async def publish_usage(
-        self, session: AsyncSession, job_id: str, period: BillingPeriod, lines: Sequence[UsageLine]
+        self, database: Database, job_id: str, period: BillingPeriod, lines: Sequence[UsageLine]
     ) -> dict[str, str]:
-        """Bill ``lines``; the provider's reference per subscription id (none for a local report)."""
+        """Bill ``lines``; the provider's reference per subscription id (none for a local report).
+
+        Called outside any transaction: a provider keeps what it must in short ones of its own."""
         ...
 
     async def aclose(self) -> None:
@@ -59,7 +62,7 @@ class ReportProvider:
     name = "report"
 
     async def publish_usage(
-        self, session: AsyncSession, job_id: str, period: BillingPeriod, lines: Sequence[UsageLine]
+        self, database: Database, job_id: str, period: BillingPeriod, lines: Sequence[UsageLine]
     ) -> dict[str, str]:
         return {}
 

@@ -1,4 +1,4 @@
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -66,6 +66,10 @@ class PublishJobRepository(Repository[PublishJob]):
 
 class UsageRecordRepository(Repository[UsageRecord]):
     model = UsageRecord
+
+    async def add_all(self, rows: Iterable[UsageRecord]) -> None:
+        self.session.add_all(list(rows))
+        await self.session.flush()
 
     async def of_job(self, tenant: str, job_id: str) -> Sequence[UsageRecord]:
         return await self.all(

@@ -109,14 +109,23 @@ class UsagePublisher:
         )
 
     async def _run(self, job_id: str) -> None:
+        """Read, bill, record: no transaction is held while analytics or the provider answers."""
         provider = self.provider
+        database = self._database
         try:
-            async with self._database.session() as session, session.begin():
+            async with database.session() as session:
                 job = await PublishJobRepository(session).get(job_id)
-                if job is None or provider is None:
-                    return
-                counts = await self._counts(job.tenant, job.period_start, job.period_end)
-                await service.publish(session, job, provider, counts, now())
+            if job is None or provider is None:
+                return
+            period = service.period_of(job)
+            counts = await self._counts(job.tenant, period.start, period.end)
+            async with database.session() as session:
+                lines = await service.usage_lines(session, job.tenant, period, counts)
+            references = await provider.publish_usage(database, job.id, period, lines)
+            async with database.session() as session, session.begin():
+                job = await PublishJobRepository(session).get(job_id)
+                if job is not None:
+                    await service.record(session, job, lines, references, now())
         except asyncio.CancelledError:
             await self._fail(job_id, INTERRUPTED)
             raise

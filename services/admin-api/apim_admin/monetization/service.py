@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from apim_admin.monetization.models import COMPLETED, FAILED, BilledSubscription, PublishJob, UsageRecord
 from apim_admin.monetization.pricing import amount, tier_price
-from apim_admin.monetization.providers import BillingPeriod, BillingProvider, UsageLine
+from apim_admin.monetization.providers import BillingPeriod, UsageLine
 from apim_admin.monetization.repository import (
     BilledSubscriptionRepository,
     PublishJobRepository,
@@ -115,15 +115,19 @@ async def claim(
     return job
 
 
+def period_of(job: PublishJob) -> BillingPeriod:
+    return BillingPeriod(start=_utc(job.period_start), end=_utc(job.period_end))
+
+
 async def usage_lines(
     session: AsyncSession, tenant: str, period: BillingPeriod, counts: dict[tuple[str, str], int]
-) -> list[tuple[BilledSubscription, UsageLine]]:
+) -> list[UsageLine]:
     """The tenant's subscriptions under a priced tier, with their calls and what they owe."""
     prices = {
         policy.name: tier_price(policy.body)
         for policy in await ThrottlePolicyRepository(session).list(tenant, "subscription")
     }
-    lines: list[tuple[BilledSubscription, UsageLine]] = []
+    lines: list[UsageLine] = []
     for sub in await BilledSubscriptionRepository(session).of_tenant(tenant):
         price = prices.get(sub.tier)
         if price is None:
@@ -133,35 +137,9 @@ async def usage_lines(
             continue
         if price.plan == "DYNAMICRATE" and calls == 0:
             continue
-        line = UsageLine(
-            tenant=tenant,
-            subscription_id=sub.id,
-            application_id=sub.application_id,
-            application_name=sub.application_name,
-            subscriber=sub.subscriber,
-            api_id=sub.api_id,
-            tier=sub.tier,
-            request_count=calls,
-            price=price,
-            amount=amount(price, calls, period.start, period.end),
-        )
-        lines.append((sub, line))
-    return lines
-
-
-async def record(
-    session: AsyncSession,
-    job: PublishJob,
-    lines: Sequence[tuple[BilledSubscription, UsageLine]],
-    references: dict[str, str],
-    now: datetime,
-) -> None:
-    usage = UsageRecordRepository(session)
-    for sub, line in lines:
-        session.add(
-            UsageRecord(
-                tenant=job.tenant,
-                job_id=job.id,
+        lines.append(
+            UsageLine(
+                tenant=tenant,
                 subscription_id=sub.id,
                 api_id=sub.api_id,
                 api_name=sub.api_name,
@@ -170,17 +148,45 @@ async def record(
                 application_name=sub.application_name,
                 subscriber=sub.subscriber,
                 tier=sub.tier,
-                plan=line.price.plan,
-                request_count=line.request_count,
-                unit_price=str(line.price.unit_price),
-                amount=str(line.amount),
-                currency=line.price.currency,
-                period_start=job.period_start,
-                period_end=job.period_end,
-                reference=references.get(sub.id, ""),
+                request_count=calls,
+                price=price,
+                amount=amount(price, calls, period.start, period.end),
             )
         )
-    await usage.session.flush()
+    return lines
+
+
+async def record(
+    session: AsyncSession,
+    job: PublishJob,
+    lines: Sequence[UsageLine],
+    references: dict[str, str],
+    now: datetime,
+) -> None:
+    """Keep the priced lines as the job's usage report, and end the job."""
+    await UsageRecordRepository(session).add_all(
+        UsageRecord(
+            tenant=job.tenant,
+            job_id=job.id,
+            subscription_id=line.subscription_id,
+            api_id=line.api_id,
+            api_name=line.api_name,
+            api_version=line.api_version,
+            application_id=line.application_id,
+            application_name=line.application_name,
+            subscriber=line.subscriber,
+            tier=line.tier,
+            plan=line.price.plan,
+            request_count=line.request_count,
+            unit_price=str(line.price.unit_price),
+            amount=str(line.amount),
+            currency=line.price.currency,
+            period_start=job.period_start,
+            period_end=job.period_end,
+            reference=references.get(line.subscription_id, ""),
+        )
+        for line in lines
+    )
     finish(job, COMPLETED, f"Usage of {len(lines)} subscription(s) published", now)
 
 
@@ -189,20 +195,6 @@ def finish(job: PublishJob, state: str, message: str, now: datetime) -> None:
     job.message = message
     job.finished_at = now
     job.running_tenant = None
-
-
-async def publish(
-    session: AsyncSession,
-    job: PublishJob,
-    provider: BillingProvider,
-    counts: dict[tuple[str, str], int],
-    now: datetime,
-) -> None:
-    """Price the period's usage, hand it to the provider and keep it as the report."""
-    period = BillingPeriod(start=_utc(job.period_start), end=_utc(job.period_end))
-    lines = await usage_lines(session, job.tenant, period, counts)
-    references = await provider.publish_usage(session, job.id, period, [line for _, line in lines])
-    await record(session, job, lines, references, now)
 
 
 def _millis(moment: datetime | None) -> str | None:

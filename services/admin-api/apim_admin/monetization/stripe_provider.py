@@ -11,11 +11,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import stripe
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from apim_admin.monetization.models import BillingAccount
 from apim_admin.monetization.providers import BillingPeriod, UsageLine
 from apim_admin.monetization.repository import BillingAccountRepository
+from apim_common.db import Database
 
 
 class StripeHTTPClient(stripe.HTTPXClient):
@@ -45,9 +45,9 @@ class StripeProvider:
     async def aclose(self) -> None:
         await self._http.close_async()  # type: ignore[no-untyped-call]
 
-    async def _customer(self, session: AsyncSession, line: UsageLine) -> str:
-        accounts = BillingAccountRepository(session)
-        known = await accounts.of_application(self.name, line.application_id)
+    async def _customer(self, database: Database, line: UsageLine) -> str:
+        async with database.session() as session:
+            known = await BillingAccountRepository(session).of_application(self.name, line.application_id)
         if known is not None:
             return known.external_id
         customer = await self._client.v1.customers.create_async(
@@ -60,24 +60,25 @@ class StripeProvider:
                 },
             }
         )
-        await accounts.add(
-            BillingAccount(
-                tenant=line.tenant,
-                provider=self.name,
-                application_id=line.application_id,
-                external_id=customer.id,
+        async with database.session() as session, session.begin():
+            await BillingAccountRepository(session).add(
+                BillingAccount(
+                    tenant=line.tenant,
+                    provider=self.name,
+                    application_id=line.application_id,
+                    external_id=customer.id,
+                )
             )
-        )
         return customer.id
 
     async def publish_usage(
-        self, session: AsyncSession, job_id: str, period: BillingPeriod, lines: Sequence[UsageLine]
+        self, database: Database, job_id: str, period: BillingPeriod, lines: Sequence[UsageLine]
     ) -> dict[str, str]:
         references: dict[str, str] = {}
         for line in lines:
             if line.price.plan != "DYNAMICRATE" or line.request_count <= 0:
                 continue
-            customer = await self._customer(session, line)
+            customer = await self._customer(database, line)
             # The identifier makes a re-sent event count once at Stripe.
             identifier = f"{job_id}:{line.subscription_id}"
             await self._client.v1.billing.meter_events.create_async(
