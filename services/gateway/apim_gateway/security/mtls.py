@@ -21,14 +21,13 @@ the gateway's own TLS listener (ASGI's ``tls`` extension) or through the trusted
 
 from __future__ import annotations
 
-import ipaddress
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
-from urllib.parse import unquote
 
 from apim_common.certificate_binding import (
+    ForwardedCertificate,
     bound_thumbprint,
     confirms,
     envoy_fingerprint,
@@ -36,7 +35,6 @@ from apim_common.certificate_binding import (
     pem_fingerprint,
     thumbprint_of_hex,
 )
-from apim_common.outbound import IPNetwork, embedded, parse_networks
 from apim_gateway.context import Headers, header
 from apim_gateway.runtime.client_certificates import ClientCertificate, MutualTls
 
@@ -45,35 +43,20 @@ __all__ = ["ClientCertificateReader", "envoy_fingerprint", "pem_fingerprint"]
 
 @dataclass(frozen=True, slots=True)
 class ClientCertificateReader:
-    """Built once from the settings; read only for APIs with mutual TLS."""
+    """Built once from the settings; read only for APIs with mutual TLS and for bound tokens."""
 
-    header: str  # lower-case
-    form: Literal["nginx", "envoy"]
-    trusted: tuple[IPNetwork, ...]
+    forwarded: ForwardedCertificate
 
     @classmethod
     def of(
         cls, header: str, form: Literal["nginx", "envoy"], trusted_proxies: str
     ) -> ClientCertificateReader:
-        return cls(header=header.strip().lower(), form=form, trusted=parse_networks(trusted_proxies))
-
-    def trusts(self, client_ip: str) -> bool:
-        if not self.trusted or not client_ip:
-            return False
-        try:
-            address = embedded(ipaddress.ip_address(client_ip))
-        except ValueError:
-            return False
-        return any(address in network for network in self.trusted)
+        return cls(ForwardedCertificate.of(header, form, trusted_proxies))
 
     def fingerprint(self, headers: Headers, client_ip: str) -> str | None:
         """The forwarded certificate's fingerprint; None without one or from an untrusted peer."""
-        value = header(headers, self.header)
-        if value is None or not self.trusts(client_ip):
-            return None
-        if self.form == "envoy":
-            return envoy_fingerprint(value)
-        return pem_fingerprint(unquote(value))
+        forwarded = self.forwarded
+        return forwarded.read(header(headers, forwarded.header), client_ip)
 
     def certificate(
         self, mutual_tls: MutualTls, headers: Headers, client_ip: str
