@@ -274,7 +274,8 @@ class TokenService:
         self._allow(client, PASSWORD)
         if not username or password is None:
             raise InvalidRequestError(description="username and password are required")
-        async with self._database.session() as session:
+        # Committed: a sign-in may replace the user's password hash (UserService.upgrade_hash).
+        async with self._database.session() as session, session.begin():
             user = await self.users.authenticate(session, username, password)
             if user is None:
                 raise InvalidGrantError(description="Authentication failed for " + username)
