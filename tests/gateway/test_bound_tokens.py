@@ -17,9 +17,13 @@ import pytest
 import pytest_asyncio
 from cryptography.hazmat.primitives import serialization
 from pydantic import ValidationError
+from websockets.asyncio.client import connect
+from websockets.asyncio.server import serve
+from websockets.exceptions import InvalidStatus
 
 from apim_gateway.server import tls_listener
-from tests.gateway.conftest import FakeControlPlane, RunningGateway, base_snapshot, gateway_settings
+from tests.gateway.conftest import FakeControlPlane, RunningGateway, gateway_settings
+from tests.gateway.test_gateway_websocket import Backend, chat_snapshot
 from tests.support.certificates import Issued, TestAuthority
 from tests.support.serving import serving
 from tests.support.tokens import TokenFactory
@@ -51,6 +55,12 @@ class TlsGateway:
             context.load_cert_chain(cert, key)
         return httpx.AsyncClient(base_url=self.url, verify=context)
 
+    def context(self, certificate: Issued | None) -> ssl.SSLContext:
+        context = ssl.create_default_context(cafile=self.files / "ca.crt")
+        if certificate is not None:
+            context.load_cert_chain(*certificate.write(self.files, f"ws-{x5t(certificate)}"))
+        return context
+
     def bound_to(self, certificate: Issued) -> dict[str, str]:
         token = self.tokens.mint("alice", client_id="client-1", cnf={"x5t#S256": x5t(certificate)})
         return {"Authorization": f"Bearer {token}"}
@@ -64,7 +74,10 @@ async def gateway(
     authority = TestAuthority()
     (files / "ca.crt").write_text(authority.ca.pem)
     server_cert, server_key = authority.issue("localhost", server=True).write(files, "server")
-    control_plane = FakeControlPlane(tokens, copy.deepcopy(base_snapshot(backend_port)))
+    backend = Backend()
+    ws_server = await serve(backend.handler, "127.0.0.1", 0)
+    ws_port = next(iter(ws_server.sockets)).getsockname()[1]
+    control_plane = FakeControlPlane(tokens, copy.deepcopy(chat_snapshot(ws_port, backend_port)))
     running = RunningGateway(
         files,
         control_plane,
@@ -78,7 +91,7 @@ async def gateway(
         },
     )
     # Served with the options ``python -m apim_gateway`` gives uvicorn for these settings.
-    async with running as (app, _), serving(app, **tls_listener(running.settings)) as port:
+    async with ws_server, running as (app, _), serving(app, **tls_listener(running.settings)) as port:
         yield TlsGateway(
             f"https://localhost:{port}",
             tokens,
@@ -148,3 +161,15 @@ async def test_tls_listener_settings_are_checked_together(tmp_path: Path) -> Non
             tmp_path, gateway_tls_certfile=tmp_path / "a.crt", gateway_tls_keyfile=tmp_path / "a.key"
         )
     assert tls_listener(gateway_settings(tmp_path)) == {}
+
+
+async def test_bound_token_opens_a_websocket_only_with_its_certificate(gateway: TlsGateway) -> None:
+    url = gateway.url.replace("https://", "wss://") + "/chat/1.0.0/rooms/1"
+    headers = gateway.bound_to(gateway.alice)
+    async with connect(url, ssl=gateway.context(gateway.alice), additional_headers=headers) as ws:
+        await ws.send("hello")
+        assert await ws.recv() == "hello"
+    with pytest.raises(InvalidStatus) as refused:
+        async with connect(url, ssl=gateway.context(gateway.bob), additional_headers=headers):
+            pass
+    assert refused.value.response.status_code == 401

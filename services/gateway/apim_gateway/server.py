@@ -18,6 +18,7 @@ from typing import Any
 
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
+from uvicorn.protocols.websockets.auto import AutoWebSocketsProtocol
 
 from apim_common.certificate_binding import peer_certificate_protocol
 from apim_common.crypto_policy import policy_for
@@ -81,6 +82,8 @@ def tls_listener(settings: Settings) -> dict[str, Any]:
         "ssl_keyfile": str(settings.gateway_tls_keyfile),
         "http": peer_certificate_protocol(AutoHTTPProtocol),
     }
+    if AutoWebSocketsProtocol is not None:  # an upgraded connection gets a protocol of its own
+        options["ws"] = peer_certificate_protocol(AutoWebSocketsProtocol)  # type: ignore[arg-type]
     if settings.gateway_tls_client_ca is not None:
         options["ssl_ca_certs"] = str(settings.gateway_tls_client_ca)
         options["ssl_cert_reqs"] = ssl.CERT_OPTIONAL  # a call without one is still served
