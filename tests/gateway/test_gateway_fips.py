@@ -12,7 +12,10 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from apim_common import crypto_policy
 from apim_common.events.topics import Topic
+from apim_gateway.policies.base import PolicyConfigError
+from apim_gateway.policies.builtin.backend_jwt import BackendJwt
 from apim_key_manager.keys import crypto
 from tests.gateway.conftest import CP, Harness, resident_key_manager
 from tests.support.fips import default_policy_after
@@ -73,3 +76,10 @@ async def test_a_token_of_a_1024_bit_jwks_key_is_refused_in_fips_mode(harness: H
     refused = await harness.client.get(ECHO, headers={"Authorization": f"Bearer {weak.sign(_claims())}"})
     assert refused.status_code == 401
     assert refused.json()["code"] == "900901"
+
+
+def test_an_unsigned_backend_jwt_is_refused_when_compiled_in_fips_mode() -> None:
+    crypto_policy.activate(crypto_policy.CryptoProvider.FIPS)
+    with pytest.raises(PolicyConfigError, match="'NONE' is not allowed in FIPS mode"):
+        BackendJwt({"signingAlgorithm": "NONE"})
+    assert BackendJwt({"signingAlgorithm": "RS256"}).settings["signingAlgorithm"] == "RS256"

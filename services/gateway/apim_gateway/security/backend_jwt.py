@@ -35,6 +35,7 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from apim_common import crypto_policy
 from apim_gateway.context import Exchange
 
 CLAIMS = "http://wso2.org/claims/"
@@ -74,6 +75,7 @@ class BackendJwtSigner:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
         if not isinstance(key, rsa.RSAPrivateKey):
             raise ValueError(f"{path} does not hold an RSA private key")
+        crypto_policy.active().check_key(key)  # FIPS mode: 2048 bits at least, e = 65537
         return cls(key)
 
     def sign(self, claims: dict[str, Any], *, algorithm: str = "RS256") -> str:

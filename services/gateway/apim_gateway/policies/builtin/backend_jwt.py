@@ -23,6 +23,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from apim_common import crypto_policy
+from apim_common.crypto_policy import CryptoPolicyError
 from apim_gateway.context import Exchange, remove_header
 from apim_gateway.policies.base import Reply, register
 from apim_gateway.policies.builtin._common import BuiltinPolicy
@@ -39,6 +41,10 @@ class BackendJwt(BuiltinPolicy):
         ttl: int = self.values["tokenTTL"]
         if ttl <= 0:
             raise self.config_error("tokenTTL", "must be more than 0 seconds")
+        try:  # FIPS mode refuses an unsigned backend JWT (apim_common.crypto_policy)
+            crypto_policy.active().check_jws_algorithm(str(self.values["signingAlgorithm"]))
+        except CryptoPolicyError as exc:
+            raise self.config_error("signingAlgorithm", str(exc)) from None
         self.settings: dict[str, Any] = {
             "header": self.values["header"].lower(),
             "signingAlgorithm": self.values["signingAlgorithm"],
