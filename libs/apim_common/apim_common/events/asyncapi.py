@@ -24,6 +24,12 @@ from pydantic import BaseModel
 from apim_common.events.bot_detection import RECORDED, BotDetectionData
 from apim_common.events.envelope import CloudEvent
 from apim_common.events.kafka import STRUCTURED_CONTENT_TYPE
+from apim_common.events.schemas import (
+    DeploymentData,
+    KeyMappingData,
+    TokenRevokedData,
+    TokensRevokedBeforeData,
+)
 from apim_common.events.topics import Topic
 from apim_common.events.webhooks import (
     CREATED,
@@ -69,8 +75,10 @@ CATALOG: dict[Topic, list[EventType]] = {
         EventType("revision.deleted", "a revision of an API was deleted"),
     ],
     Topic.DEPLOYMENTS: [
-        EventType("deployment.deployed", "a revision was deployed to a gateway environment"),
-        EventType("deployment.undeployed", "a revision was undeployed from a gateway environment"),
+        EventType("deployment.deployed", "a revision was deployed to a gateway environment", DeploymentData),
+        EventType(
+            "deployment.undeployed", "a revision was undeployed from a gateway environment", DeploymentData
+        ),
     ],
     Topic.GATEWAY_POLICIES: [
         *_crud("gateway-policy", "a gateway (global) policy mapping"),
@@ -80,8 +88,12 @@ CATALOG: dict[Topic, list[EventType]] = {
     Topic.APPLICATIONS: _crud("application", "an application"),
     Topic.SUBSCRIPTIONS: _crud("subscription", "a subscription"),
     Topic.KEYS: [
-        EventType("key-mapping.created", "an application's consumer key was generated or mapped (no secret)"),
-        EventType("key-mapping.deleted", "an application's consumer key was removed"),
+        EventType(
+            "key-mapping.created",
+            "an application's consumer key was generated or mapped (no secret)",
+            KeyMappingData,
+        ),
+        EventType("key-mapping.deleted", "an application's consumer key was removed", KeyMappingData),
     ],
     Topic.THROTTLE_POLICIES: _crud("throttle-policy", "a throttling policy"),
     Topic.DENY_POLICIES: _crud("deny-policy", "a deny (blocking) policy"),
@@ -89,9 +101,11 @@ CATALOG: dict[Topic, list[EventType]] = {
         "key-manager", 'a key manager (secret-named additionalProperties masked as "")'
     ),
     Topic.TOKEN_REVOCATIONS: [
-        EventType("token.revoked", "one access token was revoked; data has its jti and expiry"),
+        EventType("token.revoked", "one access token or API key was revoked", TokenRevokedData),
         EventType(
-            "tokens.revoked-before", "every token of a client or user issued before a time was revoked"
+            "tokens.revoked-before",
+            "every token of a client or user issued before a time was revoked",
+            TokensRevokedBeforeData,
         ),
     ],
     Topic.WORKFLOWS: [

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from apim_common.errors import APIError, BadRequest, NotFound
+from apim_common.events.schemas import TokenRevokedData
 from apim_common.events.topics import Topic
 from apim_common.security import Principal
 from apim_devportal.applications import service as applications
@@ -416,6 +417,8 @@ async def revoke_api_key(
         Topic.TOKEN_REVOCATIONS,
         "token.revoked",
         record.jti,
-        {"jti": record.jti, "expiresAt": expires_at, "tokenType": "apiKey", "applicationId": app.id},
+        TokenRevokedData(
+            jti=record.jti, expiresAt=expires_at, tokenType="apiKey", applicationId=app.id
+        ).model_dump(mode="json"),
         tenant=app.tenant,
     )

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from apim_common.events.envelope import new_event
 from apim_common.events.outbox import emit
+from apim_common.events.schemas import TokenRevokedData, TokensRevokedBeforeData
 from apim_common.events.topics import Topic
 from apim_key_manager.models import outbox
 from apim_key_manager.revocation.models import RevocationRule, RevokedToken
@@ -32,7 +33,8 @@ async def revoke_token(session: AsyncSession, jti: str, expires_at: int, tenant:
     if await repo.jti_revoked(jti):
         return False
     await repo.add(RevokedToken(jti=jti, expires_at=expires_at))
-    event = new_event(SOURCE, TOKEN_REVOKED, jti, {"jti": jti, "expiresAt": expires_at}, tenant=tenant)
+    data = TokenRevokedData(jti=jti, expiresAt=expires_at).model_dump(mode="json", exclude_none=True)
+    event = new_event(SOURCE, TOKEN_REVOKED, jti, data, tenant=tenant)
     await emit(session, outbox, Topic.TOKEN_REVOCATIONS, event)
     return True
 
@@ -58,11 +60,9 @@ async def revoke_issued_before(
     await RevocationRepository(session).add_rule(
         RevocationRule(client_id=client_id, subject=subject, before=before, expires_at=now + lifetime)
     )
-    data: dict[str, Any] = {"before": before}
-    if client_id is not None:
-        data["clientId"] = client_id
-    if subject is not None:
-        data["username"] = subject
+    data = TokensRevokedBeforeData(before=before, clientId=client_id, username=subject).model_dump(
+        mode="json", exclude_none=True
+    )
     event = new_event(SOURCE, TOKENS_REVOKED_BEFORE, client_id or subject or "", data, tenant=tenant)
     await emit(session, outbox, Topic.TOKEN_REVOCATIONS, event)
     return before

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from apim_common.errors import BadRequest, Conflict, NotFound
 from apim_common.events import Topic
+from apim_common.events.schemas import DeploymentData
 from apim_common.security import Principal
 from apim_publisher.apis import aggregate
 from apim_publisher.apis import service as apis
@@ -155,15 +156,15 @@ async def delete(session: AsyncSession, api: API, revision: Revision) -> None:
     )
 
 
-def _deployment_event(api: API, deployment: Deployment) -> dict[str, str]:
-    return {
-        "apiId": api.id,
-        "revisionId": deployment.revision_id,
-        "environment": deployment.environment,
-        "vhost": deployment.vhost,
-        "context": api.context,
-        "version": api.version,
-    }
+def _deployment_event(api: API, deployment: Deployment) -> dict[str, Any]:
+    return DeploymentData(
+        apiId=api.id,
+        revisionId=deployment.revision_id,
+        environment=deployment.environment,
+        vhost=deployment.vhost,
+        context=api.context,
+        version=api.version,
+    ).model_dump(mode="json")
 
 
 async def _put_in_force(session: AsyncSession, api: API, deployment: Deployment) -> None:
