@@ -5,9 +5,11 @@ The refusals are the application's own; none needs a FIPS build of OpenSSL.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import ssl
 import warnings
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa, x25519
@@ -18,6 +20,7 @@ from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
 from apim_common import crypto_policy
 from apim_common.crypto_policy import DEFAULT_POLICY, FIPS_POLICY, CryptoPolicyError
+from tests.support.certificates import TestAuthority
 
 FIPS = FIPS_POLICY
 
@@ -203,3 +206,65 @@ def test_the_policy_in_force_follows_the_setting() -> None:
     finally:
         crypto_policy.activate("default")
     assert not crypto_policy.active().fips
+
+
+async def _handshake(server_context: ssl.SSLContext, client_context: ssl.SSLContext) -> str:
+    """The cipher a real TLS handshake over loopback agrees on; an error when there is none."""
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0, ssl=server_context)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        _, writer = await asyncio.open_connection("127.0.0.1", port, ssl=client_context)
+        cipher = writer.get_extra_info("cipher")[0]
+        writer.close()
+        return str(cipher)
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+@pytest.fixture(scope="module")
+def authority() -> TestAuthority:
+    return TestAuthority()
+
+
+def _server(authority: TestAuthority, tmp_path: Path, ciphers: str) -> ssl.SSLContext:
+    certfile, keyfile = authority.issue("localhost", server=True).write(tmp_path, "server")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certfile, keyfile)
+    context.maximum_version = ssl.TLSVersion.TLSv1_2
+    context.set_ciphers(ciphers)
+    return context
+
+
+def _client(authority: TestAuthority, context: ssl.SSLContext) -> ssl.SSLContext:
+    context.load_verify_locations(cadata=authority.ca.pem)
+    return context
+
+
+async def test_fips_outbound_tls_refuses_a_server_with_only_non_aead_suites(
+    authority: TestAuthority, tmp_path: Path
+) -> None:
+    server = _server(authority, tmp_path, "ECDHE-ECDSA-AES128-SHA256")
+    # The default client takes the CBC suite; the FIPS client has none in common with it.
+    assert await _handshake(server, _client(authority, DEFAULT_POLICY.client_context())) == (
+        "ECDHE-ECDSA-AES128-SHA256"
+    )
+    with pytest.raises((ssl.SSLError, ConnectionResetError)):  # the peer ends the handshake
+        await _handshake(server, _client(authority, FIPS.client_context()))
+
+
+async def test_fips_listener_suites_refuse_a_client_offering_only_non_aead_suites(
+    authority: TestAuthority, tmp_path: Path
+) -> None:
+    assert FIPS.tls_ciphers is not None
+    server = _server(authority, tmp_path, FIPS.tls_ciphers)
+    cbc_client = _client(authority, ssl.create_default_context())
+    cbc_client.maximum_version = ssl.TLSVersion.TLSv1_2
+    cbc_client.set_ciphers("ECDHE-ECDSA-AES128-SHA256")
+    with pytest.raises((ssl.SSLError, ConnectionResetError)):  # the peer ends the handshake
+        await _handshake(server, cbc_client)
+    assert "GCM" in await _handshake(server, _client(authority, FIPS.client_context()))
