@@ -18,7 +18,14 @@ def recorded() -> Scenario:
 
 def test_the_scenario_produces_every_kind_of_event_it_drives(recorded: Scenario) -> None:
     types = {event.type for _, event in recorded.events}
-    for expected in ("key-manager.created", "tenant.created", "api.created", "key-mapping.created"):
+    for expected in (
+        "key-manager.created",
+        "tenant.created",
+        "api.created",
+        "deployment.deployed",
+        "key-mapping.created",
+        "token.revoked",
+    ):
         assert expected in types, sorted(types)
 
 

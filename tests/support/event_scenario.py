@@ -311,6 +311,13 @@ async def _devportal_writes(
         )
     )
     scenario.secrets["application's API key"] = api_key["apikey"]
+    _ok(
+        await http.post(
+            f"{DEVPORTAL}/applications/{app_id}/api-keys/PRODUCTION/revoke",
+            json={"apikey": api_key["apikey"]},
+            headers=auth,
+        )
+    )
 
 
 async def _platform_events(http: httpx.AsyncClient, auth: dict[str, str], scenario: Scenario) -> None:
