@@ -1,5 +1,6 @@
-"""Certificate-bound access tokens (RFC 8705) at the token endpoint, served with TLS that asks for
-client certificates: a client presenting one gets tokens with ``cnf.x5t#S256``."""
+"""Certificate-bound access tokens (RFC 8705) at the token endpoint of a key manager serving TLS
+itself and asking for client certificates (``APIM_KEY_MANAGER_TLS_*``): a client presenting one
+gets tokens with ``cnf.x5t#S256``."""
 
 from __future__ import annotations
 
@@ -17,11 +18,10 @@ import pytest
 import pytest_asyncio
 from asgi_lifespan import LifespanManager
 from cryptography.hazmat.primitives import serialization
-from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
-from apim_common.certificate_binding import peer_certificate_protocol
 from apim_common.events.bus import InProcessBus
 from apim_key_manager.app import create_app
+from apim_key_manager.server import tls_listener
 from tests.key_manager.conftest import DCR, basic, key_manager_settings
 from tests.support.certificates import Issued, TestAuthority
 from tests.support.serving import serving
@@ -77,20 +77,19 @@ async def km(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[TlsKeyMa
     (files / "ca.crt").write_text(authority.ca.pem)
     server_cert, server_key = authority.issue("localhost", server=True).write(files, "server")
     settings = key_manager_settings(
-        files, certificate_bound_tokens=True, token_trusted_proxies="127.0.0.1/32"
+        files,
+        certificate_bound_tokens=True,
+        token_trusted_proxies="127.0.0.1/32",
+        key_manager_tls_certfile=server_cert,
+        key_manager_tls_keyfile=server_key,
+        key_manager_tls_client_ca=files / "ca.crt",
     )
     bus = InProcessBus()
     app = create_app(settings, bus=bus)
     async with (
         LifespanManager(app, startup_timeout=30, shutdown_timeout=30) as manager,
-        serving(
-            manager.app,
-            ssl_certfile=str(server_cert),
-            ssl_keyfile=str(server_key),
-            ssl_ca_certs=str(files / "ca.crt"),
-            ssl_cert_reqs=ssl.CERT_OPTIONAL,
-            http=peer_certificate_protocol(AutoHTTPProtocol),
-        ) as port,
+        # Served with the options ``python -m apim_key_manager`` gives uvicorn for these settings.
+        serving(manager.app, **tls_listener(settings)) as port,
     ):
         url = f"https://localhost:{port}"
         context = ssl.create_default_context(cafile=files / "ca.crt")

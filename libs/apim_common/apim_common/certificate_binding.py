@@ -28,8 +28,12 @@ import ipaddress
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote
+
+from uvicorn.protocols.http.auto import AutoHTTPProtocol
+from uvicorn.protocols.websockets.auto import AutoWebSocketsProtocol
 
 from apim_common.outbound import IPNetwork, embedded, parse_networks
 
@@ -211,3 +215,23 @@ def peer_certificate_protocol(base: type[asyncio.Protocol]) -> type[asyncio.Prot
                 self.app = _WithPeerCertificate(self.app, tls_extension(der))
 
     return PeerCertificateProtocol
+
+
+def tls_listener(
+    certfile: Path, keyfile: Path, client_ca: Path | None, ciphers: str | None = None
+) -> dict[str, Any]:
+    """uvicorn's options for a TLS listener handing the app its peers' certificates, asked for
+    (optional at the handshake) when ``client_ca`` names the CA bundle that signs them."""
+    options: dict[str, Any] = {
+        "ssl_certfile": str(certfile),
+        "ssl_keyfile": str(keyfile),
+        "http": peer_certificate_protocol(AutoHTTPProtocol),
+    }
+    if AutoWebSocketsProtocol is not None:  # an upgraded connection gets a protocol of its own
+        options["ws"] = peer_certificate_protocol(AutoWebSocketsProtocol)  # type: ignore[arg-type]
+    if client_ca is not None:
+        options["ssl_ca_certs"] = str(client_ca)
+        options["ssl_cert_reqs"] = ssl.CERT_OPTIONAL  # a call without one is still served
+    if ciphers is not None:
+        options["ssl_ciphers"] = ciphers
+    return options

@@ -12,15 +12,12 @@ from __future__ import annotations
 import ctypes
 import os
 import signal
-import ssl
 import sys
 from typing import Any
 
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
-from uvicorn.protocols.http.auto import AutoHTTPProtocol
-from uvicorn.protocols.websockets.auto import AutoWebSocketsProtocol
 
-from apim_common.certificate_binding import peer_certificate_protocol
+from apim_common.certificate_binding import tls_listener as peer_tls_listener
 from apim_common.crypto_policy import policy_for
 from apim_common.fips import refuse_unless_fips
 from apim_common.runner import run_service
@@ -77,19 +74,12 @@ def tls_listener(settings: Settings) -> dict[str, Any]:
     connection's client certificate reaches the request path, for certificate-bound tokens."""
     if settings.gateway_tls_certfile is None or settings.gateway_tls_keyfile is None:
         return {}
-    options: dict[str, Any] = {
-        "ssl_certfile": str(settings.gateway_tls_certfile),
-        "ssl_keyfile": str(settings.gateway_tls_keyfile),
-        "http": peer_certificate_protocol(AutoHTTPProtocol),
-    }
-    if AutoWebSocketsProtocol is not None:  # an upgraded connection gets a protocol of its own
-        options["ws"] = peer_certificate_protocol(AutoWebSocketsProtocol)  # type: ignore[arg-type]
-    if settings.gateway_tls_client_ca is not None:
-        options["ssl_ca_certs"] = str(settings.gateway_tls_client_ca)
-        options["ssl_cert_reqs"] = ssl.CERT_OPTIONAL  # a call without one is still served
-    if (ciphers := policy_for(settings.crypto_provider).tls_ciphers) is not None:
-        options["ssl_ciphers"] = ciphers
-    return options
+    return peer_tls_listener(
+        settings.gateway_tls_certfile,
+        settings.gateway_tls_keyfile,
+        settings.gateway_tls_client_ca,
+        policy_for(settings.crypto_provider).tls_ciphers,
+    )
 
 
 def main() -> int:

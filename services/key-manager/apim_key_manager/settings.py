@@ -1,8 +1,9 @@
 """Settings of the Key Manager service (``APIM_...`` environment variables)."""
 
+from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from apim_common.settings import ServiceSettings
 
@@ -61,3 +62,17 @@ class Settings(ServiceSettings):
     token_client_cert_header: str = "ssl-client-cert"
     token_client_cert_format: Literal["nginx", "envoy"] = "nginx"
     token_trusted_proxies: str = ""
+    # The key manager's own TLS listener (``python -m apim_key_manager``): its certificate and key,
+    # and the CA bundle whose client certificates it asks for (optional at the handshake), so the
+    # token endpoint reads the certificate without a terminator.
+    key_manager_tls_certfile: Path | None = None
+    key_manager_tls_keyfile: Path | None = None
+    key_manager_tls_client_ca: Path | None = None
+
+    @model_validator(mode="after")
+    def _tls_listener(self) -> "Settings":
+        if (self.key_manager_tls_certfile is None) != (self.key_manager_tls_keyfile is None):
+            raise ValueError("APIM_KEY_MANAGER_TLS_CERTFILE and APIM_KEY_MANAGER_TLS_KEYFILE go together")
+        if self.key_manager_tls_client_ca is not None and self.key_manager_tls_certfile is None:
+            raise ValueError("APIM_KEY_MANAGER_TLS_CLIENT_CA needs the listener's certificate and key")
+        return self
