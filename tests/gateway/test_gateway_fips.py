@@ -50,7 +50,8 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-async def test_an_rs256_token_is_accepted_in_fips_mode(harness: Harness) -> None:
+async def test_a_gateway_in_fips_mode_says_so_in_health_and_takes_rs256_tokens(harness: Harness) -> None:
+    assert (await harness.client.get("/health")).json()["cryptoProvider"] == "fips"
     accepted = await harness.client.get(ECHO, headers=harness.bearer())
     assert accepted.status_code == 200, accepted.text
 
