@@ -191,3 +191,11 @@ async def test_a_flood_of_trapped_calls_is_recorded_up_to_the_rate_cap() -> None
     assert answers == [404] * 6
     assert len(received) == 3
     assert trap.dropped == 3
+
+
+async def test_a_trap_is_matched_whole_at_the_root_or_under_a_tenant() -> None:
+    trap = BotTrap(frozenset({"/.env"}), "gw-test", 20)
+    assert trap.tenant_of("/.env") == "carbon.super"
+    assert trap.tenant_of("/t/acme.com/.env") == "acme.com"
+    for path in ("/x/.env", "/t/acme.com/x/.env", "/.envx", "/t//.env", "/pets/1.0.0/echo"):
+        assert trap.tenant_of(path) is None, path
