@@ -125,11 +125,11 @@ def service() -> Iterator[SoapService]:
         yield running
 
 
-def _deploy(s: Standalone, auth: dict[str, str], api_id: str) -> None:
-    revision = s.control.post(f"{PUBLISHER}/apis/{api_id}/revisions", json={}, headers=auth)
+def _deploy(s: Standalone, auth: dict[str, str], api_id: str, kind: str = "apis") -> None:
+    revision = s.control.post(f"{PUBLISHER}/{kind}/{api_id}/revisions", json={}, headers=auth)
     assert revision.status_code == 201, revision.text
     deployed = s.control.post(
-        f"{PUBLISHER}/apis/{api_id}/deploy-revision",
+        f"{PUBLISHER}/{kind}/{api_id}/deploy-revision",
         params={"revisionId": revision.json()["id"]},
         json=[{"name": "Default", "vhost": "localhost", "displayOnDevportal": True}],
         headers=auth,
@@ -165,16 +165,38 @@ def platform(request: pytest.FixtureRequest, service: SoapService) -> dict[str, 
     calc11 = _import(s, auth, "SoapCalc", url=f"{service.address}?wsdl")
     wsdl12 = calc_wsdl(service.address, ("1.2",))
     calc12 = _import(s, auth, "SoapCalc12", files={"file": ("calc.wsdl", wsdl12, "text/xml")})
-    eventually(
-        lambda: s.control.get(f"{DEVPORTAL}/apis/{calc12}", headers=auth), lambda r: r.status_code == 200
-    )
-    app = s.subscribed_app(shared.admin_token, calc11, "SoapCalcApp")
-    subscribed = s.control.post(
-        f"{DEVPORTAL}/subscriptions",
-        json={"applicationId": app["applicationId"], "apiId": calc12, "throttlingPolicy": "Unlimited"},
+    product = s.control.post(
+        f"{PUBLISHER}/api-products",
+        json={
+            "name": "SoapBundle",
+            "context": "/soapbundle",
+            "version": "1.0",
+            "policies": ["Unlimited"],
+            "apis": [{"apiId": calc11, "operations": [{"target": "/Add", "verb": "POST"}]}],
+        },
         headers=auth,
     )
-    assert subscribed.status_code == 201, subscribed.text
+    assert product.status_code == 201, product.text
+    bundle = str(product.json()["id"])
+    _deploy(s, auth, bundle, "api-products")
+    published = s.control.post(
+        f"{PUBLISHER}/api-products/change-lifecycle",
+        params={"apiProductId": bundle, "action": "Publish"},
+        headers=auth,
+    )
+    assert published.status_code == 200, published.text
+    app = s.subscribed_app(shared.admin_token, calc11, "SoapCalcApp")
+    for other in (calc12, bundle):
+        eventually(
+            lambda api=other: s.control.get(f"{DEVPORTAL}/apis/{api}", headers=auth),
+            lambda r: r.status_code == 200,
+        )
+        subscribed = s.control.post(
+            f"{DEVPORTAL}/subscriptions",
+            json={"applicationId": app["applicationId"], "apiId": other, "throttlingPolicy": "Unlimited"},
+            headers=auth,
+        )
+        assert subscribed.status_code == 201, subscribed.text
     token = s.app_token(app).json()["access_token"]
     return {"s": s, "auth": auth, "calc11": calc11, "calc12": calc12, "call": bearer(token)}
 
@@ -253,3 +275,10 @@ def test_an_edited_resource_policy_changes_the_envelope(
     assert r.status_code == 200, r.text
     assert r.json()["AddResponse"]["result"] == 5
     assert b"<m:b>1</m:b><m:a>4</m:a>" in service.requests[-1].body
+
+
+def test_an_api_product_keeps_its_soap_members_calls(platform: dict[str, Any], service: SoapService) -> None:
+    r = _call(platform, "/soapbundle/1.0/Add", {"a": 20, "b": 22})
+    assert r.status_code == 200, r.text
+    assert r.json()["AddResponse"]["result"] == 42
+    assert service.requests[-1].headers["soapaction"] == '"http://example.com/calc/Add"'

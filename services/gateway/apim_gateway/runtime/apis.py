@@ -19,7 +19,7 @@ from apim_gateway.runtime.cors import with_api_cors
 from apim_gateway.runtime.templates import Template, compile_template
 from apim_gateway.runtime.tiers import Limit, unit_seconds
 from apim_gateway.runtime.validation import OperationValidation, compile_validation
-from apim_gateway.soaptorest import SoapOperation, compile_operations
+from apim_gateway.soaptorest import SoapOperation, compile_operation, compile_operations
 from apim_gateway.throttling import backend_key, resource_key
 
 DEFAULT_TENANT = "carbon.super"
@@ -397,6 +397,8 @@ def compile_api(
             op.mock = member_mocks[op.backend_api_id].operation(verb, template.target)
         if soap_operations:
             op.soap = soap_operations.get((verb, template.target))
+        elif is_product and raw.get("soapToRest"):  # an operation of a SOAPTOREST member API
+            op.soap = compile_operation(raw["soapToRest"])
         if validations is not None:
             declared = validations.get((verb, str(raw.get("target"))))
             op.validation = declared or validations.get((verb, template.target))

@@ -62,6 +62,10 @@ def _product_operations(product: dict[str, Any], members: dict[str, Any]) -> lis
         api = members.get(member.get("apiId")) or {}
         resolved = api.get("policies") or {}
         api_level = _policies(resolved.get("apiPolicies"))
+        soap_calls = {
+            (str(m.get("httpVerb") or "").upper(), "/" + str(m.get("resourcePath") or "").strip("/")): m
+            for m in api.get("soapToRest") or []
+        }
         for op in member.get("operations") or []:
             key = f"{op.get('verb')} {op.get('target')}"
             own = _policies((resolved.get("operations") or {}).get(key))
@@ -79,6 +83,7 @@ def _product_operations(product: dict[str, Any], members: dict[str, Any]) -> lis
                     "apiContext": api.get("context"),
                     "apiVersion": api.get("version"),
                     "endpointConfig": api.get("endpointConfig"),
+                    "soapToRest": soap_calls.get((str(op.get("verb")).upper(), str(op.get("target")))),
                 }
             )
     return operations

@@ -238,6 +238,8 @@ async def snapshot(session: AsyncSession, product: API) -> dict[str, Any]:
             "definition": api.definition
             if api.spec.get("endpointImplementationType") in MOCK_IMPLEMENTATIONS
             else None,
+            # A SOAPTOREST member's operations keep their SOAP calls inside the product.
+            "soapToRest": api.spec.get("soapToRest"),
         }
     return {
         "api": views.public(product),
