@@ -15,11 +15,13 @@ import httpx
 import pytest
 import pytest_asyncio
 from asgi_lifespan import LifespanManager
+from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import text
 
 from apim_common import crypto_policy
 from apim_common.events.bus import InProcessBus
 from apim_key_manager.app import create_app
+from apim_key_manager.keys import crypto
 from apim_key_manager.settings import Settings
 from tests.key_manager.conftest import KeyManagerClient, key_manager_settings
 
@@ -104,3 +106,14 @@ async def test_an_eddsa_assertion_is_refused_in_fips_mode(installation: Installa
 
 async def test_health_shows_the_fips_provider(installation: Installation) -> None:
     assert (await installation.km.http.get("/health")).json()["cryptoProvider"] == "fips"
+
+
+async def test_a_1024_bit_signing_key_is_refused_when_loaded_in_fips_mode() -> None:
+    weak = crypto.private_pem(rsa.generate_private_key(public_exponent=65537, key_size=1024))
+    assert crypto.load_private_pem(weak) is not None  # the default provider takes it
+    crypto_policy.activate(crypto_policy.CryptoProvider.FIPS)
+    try:
+        with pytest.raises(ValueError, match="RSA key of 1024 bits"):
+            crypto.load_private_pem(weak)
+    finally:
+        crypto_policy.activate(crypto_policy.CryptoProvider.DEFAULT)
