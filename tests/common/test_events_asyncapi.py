@@ -32,6 +32,10 @@ def test_the_served_document_is_valid_asyncapi_3(served: dict[str, Any]) -> None
     assert problems(served) == []
 
 
+def test_the_document_needs_a_token_with_a_publisher_scope(recorded: Scenario) -> None:
+    assert recorded.asyncapi_refused == (401, 403)
+
+
 def test_every_topic_is_a_channel_at_its_prefixed_address_keyed_by_subject(served: dict[str, Any]) -> None:
     prefix = "apim."  # the standalone platform's default
     assert {name: c["address"] for name, c in served["channels"].items()} == {

@@ -57,6 +57,8 @@ class Scenario:
     # The platform's AsyncAPI document of its events as the publisher serves it, and the API the
     # publisher made of it (POST /apis/import-asyncapi).
     asyncapi_yaml: str = ""
+    # The status of the same GET without a token, and with a token lacking the publisher's scopes.
+    asyncapi_refused: tuple[int, int] = (0, 0)
     imported: dict[str, Any] = field(default_factory=dict)
 
 
@@ -147,7 +149,8 @@ def _ok(response: httpx.Response, *codes: int) -> dict[str, Any]:
     return body
 
 
-async def _token(http: httpx.AsyncClient, scenario: Scenario) -> dict[str, str]:
+async def _client(http: httpx.AsyncClient, scenario: Scenario) -> dict[str, Any]:
+    """The administrator's tools client (dynamic client registration)."""
     client = _ok(
         await http.post(
             "/client-registration/v0.17/register",
@@ -162,10 +165,14 @@ async def _token(http: httpx.AsyncClient, scenario: Scenario) -> dict[str, str]:
         )
     )
     scenario.secrets["registered client's secret"] = client["clientSecret"]
+    return client
+
+
+async def _token(http: httpx.AsyncClient, client: dict[str, Any], scopes: str = SCOPES) -> dict[str, str]:
     token = _ok(
         await http.post(
             "/oauth2/token",
-            data={"grant_type": "password", "username": "admin", "password": "admin", "scope": SCOPES},
+            data={"grant_type": "password", "username": "admin", "password": "admin", "scope": scopes},
             headers=_basic(client["clientId"], client["clientSecret"]),
         )
     )
@@ -320,11 +327,17 @@ async def _devportal_writes(
     )
 
 
-async def _platform_events(http: httpx.AsyncClient, auth: dict[str, str], scenario: Scenario) -> None:
+async def _platform_events(
+    http: httpx.AsyncClient, auth: dict[str, str], client: dict[str, Any], scenario: Scenario
+) -> None:
     served = await http.get(f"{PUBLISHER}/events/asyncapi.yaml", headers=auth)
     assert served.status_code == 200, served.text
     assert served.headers["content-type"].startswith("application/yaml")
     scenario.asyncapi_yaml = served.text
+    anonymous = await http.get(f"{PUBLISHER}/events/asyncapi.yaml")
+    subscriber = await _token(http, client, "apim:subscribe")
+    subscriber_only = await http.get(f"{PUBLISHER}/events/asyncapi.yaml", headers=subscriber)
+    scenario.asyncapi_refused = (anonymous.status_code, subscriber_only.status_code)
     scenario.imported = _ok(
         await http.post(
             f"{PUBLISHER}/apis/import-asyncapi",
@@ -346,11 +359,12 @@ async def _run(data_dir: Path) -> Scenario:
         }
     )
     async with _platform(data_dir, scenario) as http:
-        auth = await _token(http, scenario)
+        client = await _client(http, scenario)
+        auth = await _token(http, client)
         await _admin_writes(http, auth)
         api_id = await _publisher_writes(http, auth)
         await _devportal_writes(http, auth, api_id, scenario)
-        await _platform_events(http, auth, scenario)
+        await _platform_events(http, auth, client, scenario)
     return scenario
 
 
