@@ -222,7 +222,7 @@ def test_json_in_soap_to_the_service_and_json_back(platform: dict[str, Any], ser
     definition = platform["s"].control.get(
         f"{DEVPORTAL}/apis/{platform['calc11']}/swagger", headers=platform["auth"]
     )
-    assert set(definition.json()["paths"]) == {"/Add", "/Divide"}
+    assert set(definition.json()["paths"]) == {"/Add", "/Divide", "/Ping"}
 
 
 def test_a_fault_is_json_and_500_a_broken_answer_502_a_stray_field_400(platform: dict[str, Any]) -> None:
@@ -282,3 +282,14 @@ def test_an_api_product_keeps_its_soap_members_calls(platform: dict[str, Any], s
     assert r.status_code == 200, r.text
     assert r.json()["AddResponse"]["result"] == 42
     assert service.requests[-1].headers["soapaction"] == '"http://example.com/calc/Add"'
+
+
+def test_an_operation_without_input_is_a_get(platform: dict[str, Any], service: SoapService) -> None:
+    s: Standalone = platform["s"]
+    r = eventually(
+        lambda: s.gateway.get("/soapcalc/1.0/Ping", headers=platform["call"]),
+        lambda r: r.status_code not in (401, 403, 404),
+    )
+    assert r.status_code == 200, r.text
+    assert r.json() == {"PingResponse": {"status": "ok"}}
+    assert b'<m:Ping xmlns:m="http://example.com/calc"></m:Ping>' in service.requests[-1].body

@@ -60,6 +60,7 @@ async def test_a_wsdl_becomes_a_rest_api_with_a_resource_and_schemas_per_operati
     api = created.json()
     assert api["type"] == "SOAPTOREST"
     assert sorted((o["verb"], o["target"]) for o in api["operations"]) == [
+        ("GET", "/Ping"),
         ("POST", "/Add"),
         ("POST", "/Divide"),
     ]
@@ -80,7 +81,9 @@ async def test_a_wsdl_becomes_a_rest_api_with_a_resource_and_schemas_per_operati
     )
     assert listed.status_code == 200, listed.text
     policies = {p["resourcePath"]: p for p in listed.json()["list"]}
-    assert listed.json()["count"] == 2
+    assert listed.json()["count"] == 3
+    assert policies["Ping"]["httpVerb"] == "get"
+    assert "requestBody" not in swagger["paths"]["/Ping"]["get"]
     assert policies["Add"]["httpVerb"] == "post"
     content = policies["Add"]["content"]
     assert "soapVersion: 1.1" in content

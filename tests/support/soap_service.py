@@ -1,6 +1,7 @@
 """A tiny SOAP service for the SOAP-to-REST tests, on the stdlib alone: it serves its WSDL at
-``GET /calc?wsdl`` and answers ``Add`` and ``Divide`` (a fault when dividing by zero), in SOAP 1.1
-or 1.2 as asked. Every request it takes is kept (headers and body) for the tests to look at."""
+``GET /calc?wsdl`` and answers ``Add``, ``Divide`` (a fault when dividing by zero) and ``Ping``
+(no input fields), in SOAP 1.1 or 1.2 as asked. Every request it takes is kept (headers and body)
+for the tests to look at."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ _BINDING = """
     <operation name="Add"><{p}:operation soapAction="http://example.com/calc/Add"/>
       <input><{p}:body use="literal"/></input><output><{p}:body use="literal"/></output></operation>
     <operation name="Divide"><{p}:operation soapAction="http://example.com/calc/Divide"/>
+      <input><{p}:body use="literal"/></input><output><{p}:body use="literal"/></output></operation>
+    <operation name="Ping"><{p}:operation soapAction="http://example.com/calc/Ping"/>
       <input><{p}:body use="literal"/></input><output><{p}:body use="literal"/></output></operation>
   </binding>"""
 _PORT = (
@@ -54,15 +57,22 @@ def calc_wsdl(address: str, versions: tuple[str, ...] = ("1.1", "1.2")) -> bytes
       <xs:element name="DivideResponse"><xs:complexType><xs:sequence>
         <xs:element name="result" type="xs:double"/>
       </xs:sequence></xs:complexType></xs:element>
+      <xs:element name="Ping"><xs:complexType><xs:sequence/></xs:complexType></xs:element>
+      <xs:element name="PingResponse"><xs:complexType><xs:sequence>
+        <xs:element name="status" type="xs:string"/>
+      </xs:sequence></xs:complexType></xs:element>
     </xs:schema>
   </types>
   <message name="AddIn"><part name="parameters" element="tns:Add"/></message>
   <message name="AddOut"><part name="parameters" element="tns:AddResponse"/></message>
   <message name="DivideIn"><part name="parameters" element="tns:Divide"/></message>
   <message name="DivideOut"><part name="parameters" element="tns:DivideResponse"/></message>
+  <message name="PingIn"><part name="parameters" element="tns:Ping"/></message>
+  <message name="PingOut"><part name="parameters" element="tns:PingResponse"/></message>
   <portType name="CalcPortType">
     <operation name="Add"><input message="tns:AddIn"/><output message="tns:AddOut"/></operation>
     <operation name="Divide"><input message="tns:DivideIn"/><output message="tns:DivideOut"/></operation>
+    <operation name="Ping"><input message="tns:PingIn"/><output message="tns:PingOut"/></operation>
   </portType>{bindings}
   <service name="CalcService">{ports}</service>
 </definitions>
@@ -124,6 +134,9 @@ def _answer(body: bytes) -> tuple[int, str, bytes]:
         if b_f == 0:
             return 500, media, _fault(namespace, "Division by zero")
         content = f'<c:DivideResponse xmlns:c="{NS}"><c:result>{a_f / b_f}</c:result></c:DivideResponse>'
+        return 200, media, _envelope(namespace, content)
+    if name == "Ping":
+        content = f'<c:PingResponse xmlns:c="{NS}"><c:status>ok</c:status></c:PingResponse>'
         return 200, media, _envelope(namespace, content)
     return 500, media, _fault(namespace, f"No operation {name}")
 

@@ -25,7 +25,8 @@ class ContentError(ValueError):
 
 def render(mapping: SoapMapping) -> str:
     return (
-        f"# POST /{mapping.resourcePath.strip('/')}: the JSON body's fields become the SOAP request\n"
+        f"# {mapping.httpVerb.upper()} /{mapping.resourcePath.strip('/')}: "
+        "the JSON body's fields become the SOAP request\n"
         f"soapVersion: {mapping.soapVersion}\n"
         f"soapAction: {mapping.soapAction}\n"
         f"namespace: {mapping.namespace}\n"

@@ -47,14 +47,22 @@ async def read_wsdl(document: bytes) -> WsdlService:
         raise BadRequest(str(exc), message="Invalid WSDL") from None
 
 
+def verb_of(operation: WsdlOperation) -> str:
+    """POST for an operation with input fields, GET for one without, as WSO2 generates them."""
+    return "post" if operation.fields else "get"
+
+
 def _resource(operation: WsdlOperation) -> dict[str, Any]:
+    request: dict[str, Any] = {}
+    if operation.fields:
+        request["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": operation.request_schema}},
+        }
     return {
         "operationId": operation.name,
         "summary": f"The SOAP operation {operation.name}",
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": operation.request_schema}},
-        },
+        **request,
         "responses": {
             "200": {
                 "description": "The SOAP answer as JSON",
@@ -71,11 +79,11 @@ def _resource(operation: WsdlOperation) -> dict[str, Any]:
 
 
 def definition(body: APIBody, service: WsdlService) -> dict[str, Any]:
-    """The REST API's OpenAPI document: POST /{operation} for each WSDL operation."""
+    """The REST API's OpenAPI document: a resource /{operation} for each WSDL operation."""
     return {
         "openapi": "3.0.1",
         "info": {"title": body.name, "version": body.version},
-        "paths": {f"/{op.name}": {"post": _resource(op)} for op in service.operations},
+        "paths": {f"/{op.name}": {verb_of(op): _resource(op)} for op in service.operations},
     }
 
 
@@ -84,7 +92,7 @@ def mappings(service: WsdlService) -> list[dict[str, Any]]:
         SoapMapping(
             id=str(uuid.uuid4()),
             resourcePath=op.name,
-            httpVerb="post",
+            httpVerb=verb_of(op),
             soapVersion="1.2" if op.soap_version == "1.2" else "1.1",
             soapAction=op.action,
             namespace=op.namespace,
