@@ -197,5 +197,24 @@ async def test_a_trap_is_matched_whole_at_the_root_or_under_a_tenant() -> None:
     trap = BotTrap(frozenset({"/.env"}), "gw-test", 20)
     assert trap.tenant_of("/.env") == "carbon.super"
     assert trap.tenant_of("/t/acme.com/.env") == "acme.com"
-    for path in ("/x/.env", "/t/acme.com/x/.env", "/.envx", "/t//.env", "/pets/1.0.0/echo"):
+    too_long = "/t/" + "a" * 256 + "/.env"  # no tenant domain is that long
+    for path in ("/x/.env", "/t/acme.com/x/.env", "/.envx", "/t//.env", "/pets/1.0.0/echo", too_long):
         assert trap.tenant_of(path) is None, path
+
+
+async def test_an_event_whose_tenant_cannot_exist_is_skipped(world: World) -> None:
+    tenant = "a" * 300
+    data = {
+        "recordedTime": 1,
+        "messageID": "urn:uuid:long",
+        "apiMethod": "GET",
+        "headerSet": "[]",
+        "messageBody": "",
+        "clientIp": "",
+    }
+    event = new_event("/gw", RECORDED, "urn:uuid:long", data, tenant=tenant)
+    async with world.admin.app.state.database.session() as session, session.begin():
+        await service.record(session, event, max_records=10)  # no error: the consumer goes on
+    async with world.admin.app.state.database.session() as session:
+        page = await service.newest(session, tenant, limit=10, offset=0)
+    assert page.count == 0

@@ -15,6 +15,7 @@ from apim_common.events.envelope import CloudEvent
 logger = logging.getLogger(__name__)
 
 PATH = "/api/am/admin/v4/bot-detection-data"
+MAX_TENANT = 255  # the tenant column's length
 
 
 def recorder(max_records: int) -> SessionHandler:
@@ -31,6 +32,9 @@ async def record(session: AsyncSession, event: CloudEvent, *, max_records: int) 
     ``max_records`` going; a malformed event is logged and skipped, so it cannot hold up the
     records behind it."""
     if event.type != RECORDED:
+        return
+    if not 0 < len(event.tenant) <= MAX_TENANT:  # no tenant has such a domain: nobody could see it
+        logger.warning("bot-detection event %s skipped: its tenant does not fit", event.id)
         return
     try:
         data = BotDetectionData.model_validate(event.data)

@@ -19,7 +19,6 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
 
 from starlette.types import Receive, Scope, Send
 
@@ -32,7 +31,7 @@ from apim_common.events.bot_detection import (
     secret_header,
 )
 from apim_common.events.bus import EventBus
-from apim_common.events.envelope import DEFAULT_TENANT, new_event
+from apim_common.events.envelope import DEFAULT_TENANT, CloudEvent, new_event
 from apim_common.events.topics import Topic
 from apim_gateway.errors import NO_MATCHING_RESOURCE, send_error
 
@@ -41,6 +40,8 @@ logger = logging.getLogger(__name__)
 SOURCE = "apim-gateway"
 BODY_WAIT = 2.0
 MAX_PENDING = 256
+# The longest tenant domain recorded (the Admin API's column); a longer ``/t/{tenant}`` is no trap.
+MAX_TENANT = 255
 
 
 def parse_trap_paths(value: str) -> frozenset[str]:
@@ -95,14 +96,17 @@ class BotTrap:
             return DEFAULT_TENANT
         if path.startswith("/t/"):
             tenant, sep, rest = path[3:].partition("/")
-            if sep and tenant and f"/{rest}" in paths:
+            if sep and 0 < len(tenant) <= MAX_TENANT and f"/{rest}" in paths:
                 return tenant
         return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send, tenant: str) -> None:
         method: str = scope["method"]
-        body = await _read_capped(receive)
+        bus = self._admit()
+        body = await _read_capped(receive) if bus is not None else b""
         await send_error(send, 404, *NO_MATCHING_RESOURCE, f"No API is deployed for {method} {scope['path']}")
+        if bus is None:
+            return
         client = scope.get("client")
         data = BotDetectionData(
             recordedTime=int(time.time() * 1000),
@@ -112,23 +116,24 @@ class BotTrap:
             messageBody=body.decode("utf-8", errors="replace")[:MAX_BODY_BYTES],
             clientIp=(client[0] if client else "")[:64],
         )
-        self._publish(tenant, data)
-
-    def _publish(self, tenant: str, data: BotDetectionData) -> None:
-        bus = self._bus
-        second = int(self._clock())
-        if second != self._second:
-            self._second, self._in_second = second, 0
-        self._in_second += 1
-        if bus is None or self._in_second > self._max_per_second or len(self._pending) >= MAX_PENDING:
-            self.dropped += 1
-            return
         event = new_event(self._source, RECORDED, data.messageID, data.model_dump(), tenant=tenant)
         task = asyncio.create_task(self._send(bus, event))
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
 
-    async def _send(self, bus: EventBus, event: Any) -> None:
+    def _admit(self) -> EventBus | None:
+        """The bus to record this call on; None when it is not recorded (the cap is reached)."""
+        second = int(self._clock())
+        if second != self._second:
+            self._second, self._in_second = second, 0
+        self._in_second += 1
+        bus = self._bus
+        if bus is None or self._in_second > self._max_per_second or len(self._pending) >= MAX_PENDING:
+            self.dropped += 1
+            return None
+        return bus
+
+    async def _send(self, bus: EventBus, event: CloudEvent) -> None:
         try:
             await bus.publish(str(Topic.BOT_DETECTION), event)
         except Exception:
