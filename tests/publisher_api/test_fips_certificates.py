@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import AsyncIterator
 
+import pytest
+import pytest_asyncio
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -11,11 +14,23 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
 from apim_common.crypto_policy import CryptoPolicy
-from tests.publisher_api.conftest import BASE, Publisher
+from tests.publisher_api.conftest import BASE, Publisher, running_publisher
 from tests.publisher_api.test_certificates import certificate
 from tests.support.fips import fips_policy
+from tests.support.tokens import TokenFactory
 
 __all__ = ["fips_policy"]
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def publisher(
+    tokens: TokenFactory, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Publisher]:
+    database = tmp_path_factory.mktemp("fips-publisher") / "service.db"
+    async with running_publisher(tokens, f"sqlite+aiosqlite:///{database}") as running:
+        yield running
 
 
 def rsa_certificate(bits: int) -> bytes:
@@ -36,7 +51,7 @@ def rsa_certificate(bits: int) -> bytes:
 
 
 async def _upload(publisher: Publisher, content: bytes, alias: str) -> tuple[int, str]:
-    api = await publisher.create_api()
+    api = await publisher.create_api({"name": f"Api{alias}", "context": f"/{alias}"})
     r = await publisher.client.post(
         f"{BASE}/apis/{api['id']}/client-certificates",
         files={"certificate": ("c.pem", content, "application/x-pem-file")},
