@@ -25,7 +25,7 @@ from apim_admin.scopes import SUPER_TENANT
 from apim_admin.usage.repository import KnownApiRepository, KnownKeyMappingRepository
 from apim_common.crypto_policy import CryptoPolicyError, active
 from apim_common.errors import BadRequest, Conflict, Forbidden, NotFound
-from apim_common.events.redaction import masked
+from apim_common.events.redaction import MASK, is_secret_name, masked
 from apim_common.events.topics import Topic
 from apim_common.outbound import OutboundRefused, TooLarge, fetch_bytes
 
@@ -35,9 +35,23 @@ MAX_WELL_KNOWN_BYTES = 1024 * 1024
 
 
 def public(key_manager: KeyManager) -> KeyManagerDTO:
+    """The key manager as every view and event shows it: a connector's credentials in
+    ``additionalProperties`` (client_secret, password...) masked as ``""``."""
+    body = {
+        **key_manager.body,
+        "additionalProperties": masked(key_manager.body.get("additionalProperties") or {}),
+    }
     return KeyManagerDTO.model_validate(
-        {**key_manager.body, "id": key_manager.id, "name": key_manager.name, "global": key_manager.is_global}
+        {**body, "id": key_manager.id, "name": key_manager.name, "global": key_manager.is_global}
     )
+
+
+def _keep_masked_secrets(dto: KeyManagerDTO, stored: dict[str, Any]) -> None:
+    """A secret sent back as the mask (``""``, as the GET showed it) keeps its stored value."""
+    before = stored.get("additionalProperties") or {}
+    for name, value in dto.additionalProperties.items():
+        if is_secret_name(name) and value == MASK and before.get(name):
+            dto.additionalProperties[name] = before[name]
 
 
 def _body(dto: KeyManagerDTO) -> dict[str, Any]:
@@ -48,8 +62,6 @@ def _body(dto: KeyManagerDTO) -> dict[str, Any]:
 
 async def _announce(session: AsyncSession, action: str, key_manager: KeyManager) -> None:
     data = public(key_manager).model_dump(mode="json", by_alias=True)
-    # A connector's credentials (client_secret...) stay in the admin's store; consumers get the mask.
-    data["additionalProperties"] = masked(data.get("additionalProperties") or {})
     await announce(
         session, Topic.KEY_MANAGERS, f"key-manager.{action}", key_manager.id, data, tenant=key_manager.tenant
     )
@@ -185,6 +197,7 @@ async def update(
         raise BadRequest("the resident key manager's type cannot be changed")
     if http is not None:
         await refuse_unapproved_keys(http, dto)
+    _keep_masked_secrets(dto, key_manager.body)
     key_manager.body = _body(dto)
     await session.flush()
     await _announce(session, "updated", key_manager)
