@@ -16,6 +16,8 @@ import json
 from jwcrypto import jwe, jwk
 from jwcrypto.common import JWException
 
+from apim_common.crypto_policy import active
+
 PREFIX = "sealed:"
 # The purpose under which the publisher seals backend credentials and the gateways open them.
 ENDPOINT_SECRETS = "endpoint-security"
@@ -36,6 +38,7 @@ class SecretBox:
     __slots__ = ("_key",)
 
     def __init__(self, secret_key: str, purpose: str) -> None:
+        active().check_jwe("dir", "A256GCM")  # approved in FIPS mode too (apim_common.crypto_policy)
         raw = hmac.new(secret_key.encode(), b"apim-sealed:" + purpose.encode(), hashlib.sha256).digest()
         self._key = jwk.JWK(kty="oct", k=base64.urlsafe_b64encode(raw).rstrip(b"=").decode())
 

@@ -47,11 +47,14 @@ def b64url_decode(data: str) -> bytes:
 
 def derive_key(secret: str, purpose: str) -> bytes:
     """32 bytes for one purpose, derived from the installation secret (HKDF-SHA256)."""
+    active().check_kdf("HKDF", "SHA-256")
     hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"apim-key-manager", info=purpose.encode())
     return hkdf.derive(secret.encode())
 
 
 def fernet(secret: str, purpose: str) -> Fernet:
+    """AES-128-CBC with HMAC-SHA256: approved primitives, kept in FIPS mode (decision 0025)."""
+    active().check_cipher("AES-CBC")
     return Fernet(base64.urlsafe_b64encode(derive_key(secret, purpose)))
 
 
