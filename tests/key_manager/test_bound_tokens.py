@@ -19,9 +19,12 @@ import pytest_asyncio
 from asgi_lifespan import LifespanManager
 from cryptography.hazmat.primitives import serialization
 
+from apim_common.certificate_binding import peer_thumbprint
 from apim_common.events.bus import InProcessBus
 from apim_key_manager.app import create_app
 from apim_key_manager.server import tls_listener
+from apim_standalone.__main__ import control_plane_tls
+from apim_standalone.settings import StandaloneSettings
 from tests.key_manager.conftest import DCR, basic, key_manager_settings
 from tests.support.certificates import Issued, TestAuthority
 from tests.support.serving import serving
@@ -156,3 +159,29 @@ async def test_binding_off_issues_no_cnf(tmp_path: Path) -> None:
             )
     assert token.status_code == 200, token.text
     assert "cnf" not in claims_of(token.json()["access_token"])
+
+
+async def test_standalone_control_plane_hands_the_client_certificate_to_the_app(
+    km: TlsKeyManager, tmp_path: Path
+) -> None:
+    """``APIM_TLS_CLIENT_CA``: the standalone runner's control-plane listener asks for client
+    certificates and hands them to the services (the token endpoint) as the key manager's does."""
+    seen: list[str | None] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        seen.append(peer_thumbprint(scope))
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    settings = StandaloneSettings(
+        tls_certfile=km.files / "server.crt",
+        tls_keyfile=km.files / "server.key",
+        tls_client_ca=km.files / "ca.crt",
+    )
+    async with serving(app, **control_plane_tls(settings)) as port:
+        for certificate in (km.client, None):
+            async with km.http(certificate) as http:
+                http.base_url = httpx.URL(f"https://localhost:{port}")
+                assert (await http.get("/")).status_code == 204
+    assert seen == [x5t(km.client), None]
+    assert control_plane_tls(StandaloneSettings()) == {}

@@ -9,11 +9,13 @@ import signal
 import socket
 import sys
 from collections.abc import Generator
+from typing import Any
 
 import uvicorn
 from pydantic import ValidationError
 
 from apim_common import crypto_policy
+from apim_common.certificate_binding import tls_listener
 from apim_common.fips import refuse_unless_fips
 from apim_common.settings import InsecureSettingsError, ServiceSettings, refuse_public_host_in_development
 from apim_common.telemetry import metrics_listener, setup_logging
@@ -45,6 +47,16 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def control_plane_tls(settings: StandaloneSettings) -> dict[str, Any]:
+    """uvicorn's options for the control plane's TLS listener (none without a certificate): with
+    ``APIM_TLS_CLIENT_CA`` it asks for client certificates, which the token endpoint binds tokens
+    to. FIPS mode: forward-secret AES-GCM suites only; TLS 1.2 is the floor in every mode."""
+    if settings.tls_certfile is None or settings.tls_keyfile is None:
+        return {}
+    ciphers = crypto_policy.active().tls_ciphers
+    return tls_listener(settings.tls_certfile, settings.tls_keyfile, settings.tls_client_ca, ciphers)
+
+
 async def serve(settings: StandaloneSettings) -> None:
     # Bind first so that port 0 (tests) resolves to real ports the services can be told about.
     control_sock = _bind(settings.host, settings.control_port)
@@ -55,12 +67,7 @@ async def serve(settings: StandaloneSettings) -> None:
     platform = build_platform(
         settings, control_url=control_url, gateway_url=settings.gateway_url(gateway_port)
     )
-    tls: dict[str, str] = {}
-    if settings.tls_certfile and settings.tls_keyfile:
-        tls = {"ssl_certfile": str(settings.tls_certfile), "ssl_keyfile": str(settings.tls_keyfile)}
-        # FIPS mode: forward-secret AES-GCM suites only; TLS 1.2 is the floor in every mode.
-        if (ciphers := crypto_policy.active().tls_ciphers) is not None:
-            tls["ssl_ciphers"] = ciphers
+    tls = control_plane_tls(settings)
     common = {"lifespan": "off", "log_config": None, "access_log": False, "proxy_headers": True}
     servers = [
         _Server(uvicorn.Config(platform.control_plane, **common, **tls)),  # type: ignore[arg-type]

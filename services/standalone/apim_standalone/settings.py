@@ -15,6 +15,9 @@ class StandaloneSettings(BaseSettings):
     data_dir: Path = Path("./data")
     tls_certfile: Path | None = None
     tls_keyfile: Path | None = None
+    # CA bundle whose client certificates the control plane's TLS listener asks for (optional at the
+    # handshake): the token endpoint binds tokens to them (APIM_CERTIFICATE_BOUND_TOKENS).
+    tls_client_ca: Path | None = None
     # Prometheus /metrics on a port of its own (0: any free port); unset, metrics are not served.
     metrics_host: str = "127.0.0.1"
     metrics_port: int | None = Field(default=None, ge=0, le=65535)
