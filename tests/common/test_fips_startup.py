@@ -7,14 +7,22 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
-from apim_common import fips
+from apim_common import crypto_policy, fips
+from apim_common.crypto_policy import FIPS_TLS_CIPHERS, CryptoProvider
 from apim_common.fips import EXIT_NOT_FIPS
 from apim_common.runner import run_service
 from apim_gateway.server import main as gateway_main
+from apim_gateway.server import tls_listener as gateway_tls_listener
+from apim_gateway.settings import Settings as GatewaySettings
+from apim_key_manager.server import tls_listener as key_manager_tls_listener
+from apim_key_manager.settings import Settings as KeyManagerSettings
+from apim_standalone.__main__ import control_plane_tls
 from apim_standalone.__main__ import main as standalone_main
+from apim_standalone.settings import StandaloneSettings
 from apim_throttle_sync.settings import Settings as ThrottleSyncSettings
 
 pytestmark = pytest.mark.skipif(
@@ -92,3 +100,30 @@ def test_verify_names_the_password_hashing_of_the_chosen_provider() -> None:
 
 def test_verify_without_the_command_prints_its_usage() -> None:
     assert fips.main([]) == 2
+
+
+def test_every_tls_listener_serves_only_the_fips_suites_in_fips_mode() -> None:
+    """The gateway's, the key manager's and the standalone control plane's own TLS listeners."""
+    files = {"certfile": Path("server.crt"), "keyfile": Path("server.key")}
+    gateway = GatewaySettings(
+        mode="development",
+        crypto_provider="fips",
+        gateway_server="uvicorn",
+        gateway_tls_certfile=files["certfile"],
+        gateway_tls_keyfile=files["keyfile"],
+    )
+    key_manager = KeyManagerSettings(
+        mode="development",
+        crypto_provider="fips",
+        key_manager_tls_certfile=files["certfile"],
+        key_manager_tls_keyfile=files["keyfile"],
+    )
+    assert gateway_tls_listener(gateway)["ssl_ciphers"] == FIPS_TLS_CIPHERS
+    assert key_manager_tls_listener(key_manager)["ssl_ciphers"] == FIPS_TLS_CIPHERS
+    standalone = StandaloneSettings(tls_certfile=files["certfile"], tls_keyfile=files["keyfile"])
+    try:
+        crypto_policy.activate(CryptoProvider.FIPS)
+        assert control_plane_tls(standalone)["ssl_ciphers"] == FIPS_TLS_CIPHERS
+    finally:
+        crypto_policy.activate(CryptoProvider.DEFAULT)
+    assert "ssl_ciphers" not in control_plane_tls(standalone)  # the default mode keeps uvicorn's
