@@ -20,6 +20,7 @@ for both the same way.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import hashlib
 import json
 import os
@@ -34,15 +35,20 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import SecretStr
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# One thread for the embedding model: on a shared machine its spinning threads cost 10x.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
+from apim_devportal.apichat import service as chat_service
 from apim_devportal.apichat.planner import Planner, split_steps
 from apim_devportal.apichat.schemas import ApiResponse
 from apim_devportal.apichat.service import Session, next_call, record
 from apim_devportal.apichat.tools import from_openapi
 from apim_devportal.assistant.embedder import load_embedder
 from apim_devportal.assistant.index import AssistantIndex
+from apim_devportal.assistant.llm import ChatModel
 from apim_devportal.assistant.retrieval import DEFAULT_MODE
 from benchmarks import bench_assistant
 
@@ -50,7 +56,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "chat_eval"
 PARTS = ("heldout", "tuned")
 # The planner before the evaluation was used to change it (its last commit).
-BASELINE = os.environ.get("APIM_CHAT_EVAL_BASELINE", "")
+BASELINE = os.environ.get("APIM_CHAT_EVAL_BASELINE", "0e2840a")
 PUNCTUATION = ".,:;!?\"'()[]"
 PACKAGE = "services/devportal-api/apim_devportal"
 
@@ -215,7 +221,7 @@ def evaluate(plan: Plan, apis: list[Api]) -> dict[str, Score]:
 
 def planner(previous: bool = False) -> Planner:
     """The planner as the service builds it (``previous``: as the previous service built it)."""
-    return Planner(None)
+    return Planner(None) if previous else Planner(load_embedder())
 
 
 def assistant_figures() -> dict[str, float]:
@@ -229,7 +235,37 @@ def assistant_figures() -> dict[str, float]:
     return {"questions": len(questions), "top1": top1, "top3": top3, "mrr": mrr}
 
 
-def measure(*, previous: bool = False, verbose: bool = False) -> dict[str, Any]:
+def model_plan(model: Any, offline: Planner, loop: asyncio.AbstractEventLoop) -> Plan:
+    """Each step planned as the service plans it with a configured model (else the planner)."""
+    chat = chat_service.ApiChat(offline, model=model)
+    return lambda session: loop.run_until_complete(chat_service.plan_next(chat, session))
+
+
+def measure_model(verbose: bool = False) -> dict[str, Any] | None:
+    """The figures with the operator's model (APIM_ASSISTANT_LLM_URL ...), when one is set."""
+    url = os.environ.get("APIM_ASSISTANT_LLM_URL")
+    if not url:
+        return None
+    loop = asyncio.new_event_loop()
+    key = os.environ.get("APIM_ASSISTANT_LLM_API_KEY")
+    model = ChatModel(
+        url,
+        os.environ.get("APIM_ASSISTANT_LLM_MODEL", "gpt-4o-mini"),
+        SecretStr(key) if key else None,
+        timeout=float(os.environ.get("APIM_ASSISTANT_LLM_TIMEOUT", "30")),
+    )
+    try:
+        scores = evaluate(model_plan(model, planner(), loop), load())
+        loop.run_until_complete(model.aclose())
+    finally:
+        loop.close()
+    if verbose:
+        for failure in scores["tuned"].failures:
+            print("  model: " + failure)
+    return {part: score.figures() for part, score in scores.items()}
+
+
+def measure(*, previous: bool = False, verbose: bool = False, assistant: bool = True) -> dict[str, Any]:
     apis = load()
     chosen = planner(previous)
     scores = evaluate(lambda session: next_call(chosen, session), apis)
@@ -238,7 +274,7 @@ def measure(*, previous: bool = False, verbose: bool = False) -> dict[str, Any]:
             print("  " + failure)
     return {
         "chat": {part: score.figures() for part, score in scores.items()},
-        "assistant": assistant_figures(),
+        "assistant": assistant_figures() if assistant else None,
     }
 
 
@@ -272,7 +308,11 @@ def report(now: dict[str, Any], before: dict[str, Any] | None, ref: str) -> None
         if before is not None:
             print(_row(f"previous ({ref[:7]}), {part}", before["chat"][part]))
         print(_row(f"current, {part}", now["chat"][part]))
+        if now.get("model"):
+            print(_row(f"with the model, {part}", now["model"][part]))
     print("goal on the held-out part: first >= 0.90, sequence >= 0.80, body >= 0.85, punct 0")
+    if now["assistant"] is None:
+        return
     print()
     print(f"marketplace assistant: {now['assistant']['questions']} questions")
     print(f"{'ranking':<24}{'top-1':>8}{'top-3':>8}{'MRR':>8}")
@@ -287,12 +327,17 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print this tree's figures as JSON")
     parser.add_argument("--previous", action="store_true", help="build the planner as before")
     parser.add_argument("--baseline", default=BASELINE, help="git ref of the previous planner")
+    parser.add_argument("--chat-only", action="store_true", help="API chat's figures, current planner only")
     parser.add_argument("-v", "--verbose", action="store_true", help="list the tuned part's failures")
     args = parser.parse_args()
     if args.json:
         print(json.dumps(measure(previous=args.previous)))
         return
+    if args.chat_only:
+        report(measure(verbose=args.verbose, assistant=False), None, "")
+        return
     now = measure(verbose=args.verbose)
+    now["model"] = measure_model(args.verbose)
     report(now, previous(args.baseline), args.baseline)
 
 

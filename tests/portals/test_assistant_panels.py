@@ -46,8 +46,16 @@ async def test_api_chat_calls_go_through_the_gateway_with_the_users_credential_o
 
     credential = TryItCredential(label="PizzaApp", header="authorization", value="user-token")
     async with httpx.AsyncClient(transport=httpx.MockTransport(gateway)) as http:
+        # The POST was shown and approved: the run resumes with it.
         calls, reply = await run_scenario(
-            devportal, http, "https://gw.test/pets/1.0.0", credential, "p1", "Add Rex, then get it"
+            devportal,
+            http,
+            "https://gw.test/pets/1.0.0",
+            credential,
+            "p1",
+            "Add Rex, then get it",
+            request_id="chat-1",
+            approved="POST /pet",
         )
 
     assert [(c.method, c.path, c.status) for c in calls] == [("POST", "/pet", 201), ("GET", "/pet/7", 200)]

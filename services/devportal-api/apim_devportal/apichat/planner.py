@@ -1,201 +1,139 @@
 """The offline planner: a scenario in plain words -> the calls that test it, one step at a time.
 
-It splits the scenario into steps, maps each step to an operation by similarity (dense vectors
-when the local model is there, shared words otherwise) plus the verb the step starts with,
-extracts parameter values from the text, and reuses ids that earlier responses returned.
+It splits the scenario into steps at "then", "after that" and sentence ends. Each step goes to the
+operation whose meaning is nearest: the local embedding model compares the step with each
+operation's summary and description (embedded once per definition and cached), and with short
+prototypes of what asking to read, create, change or delete sounds like, so "it is no longer
+needed" weighs as a delete without any verb list. Values come from what the step names (dates
+normalised to ISO, numbers, codes, quoted texts, names, see :mod:`mentions`), each given to the
+chosen operation's path, query or body field whose name, description or place in the path is
+nearest to the words around it; a step that names no id reuses the one an earlier step used or
+got back. Without the model, shared words stand in for the similarity.
 """
 
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from apim_devportal.apichat.tools import Parameter, Tool
+import numpy as np
+
+from apim_devportal.apichat.mentions import Mention, mentions
+from apim_devportal.apichat.tools import Field, Tool, stem, words
 from apim_devportal.assistant.embedder import Embedder, Vector
 from apim_devportal.catalog.search import tokenize
 
 _SPLIT = re.compile(
-    r"\s*(?:,?\s*\b(?:and then|then|after that|afterwards|finally|next)\b,?|;|\.\s+(?=[A-Z]))\s*", re.I
+    r"\s*(?:,?\s*\b(?:and then|then|after that|afterwards|and finally|finally)\b,?"
+    r"|;|[.!?]\s+(?=[A-Z][a-z]))\s*",
+    re.I,
 )
-_VERBS: dict[str, tuple[str, ...]] = {
-    "GET": (
-        "get",
-        "fetch",
-        "find",
-        "show",
-        "list",
-        "look",
-        "retrieve",
-        "read",
-        "check",
-        "view",
-        "see",
-        "search",
-        "display",
-        "what",
-        "which",
-        "return",
-    ),
-    "POST": (
-        "create",
-        "add",
-        "place",
-        "register",
-        "new",
-        "post",
-        "submit",
-        "make",
-        "order",
-        "book",
-        "buy",
-        "send",
-        "sign",
-    ),
-    "PUT": ("update", "change", "modify", "rename", "edit", "set", "mark", "replace"),
-    "DELETE": ("delete", "remove", "cancel", "drop", "erase"),
-}
-_HINT = {word: method for method, words in _VERBS.items() for word in words}
-_CLAUSE_START = re.compile(r",\s+(?=(?:" + "|".join(sorted(_HINT)) + r")\b)", re.I)
-_NUMBERS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "a": 1,
-    "an": 1,
-}
-_VALUE = r"['\"]?([\w.@+:-]+)['\"]?"
-_NOT_VALUES = frozenset(
-    {
-        "with",
-        "a",
-        "an",
-        "the",
-        "named",
-        "called",
-        "and",
-        "to",
-        "is",
-        "as",
-        "by",
-        "of",
-        "for",
-        "it",
-        "its",
-        "id",
-        "that",
-        "this",
-    }
-)
-_REFERS_BACK = re.compile(r"\b(it|its|them|that|this|the (?:new|created|same)\b)", re.I)
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+_REFERS_BACK = re.compile(r"\b(it|its|them|their|him|her|that|this|the (?:new|created|same)\b)", re.I)
 
-# Weights of a step's match with an operation: similarity (scaled 0-1 across the API's operations),
-# the verb it starts with, how many required inputs can be filled, and a reference back to the
-# previous step's thing ("delete it").
-VERB_WEIGHT = 0.5
-FIT_WEIGHT = 0.3
-REFERENCE_WEIGHT = 0.2
+# What asking for each kind of operation sounds like. Compared by meaning with the step, so a
+# paraphrase lands near its kind without being listed here.
+INTENTS: dict[str, tuple[str, ...]] = {
+    "read": (
+        "show me record 42",
+        "open item 17 and check it",
+        "look up the record",
+        "tell me about this item",
+        "get the details of item 5",
+        "list all of them",
+        "find the ones that match",
+        "how many are there and which ones",
+        "what happened during that period",
+    ),
+    "create": (
+        "create a new one",
+        "add a new record",
+        "register a new item",
+        "book or schedule something new",
+        "place an order",
+        "submit a new request",
+        "send or record something for item 12",
+    ),
+    "change": (
+        "change its details",
+        "update the record with a new value",
+        "set it to a new state",
+        "item 9 is now done",
+        "assign it to somebody else",
+        "move it to another date",
+        "raise its limit",
+    ),
+    "delete": (
+        "delete it",
+        "remove record 31 for good",
+        "cancel it",
+        "item 8 is no longer needed",
+        "get rid of it, throw it away",
+        "it was a mistake, call it off",
+    ),
+}
+KIND = {
+    "GET": "read",
+    "HEAD": "read",
+    "POST": "create",
+    "PUT": "change",
+    "PATCH": "change",
+    "DELETE": "delete",
+}
+
+# Weights of a step's match with an operation, chosen on the tuned part of the evaluation.
+DENSE_WEIGHT = 1.0
+LEXICAL_WEIGHT = 0.25
+INTENT_WEIGHT = 0.4
+FIT_WEIGHT = 0.8
+PLACED_WEIGHT = 0.6
+UNPLACED_WEIGHT = 0.5
+ENUM_MARGIN = 0.02
+INTENT_SHARPNESS = 40.0
+# A question asks to be told something: whatever its verb, it reads.
+QUESTION_WEIGHT = 1.0
+DELETE_CAUTION = 0.5
+# A step that refers back ("delete it") is about the thing the previous step worked on.
+REFERENCE_WEIGHT = 0.5
+# The affinity of a value whose neighbouring word names the field (``invoice INV-2026-0042``).
+ANCHORED = 2.0
+_CODE_EXAMPLE = r"([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*)"
+_EXAMPLE = re.compile(
+    rf"(?:such as|e\.g\.|for example|like)\s+{_CODE_EXAMPLE}(?:(?:,|\s+or)\s+{_CODE_EXAMPLE})?"
+)
+CACHE_SIZE = 4096
 
 
 def split_steps(scenario: str) -> list[str]:
-    parts = []
-    for chunk in _SPLIT.split(scenario.strip()):
-        parts.extend(_CLAUSE_START.split(chunk))
-    return [p.strip(" .,") for p in parts if p and p.strip(" .,")]
-
-
-def verb_hint(step: str) -> str | None:
-    for word in re.findall(r"[a-z]+", step.lower()):
-        if word in _HINT and word not in ("a", "an"):
-            return _HINT[word]
-    return None
-
-
-def _words(name: str) -> list[str]:
-    return [w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[0-9]+|[A-Z]+(?![a-z])", name)]
-
-
-def _number(text: str) -> int | None:
-    if text.isdigit():
-        return int(text)
-    return _NUMBERS.get(text.lower())
-
-
-def _coerce(value: Any, schema: dict[str, Any]) -> Any:
-    kind = schema.get("type")
-    if kind == "integer" and isinstance(value, str) and value.isdigit():
-        return int(value)
-    if kind == "boolean" and isinstance(value, str):
-        return value.lower() in ("true", "yes")
-    return value
-
-
-def _enum(text: str, schema: dict[str, Any]) -> str | None:
-    values = schema.get("enum") or (schema.get("items") or {}).get("enum") or []
-    for value in values:
-        if re.search(rf"\b{re.escape(str(value))}\b", text, re.I):
-            return str(value)
-    return None
-
-
-def _explicit(text: str, name: str) -> str | None:
-    """``petId 5``, ``petId=5``, ``username is jdoe``, ``password secret``."""
-    spaced = r"\s*".join(re.escape(w) for w in _words(name)) or re.escape(name)
-    for pattern in (
-        rf"\b{re.escape(name)}\s*(?:=|:|is|of|to)?\s*{_VALUE}",
-        rf"\b{spaced}\s*(?:=|:|is|of|to)?\s*{_VALUE}",
-    ):
-        for match in re.finditer(pattern, text, re.I):
-            value = match.group(1)
-            if value.lower() not in _NOT_VALUES:
-                return value
-    return None
-
-
-def _entity_value(text: str, entity: str) -> str | None:
-    """``pet 42``, ``order #15``, ``pet with id 123``, ``user alice``: the value named after a thing."""
-    if not entity:
-        return None
-    pattern = rf"\b{re.escape(entity)}s?\s+(?:with\s+)?(?:id\s+|number\s+|no\.?\s+|#)?{_VALUE}"
-    for match in re.finditer(pattern, text, re.I):
-        value = match.group(1)
-        if value.lower() not in _NOT_VALUES and (any(c.isdigit() for c in value) or entity == "user"):
-            return value
-    loose = re.search(rf"\b(?:with\s+)?id\s*(?:=|:|is|#)?\s*{_VALUE}", text, re.I)
-    if loose and any(c.isdigit() for c in loose.group(1)):
-        return loose.group(1)
-    return None
+    return [p.strip(" .,") for p in _SPLIT.split(scenario.strip()) if p and p.strip(" .,")]
 
 
 @dataclass
 class Memory:
-    """What earlier steps returned or used: values by name, and the last thing worked on."""
+    """What earlier steps used or got back: values by lower-cased name, and the last thing worked on."""
 
     values: dict[str, Any] = field(default_factory=dict)
     entity: str = ""
+    last_body: Any = None
 
     def remember(self, tool: Tool, inputs: dict[str, Any], body: Any) -> None:
-        self.values.update(inputs.get("parameters") or {})
+        self.last_body = body
+        for key, value in (inputs.get("parameters") or {}).items():
+            self.values[key.lower()] = value
         if isinstance(inputs.get("requestBody"), dict):
             for key, value in inputs["requestBody"].items():
                 if isinstance(value, str | int | float | bool):
-                    self.values[key] = value
+                    self.values[key.lower()] = value
         if isinstance(body, list) and body and isinstance(body[0], dict):
             body = body[0]
         if isinstance(body, dict):
             for key, value in body.items():
                 if isinstance(value, str | int | float | bool):
-                    self.values[key] = value
+                    self.values[key.lower()] = value
             if "id" in body and tool.entity:
-                self.values[f"{tool.entity}Id"] = body["id"]
+                self.values[f"{tool.entity}id"] = body["id"]
+                self.values["id"] = body["id"]
         self.entity = tool.entity or self.entity
 
 
@@ -204,130 +142,388 @@ class Planner:
 
     def __init__(self, embedder: Embedder | None = None) -> None:
         self.embedder = embedder
-        self._vectors: dict[str, Vector] = {}
+        self._passages: OrderedDict[str, Vector] = OrderedDict()
+        self._queries: OrderedDict[str, Vector] = OrderedDict()
+        self._intents: dict[str, Vector] | None = None
+
+    # Embeddings, cached: an operation's text is embedded once per definition.
+
+    def _passage_vectors(self, texts: list[str]) -> Vector:
+        assert self.embedder is not None
+        missing = list(dict.fromkeys(t for t in texts if t not in self._passages))
+        if missing:
+            for text, vector in zip(missing, self.embedder.passages(missing), strict=True):
+                self._passages[text] = vector
+        for text in texts:
+            self._passages.move_to_end(text)
+        while len(self._passages) > CACHE_SIZE:
+            self._passages.popitem(last=False)
+        return np.stack([self._passages[t] for t in texts])
+
+    def _query(self, text: str) -> Vector:
+        assert self.embedder is not None
+        if text not in self._queries:
+            self._queries[text] = self.embedder.query(text)
+            while len(self._queries) > CACHE_SIZE:
+                self._queries.popitem(last=False)
+        return self._queries[text]
+
+    def intent(self, step: str) -> dict[str, float]:
+        """How much the step sounds like a read, a create, a change or a delete (sums to 1)."""
+        if self.embedder is None:
+            return {kind: 0.25 for kind in INTENTS}
+        if self._intents is None:
+            self._intents = {kind: self._passage_vectors(list(p)) for kind, p in INTENTS.items()}
+        # The values a step names say nothing of what to do with them: they are left out.
+        query = self._query(_without_values(step))
+        best = {kind: _top_mean(vectors @ query) for kind, vectors in self._intents.items()}
+        top = max(best.values())
+        exp = {kind: float(np.exp(INTENT_SHARPNESS * (score - top))) for kind, score in best.items()}
+        total = sum(exp.values())
+        return {kind: value / total for kind, value in exp.items()}
 
     def _similarity(self, step: str, tools: list[Tool]) -> list[float]:
         terms = set(tokenize(step))
         lexical = [len(terms & tool.terms) / (len(terms) or 1) for tool in tools]
         if self.embedder is None:
             return _scale(lexical)
-        missing = [t.text for t in tools if t.text not in self._vectors]
-        if missing:
-            for text, vector in zip(missing, self.embedder.passages(missing), strict=True):
-                self._vectors[text] = vector
-        query = self.embedder.query(step)
-        dense = [float(self._vectors[t.text] @ query) for t in tools]
-        return [0.5 * a + 0.5 * b for a, b in zip(_scale(dense), _scale(lexical), strict=True)]
+        passages = self._passage_vectors([_document(t) for t in tools])
+        dense = [float(v) for v in passages @ self._query(_without_values(step))]
+        return [
+            DENSE_WEIGHT * a + LEXICAL_WEIGHT * b for a, b in zip(_scale(dense), _scale(lexical), strict=True)
+        ]
 
     def choose(self, step: str, tools: list[Tool], memory: Memory) -> Tool:
         similarity = self._similarity(step, tools)
-        hint = verb_hint(step)
-        refers_back = bool(_REFERS_BACK.search(step))
+        intent = self.intent(step)
+        question = step.rstrip().endswith("?")
+        found = mentions(step)
         best, best_score = tools[0], float("-inf")
         for tool, sim in zip(tools, similarity, strict=True):
-            verb = (
-                1.0
-                if hint is not None and (tool.method == hint or {tool.method, hint} == {"PUT", "PATCH"})
-                else 0.0
-            )
-            fit = self._fit(step, tool, memory)
-            reference = 1.0 if refers_back and tool.entity and tool.entity == memory.entity else 0.0
-            score = sim + VERB_WEIGHT * verb + FIT_WEIGHT * fit + REFERENCE_WEIGHT * reference
+            kind = KIND.get(tool.method, "read")
+            score = sim + INTENT_WEIGHT * intent[kind]
+            if question and kind != "read":
+                score -= QUESTION_WEIGHT
+            if kind == "delete" and intent["delete"] < max(intent.values()):
+                # Deleting is the one step that cannot be undone: only when it sounds like one.
+                score -= DELETE_CAUTION
+            score += FIT_WEIGHT * self._fit(step, tool, memory, found)
             if score > best_score:
                 best, best_score = tool, score
         return best
 
-    def _fit(self, step: str, tool: Tool, memory: Memory) -> float:
-        """+ for each required input the step or memory fills, - for a required path value missing."""
-        required = [p for p in tool.parameters if p.required and p.location != "header"]
-        enums = [p.name for p in tool.parameters if _enum(step, p.schema)]
-        enums += [
-            name for name, schema in (tool.body or {}).items() if schema.get("enum") and _enum(step, schema)
-        ]
-        if not required:
-            return 0.5 * len(enums)
-        filled = sum(self._value(step, tool, p, memory) is not None for p in required)
-        return filled / len(required) - (1.0 if filled < len(required) else 0.0) + 0.5 * len(enums)
+    def _fit(self, step: str, tool: Tool, memory: Memory, found: list[Mention]) -> float:
+        """How much of what the step names the operation can take, less its path values missing."""
+        path = [f for f in tool.fields if f.location == "path"]
+        values, evidence = self.assign(step, tool, memory, found)
+        missing = sum(f.name not in values for f in path)
+        unplaced = sum(_id_like(m) for m in found) - sum(
+            _id_like(m) for m in found if any(values.get(f.name) == _typed(m.value, f) for f in tool.fields)
+        )
+        refers = _REFERS_BACK.search(step) or (
+            memory.entity and re.search(rf"\bthe {re.escape(memory.entity)}\b", step, re.I)
+        )
+        back = REFERENCE_WEIGHT if refers and tool.entity == memory.entity else 0.0
+        return evidence * PLACED_WEIGHT - missing - UNPLACED_WEIGHT * unplaced + back
 
-    def _value(self, step: str, tool: Tool, parameter: Parameter, memory: Memory) -> Any:
-        found = _enum(step, parameter.schema) or _explicit(step, parameter.name)
-        if found is None and (parameter.location == "path" or parameter.name.lower() == "username"):
-            named = parameter.name.lower()
-            entity = tool.entity if named.endswith("id") or named in ("username", "name") else ""
-            if named == "username":
-                entity = "user"
-            found = _entity_value(step, entity)
-            if found is None and named in {k.lower() for k in memory.values}:
-                found = next(v for k, v in memory.values.items() if k.lower() == named)
-        return found
+    # Values
+
+    def assign(
+        self, step: str, tool: Tool, memory: Memory, found: list[Mention] | None = None
+    ) -> tuple[dict[str, Any], float]:
+        """The value of each field the step fills (typed as its schema says), and how many of them
+        the step's own words gave (a mention placed, an enum value named)."""
+        found = mentions(step) if found is None else found
+        fields = tool.fields
+        values: dict[str, Any] = {}
+        evidence = 0.0
+        used: set[int] = set()
+        refers_back = bool(_REFERS_BACK.search(step))
+        for f in fields:
+            # A value the step names after the field's own name ("username jdoe", "quantity 2",
+            # "named Rex") or after the thing a path parameter identifies ("user bob").
+            named = _explicit(step, f, tool)
+            if named is not None:
+                values[f.name] = _typed(named, f)
+                evidence += 1.5
+                used.update(i for i, m in enumerate(found) if str(m.value) == str(named))
+        pairs: list[tuple[float, int, int]] = []
+        for fi, f in enumerate(fields):
+            for mi, m in enumerate(found):
+                score = _affinity(f, m)
+                if score is not None:
+                    pairs.append((score, fi, mi))
+        pairs.sort(key=lambda p: (-p[0], p[2]))
+        for score, fi, mi in pairs:
+            f = fields[fi]
+            if f.name in values or mi in used:
+                continue
+            if f.location == "path" and refers_back and f.name.lower() in memory.values:
+                continue
+            if score < _threshold(f):
+                continue
+            values[f.name] = _typed(found[mi].value, f)
+            used.add(mi)
+            evidence += 1.0 + (0.5 if score >= ANCHORED else 0.0)
+            if f.name.lower() == "firstname" and found[mi].kind == "name" and " " in str(found[mi].value):
+                first, _, last = str(found[mi].value).partition(" ")
+                values[f.name] = first
+                if any(g.name.lower() == "lastname" for g in fields):
+                    values[next(g.name for g in fields if g.name.lower() == "lastname")] = last
+        # What is left goes, in the order the step names it, to the fields the body requires (or
+        # to the one plain field a query has) that can hold it.
+        for mi, m in enumerate(found):
+            if mi in used:
+                continue
+            for f in _open_fields(fields, values):
+                if _compatible(f, m) and not (f.location == "path" and not _id_like(m)):
+                    values[f.name] = _typed(m.value, f)
+                    used.add(mi)
+                    evidence += 1.0
+                    break
+        for f in fields:
+            if f.name in values:
+                continue
+            if f.enum:
+                named = _enum_named(step, f)
+                choice = named if named is not None else self._enum(step, f)
+                if choice is not None:
+                    values[f.name] = choice
+                    evidence += 1.0 if named is not None else 0.0
+                    continue
+            if f.kind == "boolean":
+                flag = self._boolean(step, f)
+                if flag is not None:
+                    values[f.name] = flag
+                    continue
+            if f.location == "path" or (f.location == "body" and _is_reference(f)):
+                remembered = _recall(f, memory)
+                if remembered is not None:
+                    values[f.name] = _typed(remembered, f)
+        return values, evidence
+
+    def _enum(self, step: str, f: Field) -> Any:
+        """The enum value nearest in meaning to the step, when the field needs one."""
+        if self.embedder is None or not (f.required or f.location == "body") or len(f.enum) < 2:
+            return None
+        options = [" ".join(words(str(v))) for v in f.enum]
+        vectors = self._passage_vectors(options)
+        scores = vectors @ self._query(_without_values(step))
+        order = np.argsort(-scores)
+        if f.required or float(scores[order[0]] - scores[order[1]]) > ENUM_MARGIN:
+            return f.enum[int(order[0])]
+        return None
+
+    def _boolean(self, step: str, f: Field) -> bool | None:
+        terms = set(tokenize(step))
+        if f.terms & terms:
+            return not bool(re.search(r"\b(not|no|off|un\w+)\b", step, re.I))
+        return None
 
     def inputs(self, step: str, tool: Tool, memory: Memory) -> dict[str, Any]:
         """The call's inputs: path and query values in ``parameters`` (as WSO2), and the body."""
+        values, _ = self.assign(step, tool, memory)
         parameters: dict[str, Any] = {}
         query: dict[str, Any] = {}
-        headers: dict[str, Any] = {}
-        for parameter in tool.parameters:
-            value = self._value(step, tool, parameter, memory)
-            if value is None:
+        body: dict[str, Any] = {}
+        for f in tool.fields:
+            if f.name not in values:
                 continue
-            value = _coerce(value, parameter.schema)
-            if parameter.location == "header":
-                headers[parameter.name] = value
-                continue
-            parameters[parameter.name] = value
-            if parameter.location == "query":
-                query[parameter.name] = value
-        found: dict[str, Any] = {"parameters": parameters, "queryParameters": query, "headers": headers}
+            if f.location == "body":
+                body[f.name] = values[f.name]
+            else:
+                parameters[f.name] = values[f.name]
+                if f.location == "query":
+                    query[f.name] = values[f.name]
+        found: dict[str, Any] = {"parameters": parameters, "queryParameters": query, "headers": {}}
         if tool.body is not None:
-            found["requestBody"] = self._body(step, tool, memory, parameters)
-        path = tool.path
-        for name, value in parameters.items():
-            path = path.replace("{" + name + "}", str(value))
-        if query:
-            path += "?" + "&".join(f"{k}={v}" for k, v in query.items())
-        found["requestPath"] = path
+            found["requestBody"] = body
+        found["requestPath"] = request_path(tool, parameters, query)
         return found
 
-    def _body(self, step: str, tool: Tool, memory: Memory, used: dict[str, Any]) -> dict[str, Any]:
-        assert tool.body is not None
-        body: dict[str, Any] = {}
-        taken = {str(v) for v in used.values()}
-        for name, schema in tool.body.items():
-            value: Any = _enum(step, schema) if schema.get("enum") else None
-            lowered = name.lower()
-            if value is None:
-                value = _explicit(step, name) if lowered not in ("id", "name") else None
-            if value is None and lowered == "name":
-                match = re.search(rf"\b(?:named|called|name(?:\s+is)?)\s+{_VALUE}", step, re.I)
-                value = match.group(1) if match else None
-            if value is None and lowered == "email":
-                email = _EMAIL.search(step)
-                value = email.group(0) if email else None
-            if value is None and lowered.endswith("name") and lowered != "username":
-                match = re.search(r"\bfor\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)+)", step)
-                value = match.group(1) if match else None
-            if value is None and lowered == "id":
-                value = _entity_value(step, tool.entity) or memory.values.get(f"{tool.entity}Id")
-            if value is None and lowered.endswith("id") and lowered != "id":
-                value = _entity_value(step, lowered[:-2]) or memory.values.get(name)
-            if (
-                value is None
-                and schema.get("type") == "integer"
-                and lowered in ("quantity", "count", "amount")
-            ):
-                for word in re.findall(
-                    r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten)\b", step, re.I
-                ):
-                    if word not in taken:
-                        value = _number(word)
-                        break
-            if value is not None:
-                value = _coerce(value, schema)
-                if schema.get("type") == "integer" and isinstance(value, str):
-                    value = _number(value) if _number(value) is not None else value
-                body[name] = value
-                taken.add(str(value))
-        return body
+
+def request_path(tool: Tool, parameters: dict[str, Any], query: dict[str, Any]) -> str:
+    """The path with its values filled in, each encoded so it stays one segment."""
+    path = tool.path
+    for name, value in parameters.items():
+        path = path.replace("{" + name + "}", _segment(value))
+    if query:
+        path += "?" + "&".join(f"{_segment(k)}={_segment(v)}" for k, v in query.items())
+    return path
+
+
+def _segment(value: Any) -> str:
+    text = str(value).lower() if isinstance(value, bool) else str(value)
+    return re.sub(r"[^A-Za-z0-9._~-]", lambda m: "".join(f"%{b:02X}" for b in m.group(0).encode()), text)
+
+
+def _document(tool: Tool) -> str:
+    return f"{tool.description}. {tool.details}" if tool.details else tool.description
+
+
+_VALUE = r"['\"]?([\w@+-]+(?:[.:][\w@+-]+)*)['\"]?"
+_NOT_VALUES = frozenset(
+    ("with", "a", "an", "the", "named", "called", "and", "to", "is", "as", "by", "of", "for", "it")
+) | frozenset(("its", "id", "that", "this", "be", "in", "on", "at", "from"))
+
+
+def _explicit(step: str, f: Field, tool: Tool) -> Any:
+    spaced = r"\s*".join(re.escape(w) for w in words(f.name)) or re.escape(f.name)
+    patterns = [(rf"\b{spaced}\b\s*(?:=|:|is|of|to|as)?\s*{_VALUE}", False)]
+    lowered = f.name.lower()
+    if lowered in ("name", "title"):
+        patterns.append((rf"\b(?:named|called|titled)\s+{_VALUE}", False))
+    thing = f.anchor.rstrip("s") if f.location == "path" else tool.entity if lowered == "id" else ""
+    if lowered == "username":
+        thing = "user"
+    if thing:
+        value = rf"\b{re.escape(thing)}s?\s+(?:with\s+)?(?:id\s+|number\s+|no\.?\s+|#)?{_VALUE}"
+        patterns.append((value, "name" not in lowered))
+    for pattern, needs_digit in patterns:
+        for match in re.finditer(pattern, step, re.I):
+            if match.start() == 0 and needs_digit:
+                continue  # the first word is the verb ("Order 2 pizzas"), not the thing's name
+            value = match.group(1)
+            if value.lower() in _NOT_VALUES or (needs_digit and not any(c.isdigit() for c in value)):
+                continue
+            typed = value if f.kind == "string" else number_or_none(value)
+            if typed is None or (f.enum and typed not in f.enum) or f.format:
+                continue
+            return typed
+    return None
+
+
+def number_or_none(text: str) -> int | float | None:
+    try:
+        found = float(text)
+    except ValueError:
+        return None
+    return int(found) if found.is_integer() and "." not in text else found
+
+
+def _without_values(step: str) -> str:
+    text = step
+    for m in sorted(mentions(step), key=lambda m: -m.start):
+        if m.kind != "text":
+            text = text[: m.start] + "it" + text[m.end :]
+    return text
+
+
+def _top_mean(scores: Vector) -> float:
+    return float(np.sort(scores)[-2:].mean())
+
+
+def _open_fields(fields: list[Field], values: dict[str, Any]) -> list[Field]:
+    """Fields a leftover value may fill: required body fields, and a query's one plain field."""
+    body = [f for f in fields if f.location == "body" and f.required and f.name not in values]
+    plain = [
+        f for f in fields if f.location == "query" and f.kind == "string" and not f.enum and not f.format
+    ]
+    if len(plain) == 1 and plain[0].name not in values:
+        body.append(plain[0])
+    return [f for f in body if not f.enum and f.kind != "boolean"]
+
+
+def _shape(text: str) -> str:
+    """``INV-2026-0042`` -> ``A-9-9``: what a code looks like, whatever its letters and digits."""
+    return re.sub(r"[A-Z]+", "A", re.sub(r"[a-z]+", "a", re.sub(r"\d+", "9", text)))
+
+
+def _enum_named(step: str, f: Field) -> Any:
+    """The enum value the step names in so many words (``on leave`` for ``on_leave``)."""
+    lowered = step.lower()
+    stems = set(tokenize(step))
+    for value in f.enum:
+        text = " ".join(words(str(value)))
+        if re.search(rf"\b{re.escape(text)}\b", lowered) or (" " not in text and stem(text) in stems):
+            return value
+    return None
+
+
+def _id_like(m: Mention) -> bool:
+    return m.kind == "code" or (m.kind == "integer" and isinstance(m.value, int) and m.value >= 10)
+
+
+def _is_reference(f: Field) -> bool:
+    return f.name.lower().endswith(("id", "number", "code", "key"))
+
+
+def _recall(f: Field, memory: Memory) -> Any:
+    name = f.name.lower()
+    if name in memory.values:
+        return memory.values[name]
+    if f.location == "path" and _is_reference(f) and "id" in memory.values:
+        return memory.values["id"]
+    return None
+
+
+def _threshold(f: Field) -> float:
+    return 0.5 if f.location == "path" else 1.0
+
+
+def _affinity(f: Field, m: Mention) -> float | None:
+    """How well the mention fits the field, or None when its kind cannot go there."""
+    if not _compatible(f, m):
+        return None
+    numeric = m.kind in ("integer", "decimal") and f.kind in ("integer", "number")
+    near = {stem(w) for w in m.before[-1:]}
+    if numeric:
+        near |= {stem(w) for w in m.after[:1]}
+    context = {stem(w) for w in m.before}
+    terms = f.terms
+    anchored = bool(near & terms)
+    if f.location == "path" and not _id_like(m) and not anchored:
+        return None
+    if "name" in words(f.name) and _id_like(m) and not anchored:
+        return None
+    score = ANCHORED if anchored else 1.0 if context & terms else 0.0
+    examples = [e for pair in _EXAMPLE.findall(f.description) for e in pair if e]
+    if examples and isinstance(m.value, str | int):
+        score += 1.5 if any(_shape(e) == _shape(str(m.value)) for e in examples) else -1.5
+    if f.location == "path":
+        score += 1.0 if _id_like(m) or m.kind == "name" else 0.0
+    if f.format in ("date", "date-time", "email") or f.enum:
+        score += 1.5
+    if m.kind == "quoted" and set(words(f.name)) & {"title", "name", "subject"}:
+        score += 1.5
+    if m.kind == "text" and set(words(f.name)) & {"body", "comment", "message", "text", "note", "notes"}:
+        score += 1.5
+    return score
+
+
+def _compatible(f: Field, m: Mention) -> bool:
+    if f.enum:
+        return str(m.value).lower() in {str(v).lower() for v in f.enum}
+    if f.format == "date":
+        return m.kind == "date"
+    if f.format == "date-time":
+        return m.kind == "datetime"
+    if f.format == "email" or "email" in words(f.name):
+        return m.kind == "email"
+    if f.kind == "integer":
+        return m.kind == "integer"
+    if f.kind == "number":
+        return m.kind in ("integer", "decimal")
+    if f.kind == "boolean":
+        return False
+    if m.kind in ("date", "datetime", "email", "decimal"):
+        return False
+    if m.kind == "text":
+        return f.location == "body"
+    if m.kind == "integer":
+        return isinstance(m.value, int) and m.value >= 10
+    return True
+
+
+def _typed(value: Any, f: Field) -> Any:
+    for option in f.enum:
+        if str(option).lower() == str(value).lower():
+            return option
+    if f.kind == "string" and not isinstance(value, str):
+        return str(value)
+    if f.kind == "integer" and isinstance(value, str) and value.isdigit():
+        return int(value)
+    return value
 
 
 def _scale(values: list[float]) -> list[float]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
 import time
 import uuid
 from collections import OrderedDict
@@ -21,7 +22,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 
 from apim_common.errors import BadRequest
-from apim_devportal.apichat.planner import Memory, Planner, split_steps
+from apim_devportal.apichat.planner import Memory, Planner, request_path, split_steps
 from apim_devportal.apichat.schemas import (
     ApiChatRequest,
     ApiChatResponse,
@@ -32,7 +33,8 @@ from apim_devportal.apichat.schemas import (
     TaskStatus,
 )
 from apim_devportal.apichat.tools import Tool, from_openapi, from_public
-from apim_devportal.assistant.llm import ChatModel, ModelUnavailable
+from apim_devportal.apichat.validate import InvalidCall, check
+from apim_devportal.assistant.llm import ChatModel, ModelUnavailable, ToolCall
 from apim_devportal.assistant.service import Assistant
 from apim_devportal.catalog import service as catalog
 from apim_devportal.catalog.models import CatalogApi
@@ -91,11 +93,10 @@ class ApiChat:
 
 @contextlib.asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """API chat shares the assistant's model client (made by its lifespan). Its planner matches
-    steps by shared words: on the 20 scenarios of the bench that picked 29/29 operations against
-    28/29 with the embedding model's similarity added, so the model is not used here."""
+    """API chat shares the assistant's embedding model and model client (made by its lifespan):
+    the planner compares steps with operations by meaning (benchmarks/eval_chat.py measures it)."""
     assistant: Assistant = app.state.assistant
-    app.state.api_chat = ApiChat(Planner(None), model=assistant.model)
+    app.state.api_chat = ApiChat(Planner(assistant.embedder), model=assistant.model)
     yield
 
 
@@ -174,55 +175,145 @@ def summary(session: Session, last: ApiResponse | None) -> str:
     return "\n".join(lines)
 
 
-async def _model_call(model: ChatModel, session: Session) -> tuple[Tool, dict[str, Any]] | str | None:
-    """Ask the model for the next call: a (tool, inputs), None when it says it is done, or the
-    string ``"offline"`` when its reply is unusable."""
+FINISH = "finish_scenario"
+SYSTEM_PROMPT = (
+    "You test an HTTP API for a user by calling its operations, one call per turn. Call the tool of "
+    "the next operation the user's scenario needs, with the path, query and body values the "
+    "scenario states or that an earlier response returned; call " + FINISH + " once every step of "
+    "the scenario was made. Never invent values the scenario does not give."
+)
+
+
+def function_name(tool: Tool) -> str:
+    """The tool's name as a function name models accept (letters, digits, _ and -, 64 at most)."""
+    return re.sub(r"[^A-Za-z0-9_-]", "_", tool.name)[:64]
+
+
+def model_tools(tools: list[Tool]) -> list[dict[str, Any]]:
+    """The API's operations as OpenAI-style function tools, built from its definition."""
+    found = []
+    for tool in tools:
+        properties: dict[str, Any] = {}
+        required = []
+        for p in tool.parameters:
+            if p.location == "header":
+                continue
+            described = p.description or f"{p.location} parameter"
+            properties[p.name] = {**(p.schema or {"type": "string"}), "description": described}
+            if p.required:
+                required.append(p.name)
+        if tool.body is not None:
+            properties["requestBody"] = {
+                "type": "object",
+                "properties": tool.body,
+                "required": list(tool.body_required),
+                "description": "the JSON request body",
+            }
+            if tool.body_required:
+                required.append("requestBody")
+        description = f"{tool.method} {tool.path}: {tool.description}"
+        if tool.details:
+            description += f". {tool.details}"
+        found.append(
+            {
+                "type": "function",
+                "function": {
+                    "name": function_name(tool),
+                    "description": description,
+                    "parameters": {"type": "object", "properties": properties, "required": required},
+                },
+            }
+        )
+    finish = {"type": "object", "properties": {"summary": {"type": "string"}}, "required": []}
+    found.append(
+        {
+            "type": "function",
+            "function": {
+                "name": FINISH,
+                "description": "The scenario is complete",
+                "parameters": finish,
+            },
+        }
+    )
+    return found
+
+
+def model_messages(session: Session) -> list[dict[str, str]]:
     done = [
         {"call": f"{tool.method} {inputs.get('requestPath')}", "status": code}
         for tool, inputs, code in session.calls
     ]
-    messages = [
+    last = session.memory.last_body
+    return [
+        {"role": "system", "content": SYSTEM_PROMPT},
         {
-            "role": "system",
-            "content": (
-                "You test an HTTP API. Given the tools, the user's scenario and the calls made so far "
-                'with their status and last response, reply with a JSON object: {"done": true, '
-                '"summary": "..."} when the scenario is complete, else {"tool": <tool name>, '
-                '"parameters": {<path and query values>}, "requestBody": {...} or null}.\n'
-                "Tools: " + json.dumps([t.public() for t in session.tools])
-            ),
+            "role": "user",
+            "content": json.dumps(
+                {"scenario": session.command, "calls made": done, "last response": last}, default=str
+            )[:8000],
         },
-        {"role": "user", "content": json.dumps({"scenario": session.command, "calls": done})},
     ]
-    try:
-        reply = json.loads(await model.complete(messages, json_reply=True))
-    except (ModelUnavailable, ValueError):
-        return "offline"
-    if not isinstance(reply, dict):
-        return "offline"
-    if reply.get("done"):
-        return None
-    tool = next((t for t in session.tools if t.name == reply.get("tool")), None)
-    if tool is None:
-        return "offline"
-    parameters = dict(reply.get("parameters") or {})
-    path = tool.path
-    for name, value in parameters.items():
-        path = path.replace("{" + name + "}", str(value))
-    query = {
-        p.name: parameters[p.name] for p in tool.parameters if p.location == "query" and p.name in parameters
-    }
-    if query:
-        path += "?" + "&".join(f"{k}={v}" for k, v in query.items())
+
+
+def checked_call(tool: Tool, parameters: dict[str, Any], body: Any) -> tuple[Tool, dict[str, Any]]:
+    """The call's inputs once its values fit the operation's schema (else :class:`InvalidCall`)."""
+    typed, typed_body = check(tool, parameters, body)
+    query = {p.name: typed[p.name] for p in tool.parameters if p.location == "query" and p.name in typed}
     inputs: dict[str, Any] = {
-        "parameters": parameters,
+        "parameters": typed,
         "queryParameters": query,
         "headers": {},
-        "requestPath": path,
+        "requestPath": request_path(tool, typed, query),
     }
-    if isinstance(reply.get("requestBody"), dict):
-        inputs["requestBody"] = reply["requestBody"]
+    if tool.body is not None:
+        inputs["requestBody"] = typed_body or {}
     return tool, inputs
+
+
+async def _model_call(model: ChatModel, session: Session) -> tuple[Tool, dict[str, Any]] | str | None:
+    """Ask the model for the next call: a (tool, inputs) whose values fit the operation's schema,
+    None when it says the scenario is done, or the string ``"offline"`` when its answer is unusable
+    (then the offline planner plans the step)."""
+    try:
+        answer = await model.call_tool(model_messages(session), model_tools(session.tools))
+    except ModelUnavailable:
+        return "offline"
+    if isinstance(answer, str):
+        # A model without tool calls may answer {"tool": ..., "parameters": ..., "requestBody": ...}.
+        try:
+            reply = json.loads(answer)
+        except ValueError:
+            return "offline"
+        if not isinstance(reply, dict):
+            return "offline"
+        if reply.get("done"):
+            return None
+        answer = ToolCall(
+            str(reply.get("tool")),
+            {**(reply.get("parameters") or {}), "requestBody": reply.get("requestBody")},
+        )
+    if answer.name == FINISH:
+        return None
+    tool = next((t for t in session.tools if answer.name in (function_name(t), t.name)), None)
+    if tool is None:
+        return "offline"
+    arguments = dict(answer.arguments)
+    body = arguments.pop("requestBody", None)
+    try:
+        return checked_call(tool, arguments, body)
+    except InvalidCall as exc:
+        log.warning("API chat: the model's call of %s does not fit its schema: %s", tool.name, exc)
+        return "offline"
+
+
+async def plan_next(chat: ApiChat, session: Session) -> tuple[Tool, dict[str, Any]] | None:
+    """The session's next call: the configured model's, else the offline planner's."""
+    planned: tuple[Tool, dict[str, Any]] | str | None = "offline"
+    if chat.model is not None and len(session.calls) < MAX_STEPS:
+        planned = await _model_call(chat.model, session)
+    if isinstance(planned, str):
+        planned = await anyio.to_thread.run_sync(next_call, chat.planner, session)
+    return planned
 
 
 async def execute(
@@ -231,6 +322,18 @@ async def execute(
     request_id = request.apiChatRequestId or str(uuid.uuid4())
     key = (user, request_id)
     session = chat.sessions.get(key)
+    if (
+        session is not None
+        and session.pending is not None
+        and request.response is None
+        and not request.command
+    ):
+        # The client asks again for the call it was given (to show it before making it).
+        return ApiChatResponse(
+            apiChatRequestId=request_id,
+            taskStatus=TaskStatus.IN_PROGRESS,
+            resource=_resource(*session.pending),
+        )
     if request.response is None or session is None:
         if request.response is not None:
             raise BadRequest(f"No API chat in progress with id '{request_id}'; start again with the command")
@@ -245,11 +348,7 @@ async def execute(
         chat.sessions.put(key, session)
     else:
         record(session, request.response)
-    planned: tuple[Tool, dict[str, Any]] | str | None = "offline"
-    if chat.model is not None and len(session.calls) < MAX_STEPS:
-        planned = await _model_call(chat.model, session)
-    if isinstance(planned, str):
-        planned = await anyio.to_thread.run_sync(next_call, chat.planner, session)
+    planned = await plan_next(chat, session)
     if planned is None or len(session.calls) >= MAX_STEPS:
         return ApiChatResponse(
             apiChatRequestId=request_id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from typing import Any
 
 from apim_devportal.catalog.search import tokenize
@@ -13,6 +14,79 @@ METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
 _PARAM = re.compile(r"\{([^}]+)\}")
 # Path words that name an action rather than a thing (``/pet/findByStatus``, ``/user/login``).
 _ACTION = re.compile(r"(find|search|log|query)", re.I)
+_WORDS = re.compile(r"[A-Z]?[a-z]+|[0-9]+|[A-Z]+(?![a-z])")
+
+
+def words(name: str) -> list[str]:
+    """``employeeId`` -> ``["employee", "id"]``; ``on_leave`` -> ``["on", "leave"]``."""
+    return [w.lower() for w in _WORDS.findall(name)]
+
+
+@lru_cache(maxsize=8192)
+def stem(word: str) -> str:
+    stems = tokenize(word)
+    return stems[0] if stems else word.lower()
+
+
+@dataclass
+class Field:
+    """One input of an operation: a path, query or body field."""
+
+    name: str
+    location: str
+    schema: dict[str, Any]
+    required: bool
+    description: str = ""
+    anchor: str = ""  # the path segment before a path parameter (``/invoices/{n}``: invoices)
+
+    @property
+    def kind(self) -> str:
+        return str(self.schema.get("type") or "string")
+
+    @property
+    def format(self) -> str:
+        return str(self.schema.get("format") or "")
+
+    @cached_property
+    def terms(self) -> set[str]:
+        found = {stem(w) for w in words(self.name) if w not in ("id", "number", "code", "key")}
+        if self.anchor:
+            found.add(stem(self.anchor))
+        found |= set(tokenize(self.description))
+        return found
+
+    @property
+    def enum(self) -> list[Any]:
+        return list(self.schema.get("enum") or [])
+
+
+def fields_of(tool: Tool) -> list[Field]:
+    found = []
+    segments = tool.path.split("/")
+    for parameter in tool.parameters:
+        if parameter.location == "header":
+            continue
+        anchor = ""
+        if parameter.location == "path":
+            marker = "{" + parameter.name + "}"
+            if marker in segments and segments.index(marker) > 0:
+                anchor = segments[segments.index(marker) - 1]
+        found.append(_field(parameter, anchor))
+    for name, schema in (tool.body or {}).items():
+        required = name in tool.body_required
+        found.append(Field(name, "body", schema, required, str(schema.get("description") or "")))
+    return found
+
+
+def _field(parameter: Parameter, anchor: str) -> Field:
+    return Field(
+        parameter.name,
+        parameter.location,
+        parameter.schema or {"type": "string"},
+        parameter.required,
+        parameter.description,
+        anchor,
+    )
 
 
 @dataclass
@@ -33,6 +107,9 @@ class Tool:
     parameters: list[Parameter] = field(default_factory=list)
     # Top-level properties of a JSON request body: name -> schema.
     body: dict[str, dict[str, Any]] | None = None
+    # The operation's longer description, and the body properties its schema requires.
+    details: str = ""
+    body_required: tuple[str, ...] = ()
 
     @property
     def entity(self) -> str:
@@ -43,6 +120,11 @@ class Tool:
         word = fixed[-1].lower() if fixed else ""
         return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
 
+    @cached_property
+    def fields(self) -> list[Field]:
+        """Its path, query and body fields, worked out once."""
+        return fields_of(self)
+
     @property
     def text(self) -> str:
         return f"{self.description} ({self.method} {self.path})"
@@ -50,7 +132,7 @@ class Tool:
     @property
     def terms(self) -> set[str]:
         names = " ".join(p.name for p in self.parameters)
-        return set(tokenize(f"{self.description} {self.path} {names}"))
+        return set(tokenize(f"{self.description} {self.details} {self.path} {names}"))
 
     def public(self) -> dict[str, Any]:
         parameters = {
@@ -120,11 +202,14 @@ def from_openapi(text: str) -> list[Tool]:
             for name in _PARAM.findall(path):
                 parameters.setdefault(name, Parameter(name, "path", True, {"type": "string"}))
             body = None
+            required: tuple[str, ...] = ()
             content = (operation.get("requestBody") or {}).get("content") or {}
             schema = _resolve(document, (content.get("application/json") or {}).get("schema"))
             if schema:
                 body = {k: _resolve(document, v) for k, v in (schema.get("properties") or {}).items()}
+                required = tuple(str(n) for n in schema.get("required") or [] if n in body)
             summary = str(operation.get("summary") or operation.get("description") or f"{method} {path}")
+            details = str(operation.get("description") or "") if operation.get("summary") else ""
             tools.append(
                 Tool(
                     tool_name(method.upper(), path),
@@ -133,6 +218,8 @@ def from_openapi(text: str) -> list[Tool]:
                     summary,
                     list(parameters.values()),
                     body,
+                    details,
+                    required,
                 )
             )
     return tools

@@ -7,7 +7,9 @@ logged or put in an error message.
 
 from __future__ import annotations
 
+import json
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -20,6 +22,14 @@ Message = dict[str, str]
 
 class ModelUnavailable(Exception):
     """The endpoint did not answer with a usable completion."""
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """A function the model asked to call, with its arguments as it wrote them."""
+
+    name: str
+    arguments: dict[str, Any]
 
 
 class ChatModel:
@@ -42,6 +52,38 @@ class ChatModel:
         body: dict[str, Any] = {"model": self.model, "messages": messages, "temperature": 0}
         if json_reply:
             body["response_format"] = {"type": "json_object"}
+        message = await self._message(body)
+        content = message.get("content")
+        if not isinstance(content, str) or not content.strip():
+            raise ModelUnavailable("an empty completion")
+        return content.strip()
+
+    async def call_tool(self, messages: list[Message], tools: list[dict[str, Any]]) -> ToolCall | str:
+        """The function the model calls among ``tools`` (OpenAI's tool shape), or its text reply."""
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": messages,
+            "temperature": 0,
+            "tools": tools,
+            "tool_choice": "auto",
+        }
+        message = await self._message(body)
+        calls = message.get("tool_calls")
+        if isinstance(calls, list) and calls:
+            function = (calls[0] or {}).get("function") or {}
+            try:
+                arguments = json.loads(function.get("arguments") or "{}")
+            except (TypeError, ValueError) as exc:
+                raise ModelUnavailable("tool arguments that are not JSON") from exc
+            if not isinstance(arguments, dict) or not isinstance(function.get("name"), str):
+                raise ModelUnavailable("a tool call without a name or an arguments object")
+            return ToolCall(function["name"], arguments)
+        content = message.get("content")
+        if not isinstance(content, str) or not content.strip():
+            raise ModelUnavailable("neither a tool call nor a reply")
+        return content.strip()
+
+    async def _message(self, body: dict[str, Any]) -> dict[str, Any]:
         try:
             response = await self._client.post(self._endpoint, json=body)
         except httpx.HTTPError as exc:
@@ -51,12 +93,12 @@ class ChatModel:
             log.warning("the assistant's model endpoint answered %s", response.status_code)
             raise ModelUnavailable(f"status {response.status_code}")
         try:
-            content = response.json()["choices"][0]["message"]["content"]
+            message = response.json()["choices"][0]["message"]
         except (ValueError, KeyError, IndexError, TypeError) as exc:
             raise ModelUnavailable("no completion in the reply") from exc
-        if not isinstance(content, str) or not content.strip():
-            raise ModelUnavailable("an empty completion")
-        return content.strip()
+        if not isinstance(message, dict):
+            raise ModelUnavailable("no message in the reply")
+        return message
 
     async def aclose(self) -> None:
         await self._client.aclose()

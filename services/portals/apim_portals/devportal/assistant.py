@@ -2,11 +2,14 @@
 
 API chat runs here, in the portal: it asks devportal-api for the next call, makes that call
 through the gateway with the credential the user picked for try-it, and posts the response back,
-until the scenario is complete. devportal-api never sees the user's credential.
+until the scenario is complete. devportal-api never sees the user's credential. A call that may
+change data (any method but GET, HEAD and OPTIONS) is shown first and made only once the user
+approves that very call; a call whose URL would leave the API's gateway URL is refused.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -28,6 +31,9 @@ router = APIRouter(prefix="/devportal", include_in_schema=False)
 MAX_CALLS = 10
 # How much of each response the panel shows.
 SHOWN = 2000
+# Methods that only read: made without asking.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+OFF_GATEWAY = "Refused: this call's URL is not under the API's gateway URL"
 
 DevportalCall = Callable[..., Awaitable[Any]]
 
@@ -76,6 +82,24 @@ def _shown(response: httpx.Response) -> tuple[Any, str]:
     return body, text[:SHOWN] + ("…" if len(text) > SHOWN else "")
 
 
+def planned_call(resource: dict[str, Any]) -> str:
+    """``METHOD /path?query``: what the user approves, and what must match to be made."""
+    inputs = resource.get("inputs") or {}
+    return f"{resource.get('method')} {inputs.get('requestPath') or resource.get('path')}"
+
+
+def on_gateway(base_url: str, target: str) -> bool:
+    """Whether ``base_url + target`` stays under the gateway URL (same scheme, host, port, path)."""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return False
+    try:
+        base, url = httpx.URL(base_url), httpx.URL(base_url + target)
+    except httpx.InvalidURL:
+        return False
+    same_origin = (url.scheme, url.host, url.port) == (base.scheme, base.host, base.port)
+    return same_origin and url.path.startswith(base.path.rstrip("/") + "/")
+
+
 async def run_scenario(
     call_devportal: DevportalCall,
     http: httpx.AsyncClient,
@@ -83,11 +107,20 @@ async def run_scenario(
     credential: TryItCredential | None,
     api_id: str,
     command: str,
+    *,
+    request_id: str | None = None,
+    approved: str | None = None,
 ) -> tuple[list[Call], dict[str, Any]]:
-    """Every call of ``command`` made through the gateway, and devportal-api's last answer."""
+    """The calls of ``command`` made through the gateway, and devportal-api's last answer.
+
+    Reading calls are made as they come. The run stops before a call that may change data: the
+    last answer then holds that call (``IN_PROGRESS``), and the run continues with the same
+    ``request_id`` and ``approved`` naming that call (:func:`planned_call`)."""
     path = f"/apis/{quote(api_id, safe='')}/api-chat"
-    request_id = str(uuid.uuid4())
-    body: dict[str, Any] = {"apiChatRequestId": request_id, "command": command}
+    body: dict[str, Any] = {"apiChatRequestId": request_id or str(uuid.uuid4())}
+    if request_id is None:
+        body["command"] = command
+    request_id = body["apiChatRequestId"]
     calls: list[Call] = []
     reply: dict[str, Any] = {}
     for _ in range(MAX_CALLS + 1):
@@ -95,25 +128,35 @@ async def run_scenario(
         resource = reply.get("resource") if reply.get("taskStatus") == "IN_PROGRESS" else None
         if not resource or len(calls) == MAX_CALLS:
             break
+        method = str(resource["method"]).upper()
         inputs = resource.get("inputs") or {}
         target = str(inputs.get("requestPath") or resource["path"])
+        if not on_gateway(base_url, target):
+            calls.append(Call(method, target, None, OFF_GATEWAY))
+            reply = {"taskStatus": "TERMINATED", "result": OFF_GATEWAY}
+            break
+        if method not in SAFE_METHODS:
+            if approved != planned_call(resource):
+                break
+            approved = None
         headers = {
             **_credential_headers(credential),
             **{k: str(v) for k, v in (inputs.get("headers") or {}).items()},
         }
         try:
             response = await http.request(
-                resource["method"], base_url + target, headers=headers, json=inputs.get("requestBody")
+                method, base_url + target, headers=headers, json=inputs.get("requestBody")
             )
             status: int | None = response.status_code
             decoded, shown = _shown(response)
         except httpx.HTTPError as exc:
             status, decoded, shown = None, None, f"The gateway did not answer: {type(exc).__name__}"
-        calls.append(Call(resource["method"], target, status, shown))
+        calls.append(Call(method, target, status, shown))
         body = {
             "apiChatRequestId": request_id,
             "response": {"code": status or 502, "path": target, "headers": {}, "body": decoded},
         }
+    reply.setdefault("apiChatRequestId", request_id)
     return calls, reply
 
 
@@ -122,6 +165,7 @@ async def api_chat(page: DevportalPage, api_id: str) -> Response:
     session = page.user()
     form = await page.form()
     command = form_str(form, "command")
+    request_id = form_str(form, "apiChatRequestId") or None
     if not command:
         return page.render("partials/api_chat_result.html", calls=[], reply={}, command="", credential=None)
     try:
@@ -133,9 +177,21 @@ async def api_chat(page: DevportalPage, api_id: str) -> Response:
             session.try_it,
             api_id,
             command,
+            request_id=request_id,
+            approved=form_str(form, "approve") or None,
         )
     except ApiError as exc:
         return page.error(exc)
+    resource = reply.get("resource") if reply.get("taskStatus") == "IN_PROGRESS" else None
     return page.render(
-        "partials/api_chat_result.html", calls=calls, reply=reply, command=command, credential=session.try_it
+        "partials/api_chat_result.html",
+        calls=calls,
+        reply=reply,
+        command=command,
+        credential=session.try_it,
+        api_id=api_id,
+        planned=planned_call(resource) if resource else None,
+        planned_body=json.dumps(resource["inputs"].get("requestBody"), indent=2)
+        if resource and (resource.get("inputs") or {}).get("requestBody") is not None
+        else None,
     )
