@@ -9,8 +9,9 @@ grant is ``lease_size`` itself), and each gateway decides when and how much to a
 the service's spread of 2. The previous sizing (0.05 s horizon) runs beside it on the same
 requests. A batch reaches the store when it is
 sent and its answer comes back ``RTT`` later; one batch per gateway is in flight at a time, as on
-the client's sync task. A sketch of a topology not built yet runs beside them: throttle-sync
-replicas that lease from the store for the gateways they serve and subdivide (``ReplicaLeaseSim``).
+the client's sync task. The replica tier runs beside them (``TierSim``): throttle-sync replicas
+running the service's ``ReplicaPools`` on the same store, each leasing for the gateways it serves
+and subdividing, with the gateways' reserve as shipped and without it (``no_reserve_low_water``).
 
 Demand: Poisson arrivals at 0.5x, 1x or 5x the limit; uniform (every gateway alike, one key) or
 skewed (Zipf over the gateways, and over 8 keys sharing the same total limit). Churn: a tenth of
@@ -44,7 +45,7 @@ from collections import deque
 from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -58,7 +59,7 @@ from apim_gateway.throttling.sizing import (  # noqa: E402
     wants_more_after_grant,
 )
 from apim_throttle_sync.counters import LeaseGrant, LeaseRequest, MemoryCounterBackend  # noqa: E402
-from apim_throttle_sync.counters.base import lease_size  # noqa: E402
+from apim_throttle_sync.leases.pool import PoolConfig, ReplicaPools  # noqa: E402
 
 SPREAD = 2.0  # LeaseService's default
 MEMBERSHIP_TTL = 5.0  # LeaseService's gateway_ttl_seconds
@@ -72,12 +73,16 @@ LOADS = (0.5, 1.0, 5.0)
 WINDOWS = {1: (1000, 3), 60: (6000, 1), 3600: (36000, 1)}
 
 
-def run_sync(coro: Coroutine[Any, Any, list[LeaseGrant]]) -> list[LeaseGrant]:
+T = TypeVar("T")
+
+
+def run_sync(coro: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine that never suspends (the in-memory backend's ``lease``) to its result."""
     try:
         coro.send(None)
     except StopIteration as done:
-        return list(done.value)
+        result: T = done.value
+        return result
     raise RuntimeError("the counter backend suspended; the simulation has no event loop")
 
 
@@ -472,107 +477,51 @@ class LeaseSim:
         self.schedule(gateway)
 
 
-class Pool:
-    """A replica's units of one key for one window, leased from the store for its gateways."""
-
-    __slots__ = (
-        "demand",
-        "exhausted",
-        "last_used",
-        "rate",
-        "sampled_at",
-        "store_remaining",
-        "units",
-        "window",
-    )
-
-    def __init__(self, now: float, limit: int) -> None:
-        self.window: int | None = None
-        self.units = 0
-        self.exhausted = False
-        self.store_remaining = limit
-        self.demand = 0
-        self.rate = 0.0
-        self.sampled_at = now
-        self.last_used = now
-
-
-class ReplicaLeaseSim(LeaseSim):
-    """A design not built yet: each throttle-sync replica leases from the store for all the gateways
-    it serves (gateway ``slot % replicas``) and subdivides; the store sees replicas, not gateways.
-
-    A gateway's batch is answered from its replica's pool when the pool holds what it wants (no
-    store operation, one round trip); otherwise the replica first leases ``horizon`` seconds of its
-    gateways' recent demand from the store (``lease_size`` with the replica count), and the answer
-    takes a second round trip. Units gateways give back return to the pool; a pool no gateway has
-    asked from for ``idle_return`` gives its units back to the store.
-    """
+class TierSim(LeaseSim):
+    """The replica tier as shipped (``ReplicaPools``, ``APIM_LEASE_POOLS``): each throttle-sync
+    replica serves the gateways ``slot % replicas`` from its own pools and goes to the store only
+    when a pool runs out, or to give back idle units (its ``sweep``, every ``idle_return``, as the
+    service's background task). A batch answered from the pool takes one round trip; one that
+    needed the store, two."""
 
     def __init__(
-        self, s: Scenario, config: ClientConfig, *, replicas: int, horizon: float, spread: float
+        self,
+        s: Scenario,
+        config: ClientConfig,
+        *,
+        replicas: int = 2,
+        pool: PoolConfig | None = None,
+        low_water_rule: Callable[[float, float], int] = low_water,
+        name: str = "",
     ) -> None:
-        name = f"sketch: {replicas} replicas, spread {spread:g}"
-        super().__init__(s, config, spread=spread, name=name)
-        self.replicas = replicas
-        self.horizon = horizon
-        self.pools: dict[tuple[int, str], Pool] = {}
+        super().__init__(s, config, low_water_rule=low_water_rule, name=name or f"tier: {replicas} replicas")
+        self.replicas = [
+            ReplicaPools(self.store, f"r{i}", config=pool, clock=lambda: self.now) for i in range(replicas)
+        ]
         self._served: list[int] = []
         self._served_of = -1
 
-    def scan(self) -> None:
-        super().scan()
-        now = self.now
-        for (_, key), pool in self.pools.items():
-            if pool.units > 0 and pool.window is not None and now - pool.last_used >= self.config.idle_return:
-                request = LeaseRequest(key, self.s.limit, self.s.window, 0, pool.window, pool.units)
-                run_sync(self.store.lease([request], gateways=self.replicas, spread=self.spread))
-                pool.units = 0
-
     def served(self, replica: int) -> int:
-        """Gateways the replica serves (counted again only when one joins)."""
         if self._served_of != len(self.gateways):
             self._served_of = len(self.gateways)
-            self._served = [0] * self.replicas
+            self._served = [0] * len(self.replicas)
             for slot in self.gateways:
-                self._served[slot % self.replicas] += 1
+                self._served[slot % len(self.replicas)] += 1
         return max(self._served[replica], 1)
 
+    def scan(self) -> None:
+        super().scan()
+        for pools in self.replicas:
+            run_sync(pools.sweep(replicas=len(self.replicas)))
+
     def lease(self, gateway: SimGateway, requests: list[LeaseRequest]) -> tuple[list[LeaseGrant], float]:
-        replica = gateway.slot % self.replicas
-        now = self.now
-        window_ms = self.s.window * 1000
-        now_ms = math.ceil(now * 1000)
-        window = now_ms // window_ms
-        ends_in_ms = (window + 1) * window_ms - now_ms
-        delay = RTT
-        grants: list[LeaseGrant] = []
-        for r in requests:
-            pool = self.pools.get((replica, r.key))
-            if pool is None:
-                pool = self.pools[(replica, r.key)] = Pool(now, r.limit)
-            if pool.window != window:
-                pool.window, pool.units, pool.exhausted, pool.store_remaining = window, 0, False, r.limit
-            if r.window == window:
-                pool.units += r.returned
-            pool.demand += r.want
-            pool.last_used = now
-            if r.want > pool.units and not pool.exhausted:
-                elapsed = now - pool.sampled_at
-                if elapsed > 0:
-                    pool.rate = next_rate(pool.rate, pool.demand, elapsed)
-                    pool.demand, pool.sampled_at = 0, now
-                want = max(math.ceil(pool.rate * self.horizon) - pool.units, r.want - pool.units, 1)
-                request = LeaseRequest(r.key, r.limit, r.window_seconds, want, window)
-                (grant,) = run_sync(self.store.lease([request], gateways=self.replicas, spread=self.spread))
-                pool.units += grant.granted
-                pool.store_remaining = grant.remaining
-                pool.exhausted = grant.remaining <= 0
-                delay = 2 * RTT
-            granted = lease_size(r.want, pool.units, self.served(replica), self.spread)
-            pool.units -= granted
-            used = r.limit - (pool.store_remaining + pool.units)
-            grants.append(LeaseGrant(r.key, window, granted, used, r.limit, ends_in_ms))
-        return grants, delay
+        replica = gateway.slot % len(self.replicas)
+        before = self.store.stats.operations
+        coro = self.replicas[replica].lease(
+            requests, gateways=self.served(replica), replicas=len(self.replicas), gateway_spread=self.spread
+        )
+        grants = run_sync(coro)
+        return grants, RTT if self.store.stats.operations == before else 2 * RTT
 
 
 # -- the references ---------------------------------------------------------------------------------
@@ -654,7 +603,16 @@ def compare(s: Scenario, candidates: bool = False) -> Iterator[tuple[str, Figure
     sims = [LeaseSim(s, ClientConfig()), previous_design(s)]
     if candidates:
         sims.append(candidate_design(s))
-    sims.append(ReplicaLeaseSim(s, ClientConfig(), replicas=2, horizon=0.2, spread=1.0))
+    sims.append(TierSim(s, ClientConfig(), replicas=2))
+    sims.append(
+        TierSim(
+            s,
+            ClientConfig(),
+            replicas=2,
+            low_water_rule=no_reserve_low_water,
+            name="tier, no gateway reserve",
+        )
+    )
     outcomes = [sim.run(a) for sim in sims]
     outcomes += [periodic_sync(s, a, 0.1), periodic_sync(s, a, 0.02), per_request(s, a)]
     for out in outcomes:

@@ -1,5 +1,9 @@
 """Shared rate limit across 2, 4 and 8 gateways on real Redis: leases against periodic sync.
 
+Two lease rows per gateway count: every gateway's batch going to the store (one throttle-sync
+passing through), and two throttle-sync replicas with pools (``APIM_LEASE_POOLS``) subdividing
+their own leases to the gateways they serve; the replicas are services in this process.
+
 Each gateway is an admission client with its own state (asyncio tasks in this process) offering
 5x a limit of 1,000 per 1 s window. Printed per gateway count: over-admission (admitted above the
 limit, must be 0 for leases), under-admission (limit not admitted while demand exceeded it) and
@@ -33,6 +37,7 @@ from redis.asyncio import Redis  # noqa: E402
 from apim_gateway.throttling import ClientConfig  # noqa: E402
 from apim_throttle_sync.app import redis_client  # noqa: E402
 from apim_throttle_sync.counters import RedisCounterBackend  # noqa: E402
+from apim_throttle_sync.leases.pool import ReplicaPools  # noqa: E402
 from apim_throttle_sync.leases.service import LeaseService  # noqa: E402
 from apim_throttle_sync.membership import RedisMembership  # noqa: E402
 from tests.throttle_sync.load import Limit, flush_prefix, next_boundary, run_gateways  # noqa: E402
@@ -85,6 +90,35 @@ async def leases(
         limit = Limit("bench:shared", LIMIT)
         result = await run_gateways(
             service, [limit], gateways=gateways, overload=overload, windows=windows, config=config
+        )
+        return result.per_window[limit.key], result.ops_per_admitted(), result.tally.refused
+    finally:
+        await flush_prefix(redis, prefix)
+
+
+async def tier(redis: Redis, gateways: int, windows: int, replicas: int = 2) -> tuple[list[int], float, int]:
+    """The replica tier: ``replicas`` throttle-sync services with pools on one Redis, gateway ``i``
+    calling replica ``i % replicas``; Redis operations are those of every replica together."""
+    prefix = f"apim:bench:{uuid.uuid4().hex[:8]}:"
+    counters = RedisCounterBackend(redis, prefix=prefix)
+    await redis.set(counters.epoch_key, 0)  # a store in use, not one that just lost its counters
+    members = RedisMembership(redis, ttl_seconds=3.0, prefix=prefix + "replicas:")
+    services = [
+        LeaseService(
+            counters,
+            RedisMembership(redis, ttl_seconds=3.0, prefix=prefix),
+            gateway_ttl_seconds=3.0,
+            pools=ReplicaPools(counters, f"bench-r{i}"),
+            replicas=members,
+        )
+        for i in range(replicas)
+    ]
+    for service in services:
+        await service.active_gateways()
+    try:
+        limit = Limit("bench:shared", LIMIT)
+        result = await run_gateways(
+            services[0], [limit], gateways=gateways, overload=OVERLOAD, windows=windows, replicas=services
         )
         return result.per_window[limit.key], result.ops_per_admitted(), result.tally.refused
     finally:
@@ -152,7 +186,9 @@ async def main(windows: int, variants: bool, counts: list[int]) -> None:
     try:
         for g in counts:
             per_window, ops, _ = await leases(redis, g, windows)
-            print(Row("leases (this project)", g, per_window, ops).line(), flush=True)
+            print(Row("leases, gateways to the store", g, per_window, ops).line(), flush=True)
+            per_window, ops, _ = await tier(redis, g, windows)
+            print(Row("leases, 2 replicas with pools", g, per_window, ops).line(), flush=True)
             for sync in (0.1, 0.02):
                 per_window, ops = await periodic_sync(redis, g, windows, sync)
                 print(Row(f"periodic sync {sync:g} s (Kong/APISIX)", g, per_window, ops).line(), flush=True)

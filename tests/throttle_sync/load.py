@@ -138,6 +138,12 @@ class RunResult:
         return self.operations / max(self.admitted_total, 1)
 
 
+async def _sweep(replica: LeaseService) -> None:
+    while True:
+        await asyncio.sleep(0.25)
+        await replica.sweep()
+
+
 async def run_gateways(
     service: LeaseService,
     chain: Sequence[Limit],
@@ -147,13 +153,18 @@ async def run_gateways(
     windows: int,
     config: ClientConfig | None = None,
     during: Callable[[float], Any] | None = None,
+    replicas: Sequence[LeaseService] = (),
 ) -> RunResult:
     """``gateways`` clients, each with its own state, offering ``overload`` x the first limit.
 
     Counts the full windows ``[start, start + windows)``; ``during(start)`` runs beside the load.
+    With ``replicas`` (services sharing ``service``'s counter backend, with pools), gateway ``i``
+    calls replica ``i % len(replicas)``, and each replica sweeps its pools as the service does.
     """
     first = chain[0]
-    transports = [InProcessTransport(service) for _ in range(gateways)]
+    serving = list(replicas) or [service]
+    transports = [InProcessTransport(serving[i % len(serving)]) for i in range(gateways)]
+    sweepers = [asyncio.create_task(_sweep(r)) for r in replicas]
     clients = [ThrottleClient(t, gateway_id=f"load-gw-{i}", config=config) for i, t in enumerate(transports)]
     for c in clients:
         await c.start()
@@ -174,6 +185,9 @@ async def run_gateways(
     finally:
         for c in clients:
             await c.close()
+        for task in sweepers:
+            task.cancel()
+        await asyncio.gather(*sweepers, return_exceptions=True)
     operations = service.counters.stats.operations - ops_before
     per_window: dict[str, list[int]] = {}
     first_window = int(start // first.window_seconds)

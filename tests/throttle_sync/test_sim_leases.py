@@ -6,8 +6,8 @@ from __future__ import annotations
 from apim_gateway.throttling import ClientConfig
 from apim_gateway.throttling.sizing import low_water
 from benchmarks.bench_sim_leases import (
-    ReplicaLeaseSim,
     Scenario,
+    TierSim,
     arrivals,
     demand_of,
     figures,
@@ -41,9 +41,23 @@ def test_a_key_with_any_recent_demand_keeps_a_unit_in_reserve() -> None:
     assert low_water(0.0, prefetch) == 0
 
 
-def test_simulated_replicas_subdividing_their_leases_admit_exactly_the_limit() -> None:
+def test_simulated_replica_tier_admits_exactly_the_limit_at_a_fraction_of_the_store_work() -> None:
     a = arrivals(SMALL)
+    demand = demand_of(SMALL, a)
+    direct = figures(simulate_leases(SMALL)[0], demand, SMALL.limit)
 
-    outcome = ReplicaLeaseSim(SMALL, ClientConfig(), replicas=2, horizon=0.2, spread=1.0).run(a)
+    outcome = TierSim(SMALL, ClientConfig(), replicas=2).run(a)
+    tier = figures(outcome, demand, SMALL.limit)
 
     assert sorted(outcome.admitted.values()) == [SMALL.limit] * 3
+    assert tier.ops_per_admitted < direct.ops_per_admitted / 4
+
+
+def test_simulated_replica_tier_never_over_admits_skewed_demand_with_churn() -> None:
+    s = Scenario(gateways=64, load=5.0, window=1, skewed=True, churn=True)
+    a = arrivals(s)
+
+    outcome = TierSim(s, ClientConfig(), replicas=3).run(a)
+
+    assert max(outcome.admitted.values()) <= s.limit
+    assert figures(outcome, demand_of(s, a), s.limit).ops_per_admitted < 0.1

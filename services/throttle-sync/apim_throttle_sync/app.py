@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
+import uuid
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
@@ -14,13 +17,18 @@ from redis.maint_notifications import MaintNotificationsConfig
 from apim_common.app import Extension, ServiceSpec, build_service_app
 from apim_common.events.bus import EventBus
 from apim_common.revocations import revocation_tracking
-from apim_throttle_sync.counters import MemoryCounterBackend, RedisCounterBackend
+from apim_common.tasks import cancel_and_wait
+from apim_throttle_sync.counters import CounterBackend, MemoryCounterBackend, RedisCounterBackend
 from apim_throttle_sync.leases.endpoints import router as leases_router
+from apim_throttle_sync.leases.pool import ReplicaPools
 from apim_throttle_sync.leases.service import LeaseService
-from apim_throttle_sync.membership import MemoryMembership, RedisMembership
+from apim_throttle_sync.membership import Membership, MemoryMembership, RedisMembership
 from apim_throttle_sync.settings import Settings
 
 PREFIXES = ("/api/am/throttle/v1",)
+REPLICAS_PREFIX = "apim:throttle:replicas:"
+
+logger = logging.getLogger(__name__)
 
 
 def redis_client(url: str, timeout: float) -> Redis:
@@ -44,27 +52,69 @@ def redis_client(url: str, timeout: float) -> Redis:
     )
 
 
+def _lease_service(
+    settings: Settings, counters: CounterBackend, membership: Membership, replicas: Membership
+) -> LeaseService:
+    pools = None
+    if settings.lease_pools:
+        pools = ReplicaPools(counters, settings.replica_id or f"ts-{uuid.uuid4().hex[:12]}")
+    return LeaseService(
+        counters,
+        membership,
+        spread=settings.lease_spread,
+        gateway_ttl_seconds=settings.gateway_ttl_seconds,
+        pools=pools,
+        replicas=replicas if pools is not None else None,
+    )
+
+
+async def _sweep(service: LeaseService) -> None:
+    """Give back the units of idle pools, every ``idle_return``."""
+    assert service.pools is not None
+    while True:
+        await asyncio.sleep(service.pools.config.idle_return)
+        try:
+            await service.sweep()
+        except Exception as exc:  # the store is away: the units lapse with their window
+            logger.warning("could not give back idle pooled units: %s", exc)
+
+
+@contextlib.asynccontextmanager
+async def _sweeping(service: LeaseService) -> AsyncIterator[None]:
+    task = asyncio.create_task(_sweep(service)) if service.pools is not None else None
+    try:
+        yield
+    finally:
+        if task is not None:
+            await cancel_and_wait(task)
+
+
 def _counters(settings: Settings) -> Extension:
     @contextlib.asynccontextmanager
     async def extension(app: FastAPI) -> AsyncIterator[None]:
+        ttl = settings.gateway_ttl_seconds
         if settings.counter_backend == "memory":
-            app.state.lease_service = LeaseService(
+            service = _lease_service(
+                settings,
                 MemoryCounterBackend(),
-                MemoryMembership(ttl_seconds=settings.gateway_ttl_seconds),
-                spread=settings.lease_spread,
-                gateway_ttl_seconds=settings.gateway_ttl_seconds,
+                MemoryMembership(ttl_seconds=ttl),
+                MemoryMembership(ttl_seconds=ttl),
             )
-            yield
+            app.state.lease_service = service
+            async with _sweeping(service):
+                yield
             return
         redis = redis_client(settings.counter_backend, settings.redis_timeout_seconds)
         try:
-            app.state.lease_service = LeaseService(
+            service = _lease_service(
+                settings,
                 RedisCounterBackend(redis),
-                RedisMembership(redis, ttl_seconds=settings.gateway_ttl_seconds),
-                spread=settings.lease_spread,
-                gateway_ttl_seconds=settings.gateway_ttl_seconds,
+                RedisMembership(redis, ttl_seconds=ttl),
+                RedisMembership(redis, ttl_seconds=ttl, prefix=REPLICAS_PREFIX),
             )
-            yield
+            app.state.lease_service = service
+            async with _sweeping(service):
+                yield
         finally:
             await redis.aclose()
 

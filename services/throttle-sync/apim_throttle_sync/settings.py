@@ -15,3 +15,8 @@ class Settings(ServiceSettings):
     gateway_ttl_seconds: float = Field(default=5.0, gt=0)
     # Socket timeouts towards Redis: an outage must turn into a fast 503, never a hang.
     redis_timeout_seconds: float = Field(default=0.5, gt=0)
+    # Lease for the gateways this replica serves and subdivide (docs/decisions/0003): the store then
+    # sees replicas, not gateways.
+    lease_pools: bool = False
+    # This replica's id in the store's per-holder counts (default: random per process).
+    replica_id: str = Field(default="", max_length=64, pattern=r"^[A-Za-z0-9._:-]*$")

@@ -9,18 +9,27 @@ from typing import Protocol
 
 # Counters outlive their window by this much, so a late return or count still finds them.
 EXPIRY_MARGIN_MS = 2_000
+# A store found empty (first use, or restarted without its data) grants replicas nothing for this
+# long, while every replica reports the units it holds (``ReplicaPools.sweep`` checks every 0.25 s).
+RECOVERY_MS = 1_000
 
 
-def lease_size(want: int, remaining: int, gateways: int, spread: float) -> int:
+def lease_size(want: int, remaining: int, gateways: int, spread: float, *, fair: int = 0) -> int:
     """Units granted: at most ``want`` and at most a ``1 / (spread * gateways)`` share of what remains.
 
     The share keeps every active gateway able to get units until the quota is gone; rounding up
-    makes it one unit, never zero, while any quota remains.
+    makes it one unit, never zero, while any quota remains. ``fair`` (a replica's part of the limit
+    it has not taken yet in the window) lets a replica take its whole part in one lease.
     """
     if want <= 0 or remaining <= 0:
         return 0
-    share = math.ceil(remaining / (spread * max(gateways, 1)))
+    share = max(math.ceil(remaining / (spread * max(gateways, 1))), fair)
     return min(want, share, remaining)
+
+
+def fair_part(limit: int, gateways: int, spread: float, claimed: int) -> int:
+    """A replica's ``1 / (spread * replicas)`` part of the limit, less what it holds already."""
+    return max(math.ceil(limit / (spread * max(gateways, 1))) - claimed, 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +49,11 @@ class LeaseRequest:
     window: int | None = None
     returned: int = 0
     counted: int = 0
+    # A throttle-sync replica leasing for its gateways: its id, and the units of ``window`` it
+    # holds by its own count (taken, less given back). The counter keeps each holder's count; one
+    # it has lost (the store restarted) is rebuilt from this, so the window does not admit them twice.
+    holder: str = ""
+    held: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +65,9 @@ class LeaseGrant:
     limit: int
     # Milliseconds from the counter clock's "now" to the window's end.
     window_ends_in_ms: int
+    # The store's epoch (when it was last found empty, plus ``RECOVERY_MS``): a new one means it lost
+    # its counters, and every replica reports what it holds.
+    epoch: int = 0
 
     @property
     def remaining(self) -> int:
@@ -72,6 +89,10 @@ class CounterBackend(Protocol):
         self, requests: Sequence[LeaseRequest], *, gateways: int, spread: float
     ) -> list[LeaseGrant]:
         """Apply returns and counts, then grant leases, each key atomically; one round trip."""
+        ...
+
+    async def epoch(self) -> int | None:
+        """The store's epoch, None if it has none (it lost its data, or was never used)."""
         ...
 
     async def close(self) -> None: ...

@@ -7,9 +7,11 @@ from collections.abc import Callable, Sequence
 
 from apim_throttle_sync.counters.base import (
     EXPIRY_MARGIN_MS,
+    RECOVERY_MS,
     BackendStats,
     LeaseGrant,
     LeaseRequest,
+    fair_part,
     lease_size,
 )
 
@@ -23,7 +25,11 @@ class MemoryCounterBackend:
         self._clock_ms = clock_ms
         # (window_seconds, key) -> (window id, used, expires at ms)
         self._counters: dict[tuple[int, str], tuple[int, int, int]] = {}
+        # (window_seconds, key) -> holder -> units of the counter's window it holds
+        self._claims: dict[tuple[int, str], dict[str, int]] = {}
         self._next_sweep_ms = 0
+        # This process's counters live as long as its replicas: no recovery unless they are lost.
+        self._epoch: int | None = 0
         self.stats = BackendStats()
 
     def __len__(self) -> int:
@@ -36,7 +42,12 @@ class MemoryCounterBackend:
         self._sweep(now)
         self.stats.round_trips += 1
         self.stats.operations += len(requests)
+        if self._epoch is None:
+            self._epoch = now + RECOVERY_MS
         return [self._one(r, now, gateways, spread) for r in requests]
+
+    async def epoch(self) -> int | None:
+        return self._epoch
 
     def _one(self, request: LeaseRequest, now: int, gateways: int, spread: float) -> LeaseGrant:
         window_ms = request.window_seconds * 1000
@@ -44,14 +55,31 @@ class MemoryCounterBackend:
         ends_at = (window + 1) * window_ms
         slot = (request.window_seconds, request.key)
         stored = self._counters.get(slot)
-        used = stored[1] if stored is not None and stored[0] == window else 0
+        current = stored is not None and stored[0] == window
+        used = stored[1] if stored is not None and current else 0
+        claims = self._claims.get(slot) if current else None
+        if claims is None:
+            claims = self._claims[slot] = {}
+        claim = 0
+        if request.holder:
+            if request.holder in claims:
+                claim = claims[request.holder]
+            elif request.window == window:  # a count the store lost: the holder's own joins it
+                claim = request.held
+                used += claim
         if request.window == window:
             used = max(used - request.returned, 0)
+            claim = max(claim - request.returned, 0)
         used += request.counted
-        granted = lease_size(request.want, request.limit - used, gateways, spread)
+        fair = fair_part(request.limit, gateways, spread, claim) if request.holder else 0
+        recovering = request.holder and self._epoch is not None and now < self._epoch
+        want = 0 if recovering else request.want
+        granted = lease_size(want, request.limit - used, gateways, spread, fair=fair)
         used += granted
+        if request.holder:
+            claims[request.holder] = claim + request.counted + granted
         self._counters[slot] = (window, used, ends_at + EXPIRY_MARGIN_MS)
-        return LeaseGrant(request.key, window, granted, used, request.limit, ends_at - now)
+        return LeaseGrant(request.key, window, granted, used, request.limit, ends_at - now, self._epoch or 0)
 
     def _sweep(self, now: int) -> None:
         """Drop expired counters, at most once a second, as Redis expiry would."""
@@ -61,6 +89,14 @@ class MemoryCounterBackend:
         expired = [slot for slot, (_, _, expires) in self._counters.items() if expires <= now]
         for slot in expired:
             del self._counters[slot]
+            self._claims.pop(slot, None)
+
+    def lose_everything(self) -> None:
+        """What a store restarted without persistence knows: nothing (tests and the simulation)."""
+        self._counters.clear()
+        self._claims.clear()
+        self._epoch = None
 
     async def close(self) -> None:
         self._counters.clear()
+        self._claims.clear()

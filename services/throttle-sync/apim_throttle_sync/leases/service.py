@@ -1,4 +1,9 @@
-"""Leasing: one batch per gateway sync tick, sized by the active gateway count."""
+"""Leasing: one batch per gateway sync tick, sized by the active gateway count.
+
+With ``pools`` (``APIM_LEASE_POOLS``), this replica leases from the store for the gateways it
+serves and subdivides (``leases/pool.py``): the store sizes by the active replicas, the pool by
+the gateways that called this replica lately.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from redis.exceptions import RedisError
 
 from apim_common.errors import ServiceUnavailable
 from apim_throttle_sync.counters import CounterBackend, LeaseRequest
+from apim_throttle_sync.leases.pool import ReplicaPools
 from apim_throttle_sync.leases.schemas import (
     GatewayList,
     GatewayPublic,
@@ -18,7 +24,7 @@ from apim_throttle_sync.leases.schemas import (
     LeaseBatchAnswer,
     LeaseGrantPublic,
 )
-from apim_throttle_sync.membership import Membership
+from apim_throttle_sync.membership import Membership, MemoryMembership
 
 
 @asynccontextmanager
@@ -41,9 +47,16 @@ class LeaseService:
         spread: float = 2.0,
         gateway_ttl_seconds: float = 5.0,
         count_refresh_seconds: float = 0.5,
+        pools: ReplicaPools | None = None,
+        replicas: Membership | None = None,
     ) -> None:
         self.counters = counters
         self.membership = membership
+        self.pools = pools
+        # Replicas leasing for their gateways, and the gateways that called this one lately.
+        self.replicas = replicas
+        self.served = MemoryMembership(ttl_seconds=gateway_ttl_seconds)
+        self._replica_count = 1
         self.spread = spread
         self.gateway_ttl_seconds = gateway_ttl_seconds
         self._count_refresh = count_refresh_seconds
@@ -55,6 +68,8 @@ class LeaseService:
         now = time.monotonic()
         if now - self._count_at >= self._count_refresh:
             self._count = max(await self.membership.count(), 1)
+            if self.replicas is not None and self.pools is not None:
+                self._replica_count = max(await self.replicas.heartbeat(self.pools.replica_id), 1)
             self._count_at = now
         return self._count
 
@@ -65,7 +80,13 @@ class LeaseService:
                 LeaseRequest(i.key, i.limit, i.windowSeconds, i.want, i.window, i.returned, i.counted)
                 for i in batch.items
             ]
-            grants = await self.counters.lease(requests, gateways=gateways, spread=self.spread)
+            if self.pools is None:
+                grants = await self.counters.lease(requests, gateways=gateways, spread=self.spread)
+            else:
+                served = await self.served.heartbeat(batch.gatewayId)
+                grants = await self.pools.lease(
+                    requests, gateways=served, replicas=self._replica_count, gateway_spread=self.spread
+                )
         return LeaseBatchAnswer(
             activeGateways=gateways,
             grants=[
@@ -82,7 +103,15 @@ class LeaseService:
             ],
         )
 
+    async def sweep(self) -> None:
+        """Give back the units of this replica's idle pools (a background task, with pools only)."""
+        if self.pools is not None:
+            async with _store_errors():
+                await self.pools.sweep(replicas=self._replica_count)
+
     async def heartbeat(self, gateway_id: str) -> HeartbeatAnswer:
+        if self.pools is not None:
+            await self.served.heartbeat(gateway_id)
         async with _store_errors():
             count = await self.membership.heartbeat(gateway_id)
         self._count, self._count_at = max(count, 1), time.monotonic()

@@ -1,0 +1,326 @@
+"""A throttle-sync replica's own units of each counter, leased from the store and subdivided.
+
+Gateways ask their replica, never the store. The replica answers a gateway's batch from the units
+it holds for the current window (no store operation) and goes to the store, one round trip for
+the whole batch, only for keys whose units run out, or to give back units nobody asks for. The
+store then sees replicas, not gateways, so its work does not grow with the number of gateways.
+
+Sizing:
+
+- Towards the store, a replica asks for its gateways' recent demand over the rest of the window
+  (at most ``horizon``); the store grants up to the replica's fair part of the limit
+  (``1 / (spread x replicas)``) at once, and beyond it a shrinking share of what remains
+  (``lease_size``), so the last units still go to whichever replica still has demand.
+- Towards its gateways, the same ``lease_size`` the store applies, over the units the replica
+  holds and the gateways it serves. Units a gateway gives back return to the replica, where its
+  other gateways can have them without a store round trip.
+- A pool nobody has asked from for ``idle_return`` gives its units back to the store (``sweep``),
+  and so does the surplus of a pool holding more than its demand needs for the rest of the window.
+
+Exactness: every unit a gateway holds was granted by the store for the shared window, once; a
+pool's units expire at "time the store call was sent + time left in the window as the store saw
+it", and a gateway's at "its batch's sending + the pool's time left when answered", so no unit is
+used after the shared window ends. Bandwidth counters (``bytes:``) pass straight to the store:
+their calls are decided on the shared count as it is now.
+
+Restarts: the replica tells the store, with each lease, how many units of the window it holds
+(``claimed``: taken, less given back, plus counted); the store keeps it per replica, and adds it
+back to a counter it has lost. A store found without its epoch (restarted without its data)
+grants replicas nothing for ``RECOVERY_MS``; each replica's sweep reads the epoch every
+``idle_return`` and, when it changed, reports the units of every pool it holds, so the window
+goes on from every unit any replica or gateway held, not from zero.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from apim_throttle_sync.counters.base import CounterBackend, LeaseGrant, LeaseRequest, lease_size
+
+BANDWIDTH_PREFIX = "bytes:"
+
+
+@dataclass(frozen=True, slots=True)
+class PoolConfig:
+    # A store lease asks for the gateways' recent demand over the window's time left, at most this long.
+    horizon: float = 60.0
+    # Between replicas: a replica's fair part of a limit is 1 / (spread x replicas).
+    spread: float = 1.0
+    # A pool nobody asked from this long gives its units back to the store.
+    idle_return: float = 0.25
+    # The demand rate is sampled at most this often.
+    sample: float = 0.05
+    # A pool holding more than this many times its demand over the window's time left gives the
+    # rest back.
+    surplus: float = 2.0
+
+
+class Pool:
+    """One counter key's units held by this replica for the current shared window."""
+
+    __slots__ = (
+        "claimed",
+        "demand",
+        "exhausted",
+        "expires_at",
+        "key",
+        "last_used",
+        "limit",
+        "rate",
+        "sampled_at",
+        "store_remaining",
+        "units",
+        "window",
+        "window_seconds",
+    )
+
+    def __init__(self, key: str, limit: int, window_seconds: int, now: float) -> None:
+        self.key = key
+        self.limit = limit
+        self.window_seconds = window_seconds
+        self.window: int | None = None
+        self.expires_at = 0.0
+        self.units = 0
+        # Units of ``window`` the store counts for this replica: taken, less given back, plus counted.
+        self.claimed = 0
+        self.exhausted = False
+        self.store_remaining = limit
+        self.demand = 0
+        self.rate = 0.0
+        self.sampled_at = now
+        self.last_used = now
+
+    def roll(self) -> None:
+        """The window ended: its units are void (the store's counter of it expires too)."""
+        self.window = None
+        self.units = 0
+        self.claimed = 0
+        self.exhausted = False
+        self.store_remaining = self.limit
+
+    def sample(self, now: float, every: float) -> None:
+        elapsed = now - self.sampled_at
+        if elapsed >= every:
+            observed = self.demand / elapsed
+            self.rate = observed if self.rate == 0 else (self.rate + observed) / 2
+            self.demand = 0
+            self.sampled_at = now
+
+    def store_want(self, now: float, horizon: float, asked: int) -> int:
+        """Units to ask the store for: the recent demand over the window's time left (at most
+        ``horizon``) beyond those held, and at least what the gateways ask for now."""
+        if self.rate == 0:  # no demand measured yet: the store caps it at the replica's fair part
+            return max(self.limit - self.units, asked - self.units, 1)
+        left = self.expires_at - now if self.window is not None else float(self.window_seconds)
+        need = math.ceil(self.rate * min(max(left, 0.0), horizon))
+        return max(need - self.units, asked - self.units, 1)
+
+    def request(self, *, want: int, returned: int = 0, counted: int = 0) -> LeaseRequest:
+        return LeaseRequest(
+            self.key,
+            self.limit,
+            self.window_seconds,
+            want,
+            self.window,
+            returned,
+            counted,
+            holder="",
+            held=self.claimed,
+        )
+
+
+class ReplicaPools:
+    """The pools of one replica; ``lease`` answers one gateway batch, ``sweep`` gives idle units back.
+
+    Nothing here awaits anything but the counter backend, so the simulation runs it on the
+    in-memory backend without an event loop.
+    """
+
+    def __init__(
+        self,
+        counters: CounterBackend,
+        replica_id: str,
+        *,
+        config: PoolConfig | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.counters = counters
+        self.replica_id = replica_id
+        self.config = config or PoolConfig()
+        self._clock = clock
+        self._pools: dict[tuple[int, str], Pool] = {}
+        # The store's epoch as last seen; a new one means it lost its counters.
+        self._epoch: int | None = None
+        self._report = False
+
+    def __len__(self) -> int:
+        return len(self._pools)
+
+    def held(self) -> int:
+        """Units this replica holds, unsubdivided, over every key."""
+        return sum(p.units for p in self._pools.values())
+
+    def _claim(self, request: LeaseRequest) -> LeaseRequest:
+        return LeaseRequest(
+            request.key,
+            request.limit,
+            request.window_seconds,
+            request.want,
+            request.window,
+            request.returned,
+            request.counted,
+            holder=self.replica_id,
+            held=request.held,
+        )
+
+    async def lease(
+        self, requests: Sequence[LeaseRequest], *, gateways: int, replicas: int, gateway_spread: float
+    ) -> list[LeaseGrant]:
+        """One gateway batch: returns and counts into the pools, one store call for the keys that
+        need it, then each key's grant subdivided from its pool."""
+        now = self._clock()
+        config = self.config
+        direct: list[int] = []  # positions passed straight to the store (bandwidth)
+        to_store: list[LeaseRequest] = []
+        store_pools: list[Pool | None] = []
+        pools: list[Pool | None] = []
+        for i, r in enumerate(requests):
+            if r.key.startswith(BANDWIDTH_PREFIX):
+                direct.append(i)
+                to_store.append(r)
+                store_pools.append(None)
+                pools.append(None)
+                continue
+            pool = self._pool(r, now)
+            pools.append(pool)
+            back = 0  # units given back for a window this pool does not hold: the store decides
+            if r.returned and r.window is not None:
+                if r.window == pool.window:
+                    pool.units += r.returned
+                else:
+                    back = r.returned
+            counted = r.counted
+            if counted and pool.window is not None:
+                spent = min(counted, pool.units)  # already counted by the store when leased
+                pool.units -= spent
+                counted -= spent
+            pool.demand += r.want
+            pool.last_used = now
+            pool.sample(now, config.sample)
+            want = 0
+            if r.want > pool.units and not pool.exhausted:
+                want = pool.store_want(now, config.horizon, r.want)
+            if back:  # returned to another replica's pool before: the store's counter decides
+                to_store.append(LeaseRequest(r.key, r.limit, r.window_seconds, 0, r.window, back))
+                store_pools.append(None)
+            if want or counted or pool.window is None:
+                to_store.append(self._claim(pool.request(want=want, counted=counted)))
+                store_pools.append(pool)
+        answered: list[LeaseGrant | None] = [None] * len(requests)
+        if to_store:
+            grants = await self.counters.lease(to_store, gateways=replicas, spread=config.spread)
+            positions = iter(direct)
+            for grant, store_request, held_by in zip(grants, to_store, store_pools, strict=True):
+                if held_by is not None:
+                    self._apply(held_by, grant, store_request, now)
+                elif store_request.key.startswith(BANDWIDTH_PREFIX):
+                    answered[next(positions)] = grant
+        out: list[LeaseGrant] = []
+        for i, (r, of_key) in enumerate(zip(requests, pools, strict=True)):
+            if of_key is None:
+                passed = answered[i]
+                assert passed is not None
+                out.append(passed)
+                continue
+            out.append(self._subdivide(of_key, r.want, gateways, gateway_spread, now))
+        return out
+
+    def _pool(self, r: LeaseRequest, now: float) -> Pool:
+        slot = (r.window_seconds, r.key)
+        pool = self._pools.get(slot)
+        if pool is None:
+            pool = self._pools[slot] = Pool(r.key, r.limit, r.window_seconds, now)
+        elif pool.limit != r.limit:
+            pool.limit = r.limit
+        if pool.window is not None and now >= pool.expires_at:
+            pool.roll()
+        return pool
+
+    def _seen(self, epoch: int | None) -> None:
+        if epoch != self._epoch:
+            # The first look is no news; a change (or no epoch at all) means the store lost its
+            # counters, and the next sweep reports every unit this replica holds.
+            self._report = self._report or self._epoch is not None or epoch is None
+            self._epoch = epoch
+
+    def _apply(self, pool: Pool, grant: LeaseGrant, sent: LeaseRequest, sent_at: float) -> None:
+        self._seen(grant.epoch)
+        if pool.window != grant.window:
+            pool.roll()
+            pool.window = grant.window
+        elif sent.holder:
+            pool.claimed = max(pool.claimed - sent.returned, 0)
+        # Measured from when the call left, so the pool never outlives the shared window.
+        pool.expires_at = sent_at + grant.window_ends_in_ms / 1000
+        pool.units += grant.granted
+        if sent.holder:
+            pool.claimed += grant.granted + sent.counted
+        pool.store_remaining = grant.remaining
+        pool.exhausted = grant.remaining <= 0
+
+    def _subdivide(self, pool: Pool, want: int, gateways: int, spread: float, now: float) -> LeaseGrant:
+        if pool.window is None or now >= pool.expires_at:
+            window = pool.window if pool.window is not None else 0
+            return LeaseGrant(pool.key, window, 0, pool.limit, pool.limit, 0)
+        granted = lease_size(want, pool.units, gateways, spread)
+        pool.units -= granted
+        used = pool.limit - (pool.store_remaining + pool.units)
+        # Rounded down: a gateway's units never outlive the pool's.
+        ends_in_ms = max(math.floor((pool.expires_at - now) * 1000), 0)
+        return LeaseGrant(pool.key, pool.window, granted, used, pool.limit, ends_in_ms)
+
+    async def sweep(self, *, replicas: int) -> None:
+        """Give back to the store the units of pools nobody asked from for ``idle_return``, and the
+        surplus of pools holding more than their demand needs for the rest of the window; forget
+        pools unused for two windows. One store call for all."""
+        self._seen(await self.counters.epoch())
+        now = self._clock()
+        config = self.config
+        report, self._report = self._report, False
+        back: list[LeaseRequest] = []
+        pools: list[Pool] = []
+        for slot, pool in list(self._pools.items()):
+            if pool.window is not None and now >= pool.expires_at:
+                pool.roll()
+            idle_for = now - pool.last_used
+            if pool.window is None:
+                if idle_for > 2 * pool.window_seconds + config.idle_return:
+                    del self._pools[slot]
+                continue
+            if pool.units <= 0 and not (report and pool.claimed):
+                continue
+            if pool.units <= 0:
+                surplus = 0
+            elif idle_for >= config.idle_return:
+                surplus = pool.units
+            else:
+                pool.sample(now, config.sample)
+                need = math.ceil(pool.rate * min(pool.expires_at - now, config.horizon))
+                keep = math.ceil(config.surplus * need) + 1
+                surplus = pool.units - keep if pool.units > keep else 0
+            if surplus > 0 or report:
+                pool.units -= surplus
+                back.append(self._claim(pool.request(want=0, returned=surplus)))
+                pools.append(pool)
+        if not back:
+            return
+        grants = await self.counters.lease(back, gateways=replicas, spread=config.spread)
+        for pool, grant, sent in zip(pools, grants, back, strict=True):
+            self._apply(pool, grant, sent, now)
+
+    def forget(self) -> None:
+        """Drop every pool (a replica stopping: its units lapse with their windows)."""
+        self._pools.clear()

@@ -1,0 +1,135 @@
+"""Replicas leasing for their gateways and subdividing (``ReplicaPools``), on the in-memory store."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from apim_gateway.throttling import ClientConfig, ThrottleClient
+from apim_throttle_sync.counters import LeaseRequest, MemoryCounterBackend
+from apim_throttle_sync.leases.pool import ReplicaPools
+from apim_throttle_sync.leases.service import LeaseService
+from apim_throttle_sync.membership import MemoryMembership
+from tests.throttle_sync.load import InProcessTransport
+
+WINDOW = 60  # no test crosses a window boundary by accident
+
+
+def replica(store: MemoryCounterBackend, replicas: MemoryMembership, name: str) -> LeaseService:
+    return LeaseService(
+        store,
+        MemoryMembership(ttl_seconds=5.0),
+        pools=ReplicaPools(store, name),
+        replicas=replicas,
+    )
+
+
+@pytest.fixture
+def store() -> MemoryCounterBackend:
+    return MemoryCounterBackend()
+
+
+@pytest.fixture
+async def tier(store: MemoryCounterBackend) -> AsyncIterator[tuple[list[LeaseService], list[ThrottleClient]]]:
+    """Two replicas, two gateways on each."""
+    replicas = MemoryMembership(ttl_seconds=5.0)
+    services = [replica(store, replicas, f"r{i}") for i in range(2)]
+    for s in services:
+        await s.active_gateways()
+    clients = [
+        ThrottleClient(InProcessTransport(services[i % 2]), gateway_id=f"pool-gw-{i}", config=ClientConfig())
+        for i in range(4)
+    ]
+    for c in clients:
+        await c.start()
+    yield services, clients
+    for c in clients:
+        await c.close()
+
+
+async def test_gateways_of_two_replicas_admit_exactly_the_shared_limit(
+    tier: tuple[list[LeaseService], list[ThrottleClient]], store: MemoryCounterBackend
+) -> None:
+    _, clients = tier
+    admitted = 0
+    for _ in range(150):
+        for client in clients:
+            admitted += (await client.acquire("shared", 200, WINDOW)).admitted
+
+    assert admitted == 200
+    # Each replica took its half of the limit from the store in a few leases, not one per gateway ask.
+    assert store.stats.operations <= 8
+
+
+async def test_units_a_gateway_gives_back_serve_the_replicas_other_gateways_without_the_store(
+    store: MemoryCounterBackend,
+) -> None:
+    pools = ReplicaPools(store, "r0")
+    (first,) = await pools.lease(
+        [LeaseRequest("k", 100, WINDOW, 30)], gateways=2, replicas=1, gateway_spread=1
+    )
+    operations = store.stats.operations
+
+    back = LeaseRequest("k", 100, WINDOW, 0, first.window, returned=first.granted)
+    await pools.lease([back], gateways=2, replicas=1, gateway_spread=1)
+    (again,) = await pools.lease(
+        [LeaseRequest("k", 100, WINDOW, 30)], gateways=2, replicas=1, gateway_spread=1
+    )
+
+    assert again.granted == 30
+    assert store.stats.operations == operations
+
+
+async def test_a_store_that_lost_its_counters_rebuilds_them_from_what_the_replicas_hold() -> None:
+    now = [3_600_000.0]  # seconds, on a window boundary
+    store = MemoryCounterBackend(clock_ms=lambda: int(now[0] * 1000))
+    r0, r1 = (ReplicaPools(store, name, clock=lambda: now[0]) for name in ("r0", "r1"))
+    taken = 0
+    for _ in range(3):
+        (grant,) = await r0.lease(
+            [LeaseRequest("k", 100, WINDOW, 20)], gateways=1, replicas=2, gateway_spread=1
+        )
+        taken += grant.granted
+    assert r0.held() > 0
+
+    store.lose_everything()  # Redis restarted without persistence
+    for step in range(40):  # 2 s: r1 asks first, both sweep every 0.25 s, r0's gateways ask too
+        now[0] += 0.05
+        for pools in (r1, r0):
+            (grant,) = await pools.lease(
+                [LeaseRequest("k", 100, WINDOW, 50)], gateways=1, replicas=2, gateway_spread=1
+            )
+            taken += grant.granted
+        if step % 5 == 4:
+            await r0.sweep(replicas=2)
+            await r1.sweep(replicas=2)
+
+    assert taken == 100
+
+
+async def test_idle_pools_give_their_units_back_to_the_store(store: MemoryCounterBackend) -> None:
+    now = [1000.0]
+    pools = ReplicaPools(store, "r0", clock=lambda: now[0])
+    (grant,) = await pools.lease(
+        [LeaseRequest("k", 100, WINDOW, 5)], gateways=1, replicas=1, gateway_spread=1
+    )
+    assert pools.held() > 0
+
+    now[0] += 1.0
+    await pools.sweep(replicas=1)
+    (direct,) = await store.lease([LeaseRequest("k", 100, WINDOW, 1000)], gateways=1, spread=1)
+
+    assert pools.held() == 0
+    assert direct.granted == 100 - grant.granted
+
+
+async def test_bandwidth_counters_pass_straight_to_the_store(store: MemoryCounterBackend) -> None:
+    pools = ReplicaPools(store, "r0")
+
+    (grant,) = await pools.lease(
+        [LeaseRequest("bytes:k", 10_000, WINDOW, 400)], gateways=1, replicas=1, gateway_spread=1
+    )
+
+    assert (grant.granted, grant.used) == (400, 400)
+    assert len(pools) == 0
