@@ -730,3 +730,24 @@ QUESTIONS: list[tuple[str, str]] = [
     ("who are the directors of a registered company", "CompanyRegistry"),
     ("file a claim after my car was damaged", "InsuranceClaims"),
 ]
+
+# The same needs said the way people say them: other words than the APIs' own, indirect wording.
+# Measured by benchmarks/eval_chat.py beside QUESTIONS.
+PARAPHRASES: list[tuple[str, str]] = [
+    ("take money from a shopper's card at the till", "PaymentsGateway"),
+    ("chase customers who are late paying what they owe", "InvoicingService"),
+    ("run the monthly wages for our workers", "PayrollAPI"),
+    ("how many yen is fifty pounds", "CurrencyExchange"),
+    ("do I need an umbrella tomorrow in Oslo", "WeatherForecast"),
+    ("my package hasn't arrived, where is it now", "PackageTracking"),
+    ("which team member reports to whom", "EmployeeDirectory"),
+    ("request days off from work", "LeaveManagement"),
+    ("make an appointment with a GP", "AppointmentBooking"),
+    ("is it safe to take ibuprofen with my blood pressure pills", "PharmacyRx"),
+    ("text a customer their verification code", "SmsMessaging"),
+    ("write down what was said in a meeting recording", "SpeechToText"),
+    ("put this sentence into German", "TextTranslation"),
+    ("tell me when our site stops responding", "UptimeMonitor"),
+    ("get dinner delivered, something Italian with salami", "PizzaShackAPI"),
+    ("my car got hit and I want the insurer to pay for it", "InsuranceClaims"),
+]
