@@ -9,6 +9,7 @@ integration test and the benchmark).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import time
 from collections import Counter
@@ -29,14 +30,20 @@ class InProcessTransport:
     def __init__(self, service: LeaseService) -> None:
         self.service = service
         self.available = True
+        # A replica process that is gone: its connections are refused.
+        self.stopped = False
 
     async def lease(self, batch: dict[str, Any]) -> dict[str, Any]:
+        if self.stopped:
+            raise ConnectionRefusedError("throttle-sync replica stopped")
         if not self.available:
             raise ConnectionError("throttle-sync is unreachable")
         answer = await self.service.lease(LeaseBatch.model_validate(batch))
         return answer.model_dump()
 
     async def heartbeat(self, gateway_id: str) -> dict[str, Any]:
+        if self.stopped:
+            raise ConnectionRefusedError("throttle-sync replica stopped")
         if not self.available:
             raise ConnectionError("throttle-sync is unreachable")
         return (await self.service.heartbeat(gateway_id)).model_dump()
@@ -139,9 +146,11 @@ class RunResult:
 
 
 async def _sweep(replica: LeaseService) -> None:
+    """As the service's background task: a sweep the store could not take is tried again later."""
     while True:
         await asyncio.sleep(0.25)
-        await replica.sweep()
+        with contextlib.suppress(Exception):
+            await replica.sweep()
 
 
 async def run_gateways(

@@ -56,13 +56,14 @@ from apim_gateway.throttling.levels import (
     window_seconds,
 )
 from apim_gateway.throttling.meter import ByteCounter, Meter
-from apim_gateway.throttling.transport import HttpThrottleTransport, ThrottleTransport
+from apim_gateway.throttling.transport import FailoverTransport, HttpThrottleTransport, ThrottleTransport
 
 __all__ = [
     "THROTTLE_ERRORS",
     "ByteCounter",
     "ClientConfig",
     "Decision",
+    "FailoverTransport",
     "HttpThrottleTransport",
     "LocalBucket",
     "Meter",

@@ -11,7 +11,7 @@ from typing import Protocol
 EXPIRY_MARGIN_MS = 2_000
 # A store found empty (first use, or restarted without its data) grants replicas nothing for this
 # long, while every replica reports the units it holds (``ReplicaPools.sweep`` checks every 0.25 s).
-RECOVERY_MS = 1_000
+RECOVERY_MS = 600
 
 
 def lease_size(want: int, remaining: int, gateways: int, spread: float, *, fair: int = 0) -> int:

@@ -54,8 +54,13 @@ class PoolConfig:
     # The demand rate is sampled at most this often.
     sample: float = 0.05
     # A pool holding more than this many times its demand over the window's time left gives the
-    # rest back.
-    surplus: float = 2.0
+    # rest back (None: only idle pools give back). Off: a replica whose pool ran dry after the store
+    # said nothing remained does not ask again in that window, so units given back mid-window to the
+    # store could be stranded there.
+    surplus: float | None = None
+    # While the store has been unreachable for less than this, the pools go on serving the units
+    # they hold (granting nothing more); beyond it the replica answers 503 and gateways fall back.
+    outage_grace: float = 2.0
 
 
 class Pool:
@@ -69,6 +74,7 @@ class Pool:
         "key",
         "last_used",
         "limit",
+        "owed",
         "rate",
         "sampled_at",
         "store_remaining",
@@ -88,6 +94,8 @@ class Pool:
         self.claimed = 0
         self.exhausted = False
         self.store_remaining = limit
+        # Counted units a failed store call may not have applied: sent with the next one.
+        self.owed = 0
         self.demand = 0
         self.rate = 0.0
         self.sampled_at = now
@@ -155,6 +163,18 @@ class ReplicaPools:
         # The store's epoch as last seen; a new one means it lost its counters.
         self._epoch: int | None = None
         self._report = False
+        self._down_since: float | None = None
+
+    def store_up(self) -> None:
+        self._down_since = None
+
+    def outage(self) -> bool:
+        """A store call failed: whether the outage is still within ``outage_grace``, during which
+        the pools answer from the units they hold."""
+        now = self._clock()
+        if self._down_since is None:
+            self._down_since = now
+        return now - self._down_since <= self.config.outage_grace
 
     def __len__(self) -> int:
         return len(self._pools)
@@ -202,7 +222,7 @@ class ReplicaPools:
                     pool.units += r.returned
                 else:
                     back = r.returned
-            counted = r.counted
+            counted, pool.owed = r.counted + pool.owed, 0
             if counted and pool.window is not None:
                 spent = min(counted, pool.units)  # already counted by the store when leased
                 pool.units -= spent
@@ -221,9 +241,22 @@ class ReplicaPools:
                 store_pools.append(pool)
         answered: list[LeaseGrant | None] = [None] * len(requests)
         if to_store:
-            grants = await self.counters.lease(to_store, gateways=replicas, spread=config.spread)
+            try:
+                grants = await self.counters.lease(to_store, gateways=replicas, spread=config.spread)
+            except Exception:
+                # The store may or may not have applied the batch: its counts are sent again (counted
+                # twice at worst, which only refuses sooner); the units held still serve the gateways
+                # while the outage is younger than ``outage_grace``.
+                for store_request, held_by in zip(to_store, store_pools, strict=True):
+                    if held_by is not None:
+                        held_by.owed += store_request.counted
+                if not self.outage():
+                    raise
+                grants = []
+            else:
+                self._down_since = None
             positions = iter(direct)
-            for grant, store_request, held_by in zip(grants, to_store, store_pools, strict=True):
+            for grant, store_request, held_by in zip(grants, to_store, store_pools, strict=False):
                 if held_by is not None:
                     self._apply(held_by, grant, store_request, now)
                 elif store_request.key.startswith(BANDWIDTH_PREFIX):
@@ -232,7 +265,8 @@ class ReplicaPools:
         for i, (r, of_key) in enumerate(zip(requests, pools, strict=True)):
             if of_key is None:
                 passed = answered[i]
-                assert passed is not None
+                if passed is None:  # bandwidth, store away: nothing granted, the call waits or is refused
+                    passed = LeaseGrant(r.key, r.window or 0, 0, 0, r.limit, 0)
                 out.append(passed)
                 continue
             out.append(self._subdivide(of_key, r.want, gateways, gateway_spread, now))
@@ -306,6 +340,8 @@ class ReplicaPools:
                 surplus = 0
             elif idle_for >= config.idle_return:
                 surplus = pool.units
+            elif config.surplus is None:
+                surplus = 0
             else:
                 pool.sample(now, config.sample)
                 need = math.ceil(pool.rate * min(pool.expires_at - now, config.horizon))

@@ -67,9 +67,13 @@ class LeaseService:
         """Read from the store at most every ``count_refresh_seconds``, not on every lease call."""
         now = time.monotonic()
         if now - self._count_at >= self._count_refresh:
-            self._count = max(await self.membership.count(), 1)
-            if self.replicas is not None and self.pools is not None:
-                self._replica_count = max(await self.replicas.heartbeat(self.pools.replica_id), 1)
+            try:
+                self._count = max(await self.membership.count(), 1)
+                if self.replicas is not None and self.pools is not None:
+                    self._replica_count = max(await self.replicas.heartbeat(self.pools.replica_id), 1)
+            except (RedisError, OSError):
+                if self.pools is None or not self.pools.outage():
+                    raise
             self._count_at = now
         return self._count
 
@@ -112,6 +116,20 @@ class LeaseService:
     async def heartbeat(self, gateway_id: str) -> HeartbeatAnswer:
         if self.pools is not None:
             await self.served.heartbeat(gateway_id)
+            try:
+                count = await self.membership.heartbeat(gateway_id)
+            except (RedisError, OSError):
+                if not self.pools.outage():  # a short outage: the pools still serve, keep the count
+                    raise ServiceUnavailable(
+                        "The shared counter store is unreachable", message="Counter store unavailable"
+                    ) from None
+                count = self._count
+            else:
+                self.pools.store_up()
+            self._count, self._count_at = max(count, 1), time.monotonic()
+            return HeartbeatAnswer(
+                gatewayId=gateway_id, activeGateways=count, ttlSeconds=self.gateway_ttl_seconds
+            )
         async with _store_errors():
             count = await self.membership.heartbeat(gateway_id)
         self._count, self._count_at = max(count, 1), time.monotonic()

@@ -1,0 +1,223 @@
+"""Throttle-sync replicas with pools on a Redis of the test's own, under faults: Redis restarted
+without its data mid-window, a replica killed mid-window, a gateway killed holding a lease."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from redis.asyncio import Redis
+
+from apim_gateway.throttling import (
+    ClientConfig,
+    Decision,
+    FailoverTransport,
+    ThrottleClient,
+    ThrottleTransport,
+)
+from apim_throttle_sync.app import redis_client
+from apim_throttle_sync.counters import RedisCounterBackend
+from apim_throttle_sync.leases.pool import ReplicaPools
+from apim_throttle_sync.leases.service import LeaseService
+from apim_throttle_sync.membership import RedisMembership
+from tests.throttle_sync.load import InProcessTransport, Limit, Tally, drive, next_boundary
+
+pytestmark = pytest.mark.timeout(60)
+
+LIMIT = Limit("sub:t:app:api", 200)
+
+
+class OwnRedis:
+    """A redis-server without persistence on a free port, which a test may restart (its data lost)."""
+
+    def __init__(self, workdir: Path) -> None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.workdir = workdir
+        self.process: subprocess.Popen[bytes] | None = None
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        command = [
+            "redis-server",
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ]
+        self.process = subprocess.Popen(command, cwd=self.workdir, stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.01)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+
+@pytest.fixture(scope="module")
+def own_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OwnRedis]:
+    server = OwnRedis(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def redis(own_redis: OwnRedis) -> AsyncIterator[Redis]:
+    client = redis_client(own_redis.url, 0.5)
+    yield client
+    await client.aclose()
+
+
+async def replicas(redis: Redis, count: int) -> list[LeaseService]:
+    prefix = f"apim:test:{uuid.uuid4().hex[:8]}:"
+    counters = RedisCounterBackend(redis, prefix=prefix)
+    await redis.set(counters.epoch_key, 0)  # a store in use, not one that just lost its counters
+    members = RedisMembership(redis, ttl_seconds=3.0, prefix=prefix + "replicas:")
+    services = [
+        LeaseService(
+            counters,
+            RedisMembership(redis, ttl_seconds=3.0, prefix=prefix),
+            gateway_ttl_seconds=3.0,
+            pools=ReplicaPools(counters, f"r{i}"),
+            replicas=members,
+        )
+        for i in range(count)
+    ]
+    for service in services:
+        await service.active_gateways()
+    return services
+
+
+async def _sweep(service: LeaseService) -> None:
+    while True:
+        await asyncio.sleep(0.25)
+        try:
+            await service.sweep()
+        except Exception:
+            continue
+
+
+async def offer(
+    clients: Sequence[ThrottleClient],
+    services: Sequence[LeaseService],
+    windows: int,
+    overload: float,
+    during: Any,
+) -> list[int]:
+    """Each client offers its part of ``overload`` x the limit for ``windows`` full windows; ``during(start)``
+    runs beside; answers what each window admitted."""
+    for c in clients:
+        await c.start()
+    start = next_boundary(LIMIT.window_seconds)
+    until = start + windows * LIMIT.window_seconds
+    tally = Tally()
+    sweepers = [asyncio.create_task(_sweep(s)) for s in services]
+    rate = LIMIT.limit * overload / len(clients)
+    await asyncio.sleep(max(start - time.time(), 0))
+    try:
+        await asyncio.gather(*(drive(c, [LIMIT], rate, until, tally) for c in clients), during(start))
+    finally:
+        for task in sweepers:
+            task.cancel()
+        await asyncio.gather(*sweepers, return_exceptions=True)
+        for c in clients:
+            if c._tasks:
+                await c.close()
+    first = int(start)
+    assert not tally.fallback, "no gateway left the leases"
+    return [tally.admitted[(LIMIT.key, first + i)] for i in range(windows)]
+
+
+def gateways(transports: Sequence[ThrottleTransport]) -> list[ThrottleClient]:
+    return [
+        ThrottleClient(t, gateway_id=f"pool-gw-{i}", config=ClientConfig()) for i, t in enumerate(transports)
+    ]
+
+
+async def test_redis_restarted_without_its_data_mid_window_admits_exactly_the_limit_then_and_after(
+    redis: Redis, own_redis: OwnRedis
+) -> None:
+    services = await replicas(redis, 2)
+    clients = gateways([InProcessTransport(services[i % 2]) for i in range(4)])
+
+    async def restart(start: float) -> None:
+        await asyncio.sleep(max(start + 1.4 - time.time(), 0))
+        own_redis.stop()
+        own_redis.start()
+
+    admitted = await offer(clients, services, 3, 3.0, restart)
+
+    assert admitted == [LIMIT.limit] * 3
+
+
+async def test_a_replica_killed_mid_window_loses_no_more_than_it_held_and_its_gateways_move_on(
+    redis: Redis,
+) -> None:
+    services = await replicas(redis, 2)
+    to_replica = [[InProcessTransport(services[0]), InProcessTransport(services[1])] for _ in range(4)]
+    for i, pair in enumerate(to_replica):  # gateways 0 and 2 call replica 0 first, 1 and 3 replica 1
+        if i % 2:
+            pair.reverse()
+    clients = gateways([FailoverTransport(list(pair)) for pair in to_replica])
+    held: list[int] = []
+
+    async def kill(start: float) -> None:
+        await asyncio.sleep(max(start + 1.5 - time.time(), 0))
+        assert services[0].pools is not None
+        held.append(services[0].pools.held())
+        for pair in to_replica:
+            next(t for t in pair if t.service is services[0]).stopped = True
+        services[0].pools.forget()
+
+    admitted = await offer(clients, services[1:], 3, 3.0, kill)
+
+    assert admitted[0] == LIMIT.limit
+    assert LIMIT.limit - held[0] <= admitted[1] <= LIMIT.limit
+    assert admitted[2] == LIMIT.limit
+
+
+async def test_the_units_of_a_gateway_killed_holding_a_lease_return_with_the_window(redis: Redis) -> None:
+    services = await replicas(redis, 1)
+    clients = gateways([InProcessTransport(services[0]) for _ in range(3)])
+    killed: list[int] = []
+
+    async def kill(start: float) -> None:
+        await asyncio.sleep(max(start + 0.1 - time.time(), 0))
+        victim = clients[0]
+        while not (held := sum(b.units for b in victim._buckets.values())):  # killed holding units
+            await asyncio.sleep(0.002)
+        killed.append(held)
+        for task in victim._tasks:  # gone: no close, no units given back
+            task.cancel()
+        victim._tasks = []
+        victim.try_acquire = lambda *a, **k: _refused()  # type: ignore[method-assign]
+
+    admitted = await offer(clients, services, 2, 1.5, kill)
+
+    assert killed[0] > 0
+    assert LIMIT.limit - killed[0] <= admitted[0] <= LIMIT.limit
+    assert admitted[1] == LIMIT.limit
+
+
+def _refused() -> Decision:
+    return Decision(False, LIMIT.limit, 0, 1.0)
