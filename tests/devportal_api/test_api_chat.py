@@ -3,6 +3,7 @@ time, reusing ids from the responses it posts back, until the scenario is COMPLE
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -19,8 +20,11 @@ from apim_devportal.assistant.llm import ChatModel
 from tests.devportal_api.assistant_fixtures.api_chat import DEFINITIONS, SCENARIOS
 from tests.devportal_api.conftest import BASE, Portal
 
-# The planner as the service builds it (the local embedding model when installed).
-PLANNER = Planner(load_embedder())
+
+@functools.cache
+def service_planner() -> Planner:
+    """The planner as the service builds it (the local embedding model when installed)."""
+    return Planner(load_embedder())
 
 
 async def _petstore(portal: Portal, **fields: Any) -> dict[str, Any]:
@@ -159,7 +163,7 @@ CASES = [
 def test_the_offline_planner_picks_the_operation_and_parameters_of_each_step(
     api: str, command: str, steps: list[tuple[str, dict[str, Any], Any]]
 ) -> None:
-    planner = PLANNER
+    planner = service_planner()
     session = Session(command, from_openapi(DEFINITIONS[api]), split_steps(command))
     for want, values, body in steps:
         planned = next_call(planner, session)

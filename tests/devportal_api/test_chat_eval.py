@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from apim_devportal.apichat.service import next_call
 from benchmarks import eval_chat
+
+# One thread for the embedding model, set before it loads: on a shared machine its spinning
+# threads cost ten times the CPU (benchmarks/eval_chat.py does the same).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 @pytest.fixture(scope="module")
