@@ -1,4 +1,5 @@
-"""Two standalone platforms (``dev`` and ``prod``) and apimctl configured for both, once per module."""
+"""Two standalone platforms (``dev`` and ``prod``) and apimctl configured for both, once per test run:
+a start costs seconds, so every CLI module shares the pair and names its own APIs and applications."""
 
 from __future__ import annotations
 
@@ -66,7 +67,7 @@ def drift_then_apply(cli: Cli, env: str, state: Path, file: Path, change: tuple[
     assert applied.exit_code == 0, applied.output
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def cli(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cli]:
     with ExitStack() as platforms:
         urls = {

@@ -15,6 +15,7 @@ import pytest
 
 from apimctl import yamlio
 from tests.cli.conftest import Cli, drift_then_apply
+from tests.support.standalone import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -306,6 +307,9 @@ def _subscribed(devportal: httpx.Client, application: dict[str, Any]) -> list[tu
 
 
 def _subscribe(devportal: httpx.Client, application: dict[str, Any], api_id: str) -> None:
+    """Subscribe once the published API or product has reached the portal's catalog (by event)."""
+    listed = eventually(lambda: devportal.get(f"/apis/{api_id}"), lambda r: r.status_code == 200)
+    assert listed.status_code == 200, listed.text
     subscribed = devportal.post(
         "/subscriptions",
         json={

@@ -254,7 +254,7 @@ def run_standalone(
             text=True,
         )
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180
         while True:
             text = log.read_text()
             control = re.search(r"Control plane: (http\S+)", text)
