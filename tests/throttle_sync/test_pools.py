@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 
-from apim_gateway.throttling import ClientConfig, ThrottleClient
+from apim_gateway.throttling import ClientConfig, HttpThrottleTransport, ThrottleClient
 from apim_throttle_sync.counters import LeaseRequest, MemoryCounterBackend
 from apim_throttle_sync.leases.pool import ReplicaPools
 from apim_throttle_sync.leases.service import LeaseService
@@ -116,7 +117,7 @@ async def test_idle_pools_give_their_units_back_to_the_store(store: MemoryCounte
     )
     assert pools.held() > 0
 
-    now[0] += 1.0
+    now[0] += WINDOW / 10  # idle for a tenth of the window
     await pools.sweep(replicas=1)
     (direct,) = await store.lease([LeaseRequest("k", 100, WINDOW, 1000)], gateways=1, spread=1)
 
@@ -133,3 +134,24 @@ async def test_bandwidth_counters_pass_straight_to_the_store(store: MemoryCounte
 
     assert (grant.granted, grant.used) == (400, 400)
     assert len(pools) == 0
+
+
+async def test_a_gateway_moves_to_the_next_replica_when_its_replica_refuses_the_connection() -> None:
+    called: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        called.append(request.url.host)
+        if request.url.host == "ts-a":
+            raise httpx.ConnectError("connection refused", request=request)
+        return httpx.Response(200, json={"activeGateways": 3, "grants": []})
+
+    async def no_headers() -> dict[str, str]:
+        return {}
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http:
+        transport = HttpThrottleTransport(http, "http://ts-a:9443, http://ts-b:9443", no_headers)
+        first = await transport.lease({"gatewayId": "g", "items": []})
+        second = await transport.heartbeat("g")
+
+    assert first["activeGateways"] == second["activeGateways"] == 3
+    assert called == ["ts-a", "ts-b", "ts-b"]

@@ -49,7 +49,8 @@ class PoolConfig:
     horizon: float = 60.0
     # Between replicas: a replica's fair part of a limit is 1 / (spread x replicas).
     spread: float = 1.0
-    # A pool nobody asked from this long gives its units back to the store.
+    # A pool nobody asked from this long (or a tenth of its window, if longer) gives its units back
+    # to the store; also how often ``sweep`` runs.
     idle_return: float = 0.25
     # The demand rate is sampled at most this often.
     sample: float = 0.05
@@ -338,7 +339,7 @@ class ReplicaPools:
                 continue
             if pool.units <= 0:
                 surplus = 0
-            elif idle_for >= config.idle_return:
+            elif idle_for >= max(config.idle_return, pool.window_seconds / 10):
                 surplus = pool.units
             elif config.surplus is None:
                 surplus = 0
