@@ -64,6 +64,10 @@ def api_router() -> APIRouter:
     return router
 
 
+# Composed once per process, as the publisher's: every app built from it reuses FastAPI's analysis.
+ROUTER = api_router()
+
+
 @contextlib.asynccontextmanager
 async def clients(app: FastAPI) -> AsyncIterator[None]:
     """The key manager's client and the search index, made once per app."""
@@ -78,7 +82,7 @@ def create_app(settings: Settings | None = None, *, bus: EventBus | None = None)
         name="devportal",
         title="Developer Portal API",
         prefixes=PREFIXES,
-        routers=[api_router()],
+        routers=[ROUTER],
         package="apim_devportal",
         metadata=metadata,
         outbox=outbox,

@@ -72,12 +72,17 @@ def publisher_router() -> APIRouter:
     return router
 
 
+# Composed once per process: FastAPI analyses a router's routes once and every app built from it
+# reuses that, so each create_app (one per service test) costs milliseconds instead of 0.3 s.
+ROUTER = publisher_router()
+
+
 def create_app(settings: Settings | None = None, *, bus: EventBus | None = None) -> FastAPI:
     spec = ServiceSpec(
         name="publisher",
         title="Publisher API",
         prefixes=PREFIXES,
-        routers=[publisher_router(), service_catalog_router],
+        routers=[ROUTER, service_catalog_router],
         package="apim_publisher",
         metadata=metadata,
         outbox=outbox,
