@@ -31,7 +31,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 from bench_chain import WARM_UP, call_chain  # noqa: E402
 
 from apim_gateway.graphql import Analysis, QueryAnalyser, compile_schema  # noqa: E402
-from apim_gateway.graphql.queries import prepare  # noqa: E402
+from apim_gateway.graphql.queries import SWITCH_INTERVAL, prepare  # noqa: E402
 from tests.gateway.conftest import FakeControlPlane, RunningGateway, base_snapshot, count_limit  # noqa: E402
 from tests.gateway.test_gateway_graphql import films_api  # noqa: E402
 from tests.support.graphql_backend import SCHEMA  # noqa: E402
@@ -149,9 +149,15 @@ async def _tick(done: asyncio.Event, gaps: list[float]) -> None:
         last = now
 
 
+WORKER = "worker thread"
+WORKER_5MS = "worker, 5 ms switch"  # the interpreter's default switch interval, as before 1 ms
+STALL_REPEATS = 3
+
+
 async def stalls() -> dict[tuple[str, str], tuple[float, float]]:
-    """Per query, analysed on the worker thread and on the loop itself (as it would be without
-    the worker): the analysis's wall time and the loop's longest stall meanwhile."""
+    """Per query, analysed on the worker thread (the switch interval lowered to 1 ms meanwhile,
+    as the gateway does, and left at 5 ms) and on the loop itself (as it would be without the
+    worker): the analysis's wall time and the loop's longest stall meanwhile, best of 3."""
     compiled = compile_schema({"graphQLSchema": SCHEMA})
     analyser = QueryAnalyser(max_entries=0, max_tokens=2000, max_query_bytes=65536)
     found: dict[tuple[str, str], tuple[float, float]] = {}
@@ -160,21 +166,26 @@ async def stalls() -> dict[tuple[str, str], tuple[float, float]]:
     gc.collect()
     try:
         for name, query in WORST.items():
-            for where in ("worker thread", "on the loop"):
-                gaps: list[float] = []
-                done = asyncio.Event()
-                ticker = asyncio.create_task(_tick(done, gaps))
-                await asyncio.sleep(0.01)
-                start = time.perf_counter()
-                if where == "on the loop":
-                    analysed = prepare(compiled, query, None, 2000)
-                else:
-                    analysed = await analyser.analyse(name, compiled, query, None)
-                elapsed = time.perf_counter() - start
-                assert isinstance(analysed, Analysis), analysed
-                done.set()
-                await ticker
-                found[name, where] = (elapsed, max(gaps))
+            for where in (WORKER, WORKER_5MS, "on the loop"):
+                # Repeated, the least disturbed kept: a loaded machine adds its own stalls.
+                for _ in range(STALL_REPEATS):
+                    analyser.switch_interval = None if where == WORKER_5MS else SWITCH_INTERVAL
+                    gaps: list[float] = []
+                    done = asyncio.Event()
+                    ticker = asyncio.create_task(_tick(done, gaps))
+                    await asyncio.sleep(0.01)
+                    start = time.perf_counter()
+                    if where == "on the loop":
+                        analysed = prepare(compiled, query, None, 2000)
+                    else:
+                        analysed = await analyser.analyse(name, compiled, query, None)
+                    elapsed = time.perf_counter() - start
+                    assert isinstance(analysed, Analysis), analysed
+                    done.set()
+                    await ticker
+                    known = found.get((name, where))
+                    if known is None or max(gaps) < known[1]:
+                        found[name, where] = (elapsed, max(gaps))
     finally:
         analyser.close()
     return found
@@ -200,12 +211,18 @@ def main() -> None:
         print(f"  {name:<24} best {values[0] * 1e6:6.1f} us CPU/request, median {median * 1e6:6.1f}")
     for against in ("REST GET", "REST POST, same body"):
         added = (best["GraphQL POST, cached"] - best[against]) * 1e6
-        print(f"  a cached GraphQL query against the {against}: {added:+.1f} us CPU/request (best rounds)")
+        print(
+            f"  a cached GraphQL query against the {against}: {added:+.1f} us CPU/request (best rounds;"
+            " goal: at most +20 us)"
+        )
     miss = asyncio.run(misses(args.misses))
     print(f"cache miss, a ~60-token query parsed, validated and analysed: {miss * 1e3:.2f} ms CPU")
-    print("event loop's longest stall while the dearest queries within the caps are analysed:")
+    print(
+        "event loop's longest stall while the dearest queries within the caps are analysed"
+        f" (best of {STALL_REPEATS}; goal: at most 10 ms), load average {os.getloadavg()[0]:.2f}:"
+    )
     for (name, where), (elapsed, longest) in asyncio.run(stalls()).items():
-        print(f"  {name:<28} {where:<14} analysis {elapsed * 1e3:6.1f} ms, stall {longest * 1e3:5.1f} ms")
+        print(f"  {name:<28} {where:<19} analysis {elapsed * 1e3:6.1f} ms, stall {longest * 1e3:5.1f} ms")
 
 
 if __name__ == "__main__":

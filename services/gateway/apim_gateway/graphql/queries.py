@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import sys
 from collections import OrderedDict
 from collections.abc import Hashable
 from concurrent.futures import ThreadPoolExecutor
@@ -56,6 +57,8 @@ MAX_REPEATS = 32
 # cost graphql-core over 3 s of CPU for a 2,000-token query of 30 fields with 14 children each
 # (benchmarks/bench_graphql.py): the gateway's measures count every field, merged or not, and
 # the backend still refuses fields that cannot merge.
+# The interpreter's switch interval while a query is analysed on the worker thread (seconds).
+SWITCH_INTERVAL = 0.001
 RULES = tuple(rule for rule in specified_rules if rule is not OverlappingFieldsCanBeMergedRule)
 
 
@@ -145,6 +148,17 @@ class QueryAnalyser:
         self.max_query_bytes = max_query_bytes
         self._entries: OrderedDict[Hashable, Analysis | QueryRefused] = OrderedDict()
         self._worker: ThreadPoolExecutor | None = None
+        # While the worker analyses, the interpreter's switch interval is at most this: the loop
+        # waits that long at most for the lock the worker holds (5 ms by default), then serves its
+        # other requests; restored when no analysis is left (None: left alone).
+        self.switch_interval: float | None = SWITCH_INTERVAL
+        self._running = 0
+        self._saved_interval: float | None = None
+        # What the request path made of a whole request (``request/graphql.py``), by its raw
+        # bytes: a repeated one skips the JSON parse, the hash and the election. Bounded as the
+        # analyses are, so only requests without variables are kept (their values would make
+        # each request a new entry).
+        self._requests: OrderedDict[Hashable, object] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -162,9 +176,19 @@ class QueryAnalyser:
         if found is None:
             if self._worker is None:
                 self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="graphql-analysis")
-            found = await asyncio.get_running_loop().run_in_executor(
-                self._worker, prepare, compiled, query, operation_name, self.max_tokens
-            )
+            self._running += 1
+            if self._running == 1 and self.switch_interval:
+                self._saved_interval = sys.getswitchinterval()
+                sys.setswitchinterval(min(self._saved_interval, self.switch_interval))
+            try:
+                found = await asyncio.get_running_loop().run_in_executor(
+                    self._worker, prepare, compiled, query, operation_name, self.max_tokens
+                )
+            finally:
+                self._running -= 1
+                if self._running == 0 and self._saved_interval is not None:
+                    sys.setswitchinterval(self._saved_interval)
+                    self._saved_interval = None
             if self.max_entries:
                 entries[key] = found
                 if len(entries) > self.max_entries:
@@ -174,6 +198,20 @@ class QueryAnalyser:
         if isinstance(found, QueryRefused):
             raise found
         return found
+
+    def recall(self, key: Hashable) -> object | None:
+        """What ``remember`` kept under ``key``, if it still holds it."""
+        found = self._requests.get(key)
+        if found is not None:
+            self._requests.move_to_end(key)
+        return found
+
+    def remember(self, key: Hashable, value: object) -> None:
+        if self.max_entries:
+            requests = self._requests
+            requests[key] = value
+            if len(requests) > self.max_entries:
+                requests.popitem(last=False)
 
     def close(self) -> None:
         if self._worker is not None:

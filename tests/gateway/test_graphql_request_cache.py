@@ -1,0 +1,91 @@
+"""The election of a repeated GraphQL POST kept by its raw bytes (``request/graphql.py``): served
+again only for the same bytes, URL query string and deployed API, and never with variables; and
+the switch interval lowered while a query is analysed on the worker thread."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from types import SimpleNamespace
+from typing import Any, cast
+from unittest.mock import patch
+
+import pytest
+
+from apim_gateway.graphql import QueryAnalyser, compile_schema
+from apim_gateway.graphql.queries import SWITCH_INTERVAL, prepare
+from apim_gateway.request.graphql import Elected, elect
+from apim_gateway.request.services import Services
+from apim_gateway.runtime.apis import CompiledApi, GraphQLApi
+from tests.support.graphql_backend import SCHEMA
+
+pytestmark = pytest.mark.asyncio
+
+QUERY = b'{"query": "{ film(id: 1) { id title } }"}'
+WITH_VARIABLES = b'{"query": "query F($n: ID!) { film(id: $n) { id } }", "variables": {"n": 1}}'
+COMPILED = compile_schema({"graphQLSchema": SCHEMA})
+
+
+@pytest.fixture
+def analyser() -> Iterator[QueryAnalyser]:
+    analyser = QueryAnalyser(max_entries=100, max_tokens=2000, max_query_bytes=65536)
+    yield analyser
+    analyser.close()
+
+
+def deployed(secured: bool = True) -> GraphQLApi:
+    return GraphQLApi(schema=COMPILED, operations={}, secured=secured)
+
+
+async def post(analyser: QueryAnalyser, graphql: GraphQLApi, body: bytes, query: str = "") -> Elected:
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    services = cast(Services, SimpleNamespace(graphql=analyser))
+    api = cast(CompiledApi, SimpleNamespace(id="films", revision_id="r1"))
+    headers = [("content-type", "application/json"), ("content-length", str(len(body)))]
+    return await elect(services, api, graphql, "POST", headers, query, receive, 1 << 20)
+
+
+async def test_the_same_bytes_are_served_the_kept_election(analyser: QueryAnalyser) -> None:
+    graphql = deployed()
+    first = await post(analyser, graphql, QUERY)
+    assert await post(analyser, graphql, QUERY) is first
+    assert first.resource == "film"
+
+
+async def test_a_request_with_variables_is_elected_each_time(analyser: QueryAnalyser) -> None:
+    graphql = deployed()
+    first = await post(analyser, graphql, WITH_VARIABLES)
+    again = await post(analyser, graphql, WITH_VARIABLES)
+    assert again is not first
+    assert again.payload.variables == {"n": 1}
+
+
+async def test_another_url_query_string_is_another_request(analyser: QueryAnalyser) -> None:
+    graphql = deployed()
+    first = await post(analyser, graphql, QUERY, "trace=1")
+    other = await post(analyser, graphql, QUERY, "trace=2")
+    assert other is not first
+    assert other.payload.backend_query == "trace=2"
+
+
+async def test_a_redeployed_api_elects_the_request_again(analyser: QueryAnalyser) -> None:
+    first = await post(analyser, deployed(secured=True), QUERY)
+    redeployed = await post(analyser, deployed(secured=False), QUERY)
+    assert first.secured is True
+    assert redeployed.secured is False
+
+
+async def test_the_switch_interval_is_lowered_only_while_a_query_is_analysed(analyser: QueryAnalyser) -> None:
+    before = sys.getswitchinterval()
+    seen: list[float] = []
+
+    def watching(*arguments: Any) -> Any:
+        seen.append(sys.getswitchinterval())
+        return prepare(*arguments)
+
+    with patch("apim_gateway.graphql.queries.prepare", watching):
+        await analyser.analyse("films", COMPILED, "{ film(id: 2) { id } }", None)
+    assert seen == [min(before, SWITCH_INTERVAL)]
+    assert sys.getswitchinterval() == before
