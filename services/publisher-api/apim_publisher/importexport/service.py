@@ -43,8 +43,8 @@ from apim_common.errors import BadRequest, Conflict, ErrorListItem, NotFound
 from apim_common.sealed import SecretBox
 from apim_common.security import Principal
 from apim_publisher import scopes
+from apim_publisher.apis import access, views
 from apim_publisher.apis import service as apis
-from apim_publisher.apis import views
 from apim_publisher.apis.models import API
 from apim_publisher.apis.repository import APIRepository
 from apim_publisher.apis.schemas import APIBody
@@ -552,17 +552,21 @@ async def import_project(
         )
     project = await read_project(archive)
     body = _body_of(project)
-    provider = await _provider(principal, project.api.get("provider"), preserve_provider, user_exists)
     # The import scope stands for every publisher right over the API it brings in.
     principal = principal.model_copy(update={"scopes": principal.scopes | {scopes.API_MANAGE}})
     matches = [a for a in await APIRepository(session).with_name(principal.tenant, body.name)]
     existing = next((a for a in matches if a.version == body.version), None)
+    if existing is not None and not access.allows(principal, existing):
+        # An API the importer cannot see is not found, before anything else is asked about it.
+        raise apis.not_found(existing.id)
     if existing is not None and not overwrite:
         raise Conflict(
             f"The API '{body.name}' version '{body.version}' already exists; import with overwrite=true",
             message="API already exists",
             code=apis.NAME_EXISTS,
         )
+    # Checked before anything is written, so a provider that is not a user leaves nothing behind.
+    provider = await _provider(principal, project.api.get("provider"), preserve_provider, user_exists)
     keep_portal = existing is not None and preserve_portal_configurations
     if keep_portal and existing is not None:
         body = _with_portal_configurations(body, existing)
