@@ -91,6 +91,9 @@ class RequestBody:
         return b"".join(chunks)
 
     async def for_upstream(self) -> bytes | BodyStream:
+        if not self._present:  # no body announced (a GET): nothing to wait for
+            self._take()
+            return b""
         length = self._length
         if not self._present or (length is not None and length <= _SMALL_BODY):
             return await self.read()

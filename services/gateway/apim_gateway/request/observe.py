@@ -48,7 +48,7 @@ def observe(
     span: trace.Span | None,
 ) -> None:
     api = outcome.api
-    api_label = api.name + ":" + api.version if api is not None else "-"
+    api_label = api.label if api is not None else "-"
     services.metrics.observe(api_label, method, outcome.status, elapsed)
     upstream = outcome.backend_end - outcome.backend_start if outcome.backend_end else None
     # Read once here, for the metrics and for the analytics event the drain builds later.

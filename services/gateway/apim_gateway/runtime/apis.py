@@ -145,6 +145,12 @@ class CompiledApi:
     sse: SseSettings | None = None
     # A GraphQL API (type ``GRAPHQL``): its schema and operations; its routes are POST and GET.
     graphql: GraphQLApi | None = None
+    # ``name:version``, the label of the API's metrics: one string per deployment, so each request
+    # looks its series up with a hash computed once rather than building and hashing a new label.
+    label: str = field(init=False, repr=False, compare=False, default="")
+
+    def __post_init__(self) -> None:
+        self.label = self.name + ":" + self.version
 
     @property
     def blocked(self) -> bool:

@@ -184,6 +184,10 @@ class _Connection(asyncio.Protocol):
         self._headers: Headers = []
         self._head: asyncio.Future[UpstreamResponse] | None = None
         self._response: UpstreamResponse | None = None
+        # The read timeout: ``_deadline`` is when the awaited head is overdue (None: nothing
+        # awaited). One timer per connection, re-armed only when it fires early, so a kept-alive
+        # connection does not create and cancel a timer handle per request.
+        self._deadline: float | None = None
         self._timer: asyncio.TimerHandle | None = None
 
     # asyncio.Protocol
@@ -265,7 +269,7 @@ class _Connection(asyncio.Protocol):
         loop = asyncio.get_running_loop()
         self._head = loop.create_future()
         if timeout is not None:
-            self._timer = loop.call_later(timeout, self._timed_out)
+            self._arm(loop, timeout)
         self.transport.write(data)
         return self._head
 
@@ -320,8 +324,8 @@ class _Connection(asyncio.Protocol):
             transport.write(b"0\r\n\r\n")
         self.sending_body = False
         head = self._head
-        if head is not None and not head.done() and self._timer is None:
-            self._timer = asyncio.get_running_loop().call_later(read_timeout, self._timed_out)
+        if head is not None and not head.done() and self._deadline is None:
+            self._arm(asyncio.get_running_loop(), read_timeout)
 
     async def _drain(self, read_timeout: float) -> bool:
         """Wait until the origin takes more of the body; False when the exchange ended instead."""
@@ -343,15 +347,28 @@ class _Connection(asyncio.Protocol):
         self._fail(exc)
         self.close()
 
-    def _timed_out(self) -> None:
+    def _arm(self, loop: asyncio.AbstractEventLoop, timeout: float) -> None:
+        deadline = self._deadline = loop.time() + timeout
+        timer = self._timer
+        if timer is None or timer.when() > deadline:
+            if timer is not None:
+                timer.cancel()
+            self._timer = loop.call_at(deadline, self._check_deadline)
+
+    def _check_deadline(self) -> None:
         self._timer = None
+        deadline = self._deadline
+        if deadline is None:  # answered (or failed) meanwhile: no timer until the next request
+            return
+        loop = asyncio.get_running_loop()
+        if loop.time() < deadline:  # a later request's deadline: wait for that one
+            self._timer = loop.call_at(deadline, self._check_deadline)
+            return
         self._fail(UpstreamTimeout("the origin did not answer in time"))
         self.close()
 
     def _cancel_timer(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._deadline = None
 
     def _fail(self, exc: BaseException) -> None:
         self._cancel_timer()
@@ -376,6 +393,10 @@ class _Connection(asyncio.Protocol):
 
     def close(self) -> None:
         self.closed = True
+        self._deadline = None
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         if self.transport is not None:
             self.transport.close()
 
