@@ -312,8 +312,10 @@ def cpu_us(tree: Path, requests: int, rounds: int, analytics: bool) -> float:
 
 
 def worktree(revision: str) -> Path:
-    if revision in ("", "HEAD+", "."):
+    if revision in ("", "."):
         return ROOT
+    if Path(revision).is_dir():  # a checkout prepared by hand (a change not yet committed)
+        return Path(revision)
     commit = subprocess.run(
         ["git", "-C", str(ROOT), "rev-parse", "--short=7", revision],
         capture_output=True,
@@ -332,7 +334,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--revisions", default=".", help="comma-separated git revisions; '.' is this tree")
+    parser.add_argument(
+        "--revisions",
+        default=".",
+        help="comma-separated git revisions or checkout directories; '.' is this tree",
+    )
     parser.add_argument("--analytics", choices=("on", "off"), default="on")
     parser.add_argument("--no-callgrind", action="store_true")
     parser.add_argument("--no-cpu", action="store_true")
@@ -360,7 +366,7 @@ def main() -> None:
     keep.mkdir(parents=True, exist_ok=True)
     for revision in args.revisions.split(","):
         tree = worktree(revision)
-        name = "this tree" if tree == ROOT else revision
+        name = "this tree" if tree == ROOT else revision.rstrip("/").rsplit("/", 1)[-1]
         line = f"  {name:<12}"
         try:
             if not args.no_callgrind:
