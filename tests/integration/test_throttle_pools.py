@@ -212,7 +212,7 @@ async def test_the_units_of_a_gateway_killed_holding_a_lease_return_with_the_win
         victim._tasks = []
         victim.try_acquire = lambda *a, **k: _refused()  # type: ignore[method-assign]
 
-    admitted = await offer(clients, services, 2, 1.5, kill)
+    admitted = await offer(clients, services, 2, 3.0, kill)
 
     assert killed[0] > 0
     assert LIMIT.limit - killed[0] <= admitted[0] <= LIMIT.limit
