@@ -10,17 +10,15 @@ element is ``null``. A fault, SOAP 1.1 or 1.2, becomes
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 from xml.etree.ElementTree import Element
 
 from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
 from defusedxml.ElementTree import ParseError, fromstring  # type: ignore[import-untyped]
 
+from apim_gateway.policies.builtin.transform import local_name, xml_scalar
 from apim_gateway.soaptorest.mapping import ENVELOPE_NS
 
-_INT = re.compile(r"^-?(0|[1-9][0-9]*)$")
-_FLOAT = re.compile(r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$")
 _XSI = "{http://www.w3.org/2001/XMLSchema-instance}"
 _ENVELOPES = frozenset(ENVELOPE_NS.values())
 FAULT_STATUS = 500
@@ -28,22 +26,6 @@ FAULT_STATUS = 500
 
 class NotSoap(ValueError):
     """The backend's answer is not a SOAP envelope."""
-
-
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
-def _primitive(text: str) -> Any:
-    if text == "true":
-        return True
-    if text == "false":
-        return False
-    if _INT.match(text):
-        return int(text)
-    if _FLOAT.match(text):
-        return float(text)
-    return text
 
 
 def element_value(element: Element) -> Any:
@@ -54,11 +36,11 @@ def element_value(element: Element) -> Any:
     attributes = {k: v for k, v in element.attrib.items() if not k.startswith(_XSI)}
     children = list(element)
     if not children and not attributes:
-        return _primitive(text) if text else None
-    value: dict[str, Any] = {f"@{_local(k)}": _primitive(v) for k, v in attributes.items()}
+        return xml_scalar(text) if text else None
+    value: dict[str, Any] = {f"@{local_name(k)}": xml_scalar(v) for k, v in attributes.items()}
     arrays: set[str] = set()
     for child in children:
-        key, item = _local(child.tag), element_value(child)
+        key, item = local_name(child.tag), element_value(child)
         if key in arrays:
             value[key].append(item)
         elif key in value:
@@ -67,13 +49,13 @@ def element_value(element: Element) -> Any:
         else:
             value[key] = item
     if text:
-        value["$"] = _primitive(text)
+        value["$"] = xml_scalar(text)
     return value
 
 
 def _child(element: Element, name: str) -> Element | None:
     for child in element:
-        if _local(child.tag) == name:
+        if local_name(child.tag) == name:
             return child
     return None
 
@@ -106,8 +88,8 @@ def soap_to_json(body: bytes, status: int) -> tuple[int, bytes]:
     except (ParseError, DefusedXmlException, RecursionError) as exc:
         raise NotSoap(f"the backend's answer is not XML: {exc}") from exc
     namespace = root.tag[1:].partition("}")[0] if root.tag.startswith("{") else ""
-    if namespace not in _ENVELOPES or _local(root.tag) != "Envelope":
-        raise NotSoap(f"the backend's answer is <{_local(root.tag)}>, not a SOAP envelope")
+    if namespace not in _ENVELOPES or local_name(root.tag) != "Envelope":
+        raise NotSoap(f"the backend's answer is <{local_name(root.tag)}>, not a SOAP envelope")
     soap_body = root.find(f"{{{namespace}}}Body")
     if soap_body is None:
         raise NotSoap("the backend's SOAP envelope has no Body")

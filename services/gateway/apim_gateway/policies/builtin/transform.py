@@ -95,7 +95,8 @@ def json_to_xml(body: bytes, root: str = "jsonObject") -> bytes:
 # ---- XML -> JSON
 
 
-def _primitive(text: str) -> Any:
+def xml_scalar(text: str) -> Any:
+    """An XML text as WSO2's JSON reads it: booleans and numbers typed, anything else a string."""
     if text == "true":
         return True
     if text == "false":
@@ -107,7 +108,8 @@ def _primitive(text: str) -> Any:
     return text
 
 
-def _local(tag: str) -> str:
+def local_name(tag: str) -> str:
+    """An element's or attribute's name without its ``{namespace}``."""
     return tag.rsplit("}", 1)[-1]
 
 
@@ -115,11 +117,11 @@ def _value(element: Element) -> Any:
     text = (element.text or "").strip()
     children = list(element)
     if not children and not element.attrib:
-        return _primitive(text) if text else None
-    value: dict[str, Any] = {f"@{_local(k)}": _primitive(v) for k, v in element.attrib.items()}
+        return xml_scalar(text) if text else None
+    value: dict[str, Any] = {f"@{local_name(k)}": xml_scalar(v) for k, v in element.attrib.items()}
     arrays: set[str] = set()
     for child in children:
-        key, item = _local(child.tag), _value(child)
+        key, item = local_name(child.tag), _value(child)
         if key in arrays:
             value[key].append(item)
         elif key in value:
@@ -128,7 +130,7 @@ def _value(element: Element) -> Any:
         else:
             value[key] = item
     if text:
-        value["$"] = _primitive(text)
+        value["$"] = xml_scalar(text)
     return value
 
 
@@ -137,7 +139,7 @@ def xml_to_json(body: bytes) -> bytes:
         root = fromstring(body)
     except (ParseError, DefusedXmlException, RecursionError) as exc:
         raise ConversionError(f"the body is not acceptable XML: {exc}") from exc
-    name = _local(root.tag)
+    name = local_name(root.tag)
     document: Any
     try:
         if name == "jsonArray":
