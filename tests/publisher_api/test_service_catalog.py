@@ -211,6 +211,19 @@ async def test_a_definition_that_is_not_what_its_type_says_is_refused(publisher:
     assert "definitionUrl" in unknown.json()["description"]
 
 
+async def test_a_backend_security_the_platform_would_not_apply_is_refused_naming_it(
+    publisher: Publisher,
+) -> None:
+    secured = await _create(publisher, _openapi("/orders"), securityType="BASIC")
+    assert secured.status_code == 400, secured.text
+    assert "securityType" in secured.json()["description"]
+    mutual = await _create(publisher, _openapi("/orders"), mutualSSLEnabled=True)
+    assert mutual.status_code == 400, mutual.text
+    assert "mutualSSLEnabled" in mutual.json()["description"]
+    plain = await _create(publisher, _openapi("/orders"), securityType="NONE", mutualSSLEnabled=False)
+    assert plain.status_code == 201, plain.text
+
+
 async def test_an_exported_service_imports_back_and_an_overwrite_outdates_its_apis(
     publisher: Publisher,
 ) -> None:

@@ -32,6 +32,27 @@ class ServiceBody(BaseModel):
     lastUpdatedTime: str | None = None
     md5: str | None = None
 
+    @field_validator("securityType")
+    @classmethod
+    def _no_backend_security(cls, value: str) -> str:
+        # Nothing would act on it: an API made from the service has its own endpoint security.
+        if value != "NONE":
+            raise ValueError(
+                "only NONE is taken: the platform does not secure calls to a catalog service; "
+                "set endpoint security on the API made from it"
+            )
+        return value
+
+    @field_validator("mutualSSLEnabled")
+    @classmethod
+    def _no_mutual_ssl(cls, value: bool) -> bool:
+        if value:
+            raise ValueError(
+                "only false is taken: the platform does not present a client certificate to a catalog "
+                "service; set it on the API made from it"
+            )
+        return value
+
     @field_validator("serviceUrl")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
