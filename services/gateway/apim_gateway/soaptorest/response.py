@@ -16,41 +16,15 @@ from xml.etree.ElementTree import Element
 from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
 from defusedxml.ElementTree import ParseError, fromstring  # type: ignore[import-untyped]
 
-from apim_gateway.policies.builtin.transform import local_name, xml_scalar
+from apim_gateway.policies.builtin.transform import element_value, local_name
 from apim_gateway.soaptorest.mapping import ENVELOPE_NS
 
-_XSI = "{http://www.w3.org/2001/XMLSchema-instance}"
 _ENVELOPES = frozenset(ENVELOPE_NS.values())
 FAULT_STATUS = 500
 
 
 class NotSoap(ValueError):
     """The backend's answer is not a SOAP envelope."""
-
-
-def element_value(element: Element) -> Any:
-    """One element as JSON: its text, or an object of its attributes and children."""
-    if element.get(f"{_XSI}nil") in ("true", "1"):
-        return None
-    text = (element.text or "").strip()
-    attributes = {k: v for k, v in element.attrib.items() if not k.startswith(_XSI)}
-    children = list(element)
-    if not children and not attributes:
-        return xml_scalar(text) if text else None
-    value: dict[str, Any] = {f"@{local_name(k)}": xml_scalar(v) for k, v in attributes.items()}
-    arrays: set[str] = set()
-    for child in children:
-        key, item = local_name(child.tag), element_value(child)
-        if key in arrays:
-            value[key].append(item)
-        elif key in value:
-            value[key] = [value[key], item]
-            arrays.add(key)
-        else:
-            value[key] = item
-    if text:
-        value["$"] = xml_scalar(text)
-    return value
 
 
 def _child(element: Element, name: str) -> Element | None:
@@ -77,7 +51,7 @@ def _fault(fault: Element) -> dict[str, Any]:
     found: dict[str, Any] = {"faultcode": code, "faultstring": string}
     detail_element = _child(fault, detail)
     if detail_element is not None:
-        found["detail"] = element_value(detail_element)
+        found["detail"] = element_value(detail_element, schema_instance=True)
     return {"Fault": found}
 
 
@@ -100,7 +74,7 @@ def soap_to_json(body: bytes, status: int) -> tuple[int, bytes]:
             status = FAULT_STATUS
         else:
             document = {}
-            value = element_value(soap_body)
+            value = element_value(soap_body, schema_instance=True)
             if isinstance(value, dict):
                 document = {k: v for k, v in value.items() if not k.startswith("@")}
     except RecursionError as exc:

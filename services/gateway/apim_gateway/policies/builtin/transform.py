@@ -113,15 +113,26 @@ def local_name(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _value(element: Element) -> Any:
+XSI = "{http://www.w3.org/2001/XMLSchema-instance}"
+
+
+def element_value(element: Element, *, schema_instance: bool = False) -> Any:
+    """One element as JSON: its text, or an object of its attributes (``@name``), its children (an
+    array where a name repeats) and its own text (``$``). With ``schema_instance`` (SOAP answers),
+    ``xsi:nil`` makes it null and the ``xsi:`` attributes are left out."""
+    if schema_instance and element.get(f"{XSI}nil") in ("true", "1"):
+        return None
     text = (element.text or "").strip()
+    attributes = element.attrib
+    if schema_instance:
+        attributes = {k: v for k, v in attributes.items() if not k.startswith(XSI)}
     children = list(element)
-    if not children and not element.attrib:
+    if not children and not attributes:
         return xml_scalar(text) if text else None
-    value: dict[str, Any] = {f"@{local_name(k)}": xml_scalar(v) for k, v in element.attrib.items()}
+    value: dict[str, Any] = {f"@{local_name(k)}": xml_scalar(v) for k, v in attributes.items()}
     arrays: set[str] = set()
     for child in children:
-        key, item = local_name(child.tag), _value(child)
+        key, item = local_name(child.tag), element_value(child, schema_instance=schema_instance)
         if key in arrays:
             value[key].append(item)
         elif key in value:
@@ -143,13 +154,13 @@ def xml_to_json(body: bytes) -> bytes:
     document: Any
     try:
         if name == "jsonArray":
-            document = [_value(child) for child in root]
+            document = [element_value(child) for child in root]
         elif name == "jsonObject":
-            document = _value(root)
+            document = element_value(root)
             if document is None:
                 document = {}
         else:
-            document = {name: _value(root)}
+            document = {name: element_value(root)}
     except RecursionError as exc:
         raise ConversionError("the XML is nested too deeply") from exc
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
