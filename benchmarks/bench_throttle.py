@@ -37,10 +37,9 @@ from redis.asyncio import Redis  # noqa: E402
 from apim_gateway.throttling import ClientConfig  # noqa: E402
 from apim_throttle_sync.app import redis_client  # noqa: E402
 from apim_throttle_sync.counters import RedisCounterBackend  # noqa: E402
-from apim_throttle_sync.leases.pool import ReplicaPools  # noqa: E402
 from apim_throttle_sync.leases.service import LeaseService  # noqa: E402
 from apim_throttle_sync.membership import RedisMembership  # noqa: E402
-from tests.throttle_sync.load import Limit, flush_prefix, next_boundary, run_gateways  # noqa: E402
+from tests.throttle_sync.load import Limit, flush_prefix, next_boundary, pooled_replicas, run_gateways  # noqa: E402
 
 LIMIT = 1000
 OVERLOAD = 5.0
@@ -100,21 +99,7 @@ async def tier(redis: Redis, gateways: int, windows: int, replicas: int = 2) -> 
     """The replica tier: ``replicas`` throttle-sync services with pools on one Redis, gateway ``i``
     calling replica ``i % replicas``; Redis operations are those of every replica together."""
     prefix = f"apim:bench:{uuid.uuid4().hex[:8]}:"
-    counters = RedisCounterBackend(redis, prefix=prefix)
-    await redis.set(counters.epoch_key, 0)  # a store in use, not one that just lost its counters
-    members = RedisMembership(redis, ttl_seconds=3.0, prefix=prefix + "replicas:")
-    services = [
-        LeaseService(
-            counters,
-            RedisMembership(redis, ttl_seconds=3.0, prefix=prefix),
-            gateway_ttl_seconds=3.0,
-            pools=ReplicaPools(counters, f"bench-r{i}"),
-            replicas=members,
-        )
-        for i in range(replicas)
-    ]
-    for service in services:
-        await service.active_gateways()
+    services = await pooled_replicas(redis, replicas, prefix, name="bench-r")
     try:
         limit = Limit("bench:shared", LIMIT)
         result = await run_gateways(

@@ -23,11 +23,8 @@ from apim_gateway.throttling import (
     ThrottleTransport,
 )
 from apim_throttle_sync.app import redis_client
-from apim_throttle_sync.counters import RedisCounterBackend
-from apim_throttle_sync.leases.pool import ReplicaPools
 from apim_throttle_sync.leases.service import LeaseService
-from apim_throttle_sync.membership import RedisMembership
-from tests.throttle_sync.load import InProcessTransport, Limit, Tally, drive, next_boundary
+from tests.throttle_sync.load import InProcessTransport, Limit, Tally, drive, next_boundary, pooled_replicas
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -89,23 +86,7 @@ async def redis(own_redis: OwnRedis) -> AsyncIterator[Redis]:
 
 
 async def replicas(redis: Redis, count: int) -> list[LeaseService]:
-    prefix = f"apim:test:{uuid.uuid4().hex[:8]}:"
-    counters = RedisCounterBackend(redis, prefix=prefix)
-    await redis.set(counters.epoch_key, 0)  # a store in use, not one that just lost its counters
-    members = RedisMembership(redis, ttl_seconds=3.0, prefix=prefix + "replicas:")
-    services = [
-        LeaseService(
-            counters,
-            RedisMembership(redis, ttl_seconds=3.0, prefix=prefix),
-            gateway_ttl_seconds=3.0,
-            pools=ReplicaPools(counters, f"r{i}"),
-            replicas=members,
-        )
-        for i in range(count)
-    ]
-    for service in services:
-        await service.active_gateways()
-    return services
+    return await pooled_replicas(redis, count, f"apim:test:{uuid.uuid4().hex[:8]}:")
 
 
 async def _sweep(service: LeaseService) -> None:

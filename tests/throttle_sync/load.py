@@ -20,8 +20,11 @@ from typing import Any
 from redis.asyncio import Redis
 
 from apim_gateway.throttling import ClientConfig, Decision, ThrottleClient
+from apim_throttle_sync.counters import RedisCounterBackend
+from apim_throttle_sync.leases.pool import ReplicaPools
 from apim_throttle_sync.leases.schemas import LeaseBatch
 from apim_throttle_sync.leases.service import LeaseService
+from apim_throttle_sync.membership import RedisMembership
 
 
 class InProcessTransport:
@@ -210,3 +213,24 @@ async def run_gateways(
 async def flush_prefix(redis: Redis, prefix: str) -> None:
     async for key in redis.scan_iter(match=f"{prefix}*"):
         await redis.delete(key)
+
+
+async def pooled_replicas(redis: Redis, count: int, prefix: str, name: str = "r") -> list[LeaseService]:
+    """``count`` throttle-sync replicas with pools on one Redis, their keys under ``prefix``, each
+    known to the others; the store is marked in use (not one that just lost its counters)."""
+    counters = RedisCounterBackend(redis, prefix=prefix)
+    await redis.set(counters.epoch_key, 0)
+    members = RedisMembership(redis, ttl_seconds=3.0, prefix=prefix + "replicas:")
+    services = [
+        LeaseService(
+            counters,
+            RedisMembership(redis, ttl_seconds=3.0, prefix=prefix),
+            gateway_ttl_seconds=3.0,
+            pools=ReplicaPools(counters, f"{name}{i}"),
+            replicas=members,
+        )
+        for i in range(count)
+    ]
+    for service in services:
+        await service.active_gateways()
+    return services
