@@ -15,6 +15,10 @@ for both the same way.
 
     uv run --frozen python benchmarks/eval_chat.py            # figures, current beside previous
     uv run --frozen python benchmarks/eval_chat.py -v         # and each failure of the tuned part
+    uv run --frozen python benchmarks/eval_chat.py --chat-only --part tuned -v   # while tuning
+
+``--part tuned`` plays only the tuned part's scenarios (the held-out ones are not even read), so
+tuning never sees a held-out figure.
 """
 
 from __future__ import annotations
@@ -92,12 +96,14 @@ class Api:
     scenarios: list[Scenario]
 
 
-def load(data: Path = DATA) -> list[Api]:
+def load(data: Path = DATA, parts: tuple[str, ...] = PARTS) -> list[Api]:
     apis = []
     for file in sorted(data.glob("*.yaml")):
         raw = yaml.safe_load(file.read_text())
         scenarios = []
         for item in raw["scenarios"]:
+            if item["part"] not in parts:
+                continue
             calls = []
             for call in item["calls"]:
                 method, path = call["call"].split(" ", 1)
@@ -215,8 +221,8 @@ def play(plan: Plan, api: Api, scenario: Scenario, score: Score) -> None:
     score.sequence += all_right
 
 
-def evaluate(plan: Plan, apis: list[Api]) -> dict[str, Score]:
-    scores = {part: Score() for part in PARTS}
+def evaluate(plan: Plan, apis: list[Api], parts: tuple[str, ...] = PARTS) -> dict[str, Score]:
+    scores = {part: Score() for part in parts}
     for api in apis:
         for scenario in api.scenarios:
             play(plan, api, scenario, scores[scenario.part])
@@ -281,11 +287,13 @@ def measure_model(verbose: bool = False) -> dict[str, Any] | None:
     return {part: score.figures() for part, score in scores.items()}
 
 
-def measure(*, previous: bool = False, verbose: bool = False, assistant: bool = True) -> dict[str, Any]:
-    apis = load()
+def measure(
+    *, previous: bool = False, verbose: bool = False, assistant: bool = True, parts: tuple[str, ...] = PARTS
+) -> dict[str, Any]:
+    apis = load(parts=parts)
     chosen = planner(previous)
-    scores = evaluate(lambda session: next_call(chosen, session), apis)
-    if verbose:
+    scores = evaluate(lambda session: next_call(chosen, session), apis, parts)
+    if verbose and "tuned" in scores:
         for failure in scores["tuned"].failures:
             print("  " + failure)
     return {
@@ -318,9 +326,9 @@ def _row(label: str, figures: dict[str, Any]) -> str:
 
 
 def report(now: dict[str, Any], before: dict[str, Any] | None, ref: str) -> None:
-    print(f"API chat evaluation: {len(load())} APIs, scenarios in tests/data/chat_eval")
+    print(f"API chat evaluation: {len(list(DATA.glob('*.yaml')))} APIs, scenarios in tests/data/chat_eval")
     print(f"{'planner, part':<24}{'n':>6}{'first':>8}{'sequence':>10}{'body':>9}{'values':>9}{'punct':>7}")
-    for part in PARTS:
+    for part in now["chat"]:
         if before is not None:
             print(_row(f"previous ({ref[:7]}), {part}", before["chat"][part]))
         print(_row(f"current, {part}", now["chat"][part]))
@@ -346,13 +354,17 @@ def main() -> None:
     parser.add_argument("--baseline", default=BASELINE, help="git ref of the previous planner")
     parser.add_argument("--chat-only", action="store_true", help="API chat's figures, current planner only")
     parser.add_argument("-v", "--verbose", action="store_true", help="list the tuned part's failures")
+    parser.add_argument("--part", choices=PARTS, help="play one part only (tuned while tuning)")
     args = parser.parse_args()
+    parts = (args.part,) if args.part else PARTS
     if args.json:
         print(json.dumps(measure(previous=args.previous)))
         return
     if args.chat_only:
-        report(measure(verbose=args.verbose, assistant=False), None, "")
+        report(measure(verbose=args.verbose, assistant=False, parts=parts), None, "")
         return
+    if args.part:
+        parser.error("--part goes with --chat-only")
     now = measure(verbose=args.verbose)
     now["model"] = measure_model(args.verbose)
     report(now, previous(args.baseline), args.baseline)

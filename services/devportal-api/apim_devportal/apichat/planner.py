@@ -369,7 +369,12 @@ _NOT_VALUES = frozenset(
 
 def _explicit(step: str, f: Field, tool: Tool) -> Any:
     spaced = r"\s*".join(re.escape(w) for w in words(f.name)) or re.escape(f.name)
-    patterns = [(rf"\b{spaced}\b\s*(?:=|:|is|of|to|as)?\s*{_VALUE}", False)]
+    # The field's name stands alone: ``sku`` is not read inside the code ``SKU-LAMP-02``, which is
+    # a value of that field whole, its prefix and separator kept.
+    patterns = [
+        (rf"(?<![\w-]){spaced}(?![\w-])\s*(?:=|:|is|of|to|as)?\s*{_VALUE}", False),
+        (rf"(?<![\w-])({spaced}[-_][A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)*)(?![\w-])", False),
+    ]
     lowered = f.name.lower()
     if lowered in ("name", "title"):
         patterns.append((rf"\b(?:named|called|titled)\s+{_VALUE}", False))
@@ -384,6 +389,8 @@ def _explicit(step: str, f: Field, tool: Tool) -> Any:
             if match.start() == 0 and needs_digit:
                 continue  # the first word is the verb ("Order 2 pizzas"), not the thing's name
             value = match.group(1)
+            if re.fullmatch(r"[A-Za-z]+(?:-[a-z]+)+", value):
+                continue  # a hyphenated word (check-up), not a code
             if value.lower() in _NOT_VALUES or (needs_digit and not any(c.isdigit() for c in value)):
                 continue
             typed = value if f.kind == "string" else number_or_none(value)
