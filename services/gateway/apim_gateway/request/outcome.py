@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from starlette.types import Message, Send
-
 from apim_gateway.context import AuthContext, Headers
 from apim_gateway.runtime.apis import CompiledApi
 
@@ -41,7 +39,7 @@ class Outcome:
         # The request headers without the credentials, once authentication took them.
         self.headers_after_auth: Headers = []
         # For the analytics event (``analytics_event.py``): the headers as they came and went
-        # (read off the response's way), the backend call's ``perf_counter`` span (0: not
+        # (noted by ``respond.py`` as the answer starts), the backend call's ``perf_counter`` span (0: not
         # called, or no answer) and the backend's status (-1: not reached).
         self.request_headers: RawHeaders = []
         self.response_headers: RawHeaders = []
@@ -52,13 +50,3 @@ class Outcome:
         # after the answer for the metrics and the analytics event alike.
         self.request_size: int | None = None
         self.response_size: int | None = None
-
-    def watch(self, send: Send) -> Send:
-        """``send``, noting the response's headers on the way."""
-
-        async def watched(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                self.response_headers = message["headers"]
-            await send(message)
-
-        return watched

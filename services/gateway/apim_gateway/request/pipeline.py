@@ -61,7 +61,6 @@ class Pipeline:
         # What analytics and metrics call the method: a GraphQL query's operation type.
         recorded = method
         outcome.request_headers = scope["headers"]
-        send = outcome.watch(send)
         try:
             try:
                 api, op, path_params, backend_path = route(state, scope, method, headers, outcome)
@@ -175,7 +174,7 @@ class Pipeline:
                         upstream = None
                     if upstream is not None and not chain.response:
                         outcome.status = upstream.status
-                        await stream(send, upstream, upstream.headers, events=events)
+                        await stream(send, upstream, upstream.headers, outcome, events=events)
                         return
                 await response_flow(chain, exchange, upstream)
             except BodyTooLarge as exc:

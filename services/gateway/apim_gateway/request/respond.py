@@ -49,20 +49,21 @@ async def send_response(
     if response.body is not None or upstream is None:
         if upstream is not None:
             upstream.close()
-        await send_whole(send, response.status, out_headers, response.body or b"")
+        await send_whole(send, response.status, out_headers, response.body or b"", outcome)
     else:
-        await stream(send, upstream, out_headers, status=response.status, events=events)
+        await stream(send, upstream, out_headers, outcome, status=response.status, events=events)
 
 
 async def stream(
     send: Send,
     upstream: UpstreamResponse,
     headers: list[tuple[bytes, bytes]],
+    outcome: Outcome,
     *,
     status: int | None = None,
     events: EventStream | None = None,
 ) -> None:
-    out = [(k, v) for k, v in headers if k.lower() not in _RESPONSE_HOP_BY_HOP]
+    out = outcome.response_headers = [(k, v) for k, v in headers if k.lower() not in _RESPONSE_HOP_BY_HOP]
     if events is not None:  # an SSE API's stream, event by event
         await events.relay(send, upstream, out, status or upstream.status)
         return
@@ -89,7 +90,7 @@ async def answer_error(send: Send, error: GatewayError, outcome: Outcome) -> Non
     if error.code.startswith("9008") and error.status in (429, 503) and error.code != "900805":
         outcome.throttled = error.code
     body = error_body(error.code, error.message, error.description)
-    await send_whole(send, error.status, [_JSON, *error.headers], body)
+    await send_whole(send, error.status, [_JSON, *error.headers], body, outcome)
 
 
 async def fault(
@@ -120,11 +121,17 @@ async def fault(
         response.status,
         [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers],
         response.body or b"",
+        outcome,
     )
 
 
-async def send_whole(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
-    headers = [(k, v) for k, v in headers if k.lower() not in (b"content-length", b"transfer-encoding")]
+async def send_whole(
+    send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes, outcome: Outcome
+) -> None:
+    """The whole answer; its headers noted in ``outcome`` for the metrics and the analytics event."""
+    headers = outcome.response_headers = [
+        (k, v) for k, v in headers if k.lower() not in (b"content-length", b"transfer-encoding")
+    ]
     headers.append((b"content-length", str(len(body)).encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
