@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from apim_gateway.runtime.apis import DEFAULT_TENANT, CompiledApi
 
@@ -27,7 +28,7 @@ class _Tenant:
 
 
 class Router:
-    __slots__ = ("_default", "_hosts")
+    __slots__ = ("_default", "_hosts", "memo")
 
     def __init__(self, apis: Iterable[CompiledApi], default_vhost: str) -> None:
         hosts: dict[str, dict[str, _Tenant]] = {}
@@ -44,6 +45,9 @@ class Router:
                     entry.default = api
         self._hosts = hosts
         self._default = hosts.get(default_vhost.lower(), {})
+        # What the request path found with this table (``request/route.py``), kept with it so a
+        # new table starts with none.
+        self.memo: dict[tuple[str, str, bytes], Any] = {}
 
     def route(self, host: str, path: str) -> tuple[CompiledApi, str] | None:
         """The API and the resource path below ``/{context}/{version}``; None when nothing matches."""
