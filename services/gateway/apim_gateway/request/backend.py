@@ -75,13 +75,13 @@ async def call_backend(
         await services.rate_limits.backend(api.backend_keys[key_type], limit)
     body = request.body if request.body is not None else await source.for_upstream()
     method = request.method.encode()
-    outgoing = [
-        (k.encode("latin-1"), v.encode("latin-1")) for k, v in request.headers if k not in _HOP_BY_HOP
-    ]
+    # The head's header lines in one pass: one encode for them all.
+    lines = [f"{k}: {v}\r\n" for k, v in request.headers if k not in _HOP_BY_HOP]
     if request.client_ip:
-        outgoing.append((b"x-forwarded-for", request.client_ip.encode()))
+        lines.append(f"x-forwarded-for: {request.client_ip}\r\n")
+    outgoing = "".join(lines).encode("latin-1")
     if trace_headers:
-        outgoing += trace_headers
+        outgoing += b"".join([b"%s: %s\r\n" % (k, v) for k, v in trace_headers])
     upstream = services.upstream
     redirect = variables.get(_REDIRECT_VARIABLE)
     if redirect is not None:
@@ -98,9 +98,17 @@ async def call_backend(
     group = _group(services.state, api, op, key_type)
     endpoints = group.try_order()
     credentials = group.security
+    listed: list[tuple[bytes, bytes]] = []
     if credentials is not None:
         # The backend gets the endpoint's credentials, never the client's.
-        outgoing = [h for h in outgoing if h[0] != b"authorization"]
+        listed = [
+            (k.encode("latin-1"), v.encode("latin-1"))
+            for k, v in request.headers
+            if k not in _HOP_BY_HOP and k != "authorization"
+        ]
+        if request.client_ip:
+            listed.append((b"x-forwarded-for", request.client_ip.encode()))
+        listed += trace_headers
     retry_timeouts = request.method in _IDEMPOTENT
     last: GatewayError | None = None
     for endpoint in endpoints:
@@ -112,7 +120,7 @@ async def call_backend(
                 )
             else:
                 response = await send_with_credentials(
-                    upstream, credentials, endpoint.origin, method, target, outgoing, body, endpoint.timeout
+                    upstream, credentials, endpoint.origin, method, target, listed, body, endpoint.timeout
                 )
         except TokenError as exc:
             raise GatewayError(503, BACKEND_UNREACHABLE, f"No token for the backend: {exc}") from None

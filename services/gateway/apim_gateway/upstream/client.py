@@ -36,6 +36,7 @@ from apim_common.outbound import IPNetwork, in_networks
 Headers = list[tuple[bytes, bytes]]
 
 _IDEMPOTENT = frozenset((b"GET", b"HEAD", b"OPTIONS", b"PUT", b"DELETE", b"TRACE"))
+_BODY_METHODS = frozenset((b"POST", b"PUT", b"PATCH"))
 _HIGH_WATER = 1 << 20  # pause reading from the origin while this much body waits unread
 _LOW_WATER = 1 << 18
 
@@ -84,6 +85,11 @@ class Origin:
     port: int
     # Host header value, precomputed once per endpoint.
     authority: bytes = field(default=b"")
+    # What follows the request target in every request head: the version and the Host line.
+    head_tail: bytes = field(default=b"", compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "head_tail", b" HTTP/1.1\r\nhost: " + self.authority + b"\r\n")
 
     @classmethod
     def of(cls, scheme: str, host: str, port: int | None = None) -> Origin:
@@ -485,12 +491,17 @@ class UpstreamClient:
         deny: Sequence[IPNetwork] = (),
     ) -> None:
         self._pools: dict[Origin, _Pool] = {}
+        # The pool last used: with one backend (the common case) found without hashing the origin.
+        self._last: tuple[Origin | None, _Pool | None] = (None, None)
         self._max_idle = max_idle_per_origin
         self._connect_timeout = connect_timeout
         self._deny = tuple(deny)
         self._ssl: ssl.SSLContext | None = None
 
     def _pool(self, origin: Origin) -> _Pool:
+        last, pool = self._last
+        if last is origin and pool is not None:
+            return pool
         pool = self._pools.get(origin)
         if pool is None:
             context = None
@@ -501,6 +512,7 @@ class UpstreamClient:
             pool = self._pools[origin] = _Pool(
                 origin, context, self._max_idle, self._connect_timeout, self._deny
             )
+        self._last = (origin, pool)
         return pool
 
     async def request(
@@ -508,33 +520,36 @@ class UpstreamClient:
         origin: Origin,
         method: bytes,
         target: bytes,
-        headers: Sequence[tuple[bytes, bytes]],
+        headers: Sequence[tuple[bytes, bytes]] | bytes,
         body: bytes | BodyStream = b"",
         *,
         read_timeout: float = 30.0,
     ) -> UpstreamResponse:
         """Send one request; ``headers`` must not hold Host, Content-Length or hop-by-hop headers.
 
+        ``headers`` as bytes are the head's header lines written already (``name: value\\r\\n``
+        each), as the request path builds them in one pass.
+
         The read timeout runs from the end of the request (a streamed body sent whole) to the
         response head.
         """
-        head = [method, b" ", target, b" HTTP/1.1\r\nhost: ", origin.authority, b"\r\n"]
-        for name, value in headers:
-            head += [name, b": ", value, b"\r\n"]
+        fields = (
+            headers if isinstance(headers, bytes) else b"".join([b"%s: %s\r\n" % (k, v) for k, v in headers])
+        )
         stream = body if isinstance(body, BodyStream) else None
         if stream is not None:
             if stream.length is None:
-                head.append(b"transfer-encoding: chunked\r\n")
+                framing = b"transfer-encoding: chunked\r\n\r\n"
             else:
-                head += [b"content-length: ", str(stream.length).encode(), b"\r\n"]
-            head.append(b"\r\n")
-            data = b"".join(head)
+                framing = b"content-length: %d\r\n\r\n" % stream.length
+            data = b"".join((method, b" ", target, origin.head_tail, fields, framing))
         else:
             assert isinstance(body, bytes)
-            if body or method in (b"POST", b"PUT", b"PATCH"):
-                head += [b"content-length: ", str(len(body)).encode(), b"\r\n"]
-            head.append(b"\r\n")
-            data = b"".join(head) + body
+            if body or method in _BODY_METHODS:
+                framing = b"content-length: %d\r\n\r\n" % len(body)
+            else:
+                framing = b"\r\n"
+            data = b"".join((method, b" ", target, origin.head_tail, fields, framing, body))
         pool = self._pool(origin)
         head_only = method == b"HEAD"
         for attempt in (1, 2):
@@ -573,4 +588,5 @@ class UpstreamClient:
         for pool in self._pools.values():
             pool.close()
         self._pools.clear()
+        self._last = (None, None)
         await asyncio.sleep(0)  # let the transports finish closing their sockets
