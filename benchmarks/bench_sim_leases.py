@@ -11,7 +11,10 @@ requests. A batch reaches the store when it is
 sent and its answer comes back ``RTT`` later; one batch per gateway is in flight at a time, as on
 the client's sync task. The replica tier runs beside them (``TierSim``): throttle-sync replicas
 running the service's ``ReplicaPools`` on the same store, each leasing for the gateways it serves
-and subdividing, with the gateways' reserve as shipped and without it (``no_reserve_low_water``).
+and subdividing, with the gateways' reserve as shipped and without it (``no_reserve_low_water``). With
+pools, a gateway's reserve stays within ``reserve_cap`` of what remains (none in the window's last
+``2 x idle_return``), and a gateway told nothing remains asks again after the replica's
+``retryInMs``, doubling, so units given back to the pool are found.
 
 Demand: Poisson arrivals at 0.5x, 1x or 5x the limit; uniform (every gateway alike, one key) or
 skewed (Zipf over the gateways, and over 8 keys sharing the same total limit). Churn: a tenth of
@@ -52,9 +55,11 @@ sys.path.insert(0, str(ROOT))
 
 from apim_gateway.throttling import ClientConfig  # noqa: E402
 from apim_gateway.throttling.sizing import (  # noqa: E402
+    exhausted_retry,
     lease_want,
     low_water,
     next_rate,
+    reserve_cap,
     runs_low,
     wants_more_after_grant,
 )
@@ -233,6 +238,9 @@ class SimBucket:
         "low_water",
         "queued",
         "rate",
+        "remaining",
+        "retry_at",
+        "retry_delay",
         "returning",
         "sampled_at",
         "units",
@@ -254,12 +262,18 @@ class SimBucket:
         self.low_water = 0
         self.returning = 0
         self.last_used = now
+        self.remaining = 1 << 62  # what the last grant said remains of the limit
+        self.retry_at = 0.0
+        self.retry_delay = 0.0
 
     def roll(self) -> None:
         self.units = 0
         self.window = None
         self.exhausted = False
         self.returning = 0
+        self.remaining = 1 << 62
+        self.retry_at = 0.0
+        self.retry_delay = 0.0
 
 
 class SimGateway:
@@ -284,7 +298,7 @@ class LeaseSim:
         config: ClientConfig,
         *,
         spread: float = SPREAD,
-        low_water_rule: Callable[[float, float], int] = low_water,
+        low_water_rule: Callable[[float, float, int | None], int] = low_water,
         name: str = "leases (this project)",
     ) -> None:
         self.s = s
@@ -301,6 +315,8 @@ class LeaseSim:
         self.crashed_at: dict[int, float] = {}
         # Gateways granted units since the last scan, or still holding some: the only ones it visits.
         self.holding: set[SimGateway] = set()
+        # Answers come from a replica with pools (``LeaseBatchAnswer.pooled``).
+        self.pooled = False
 
     def at(self, t: float, kind: str, payload: Any) -> None:
         heapq.heappush(self.events, (t, next(self.seq), kind, payload))
@@ -369,9 +385,11 @@ class LeaseSim:
             self.outcome.admit(key, now, self.s.window)
             if runs_low(bucket.units, bucket.low_water) and not bucket.exhausted:
                 self.want(gateway, bucket)
-        elif bucket.exhausted:
+        elif bucket.exhausted and now < bucket.retry_at:
             self.outcome.refused += 1
         else:
+            if bucket.exhausted:
+                bucket.retry_at = now + self.config.max_wait
             self.want(gateway, bucket)
             bucket.waiters.append(now + self.config.max_wait)
 
@@ -421,8 +439,16 @@ class LeaseSim:
                 bucket.demand = 0
                 bucket.sampled_at = now
             want = 0
-            if not bucket.exhausted and now - bucket.last_used < self.config.idle_return:
-                want = lease_want(bucket.rate, self.config.lease_horizon, bucket.units, len(bucket.waiters))
+            if (not bucket.exhausted or bucket.waiters) and now - bucket.last_used < self.config.idle_return:
+                cap = None
+                if self.pooled:
+                    time_left = bucket.expires_at - now if bucket.window is not None else math.inf
+                    cap = reserve_cap(
+                        bucket.remaining, self.member_count(), time_left, self.config.idle_return
+                    )
+                want = lease_want(
+                    bucket.rate, self.config.lease_horizon, bucket.units, len(bucket.waiters), cap
+                )
             if not (want or bucket.returning):
                 continue
             limit = self.s.limit
@@ -460,7 +486,17 @@ class LeaseSim:
             if grant.granted:
                 self.holding.add(gateway)
             bucket.exhausted = grant.remaining <= 0
-            bucket.low_water = self.low_water(bucket.rate, prefetch)
+            bucket.remaining = grant.remaining
+            if bucket.exhausted:
+                bucket.retry_delay = exhausted_retry(bucket.retry_delay, grant.retry_in_ms / 1000)
+                bucket.retry_at = now + bucket.retry_delay if grant.retry_in_ms else math.inf
+            else:
+                bucket.retry_delay = 0.0
+            cap = None
+            if self.pooled:
+                time_left = bucket.expires_at - now
+                cap = reserve_cap(grant.remaining, self.member_count(), time_left, self.config.idle_return)
+            bucket.low_water = self.low_water(bucket.rate, prefetch, cap)
             waiters = bucket.waiters
             if not bucket.exhausted and wants_more_after_grant(bucket.units, bucket.low_water, len(waiters)):
                 self.want(gateway, bucket)
@@ -491,7 +527,7 @@ class TierSim(LeaseSim):
         *,
         replicas: int = 2,
         pool: PoolConfig | None = None,
-        low_water_rule: Callable[[float, float], int] = low_water,
+        low_water_rule: Callable[[float, float, int | None], int] = low_water,
         name: str = "",
     ) -> None:
         super().__init__(s, config, low_water_rule=low_water_rule, name=name or f"tier: {replicas} replicas")
@@ -500,6 +536,7 @@ class TierSim(LeaseSim):
         ]
         self._served: list[int] = []
         self._served_of = -1
+        self.pooled = True
 
     def served(self, replica: int) -> int:
         if self._served_of != len(self.gateways):
@@ -575,7 +612,7 @@ def demand_of(s: Scenario, a: Arrivals) -> dict[tuple[int, int], int]:
     return demand
 
 
-def no_reserve_low_water(rate: float, prefetch: float) -> int:
+def no_reserve_low_water(rate: float, prefetch: float, cap: int | None = None) -> int:
     """A candidate (``--candidates``): rounded down, a key slower than one request per ``prefetch``
     keeps no unit in reserve and its next request waits for its lease."""
     return math.floor(rate * prefetch)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
@@ -155,3 +156,37 @@ async def test_a_gateway_moves_to_the_next_replica_when_its_replica_refuses_the_
 
     assert first["activeGateways"] == second["activeGateways"] == 3
     assert called == ["ts-a", "ts-b", "ts-b"]
+
+
+async def test_a_gateway_told_nothing_remains_asks_again_and_gets_units_another_gateway_gave_back(
+    store: MemoryCounterBackend,
+) -> None:
+    replicas = MemoryMembership(ttl_seconds=5.0)
+    service = replica(store, replicas, "r0")
+    await service.active_gateways()
+    config = ClientConfig(idle_return=60.0)
+    holder, starved = (
+        ThrottleClient(InProcessTransport(service), gateway_id=f"gw-{i}", config=config) for i in range(2)
+    )
+    for c in (holder, starved):
+        await c.start()
+    try:
+        while (await holder.acquire("k", 20, WINDOW)).admitted:
+            pass
+        assert holder._buckets["k"].exhausted  # the pool and the store are spent
+        assert not (await starved.acquire("k", 20, WINDOW)).admitted
+        retry_at = starved._buckets["k"].retry_at
+
+        back = LeaseRequest("k", 20, WINDOW, 0, holder._buckets["k"].window, returned=3)
+        assert service.pools is not None
+        await service.pools.lease([back], gateways=2, replicas=1, gateway_spread=2)  # a gateway gives back 3
+        refused_before_retry = await starved.acquire("k", 20, WINDOW)
+        while starved._clock() < retry_at:
+            await asyncio.sleep(0.005)
+        admitted = [(await starved.acquire("k", 20, WINDOW)).admitted for _ in range(3)]
+    finally:
+        for c in (holder, starved):
+            await c.close()
+
+    assert not refused_before_retry.admitted
+    assert admitted == [True, True, True]

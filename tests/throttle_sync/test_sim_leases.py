@@ -4,7 +4,7 @@ running the shipped leasing code and keeps telling exact limits from approximate
 from __future__ import annotations
 
 from apim_gateway.throttling import ClientConfig
-from apim_gateway.throttling.sizing import low_water
+from apim_gateway.throttling.sizing import lease_want, low_water, reserve_cap
 from benchmarks.bench_sim_leases import (
     Scenario,
     TierSim,
@@ -61,3 +61,25 @@ def test_simulated_replica_tier_never_over_admits_skewed_demand_with_churn() -> 
 
     assert max(outcome.admitted.values()) <= s.limit
     assert figures(outcome, demand_of(s, a), s.limit).ops_per_admitted < 0.1
+
+
+def test_gateway_reserves_never_outgrow_what_remains_nor_outlast_the_window() -> None:
+    prefetch = ClientConfig().prefetch
+
+    assert low_water(10.0, prefetch, reserve_cap(remaining=900, gateways=1024)) == 0
+    assert low_water(10.0, prefetch, reserve_cap(remaining=900, gateways=4)) == 1
+    assert reserve_cap(900, 4, time_left=0.4, idle_return=0.25) == 0
+    assert lease_want(10.0, 0.2, units=0, waiting=1, cap=0) == 1
+    assert lease_want(10.0, 0.2, units=0, waiting=0, cap=0) == 0
+
+
+def test_simulated_replica_tier_at_1024_gateways_and_1x_admits_all_but_1_percent_of_the_limit() -> None:
+    s = Scenario(gateways=1024, load=1.0, window=1)
+    a = arrivals(s)
+
+    outcome = TierSim(s, ClientConfig(), replicas=2).run(a)
+    result = figures(outcome, demand_of(s, a), s.limit)
+
+    assert max(outcome.admitted.values()) <= s.limit
+    assert result.under < 1.0
+    assert result.ops_per_admitted < 0.02

@@ -42,7 +42,15 @@ from typing import Any
 from prometheus_client import Counter, Gauge
 
 from apim_common.tasks import cancel_and_wait
-from apim_gateway.throttling.sizing import lease_want, low_water, next_rate, runs_low, wants_more_after_grant
+from apim_gateway.throttling.sizing import (
+    exhausted_retry,
+    lease_want,
+    low_water,
+    next_rate,
+    reserve_cap,
+    runs_low,
+    wants_more_after_grant,
+)
 from apim_gateway.throttling.transport import ThrottleTransport
 
 logger = logging.getLogger(__name__)
@@ -119,6 +127,8 @@ class LocalBucket:
         "metered",
         "queued",
         "rate",
+        "retry_at",
+        "retry_delay",
         "returning",
         "sampled_at",
         "shared_remaining",
@@ -142,6 +152,9 @@ class LocalBucket:
         self.expires_at = 0.0
         self.shared_remaining = limit
         self.exhausted = False
+        # An exhausted bucket whose replica may get units back asks again from ``retry_at``.
+        self.retry_at = 0.0
+        self.retry_delay = 0.0
         self.queued = False
         self.waiter: asyncio.Event | None = None
         self.waiting = 0
@@ -167,6 +180,8 @@ class LocalBucket:
         self.exhausted = False
         self.shared_remaining = self.limit
         self.returning = 0
+        self.retry_at = 0.0
+        self.retry_delay = 0.0
 
 
 class ThrottleClient:
@@ -193,6 +208,8 @@ class ThrottleClient:
         self._last_batch = float("-inf")
         self._next_scan = 0.0
         self.gateways = 1
+        # Answered by a replica with pools: reserves are kept within ``reserve_cap``.
+        self.pooled = False
         self.fallback = False
         self.batches = 0
         # The batch on its way to throttle-sync, which ``flush`` waits for.
@@ -268,7 +285,9 @@ class ThrottleClient:
             self._want(bucket)
             return Decision(True, bucket.limit, 0, reset_after, bucket.window)
         if bucket.exhausted:
-            return Decision(False, bucket.limit, 0, reset_after, bucket.window)
+            if now < bucket.retry_at:
+                return Decision(False, bucket.limit, 0, reset_after, bucket.window)
+            bucket.retry_at = now + self.config.max_wait  # one ask at a time: its answer sets the next
         self._want(bucket)
         return Decision(False, bucket.limit, 0, reset_after, None, pending=True)
 
@@ -509,8 +528,17 @@ class ThrottleClient:
             if bucket.metered:  # only for calls asking now
                 if bucket.waiting and not self._closing:
                     want = max(math.ceil(bucket.rate * horizon), bucket.waiting)
-            elif not (bucket.exhausted or self._closing) and now - bucket.last_used < self.config.idle_return:
-                want = lease_want(bucket.rate, horizon, bucket.units, bucket.waiting)
+            elif (
+                not (self._closing or (bucket.exhausted and not bucket.waiting))
+                and now - bucket.last_used < self.config.idle_return
+            ):
+                cap = None
+                if self.pooled:
+                    time_left = bucket.expires_at - now if bucket.window is not None else math.inf
+                    cap = reserve_cap(
+                        bucket.shared_remaining, self.gateways, time_left, self.config.idle_return
+                    )
+                want = lease_want(bucket.rate, horizon, bucket.units, bucket.waiting, cap)
             if not (want or bucket.returning or bucket.counted):
                 continue
             items.append(
@@ -545,7 +573,8 @@ class ThrottleClient:
             if self._in_flight is in_flight:
                 self._in_flight = None
         self.gateways = max(int(answer.get("activeGateways", self.gateways)), 1)
-        prefetch = self.config.prefetch
+        self.pooled = bool(answer.get("pooled", False))
+        prefetch, idle = self.config.prefetch, self.config.idle_return
         for bucket, grant in zip(sent, answer["grants"], strict=True):
             window = int(grant["window"])
             if bucket.window != window:
@@ -557,7 +586,16 @@ class ThrottleClient:
             bucket.units += int(grant["granted"])
             bucket.shared_remaining = int(grant["remaining"])
             bucket.exhausted = bucket.shared_remaining <= 0
-            bucket.low_water = low_water(bucket.rate, prefetch)
+            if bucket.exhausted:
+                retry = int(grant.get("retryInMs", 0)) / 1000
+                bucket.retry_delay = exhausted_retry(bucket.retry_delay, retry)
+                bucket.retry_at = now + bucket.retry_delay if retry > 0 else math.inf
+            else:
+                bucket.retry_delay = 0.0
+            cap = None
+            if self.pooled:
+                cap = reserve_cap(bucket.shared_remaining, self.gateways, bucket.expires_at - now, idle)
+            bucket.low_water = low_water(bucket.rate, prefetch, cap)
             if bucket.waiter is not None:
                 bucket.waiter.set()
                 bucket.waiter = None

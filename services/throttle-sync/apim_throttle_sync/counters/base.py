@@ -68,6 +68,9 @@ class LeaseGrant:
     # The store's epoch (when it was last found empty, plus ``RECOVERY_MS``): a new one means it lost
     # its counters, and every replica reports what it holds.
     epoch: int = 0
+    # A replica's pool with nothing left for now: units given back to it may still come, and a
+    # gateway asks again after this long at the earliest (0: the window is spent).
+    retry_in_ms: int = 0
 
     @property
     def remaining(self) -> int:

@@ -62,6 +62,9 @@ class PoolConfig:
     # While the store has been unreachable for less than this, the pools go on serving the units
     # they hold (granting nothing more); beyond it the replica answers 503 and gateways fall back.
     outage_grace: float = 2.0
+    # A gateway told nothing remains asks again after this long (doubling each time in the window):
+    # units another gateway gives back to the pool are found without a store operation.
+    exhausted_retry: float = 0.05
 
 
 class Pool:
@@ -315,7 +318,8 @@ class ReplicaPools:
         used = pool.limit - (pool.store_remaining + pool.units)
         # Rounded down: a gateway's units never outlive the pool's.
         ends_in_ms = max(math.floor((pool.expires_at - now) * 1000), 0)
-        return LeaseGrant(pool.key, pool.window, granted, used, pool.limit, ends_in_ms)
+        retry_ms = round(self.config.exhausted_retry * 1000) if used >= pool.limit else 0
+        return LeaseGrant(pool.key, pool.window, granted, used, pool.limit, ends_in_ms, retry_in_ms=retry_ms)
 
     async def sweep(self, *, replicas: int) -> None:
         """Give back to the store the units of pools nobody asked from for ``idle_return``, and the

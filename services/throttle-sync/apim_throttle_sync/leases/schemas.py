@@ -37,10 +37,16 @@ class LeaseGrantPublic(BaseModel):
     limit: int
     remaining: int
     windowEndsInMs: int
+    # With pools: nothing remains, but units given back to this replica may come: ask again after
+    # this long at the earliest (0: the window is spent).
+    retryInMs: int = 0
 
 
 class LeaseBatchAnswer(BaseModel):
     activeGateways: int
+    # The replica subdivides its own pools (``APIM_LEASE_POOLS``): a gateway's ask costs the store
+    # nothing, so gateways keep no reserve that could strand units (``reserve_cap``).
+    pooled: bool = False
     grants: list[LeaseGrantPublic]
 
 

@@ -93,6 +93,7 @@ class LeaseService:
                 )
         return LeaseBatchAnswer(
             activeGateways=gateways,
+            pooled=self.pools is not None,
             grants=[
                 LeaseGrantPublic(
                     key=g.key,
@@ -102,6 +103,7 @@ class LeaseService:
                     limit=g.limit,
                     remaining=g.remaining,
                     windowEndsInMs=g.window_ends_in_ms,
+                    retryInMs=g.retry_in_ms,
                 )
                 for g in grants
             ],
