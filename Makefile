@@ -15,7 +15,7 @@ help: ## List the targets
 uv: ## Install uv with pip if it is missing
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install -q uv
 
-sync: uv portals-assets asyncapi-schemas ## Install the workspace (all services, dev tools) into .venv
+sync: uv portals-assets services/publisher-api/apim_publisher/asyncapi/schemas/.stamp ## Install the workspace (all services, dev tools) into .venv
 	@$(UV) sync --frozen --quiet
 
 PORTALS_FRONTEND = services/portals/frontend
@@ -35,7 +35,8 @@ $(PORTALS_VENDOR)/.stamp: $(PORTALS_FRONTEND)/package.json $(PORTALS_FRONTEND)/p
 ASYNCAPI_SPECS = services/publisher-api/asyncapi-schemas
 ASYNCAPI_SCHEMAS = services/publisher-api/apim_publisher/asyncapi/schemas
 
-asyncapi-schemas: $(ASYNCAPI_SCHEMAS)/.stamp ## npm ci the official AsyncAPI JSON schemas (2.0-2.6, 3.0) into the publisher
+asyncapi-schemas: $(ASYNCAPI_SCHEMAS)/.stamp ## npm ci the official AsyncAPI JSON schemas into the publisher; regenerate each service's event_schemas.json
+	$(UV) run --frozen python scripts/event_schemas.py
 
 $(ASYNCAPI_SCHEMAS)/.stamp: $(ASYNCAPI_SPECS)/package.json $(ASYNCAPI_SPECS)/package-lock.json
 	cd $(ASYNCAPI_SPECS) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error

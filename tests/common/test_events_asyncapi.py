@@ -1,9 +1,11 @@
 """The platform's AsyncAPI 3.0 document of its own events: valid against the official schema, served
-by the Publisher, true to every event a broad scenario produces (tests/support/event_scenario.py),
-and importable into the platform itself as an API."""
+by the Publisher with every producer's event types, each type's data validated against its own
+schema for every event a broad scenario produces (tests/support/event_scenario.py), each service's
+shipped schemas current, and importable into the platform itself as an API."""
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import pytest
@@ -11,7 +13,14 @@ import yaml  # type: ignore[import-untyped]
 from jsonschema import Draft7Validator  # type: ignore[import-untyped]
 
 from apim_common.events import Topic
-from apim_common.events.asyncapi import document, message_schema
+from apim_common.events.asyncapi import (
+    PRODUCERS,
+    contribution,
+    document,
+    message_schema,
+    rendered,
+    schemas_file,
+)
 from apim_publisher.asyncapi.document import problems
 from tests.support.event_scenario import Scenario, scenario
 
@@ -62,6 +71,65 @@ def test_every_event_of_the_scenario_is_described_and_valid_against_the_document
         checked.add(event.type)
     assert not wrong, wrong
     assert len(checked) >= 10, sorted(checked)
+
+
+def test_each_producer_ships_the_schemas_of_its_current_catalog() -> None:
+    stale = []
+    for producer, package in PRODUCERS.items():
+        catalog = importlib.import_module(f"{package}.event_catalog").CATALOG
+        path = schemas_file(package)
+        assert path is not None, package
+        if not path.is_file() or path.read_text() != rendered(contribution(producer, catalog)):
+            stale.append(str(path))
+    assert not stale, f"stale, run `make asyncapi-schemas`: {stale}"
+
+
+def test_the_served_document_lists_every_type_every_producer_declares(served: dict[str, Any]) -> None:
+    declared = {
+        (str(topic), event.name)
+        for package in PRODUCERS.values()
+        for topic, events in importlib.import_module(f"{package}.event_catalog").CATALOG.items()
+        for event in events
+    }
+    listed = {
+        (topic, served["components"]["messages"][ref["$ref"].rsplit("/", 1)[-1]]["name"])
+        for topic, channel in served["channels"].items()
+        for ref in channel["messages"].values()
+    }
+    assert listed == declared
+    assert ("analytics", "request.completed") in listed  # a gateway's, which the publisher cannot import
+
+
+def test_every_event_type_has_a_schema_of_its_own_data(served: dict[str, Any]) -> None:
+    schemas, loose = served["components"]["schemas"], []
+    for key, message in served["components"]["messages"].items():
+        data = message["payload"]["allOf"][1]["properties"]["data"]
+        for ref in data.get("anyOf", [data]):
+            schema = schemas.get(ref.get("$ref", "").rsplit("/", 1)[-1], {})
+            if not schema.get("properties") or not schema.get("required"):
+                loose.append(key)  # a model's fields, never a bare object
+    assert not loose, loose
+
+
+def test_data_that_breaks_its_own_type_schema_is_caught(served: dict[str, Any]) -> None:
+    schema = message_schema(served, "api-categories", "api-category.created")
+    assert schema is not None
+    event = {
+        "id": "1",
+        "source": "/api/am/admin/v4",
+        "type": "api-category.created",
+        "specversion": "1.0",
+        "time": "2026-01-01T00:00:00Z",
+        "subject": "c-1",
+        "datacontenttype": "application/json",
+        "tenant": "carbon.super",
+        "data": {"id": "c-1", "name": "Food"},
+    }
+    validator = Draft7Validator({**served, **schema})
+    assert list(validator.iter_errors(event)) == []
+    broken = {**event, "data": {"name": 5}}  # no id, a name that is not a string
+    assert len(list(validator.iter_errors(broken))) >= 1
+    assert message_schema(served, "api-categories", "api-category.archived") is None
 
 
 def test_an_event_that_breaks_its_schema_is_caught(served: dict[str, Any]) -> None:

@@ -1,141 +1,127 @@
 """The platform's own events as an AsyncAPI 3.0 document: every topic, event type, key and payload.
 
+Each service that produces events declares them in its ``event_catalog.CATALOG`` (topic -> event
+types, each with the pydantic model its ``data`` is made from), and ships that catalog's JSON Schema
+as ``event_schemas.json`` beside its code (``contribution``; ``make asyncapi-schemas`` regenerates
+the files and tests/common/test_events_asyncapi.py checks they are current). The document is built
+from those files (``shipped``), so the Publisher describes every producer's events without
+importing another service, in one process or in many.
+
 One channel per ``Topic`` (its address is the deployment's prefix plus the topic's name), one
-``receive`` operation per channel (what a consumer does), and one message per event type listed in
-``CATALOG``. Every message is a CloudEvents 1.0 record in the Kafka binding's structured mode: the
+``receive`` operation per channel (what a consumer does), and one message per event type. Every
+message is a CloudEvents 1.0 record in the Kafka binding's structured mode: the
 ``content-type: application/cloudevents+json`` header, the event's subject as the record key (so
 one aggregate's events keep their order), and the envelope as the value. The envelope's schema is
-generated from ``CloudEvent`` (the model every service produces with); the ``data`` of types whose
-data has a model of its own is generated from that model, the others are described in words.
+generated from ``CloudEvent``; each type's ``data`` is its producer's model (``anyOf`` them when
+two producers send one type with different models).
 
 The Publisher serves the document at ``GET /api/am/publisher/v4/events/asyncapi.yaml``;
 tests/common/test_events_asyncapi.py validates it against the official AsyncAPI 3.0 schema and
-every event of a broad scenario against it.
+every event of a broad scenario against its own type's schema.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
 
-from apim_common.events.bot_detection import RECORDED, BotDetectionData
 from apim_common.events.envelope import CloudEvent
 from apim_common.events.kafka import STRUCTURED_CONTENT_TYPE
-from apim_common.events.schemas import (
-    DeploymentData,
-    KeyMappingData,
-    TokenRevokedData,
-    TokensRevokedBeforeData,
-)
 from apim_common.events.topics import Topic
-from apim_common.events.webhooks import (
-    CREATED,
-    DELETED,
-    DELIVERED,
-    WebhookDeliveryData,
-    WebhookSubscriptionData,
-)
 
 ASYNCAPI_VERSION = "3.0.0"
 KAFKA_BINDING_VERSION = "0.5.0"
 CONTENT_TYPE = STRUCTURED_CONTENT_TYPE.decode()
 _REF = "#/components/schemas/{model}"
+# The file, beside a producer's package, holding its ``contribution``.
+SCHEMAS_FILE = "event_schemas.json"
+# Every package that produces events, by the short name that prefixes its schemas.
+PRODUCERS: dict[str, str] = {
+    "publisher": "apim_publisher",
+    "devportal": "apim_devportal",
+    "admin": "apim_admin",
+    "key-manager": "apim_key_manager",
+    "gateway": "apim_gateway",
+}
 
 
 @dataclass(frozen=True)
 class EventType:
     name: str
     summary: str
-    # The model of the event's data, when it has one; else ``data`` is an object as ``summary`` says.
-    data: type[BaseModel] | None = None
+    # The model the event's ``data`` is made from (or, for data built field by field on a hot path,
+    # the model that states those fields).
+    data: type[BaseModel]
 
 
-def _crud(
-    noun: str, what: str, actions: tuple[str, ...] = ("created", "updated", "deleted")
+Catalog = Mapping[Topic, Sequence[EventType]]
+
+
+def crud(
+    noun: str,
+    what: str,
+    data: type[BaseModel],
+    actions: tuple[str, ...] = ("created", "updated", "deleted"),
 ) -> list[EventType]:
+    """``{noun}.created|updated|deleted`` whose data is ``what`` as its REST view shows it."""
     return [
-        EventType(f"{noun}.{action}", f"{what} was {action}; data is {what} as its REST view shows it")
+        EventType(f"{noun}.{action}", f"{what} was {action}; data is {what} as its REST view shows it", data)
         for action in actions
     ]
 
 
-CATALOG: dict[Topic, list[EventType]] = {
-    Topic.APIS: [
-        *_crud("api", "an API"),
-        EventType(
-            "api.lifecycle-changed", "an API's lifecycle state changed; data has the API and its new state"
-        ),
-        *_crud("api-product", "an API product"),
-        EventType("api-product.lifecycle-changed", "an API product's lifecycle state changed"),
-        *_crud("document", "a document of an API"),
-        EventType("revision.created", "a revision of an API was made"),
-        EventType("revision.deleted", "a revision of an API was deleted"),
-    ],
-    Topic.DEPLOYMENTS: [
-        EventType("deployment.deployed", "a revision was deployed to a gateway environment", DeploymentData),
-        EventType(
-            "deployment.undeployed", "a revision was undeployed from a gateway environment", DeploymentData
-        ),
-    ],
-    Topic.GATEWAY_POLICIES: [
-        *_crud("gateway-policy", "a gateway (global) policy mapping"),
-        EventType("gateway-policy.deployed", "a gateway policy mapping was deployed to a gateway label"),
-        EventType("gateway-policy.undeployed", "a gateway policy mapping was undeployed from a label"),
-    ],
-    Topic.APPLICATIONS: _crud("application", "an application"),
-    Topic.SUBSCRIPTIONS: _crud("subscription", "a subscription"),
-    Topic.KEYS: [
-        EventType(
-            "key-mapping.created",
-            "an application's consumer key was generated or mapped (no secret)",
-            KeyMappingData,
-        ),
-        EventType("key-mapping.deleted", "an application's consumer key was removed", KeyMappingData),
-    ],
-    Topic.THROTTLE_POLICIES: _crud("throttle-policy", "a throttling policy"),
-    Topic.DENY_POLICIES: _crud("deny-policy", "a deny (blocking) policy"),
-    Topic.KEY_MANAGERS: _crud(
-        "key-manager", 'a key manager (secret-named additionalProperties masked as "")'
-    ),
-    Topic.TOKEN_REVOCATIONS: [
-        EventType("token.revoked", "one access token or API key was revoked", TokenRevokedData),
-        EventType(
-            "tokens.revoked-before",
-            "every token of a client or user issued before a time was revoked",
-            TokensRevokedBeforeData,
-        ),
-    ],
-    Topic.WORKFLOWS: [
-        EventType("workflow.requested", "an action waits for an approval"),
-        EventType("workflow.decided", "an approval was given or refused"),
-    ],
-    Topic.SYSTEM_SCOPES: [EventType("system-scopes.updated", "the system scopes' role mappings changed")],
-    Topic.TENANTS: [
-        *_crud("tenant", "a tenant", ("created", "updated", "activated", "deactivated")),
-        EventType("tenant-config.updated", "a tenant's configuration changed"),
-    ],
-    Topic.ENVIRONMENTS: _crud("environment", "a gateway environment"),
-    Topic.API_CATEGORIES: _crud("api-category", "an API category"),
-    Topic.ANALYTICS: [
-        EventType("request.completed", "a gateway served a request (analytics)"),
-        EventType("websocket.connection.completed", "a WebSocket connection through a gateway ended"),
-        EventType("sse.stream.completed", "a server-sent events stream through a gateway ended"),
-        EventType("websocket.frame.throttled", "a WebSocket frame was refused by a rate limit"),
-        EventType("sse.event.throttled", "a server-sent event was refused by a rate limit"),
-    ],
-    Topic.THROTTLE_DECISIONS: [],
-    Topic.WEBHOOK_SUBSCRIPTIONS: [
-        EventType(CREATED, "a WebSub subscriber's intent was verified", WebhookSubscriptionData),
-        EventType(DELIVERED, "an attempt to deliver to a WebSub subscriber ended", WebhookDeliveryData),
-        EventType(DELETED, "a WebSub subscriber unsubscribed or its lease ran out"),
-    ],
-    Topic.BOT_DETECTION: [
-        EventType(RECORDED, "a call reached one of a gateway's bot traps", BotDetectionData),
-    ],
-}
+def contribution(producer: str, catalog: Catalog) -> dict[str, Any]:
+    """What ``producer`` ships in its ``SCHEMAS_FILE``: its event types by topic, and the JSON
+    Schema of their data, named ``{producer}.{Model}`` so that producers never clash."""
+    models = list(dict.fromkeys(event.data for events in catalog.values() for event in events))
+    refs, definitions = models_json_schema(
+        [(model, "serialization") for model in models],
+        ref_template=_REF.format(model=f"{producer}.{{model}}"),
+    )
+    events = [
+        {
+            "topic": str(topic),
+            "type": event.name,
+            "summary": event.summary,
+            "data": refs[(event.data, "serialization")],
+        }
+        for topic, topic_events in catalog.items()
+        for event in topic_events
+    ]
+    schemas = {f"{producer}.{name}": schema for name, schema in definitions.get("$defs", {}).items()}
+    return {"producer": producer, "events": events, "schemas": dict(sorted(schemas.items()))}
+
+
+def rendered(contributed: Mapping[str, Any]) -> str:
+    """A contribution as its ``SCHEMAS_FILE`` holds it (stable, so a stale file shows in a diff)."""
+    return json.dumps(contributed, indent=1, ensure_ascii=False) + "\n"
+
+
+def schemas_file(package: str) -> Path | None:
+    """Where ``package`` keeps its ``SCHEMAS_FILE``, found without importing the package; None when
+    the package is not installed."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations))) / SCHEMAS_FILE
+
+
+def shipped(producers: Iterable[str] = PRODUCERS.values()) -> list[dict[str, Any]]:
+    """The contributions of the installed producers."""
+    found = []
+    for package in producers:
+        path = schemas_file(package)
+        if path is not None and path.is_file():
+            found.append(json.loads(path.read_text()))
+    return found
 
 
 def _schema_of(model: type[BaseModel], schemas: dict[str, Any]) -> dict[str, Any]:
@@ -149,33 +135,53 @@ def _message_name(type_name: str) -> str:
     return re.sub(r"[^\w.\-]", "_", type_name)
 
 
-def _payload(event: EventType | None, schemas: dict[str, Any]) -> dict[str, Any]:
-    envelope = {"$ref": _REF.format(model="CloudEvent")}
-    if event is None:
-        return {"allOf": [envelope]}
-    data: dict[str, Any] = {"type": "object", "description": event.summary}
-    if event.data is not None:
-        name = event.data.__name__
-        schemas.setdefault(name, _schema_of(event.data, schemas))
-        data = {"$ref": _REF.format(model=name)}
-    return {
-        "allOf": [
-            envelope,
-            {"type": "object", "properties": {"type": {"const": event.name}, "data": data}},
-        ]
-    }
+@dataclass
+class _Message:
+    type: str
+    summaries: list[str]
+    data: list[dict[str, Any]]
+    topics: list[str]
 
 
-def _message(event: EventType | None, topic: Topic, schemas: dict[str, Any]) -> dict[str, Any]:
-    name = event.name if event is not None else f"{topic}.event"
-    summary = event.summary if event is not None else f"an event on {topic}"
+def _gather(
+    contributions: Sequence[Mapping[str, Any]], schemas: dict[str, Any]
+) -> dict[tuple[str, str], _Message]:
+    """Every (topic, type) any producer declares, with each distinct data schema once."""
+    messages: dict[tuple[str, str], _Message] = {}
+    for contributed in contributions:
+        for name, schema in contributed["schemas"].items():
+            if schemas.setdefault(name, schema) != schema:
+                raise ValueError(f"two producers ship different schemas named {name}")
+        for event in contributed["events"]:
+            message = messages.setdefault(
+                (event["topic"], event["type"]), _Message(event["type"], [], [], [event["topic"]])
+            )
+            if event["summary"] not in message.summaries:
+                message.summaries.append(event["summary"])
+            if event["data"] not in message.data:
+                message.data.append(event["data"])
+    return messages
+
+
+def _message(message: _Message) -> dict[str, Any]:
+    data = message.data[0] if len(message.data) == 1 else {"anyOf": message.data}
+    summary = "; or ".join(message.summaries)
     return {
-        "name": name,
-        "title": name,
+        "name": message.type,
+        "title": message.type,
         "summary": summary,
         "contentType": CONTENT_TYPE,
         "headers": {"$ref": "#/components/schemas/RecordHeaders"},
-        "payload": _payload(event, schemas),
+        "payload": {
+            "allOf": [
+                {"$ref": _REF.format(model="CloudEvent")},
+                {
+                    "type": "object",
+                    "properties": {"type": {"const": message.type}, "data": data},
+                    "required": ["type", "data"],
+                },
+            ]
+        },
         "bindings": {
             "kafka": {
                 "key": {"type": "string", "description": "the event's subject: the aggregate's id"},
@@ -186,9 +192,14 @@ def _message(event: EventType | None, topic: Topic, schemas: dict[str, Any]) -> 
 
 
 def document(
-    *, bootstrap_servers: str, topic_prefix: str, title: str = "API Manager events"
+    *,
+    bootstrap_servers: str,
+    topic_prefix: str,
+    title: str = "API Manager events",
+    contributions: Sequence[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The AsyncAPI 3.0 document of the platform's events, for one deployment's broker and prefix."""
+    """The AsyncAPI 3.0 document of the platform's events, for one deployment's broker and prefix,
+    from ``contributions`` (by default what the installed producers ship)."""
     schemas: dict[str, Any] = {
         "RecordHeaders": {
             "type": "object",
@@ -200,21 +211,28 @@ def document(
     envelope = _schema_of(CloudEvent, schemas)
     envelope["required"] = list(envelope["properties"])  # every record carries every attribute
     schemas["CloudEvent"] = envelope
+    gathered = _gather(shipped() if contributions is None else contributions, schemas)
+    on_topics: dict[str, set[str]] = {}
+    for topic, type_name in gathered:
+        on_topics.setdefault(type_name, set()).add(topic)
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}
     messages: dict[str, Any] = {}
     for topic in Topic:
-        events: list[EventType | None] = [*CATALOG.get(topic, [])] or [None]
         refs: dict[str, Any] = {}
-        for event in events:
-            key = _message_name(event.name if event is not None else f"{topic}.event")
-            messages[key] = _message(event, topic, schemas)
+        for (on, type_name), message in sorted(gathered.items()):
+            if on != topic:
+                continue
+            # A type sent on two topics (with different data) is one message per topic.
+            key = _message_name(type_name if len(on_topics[type_name]) == 1 else f"{topic}.{type_name}")
+            messages[key] = _message(message)
             refs[key] = {"$ref": f"#/components/messages/{key}"}
         address = f"{topic_prefix}{topic}"
         channels[topic.value] = {
             "address": address,
             "title": topic.value,
-            "description": f"The {topic.value} topic; its records are keyed by the event's subject.",
+            "description": f"The {topic.value} topic; its records are keyed by the event's subject."
+            + ("" if refs else " No event is produced on it yet."),
             "messages": refs,
             "bindings": {"kafka": {"topic": address, "bindingVersion": KAFKA_BINDING_VERSION}},
         }
@@ -258,7 +276,6 @@ def message_schema(doc: dict[str, Any], topic: str, event_type: str) -> dict[str
         return None
     for ref in channel["messages"].values():
         key = ref["$ref"].rsplit("/", 1)[-1]
-        message = doc["components"]["messages"][key]
-        if message["name"] in (event_type, f"{topic}.event"):
+        if doc["components"]["messages"][key]["name"] == event_type:
             return {"$ref": f"#/components/messages/{key}/payload"}
     return None

@@ -8,6 +8,8 @@ know: a field may be added, never renamed or removed.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, Field
 
 
@@ -49,3 +51,24 @@ class TokensRevokedBeforeData(BaseModel):
     before: int = Field(description="seconds since the epoch")
     clientId: str | None = None
     username: str | None = Field(default=None, description="user@tenant")
+
+
+class WorkflowRequestedData(BaseModel):
+    """``workflow.requested`` on ``workflows``: an action (an API's state change, an application,
+    a subscription...) waits for an administrator's approval."""
+
+    workflowReferenceId: str
+    workflowType: str = Field(description="e.g. AM_API_STATE, AM_APPLICATION_CREATION")
+    createdBy: str
+    description: str | None = None
+    properties: dict[str, Any] = Field(default_factory=dict)
+
+
+class WorkflowDecidedData(BaseModel):
+    """``workflow.decided`` on ``workflows``: the administrator's answer to a request."""
+
+    workflowReferenceId: str
+    workflowType: str
+    status: str = Field(description="APPROVED or REJECTED")
+    description: str | None = None
+    properties: dict[str, Any] = Field(default_factory=dict)
