@@ -40,6 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -207,9 +208,17 @@ async def wait_for_analytics(gateway: Any, before: int, requests: int, analytics
 
 
 async def measure(
-    requests: int, rounds: int, analytics: bool, counted: bool, profile: bool = False
+    requests: int,
+    rounds: int,
+    analytics: bool,
+    counted: bool,
+    profile: bool = False,
+    call: Callable[[Any, list[tuple[bytes, bytes]]], Awaitable[int]] = call_chain,
+    snapshot: Callable[[Any], dict[str, Any]] = chain_snapshot,
 ) -> list[float]:
-    """CPU seconds per request of each round (one round when ``counted``: callgrind counts it)."""
+    """CPU seconds per request of each round (one round when ``counted``: callgrind counts it).
+
+    ``call`` and ``snapshot`` let another bench count its own request on this chain's gateway."""
     from apim_gateway.settings import Settings
     from tests.gateway.conftest import FakeControlPlane, RunningGateway, base_snapshot
     from tests.support.tokens import TokenFactory
@@ -223,7 +232,7 @@ async def measure(
     per_round: list[float] = []
     for _ in range(1 if counted else rounds):
         with tempfile.TemporaryDirectory() as tmp:
-            control_plane = FakeControlPlane(tokens, chain_snapshot(base_snapshot))
+            control_plane = FakeControlPlane(tokens, snapshot(base_snapshot))
             async with RunningGateway(Path(tmp), control_plane, overrides) as (gateway, _bus):
                 try:
                     token = tokens.mint("alice", "", client_id="client-1")
@@ -236,7 +245,7 @@ async def measure(
                     (b"accept", b"application/json"),
                 ]
                 for _ in range(WARM_UP):
-                    status = await call_chain(gateway, headers)
+                    status = await call(gateway, headers)
                     if status != 200:
                         raise SystemExit(f"the chain answered {status}, not 200")
                 await wait_for_analytics(gateway, 0, 0, analytics)
@@ -250,7 +259,7 @@ async def measure(
                     profiler.enable()
                 cpu = time.process_time()
                 for _ in range(requests):
-                    ok += await call_chain(gateway, headers) == 200
+                    ok += await call(gateway, headers) == 200
                 await wait_for_analytics(gateway, published, requests, analytics)
                 per_round.append((time.process_time() - cpu) / requests)
                 if profiler is not None:
@@ -278,12 +287,15 @@ def _inner(requests: int, rounds: int, analytics: bool, counted: bool) -> list[s
     return args + (["--measure-analytics"] if analytics else []) + (["--measure-counted"] if counted else [])
 
 
-def instructions(tree: Path, requests: int, analytics: bool, out: Path) -> float:
-    """Instructions per request of ``tree``'s chain, counted by callgrind."""
+def instructions(
+    tree: Path, requests: int, analytics: bool, out: Path, inner: list[str] | None = None
+) -> float:
+    """Instructions per request of ``tree``'s chain, counted by callgrind; ``inner``: another
+    script's arguments that run ``measure`` with ``counted`` (one request counted instead)."""
     callgrind_helper()
     command = [
         "valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}",
-        sys.executable, *_inner(requests, 1, analytics, counted=True),
+        sys.executable, *(inner or _inner(requests, 1, analytics, counted=True)),
     ]  # fmt: skip
     subprocess.run(command, cwd=tree, env=tree_env(tree), capture_output=True, text=True, check=True)
     dumps = sorted(out.parent.glob(out.name + "*"))

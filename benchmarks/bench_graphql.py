@@ -9,7 +9,14 @@ Then, with no gateway: the CPU of a cache miss (parse, validate and analyse a qu
 tokens, through the analyser's worker thread), and the longest stall of the event loop while the
 dearest queries the caps allow are analysed, measured by a task that wakes every millisecond.
 
+Then, load-independent: the cached GraphQL POST and the plain REST GET of
+``bench_chain_instructions.py`` counted in machine instructions per request under callgrind, by
+that bench's driver (its in-memory backend, its chain's policy on both APIs, analytics on), and
+the difference also in microseconds: instructions over the REST chain's instructions per CPU
+microsecond, measured natively in the same run.
+
     uv run python benchmarks/bench_graphql.py [--requests N] [--rounds R] [--misses M]
+        [--counted N] [--no-callgrind]
 """
 
 from __future__ import annotations
@@ -29,6 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
 from bench_chain import WARM_UP, call_chain  # noqa: E402
+from bench_chain_instructions import BACKEND_PORT, chain_snapshot, instructions, measure  # noqa: E402
+from bench_chain_instructions import call_chain as counted_chain  # noqa: E402
 
 from apim_gateway.graphql import Analysis, QueryAnalyser, compile_schema  # noqa: E402
 from apim_gateway.graphql.queries import SWITCH_INTERVAL, prepare  # noqa: E402
@@ -50,11 +59,12 @@ fragment Parts on Film { id title createdAt Species { id } }"""
 async def call_post(gateway: Any, headers: list[tuple[bytes, bytes]], path: str, body: bytes) -> int:
     """One POST of a JSON body through ``gateway``'s ASGI app; its status."""
     scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
-        "path": path, "raw_path": path.encode(), "root_path": "", "query_string": b"",
+        "type": "http", "asgi": {"version": "3.0", "spec_version": "2.3"}, "http_version": "1.1",
+        "method": "POST", "scheme": "http", "path": path, "raw_path": path.encode(), "root_path": "",
+        "query_string": b"",
         "headers": [*headers, (b"content-type", b"application/json"),
                     (b"content-length", str(len(body)).encode())],
-        "client": ("127.0.0.1", 50000), "server": ("localhost", 8280),
+        "client": ("127.0.0.1", 50000), "server": ("localhost", 8280), "state": {},
     }  # fmt: skip
     status = 0
 
@@ -114,6 +124,51 @@ async def chains(requests: int, rounds: int) -> dict[str, list[float]]:
                         if ok != requests:
                             raise SystemExit(f"{name}: {requests - ok} of {requests} calls were refused")
     return found
+
+
+def counted_snapshot(base_snapshot: Any) -> dict[str, Any]:
+    """``bench_chain_instructions``'s snapshot plus the films API on its in-memory backend, with
+    the REST API's policy, subscribed by the same application."""
+    snapshot = chain_snapshot(base_snapshot)
+    films = films_api(BACKEND_PORT, "films", "/films")
+    films["apiPolicies"] = snapshot["publisher"]["artifacts"][0]["apiPolicies"]
+    snapshot["publisher"]["artifacts"].append(films)
+    snapshot["devportal"]["subscriptions"].append(
+        {
+            "subscriptionId": "sub-films",
+            "applicationId": "app-1",
+            "apiId": "films",
+            "throttlingPolicy": "Gold",
+            "status": "UNBLOCKED",
+        }
+    )
+    return snapshot
+
+
+async def counted_graphql(gateway: Any, headers: list[tuple[bytes, bytes]]) -> int:
+    return await call_post(gateway, headers, "/films/1.0.0", CACHED)
+
+
+async def counted_post(gateway: Any, headers: list[tuple[bytes, bytes]]) -> int:
+    return await call_post(gateway, headers, "/pets/1.0.0/echo", CACHED)
+
+
+COUNTED_CALLS = {"rest": counted_chain, "rest-post": counted_post, "graphql": counted_graphql}
+COUNTED_NAMES = {"rest": "REST GET", "rest-post": "REST POST, same body", "graphql": "GraphQL POST, cached"}
+
+
+def count(requests: int, rounds: int, analytics: bool) -> tuple[dict[str, float], float]:
+    """Instructions per request of each of ``COUNTED_CALLS``, each in its own callgrind process
+    (the files kept in a temporary directory), and the REST GET's CPU microseconds per request,
+    best of ``rounds``, natively."""
+    keep = Path(tempfile.mkdtemp(prefix="bench-graphql-instr-"))
+    counted = {}
+    for kind in COUNTED_CALLS:
+        inner = [str(Path(__file__).resolve()), "--count", kind, str(requests)]
+        inner += ["--count-analytics"] if analytics else []
+        counted[kind] = instructions(ROOT, requests, analytics, keep / f"callgrind.{kind}.out", inner)
+    native = asyncio.run(measure(requests, rounds, analytics, False, snapshot=counted_snapshot))
+    return counted, min(native) * 1e6
 
 
 async def misses(count: int) -> float:
@@ -196,8 +251,33 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--misses", type=int, default=300)
+    parser.add_argument("--counted", type=int, default=1000, help="requests counted under callgrind")
+    parser.add_argument("--no-callgrind", action="store_true")
+    parser.add_argument("--count", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--count-analytics", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.environ.setdefault("APIM_LOG_LEVEL", "ERROR")
+    if args.count:  # one process under callgrind, started by count()
+        kind, requests = args.count[0], int(args.count[1])
+        call = COUNTED_CALLS[kind]
+        asyncio.run(measure(requests, 1, args.count_analytics, True, call=call, snapshot=counted_snapshot))
+        return
+    if not args.no_callgrind:
+        counted, rest_us = count(args.counted, args.rounds, analytics=True)
+        rest = counted["rest"]
+        per_us = rest / rest_us
+        print(
+            f"instructions per request under callgrind ({args.counted} requests, analytics on,"
+            f" in-memory backend), load average {os.getloadavg()[0]:.2f}:"
+        )
+        print(f"  {'REST GET':<24} {rest:>9,.0f}  ({rest_us:.1f} us CPU natively: {per_us:,.0f}/us)")
+        for kind in ("rest-post", "graphql"):
+            added = counted[kind] - rest
+            goal = " (goal: at most +20 us)" if kind == "graphql" else ""
+            print(
+                f"  {COUNTED_NAMES[kind]:<24} {counted[kind]:>9,.0f}  {added:+,.0f}"
+                f" = {added / per_us:+.1f} us at the REST GET's rate{goal}"
+            )
     found = asyncio.run(chains(args.requests, args.rounds))
     print(
         f"in-process chain, {args.requests} requests x {args.rounds} rounds, "
