@@ -274,35 +274,55 @@ def local_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 def test_every_command_of_the_image_runs_here(
     default_objects: list[dict[str, Any]], local_env: dict[str, str]
 ) -> None:
-    """No engine runs here: run each command the image is given against the installed workspace."""
+    """No engine runs here: run each command the image is given against the installed workspace.
+
+    The migrations run together, then the services start together, each on its own database."""
     commands = _chart_commands(default_objects)
     assert len(commands) == 13  # seven services, the portals, five migrations
-    for command in sorted(commands):
-        argv = [sys.executable, *command[1:]]
+
+    def env_for(command: tuple[str, ...]) -> dict[str, str]:
         # Each service owns its database; a service and its migration share one.
-        env = {
+        return {
             **local_env,
             "APIM_DATABASE_URL": f"sqlite+aiosqlite:///{local_env['APIM_DATA']}/{command[2]}.db",
         }
-        if command[-1] == "migrate":
-            done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
-            assert done.returncode == 0, done.stderr
-            continue
-        port = free_port()
-        process = subprocess.Popen(argv, env={**env, "APIM_PORT": str(port)})
-        try:
-            deadline = time.monotonic() + 60
-            while True:
+
+    migrations = sorted(command for command in commands if command[-1] == "migrate")
+    running = [
+        (
+            command,
+            subprocess.Popen([sys.executable, *command[1:]], env=env_for(command), stderr=subprocess.PIPE),
+        )
+        for command in migrations
+    ]
+    for command, process in running:
+        _, stderr = process.communicate(timeout=120)
+        assert process.returncode == 0, f"{command}: {stderr.decode()}"
+
+    services = {command: free_port() for command in sorted(commands) if command[-1] != "migrate"}
+    started = {
+        command: subprocess.Popen(
+            [sys.executable, *command[1:]], env={**env_for(command), "APIM_PORT": str(port)}
+        )
+        for command, port in services.items()
+    }
+    try:
+        waiting = dict(services)
+        deadline = time.monotonic() + 240
+        while waiting:
+            for command, port in list(waiting.items()):
+                assert started[command].poll() is None, f"{command} exited with {started[command].returncode}"
                 try:
                     if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                        break
+                        del waiting[command]
                 except httpx.TransportError:
                     pass
-                assert process.poll() is None, f"{command} exited with {process.returncode}"
-                assert time.monotonic() < deadline, f"{command} never became healthy"
-                time.sleep(0.2)
-        finally:
+            assert time.monotonic() < deadline, f"never became healthy: {sorted(waiting)}"
+            time.sleep(0.2)
+    finally:
+        for process in started.values():
             process.terminate()
+        for process in started.values():
             process.wait(timeout=20)
 
 
