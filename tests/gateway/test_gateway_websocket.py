@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 from websockets.asyncio.client import connect
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed, InvalidStatus
@@ -486,6 +487,39 @@ async def test_connection_analytics_event_has_wso2_fields_and_counts_frames_and_
     assert (properties["framesToClient"], properties["bytesToClient"]) == (2, 2010)
     assert properties["closeCode"] == 1000
     assert isinstance(properties["durationMs"], int)
+
+
+async def test_text_frames_count_their_utf8_bytes(harness: Harness, gateway: str) -> None:
+    """An ASCII text's bytes are its length; any other text's are its UTF-8 encoding's."""
+    seen = await _analytics(harness, WEBSOCKET_CONNECTION_EVENT)
+    async with connect(f"{gateway}/chat/1.0.0/open") as ws:
+        for text in ("plain", "h\u00e9llo \u2603"):
+            await ws.send(text)
+            assert await ws.recv() == text
+    await _until(seen, 1)
+    properties = seen[0].data["properties"]
+    assert (properties["bytesFromClient"], properties["bytesToClient"]) == (5 + 10, 5 + 10)
+
+
+async def test_relayed_frames_reach_the_frame_counter(harness: Harness, gateway: str) -> None:
+    """Frames are published to ``apim_gateway_ws_frames`` by the sweep and at the connection's
+    end, not one increment each, and every one of them arrives there."""
+
+    def frames() -> tuple[float, float]:
+        labels = [{"api": "Chat", "direction": d} for d in ("upstream", "downstream")]
+        up, down = (REGISTRY.get_sample_value("apim_gateway_ws_frames_total", one) or 0.0 for one in labels)
+        return up, down
+
+    up, down = frames()
+    async with connect(f"{gateway}/chat/1.0.0/open") as ws:
+        for n in range(5):
+            await ws.send(f"m{n}")
+            await ws.recv()
+    for _ in range(100):
+        if frames() == (up + 5, down + 5):
+            break
+        await asyncio.sleep(0.02)
+    assert frames() == (up + 5, down + 5)
 
 
 async def test_a_throttled_frame_yields_exactly_one_fault_event(harness: Harness, gateway: str) -> None:

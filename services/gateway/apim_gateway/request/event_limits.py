@@ -39,7 +39,7 @@ Level = tuple[str, Limit, ThrottleLevel]
 
 
 class EventLimits:
-    """The counters one connection's frames go to; ``admit`` is called once per frame."""
+    """The counters one connection's frames go to: ``admit`` (or ``take``) once per frame."""
 
     __slots__ = ("bandwidth", "levels", "limiter", "meter")
 
@@ -66,8 +66,30 @@ class EventLimits:
 
     async def admit(self) -> ThrottleLevel | None:
         """One event on every level: None when admitted, else the level that refused it."""
+        taken = self.take()
+        if isinstance(taken, int):
+            return await self.settle(taken)
+        return taken
+
+    def take(self) -> ThrottleLevel | int | None:
+        """``admit`` without waiting, for a relay's every frame: None when admitted, the level
+        that refused the event, or the index of the level whose lease is on its way (the levels
+        before it have taken their unit): ``settle`` it. The same units are taken as by ``admit``,
+        one per level, in the same order: only the coroutine a frame would cost is saved."""
         limiter = self.limiter
-        for key, limit, level in self.levels:
+        for index, (key, limit, level) in enumerate(self.levels):
+            decision = limiter.try_acquire(key, limit.count, limit.window)
+            if not decision.admitted:
+                return index if decision.pending else level
+        return None
+
+    async def settle(self, index: int) -> ThrottleLevel | None:
+        """Waits for the lease ``take`` stopped at, then takes the event on the levels after it."""
+        levels, limiter = self.levels, self.limiter
+        key, limit, level = levels[index]
+        if not (await limiter.settle(key)).admitted:
+            return level
+        for key, limit, level in levels[index + 1 :]:
             decision = limiter.try_acquire(key, limit.count, limit.window)
             if decision.pending:
                 decision = await limiter.settle(key)

@@ -5,7 +5,9 @@ gateway (each applies the same events): a revoked token closes 4001; an undeploy
 API, a blocked or removed subscription or a deny rule closes 4006; an idle connection closes 1001
 once it has gone without a frame either way for its API's idle timeout (the production endpoint's
 ``actionDuration``, which bounds an SSE API's silence too) or, for an API that sets none, for
-``APIM_GATEWAY_WS_IDLE_TIMEOUT`` when set. Neither is set by default: no idle cut. Revocations
+``APIM_GATEWAY_WS_IDLE_TIMEOUT`` when set. Neither is set by default: no idle cut. A connection's
+last frame is known to the sweep (``Connection.publish``), not stamped by each frame, so an idle
+cut comes up to one sweep interval late, never early. Revocations
 reach the model from events and from the key manager's snapshot alike, so the sweep reads the
 model rather than each event.
 """
@@ -74,6 +76,7 @@ class Connections:
     def sweep(self) -> None:
         now = time.monotonic()
         for connection in list(self.live):
+            connection.publish(now)
             if connection.client_code is not None:
                 continue
             refusal = self.refusal(connection)

@@ -43,6 +43,8 @@ class Connection:
         "inspect",
         "last_frame",
         "max_client_message",
+        "metrics",
+        "published",
         "receive",
         "send",
         "started",
@@ -74,7 +76,11 @@ class Connection:
         self.events = events
         self.max_client_message = max_client_message
         self.started = time.time()
+        # When the sweep last saw frames pass (``publish``), for the idle timeout.
         self.last_frame = time.monotonic()
+        name = handshake.api.name
+        self.metrics = (WS_FRAMES.labels(name, "upstream"), WS_FRAMES.labels(name, "downstream"))
+        self.published = (0, 0)
         self.upstream_frames = self.upstream_bytes = 0
         self.downstream_frames = self.downstream_bytes = 0
         self.client_code: int | None = None
@@ -104,6 +110,22 @@ class Connection:
         for task in self.tasks:
             task.cancel()
 
+    def publish(self, now: float) -> None:
+        """The frames relayed since the last call go to ``apim_gateway_ws_frames``, and frames
+        seen make ``now`` the connection's last activity. The sweep calls it several times a
+        second and the end once more: a frame itself only adds to this object's integers, which
+        spares it a Prometheus increment (a lock) and a clock read."""
+        up, down = self.upstream_frames, self.downstream_frames
+        seen_up, seen_down = self.published
+        if up == seen_up and down == seen_down:
+            return
+        self.last_frame = now
+        self.published = (up, down)
+        if up != seen_up:
+            self.metrics[0].inc(up - seen_up)
+        if down != seen_down:
+            self.metrics[1].inc(down - seen_down)
+
     async def run(self) -> None:
         self.tasks = tasks = (
             asyncio.create_task(self._to_backend()),
@@ -115,6 +137,7 @@ class Connection:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            self.publish(time.monotonic())
             if self.client_code is None:
                 self._end(1011, "", GOING_AWAY)
             if not self.client_closed:
@@ -129,7 +152,6 @@ class Connection:
         receive, upstream, events = self.receive, self.upstream, self.events
         limit = self.max_client_message
         meter = events.meter if events is not None else None
-        frames = WS_FRAMES.labels(self.handshake.api.name, "upstream")
         while True:
             message = await receive()
             if message["type"] != "websocket.receive":
@@ -139,24 +161,24 @@ class Connection:
                     return
                 continue
             data: str | bytes | None = message.get("bytes")
-            size = 0
             if data is None:
                 data = message.get("text") or ""
-                size = len(data.encode())
+                size = len(data) if data.isascii() else len(data.encode())
             else:
                 size = len(data)
             if size > limit:
                 self._end(*TOO_BIG, GOING_AWAY)
                 return
-            if events is not None and (refused := await events.admit()) is not None:
-                self._throttled(refused, "upstream")
-                return
+            if events is not None and (refused := events.take()) is not None:
+                if isinstance(refused, int):
+                    refused = await events.settle(refused)
+                if refused is not None:
+                    self._throttled(refused, "upstream")
+                    return
             self.upstream_frames += 1
             self.upstream_bytes += size
             if meter is not None:
                 meter.count(size)
-            self.last_frame = time.monotonic()
-            frames.inc()
             if self.inspect is not None and (answer := await self.inspect(data)) is not None:
                 await self.send({"type": "websocket.send", "text": answer})
                 continue
@@ -168,20 +190,20 @@ class Connection:
 
     async def _to_client(self) -> None:
         send, upstream, events = self.send, self.upstream, self.events
-        frames = WS_FRAMES.labels(self.handshake.api.name, "downstream")
         meter = events.meter if events is not None else None
         try:
             while True:
                 data = await upstream.recv()
-                if events is not None and (refused := await events.admit()) is not None:
-                    self._throttled(refused, "downstream")
-                    return
+                if events is not None and (refused := events.take()) is not None:
+                    if isinstance(refused, int):
+                        refused = await events.settle(refused)
+                    if refused is not None:
+                        self._throttled(refused, "downstream")
+                        return
                 self.downstream_frames += 1
-                self.last_frame = time.monotonic()
-                frames.inc()
                 message: Message
                 if isinstance(data, str):
-                    size = len(data.encode())
+                    size = len(data) if data.isascii() else len(data.encode())
                     message = {"type": "websocket.send", "text": data}
                 else:
                     size = len(data)
