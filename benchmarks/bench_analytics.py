@@ -19,9 +19,13 @@ chain (route, JWT, subscription, rate limit, the backend of tests/support/backen
 with analytics off, and with analytics on (the request's record queued, WSO2's event built by the
 drain and published on an in-process bus), in the same run; the difference is what analytics
 costs a request, the queue's wake-ups included. Beside it, the event builder alone (WSO2's full
-event from a request's record), over records of those requests.
+event from a request's record), over records of those requests. Before them, the figure the
+issue's goal is read against (at most 10 us a request): the full event counted in instructions
+(``bench_chain_instructions``' chain under callgrind, analytics on minus off, same run), turned
+into microseconds at that chain's own instructions per microsecond measured natively in the run.
 
     uv run python benchmarks/bench_analytics.py [--events N] [--batch N] [--gateway-requests N]
+        [--gateway-only] [--instruction-requests N] [--no-instructions]
 
 Starts scripts/infra when .infra/env is missing and stops it again (only then). Figures are noisy
 on a shared 2-core machine: compare the rows of one run, and read ``uptime``'s load beside them.
@@ -63,6 +67,7 @@ from apim_common.events.topics import Topic  # noqa: E402
 from apim_common.migrations import upgrade  # noqa: E402
 from apim_gateway.app import Gateway  # noqa: E402
 from apim_gateway.request.analytics_event import RequestRecord  # noqa: E402
+from benchmarks import bench_chain_instructions as chain_instructions  # noqa: E402
 from benchmarks.bench_chain import call_chain  # noqa: E402
 from tests.gateway.conftest import FakeControlPlane, RunningGateway, base_snapshot  # noqa: E402
 from tests.support.processes import backend_process  # noqa: E402
@@ -383,6 +388,37 @@ async def gateway_event_cost(requests: int) -> None:
     )
 
 
+GOAL_US = 10.0  # issue 25: the full event costs a request at most this much CPU
+
+
+def event_instructions(requests: int, rounds: int) -> None:
+    """The full event's cost in instructions, which the machine's load does not move: the chain of
+    ``bench_chain_instructions`` counted under callgrind with analytics on and off, and the same
+    chain's CPU per request natively (best of ``rounds``, analytics on) for its instructions per
+    microsecond in this run, which turns the event's instructions into microseconds."""
+    keep = Path(tempfile.mkdtemp(prefix="bench-analytics-instr-"))
+    on = chain_instructions.instructions(ROOT, requests, True, keep / "callgrind.on.out")
+    off = chain_instructions.instructions(ROOT, requests, False, keep / "callgrind.off.out")
+    on_us = chain_instructions.cpu_us(ROOT, requests, rounds, True)
+    rate = on / on_us
+    event = on - off
+    print(
+        f"gateway chain in instructions (bench_chain_instructions, callgrind), {requests} requests,"
+        f" load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores",
+        flush=True,
+    )
+    print(
+        f"  chain, analytics on / off: {on:,.0f} / {off:,.0f} instructions/request; analytics on natively"
+        f" {on_us:.1f} us CPU/request (best of {rounds}) = {rate:,.0f} instructions/us",
+        flush=True,
+    )
+    print(
+        f"  the full event (on - off: record, queue, drain, build, publish): {event:,.0f} instructions"
+        f"/request = {event / rate:.1f} us at the chain's rate (goal: at most {GOAL_US:.0f} us)",
+        flush=True,
+    )
+
+
 async def main(count: int, batch: int) -> None:
     server = dict(line.split("=", 1) for line in ENV_FILE.read_text().split() if "=" in line)
     url = server["APIM_TEST_POSTGRES_URL"]
@@ -442,6 +478,8 @@ if __name__ == "__main__":
     parser.add_argument("--batch", type=int, default=20_000)
     parser.add_argument("--gateway-requests", type=int, default=5_000)
     parser.add_argument("--gateway-only", action="store_true", help="only the gateway's event cost")
+    parser.add_argument("--instruction-requests", type=int, default=1_000)
+    parser.add_argument("--no-instructions", action="store_true", help="no callgrind count of the event")
     parser.add_argument(
         "--produce", nargs=4, metavar=("BOOTSTRAP", "TOPIC", "RATE", "SECONDS"), help=argparse.SUPPRESS
     )
@@ -455,6 +493,8 @@ if __name__ == "__main__":
         subprocess.run([str(ROOT / "scripts" / "infra"), "up"], check=True, stdout=subprocess.DEVNULL)  # noqa: S603
         started = True
     try:
+        if not args.no_instructions:
+            event_instructions(args.instruction_requests, rounds=3)
         asyncio.run(gateway_event_cost(args.gateway_requests))
         if not args.gateway_only:
             asyncio.run(main(args.events, args.batch))
