@@ -149,8 +149,6 @@ async def test_a_configured_model_plans_the_calls(portal: Portal) -> None:
 # until it reads them right (docs/decisions/0028-chat-planner.md).
 MISREAD = {
     "Create a pet called Milo and then delete it",
-    "Place an order for pet 7 with quantity 2, then fetch the order",
-    "Log in as user alice with password secret123",
     "Order 2 Pepperoni pizzas for John Doe, then get the order",
 }
 CASES = [

@@ -5,13 +5,38 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from typing import Any
 
+import pytest
+
+from apim_devportal.apichat import planner as planner_module
 from apim_devportal.apichat.planner import Memory, Planner
 from apim_devportal.apichat.tools import Tool, from_openapi
 from apim_devportal.assistant.embedder import load_embedder
 
+# One thread for the embedding model, set before it loads: on a shared machine its spinning
+# threads cost ten times the CPU (benchmarks/eval_chat.py does the same).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 _OK = {"200": {"description": "OK"}}
+
+
+def _body(required: list[str], **properties: dict[str, Any]) -> dict[str, Any]:
+    schema = {"type": "object", "required": required, "properties": properties}
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def _path(name: str, kind: str = "string") -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": kind}}
+
+
+def _query(name: str, **schema: Any) -> dict[str, Any]:
+    return {"name": name, "in": "query", "schema": schema or {"type": "string"}}
+
+
+_TEXT = {"type": "string"}
+_COUNT = {"type": "integer"}
 WAREHOUSE = json.dumps(
     {
         "openapi": "3.0.3",
@@ -20,29 +45,40 @@ WAREHOUSE = json.dumps(
             "/parts": {
                 "post": {
                     "summary": "Receive parts into stock",
-                    "requestBody": {
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["part", "quantity"],
-                                    "properties": {
-                                        "part": {"type": "string"},
-                                        "quantity": {"type": "integer"},
-                                    },
-                                }
-                            }
-                        }
-                    },
+                    "requestBody": _body(["part", "quantity"], part=_TEXT, quantity=_COUNT),
                     "responses": _OK,
                 }
             },
             "/parts/{part}": {
+                "get": {"summary": "Get a spare part", "parameters": [_path("part")], "responses": _OK}
+            },
+            "/bins/{binId}": {
                 "get": {
-                    "summary": "Get a spare part",
-                    "parameters": [
-                        {"name": "part", "in": "path", "required": True, "schema": {"type": "string"}}
-                    ],
+                    "summary": "Get a storage bin",
+                    "description": "A bin's place in the hall, its size and what it holds.",
+                    "parameters": [_path("binId", "integer")],
+                    "responses": _OK,
+                },
+                "patch": {
+                    "summary": "Update a storage bin",
+                    "parameters": [_path("binId", "integer")],
+                    "requestBody": _body([], hall=_TEXT, capacity=_COUNT),
+                    "responses": _OK,
+                },
+            },
+            "/bins/{binId}/movements": {
+                "get": {
+                    "summary": "List the stock movements of a bin",
+                    "description": "Every part put into or taken out of the bin, newest first.",
+                    "parameters": [_path("binId", "integer"), _query("since", type="string", format="date")],
+                    "responses": _OK,
+                }
+            },
+            "/pickers/{pickerId}/shifts": {
+                "get": {
+                    "summary": "List a picker's shifts",
+                    "description": "The shifts a warehouse worker works, with the bins they empty.",
+                    "parameters": [_path("pickerId", "integer")],
                     "responses": _OK,
                 }
             },
@@ -66,6 +102,47 @@ def planned(step: str, method: str, path: str) -> dict[str, Any]:
     return {**inputs["parameters"], **(inputs.get("requestBody") or {})}
 
 
+def chosen(step: str) -> str:
+    found = planner().choose(step, from_openapi(WAREHOUSE), Memory())
+    return f"{found.method} {found.path}"
+
+
 def test_a_code_that_starts_with_the_fields_name_is_its_value_whole() -> None:
     assert planned("Store 4 PART-HX-9 in the north hall", "POST", "/parts")["part"] == "PART-HX-9"
     assert planned("Show me PART-HX-9", "GET", "/parts/{part}")["part"] == "PART-HX-9"
+
+
+def test_a_step_naming_a_thing_by_its_id_reads_that_thing_not_what_is_under_it() -> None:
+    assert chosen("Have a look at bin 7731") == "GET /bins/{binId}"
+    assert chosen("What went in and out of bin 7731?") == "GET /bins/{binId}/movements"
+    assert chosen("Movements of bin 7731 since 2026-03-01") == "GET /bins/{binId}/movements"
+
+
+def test_a_step_naming_a_thing_by_its_id_skips_operations_that_cannot_take_that_id(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    step = "Which worker empties bin 7731?"
+    assert chosen(step).startswith("GET /bins/{binId}")
+    # Nearer in meaning to the picker's shifts ("a warehouse worker ... the bins they empty").
+    monkeypatch.setattr(planner_module, "THING_WEIGHT", 0.0)
+    assert chosen(step) == "GET /pickers/{pickerId}/shifts"
+
+
+def test_a_short_command_naming_nothing_to_write_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert chosen("Open bin 7731") == "GET /bins/{binId}"
+    monkeypatch.setattr(planner_module, "EMPTY_WRITE_WEIGHT", 0.0)
+    assert chosen("Open bin 7731") == "PATCH /bins/{binId}"
+
+
+@pytest.mark.parametrize(
+    ("step", "kind"),
+    [
+        ("Pull up crate 81", "read"),
+        ("Give me the list of overdue parcels", "read"),
+        ("We will not need shipment 88 any more", "delete"),
+        ("Parcel 5512 was delivered", "change"),
+    ],
+)
+def test_what_a_step_asks_is_judged_by_meaning(step: str, kind: str) -> None:
+    intent = planner().intent(step)
+    assert max(intent, key=intent.__getitem__) == kind

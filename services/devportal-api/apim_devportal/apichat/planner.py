@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -45,6 +45,11 @@ INTENTS: dict[str, tuple[str, ...]] = {
         "find the ones that match",
         "how many are there and which ones",
         "what happened during that period",
+        "display it",
+        "let me see it",
+        "pull up that one",
+        "give me the list",
+        "show me every one that is still open",
     ),
     "create": (
         "create a new one",
@@ -63,6 +68,11 @@ INTENTS: dict[str, tuple[str, ...]] = {
         "assign it to somebody else",
         "move it to another date",
         "raise its limit",
+        "mark it as complete",
+        "it has been dealt with",
+        "pass it on to a colleague",
+        "begin work on it",
+        "its value is now different",
     ),
     "delete": (
         "delete it",
@@ -71,6 +81,7 @@ INTENTS: dict[str, tuple[str, ...]] = {
         "item 8 is no longer needed",
         "get rid of it, throw it away",
         "it was a mistake, call it off",
+        "we will not need it any more",
     ),
 }
 KIND = {
@@ -96,6 +107,13 @@ QUESTION_WEIGHT = 1.0
 DELETE_CAUTION = 0.5
 # A step that refers back ("delete it") is about the thing the previous step worked on.
 REFERENCE_WEIGHT = 0.5
+# A step that names a thing by its id ("invoice INV-2026-0042") is about that thing: an operation
+# that does not take its id loses THING_WEIGHT, and a read of something under it (its payments)
+# loses UNDER_WEIGHT unless the step names what is under it or states one of its fields.
+THING_WEIGHT = 1.0
+# A create or change that the step gives nothing to write.
+EMPTY_WRITE_WEIGHT = 0.5
+UNDER_WEIGHT = 0.35
 # The affinity of a value whose neighbouring word names the field (``invoice INV-2026-0042``).
 ANCHORED = 2.0
 _CODE_EXAMPLE = r"([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*)"
@@ -107,6 +125,15 @@ CACHE_SIZE = 4096
 
 def split_steps(scenario: str) -> list[str]:
     return [p.strip(" .,") for p in _SPLIT.split(scenario.strip()) if p and p.strip(" .,")]
+
+
+class Assignment(NamedTuple):
+    """The values a step gives an operation's fields, how much its own words support them, and
+    which fields its words stated (not remembered from earlier steps, nor guessed by meaning)."""
+
+    values: dict[str, Any]
+    evidence: float
+    stated: frozenset[str]
 
 
 @dataclass
@@ -198,6 +225,7 @@ class Planner:
         intent = self.intent(step)
         question = step.rstrip().endswith("?")
         found = mentions(step)
+        named = _things_named(step, found, tools)
         best, best_score = tools[0], float("-inf")
         for tool, sim in zip(tools, similarity, strict=True):
             kind = KIND.get(tool.method, "read")
@@ -208,6 +236,8 @@ class Planner:
                 # Deleting is the one step that cannot be undone: only when it sounds like one.
                 score -= DELETE_CAUTION
             score += FIT_WEIGHT * self._fit(step, tool, memory, found)
+            score -= self._about(step, tool, memory, found, named)
+            score -= self._nothing_to_write(step, tool, memory, found, named)
             if score > best_score:
                 best, best_score = tool, score
         return best
@@ -215,7 +245,7 @@ class Planner:
     def _fit(self, step: str, tool: Tool, memory: Memory, found: list[Mention]) -> float:
         """How much of what the step names the operation can take, less its path values missing."""
         path = [f for f in tool.fields if f.location == "path"]
-        values, evidence = self.assign(step, tool, memory, found)
+        values, evidence, _ = self.assign(step, tool, memory, found)
         missing = sum(f.name not in values for f in path)
         unplaced = sum(_id_like(m) for m in found) - sum(
             _id_like(m) for m in found if any(values.get(f.name) == _typed(m.value, f) for f in tool.fields)
@@ -226,16 +256,45 @@ class Planner:
         back = REFERENCE_WEIGHT if refers and tool.entity == memory.entity else 0.0
         return evidence * PLACED_WEIGHT - missing - UNPLACED_WEIGHT * unplaced + back
 
+    def _about(self, step: str, tool: Tool, memory: Memory, found: list[Mention], named: set[str]) -> float:
+        """What the operation loses for not being about the thing the step names by its id."""
+        if not named:
+            return 0.0
+        if not any(f.terms & named for f in tool.fields):
+            return THING_WEIGHT
+        own = [f for f in tool.fields if f.location == "path" and stem(f.anchor) in named]
+        if not own or KIND.get(tool.method) != "read":
+            return 0.0
+        segments = tool.path.split("/")
+        under = segments[segments.index("{" + own[-1].name + "}") + 1 :]
+        under_words = {stem(w) for s in under if not s.startswith("{") for w in words(s)}
+        if not under_words or under_words & set(tokenize(step)):
+            return 0.0
+        stated = self.assign(step, tool, memory, found).stated
+        if any(f.location != "path" and f.name in stated for f in tool.fields):
+            return 0.0
+        return UNDER_WEIGHT
+
+    def _nothing_to_write(
+        self, step: str, tool: Tool, memory: Memory, found: list[Mention], named: set[str]
+    ) -> float:
+        """What a create or change loses when the step states none of its body's fields (beyond
+        the id of the thing it names): "show bin 12" has nothing to write."""
+        if not tool.body or KIND.get(tool.method) not in ("create", "change"):
+            return 0.0
+        stated = self.assign(step, tool, memory, found).stated
+        body = [f for f in tool.fields if f.location != "path" and not (named and f.terms & named)]
+        return 0.0 if any(f.name in stated for f in body) else EMPTY_WRITE_WEIGHT
+
     # Values
 
-    def assign(
-        self, step: str, tool: Tool, memory: Memory, found: list[Mention] | None = None
-    ) -> tuple[dict[str, Any], float]:
-        """The value of each field the step fills (typed as its schema says), and how many of them
-        the step's own words gave (a mention placed, an enum value named)."""
+    def assign(self, step: str, tool: Tool, memory: Memory, found: list[Mention] | None = None) -> Assignment:
+        """The value of each field the step fills (typed as its schema says), how many of them the
+        step's own words gave (a mention placed, an enum value named), and which."""
         found = mentions(step) if found is None else found
         fields = tool.fields
         values: dict[str, Any] = {}
+        stated: set[str] = set()
         evidence = 0.0
         used: set[int] = set()
         refers_back = bool(_REFERS_BACK.search(step))
@@ -245,6 +304,7 @@ class Planner:
             named = _explicit(step, f, tool)
             if named is not None:
                 values[f.name] = _typed(named, f)
+                stated.add(f.name)
                 evidence += 1.5
                 used.update(i for i, m in enumerate(found) if str(m.value) == str(named))
         pairs: list[tuple[float, int, int]] = []
@@ -263,6 +323,7 @@ class Planner:
             if score < _threshold(f):
                 continue
             values[f.name] = _typed(found[mi].value, f)
+            stated.add(f.name)
             used.add(mi)
             evidence += 1.0 + (0.5 if score >= ANCHORED else 0.0)
             if f.name.lower() == "firstname" and found[mi].kind == "name" and " " in str(found[mi].value):
@@ -278,6 +339,7 @@ class Planner:
             for f in _open_fields(fields, values):
                 if _compatible(f, m) and not (f.location == "path" and not _id_like(m)):
                     values[f.name] = _typed(m.value, f)
+                    stated.add(f.name)
                     used.add(mi)
                     evidence += 1.0
                     break
@@ -286,33 +348,39 @@ class Planner:
                 continue
             if f.enum:
                 named = _enum_named(step, f)
-                choice = named if named is not None else self._enum(step, f)
+                choice, clear = (named, True) if named is not None else self._enum(step, f)
                 if choice is not None:
                     values[f.name] = choice
-                    evidence += 1.0 if named is not None else 0.0
+                    if clear:
+                        stated.add(f.name)
+                    if named is not None:
+                        evidence += 1.0
                     continue
             if f.kind == "boolean":
                 flag = self._boolean(step, f)
                 if flag is not None:
                     values[f.name] = flag
+                    stated.add(f.name)
                     continue
             if f.location == "path" or (f.location == "body" and _is_reference(f)):
                 remembered = _recall(f, memory)
                 if remembered is not None:
                     values[f.name] = _typed(remembered, f)
-        return values, evidence
+        return Assignment(values, evidence, frozenset(stated))
 
-    def _enum(self, step: str, f: Field) -> Any:
-        """The enum value nearest in meaning to the step, when the field needs one."""
+    def _enum(self, step: str, f: Field) -> tuple[Any, bool]:
+        """The enum value nearest in meaning to the step, when the field needs one, and whether it
+        is clearly nearer than the others (the step then states it, in other words)."""
         if self.embedder is None or not (f.required or f.location == "body") or len(f.enum) < 2:
-            return None
+            return None, False
         options = [" ".join(words(str(v))) for v in f.enum]
         vectors = self._passage_vectors(options)
         scores = vectors @ self._query(_without_values(step))
         order = np.argsort(-scores)
-        if f.required or float(scores[order[0]] - scores[order[1]]) > ENUM_MARGIN:
-            return f.enum[int(order[0])]
-        return None
+        clear = float(scores[order[0]] - scores[order[1]]) > ENUM_MARGIN
+        if f.required or clear:
+            return f.enum[int(order[0])], clear
+        return None, False
 
     def _boolean(self, step: str, f: Field) -> bool | None:
         terms = set(tokenize(step))
@@ -322,7 +390,7 @@ class Planner:
 
     def inputs(self, step: str, tool: Tool, memory: Memory) -> dict[str, Any]:
         """The call's inputs: path and query values in ``parameters`` (as WSO2), and the body."""
-        values, _ = self.assign(step, tool, memory)
+        values = self.assign(step, tool, memory).values
         parameters: dict[str, Any] = {}
         query: dict[str, Any] = {}
         body: dict[str, Any] = {}
@@ -414,6 +482,18 @@ def _without_values(step: str) -> str:
         if m.kind != "text":
             text = text[: m.start] + "it" + text[m.end :]
     return text
+
+
+def _things_named(step: str, found: list[Mention], tools: list[Tool]) -> set[str]:
+    """The things the step names by their id: the word just before an id is what a path segment
+    before a path parameter names (``invoice INV-2026-0042`` for ``/invoices/{invoiceNumber}``)."""
+    anchors = {stem(f.anchor) for t in tools for f in t.fields if f.location == "path" and f.anchor}
+    named = set()
+    for m in found:
+        before = re.search(r"([A-Za-z]+)\s+(?:#|no\.?\s*|number\s+|id\s+)?$", step[: m.start])
+        if _id_like(m) and before and stem(before.group(1)) in anchors:
+            named.add(stem(before.group(1)))
+    return named
 
 
 def _top_mean(scores: Vector) -> float:
