@@ -6,7 +6,15 @@ ZkMigrationReady false). Apache Kafka omits default-valued tagged fields, and li
 2.1 (the one Debian ships under kcat) skips a tagged field one byte short, so it fails at connect
 with "Protocol read buffer underflow for ApiVersion v3". This front listens on the broker's public
 port, forwards every frame unchanged, and drops that trailing tag section from ApiVersions v3+
-responses (an empty section is what Apache Kafka sends). Nothing else is touched.
+responses (an empty section is what Apache Kafka sends).
+
+It also caps the session timeout a JoinGroup request asks for at ``JOIN_SESSION_TIMEOUT_CAP_MS``.
+This Tansu holds every JoinGroup (but the first, which only hands out a member id) for half the
+group's session timeout, rejoining it once a second, so that other members can gather; with
+librdkafka's default ``session.timeout.ms`` of 45 s a consumer received nothing for 23 s. Capped at
+10 s (aiokafka's default, what the platform's own consumers ask), a join takes 5 s; a member is
+still dropped only after 10 s without a heartbeat (clients send one every 3 s). Nothing else is
+touched.
 
     python3 scripts/tansu_front.py LISTEN_PORT BROKER_PORT
 
@@ -20,6 +28,8 @@ import struct
 import sys
 
 API_VERSIONS = 18
+JOIN_GROUP = 11
+JOIN_SESSION_TIMEOUT_CAP_MS = 10_000
 
 
 def _uvarint(buf: bytes, pos: int) -> tuple[int, int]:
@@ -58,6 +68,27 @@ def strip_api_versions_tags(frame: bytes) -> bytes:
     return frame[:pos] + b"\x00"
 
 
+def cap_join_session_timeout(frame: bytes, cap_ms: int = JOIN_SESSION_TIMEOUT_CAP_MS) -> bytes:
+    """A JoinGroup request frame (after the length) asking for at most ``cap_ms`` of session timeout."""
+    try:
+        api_version = struct.unpack(">h", frame[2:4])[0]
+        flexible = api_version >= 6
+        client_id_size = struct.unpack(">h", frame[8:10])[0]
+        pos = 10 + max(client_id_size, 0)
+        if flexible:
+            pos = _skip_tags(frame, pos)  # request header v2
+            size, pos = _uvarint(frame, pos)  # compact string: length + 1
+            pos += size - 1
+        else:
+            pos += 2 + struct.unpack(">h", frame[pos : pos + 2])[0]
+        asked = struct.unpack(">i", frame[pos : pos + 4])[0]
+    except (IndexError, struct.error):
+        return frame
+    if asked <= cap_ms:
+        return frame
+    return frame[:pos] + struct.pack(">i", cap_ms) + frame[pos + 4 :]
+
+
 async def _read_frame(reader: asyncio.StreamReader) -> bytes:
     size = struct.unpack(">i", await reader.readexactly(4))[0]
     return await reader.readexactly(size)
@@ -69,6 +100,8 @@ async def _requests(client: asyncio.StreamReader, broker: asyncio.StreamWriter, 
         api_key, api_version, correlation_id = struct.unpack(">hhi", frame[:8])
         if api_key == API_VERSIONS and api_version >= 3:
             pending.add(correlation_id)
+        elif api_key == JOIN_GROUP:
+            frame = cap_join_session_timeout(frame)
         broker.write(struct.pack(">i", len(frame)) + frame)
         await broker.drain()
 
