@@ -270,6 +270,7 @@ async def test_an_invalid_query_is_400_900422(harness: Harness) -> None:
         "{ allFilms { id }",
         "{ hello(name: 3) }",
         "subscription { counter(upTo: 1) }",
+        "{ film(id: 1) { name: title name: director } }",  # fields that cannot merge
     ):
         response = await _query(harness, query)
         assert response.status_code == 400, (query, response.text)
@@ -351,8 +352,14 @@ async def test_queries_over_the_token_or_size_cap_are_400(harness: Harness) -> N
     assert "2000 tokens" in _refused(await _query(harness, tokens, client="client-3"), 400, "900422")
     padded = "# " + "x" * (64 * 1024) + "\n{ film(id: 1) { id } }"
     assert "65536 bytes" in _refused(await _query(harness, padded, client="client-3"), 400, "900422")
-    repeated = "{ " + "film(id: 1) { id } " * 40 + "}"
-    assert "more than 32 times" in _refused(await _query(harness, repeated, client="client-3"), 400, "900422")
+
+
+async def test_fields_merged_past_2000_comparisons_are_400_before_the_merging_rule(harness: Harness) -> None:
+    merged = "{ " + "film(id: 1) { id } " * 40 + "}"  # 1,560 comparisons: checked, and they merge
+    assert (await _query(harness, merged, client="client-3")).status_code == 200
+    repeated = "{ " + "film(id: 1) { id } " * 50 + "}"  # 2,450 comparisons
+    refused = _refused(await _query(harness, repeated, client="client-3"), 400, "900422")
+    assert "more than 2000 comparisons" in refused
 
 
 async def test_a_repeated_query_is_analysed_once(harness: Harness) -> None:

@@ -1,11 +1,12 @@
 """Queries parsed, validated and analysed once, then served from a bounded cache.
 
 A query is refused (``QueryRefused``) when its text is over the size cap, has more tokens than the
-cap (graphql-core's ``parse(max_tokens=...)`` stops there), repeats one response name too often in
-one selection set, or fails validation against the API's schema (400 900422). A query not in the
-cache is analysed on a worker thread of its own: the interpreter hands the event loop back every
-few milliseconds however long the analysis takes, so even the dearest document the caps allow
-(tens of ms for graphql-core) does not stall the other requests. The cache is an LRU keyed by
+cap (graphql-core's ``parse(max_tokens=...)`` stops there), merges so many same-named fields that
+checking them would cost too much (``merging.py``), or fails validation against the API's schema,
+every rule of the specification (400 900422). A query not in the cache is analysed on a worker
+thread of its own: the interpreter hands the event loop back every millisecond however long the
+analysis takes, so even the dearest document the caps allow (tens of ms for graphql-core) does
+not stall the other requests. The cache is an LRU keyed by
 (API, deployed revision, operation name, sha256 of the query), refusals included, so a repeated
 query costs a hash and a lookup (docs/decisions/0023-graphql-query-analysis.md).
 """
@@ -21,20 +22,10 @@ from collections.abc import Hashable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Final
 
-from graphql import (
-    DocumentNode,
-    FieldNode,
-    FragmentSpreadNode,
-    GraphQLError,
-    InlineFragmentNode,
-    SelectionSetNode,
-    parse,
-    specified_rules,
-    validate,
-)
-from graphql.validation import OverlappingFieldsCanBeMergedRule
+from graphql import GraphQLError, parse, specified_rules, validate
 
 from apim_gateway.graphql.analysis import Analysis, analyse, operation_of
+from apim_gateway.graphql.merging import TooDearToMerge, check_merging_cost
 from apim_gateway.graphql.schema import CompiledSchema
 
 logger = logging.getLogger(__name__)
@@ -49,17 +40,8 @@ CLOSE_THROTTLED = 4003
 CLOSE_TOO_DEEP = 4020
 CLOSE_TOO_COMPLEX = 4021
 CLOSE_INVALID = 4022
-# Fields answering under one name in one selection set: a backend's validation compares each
-# pair of them, and their children pairwise again, so a few hundred cost it seconds; no query a
-# person writes comes near this.
-MAX_REPEATS = 32
-# Every rule of the specification but OverlappingFieldsCanBeMergedRule, whose pairwise comparisons
-# cost graphql-core over 3 s of CPU for a 2,000-token query of 30 fields with 14 children each
-# (benchmarks/bench_graphql.py): the gateway's measures count every field, merged or not, and
-# the backend still refuses fields that cannot merge.
 # The interpreter's switch interval while a query is analysed on the worker thread (seconds).
 SWITCH_INTERVAL = 0.001
-RULES = tuple(rule for rule in specified_rules if rule is not OverlappingFieldsCanBeMergedRule)
 
 
 class QueryRefused(Exception):
@@ -78,51 +60,18 @@ def invalid(description: str) -> QueryRefused:
     return QueryRefused(400, INVALID_QUERY, description, CLOSE_INVALID)
 
 
-def _repeated(node: SelectionSetNode, counts: dict[str, int] | None = None) -> str | None:
-    """A response name selected more than ``MAX_REPEATS`` times in one selection set, if any."""
-    counts = {} if counts is None else counts
-    for selection in node.selections:
-        if isinstance(selection, FieldNode):
-            name = (selection.alias or selection.name).value
-            counts[name] = counts.get(name, 0) + 1
-            if counts[name] > MAX_REPEATS:
-                return name
-            if selection.selection_set is not None:
-                found = _repeated(selection.selection_set)
-                if found is not None:
-                    return found
-        elif isinstance(selection, InlineFragmentNode):
-            found = _repeated(selection.selection_set, counts)
-            if found is not None:
-                return found
-        elif isinstance(selection, FragmentSpreadNode):
-            name = "..." + selection.name.value
-            counts[name] = counts.get(name, 0) + 1
-            if counts[name] > MAX_REPEATS:
-                return name
-    return None
-
-
-def _too_repetitive(document: DocumentNode) -> str | None:
-    for definition in document.definitions:
-        selection_set = getattr(definition, "selection_set", None)
-        if isinstance(selection_set, SelectionSetNode):
-            found = _repeated(selection_set)
-            if found is not None:
-                return found
-    return None
-
-
 def prepare(
     compiled: CompiledSchema, query: str, operation_name: str | None, max_tokens: int
 ) -> Analysis | QueryRefused:
     """Parse, validate and analyse one query (on the worker thread); a refusal is returned."""
     try:
         document = parse(query, max_tokens=max_tokens, allow_empty_selection_sets=False)
-        repeated = _too_repetitive(document)
-        if repeated is not None:
-            return invalid(f"'{repeated}' is selected more than {MAX_REPEATS} times in one selection set")
-        errors = validate(compiled.schema, document, RULES, max_errors=10, allow_empty_selection_sets=False)
+        # Every rule of the specification, OverlappingFieldsCanBeMergedRule too, once the count
+        # of its comparisons says it costs a few ms at most (``merging.py``).
+        check_merging_cost(document)
+        errors = validate(
+            compiled.schema, document, specified_rules, max_errors=10, allow_empty_selection_sets=False
+        )
         if errors:
             return invalid("; ".join(error.message for error in errors))
         operation = operation_of(document, operation_name)
@@ -130,6 +79,8 @@ def prepare(
             wanted = f"no operation named '{operation_name}'" if operation_name else "no operation"
             return invalid(f"The document has {wanted}, or several and no operationName")
         return analyse(compiled, document, operation)
+    except TooDearToMerge as exc:
+        return invalid(str(exc))
     except GraphQLError as exc:
         return invalid(exc.message)
     except RecursionError:
