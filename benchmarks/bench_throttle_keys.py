@@ -65,7 +65,7 @@ async def run(url: str, keys: int, window: int, batch: int) -> None:
         except Exception:
             await asyncio.sleep(0.05)
     backend = RedisCounterBackend(redis)
-    await redis.set(backend.epoch_key, 0)
+    await backend.mark_in_use()
     before = int((await redis.info("memory"))["used_memory"])
     started = time.perf_counter()
     await lease_many(backend, keys, window, batch, "app")
@@ -78,7 +78,7 @@ async def run(url: str, keys: int, window: int, batch: int) -> None:
     print(f"used_memory grew by {used / 2**20:.1f} MiB: {used / max(count, 1):.0f} bytes per key")
     print(f"a key's TTL: {ttl} ms (the window's end + {EXPIRY_MARGIN_MS} ms, window {window} s)")
     await redis.flushdb()
-    await redis.set(backend.epoch_key, 0)
+    await backend.mark_in_use()
     short = min(keys, 10_000)
     await lease_many(backend, short, 1, batch, "short")
     print(f"{short:,} keys of a 1 s window leased; waiting 3.5 s for their window to end...")

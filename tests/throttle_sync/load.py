@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 
 from apim_gateway.throttling import ClientConfig, Decision, ThrottleClient
 from apim_throttle_sync.counters import RedisCounterBackend
@@ -215,11 +216,13 @@ async def flush_prefix(redis: Redis, prefix: str) -> None:
         await redis.delete(key)
 
 
-async def pooled_replicas(redis: Redis, count: int, prefix: str, name: str = "r") -> list[LeaseService]:
+async def pooled_replicas(
+    redis: Redis | RedisCluster, count: int, prefix: str, name: str = "r"
+) -> list[LeaseService]:
     """``count`` throttle-sync replicas with pools on one Redis, their keys under ``prefix``, each
     known to the others; the store is marked in use (not one that just lost its counters)."""
     counters = RedisCounterBackend(redis, prefix=prefix)
-    await redis.set(counters.epoch_key, 0)
+    await counters.mark_in_use()
     members = RedisMembership(redis, ttl_seconds=3.0, prefix=prefix + "replicas:")
     services = [
         LeaseService(

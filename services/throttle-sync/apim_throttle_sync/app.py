@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.maint_notifications import MaintNotificationsConfig
@@ -43,6 +44,19 @@ def redis_client(url: str, timeout: float) -> Redis:
     admit more than its limit; a gateway's next sync tick is the retry.
     """
     return Redis.from_url(
+        url,
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+        retry=Retry(NoBackoff(), 0),
+        health_check_interval=0,
+        maint_notifications_config=MaintNotificationsConfig(enabled=False),
+    )
+
+
+def redis_cluster_client(url: str, timeout: float) -> RedisCluster:
+    """``redis_client``'s rules for a Redis Cluster: the other nodes are found from ``url``'s;
+    a command is never replayed (redirects to a slot's new node are followed, which is no replay)."""
+    return RedisCluster.from_url(
         url,
         socket_timeout=timeout,
         socket_connect_timeout=timeout,
@@ -104,7 +118,11 @@ def _counters(settings: Settings) -> Extension:
             async with _sweeping(service):
                 yield
             return
-        redis = redis_client(settings.counter_backend, settings.redis_timeout_seconds)
+        redis: Redis | RedisCluster
+        if settings.redis_cluster:
+            redis = redis_cluster_client(settings.counter_backend, settings.redis_timeout_seconds)
+        else:
+            redis = redis_client(settings.counter_backend, settings.redis_timeout_seconds)
         try:
             service = _lease_service(
                 settings,

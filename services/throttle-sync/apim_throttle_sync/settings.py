@@ -9,6 +9,8 @@ class Settings(ServiceSettings):
     service_name: str = "throttle-sync"
     # "memory" in standalone mode; a redis:// URL in distributed mode.
     counter_backend: str = "memory"
+    # ``counter_backend`` is a node of a Redis Cluster (the others are found from it).
+    redis_cluster: bool = False
     # A lease is at most 1 / (spread x active gateways) of the quota still unleased.
     lease_spread: float = Field(default=2.0, ge=1.0)
     # A gateway that has not heartbeated for this long no longer counts as active.

@@ -1,17 +1,26 @@
 """Counters in Redis (distributed mode): one Lua script per key, a pipeline per batch.
 
-Each counter key is one hash ``{prefix}c:{windowSeconds}:{key}`` holding the window id (``w``) and
-the units used in it (``u``). The script reads the window from Redis ``TIME``, so every
+Each counter key is one hash ``{prefix}{tN}:c:{windowSeconds}:{key}`` holding the window id (``w``)
+and the units used in it (``u``). The script reads the window from Redis ``TIME``, so every
 throttle-sync replica and every gateway agree on window boundaries; a hash from an older window
 counts as zero. The key expires at its window's end plus a margin.
+
+Redis Cluster: a script may only touch keys of one slot. ``{tN}`` is a hash tag (one of ``tags``,
+chosen by a CRC of the counter key), and each tag has its own epoch key ``{prefix}{tN}:epoch``, so
+a counter and the epoch its script reads sit in one slot, and a restarted shard is found out by
+the epochs of its own tags. On a cluster the scripts of a batch run concurrently, one command
+each (redis-py does not pipeline scripts across a cluster's nodes); on one Redis, in a pipeline.
 """
 
 from __future__ import annotations
 
+import asyncio
+import zlib
 from collections.abc import Sequence
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 
 from apim_throttle_sync.counters.base import (
     EXPIRY_MARGIN_MS,
@@ -94,41 +103,64 @@ return {window, granted, used, ends_at - now, epoch}
 """
 
 
+# Hash tags the counters are spread over: on a cluster, as many slots (and epoch keys).
+TAGS = 16
+
+
 class RedisCounterBackend:
-    def __init__(self, redis: Redis, *, prefix: str = "apim:throttle:") -> None:
+    def __init__(
+        self, redis: Redis | RedisCluster, *, prefix: str = "apim:throttle:", tags: int = TAGS
+    ) -> None:
         self._redis = redis
         self._prefix = prefix
+        self._tags = tags
         self._script = redis.register_script(LEASE_SCRIPT)
-        self.epoch_key = f"{prefix}epoch"
+        self.epoch_keys = [f"{prefix}{{t{i}}}:epoch" for i in range(tags)]
         self.stats = BackendStats()
 
+    def _tag(self, key: str, window_seconds: int) -> int:
+        return zlib.crc32(f"{window_seconds}:{key}".encode()) % self._tags
+
     def counter_key(self, key: str, window_seconds: int) -> str:
-        return f"{self._prefix}c:{window_seconds}:{key}"
+        return f"{self._prefix}{{t{self._tag(key, window_seconds)}}}:c:{window_seconds}:{key}"
+
+    async def mark_in_use(self) -> None:
+        """Every tag's epoch set in the past: a store in use, not one that just lost its counters."""
+        for key in self.epoch_keys:
+            await self._redis.set(key, 0)
 
     async def lease(
         self, requests: Sequence[LeaseRequest], *, gateways: int, spread: float
     ) -> list[LeaseGrant]:
         if not requests:
             return []
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for r in requests:
-                args: list[Any] = [
-                    r.limit,
-                    r.window_seconds * 1000,
-                    r.want,
-                    max(gateways, 1),
-                    spread,
-                    -1 if r.window is None else r.window,
-                    r.returned,
-                    r.counted,
-                    EXPIRY_MARGIN_MS,
-                    r.holder,
-                    r.held,
-                    RECOVERY_MS,
-                ]
-                keys = [self.counter_key(r.key, r.window_seconds), self.epoch_key]
-                await self._script(keys=keys, args=args, client=pipe)
-            results: list[list[int]] = await pipe.execute()
+        calls: list[tuple[list[str], list[Any]]] = []
+        for r in requests:
+            args: list[Any] = [
+                r.limit,
+                r.window_seconds * 1000,
+                r.want,
+                max(gateways, 1),
+                spread,
+                -1 if r.window is None else r.window,
+                r.returned,
+                r.counted,
+                EXPIRY_MARGIN_MS,
+                r.holder,
+                r.held,
+                RECOVERY_MS,
+            ]
+            tag = self._tag(r.key, r.window_seconds)
+            calls.append(([self.counter_key(r.key, r.window_seconds), self.epoch_keys[tag]], args))
+        results: list[list[int]]
+        redis = self._redis
+        if isinstance(redis, RedisCluster):
+            results = list(await asyncio.gather(*(self._script(keys=k, args=a) for k, a in calls)))
+        else:
+            async with redis.pipeline(transaction=False) as pipe:
+                for keys, args in calls:
+                    await self._script(keys=keys, args=args, client=pipe)
+                results = await pipe.execute()
         self.stats.round_trips += 1
         self.stats.operations += len(requests)
         return [
@@ -137,10 +169,17 @@ class RedisCounterBackend:
         ]
 
     async def epoch(self) -> int | None:
-        """One GET, per replica and sweep: counted as a round trip, not as a counter operation."""
+        """The latest of the tags' epochs (a tag's new epoch is always later than every older one),
+        None if none is set. One MGET per replica and sweep (on a cluster, one per node): counted
+        as a round trip, not as a counter operation."""
         self.stats.round_trips += 1
-        value = await self._redis.get(self.epoch_key)
-        return None if value is None else int(value)
+        redis = self._redis
+        if isinstance(redis, RedisCluster):
+            values = await redis.mget_nonatomic(self.epoch_keys)
+        else:
+            values = await redis.mget(self.epoch_keys)
+        found = [int(v) for v in values if v is not None]
+        return max(found) if found else None
 
     async def close(self) -> None:
         """The Redis client belongs to whoever created it."""

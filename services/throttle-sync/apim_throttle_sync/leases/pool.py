@@ -288,11 +288,16 @@ class ReplicaPools:
         return pool
 
     def _seen(self, epoch: int | None) -> None:
-        if epoch != self._epoch:
-            # The first look is no news; a change (or no epoch at all) means the store lost its
-            # counters, and the next sweep reports every unit this replica holds.
-            self._report = self._report or self._epoch is not None or epoch is None
-            self._epoch = epoch
+        """The first look is no news; a later epoch than any seen (or no epoch at all) means the
+        store (or one of its shards: each hash tag has its epoch) lost its counters, and the next
+        sweep reports every unit this replica holds. An earlier one is another tag's, not news."""
+        if epoch is None:
+            self._report = True
+        elif self._epoch is None or epoch > self._epoch:
+            self._report = self._report or self._epoch is not None
+        else:
+            return
+        self._epoch = epoch
 
     def _apply(self, pool: Pool, grant: LeaseGrant, sent: LeaseRequest, sent_at: float) -> None:
         self._seen(grant.epoch)

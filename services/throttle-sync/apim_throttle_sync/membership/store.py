@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +53,9 @@ return out
 
 
 class RedisMembership:
-    def __init__(self, redis: Redis, *, ttl_seconds: float, prefix: str = "apim:throttle:") -> None:
+    def __init__(
+        self, redis: Redis | RedisCluster, *, ttl_seconds: float, prefix: str = "apim:throttle:"
+    ) -> None:
         self._key = f"{prefix}gateways"
         self._ttl_ms = int(ttl_seconds * 1000)
         self._heartbeat = redis.register_script(HEARTBEAT_SCRIPT)
