@@ -18,7 +18,7 @@ async def test_a_gateway_snapshot_holds_applications_subscriptions_and_key_mappi
     r = await portal.client.get(f"{BASE}/internal/gateway-snapshot", headers=_service(portal))
     snapshot = r.json()
     assert sorted(a["tenant"] for a in snapshot["applications"]) == ["acme.com", "carbon.super"]
-    assert snapshot["subscriptions"][0]["apiInfo"]["context"] == api["context"]
+    assert snapshot["subscriptions"][0]["apiId"] == api["id"]
     assert snapshot["keyMappings"][0]["consumerKey"] == key["consumerKey"]
     assert (await portal.client.get(f"{BASE}/internal/gateway-snapshot", headers=h)).status_code == 403
 

@@ -140,7 +140,8 @@ async def unblock_subscription(
 
 @router.get("/gateway-snapshot")
 async def gateway_snapshot(session: SessionDep, _: InternalPrincipal) -> dict[str, list[dict[str, object]]]:
-    """Everything a starting gateway needs of every tenant, in the shapes of the events."""
+    """Everything a starting gateway needs of every tenant: applications in the shape of their
+    events, subscriptions as the gateway keeps them (ids, tier and status)."""
     apps = await ApplicationRepository(session).everything()
     counts = await ApplicationRepository(session).subscription_counts(app.id for app in apps)
     applications_data = []
@@ -148,11 +149,9 @@ async def gateway_snapshot(session: SessionDep, _: InternalPrincipal) -> dict[st
         data = application_views.info(app, counts.get(app.id, 0)).model_dump(mode="json")
         data["tenant"] = app.tenant
         applications_data.append(data)
-    subscriptions_data = []
-    for sub in await SubscriptionRepository(session).everything():
-        data = (await subscription_views.public(session, sub, prefix=PREFIX)).model_dump(mode="json")
-        data["tenant"] = sub.tenant
-        subscriptions_data.append(data)
+    subscriptions_data = [
+        subscription_views.for_gateway(sub) for sub in await SubscriptionRepository(session).everything()
+    ]
     mappings = [
         {
             "applicationId": m.application_id,

@@ -36,6 +36,20 @@ async def public(
     )
 
 
+def for_gateway(sub: Subscription) -> dict[str, Any]:
+    """What a gateway keeps of a subscription, from its own row alone: a snapshot of every
+    subscription costs one query however many there are (the events carry the whole view)."""
+    return {
+        "subscriptionId": sub.id,
+        "applicationId": sub.application_id,
+        "apiId": sub.api_id,
+        "throttlingPolicy": sub.throttling_policy,
+        "requestedThrottlingPolicy": sub.requested_throttling_policy,
+        "status": sub.status,
+        "tenant": sub.tenant,
+    }
+
+
 async def announce_change(
     session: AsyncSession, sub: Subscription, action: str, app: Application | None = None
 ) -> None:
