@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from apim_devportal.apichat import planner as planner_module
-from apim_devportal.apichat.planner import Memory, Planner
+from apim_devportal.apichat.planner import Memory, Planner, split_steps
 from apim_devportal.apichat.tools import Tool, from_openapi
 from apim_devportal.assistant.embedder import load_embedder
 
@@ -71,6 +71,37 @@ WAREHOUSE = json.dumps(
                     "summary": "List the stock movements of a bin",
                     "description": "Every part put into or taken out of the bin, newest first.",
                     "parameters": [_path("binId", "integer"), _query("since", type="string", format="date")],
+                    "responses": _OK,
+                }
+            },
+            "/drivers/{username}/routes": {
+                "get": {
+                    "summary": "List a driver's delivery routes",
+                    "parameters": [
+                        _path("username"),
+                        _query("from", type="string", format="date"),
+                        _query("to", type="string", format="date"),
+                    ],
+                    "responses": _OK,
+                }
+            },
+            "/crates": {
+                "get": {
+                    "summary": "Search crates",
+                    "parameters": [
+                        _query("approver"),
+                        _query("minWeight", type="number"),
+                        _query("maxWeight", type="number"),
+                    ],
+                    "responses": _OK,
+                }
+            },
+            "/pickers": {
+                "post": {
+                    "summary": "Take on a new picker",
+                    "requestBody": _body(
+                        ["givenName", "familyName"], givenName=_TEXT, familyName=_TEXT, badge=_TEXT
+                    ),
                     "responses": _OK,
                 }
             },
@@ -146,3 +177,41 @@ def test_a_short_command_naming_nothing_to_write_reads(monkeypatch: pytest.Monke
 def test_what_a_step_asks_is_judged_by_meaning(step: str, kind: str) -> None:
     intent = planner().intent(step)
     assert max(intent, key=intent.__getitem__) == kind
+
+
+def test_a_whole_name_is_split_into_given_and_family_name_fields() -> None:
+    step = "Take on Ines Duarte Silva, badge B-2207"
+    assert planned(step, "POST", "/pickers") == {
+        "givenName": "Ines",
+        "familyName": "Duarte Silva",
+        "badge": "B-2207",
+    }
+
+
+def test_the_word_before_a_path_value_names_its_thing_whatever_the_parameters_name() -> None:
+    assert planned("Where does driver okafor go today?", "GET", "/drivers/{username}/routes") == {
+        "username": "okafor"
+    }
+
+
+def test_a_word_made_from_a_fields_name_introduces_its_value() -> None:
+    assert planned("Crates approved by lwong", "GET", "/crates") == {"approver": "lwong"}
+
+
+def test_a_number_stated_as_a_bound_goes_to_the_min_or_max_field() -> None:
+    assert planned("Crates weighing over 40", "GET", "/crates") == {"minWeight": 40}
+    assert planned("Crates lighter, under 12.5", "GET", "/crates") == {"maxWeight": 12.5}
+
+
+def test_a_sentence_of_values_only_completes_the_step_before_it() -> None:
+    scenario = "Where did driver okafor go in May? Between 2026-05-01 and 2026-05-31. Then show bin 12"
+    steps = split_steps(scenario)
+    assert steps == [
+        "Where did driver okafor go in May? Between 2026-05-01 and 2026-05-31",
+        "show bin 12",
+    ]
+    assert planned(steps[0], "GET", "/drivers/{username}/routes") == {
+        "username": "okafor",
+        "from": "2026-05-01",
+        "to": "2026-05-31",
+    }

@@ -27,7 +27,7 @@ from apim_devportal.catalog.search import tokenize
 
 _SPLIT = re.compile(
     r"\s*(?:,?\s*\b(?:and then|then|after that|afterwards|and finally|finally)\b,?"
-    r"|;|[.!?]\s+(?=[A-Z][a-z]))\s*",
+    r"|;|[.!]\s+(?=[A-Z][a-z])|(?<=\?)\s+(?=[A-Z][a-z]))\s*",
     re.I,
 )
 _REFERS_BACK = re.compile(r"\b(it|its|them|their|him|her|that|this|the (?:new|created|same)\b)", re.I)
@@ -123,8 +123,20 @@ _EXAMPLE = re.compile(
 CACHE_SIZE = 4096
 
 
+# Words that join values into a range or a list ("between 3 and 5", "from May until June").
+_CONNECTORS = frozenset(tokenize("between from to until till through since and or also"))
+
+
 def split_steps(scenario: str) -> list[str]:
-    return [p.strip(" .,") for p in _SPLIT.split(scenario.strip()) if p and p.strip(" .,")]
+    """The scenario's steps; a part that states only values ("From 2026-02-01 to 2026-02-28")
+    completes the step before it rather than asking for a call of its own."""
+    steps: list[str] = []
+    for part in (p.strip(" .,") for p in _SPLIT.split(scenario.strip()) if p and p.strip(" .,")):
+        if steps and not set(tokenize(_without_values(part))) - _CONNECTORS:
+            steps[-1] = f"{steps[-1]} {part}"
+        else:
+            steps.append(part)
+    return steps
 
 
 class Assignment(NamedTuple):
@@ -223,7 +235,7 @@ class Planner:
     def choose(self, step: str, tools: list[Tool], memory: Memory) -> Tool:
         similarity = self._similarity(step, tools)
         intent = self.intent(step)
-        question = step.rstrip().endswith("?")
+        question = bool(re.search(r"\?(?:[\s,]|$)", step))
         found = mentions(step)
         named = _things_named(step, found, tools)
         best, best_score = tools[0], float("-inf")
@@ -326,11 +338,7 @@ class Planner:
             stated.add(f.name)
             used.add(mi)
             evidence += 1.0 + (0.5 if score >= ANCHORED else 0.0)
-            if f.name.lower() == "firstname" and found[mi].kind == "name" and " " in str(found[mi].value):
-                first, _, last = str(found[mi].value).partition(" ")
-                values[f.name] = first
-                if any(g.name.lower() == "lastname" for g in fields):
-                    values[next(g.name for g in fields if g.name.lower() == "lastname")] = last
+            stated |= _split_name(found[mi], f, fields, values)
         # What is left goes, in the order the step names it, to the fields the body requires (or
         # to the one plain field a query has) that can hold it.
         for mi, m in enumerate(found):
@@ -340,6 +348,7 @@ class Planner:
                 if _compatible(f, m) and not (f.location == "path" and not _id_like(m)):
                     values[f.name] = _typed(m.value, f)
                     stated.add(f.name)
+                    stated |= _split_name(m, f, fields, values)
                     used.add(mi)
                     evidence += 1.0
                     break
@@ -443,11 +452,15 @@ def _explicit(step: str, f: Field, tool: Tool) -> Any:
         (rf"(?<![\w-]){spaced}(?![\w-])\s*(?:=|:|is|of|to|as)?\s*{_VALUE}", False),
         (rf"(?<![\w-])({spaced}[-_][A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)*)(?![\w-])", False),
     ]
+    # A word made from the field's name stands for it too: "assigned to ana" for ``assignee``.
+    roots = [w[:6] for w in words(f.name) if len(w) >= 6]
+    for root in roots:
+        patterns.append((rf"\b{re.escape(root)}\w*\s+(?:to|by|for|as|with)\s+{_VALUE}", False))
     lowered = f.name.lower()
     if lowered in ("name", "title"):
         patterns.append((rf"\b(?:named|called|titled)\s+{_VALUE}", False))
     thing = f.anchor.rstrip("s") if f.location == "path" else tool.entity if lowered == "id" else ""
-    if lowered == "username":
+    if lowered == "username" and not thing:
         thing = "user"
     if thing:
         value = rf"\b{re.escape(thing)}s?\s+(?:with\s+)?(?:id\s+|number\s+|no\.?\s+|#)?{_VALUE}"
@@ -494,6 +507,27 @@ def _things_named(step: str, found: list[Mention], tools: list[Tool]) -> set[str
         if _id_like(m) and before and stem(before.group(1)) in anchors:
             named.add(stem(before.group(1)))
     return named
+
+
+_GIVEN = (("first", "name"), ("given", "name"), ("forename",), ("first",))
+_FAMILY = (("last", "name"), ("family", "name"), ("surname",), ("last",))
+
+
+def _split_name(m: Mention, f: Field, fields: list[Field], values: dict[str, Any]) -> set[str]:
+    """A person's whole name placed in a first (or last) name field, when the operation has both,
+    is split: the first word is the given name, the rest the family name. Answers the fields set."""
+    if m.kind != "name" or " " not in str(m.value):
+        return set()
+    given = next((g for g in fields if tuple(words(g.name)) in _GIVEN and g.location == f.location), None)
+    family = next((g for g in fields if tuple(words(g.name)) in _FAMILY and g.location == f.location), None)
+    if given is None or family is None or f not in (given, family):
+        return set()
+    other = family if f is given else given
+    if other.name in values and values[other.name] != values[f.name]:
+        return set()  # the step named it on its own
+    first, _, last = str(m.value).partition(" ")
+    values[given.name], values[family.name] = first, last
+    return {given.name, family.name}
 
 
 def _top_mean(scores: Vector) -> float:
@@ -558,7 +592,8 @@ def _affinity(f: Field, m: Mention) -> float | None:
         near |= {stem(w) for w in m.after[:1]}
     context = {stem(w) for w in m.before}
     terms = f.terms
-    anchored = bool(near & terms)
+    bound = _bound(m) if numeric else ""
+    anchored = bool(near & terms) or bool(bound and any(w.startswith(bound) for w in words(f.name)))
     if f.location == "path" and not _id_like(m) and not anchored:
         return None
     if "name" in words(f.name) and _id_like(m) and not anchored:
@@ -576,6 +611,17 @@ def _affinity(f: Field, m: Mention) -> float | None:
     if m.kind == "text" and set(words(f.name)) & {"body", "comment", "message", "text", "note", "notes"}:
         score += 1.5
     return score
+
+
+# Words that make a number an upper or a lower bound ("under 80", "at least 3").
+_UPPER = frozenset(("under", "below", "less", "fewer", "most", "within", "cheaper", "shorter"))
+_LOWER = frozenset(("over", "above", "more", "least", "exceeding", "beyond", "greater", "longer"))
+
+
+def _bound(m: Mention) -> str:
+    """``max`` for a number stated as an upper bound, ``min`` for a lower bound, else empty."""
+    before = set(m.before[-2:])
+    return "max" if before & _UPPER else "min" if before & _LOWER else ""
 
 
 def _compatible(f: Field, m: Mention) -> bool:
