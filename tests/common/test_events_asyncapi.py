@@ -111,6 +111,29 @@ def test_every_event_type_has_a_schema_of_its_own_data(served: dict[str, Any]) -
     assert not loose, loose
 
 
+def test_a_type_two_producers_send_from_one_shared_model_has_one_data_schema(
+    served: dict[str, Any],
+) -> None:
+    for type_name, model in (
+        ("token.revoked", "TokenRevokedData"),
+        ("workflow.requested", "WorkflowRequestedData"),
+    ):
+        payload = served["components"]["messages"][type_name]["payload"]
+        assert payload["allOf"][1]["properties"]["data"] == {"$ref": f"#/components/schemas/{model}"}
+
+
+def test_two_producers_shipping_different_schemas_under_one_name_are_refused() -> None:
+    def shipped(producer: str, schema: dict[str, Any]) -> dict[str, Any]:
+        return {"producer": producer, "events": [], "schemas": {"TokenRevokedData": schema}}
+
+    with pytest.raises(ValueError, match="TokenRevokedData"):
+        document(
+            bootstrap_servers="kafka:9092",
+            topic_prefix="apim.",
+            contributions=[shipped("a", {"type": "object"}), shipped("b", {"type": "string"})],
+        )
+
+
 def test_data_that_breaks_its_own_type_schema_is_caught(served: dict[str, Any]) -> None:
     schema = message_schema(served, "api-categories", "api-category.created")
     assert schema is not None

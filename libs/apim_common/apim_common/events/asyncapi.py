@@ -80,24 +80,34 @@ def crud(
 
 def contribution(producer: str, catalog: Catalog) -> dict[str, Any]:
     """What ``producer`` ships in its ``SCHEMAS_FILE``: its event types by topic, and the JSON
-    Schema of their data, named ``{producer}.{Model}`` so that producers never clash."""
+    Schema of their data. A service's own models are named ``{producer}.{Model}``, so that
+    producers never clash; the shared models of ``apim_common`` keep their name, so that two
+    producers of one type (``token.revoked``) describe its data with one schema."""
     models = list(dict.fromkeys(event.data for events in catalog.values() for event in events))
-    refs, definitions = models_json_schema(
-        [(model, "serialization") for model in models],
-        ref_template=_REF.format(model=f"{producer}.{{model}}"),
-    )
+    refs: dict[object, Any] = {}
+    schemas: dict[str, Any] = {}
+    for prefix, group in (
+        ("", [model for model in models if _shared(model)]),
+        (f"{producer}.", [model for model in models if not _shared(model)]),
+    ):
+        if not group:
+            continue
+        group_refs, definitions = models_json_schema(
+            [(model, "serialization") for model in group],
+            ref_template=_REF.format(model=f"{prefix}{{model}}"),
+        )
+        refs.update({model: ref for (model, _), ref in group_refs.items()})
+        schemas.update({f"{prefix}{name}": schema for name, schema in definitions.get("$defs", {}).items()})
     events = [
-        {
-            "topic": str(topic),
-            "type": event.name,
-            "summary": event.summary,
-            "data": refs[(event.data, "serialization")],
-        }
+        {"topic": str(topic), "type": event.name, "summary": event.summary, "data": refs[event.data]}
         for topic, topic_events in catalog.items()
         for event in topic_events
     ]
-    schemas = {f"{producer}.{name}": schema for name, schema in definitions.get("$defs", {}).items()}
     return {"producer": producer, "events": events, "schemas": dict(sorted(schemas.items()))}
+
+
+def _shared(model: type[BaseModel]) -> bool:
+    return model.__module__.startswith("apim_common.")
 
 
 def rendered(contributed: Mapping[str, Any]) -> str:
