@@ -116,3 +116,16 @@ async def test_a_wake_up_during_a_round_that_found_nothing_is_not_lost(database:
     finally:
         await relay.stop()
     assert rounds == [1, 2]
+
+
+async def test_a_relay_stopped_as_a_commit_wakes_it_stops(database: Database) -> None:
+    """The stop's cancellation lands in the same loop turn as the wake-up: on Python 3.11,
+    asyncio.wait_for returns the finished wait and drops the cancellation, and the relay ran on
+    while the app waited for it to stop (the app's shutdown hung)."""
+    bus = InProcessBus()
+    relay = OutboxRelay(database, outbox, bus, poll_interval=60)
+    await relay.start()
+    await asyncio.sleep(0.1)  # the relay found nothing and waits for a wake-up
+    relay.wake()
+    async with asyncio.timeout(5):
+        await relay.stop()

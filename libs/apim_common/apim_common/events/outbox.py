@@ -124,8 +124,11 @@ class OutboxRelay:
                 self.failures += 1
                 logger.warning("outbox relay could not publish; retrying in %.1fs", backoff, exc_info=True)
                 backoff = min(backoff * 2, self._max_backoff)
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for returns a wait that finished
+            # in the turn the stop's cancellation arrived, dropping it, and the relay never ends.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), timeout=backoff)
+                async with asyncio.timeout(backoff):
+                    await self._wakeup.wait()
 
     async def publish_pending(self) -> int:
         """Publish one batch; returns how many rows were published."""
