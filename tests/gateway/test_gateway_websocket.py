@@ -30,6 +30,7 @@ from apim_gateway.ratelimit import LocalLimiter
 from apim_gateway.request.event_limits import EventLimits
 from apim_gateway.runtime.tiers import Limit
 from apim_gateway.throttling import ThrottleClient, ThrottleLevel
+from apim_gateway.websocket.server_options import uvicorn_websocket_options
 from apim_throttle_sync.counters import MemoryCounterBackend
 from apim_throttle_sync.leases.service import LeaseService
 from apim_throttle_sync.membership.store import MemoryMembership
@@ -520,6 +521,29 @@ async def test_relayed_frames_reach_the_frame_counter(harness: Harness, gateway:
             break
         await asyncio.sleep(0.02)
     assert frames() == (up + 5, down + 5)
+
+
+@pytest.mark.parametrize(
+    ("settings_overrides", "deflate"), [({}, False), ({"gateway_ws_compression": True}, True)]
+)
+async def test_permessage_deflate_is_negotiated_on_both_legs_only_when_turned_on(
+    harness: Harness, ws_backend: Backend, deflate: bool
+) -> None:
+    """The gateway served with the uvicorn options it gets in every mode: a client offering
+    permessage-deflate gets it, and the backend is offered it, only with
+    ``APIM_GATEWAY_WS_COMPRESSION``."""
+    message = "compressible " * 100
+    options = uvicorn_websocket_options(harness.gateway.settings)
+    async with (
+        serving(harness.gateway, **options) as port,
+        connect(f"ws://127.0.0.1:{port}/chat/1.0.0/open", compression="deflate") as ws,
+    ):
+        await ws.send(message)
+        assert await ws.recv() == message
+    assert ws.response is not None
+    client_leg = ws.response.headers.get("Sec-WebSocket-Extensions", "")
+    backend_leg = ws_backend.requests[-1].headers.get("Sec-WebSocket-Extensions", "")
+    assert ("permessage-deflate" in client_leg, "permessage-deflate" in backend_leg) == (deflate, deflate)
 
 
 async def test_a_throttled_frame_yields_exactly_one_fault_event(harness: Harness, gateway: str) -> None:

@@ -4,7 +4,7 @@
 the same app and the same trust in ``X-Forwarded-For``: from the addresses in
 ``FORWARDED_ALLOW_IPS`` (default ``127.0.0.1,::1``), as uvicorn's ``proxy_headers`` does.
 Under uvicorn, ``APIM_GATEWAY_TLS_*`` make the gateway serve TLS itself, asking for client
-certificates (``tls_listener``).
+certificates (``tls_listener``); its WebSocket options are ``websocket/server_options.py``'s.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from apim_common.runner import run_service
 from apim_common.telemetry import setup_logging
 from apim_gateway.app import create_app
 from apim_gateway.settings import Settings
+from apim_gateway.websocket.server_options import uvicorn_websocket_options
 
 
 def granian_app() -> ProxyHeadersMiddleware:
@@ -82,6 +83,11 @@ def tls_listener(settings: Settings) -> dict[str, Any]:
     )
 
 
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """The TLS listener's options and the client leg's WebSocket ones."""
+    return {**tls_listener(settings), **uvicorn_websocket_options(settings)}
+
+
 def main() -> int:
     settings = Settings()
     command = sys.argv[1] if len(sys.argv) > 1 else "serve"
@@ -89,4 +95,4 @@ def main() -> int:
         refuse_unless_fips(settings.crypto_provider)
         setup_logging(settings.log_level, json_output=settings.log_json)
         return _serve_granian(settings)
-    return run_service("apim_gateway", Settings, create_app, tls_listener)
+    return run_service("apim_gateway", Settings, create_app, uvicorn_options)

@@ -90,6 +90,9 @@ class Settings(ServiceSettings):
     gateway_ws_ping_interval: float = Field(default=20.0, gt=0)
     gateway_ws_ping_timeout: float = Field(default=20.0, gt=0)
     gateway_ws_idle_timeout: float = Field(default=0.0, ge=0)
+    # permessage-deflate: offered to backends and accepted from clients that offer it (the client
+    # leg under uvicorn; granian negotiates none), off by default (docs/decisions/0033).
+    gateway_ws_compression: bool = False
     # GraphQL APIs (``graphql/``): the most tokens and bytes a query may have (400 beyond), and
     # how many analysed queries are kept (least recently used out first; 0 keeps none).
     gateway_graphql_max_tokens: int = Field(default=2000, ge=1)

@@ -19,6 +19,7 @@ from apim_common.certificate_binding import tls_listener
 from apim_common.fips import refuse_unless_fips
 from apim_common.settings import InsecureSettingsError, ServiceSettings, refuse_public_host_in_development
 from apim_common.telemetry import metrics_listener, setup_logging
+from apim_gateway.websocket.server_options import uvicorn_websocket_options
 from apim_standalone.composition import build_platform
 from apim_standalone.settings import StandaloneSettings
 
@@ -69,9 +70,10 @@ async def serve(settings: StandaloneSettings) -> None:
     )
     tls = control_plane_tls(settings)
     common = {"lifespan": "off", "log_config": None, "access_log": False, "proxy_headers": True}
+    gateway_ws = uvicorn_websocket_options(platform.gateway.settings)
     servers = [
         _Server(uvicorn.Config(platform.control_plane, **common, **tls)),  # type: ignore[arg-type]
-        _Server(uvicorn.Config(platform.gateway, **common)),  # type: ignore[arg-type]
+        _Server(uvicorn.Config(platform.gateway, **common, **gateway_ws)),  # type: ignore[arg-type]
     ]
 
     def stop() -> None:

@@ -3,7 +3,8 @@
 The backend URL is the API's ws:// or wss:// endpoint for the key type, with the topic's path and
 the client's query (without its ``access_token``) appended. Its host must resolve outside the
 operator's deny-list (``APIM_GATEWAY_ENDPOINT_DENY``, as for HTTP backends), and the connection
-goes to the address that was checked. A backend that refuses the handshake gets its status
+goes to the address that was checked. permessage-deflate is offered only with
+``APIM_GATEWAY_WS_COMPRESSION``. A backend that refuses the handshake gets its status
 passed to the client (WSO2 accepted the client anyway and echoed its frames back).
 """
 
@@ -69,7 +70,7 @@ async def open_backend(
             url,
             additional_headers=headers,
             subprotocols=[Subprotocol(p) for p in handshake.subprotocols] or None,
-            compression=None,
+            compression="deflate" if settings.gateway_ws_compression else None,
             open_timeout=settings.gateway_connect_timeout,
             ping_interval=settings.gateway_ws_ping_interval,
             ping_timeout=settings.gateway_ws_ping_timeout,
