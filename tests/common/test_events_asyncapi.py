@@ -5,7 +5,10 @@ shipped schemas current, and importable into the platform itself as an API."""
 
 from __future__ import annotations
 
+import ast
 import importlib
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -82,6 +85,68 @@ def test_each_producer_ships_the_schemas_of_its_current_catalog() -> None:
         if not path.is_file() or path.read_text() != rendered(contribution(producer, catalog)):
             stale.append(str(path))
     assert not stale, f"stale, run `make asyncapi-schemas`: {stale}"
+
+
+# Calls that emit an event, and what an event type looks like in them.
+EMITTING_CALLS = {
+    "announce",
+    "announce_change",
+    "announce_mapping",
+    "_announce",
+    "record",
+    "new_event",
+    "event_type",
+}
+EVENT_TYPE = re.compile(r"^[a-z]+(?:-[a-z]+)*\.[a-z]+(?:[.-][a-z]+)*$")
+SERVICES = Path(__file__).resolve().parents[2] / "services"
+
+
+def _emitted(package: str) -> set[str]:
+    """The event types ``package``'s code emits by a literal (an f-string's ``noun.`` as ``noun.*``)."""
+    found = set()
+    for path in SERVICES.glob(f"*/{package}/**/*.py"):
+        text = path.read_text()
+        if (
+            "announce" not in text
+            and "record(" not in text
+            and "new_event(" not in text
+            and "event_type(" not in text
+        ):
+            continue
+        for node in ast.walk(ast.parse(text)):
+            if not isinstance(node, ast.Call):
+                continue
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if name not in EMITTING_CALLS:
+                continue
+            for arg in node.args:
+                if (
+                    isinstance(arg, ast.Constant)
+                    and isinstance(arg.value, str)
+                    and EVENT_TYPE.match(arg.value)
+                ):
+                    found.add(arg.value)
+                elif isinstance(arg, ast.JoinedStr) and isinstance(arg.values[0], ast.Constant):
+                    prefix = str(arg.values[0].value)
+                    if prefix.endswith(".") and EVENT_TYPE.match(prefix + "x"):
+                        found.add(prefix + "*")
+    return found
+
+
+def test_every_event_type_a_service_emits_is_declared_in_its_catalog() -> None:
+    undeclared, emitted = [], 0
+    for package in PRODUCERS.values():
+        catalog = importlib.import_module(f"{package}.event_catalog").CATALOG
+        declared = {event.name for events in catalog.values() for event in events}
+        for type_name in _emitted(package):
+            emitted += 1
+            prefix = type_name.removesuffix("*")
+            if not any(
+                d == type_name or (type_name.endswith("*") and d.startswith(prefix)) for d in declared
+            ):
+                undeclared.append(f"{package}: {type_name}")
+    assert not undeclared, undeclared
+    assert emitted >= 25
 
 
 def test_the_served_document_lists_every_type_every_producer_declares(served: dict[str, Any]) -> None:
