@@ -35,7 +35,7 @@ def route(state: RuntimeState, scope: Scope, method: str, headers: Headers, outc
     key = (raw_host, method, raw_path)
     found = memo.get(key)
     if found is None:
-        found = _route(router, raw_host, raw_path, method, headers)
+        found = _route(router, raw_host, raw_path, method, headers, outcome)
         if found[0] is None:  # a preflight's answer depends on its headers: not kept
             found = found[1]
         else:
@@ -50,9 +50,10 @@ def route(state: RuntimeState, scope: Scope, method: str, headers: Headers, outc
 
 
 def _route(
-    router: Router, raw_host: str, raw_path: bytes, method: str, headers: Headers
+    router: Router, raw_host: str, raw_path: bytes, method: str, headers: Headers, outcome: Outcome
 ) -> tuple[bool | None, Routed]:
-    """Whether the answer may be kept, and the answer; raises 400 or 404."""
+    """Whether the answer may be kept, and the answer; raises 400 or 404 (with ``outcome.api``
+    set when the path is an API's: the WebSocket handshake tries its verbs with it)."""
     try:
         path, encoded_path = split_path(raw_path)
     except BadPath as exc:
@@ -62,6 +63,7 @@ def _route(
     if routed is None:
         raise GatewayError(404, NO_MATCHING_RESOURCE, f"No API is deployed for {method} {path}")
     api, resource_path = routed
+    outcome.api = api
     keep: bool | None = True
     matched = api.operation(method, resource_path)
     if matched is None:
