@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Protocol
+from typing import NoReturn, Protocol, TypeVar
 
 from apim_gateway.errors import GatewayError
 from apim_gateway.runtime.tiers import AdvancedTier, ConditionInput, Limit, TenantTiers
@@ -40,6 +40,9 @@ from apim_gateway.throttling import (
     subscription_key,
     throttle_error,
 )
+
+_K = TypeVar("_K", bound=tuple[str, ...])
+_KEYS_KEPT = 65_536
 
 
 class Limiter(Protocol):
@@ -121,22 +124,48 @@ class LocalLimiter:
         self._counters = {k: c for k, c in self._counters.items() if c[2] > now}
 
 
-async def _acquire(
+def _admit(
     limiter: Limiter, key: str, limit: Limit, level: ThrottleLevel, stop: bool = True
-) -> str | None:
-    """Admits the call at one level or raises its refusal; for a bandwidth limit, the key of the
-    counter its bytes go to."""
+) -> Decision | str | None:
+    """Admits the call at one level or raises its refusal, without a coroutine: for a bandwidth
+    limit, the key of the counter its bytes go to; the ``Decision`` when it is pending (a lease on
+    its way), which ``_settle`` then waits for."""
     take = 1
     if limit.bandwidth:
         key, take = bandwidth_key(key), 0
     decision = limiter.try_acquire(key, limit.count, limit.window, stop_on_quota_reach=stop, take=take)
     if decision.pending:
-        decision = await limiter.settle(key, stop_on_quota_reach=stop, take=take)
+        return decision
     if not decision.admitted:
-        error = throttle_error(level)
-        headers = rate_limit_headers(decision.limit, 0, decision.reset_after, admitted=False)
-        raise GatewayError(error.status, (error.code, error.message), error.description, headers)
-    return key if limit.bandwidth else None
+        _refuse(decision, level)
+    return key if take == 0 else None
+
+
+async def _settle(limiter: Limiter, key: str, limit: Limit, level: ThrottleLevel, stop: bool) -> str | None:
+    take = 1
+    if limit.bandwidth:
+        key, take = bandwidth_key(key), 0
+    decision = await limiter.settle(key, stop_on_quota_reach=stop, take=take)
+    if not decision.admitted:
+        _refuse(decision, level)
+    return key if take == 0 else None
+
+
+def _refuse(decision: Decision, level: ThrottleLevel) -> NoReturn:
+    error = throttle_error(level)
+    headers = rate_limit_headers(decision.limit, 0, decision.reset_after, admitted=False)
+    raise GatewayError(error.status, (error.code, error.message), error.description, headers)
+
+
+async def _acquire(
+    limiter: Limiter, key: str, limit: Limit, level: ThrottleLevel, stop: bool = True
+) -> str | None:
+    """Admits the call at one level or raises its refusal; for a bandwidth limit, the key of the
+    counter its bytes go to."""
+    counted = _admit(limiter, key, limit, level, stop)
+    if isinstance(counted, Decision):
+        return await _settle(limiter, key, limit, level, stop)
+    return counted
 
 
 def _also(keys: list[str] | None, key: str) -> list[str]:
@@ -153,6 +182,16 @@ class RateLimits:
 
     def __init__(self, limiter: Limiter) -> None:
         self.limiter = limiter
+        # Counter keys by what names them, built at a caller's first call rather than on each.
+        self._subscription_keys: dict[tuple[str, str, str, str], tuple[str, str]] = {}
+        self._application_keys: dict[tuple[str, str, str], tuple[str, str]] = {}
+
+    @staticmethod
+    def _keep(memo: dict[_K, tuple[str, str]], name: _K, keys: tuple[str, str]) -> tuple[str, str]:
+        if len(memo) >= _KEYS_KEPT:
+            memo.clear()
+        memo[name] = keys
+        return keys
 
     async def check(
         self,
@@ -212,44 +251,49 @@ class RateLimits:
             if subscription_tier is not None:
                 sub = tiers.subscription.get(subscription_tier)
                 if sub is not None:
-                    if sub.limit is not None:
-                        counted = await _acquire(
-                            limiter,
-                            subscription_key(tenant, application_id, api_id, tier=subscription_tier),
-                            sub.limit,
-                            ThrottleLevel.SUBSCRIPTION,
-                            sub.stop_on_quota_reach,
+                    keys = self._subscription_keys.get((tenant, application_id, api_id, subscription_tier))
+                    if keys is None:
+                        keys = self._keep(
+                            self._subscription_keys,
+                            (tenant, application_id, api_id, subscription_tier),
+                            (
+                                subscription_key(tenant, application_id, api_id, tier=subscription_tier),
+                                subscription_key(
+                                    tenant, application_id, api_id, tier=subscription_tier, burst=True
+                                ),
+                            ),
                         )
+                    if sub.limit is not None:
+                        level, stop = ThrottleLevel.SUBSCRIPTION, sub.stop_on_quota_reach
+                        counted = _admit(limiter, keys[0], sub.limit, level, stop)
+                        if isinstance(counted, Decision):
+                            counted = await _settle(limiter, keys[0], sub.limit, level, stop)
                         if counted is not None:
                             metered = _also(metered, counted)
                     if sub.burst is not None:
-                        await _acquire(
-                            limiter,
-                            subscription_key(
-                                tenant, application_id, api_id, tier=subscription_tier, burst=True
-                            ),
-                            sub.burst,
-                            ThrottleLevel.SUBSCRIPTION_BURST,
-                        )
+                        await _acquire(limiter, keys[1], sub.burst, ThrottleLevel.SUBSCRIPTION_BURST)
             if application_tier is not None:
                 app = tiers.application.get(application_tier)
                 if app is not None:
-                    if app.limit is not None:
-                        counted = await _acquire(
-                            limiter,
-                            application_key(tenant, application_id, user),
-                            app.limit,
-                            ThrottleLevel.APPLICATION,
+                    keys = self._application_keys.get((tenant, application_id, user))
+                    if keys is None:
+                        keys = self._keep(
+                            self._application_keys,
+                            (tenant, application_id, user),
+                            (
+                                application_key(tenant, application_id, user),
+                                application_key(tenant, application_id, user, burst=True),
+                            ),
                         )
+                    if app.limit is not None:
+                        level = ThrottleLevel.APPLICATION
+                        counted = _admit(limiter, keys[0], app.limit, level)
+                        if isinstance(counted, Decision):
+                            counted = await _settle(limiter, keys[0], app.limit, level, True)
                         if counted is not None:
                             metered = _also(metered, counted)
                     if app.burst is not None:
-                        await _acquire(
-                            limiter,
-                            application_key(tenant, application_id, user, burst=True),
-                            app.burst,
-                            ThrottleLevel.APPLICATION_BURST,
-                        )
+                        await _acquire(limiter, keys[1], app.burst, ThrottleLevel.APPLICATION_BURST)
         if tiers.custom:
             values = variables()
             for rule in tiers.custom.values():

@@ -4,7 +4,7 @@ the rules are in ``ratelimit.py``."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from urllib.parse import parse_qsl
 
 from apim_gateway.context import AuthContext, Headers
@@ -14,7 +14,7 @@ from apim_gateway.runtime.tiers import ConditionInput
 from apim_gateway.throttling import Meter
 
 
-async def rate_limit(
+def rate_limit(
     services: Services,
     api: CompiledApi,
     op: Operation,
@@ -23,14 +23,32 @@ async def rate_limit(
     query: str,
     client_ip: str,
     also: tuple[Operation, ...] = (),
-) -> Meter | None:
+) -> Awaitable[Meter | None]:
     """Raises the first refusal; a ``Meter`` for the call's bytes when a bandwidth limit applies.
+    The check's coroutine itself, awaited by the caller (no coroutine layer of its own).
 
     ``also``: further operations the call runs (a GraphQL query's), each counted at its own tier."""
     tiers = services.state.tiers.get(api.tenant)
     if tiers is None:
-        return None
+        return _unlimited()
     user = auth.subscriber or client_ip
+    if api.api_throttling_policy is None and op.throttling_policy is None and not also and not tiers.custom:
+        # No level here reads the call's conditions or a custom rule's variables.
+        return services.rate_limits.check(
+            tiers,
+            tenant=api.tenant,
+            api_id=api.id,
+            api_policy=None,
+            verb=op.verb,
+            target=op.target,
+            resource_policy=None,
+            application_id=auth.application_id,
+            user=user,
+            subscription_tier=auth.subscription_tier,
+            application_tier=auth.application_tier,
+            conditions=_unread_conditions,
+            variables=_unread_variables,
+        )
 
     # Only a tier with conditions or a custom policy asks for these.
     def conditions() -> ConditionInput:
@@ -48,7 +66,7 @@ async def rate_limit(
             "apiTenant": api.tenant,
         }
 
-    return await services.rate_limits.check(
+    return services.rate_limits.check(
         tiers,
         tenant=api.tenant,
         api_id=api.id,
@@ -64,3 +82,15 @@ async def rate_limit(
         variables=variables,
         more_resources=[(o.verb, o.target, o.throttling_policy) for o in also if o.throttling_policy],
     )
+
+
+async def _unlimited() -> Meter | None:
+    return None
+
+
+def _unread_conditions() -> ConditionInput:
+    raise AssertionError("no level without an advanced tier reads the call's conditions")
+
+
+def _unread_variables() -> Mapping[str, str]:
+    raise AssertionError("no level without a custom rule reads its variables")
