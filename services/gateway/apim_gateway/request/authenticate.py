@@ -5,7 +5,7 @@ certificate (RFC 8705 ``cnf.x5t#S256``) only with that certificate (401 900901).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -25,7 +25,7 @@ _UNCONFIRMED = (
 )
 
 
-async def authenticate(
+def authenticate(
     services: Services,
     api: CompiledApi,
     headers: Headers,
@@ -34,17 +34,16 @@ async def authenticate(
     outcome: Outcome,
     client_ip: str = "",
     scope: Mapping[str, Any] | None = None,
-) -> VerifiedToken | None:
+) -> Awaitable[VerifiedToken | None]:
     """Fills ``auth`` and puts the headers without the credentials in ``outcome``; the verified
     token, or None for a call authenticated by Basic credentials or by a certificate alone (which
     need no subscription, as in WSO2). ``scope``: the ASGI scope, whose ``tls`` extension holds
     the certificate the TLS peer presented."""
     mutual_tls = api.mutual_tls
+    # The scheme's coroutine itself, awaited by the caller: no coroutine layer of its own.
     if mutual_tls is not None:
-        return await _with_certificate(
-            services, mutual_tls, api, headers, query, auth, outcome, client_ip, scope
-        )
-    return await _application(services, api, headers, query, auth, outcome, client_ip, scope)
+        return _with_certificate(services, mutual_tls, api, headers, query, auth, outcome, client_ip, scope)
+    return _application(services, api, headers, query, auth, outcome, client_ip, scope)
 
 
 async def _with_certificate(

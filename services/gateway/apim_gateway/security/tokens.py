@@ -52,6 +52,10 @@ class VerifiedToken:
     consumer_key: str | None
     scopes: frozenset[str]
     is_api_key: bool
+    # The API whose key managers were last found to hold this token's, with the key managers'
+    # version then: a call to the same API finds its token trusted without the lookup.
+    trusted_for: CompiledApi | None = None
+    trusted_version: int = -1
 
 
 def _invalid(description: str) -> GatewayError:
@@ -162,12 +166,18 @@ class TokenVerifier:
         """The verified token for a call to ``api``, or ``GatewayError`` (900901 / 900903 / 900900)."""
         verified = self._cache.get(token)
         now = time.time()
-        if verified is not None and self._index_version == self._state.key_manager_version:
+        version = self._state.key_manager_version
+        if verified is not None and self._index_version == version:
             if verified.expires_at + LEEWAY < now:
                 del self._cache[token]
                 raise GatewayError(401, TOKEN_EXPIRED, "The access token has expired")
-            km = self._key_manager(api, verified.issuer)
-            if km is not None and self.keyset(km) is verified.keys:
+            if verified.trusted_for is not api or verified.trusted_version != version:
+                km = self._key_manager(api, verified.issuer)
+                if km is None or self.keyset(km) is not verified.keys:
+                    verified = None
+                else:
+                    verified.trusted_for, verified.trusted_version = api, version
+            if verified is not None:
                 if verified.is_api_key != api_key:
                     raise _invalid(_wrong_kind(api_key))
                 return verified
