@@ -67,7 +67,8 @@ class Pipeline:
                 deny = state.deny.get(api.tenant)
                 if deny is not None:
                     deny_api(deny, api, client_ip)
-                check_lifecycle(api)
+                if api.blocked:
+                    check_lifecycle(api)
                 auth = outcome.auth = AuthContext(tenant=api.tenant)
                 query: str = scope["query_string"].decode("latin-1")
                 graphql = api.graphql
@@ -85,7 +86,8 @@ class Pipeline:
                     )
                     headers = outcome.headers_after_auth
                     if elected is None:
-                        authorize(op, auth)
+                        if op.scopes:
+                            authorize(op, auth)
                     else:
                         authorize_all(elected.operations, auth)
                     if verified is not None:  # a Basic call needs no subscription, as in WSO2
