@@ -21,7 +21,8 @@ async def test_the_gateway_snapshot_runs_as_many_statements_for_four_subscriptio
         if n in (0, 3):
             with counted(engine) as statements:
                 r = await portal.client.get(f"{BASE}/internal/gateway-snapshot", headers=service)
-            costs.append(len(statements))
+            # The outbox relay polls on the same engine meanwhile.
+            costs.append(len([s for s in statements if "outbox" not in s]))
     assert r.status_code == 200
     assert sorted(s["apiId"] for s in r.json()["subscriptions"]) == sorted(apis)
     assert costs[0] == costs[1], costs

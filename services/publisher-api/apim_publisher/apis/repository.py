@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import load_only
 
 from apim_common.repository import Repository
 from apim_publisher.apis.models import API
+
+# Ids per ``IN (...)`` list: far below any driver's limit on bound parameters.
+CHUNK = 1000
 
 
 class APIRepository(Repository[API]):
@@ -34,3 +38,14 @@ class APIRepository(Repository[API]):
         if tenant is not None:
             statement = statement.where(API.tenant == tenant)
         return await self.all(statement)
+
+    async def headers_by_ids(self, ids: Iterable[str]) -> dict[str, API]:
+        """The APIs among ``ids``, by id, with their identity and state columns only (tenant, type,
+        lifecycle): what a runtime artifact takes from the API beside its revision. Other columns
+        raise when read."""
+        columns = load_only(API.id, API.tenant, API.type, API.lifecycle_status, raiseload=True)
+        wanted, found = list(ids), {}
+        for start in range(0, len(wanted), CHUNK):
+            statement = select(API).options(columns).where(API.id.in_(wanted[start : start + CHUNK]))
+            found.update({a.id: a for a in await self.all(statement)})
+        return found
