@@ -17,13 +17,27 @@ One run measures, side by side on the same machine:
 wrk (``-t1 -c64``) and the backend run on core 1. Each server gets a 2 s warm-up, then 8 s
 measured. Prints RPS, p50, p99, CPU per request of the server under test, and the ratio to nginx.
 
+Then the latency a gateway adds at half its maximum load (issue 26, goal: added p99 < 3 ms): the
+first gateway's RPS above is its maximum; the nginx proxy and each gateway are driven at half that
+rate by a fixed-rate generator on core 1 (Debian's wrk has no ``-R``; this is a Python open-loop
+client in the manner of wrk2: requests are due on a fixed schedule whatever the answers, sent on
+64 kept-alive connections, and one that waits for a free connection is timed from when it was
+due, so a slow server cannot slow the load down and hide its own delay). The event loop's timer
+has a 1 ms resolution, so the requests due in each millisecond go together; nginx gets the same
+pattern. The gateway's added p50 and p99 are its figures minus nginx's.
+
+Last, the chain's instructions and CPU microseconds per request from ``bench_chain_instructions.py``
+(in-process, callgrind) beside nginx's CPU per request measured above, and the goal (40 us).
+
     uv run python benchmarks/bench_gateway.py [--rounds N] [--duration S] [--connections C]
-        [--servers uvicorn,granian] [--baseline REV|none]
+        [--servers uvicorn,granian] [--baseline REV|none] [--latency-seconds S] [--chain-requests N]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import json
 import os
 import re
@@ -35,6 +49,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from httptools import HttpResponseParser
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -177,6 +193,133 @@ def measure(
     before = cpu_seconds(pid)
     result = wrk(url, seconds, connections, script)
     result["cpu_us"] = (cpu_seconds(pid) - before) / max(result["n"], 1) * 1e6
+    return result
+
+
+# -- the fixed-rate load (latency at a given load) ----------------------------------------------------
+
+
+class _FixedRateConnection(asyncio.Protocol):
+    """One kept-alive connection of the generator: one request at a time, timed from ``due``."""
+
+    def __init__(self, load: _FixedRate) -> None:
+        self.load = load
+        self.parser = HttpResponseParser(self)
+        self.transport: Any = None
+        self.due = 0.0
+
+    # asyncio.Protocol
+    def connection_made(self, transport: Any) -> None:
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.parser.feed_data(data)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.load.lost += 1
+        self.load.finished.set()  # the answers still due will not come
+
+    # httptools
+    def on_message_complete(self) -> None:
+        self.load.answered(self, self.parser.get_status_code())
+
+
+class _FixedRate:
+    """Sends ``rate`` requests a second for ``seconds``, whatever the answers (open loop)."""
+
+    def __init__(self, request: bytes, rate: float, seconds: float) -> None:
+        import collections
+
+        self.request = request
+        self.rate = rate
+        self.total = int(rate * seconds)
+        self.idle: collections.deque[_FixedRateConnection] = collections.deque()
+        self.waiting: collections.deque[float] = collections.deque()  # due times without a connection
+        self.latencies: list[float] = []
+        self.errors = 0
+        self.lost = 0
+        self.loop: Any = None
+        self.finished = asyncio.Event()
+
+    def send(self, conn: _FixedRateConnection, due: float) -> None:
+        conn.due = due
+        conn.transport.write(self.request)
+
+    def answered(self, conn: _FixedRateConnection, status: int) -> None:
+        self.latencies.append(self.loop.time() - conn.due)
+        if len(self.latencies) >= self.total:
+            self.finished.set()
+        if status != 200:
+            self.errors += 1
+        if self.waiting:
+            self.send(conn, self.waiting.popleft())
+        else:
+            self.idle.append(conn)
+
+    async def run(self, host: str, port: int, connections: int) -> dict[str, float]:
+        loop = self.loop = asyncio.get_running_loop()
+        for _ in range(connections):
+            _, conn = await loop.create_connection(lambda: _FixedRateConnection(self), host, port)
+            self.idle.append(conn)
+        start = loop.time() + 0.01
+        sent = 0
+        while sent < self.total:
+            now = loop.time()
+            due_now = min(self.total, int((now - start) * self.rate) + 1)
+            while sent < due_now:
+                if self.idle:
+                    # Late only by the generator's own timer: timed from now.
+                    self.send(self.idle.pop(), now)
+                else:  # every connection busy: the server's delay, timed from when it was due
+                    self.waiting.append(start + sent / self.rate)
+                sent += 1
+            await asyncio.sleep(0.0005)
+        if len(self.latencies) < self.total:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.finished.wait(), 30)
+        elapsed = loop.time() - start
+        latencies = sorted(self.latencies)
+        answered = len(latencies)
+
+        def quantile(q: float) -> float:
+            return latencies[min(int(q * answered), answered - 1)] * 1000 if answered else float("nan")
+
+        return {
+            "rate": answered / elapsed,
+            "p50": quantile(0.50),
+            "p99": quantile(0.99),
+            "errors": float(self.errors + self.total - answered),
+        }
+
+
+def fixed_rate_client(args: list[str]) -> None:
+    """In its own process on core 1: ``host port path rate seconds connections [header...]``."""
+    host, port, path, rate, seconds, connections, *headers = args
+    head = [f"GET {path} HTTP/1.1", f"Host: {host}:{port}", *headers]
+    request = ("\r\n".join(head) + "\r\n\r\n").encode()
+    load = _FixedRate(request, float(rate), float(seconds))
+    try:
+        import uvloop
+
+        runner: Any = uvloop.run
+    except ImportError:
+        runner = asyncio.run
+    print(json.dumps(runner(load.run(host, int(port), int(connections)))))
+
+
+def fixed_rate(
+    url: str, rate: float, seconds: float, connections: int, headers: list[str]
+) -> dict[str, float]:
+    """Latency at ``rate`` requests a second, from a generator pinned to core 1."""
+    match = re.match(r"http://([^:/]+):(\d+)(/.*)", url)
+    assert match is not None, url
+    host, port, path = match.groups()
+    command = [
+        "taskset", "-c", "1", sys.executable, str(Path(__file__).resolve()), "--fixed-rate-client",
+        host, port, path, f"{rate:.1f}", str(seconds), str(connections), *headers,
+    ]  # fmt: skip
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    result: dict[str, float] = json.loads(out.strip().splitlines()[-1])
     return result
 
 
@@ -325,6 +468,21 @@ def main() -> None:
     parser.add_argument(
         "--baseline", default="HEAD~1", help="a git revision whose gateway runs beside this one, or 'none'"
     )
+    parser.add_argument(
+        "--latency-seconds",
+        type=float,
+        default=8.0,
+        help="seconds of fixed-rate load at half the gateway's maximum for the added latency; 0 skips",
+    )
+    parser.add_argument(
+        "--chain-requests",
+        type=int,
+        default=200,
+        help="requests bench_chain_instructions counts for the chain's instructions; 0 skips",
+    )
+    if sys.argv[1:2] == ["--fixed-rate-client"]:
+        fixed_rate_client(sys.argv[2:])
+        return
     args = parser.parse_args()
     ensure_tools()
     from cryptography.hazmat.primitives import serialization
@@ -378,6 +536,18 @@ def main() -> None:
             for name, url, pid, lua in targets:
                 results[name].append(measure(url, pid, args.warmup, args.duration, args.connections, lua))
         report(results, args)
+        if args.latency_seconds > 0:
+            first = f"gateway, {args.servers.split(',')[0]}"
+            rate = _median(results[first], "rps") / 2
+            auth = [f"Authorization: Bearer {token}"]
+            loaded = [(name, url, auth if lua else []) for name, url, _, lua in targets[1:]]
+            latencies: dict[str, dict[str, float]] = {}
+            for name, url, headers in loaded:
+                fixed_rate(url, rate, 1.0, args.connections, headers)  # warm-up at the same rate
+                latencies[name] = fixed_rate(url, rate, args.latency_seconds, args.connections, headers)
+            report_latency(latencies, rate, first, args)
+        if args.chain_requests > 0:
+            report_chain(args.chain_requests, _median(results["nginx reverse proxy"], "cpu_us"))
     finally:
         for process in reversed(processes):
             process.send_signal(signal.SIGTERM)
@@ -426,6 +596,52 @@ def report(results: dict[str, list[dict[str, float]]], args: argparse.Namespace)
         if current in results:
             delta = _median(results[current], "cpu_us") - _median(results[name], "cpu_us")
             print(f"{current}: CPU per request {delta:+.1f} us against {name.split('@')[1]}")
+
+
+def report_latency(
+    latencies: dict[str, dict[str, float]], rate: float, first: str, args: argparse.Namespace
+) -> None:
+    print(
+        f"\nlatency at half of {first}'s maximum: {rate:,.0f} requests/s, fixed rate (open loop,"
+        f" Python generator on core 1, {args.connections} connections), {args.latency_seconds:g} s"
+        " after a 1 s warm-up"
+    )
+    print(f"{'server on core 0':<24}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
+    for name, row in latencies.items():
+        print(f"{name:<24}{row['rate']:>10,.0f}{row['p50']:>9.2f}{row['p99']:>9.2f}{row['errors']:>8.0f}")
+    reference = latencies["nginx reverse proxy"]
+    for name, row in latencies.items():
+        if name.startswith("gateway"):
+            added_p50 = row["p50"] - reference["p50"]
+            added_p99 = row["p99"] - reference["p99"]
+            verdict = "met" if added_p99 < 3 else f"missed by {added_p99 - 3:.2f} ms"
+            print(
+                f"{name}: added p50 {added_p50:+.2f} ms, added p99 {added_p99:+.2f} ms"
+                f" over nginx at the same load (goal: added p99 < 3 ms, {verdict})"
+            )
+
+
+def report_chain(requests: int, nginx_cpu_us: float) -> None:
+    """The chain counted in-process (``bench_chain_instructions.py``) beside nginx's CPU above."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from bench_chain_instructions import cpu_us, instructions  # type: ignore[import-not-found,unused-ignore]
+
+    out = Path(tempfile.mkdtemp(prefix="bench-chain-")) / "callgrind.out"
+    try:
+        counted = instructions(ROOT, requests, True, out)
+        cpu = cpu_us(ROOT, 1000, 3, True)
+    except (subprocess.CalledProcessError, FileNotFoundError, SystemExit) as exc:
+        print(f"\nthe chain's instructions were not counted: {exc}")
+        return
+    finally:
+        shutil.rmtree(out.parent, ignore_errors=True)
+    print(
+        f"\ngateway chain in-process (bench_chain_instructions, analytics on): {counted:,.0f}"
+        f" instructions/request, {cpu:.1f} us CPU/request (best of 3 rounds of 1,000);"
+        f" nginx reverse proxy above: {nginx_cpu_us:.0f} us CPU/request"
+    )
+    verdict = "met" if cpu <= 40 else f"missed by {cpu - 40:.1f} us"
+    print(f"goal: the chain at <= 40 us CPU/request, about half of 390,444 instructions ({verdict})")
 
 
 if __name__ == "__main__":
