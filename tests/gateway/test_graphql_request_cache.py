@@ -12,6 +12,7 @@ from unittest.mock import patch
 
 import pytest
 
+from apim_gateway.errors import GatewayError
 from apim_gateway.graphql import QueryAnalyser, compile_schema
 from apim_gateway.graphql.queries import SWITCH_INTERVAL, prepare
 from apim_gateway.request.graphql import Elected, elect
@@ -75,6 +76,48 @@ async def test_a_redeployed_api_elects_the_request_again(analyser: QueryAnalyser
     redeployed = await post(analyser, deployed(secured=False), QUERY)
     assert first.secured is True
     assert redeployed.secured is False
+
+
+async def sent_in(analyser: QueryAnalyser, messages: list[dict[str, Any]], limit: int = 1 << 20) -> Elected:
+    """``elect`` on a POST whose body comes in these ASGI messages."""
+    pending = list(messages)
+
+    async def receive() -> dict[str, Any]:
+        return pending.pop(0)
+
+    services = cast(Services, SimpleNamespace(graphql=analyser))
+    api = cast(CompiledApi, SimpleNamespace(id="films", revision_id="r1"))
+    headers = [("content-type", "application/json"), ("transfer-encoding", "chunked")]
+    return await elect(services, api, deployed(), "POST", headers, "", receive, limit)
+
+
+async def test_a_body_in_several_messages_is_read_whole(analyser: QueryAnalyser) -> None:
+    messages = [
+        {"type": "http.request", "body": QUERY[:10], "more_body": True},
+        {"type": "http.request", "body": QUERY[10:], "more_body": False},
+    ]
+    elected = await sent_in(analyser, messages)
+    assert elected.payload.body == QUERY
+    assert elected.resource == "film"
+
+
+@pytest.mark.parametrize("split", [False, True])
+async def test_a_body_past_the_limit_is_413(analyser: QueryAnalyser, split: bool) -> None:
+    parts = [QUERY[:10], QUERY[10:]] if split else [QUERY]
+    messages = [
+        {"type": "http.request", "body": part, "more_body": n < len(parts) - 1}
+        for n, part in enumerate(parts)
+    ]
+    with pytest.raises(GatewayError) as refused:
+        await sent_in(analyser, messages, limit=len(QUERY) - 1)
+    assert (refused.value.status, refused.value.code) == (413, "413")
+
+
+async def test_a_client_gone_before_its_body_is_400(analyser: QueryAnalyser) -> None:
+    messages = [{"type": "http.request", "body": QUERY[:10], "more_body": True}, {"type": "http.disconnect"}]
+    with pytest.raises(GatewayError) as refused:
+        await sent_in(analyser, messages)
+    assert (refused.value.status, refused.value.code) == (400, "101001")
 
 
 async def test_the_switch_interval_is_lowered_only_while_a_query_is_analysed(analyser: QueryAnalyser) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-from starlette.types import Receive
+from starlette.types import Message, Receive
 
 from apim_gateway.context import AuthContext, Headers, header
 from apim_gateway.errors import PAYLOAD_TOO_LARGE, RECEIVE_FAILED, GatewayError
@@ -49,6 +49,22 @@ def refusal(refused: QueryRefused) -> GatewayError:
     return GatewayError(refused.status, (refused.code, refused.message), refused.description)
 
 
+async def rest_of_body(message: Message, receive: Receive, headers: Headers, limit: int) -> bytes:
+    """The request body whose first ASGI message is ``message``, read whole by ``open_body``.
+    Raises ``GatewayError`` (413 past ``limit``, 400 when the client goes away)."""
+    first = [message]
+
+    async def replay() -> Message:
+        return first.pop() if first else await receive()
+
+    try:
+        return await open_body(replay, headers, limit).read()
+    except BodyTooLarge as exc:
+        raise GatewayError(413, PAYLOAD_TOO_LARGE, str(exc)) from None
+    except RequestBodyError as exc:
+        raise GatewayError(400, RECEIVE_FAILED, str(exc)) from None
+
+
 async def elect(
     services: Services,
     api: CompiledApi,
@@ -70,17 +86,19 @@ async def elect(
     key: tuple[int, str, bytes] | None = None
     analyser = services.graphql
     if method == "POST":
-        try:
-            body = await open_body(receive, headers, body_limit).read()
-        except BodyTooLarge as exc:
-            raise GatewayError(413, PAYLOAD_TOO_LARGE, str(exc)) from None
-        except RequestBodyError as exc:
-            raise GatewayError(400, RECEIVE_FAILED, str(exc)) from None
+        # A query comes in one ASGI message, taken as it is (no RequestBody for it).
+        message = await receive()
+        if message["type"] == "http.request" and not message.get("more_body"):
+            body = message.get("body", b"")
+            if len(body) > body_limit:
+                raise GatewayError(413, PAYLOAD_TOO_LARGE, str(BodyTooLarge(body_limit)))
+        else:
+            body = await rest_of_body(message, receive, headers, body_limit)
         if content_type == "application/json" and len(body) <= analyser.max_query_bytes:
             key = (id(graphql), query, body)
             known = analyser.recall(key)
             if known is not None:
-                deployed, elected = cast(tuple[GraphQLApi, Elected], known)
+                deployed, elected = cast("tuple[GraphQLApi, Elected]", known)
                 if deployed is graphql:  # not another object since made at the same address
                     return elected
     try:
@@ -103,7 +121,8 @@ async def elect(
 def authorize_all(operations: tuple[Operation, ...], auth: AuthContext) -> None:
     """The caller must hold the scopes of every operation the query elects (403 900910)."""
     for op in operations:
-        authorize(op, auth)
+        if op.scopes and not (op.scopes & auth.scopes):  # as ``authorize``, which words the refusal
+            authorize(op, auth)
 
 
 def check_query(
@@ -115,8 +134,19 @@ def check_query(
 ) -> None:
     """The subscription tier's ``graphQLMaxDepth`` and ``graphQLMaxComplexity`` (400 900820 and
     900821), and the API's introspection switch (403)."""
+    tier = tiers.subscription.get(auth.subscription_tier) if tiers and auth.subscription_tier else None
+    max_depth = tier.graphql_max_depth if tier else 0
+    max_complexity = tier.graphql_max_complexity if tier else 0
+    if not (max_depth or max_complexity or analysis.introspection):
+        return  # nothing to check, as for most queries on a tier without GraphQL bounds
     try:
-        query_limits(tiers, graphql, analysis, payload.variables, auth)
+        check_limits(
+            analysis,
+            payload.variables,
+            max_depth=max_depth,
+            max_complexity=max_complexity,
+            introspection=graphql.schema.introspection,
+        )
     except QueryRefused as refused:
         raise refusal(refused) from None
 
