@@ -12,6 +12,8 @@ import pytest
 
 from apim_devportal.apichat import planner as planner_module
 from apim_devportal.apichat.planner import Memory, Planner, split_steps
+from apim_devportal.apichat.schemas import ApiResponse
+from apim_devportal.apichat.service import Session, next_call, record
 from apim_devportal.apichat.tools import Tool, from_openapi
 from apim_devportal.assistant.embedder import load_embedder
 
@@ -43,11 +45,12 @@ WAREHOUSE = json.dumps(
         "info": {"title": "Warehouse", "version": "1.0.0"},
         "paths": {
             "/parts": {
+                "get": {"summary": "List the parts in stock", "parameters": [_query("q")], "responses": _OK},
                 "post": {
                     "summary": "Receive parts into stock",
                     "requestBody": _body(["part", "quantity"], part=_TEXT, quantity=_COUNT),
                     "responses": _OK,
-                }
+                },
             },
             "/parts/{part}": {
                 "get": {"summary": "Get a spare part", "parameters": [_path("part")], "responses": _OK}
@@ -93,6 +96,14 @@ WAREHOUSE = json.dumps(
                         _query("minWeight", type="number"),
                         _query("maxWeight", type="number"),
                     ],
+                    "responses": _OK,
+                }
+            },
+            "/scanners/{scannerId}/software": {
+                "put": {
+                    "summary": "Install software on a scanner",
+                    "parameters": [_path("scannerId")],
+                    "requestBody": _body(["version"], version=_TEXT),
                     "responses": _OK,
                 }
             },
@@ -215,3 +226,28 @@ def test_a_sentence_of_values_only_completes_the_step_before_it() -> None:
         "from": "2026-05-01",
         "to": "2026-05-31",
     }
+
+
+def test_a_name_followed_by_what_it_is_goes_to_that_field() -> None:
+    assert planned("Take on Ana Reyes for the NIGHT badge", "POST", "/pickers")["badge"] == "NIGHT"
+
+
+def test_a_dotted_number_is_a_version_not_the_id_of_a_thing() -> None:
+    step = "Put 4.0.2 on SC-0031"
+    assert planned(step, "PUT", "/scanners/{scannerId}/software") == {
+        "scannerId": "SC-0031",
+        "version": "4.0.2",
+    }
+
+
+def test_a_step_referring_back_works_on_the_thing_an_earlier_step_made() -> None:
+    command = "Receive 12 PART-QQ-4, then show the part"
+    session = Session(command, from_openapi(WAREHOUSE), split_steps(command))
+    first = next_call(planner(), session)
+    assert first is not None
+    assert (first[0].method, first[0].path) == ("POST", "/parts")
+    session.pending = first
+    record(session, ApiResponse(code=201, body={"part": "PART-QQ-4", "quantity": 12}))
+    second = next_call(planner(), session)
+    assert second is not None
+    assert (second[0].path, second[1]["parameters"]) == ("/parts/{part}", {"part": "PART-QQ-4"})

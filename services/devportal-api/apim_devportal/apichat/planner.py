@@ -111,7 +111,7 @@ REFERENCE_WEIGHT = 0.5
 # that does not take its id loses THING_WEIGHT, and a read of something under it (its payments)
 # loses UNDER_WEIGHT unless the step names what is under it or states one of its fields.
 THING_WEIGHT = 1.0
-# A create or change that the step gives nothing to write.
+# A create or change that the step gives nothing to write, when the step does not sound like one.
 EMPTY_WRITE_WEIGHT = 0.5
 UNDER_WEIGHT = 0.35
 # The affinity of a value whose neighbouring word names the field (``invoice INV-2026-0042``).
@@ -249,7 +249,8 @@ class Planner:
                 score -= DELETE_CAUTION
             score += FIT_WEIGHT * self._fit(step, tool, memory, found)
             score -= self._about(step, tool, memory, found, named)
-            score -= self._nothing_to_write(step, tool, memory, found, named)
+            if intent[kind] < max(intent.values()):
+                score -= self._nothing_to_write(step, tool, memory, found, named)
             if score > best_score:
                 best, best_score = tool, score
         return best
@@ -265,7 +266,8 @@ class Planner:
         refers = _REFERS_BACK.search(step) or (
             memory.entity and re.search(rf"\bthe {re.escape(memory.entity)}\b", step, re.I)
         )
-        back = REFERENCE_WEIGHT if refers and tool.entity == memory.entity else 0.0
+        # Referring back is to one thing: an operation on it (its id in the path), not on a list.
+        back = REFERENCE_WEIGHT if refers and tool.entity == memory.entity and path else 0.0
         return evidence * PLACED_WEIGHT - missing - UNPLACED_WEIGHT * unplaced + back
 
     def _about(self, step: str, tool: Tool, memory: Memory, found: list[Mention], named: set[str]) -> float:
@@ -291,7 +293,7 @@ class Planner:
         self, step: str, tool: Tool, memory: Memory, found: list[Mention], named: set[str]
     ) -> float:
         """What a create or change loses when the step states none of its body's fields (beyond
-        the id of the thing it names): "show bin 12" has nothing to write."""
+        the id of the thing it names) and does not sound like one: "show bin 12" writes nothing."""
         if not tool.body or KIND.get(tool.method) not in ("create", "change"):
             return 0.0
         stated = self.assign(step, tool, memory, found).stated
@@ -561,6 +563,10 @@ def _enum_named(step: str, f: Field) -> Any:
     return None
 
 
+def _version(m: Mention) -> bool:
+    return m.kind == "code" and bool(re.fullmatch(r"\d+(?:\.\d+)+", str(m.value)))
+
+
 def _id_like(m: Mention) -> bool:
     return m.kind == "code" or (m.kind == "integer" and isinstance(m.value, int) and m.value >= 10)
 
@@ -588,7 +594,8 @@ def _affinity(f: Field, m: Mention) -> float | None:
         return None
     numeric = m.kind in ("integer", "decimal") and f.kind in ("integer", "number")
     near = {stem(w) for w in m.before[-1:]}
-    if numeric:
+    if numeric or m.kind in ("name", "code"):
+        # "12 items", and a name or code followed by what it is: "the SALES department".
         near |= {stem(w) for w in m.after[:1]}
     context = {stem(w) for w in m.before}
     terms = f.terms
@@ -598,6 +605,11 @@ def _affinity(f: Field, m: Mention) -> float | None:
         return None
     if "name" in words(f.name) and _id_like(m) and not anchored:
         return None
+    if _version(m):
+        # A dotted number (3.2.1) is a version, not the id of a thing.
+        anchored = anchored or "version" in words(f.name)
+        if f.location == "path":
+            return None
     score = ANCHORED if anchored else 1.0 if context & terms else 0.0
     examples = [e for pair in _EXAMPLE.findall(f.description) for e in pair if e]
     if examples and isinstance(m.value, str | int):
