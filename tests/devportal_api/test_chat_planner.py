@@ -99,6 +99,25 @@ WAREHOUSE = json.dumps(
                     "responses": _OK,
                 }
             },
+            "/orders": {
+                "get": {
+                    "summary": "List purchase orders",
+                    "parameters": [
+                        {
+                            "name": "supplier",
+                            "in": "query",
+                            "description": "Supplier code such as SUP-12",
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "responses": _OK,
+                },
+                "post": {
+                    "summary": "Raise a purchase order",
+                    "requestBody": _body(["supplier", "reference"], supplier=_TEXT, reference=_TEXT),
+                    "responses": _OK,
+                },
+            },
             "/scanners/{scannerId}/software": {
                 "put": {
                     "summary": "Install software on a scanner",
@@ -251,3 +270,9 @@ def test_a_step_referring_back_works_on_the_thing_an_earlier_step_made() -> None
     second = next_call(planner(), session)
     assert second is not None
     assert (second[0].path, second[1]["parameters"]) == ("/parts/{part}", {"part": "PART-QQ-4"})
+
+
+def test_a_field_described_once_is_described_wherever_its_name_appears() -> None:
+    # Only the list's ``supplier`` says what a supplier code looks like; the order's body has it too.
+    step = "Raise an order PO-2026-118 with SUP-40"
+    assert planned(step, "POST", "/orders") == {"supplier": "SUP-40", "reference": "PO-2026-118"}

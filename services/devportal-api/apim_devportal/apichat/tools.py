@@ -222,7 +222,31 @@ def from_openapi(text: str) -> list[Tool]:
                     required,
                 )
             )
+    _share_descriptions(tools)
     return tools
+
+
+def _share_descriptions(tools: list[Tool]) -> None:
+    """A field the document describes once (``customerId``: "such as CUST-204") is described
+    wherever else a field of that name appears without a description of its own."""
+    said: dict[str, str] = {}
+    for tool in tools:
+        for parameter in tool.parameters:
+            if parameter.description:
+                said.setdefault(parameter.name, parameter.description)
+        for name, schema in (tool.body or {}).items():
+            if schema.get("description"):
+                said.setdefault(name, str(schema["description"]))
+    for tool in tools:
+        for parameter in tool.parameters:
+            parameter.description = parameter.description or said.get(parameter.name, "")
+        if tool.body:
+            tool.body = {
+                name: schema
+                if schema.get("description") or name not in said
+                else {**schema, "description": said[name]}
+                for name, schema in tool.body.items()
+            }
 
 
 def from_public(items: list[dict[str, Any]]) -> list[Tool]:
