@@ -89,6 +89,21 @@ class LocalLimiter:
             return Decision(True, limit, limit - int(counter[1]), reset_after, int(counter[0]))
         return Decision(False, limit, 0, reset_after, int(counter[0]))
 
+    def admit(self, key: str, limit: int, window_seconds: int, stop: bool, take: int) -> Decision | None:
+        """``try_acquire`` for the request path: None when admitted (no ``Decision`` built), the
+        refusal otherwise."""
+        now = self._clock()
+        counter = self._counters.get(key)
+        if counter is None or now >= counter[2]:
+            if now >= self._sweep_at:
+                self._sweep(now)
+            window = now // window_seconds
+            counter = self._counters[key] = [window, 0, (window + 1) * window_seconds]
+        if counter[1] < limit or not stop:
+            counter[1] += take
+            return None
+        return Decision(False, limit, 0, counter[2] - now, int(counter[0]))
+
     async def settle(self, key: str, *, stop_on_quota_reach: bool = True, take: int = 1) -> Decision:
         raise AssertionError("a local decision is never pending")
 
@@ -133,6 +148,11 @@ def _admit(
     take = 1
     if limit.bandwidth:
         key, take = bandwidth_key(key), 0
+    if type(limiter) is LocalLimiter:
+        refused = limiter.admit(key, limit.count, limit.window, stop, take)
+        if refused is not None:
+            _refuse(refused, level)
+        return key if take == 0 else None
     decision = limiter.try_acquire(key, limit.count, limit.window, stop_on_quota_reach=stop, take=take)
     if decision.pending:
         return decision

@@ -141,11 +141,13 @@ class Pipeline:
                 resource=op.target if elected is None else elected.resource,
                 path_params=path_params,
                 auth=auth,
+                # The API's own credential headers, which log policies must mask whatever their name.
+                variables={
+                    "api_name": api.name,
+                    "credential_headers": (api.authorization_header, api.api_key_header),
+                },
                 gateway_services=services,
             )
-            exchange.variables["api_name"] = api.name
-            # The API's own credential headers, which log policies must mask whatever their name.
-            exchange.variables["credential_headers"] = (api.authorization_header, api.api_key_header)
             exchange.read_request_body = body.read
             chain = op.chain
             upstream: UpstreamResponse | None = None
