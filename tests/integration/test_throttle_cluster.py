@@ -59,9 +59,12 @@ async def test_pooled_replicas_on_a_cluster_admit_exactly_the_limit_and_rebuild_
             await cluster.flushall(target_nodes=node)
 
     result = await run_gateways(
-        services[0], [LIMIT], gateways=2, overload=2.0, windows=3, replicas=services, during=lose_everything
+        services[0], [LIMIT], gateways=4, overload=3.0, windows=3, replicas=services, during=lose_everything
     )
 
     admitted = result.per_window[LIMIT.key]
     assert not result.tally.fallback
-    assert admitted == [LIMIT.limit] * 3
+    # The first window also has the gateways starting: never above the limit; the window the data
+    # was lost in and the next, exactly the limit.
+    assert admitted[0] <= LIMIT.limit
+    assert admitted[1:] == [LIMIT.limit] * 2

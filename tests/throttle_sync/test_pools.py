@@ -190,3 +190,42 @@ async def test_a_gateway_told_nothing_remains_asks_again_and_gets_units_another_
 
     assert not refused_before_retry.admitted
     assert admitted == [True, True, True]
+
+
+async def test_after_a_store_loss_nothing_is_granted_until_a_replica_slower_than_the_recovery_reports() -> (
+    None
+):
+    now = [7_200_000.0]  # seconds, on a window boundary
+    store = MemoryCounterBackend(clock_ms=lambda: int(now[0] * 1000))
+    r0, r1 = (ReplicaPools(store, name, clock=lambda: now[0]) for name in ("r0", "r1"))
+    taken = 0
+    for pools in (r0, r1):
+        (grant,) = await pools.lease(
+            [LeaseRequest("k", 100, WINDOW, 30)], gateways=1, replicas=2, gateway_spread=1
+        )
+        taken += grant.granted
+    r1_held = r1.held()
+
+    store.lose_everything()
+    granted_before_r0_reported = 0
+    for step in range(30):  # 1.5 s: r1 asks and sweeps every 0.05 s; r0 is stalled, it does not sweep
+        now[0] += 0.05
+        (grant,) = await r1.lease(
+            [LeaseRequest("k", 100, WINDOW, 50)], gateways=1, replicas=1, gateway_spread=1
+        )
+        granted_before_r0_reported += grant.granted
+        if step % 5 == 4:
+            await r1.sweep(replicas=1)
+    await r0.sweep(replicas=2)  # r0 catches up: it reports what it holds
+    for _ in range(10):
+        now[0] += 0.05
+        for pools in (r1, r0):
+            (grant,) = await pools.lease(
+                [LeaseRequest("k", 100, WINDOW, 50)], gateways=1, replicas=2, gateway_spread=1
+            )
+            taken += grant.granted
+        await r0.sweep(replicas=2)
+        await r1.sweep(replicas=2)
+
+    assert granted_before_r0_reported <= r1_held  # its own pool's units, nothing from the store
+    assert taken + granted_before_r0_reported == 100

@@ -12,6 +12,10 @@ EXPIRY_MARGIN_MS = 2_000
 # A store found empty (first use, or restarted without its data) grants replicas nothing for this
 # long, while every replica reports the units it holds (``ReplicaPools.sweep`` checks every 0.25 s).
 RECOVERY_MS = 600
+# Beyond ``RECOVERY_MS``, replicas are granted nothing until as many replicas as the asking one knew
+# of before the loss have reported (``CounterBackend.reported``), for at most this long: a replica
+# slower than that (or gone with the store) is taken to hold nothing.
+REPORT_WAIT_MS = 3_000
 
 
 def lease_size(want: int, remaining: int, gateways: int, spread: float, *, fair: int = 0) -> int:
@@ -54,6 +58,9 @@ class LeaseRequest:
     # it has lost (the store restarted) is rebuilt from this, so the window does not admit them twice.
     holder: str = ""
     held: int = 0
+    # The replicas ``holder`` knew of before the store lost its data: holders are granted nothing
+    # after a loss until that many have reported (at most ``REPORT_WAIT_MS``).
+    replicas: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +103,10 @@ class CounterBackend(Protocol):
 
     async def epoch(self) -> int | None:
         """The store's epoch, None if it has none (it lost its data, or was never used)."""
+        ...
+
+    async def reported(self, holder: str) -> None:
+        """``holder`` has reported every unit it holds since the store's epoch last changed."""
         ...
 
     async def close(self) -> None: ...

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from apim_throttle_sync.counters.base import (
     EXPIRY_MARGIN_MS,
     RECOVERY_MS,
+    REPORT_WAIT_MS,
     BackendStats,
     LeaseGrant,
     LeaseRequest,
@@ -30,6 +31,8 @@ class MemoryCounterBackend:
         self._next_sweep_ms = 0
         # This process's counters live as long as its replicas: no recovery unless they are lost.
         self._epoch: int | None = 0
+        # Holders that reported since the epoch was set.
+        self._reported: set[str] = set()
         self.stats = BackendStats()
 
     def __len__(self) -> int:
@@ -44,10 +47,22 @@ class MemoryCounterBackend:
         self.stats.operations += len(requests)
         if self._epoch is None:
             self._epoch = now + RECOVERY_MS
+            self._reported = set()
         return [self._one(r, now, gateways, spread) for r in requests]
 
     async def epoch(self) -> int | None:
         return self._epoch
+
+    async def reported(self, holder: str) -> None:
+        self._reported.add(holder)
+
+    def _recovering(self, request: LeaseRequest, now: int) -> bool:
+        epoch = self._epoch
+        if not request.holder or epoch is None or epoch == 0:
+            return False
+        if now < epoch:
+            return True
+        return now < epoch + REPORT_WAIT_MS and len(self._reported) < request.replicas
 
     def _one(self, request: LeaseRequest, now: int, gateways: int, spread: float) -> LeaseGrant:
         window_ms = request.window_seconds * 1000
@@ -72,8 +87,7 @@ class MemoryCounterBackend:
             claim = max(claim - request.returned, 0)
         used += request.counted
         fair = fair_part(request.limit, gateways, spread, claim) if request.holder else 0
-        recovering = request.holder and self._epoch is not None and now < self._epoch
-        want = 0 if recovering else request.want
+        want = 0 if self._recovering(request, now) else request.want
         granted = lease_size(want, request.limit - used, gateways, spread, fair=fair)
         used += granted
         if request.holder:
@@ -96,6 +110,7 @@ class MemoryCounterBackend:
         self._counters.clear()
         self._claims.clear()
         self._epoch = None
+        self._reported = set()
 
     async def close(self) -> None:
         self._counters.clear()

@@ -25,15 +25,16 @@ from redis.asyncio.cluster import RedisCluster
 from apim_throttle_sync.counters.base import (
     EXPIRY_MARGIN_MS,
     RECOVERY_MS,
+    REPORT_WAIT_MS,
     BackendStats,
     LeaseGrant,
     LeaseRequest,
 )
 
-# KEYS[1] counter hash, KEYS[2] the store's epoch
+# KEYS[1] counter hash, KEYS[2] its tag's epoch, KEYS[3] the set of holders that reported since
 # ARGV: limit, window ms, want, gateways, spread, returned-for window (-1 none), returned, counted,
 #       margin ms, holder ('' none), units the holder holds in that window by its own count,
-#       recovery ms
+#       recovery ms, replicas the holder knew of before a loss, report wait ms
 # -> {window, granted, used, ms until the window ends, epoch}
 # No epoch means the store is new or lost its data: one is set, "now + recovery", and until then
 # holders are granted nothing while they report what they hold.
@@ -49,6 +50,7 @@ local epoch = tonumber(redis.call('GET', KEYS[2]))
 if not epoch then
   epoch = now + tonumber(ARGV[12])
   redis.call('SET', KEYS[2], epoch)
+  redis.call('DEL', KEYS[3])
 end
 local stored = redis.call('HGET', KEYS[1], 'w')
 local used = 0
@@ -78,7 +80,13 @@ end
 used = used + tonumber(ARGV[8])
 local limit = tonumber(ARGV[1])
 local want = tonumber(ARGV[3])
-if holder ~= '' and now < epoch then want = 0 end
+if holder ~= '' and epoch > 0 then
+  if now < epoch then
+    want = 0
+  elseif now < epoch + tonumber(ARGV[14]) and redis.call('SCARD', KEYS[3]) < tonumber(ARGV[13]) then
+    want = 0
+  end
+end
 local gateways = tonumber(ARGV[4])
 local spread = tonumber(ARGV[5])
 local remaining = limit - used
@@ -116,6 +124,7 @@ class RedisCounterBackend:
         self._tags = tags
         self._script = redis.register_script(LEASE_SCRIPT)
         self.epoch_keys = [f"{prefix}{{t{i}}}:epoch" for i in range(tags)]
+        self.reported_keys = [f"{prefix}{{t{i}}}:reported" for i in range(tags)]
         self.stats = BackendStats()
 
     def _tag(self, key: str, window_seconds: int) -> int:
@@ -149,9 +158,12 @@ class RedisCounterBackend:
                 r.holder,
                 r.held,
                 RECOVERY_MS,
+                r.replicas,
+                REPORT_WAIT_MS,
             ]
             tag = self._tag(r.key, r.window_seconds)
-            calls.append(([self.counter_key(r.key, r.window_seconds), self.epoch_keys[tag]], args))
+            keys = [self.counter_key(r.key, r.window_seconds), self.epoch_keys[tag], self.reported_keys[tag]]
+            calls.append((keys, args))
         results: list[list[int]]
         redis = self._redis
         if isinstance(redis, RedisCluster):
@@ -180,6 +192,24 @@ class RedisCounterBackend:
             values = await redis.mget(self.epoch_keys)
         found = [int(v) for v in values if v is not None]
         return max(found) if found else None
+
+    async def reported(self, holder: str) -> None:
+        """SADD to every tag's set, which expires: nothing else clears it while the store lives."""
+        self.stats.round_trips += 1
+        redis = self._redis
+        if isinstance(redis, RedisCluster):
+            await asyncio.gather(*(self._mark(redis, key, holder) for key in self.reported_keys))
+            return
+        async with redis.pipeline(transaction=False) as pipe:
+            for key in self.reported_keys:
+                pipe.sadd(key, holder)
+                pipe.pexpire(key, REPORT_WAIT_MS * 10)
+            await pipe.execute()
+
+    @staticmethod
+    async def _mark(redis: RedisCluster, key: str, holder: str) -> None:
+        await redis.sadd(key, holder)
+        await redis.pexpire(key, REPORT_WAIT_MS * 10)
 
     async def close(self) -> None:
         """The Redis client belongs to whoever created it."""

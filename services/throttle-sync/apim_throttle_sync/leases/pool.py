@@ -26,7 +26,9 @@ their calls are decided on the shared count as it is now.
 Restarts: the replica tells the store, with each lease, how many units of the window it holds
 (``claimed``: taken, less given back, plus counted); the store keeps it per replica, and adds it
 back to a counter it has lost. A store found without its epoch (restarted without its data)
-grants replicas nothing for ``RECOVERY_MS``; each replica's sweep reads the epoch every
+grants replicas nothing for ``RECOVERY_MS``, and after it nothing until as many replicas as the
+asking one knew of have said they reported (``REPORT_WAIT_MS`` at most, for a replica gone with
+the store); each replica's sweep reads the epoch every
 ``idle_return`` and, when it changed, reports the units of every pool it holds, so the window
 goes on from every unit any replica or gateway held, not from zero.
 """
@@ -41,6 +43,8 @@ from dataclasses import dataclass
 from apim_throttle_sync.counters.base import CounterBackend, LeaseGrant, LeaseRequest, lease_size
 
 BANDWIDTH_PREFIX = "bytes:"
+# How long a replica count seen is remembered (``ReplicaPools._known_replicas``).
+REPLICAS_MEMORY = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +171,11 @@ class ReplicaPools:
         # The store's epoch as last seen; a new one means it lost its counters.
         self._epoch: int | None = None
         self._report = False
+        # The epoch this replica last told the store it has reported under (``counters.reported``).
+        self._acked: int | None = None
+        # Replica counts seen lately, and when: the store waits for that many reports after a loss,
+        # while the replicas' own membership (in the same store) is being rebuilt.
+        self._replicas_seen: dict[int, float] = {}
         self._down_since: float | None = None
 
     def store_up(self) -> None:
@@ -187,6 +196,14 @@ class ReplicaPools:
         """Units this replica holds, unsubdivided, over every key."""
         return sum(p.units for p in self._pools.values())
 
+    def _known_replicas(self, replicas: int, now: float) -> int:
+        """The most replicas seen in the last ``REPLICAS_MEMORY`` seconds, ``replicas`` included."""
+        self._replicas_seen[replicas] = now
+        for count, seen_at in list(self._replicas_seen.items()):
+            if now - seen_at > REPLICAS_MEMORY:
+                del self._replicas_seen[count]
+        return max(self._replicas_seen)
+
     def _claim(self, request: LeaseRequest) -> LeaseRequest:
         return LeaseRequest(
             request.key,
@@ -198,6 +215,7 @@ class ReplicaPools:
             request.counted,
             holder=self.replica_id,
             held=request.held,
+            replicas=max(self._replicas_seen, default=1),
         )
 
     async def lease(
@@ -206,6 +224,7 @@ class ReplicaPools:
         """One gateway batch: returns and counts into the pools, one store call for the keys that
         need it, then each key's grant subdivided from its pool."""
         now = self._clock()
+        self._known_replicas(replicas, now)
         config = self.config
         direct: list[int] = []  # positions passed straight to the store (bandwidth)
         to_store: list[LeaseRequest] = []
@@ -332,6 +351,7 @@ class ReplicaPools:
         pools unused for two windows. One store call for all."""
         self._seen(await self.counters.epoch())
         now = self._clock()
+        self._known_replicas(replicas, now)
         config = self.config
         report, self._report = self._report, False
         back: list[LeaseRequest] = []
@@ -361,11 +381,18 @@ class ReplicaPools:
                 pool.units -= surplus
                 back.append(self._claim(pool.request(want=0, returned=surplus)))
                 pools.append(pool)
-        if not back:
-            return
-        grants = await self.counters.lease(back, gateways=replicas, spread=config.spread)
-        for pool, grant, sent in zip(pools, grants, back, strict=True):
-            self._apply(pool, grant, sent, now)
+        if back:
+            try:
+                grants = await self.counters.lease(back, gateways=replicas, spread=config.spread)
+            except Exception:
+                self._report = self._report or report  # the next sweep reports again
+                raise
+            for pool, grant, sent in zip(pools, grants, back, strict=True):
+                self._apply(pool, grant, sent, now)
+        if self._epoch is not None and self._epoch != self._acked and not self._report:
+            # Every unit held is reported: replicas waiting on this store's recovery may lease.
+            await self.counters.reported(self.replica_id)
+            self._acked = self._epoch
 
     def forget(self) -> None:
         """Drop every pool (a replica stopping: its units lapse with their windows)."""
