@@ -13,7 +13,7 @@ from apim_common.security import InternalPrincipal
 from apim_publisher import scopes
 from apim_publisher.apis import service, views
 from apim_publisher.apis.endpoint_security import SecretsDep
-from apim_publisher.apis.models import API, PRODUCT_TYPE
+from apim_publisher.apis.models import API
 from apim_publisher.apis.repository import APIRepository
 from apim_publisher.apis.schemas import APIBody, APIInfo, APIPublic, FileInfo, ResourcePath
 from apim_publisher.apis.search import search
@@ -49,12 +49,11 @@ async def list_apis(
     sortBy: str | None = None,
     sortOrder: str | None = None,
 ) -> Page[APIInfo]:
-    candidates = [a for a in await service.of_caller(session, principal) if a.type != PRODUCT_TYPE]
-    found = search(candidates, query, sortBy, sortOrder)
-    items = [views.info(a) for a in found[page.offset : page.offset + page.limit]]
-    return Page[APIInfo].of(
-        items, total=len(found), limit=page.limit, offset=page.offset, path=request.url.path
+    found, total = await service.listing(
+        session, principal, query, sortBy, sortOrder, page.offset, page.limit
     )
+    items = [views.info(a) for a in found]
+    return Page[APIInfo].of(items, total=total, limit=page.limit, offset=page.offset, path=request.url.path)
 
 
 @router.post("/apis", status_code=201, response_model=APIPublic)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, Integer, LargeBinary, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from apim_publisher.base import Base
@@ -43,3 +43,34 @@ class API(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_by: Mapped[str] = mapped_column(String(200))
+    # Copied from ``spec`` on every write (``_copy_listed``), so that a list of thousands of APIs
+    # is decided on these columns without reading any whole body; lists are one item a line.
+    listed_description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    listed_tags: Mapped[str | None] = mapped_column(Text, nullable=True)
+    listed_categories: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The lower-cased roles of a RESTRICTED API, one a line; None when it is not restricted.
+    access_roles: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+def restricted_roles(spec: dict[str, Any]) -> frozenset[str] | None:
+    """The roles an API is restricted to (``accessControl`` RESTRICTED); None when it is not."""
+    if str(spec.get("accessControl") or "NONE").upper() != "RESTRICTED":
+        return None
+    return frozenset(str(r).strip().lower() for r in spec.get("accessControlRoles") or ())
+
+
+def lines(values: Any) -> str:
+    return "\n".join(str(v) for v in values) if isinstance(values, list) else ""
+
+
+def _copy_listed(_mapper: Any, _connection: Any, api: API) -> None:
+    spec = api.spec or {}
+    api.listed_description = str(spec.get("description") or "")
+    api.listed_tags = lines(spec.get("tags"))
+    api.listed_categories = lines(spec.get("categories"))
+    roles = restricted_roles(spec)
+    api.access_roles = None if roles is None else lines(sorted(roles))
+
+
+event.listen(API, "before_insert", _copy_listed)
+event.listen(API, "before_update", _copy_listed)

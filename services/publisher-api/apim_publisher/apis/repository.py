@@ -3,15 +3,38 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import load_only
 
 from apim_common.repository import Repository
-from apim_publisher.apis.models import API
+from apim_publisher.apis.models import API, PRODUCT_TYPE
 
 # Ids per ``IN (...)`` list: far below any driver's limit on bound parameters.
 CHUNK = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class ListedApi:
+    """The columns an API list is decided on (search, sort, access); the page is read whole after."""
+
+    id: str
+    name: str
+    version: str
+    context: str
+    provider: str
+    lifecycle_status: str
+    type: str
+    created_at: datetime
+    listed_description: str | None
+    listed_tags: str | None
+    listed_categories: str | None
+    access_roles: str | None
+
+
+LISTED_COLUMNS = tuple(getattr(API, name) for name in ListedApi.__slots__)
 
 
 class APIRepository(Repository[API]):
@@ -49,3 +72,19 @@ class APIRepository(Repository[API]):
             statement = select(API).options(columns).where(API.id.in_(wanted[start : start + CHUNK]))
             found.update({a.id: a for a in await self.all(statement)})
         return found
+
+    async def listed(self, tenant: str) -> list[ListedApi]:
+        """The listed columns of the tenant's APIs (not products), oldest first."""
+        statement = (
+            select(*LISTED_COLUMNS)
+            .where(API.tenant == tenant, API.type != PRODUCT_TYPE)
+            .order_by(API.created_at)
+        )
+        return [ListedApi(*row) for row in await self.session.execute(statement)]
+
+    async def in_order(self, ids: Sequence[str]) -> list[API]:
+        """The whole rows of ``ids`` (one page of a list), in that order."""
+        if not ids:
+            return []
+        found = {a.id: a for a in await self.all(select(API).where(API.id.in_(ids)))}
+        return [found[i] for i in ids if i in found]

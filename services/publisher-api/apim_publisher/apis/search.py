@@ -4,11 +4,40 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Protocol, TypeVar
 
 from apim_common.errors import BadRequest
-from apim_publisher.apis.models import API
 
-SORT_KEYS: dict[str, Callable[[API], object]] = {
+
+class Listed(Protocol):
+    """What a search reads of an API: a whole row or its listed columns."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def version(self) -> str: ...
+    @property
+    def context(self) -> str: ...
+    @property
+    def provider(self) -> str: ...
+    @property
+    def lifecycle_status(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def listed_description(self) -> str | None: ...
+    @property
+    def listed_tags(self) -> str | None: ...
+    @property
+    def listed_categories(self) -> str | None: ...
+
+
+T = TypeVar("T", bound=Listed)
+
+SORT_KEYS: dict[str, Callable[[Listed], object]] = {
     "apiName": lambda a: a.name.lower(),
     "name": lambda a: a.name.lower(),
     "version": lambda a: a.version,
@@ -19,8 +48,7 @@ SORT_KEYS: dict[str, Callable[[API], object]] = {
 }
 
 
-def _text_field(api: API, attribute: str) -> list[str]:
-    spec = api.spec
+def _text_field(api: Listed, attribute: str) -> list[str]:
     match attribute:
         case "name":
             return [api.name]
@@ -35,11 +63,11 @@ def _text_field(api: API, attribute: str) -> list[str]:
         case "type":
             return [api.type]
         case "description":
-            return [str(spec.get("description") or "")]
+            return [api.listed_description or ""]
         case "tags" | "tag":
-            return [str(t) for t in spec.get("tags") or []]
+            return (api.listed_tags or "").splitlines()
         case "api-category" | "category":
-            return [str(c) for c in spec.get("categories") or []]
+            return (api.listed_categories or "").splitlines()
     raise BadRequest(f"Unsupported search attribute {attribute!r}", message="Invalid search query")
 
 
@@ -73,8 +101,8 @@ def parse_query(query: str | None) -> list[tuple[str, str, bool]]:
 
 
 def search(
-    apis: Sequence[API], query: str | None, sort_by: str | None = None, sort_order: str | None = None
-) -> list[API]:
+    apis: Sequence[T], query: str | None, sort_by: str | None = None, sort_order: str | None = None
+) -> list[T]:
     conditions = parse_query(query)
     found = [
         a for a in apis if all(_matches(_text_field(a, attr), v, exact) for attr, v, exact in conditions)

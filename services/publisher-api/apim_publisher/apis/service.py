@@ -15,6 +15,7 @@ from apim_publisher.apis import access, aggregate, endpoint_security, views, web
 from apim_publisher.apis.models import API, PRODUCT_TYPE
 from apim_publisher.apis.repository import APIRepository
 from apim_publisher.apis.schemas import SOAP_TO_REST_FROM_WSDL, APIBody, APIScope, Operation
+from apim_publisher.apis.search import search
 from apim_publisher.certificates import service as certificates
 from apim_publisher.common import utcnow
 from apim_publisher.definitions import openapi
@@ -75,6 +76,25 @@ async def get(session: AsyncSession, caller: Principal, api_id: str) -> API:
 async def of_caller(session: AsyncSession, caller: Principal) -> list[API]:
     """Every API and API product of the caller's tenant the caller may see."""
     return access.accessible(caller, await APIRepository(session).of_tenant(caller.tenant))
+
+
+async def listing(
+    session: AsyncSession,
+    caller: Principal,
+    query: str | None,
+    sort_by: str | None,
+    sort_order: str | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[API], int]:
+    """One page of the caller's APIs (not products) matching ``query``, and how many match: decided
+    on the listed columns, only the page's rows read whole."""
+    repository = APIRepository(session)
+    visible = [
+        a for a in await repository.listed(caller.tenant) if access.allows_listed(caller, a.access_roles)
+    ]
+    found = search(visible, query, sort_by, sort_order)
+    return await repository.in_order([a.id for a in found[offset : offset + limit]]), len(found)
 
 
 def default_operations() -> list[Operation]:
