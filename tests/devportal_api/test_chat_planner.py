@@ -118,6 +118,13 @@ WAREHOUSE = json.dumps(
                     "responses": _OK,
                 },
             },
+            "/scanners": {
+                "get": {
+                    "summary": "List handheld scanners",
+                    "parameters": [_query("online", type="boolean"), _query("charged", type="boolean")],
+                    "responses": _OK,
+                }
+            },
             "/scanners/{scannerId}/software": {
                 "put": {
                     "summary": "Install software on a scanner",
@@ -276,3 +283,8 @@ def test_a_field_described_once_is_described_wherever_its_name_appears() -> None
     # Only the list's ``supplier`` says what a supplier code looks like; the order's body has it too.
     step = "Raise an order PO-2026-118 with SUP-40"
     assert planned(step, "POST", "/orders") == {"supplier": "SUP-40", "reference": "PO-2026-118"}
+
+
+def test_a_flag_named_by_its_opposite_is_false() -> None:
+    assert planned("Which scanners are offline?", "GET", "/scanners") == {"online": False}
+    assert planned("List the uncharged scanners", "GET", "/scanners") == {"charged": False}

@@ -394,6 +394,8 @@ class Planner:
         return None, False
 
     def _boolean(self, step: str, f: Field) -> bool | None:
+        if _opposite_named(step, f):
+            return False
         terms = set(tokenize(step))
         if f.terms & terms:
             return not bool(re.search(r"\b(not|no|off|un\w+)\b", step, re.I))
@@ -561,6 +563,19 @@ def _enum_named(step: str, f: Field) -> Any:
         if re.search(rf"\b{re.escape(text)}\b", lowered) or (" " not in text and stem(text) in stems):
             return value
     return None
+
+
+def _opposite_named(step: str, f: Field) -> bool:
+    """The step names the flag's opposite: "offline" for ``online``, "unpaid" for ``isPaid``."""
+    for word in words(f.name):
+        if len(word) < 4 or word in ("is", "has"):
+            continue
+        opposites = [rf"(?:un|in|im|non-?|dis){word}"]
+        if word.startswith("on"):
+            opposites.append("off" + word[2:])
+        if re.search(rf"\b(?:{'|'.join(opposites)})\b", step, re.I):
+            return True
+    return False
 
 
 def _version(m: Mention) -> bool:
