@@ -85,3 +85,13 @@ async def test_uri_templates_match_parameters_and_wildcards(
     r = await harness.client.get(f"/shop/1.0.0{path}")
     assert r.status_code == 200
     assert r.json()["path"] == expected
+
+
+async def test_a_path_served_before_a_redeploy_is_routed_by_the_new_revision(harness: Harness) -> None:
+    assert (await harness.client.get("/pets/1.0.0/echo/5", headers=harness.bearer())).status_code == 200
+    revision = pets_api(harness.backend_port, revisionId="rev-pets-2")
+    revision["operations"] = [{"verb": "GET", "target": "/json", "authType": "Any"}]
+    assert harness.gateway.state.deploy(revision)
+    r = await harness.client.get("/pets/1.0.0/echo/5", headers=harness.bearer())
+    assert r.status_code == 404
+    assert r.json()["code"] == "900906"
