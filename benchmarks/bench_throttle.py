@@ -1,8 +1,11 @@
-"""Shared rate limit across 2, 4 and 8 gateways on real Redis: leases against periodic sync.
+"""Shared rate limit across 2, 4, 8 and 16 gateways on real Redis: leases against periodic sync.
 
-Two lease rows per gateway count: every gateway's batch going to the store (one throttle-sync
-passing through), and two throttle-sync replicas with pools (``APIM_LEASE_POOLS``) subdividing
-their own leases to the gateways they serve; the replicas are services in this process.
+Lease rows per gateway count: every gateway's batch going to the store (one throttle-sync
+passing through, in this process: the previous design), and two throttle-sync replicas with pools
+(``APIM_LEASE_POOLS``) subdividing their own leases to the gateways they serve, run as real
+``python -m apim_throttle_sync`` processes on a Redis of their own, the gateways calling them over
+HTTP with a service token (``--in-process`` adds the same tier as services in this process). The
+processes' Redis operations are read from their ``apim_throttle_store_operations_total``.
 
 Each gateway is an admission client with its own state (asyncio tasks in this process) offering
 5x a limit of 1,000 per 1 s window. Printed per gateway count: over-admission (admitted above the
@@ -22,24 +25,44 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import json
+import os
+import re
+import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import httpx  # noqa: E402
+from redis import Redis as SyncRedis  # noqa: E402
 from redis.asyncio import Redis  # noqa: E402
 
-from apim_gateway.throttling import ClientConfig  # noqa: E402
+from apim_common.security import INTERNAL_SCOPE  # noqa: E402
+from apim_gateway.throttling import ClientConfig, HttpThrottleTransport, ThrottleClient  # noqa: E402
 from apim_throttle_sync.app import redis_client  # noqa: E402
 from apim_throttle_sync.counters import RedisCounterBackend  # noqa: E402
 from apim_throttle_sync.leases.service import LeaseService  # noqa: E402
 from apim_throttle_sync.membership import RedisMembership  # noqa: E402
-from tests.throttle_sync.load import Limit, flush_prefix, next_boundary, pooled_replicas, run_gateways  # noqa: E402
+from tests.support.tokens import TokenFactory  # noqa: E402
+from tests.throttle_sync.load import (  # noqa: E402
+    Limit,
+    Tally,
+    drive,
+    flush_prefix,
+    next_boundary,
+    pooled_replicas,
+    run_gateways,
+)
 
 LIMIT = 1000
 OVERLOAD = 5.0
@@ -110,6 +133,168 @@ async def tier(redis: Redis, gateways: int, windows: int, replicas: int = 2) -> 
         await flush_prefix(redis, prefix)
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _wait_for_port(port: int, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on port {port}")
+
+
+@contextlib.contextmanager
+def _jwks_server(tokens: TokenFactory) -> Iterator[str]:
+    """The key manager's ``/oauth2/jwks`` for the replicas: they verify the gateways' service token."""
+    body = json.dumps(tokens.jwks()).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+
+
+@dataclass
+class Replica:
+    url: str
+    metrics: str
+
+
+@contextlib.contextmanager
+def replica_processes(count: int, key_manager_url: str) -> Iterator[list[Replica]]:
+    """A Redis of their own (so its membership counts only these gateways) and ``count``
+    throttle-sync processes with pools on it."""
+    redis_port = _free_port()
+    # redis-server from PATH, as scripts/infra starts it
+    command = [
+        "redis-server",
+        "--port",
+        str(redis_port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+    ]
+    redis_server = subprocess.Popen(command, stdout=subprocess.DEVNULL)  # noqa: S603
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        _wait_for_port(redis_port)
+        _in_use(f"redis://127.0.0.1:{redis_port}/0")
+        replicas = []
+        secret = uuid.uuid4().hex + uuid.uuid4().hex
+        for i in range(count):
+            port, metrics_port = _free_port(), _free_port()
+            env = {
+                **os.environ,
+                "APIM_PORT": str(port),
+                "APIM_METRICS_PORT": str(metrics_port),
+                "APIM_COUNTER_BACKEND": f"redis://127.0.0.1:{redis_port}/0",
+                "APIM_LEASE_POOLS": "true",
+                "APIM_REPLICA_ID": f"bench-r{i}",
+                "APIM_GATEWAY_TTL_SECONDS": "3",
+                "APIM_KEY_MANAGER_URL": key_manager_url,
+                # Without a key manager, revocation snapshots are never fetched: tokens are still verified.
+                "APIM_LOG_LEVEL": "ERROR",
+                "APIM_SECRET_KEY": secret,
+            }
+            command = [sys.executable, "-m", "apim_throttle_sync"]
+            processes.append(subprocess.Popen(command, env=env, cwd=ROOT))  # noqa: S603
+            replicas.append(Replica(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{metrics_port}/metrics"))
+        for r in replicas:
+            _wait_for_port(int(r.url.rsplit(":", 1)[1]))
+        yield replicas
+    finally:
+        for p in processes:
+            p.terminate()
+        for p in processes:
+            p.wait(timeout=10)
+        redis_server.kill()
+        redis_server.wait()
+
+
+def _in_use(url: str) -> None:
+    """A store in use, not one that just lost its counters (which grants nothing for a while)."""
+    keys = RedisCounterBackend(Redis.from_url(url)).epoch_keys  # the layout only: no connection
+    with SyncRedis.from_url(url) as redis:
+        for key in keys:
+            redis.set(key, 0)
+
+
+async def _store_operations(http: httpx.AsyncClient, replicas: list[Replica]) -> int:
+    total = 0.0
+    for r in replicas:
+        text = (await http.get(r.metrics)).text
+        found = re.search(r"^apim_throttle_store_operations_total (\S+)$", text, re.M)
+        total += float(found.group(1)) if found else 0.0
+    return int(total)
+
+
+@contextlib.asynccontextmanager
+async def _http() -> AsyncIterator[httpx.AsyncClient]:
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+    async with httpx.AsyncClient(limits=limits, timeout=5.0) as http:
+        yield http
+
+
+async def tier_processes(
+    replicas: list[Replica], tokens: TokenFactory, gateways: int, windows: int
+) -> tuple[list[int], float, int]:
+    """The replica tier as processes: gateway ``i`` calls replica ``i % len(replicas)`` over HTTP."""
+    limit = Limit(f"bench:shared:{uuid.uuid4().hex[:6]}", LIMIT)
+    token = tokens.mint("bench-gateway", INTERNAL_SCOPE)
+
+    async def headers() -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}"}
+
+    async with _http() as http:
+        clients = [
+            ThrottleClient(
+                HttpThrottleTransport(http, replicas[i % len(replicas)].url, headers),
+                gateway_id=f"bench-gw-{i}",
+            )
+            for i in range(gateways)
+        ]
+        for c in clients:
+            await c.start()
+        try:
+            # One window to warm up (the replicas measure no demand yet), not counted.
+            start = next_boundary(1, lead=0.5) + 1
+            until = start + windows
+            tally = Tally()
+            rate = LIMIT * OVERLOAD / gateways
+            await asyncio.sleep(max(start - time.time(), 0))
+            before = await _store_operations(http, replicas)
+            await asyncio.gather(*(drive(c, [limit], rate, until, tally) for c in clients))
+            operations = await _store_operations(http, replicas) - before
+        finally:
+            for c in clients:
+                await c.close()
+    per_window = [tally.admitted[(limit.key, int(start) + i)] for i in range(windows)]
+    return per_window, operations / max(sum(per_window), 1), tally.refused
+
+
 async def periodic_sync(redis: Redis, gateways: int, windows: int, sync: float) -> tuple[list[int], float]:
     """The reference: local counters synced to a shared Redis counter every ``sync`` seconds."""
     prefix = f"apim:bench:{uuid.uuid4().hex[:8]}:"
@@ -157,9 +342,23 @@ async def periodic_sync(redis: Redis, gateways: int, windows: int, sync: float) 
     return per_window, ops / max(sum(per_window), 1)
 
 
-async def main(windows: int, variants: bool, counts: list[int]) -> None:
+async def main(windows: int, variants: bool, counts: list[int], in_process: bool) -> None:
     env = dict(line.split("=", 1) for line in ENV_FILE.read_text().splitlines() if "=" in line)
     redis = redis_client(env["APIM_TEST_REDIS_URL"], 0.5)
+    tokens = TokenFactory()
+    with _jwks_server(tokens) as key_manager, replica_processes(2, key_manager) as replicas:
+        await _main(redis, replicas, tokens, windows, variants, counts, in_process)
+
+
+async def _main(
+    redis: Redis,
+    replicas: list[Replica],
+    tokens: TokenFactory,
+    windows: int,
+    variants: bool,
+    counts: list[int],
+    in_process: bool,
+) -> None:
     print(
         f"limit {LIMIT}/s, {OVERLOAD:g}x overload, {windows} windows of 1 s per row; "
         "gateways are asyncio tasks with their own state; shared 2-core machine, figures are noisy"
@@ -172,8 +371,11 @@ async def main(windows: int, variants: bool, counts: list[int]) -> None:
         for g in counts:
             per_window, ops, _ = await leases(redis, g, windows)
             print(Row("leases, gateways to the store", g, per_window, ops).line(), flush=True)
-            per_window, ops, _ = await tier(redis, g, windows)
-            print(Row("leases, 2 replicas with pools", g, per_window, ops).line(), flush=True)
+            per_window, ops, _ = await tier_processes(replicas, tokens, g, windows)
+            print(Row("leases, 2 replica processes, pools", g, per_window, ops).line(), flush=True)
+            if in_process:
+                per_window, ops, _ = await tier(redis, g, windows)
+                print(Row("leases, 2 in-process replicas", g, per_window, ops).line(), flush=True)
             for sync in (0.1, 0.02):
                 per_window, ops = await periodic_sync(redis, g, windows, sync)
                 print(Row(f"periodic sync {sync:g} s (Kong/APISIX)", g, per_window, ops).line(), flush=True)
@@ -206,14 +408,17 @@ if __name__ == "__main__":
     )
     parser.add_argument("--windows", type=int, default=4)
     parser.add_argument("--variants", action="store_true", help="also compare lease parameters")
-    parser.add_argument("--gateways", type=int, nargs="+", default=[2, 4, 8])
+    parser.add_argument("--gateways", type=int, nargs="+", default=[2, 4, 8, 16])
+    parser.add_argument(
+        "--in-process", action="store_true", help="also the replicas as services in this process"
+    )
     args = parser.parse_args()
     started = False
     if not ENV_FILE.exists():
         subprocess.run([str(ROOT / "scripts" / "infra"), "up"], check=True, stdout=subprocess.DEVNULL)  # noqa: S603
         started = True
     try:
-        asyncio.run(main(args.windows, args.variants, args.gateways))
+        asyncio.run(main(args.windows, args.variants, args.gateways, args.in_process))
     finally:
         if started:
             infra_down = [str(ROOT / "scripts" / "infra"), "down"]

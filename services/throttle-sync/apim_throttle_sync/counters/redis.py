@@ -19,6 +19,7 @@ import zlib
 from collections.abc import Sequence
 from typing import Any
 
+from prometheus_client import Counter
 from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
 
@@ -111,6 +112,11 @@ return {window, granted, used, ends_at - now, epoch}
 """
 
 
+STORE_OPERATIONS = Counter(
+    "apim_throttle_store_operations",
+    "Lease script calls on Redis (one per counter key in a batch): the store's work, per replica",
+)
+
 # Hash tags the counters are spread over: on a cluster, as many slots (and epoch keys).
 TAGS = 16
 
@@ -175,6 +181,7 @@ class RedisCounterBackend:
                 results = await pipe.execute()
         self.stats.round_trips += 1
         self.stats.operations += len(requests)
+        STORE_OPERATIONS.inc(len(requests))
         return [
             LeaseGrant(r.key, int(res[0]), int(res[1]), int(res[2]), r.limit, int(res[3]), int(res[4]))
             for r, res in zip(requests, results, strict=True)
