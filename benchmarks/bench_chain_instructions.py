@@ -290,8 +290,8 @@ def _inner(requests: int, rounds: int, analytics: bool, counted: bool) -> list[s
 def instructions(
     tree: Path, requests: int, analytics: bool, out: Path, inner: list[str] | None = None
 ) -> float:
-    """Instructions per request of ``tree``'s chain, counted by callgrind; ``inner``: another
-    script's arguments that run ``measure`` with ``counted`` (one request counted instead)."""
+    """Instructions per request of ``tree``'s chain, counted by callgrind; ``inner``: the
+    arguments of another script whose process runs ``measure`` with ``counted`` on its own call."""
     callgrind_helper()
     command = [
         "valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}",
