@@ -288,3 +288,10 @@ def test_a_field_described_once_is_described_wherever_its_name_appears() -> None
 def test_a_flag_named_by_its_opposite_is_false() -> None:
     assert planned("Which scanners are offline?", "GET", "/scanners") == {"online": False}
     assert planned("List the uncharged scanners", "GET", "/scanners") == {"charged": False}
+
+
+def test_a_create_whose_required_fields_the_step_leaves_empty_loses(monkeypatch: pytest.MonkeyPatch) -> None:
+    step = "Show every order raised with SUP-40"
+    assert chosen(step) == "GET /orders"
+    monkeypatch.setattr(planner_module, "REQUIRED_WEIGHT", 0.0)
+    assert chosen(step) == "POST /orders"

@@ -100,6 +100,8 @@ INTENT_WEIGHT = 0.4
 FIT_WEIGHT = 0.8
 PLACED_WEIGHT = 0.6
 UNPLACED_WEIGHT = 0.5
+# A required body field the step leaves empty, against a path value missing (1).
+REQUIRED_WEIGHT = 0.5
 ENUM_MARGIN = 0.02
 INTENT_SHARPNESS = 40.0
 # A question asks to be told something: whatever its verb, it reads.
@@ -256,10 +258,13 @@ class Planner:
         return best
 
     def _fit(self, step: str, tool: Tool, memory: Memory, found: list[Mention]) -> float:
-        """How much of what the step names the operation can take, less its path values missing."""
+        """How much of what the step names the operation can take, less its path values and
+        required body fields missing."""
         path = [f for f in tool.fields if f.location == "path"]
         values, evidence, _ = self.assign(step, tool, memory, found)
         missing = sum(f.name not in values for f in path)
+        required = [f for f in tool.fields if f.location == "body" and f.required]
+        missing += REQUIRED_WEIGHT * sum(f.name not in values for f in required)
         unplaced = sum(_id_like(m) for m in found) - sum(
             _id_like(m) for m in found if any(values.get(f.name) == _typed(m.value, f) for f in tool.fields)
         )
