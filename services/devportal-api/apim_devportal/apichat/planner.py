@@ -262,9 +262,10 @@ class Planner:
         required body fields missing."""
         path = [f for f in tool.fields if f.location == "path"]
         values, evidence, _ = self.assign(step, tool, memory, found)
-        missing = sum(f.name not in values for f in path)
         required = [f for f in tool.fields if f.location == "body" and f.required]
-        missing += REQUIRED_WEIGHT * sum(f.name not in values for f in required)
+        missing = sum(f.name not in values for f in path) + REQUIRED_WEIGHT * sum(
+            f.name not in values for f in required
+        )
         unplaced = sum(_id_like(m) for m in found) - sum(
             _id_like(m) for m in found if any(values.get(f.name) == _typed(m.value, f) for f in tool.fields)
         )
