@@ -27,8 +27,29 @@ class _Tenant:
     depth: int = 1  # most segments of any context
 
 
+def _put(entry: _Context, api: CompiledApi) -> None:
+    if api.version_in_context:
+        entry.versioned = api
+    else:
+        entry.versions[api.version] = api
+        if api.is_default:
+            entry.default = api
+
+
+def _take(entry: _Context, api: CompiledApi) -> None:
+    """Take ``api`` (any revision of it) out of ``entry``; other APIs sharing the context stay."""
+    if entry.versioned is not None and entry.versioned.id == api.id:
+        entry.versioned = None
+    held = entry.versions.get(api.version)
+    if held is not None and held.id == api.id:
+        del entry.versions[api.version]
+    if entry.default is not None and entry.default.id == api.id:
+        # Another version still marked default takes over, as a table built afresh would have it.
+        entry.default = next((v for v in entry.versions.values() if v.is_default), None)
+
+
 class Router:
-    __slots__ = ("_default", "_hosts", "memo")
+    __slots__ = ("_default", "_default_vhost", "_hosts", "memo")
 
     def __init__(self, apis: Iterable[CompiledApi], default_vhost: str) -> None:
         hosts: dict[str, dict[str, _Tenant]] = {}
@@ -37,17 +58,46 @@ class Router:
             tenant = tenants.setdefault(api.tenant, _Tenant())
             entry = tenant.contexts.setdefault(api.context, _Context())
             tenant.depth = max(tenant.depth, api.context.count("/"))
-            if api.version_in_context:
-                entry.versioned = api
-            else:
-                entry.versions[api.version] = api
-                if api.is_default:
-                    entry.default = api
+            _put(entry, api)
+        self._use(hosts, default_vhost)
+
+    def _use(self, hosts: dict[str, dict[str, _Tenant]], default_vhost: str) -> None:
         self._hosts = hosts
+        self._default_vhost = default_vhost
         self._default = hosts.get(default_vhost.lower(), {})
         # What the request path found with this table (``request/route.py``), kept with it so a
         # new table starts with none.
         self.memo: dict[tuple[str, str, bytes], Any] = {}
+
+    def changed(self, removed: CompiledApi | None, added: CompiledApi | None) -> Router:
+        """A new table with ``removed`` taken out and ``added`` put in (one deployment): only the
+        dicts on their way are copied, every other context entry is shared with this table, so a
+        deployment costs the same with ten APIs or ten thousand. This table is left as it was."""
+        hosts = dict(self._hosts)
+        for api, put in ((removed, False), (added, True)):
+            if api is None:
+                continue
+            tenants = hosts[api.vhost] = dict(hosts.get(api.vhost) or {})
+            old_tenant = tenants.get(api.tenant)
+            tenant = tenants[api.tenant] = (
+                _Tenant(dict(old_tenant.contexts), old_tenant.depth) if old_tenant is not None else _Tenant()
+            )
+            old = tenant.contexts.get(api.context)
+            entry = (
+                _Context(dict(old.versions), old.default, old.versioned) if old is not None else _Context()
+            )
+            if put:
+                tenant.depth = max(tenant.depth, api.context.count("/"))
+                _put(entry, api)
+            else:
+                _take(entry, api)
+            if entry.versions or entry.versioned is not None or entry.default is not None:
+                tenant.contexts[api.context] = entry
+            else:
+                tenant.contexts.pop(api.context, None)
+        router = Router.__new__(Router)
+        router._use(hosts, self._default_vhost)  # noqa: SLF001 - a Router of this class, made without a build
+        return router
 
     def route(self, host: str, path: str) -> tuple[CompiledApi, str] | None:
         """The API and the resource path below ``/{context}/{version}``; None when nothing matches."""

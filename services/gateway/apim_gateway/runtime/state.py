@@ -240,8 +240,10 @@ class RuntimeState:
         if compiled is None:
             return False
         self.artifacts[api_id] = artifact
+        previous = self.apis.get(api_id)
         self.apis[api_id] = compiled
-        self._rebuild_router()
+        # Only this API's entries change: the rest of the table is shared, not rebuilt.
+        self.router = self.router.changed(previous, compiled)
         self._forget_responses(api_id)
         return True
 
@@ -251,7 +253,7 @@ class RuntimeState:
             return
         del self.apis[api_id]
         self.artifacts.pop(api_id, None)
-        self._rebuild_router()
+        self.router = self.router.changed(current, None)
         self._forget_responses(api_id)
 
     @property
