@@ -26,6 +26,7 @@ import asyncio
 import gc
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -274,6 +275,9 @@ def main() -> None:
         asyncio.run(measure(requests, 1, args.count_analytics, True, call=call, snapshot=counted_snapshot))
         return
     run = set(args.only or parts) - ({"counted"} if args.no_callgrind else set())
+    if "counted" in run and not (shutil.which("valgrind") and shutil.which("gcc")):
+        print("instructions per request: not counted, valgrind or gcc is not installed")
+        run.discard("counted")
     if "counted" in run:
         counted, rest_us = count(args.counted, args.rounds, analytics=True)
         rest = counted["rest"]
