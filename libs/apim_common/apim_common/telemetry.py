@@ -81,6 +81,16 @@ def setup_tracing(service_name: str) -> None:
     _tracing_configured = True
 
 
+def spans_exported() -> bool:
+    """Whether spans reach anyone (an OTLP endpoint is configured): plain-ASGI paths make theirs
+    only then."""
+    if os.environ.get("OTEL_SDK_DISABLED", "").lower() == "true":
+        return False
+    return bool(
+        os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+    )
+
+
 class MetricsMiddleware:
     """Counts and times every HTTP request of one service (pure ASGI)."""
 
@@ -163,5 +173,8 @@ async def metrics_listener(host: str, port: int) -> AsyncIterator[asyncio.Server
 
 def instrument(app: FastAPI, service: str) -> None:
     setup_tracing(service)
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="health,metrics")
+    # One server span per request: the per-message spans (one per ASGI receive and send, with their
+    # header attributes) cost more CPU than a small endpoint's own work and tell nothing the server
+    # span does not.
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="health,metrics", exclude_spans=["receive", "send"])
     app.add_middleware(MetricsMiddleware, service=service)

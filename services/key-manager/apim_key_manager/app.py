@@ -10,6 +10,7 @@ from apim_key_manager.clients.endpoints import internal as internal_clients_rout
 from apim_key_manager.clients.endpoints import router as dcr_router
 from apim_key_manager.keys.endpoints import router as keys_router
 from apim_key_manager.models import metadata, outbox
+from apim_key_manager.oauth.asgi import install as oauth_front_install
 from apim_key_manager.oauth.endpoints import router as oauth_router
 from apim_key_manager.oauth.errors import OAuth2Error, oauth_error_response
 from apim_key_manager.revocation.endpoints import router as revocations_router
@@ -26,7 +27,11 @@ from apim_key_manager.users.scim import install_scim_errors
 PREFIXES = ("/oauth2", "/.well-known", "/scim2", "/client-registration", "/api/am/keymanager/v1")
 
 
-def create_app(settings: Settings | None = None, *, bus: EventBus | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, bus: EventBus | None = None, oauth_front: bool = True
+) -> FastAPI:
+    """``oauth_front``: POST /oauth2/token and /oauth2/introspect served as plain ASGI before FastAPI
+    routes anything (off only to measure what it saves)."""
     spec = ServiceSpec(
         name="key-manager",
         title="Key Manager",
@@ -54,4 +59,6 @@ def create_app(settings: Settings | None = None, *, bus: EventBus | None = None)
     app.add_exception_handler(OAuth2Error, oauth_error_response)
     install_scim_errors(app)
     install_sign_in_guard(app)
+    if oauth_front:
+        oauth_front_install(app)
     return app

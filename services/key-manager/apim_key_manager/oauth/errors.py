@@ -27,6 +27,7 @@ __all__ = [
     "UnsupportedGrantTypeError",
     "invalid_client",
     "oauth_error_response",
+    "render",
 ]
 
 
@@ -35,8 +36,8 @@ def invalid_client(description: str = "Client authentication failed") -> Invalid
     return InvalidClientError(description=description, status_code=401)
 
 
-async def oauth_error_response(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, OAuth2Error)
+def render(exc: OAuth2Error) -> tuple[int, dict[str, str], dict[str, str]]:
+    """The status, ``{error, error_description}`` body and headers an OAuth error answers with."""
     body = {"error": exc.error or "invalid_request"}
     description = exc.description or exc.get_error_description()
     if description:
@@ -45,4 +46,10 @@ async def oauth_error_response(_: Request, exc: Exception) -> JSONResponse:
     status = exc.status_code or 400
     if status == 401:
         headers["WWW-Authenticate"] = 'Basic realm="oauth2"'
+    return status, body, headers
+
+
+async def oauth_error_response(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, OAuth2Error)
+    status, body, headers = render(exc)
     return JSONResponse(body, status_code=status, headers=headers)

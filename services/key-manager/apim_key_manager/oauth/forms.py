@@ -15,10 +15,18 @@ MAX_FORM_BYTES = 64 * 1024
 
 
 async def read_form(request: Request) -> dict[str, str]:
-    content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    if content_type != "application/x-www-form-urlencoded":
+    content_type = request.headers.get("content-type", "")
+    check_content_type(content_type)
+    return parse_form(await request.body())
+
+
+def check_content_type(content_type: str) -> None:
+    if content_type.split(";", 1)[0].strip().lower() != "application/x-www-form-urlencoded":
         raise InvalidRequestError(description="The body must be application/x-www-form-urlencoded")
-    body = await request.body()
+
+
+def parse_form(body: bytes) -> dict[str, str]:
+    """The form's parameters; a repeated, undecodable or oversized one fails as RFC 6749 3.2 asks."""
     if len(body) > MAX_FORM_BYTES:
         raise InvalidRequestError(description="The body is too large")
     try:
@@ -39,9 +47,9 @@ class ClientCredentials:
     client_secret: str
 
 
-def client_credentials(request: Request, form: dict[str, str]) -> ClientCredentials | None:
-    """From the Basic header (RFC 6749 2.3.1, form-encoded id and secret) or the form; None if absent."""
-    header = request.headers.get("authorization")
+def client_credentials(header: str | None, form: dict[str, str]) -> ClientCredentials | None:
+    """From the Basic ``Authorization`` header (RFC 6749 2.3.1, form-encoded id and secret) or the
+    form; None if absent."""
     in_form = "client_id" in form and "client_secret" in form
     if header is None:
         if not in_form:
