@@ -73,3 +73,15 @@ def test_one_deployment_does_not_build_the_table_again(monkeypatch: pytest.Monke
     assert built == []
     assert state.router.route("localhost", "/fresh/1.0.0/echo/open") is not None
     assert before.route("localhost", "/fresh/1.0.0/echo/open") is None, "the old table is left as it was"
+
+
+def test_apis_with_the_same_uri_template_share_one_compiled_template() -> None:
+    state = _state()
+    state.load_snapshot({"publisher": {"artifacts": [_api(n, "1.0.0", 1) for n in range(2)]}})
+    first, second = (state.apis[f"api-{n}-1.0.0"] for n in range(2))
+    routed = [state.router.route("localhost", f"/shop{n}/1.0.0/echo/7") for n in range(2)]
+    assert all(r is not None for r in routed)
+    (one,) = (op for op in first.pattern_ops["GET"] if op.target == "/echo/{id}")
+    (other,) = (op for op in second.pattern_ops["GET"] if op.target == "/echo/{id}")
+    assert one is not other
+    assert one.template is other.template

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _PARAM = re.compile(r"\{([^{}/]+)\}")
 # What a parameter or a '*' may match within one segment: never a dot-segment or a control
@@ -39,10 +40,13 @@ def _normalise(target: str) -> str:
     return target
 
 
+@lru_cache(maxsize=4096)
 def compile_template(target: str) -> Template:
     """``{name}`` matches one path segment; ``*`` at the end matches the rest (also nothing).
 
     Anchored at both ends (``fullmatch``; ``$`` would also match before a final newline).
+    Kept per target: a template is immutable, and thousands of APIs share ``/items/{id}``, so a
+    snapshot compiles each once and holds one copy of it.
     """
     target = _normalise(target)
     if "{" not in target and "*" not in target:
