@@ -137,6 +137,7 @@ class Gateway:
         self.metrics = Metrics()
         # Where /metrics answers once started (APIM_METRICS_PORT may be 0: any free port).
         self.metrics_port: int | None = None
+        self.events = EventBuilder(self.state, self.gateway_id)
         self.analytics = Analytics(
             bus,
             size=settings.gateway_analytics_queue_size,
@@ -145,6 +146,8 @@ class Gateway:
             elk_log=ElkLog(settings.gateway_analytics_elk_log_file)
             if settings.gateway_analytics_elk_log
             else None,
+            requests=self.events,
+            gather_seconds=settings.gateway_analytics_batch_seconds,
         )
         self.tokens = ServiceTokenProvider(
             self.http, f"{settings.key_manager_url.rstrip('/')}/oauth2/token", settings.secret()
@@ -179,7 +182,7 @@ class Gateway:
             policies=self.policy_services,
             metrics=self.metrics,
             analytics=self.analytics,
-            events=EventBuilder(self.state, self.gateway_id),
+            events=self.events,
             client_certificates=ClientCertificateReader.of(
                 settings.gateway_client_cert_header,
                 settings.gateway_client_cert_format,

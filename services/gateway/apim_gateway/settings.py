@@ -61,6 +61,9 @@ class Settings(ServiceSettings):
     # Analytics: one event per request on the ``analytics`` topic; dropped (and counted) when full.
     gateway_analytics_enabled: bool = True
     gateway_analytics_queue_size: int = Field(default=10_000, ge=1)
+    # The longest a request's record waits before the drain builds and publishes its batch (a
+    # batch also goes as soon as 512 wait): one wake-up, build pass and publish call per batch.
+    gateway_analytics_batch_seconds: float = Field(default=0.05, gt=0, le=60)
     # WSO2's ELK analytics: each event also as an ``apimMetrics:`` line (WSO2's ``apim_metrics.log``
     # format, for its Filebeat/Logstash configuration and Kibana objects), to this file or stdout.
     gateway_analytics_elk_log: bool = False

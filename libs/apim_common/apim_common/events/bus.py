@@ -31,6 +31,10 @@ class EventBus(Protocol):
     async def publish(self, topic: str, event: CloudEvent) -> None:
         """Return once the event is durably accepted by the bus."""
 
+    async def publish_many(self, topic: str, events: Sequence[CloudEvent]) -> None:
+        """Publish ``events`` in their order, returning once all are durably accepted: sent
+        together, where ``publish`` waits for each (a high-volume producer's batch)."""
+
     def subscribe(self, topics: Iterable[str], group: str, handler: Handler) -> None:
         """Call ``handler`` for every event on ``topics``; register before ``start``."""
 
@@ -124,6 +128,13 @@ class InProcessBus:
         for sub in self._subscriptions:
             if topic in sub.topics:
                 sub.queue.put_nowait(event)
+
+    async def publish_many(self, topic: str, events: Sequence[CloudEvent]) -> None:
+        for sub in self._subscriptions:
+            if topic in sub.topics:
+                put = sub.queue.put_nowait
+                for event in events:
+                    put(event)
 
     def subscribe(self, topics: Iterable[str], group: str, handler: Handler) -> None:
         self._add(_Subscription(frozenset(topics), group, handler, self._retry_delay))

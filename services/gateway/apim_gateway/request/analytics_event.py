@@ -1,7 +1,8 @@
 """One request's analytics event in WSO2's shape (its ``apim_event_response`` / ``apim_event_faulty``).
 
-The request path only keeps a ``RequestRecord`` (the ``Outcome`` and four numbers) on the
-analytics queue; the event is built from it by the queue's drain, off the response's way. What
+The request path only keeps a ``RequestRecord`` (a tuple: the ``Outcome`` and four values) on the
+analytics queue; the queue's drain builds the events of all it holds in one pass, off the
+response's way. What
 the request did not learn is read from what the gateway already holds: the API's creator, type
 and tenant from the deployed revision (worked out once per revision), the application's name and
 owner from the applications synced from the control plane. Never a network call.
@@ -17,12 +18,13 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from apim_common.events.envelope import CloudEvent
 from apim_gateway.context import AuthContext
-from apim_gateway.observability import REQUEST_EVENT, built_event, new_event_id
+from apim_gateway.observability import REQUEST_EVENT, built_event, new_event_id, new_event_ids
 from apim_gateway.request.outcome import Outcome
 from apim_gateway.runtime.apis import CompiledApi
 from apim_gateway.runtime.state import RuntimeState
@@ -154,6 +156,12 @@ def user_agent(header: str) -> tuple[str, str]:
 
 # ``(applicationId, applicationName, applicationOwner, keyType, userName)`` of a caller
 Caller = tuple[str | None, str | None, str | None, str | None, str | None]
+_NO_CALLER: Caller = (None, None, None, None, None)
+_NOT_LOOKED_UP = object()
+# What the request path queues per request (``observe``), for ``EventBuilder.build_requests``: the
+# outcome, the method, the client's address, the duration in seconds and its end on
+# ``perf_counter``. A plain tuple: it costs the request less than any object.
+RequestRecord = tuple[Outcome, str, str, float, float]
 
 
 class ApiFields:
@@ -224,68 +232,85 @@ class EventBuilder:
         self._second = second
         self._second_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
 
-    def build(self, record: RequestRecord) -> CloudEvent:
-        outcome = record.outcome
-        api = outcome.api
-        assert api is not None  # only a routed request is recorded
-        fields = self.api_fields(api)
-        caller = caller_fields(self.state, outcome.auth)
-        key_type = caller[3]
-        content_type = None
-        for name, value in outcome.response_headers:
-            if len(name) == 12 and name.lower() == b"content-type":
-                content_type = value.decode("latin-1")
-                break
-        # Latencies in whole ms; mediation is the rest of the total, so the parts add up.
-        total = round(record.elapsed * 1000)
-        backend_start = outcome.backend_start
-        if backend_start:
-            backend = round(((outcome.backend_end or record.end) - backend_start) * 1000)
-            if backend > total:
-                backend = total
-            request_mediation = round((backend_start - (record.end - record.elapsed)) * 1000)
-            if request_mediation > total - backend:
-                request_mediation = total - backend
-            elif request_mediation < 0:
-                request_mediation = 0
-        else:
-            backend, request_mediation = 0, total
-        event_id = new_event_id()
-        cache_hit = outcome.cache_hit
-        at = record.at
-        data = self.event_data(
-            fields,
-            event_id,
-            at,
-            record.method,
-            outcome.resource,
-            caller,
-            record.client_ip,
-            outcome.request_headers,
-            fields.destinations.get(key_type or "PRODUCTION"),
-            outcome.status,
-            -1 if cache_hit else outcome.target_status,
-            total,
-            backend,
-            request_mediation,
-            cache_hit,
-            {
-                "requestSize": outcome.request_size,  # read by ``observe`` for the metrics too
-                "responseSize": outcome.response_size,
-                "responseContentType": content_type,
-                "isEgress": False,
-            },
-        )
-        code = outcome.code
-        if code is not None:
-            category = error_category(code)
-            if code == _UNREACHABLE and self._suspended(api, key_type):
-                category = _SUSPENDED
-            _mark_fault(data, code, category)
-        # Built without validation: every field is ours and already of the right type.
-        return built_event(
-            event_id, self.source, REQUEST_EVENT, _from_timestamp(at, UTC), api.id, api.tenant, data
-        )
+    def build_requests(self, records: Sequence[RequestRecord], wall_offset: float) -> list[CloudEvent]:
+        """The events of ``records``, in one pass: ids drawn for all at once, each API's fields
+        and each caller's looked up once for a run of its records. ``wall_offset`` turns a
+        record's ``perf_counter`` end into the wall clock (``time.time() - time.perf_counter()``)."""
+        events: list[CloudEvent] = []
+        append = events.append
+        state, source, event_data, api_fields = self.state, self.source, self.event_data, self.api_fields
+        ids = new_event_ids(len(records))
+        last_api: CompiledApi | None = None
+        fields: ApiFields | None = None
+        last_auth: object = _NOT_LOOKED_UP
+        caller: Caller = _NO_CALLER
+        for (outcome, method, client_ip, elapsed, end), event_id in zip(records, ids, strict=True):
+            api = outcome.api
+            assert api is not None  # only a routed request is recorded
+            if api is not last_api:
+                last_api, fields = api, api_fields(api)
+            assert fields is not None
+            auth = outcome.auth
+            if auth is not last_auth:
+                last_auth, caller = auth, caller_fields(state, auth)
+            key_type = caller[3]
+            content_type = None
+            for name, value in outcome.response_headers:
+                if len(name) == 12 and name.lower() == b"content-type":
+                    content_type = value.decode("latin-1")
+                    break
+            # Latencies in whole ms; mediation is the rest of the total, so the parts add up.
+            total = round(elapsed * 1000)
+            backend_start = outcome.backend_start
+            if backend_start:
+                backend = round(((outcome.backend_end or end) - backend_start) * 1000)
+                if backend > total:
+                    backend = total
+                request_mediation = round((backend_start - (end - elapsed)) * 1000)
+                if request_mediation > total - backend:
+                    request_mediation = total - backend
+                elif request_mediation < 0:
+                    request_mediation = 0
+            else:
+                backend, request_mediation = 0, total
+            cache_hit = outcome.cache_hit
+            at = end + wall_offset
+            data = event_data(
+                fields,
+                event_id,
+                at,
+                method,
+                outcome.resource,
+                caller,
+                client_ip,
+                outcome.request_headers,
+                fields.destinations.get(key_type or "PRODUCTION"),
+                outcome.status,
+                -1 if cache_hit else outcome.target_status,
+                total,
+                backend,
+                request_mediation,
+                cache_hit,
+                {
+                    "requestSize": outcome.request_size,  # read by ``observe`` for the metrics too
+                    "responseSize": outcome.response_size,
+                    "responseContentType": content_type,
+                    "isEgress": False,
+                },
+            )
+            code = outcome.code
+            if code is not None:
+                category = error_category(code)
+                if code == _UNREACHABLE and self._suspended(api, key_type):
+                    category = _SUSPENDED
+                _mark_fault(data, code, category)
+            # Built without validation: every field is ours and already of the right type.
+            append(
+                built_event(
+                    event_id, source, REQUEST_EVENT, _from_timestamp(at, UTC), api.id, api.tenant, data
+                )
+            )
+        return events
 
     def event_data(
         self,
@@ -352,33 +377,6 @@ class EventBuilder:
         if group is None or not group.endpoints:
             return False
         return all(endpoint.breaker.failures > endpoint.breaker.threshold for endpoint in group.endpoints)
-
-
-class RequestRecord:
-    """What the request path leaves on the analytics queue: built into an event by the drain."""
-
-    __slots__ = ("at", "builder", "client_ip", "elapsed", "end", "method", "outcome")
-
-    def __init__(
-        self,
-        builder: EventBuilder,
-        outcome: Outcome,
-        method: str,
-        client_ip: str,
-        at: float,
-        end: float,
-        elapsed: float,
-    ) -> None:
-        self.builder = builder
-        self.outcome = outcome
-        self.method = method
-        self.client_ip = client_ip
-        self.at = at  # wall clock, for the timestamp
-        self.end = end  # perf_counter at the end, the clock of the outcome's backend times
-        self.elapsed = elapsed
-
-    def build(self) -> CloudEvent:
-        return self.builder.build(self)
 
 
 # -- streaming APIs ------------------------------------------------------------------------------

@@ -66,11 +66,8 @@ def observe(
     analytics = services.analytics
     if api is not None and analytics.enabled:
         # The outcome as it is: the drain builds WSO2's event from it (``analytics_event.py``).
-        analytics.record(
-            RequestRecord(
-                services.events, outcome, method, client_ip, time.time(), time.perf_counter(), elapsed
-            )
-        )
+        record: RequestRecord = (outcome, method, client_ip, elapsed, time.perf_counter())
+        analytics.request(record)
     if span is not None:
         span.set_attribute("http.request.method", method)
         span.set_attribute("http.response.status_code", outcome.status)
