@@ -7,7 +7,7 @@ export UV_PYTHON_DOWNLOADS ?= never
 UV = $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PYTEST_ARGS ?=
 
-.PHONY: help uv sync portals-assets asyncapi-schemas run dist-run test test-fast lint fmt bench eval helm-check infra-up infra-down
+.PHONY: help uv sync portals-assets asyncapi-schemas run dist-run test test-fast lint fmt bench bench-scale eval helm-check infra-up infra-down
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -72,6 +72,9 @@ fmt: sync ## Format and fix what ruff can
 bench: sync ## Benchmarks, each printed beside a reference measured in the same run
 	UV="$(UV)" scripts/bench
 	$(UV) run --frozen python benchmarks/eval_chat.py
+
+bench-scale: sync ## The scale bench at full size: 10,000 APIs, 2,000 applications, 100,000 subscriptions
+	$(UV) run --frozen python benchmarks/bench_scale.py --apis 10000 --per-app 50
 
 eval: sync ## API chat's and the marketplace assistant's evaluations, current beside previous planner
 	$(UV) run --frozen python benchmarks/eval_chat.py
