@@ -92,3 +92,16 @@ async def test_with_spans_exported_each_request_makes_one_server_span_in_the_cal
     assert format(span.context.trace_id, "032x") == TRACE_ID
     assert span.attributes is not None
     assert span.attributes["http.response.status_code"] == 200
+
+
+async def test_the_opentelemetry_middleware_stays_on_the_app_chain_behind_the_front(
+    km: KeyManagerClient,
+) -> None:
+    # FastAPI traces every request itself unless it finds the instrumentation's middleware there.
+    await km.http.get("/health")
+    stack, names = km.app.middleware_stack, []
+    while stack is not None:
+        names.append(type(stack).__name__)
+        stack = getattr(stack, "app", None)
+    assert names[0] == "OAuthFront"
+    assert "OpenTelemetryMiddleware" in names

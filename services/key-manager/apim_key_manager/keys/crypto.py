@@ -172,8 +172,12 @@ def public_key_from_jwk(document: dict[str, Any]) -> PublicKey:
     return key
 
 
+# Built once: json.dumps with separators builds a new encoder on every call.
+_encode_json = json.JSONEncoder(separators=(",", ":")).encode
+
+
 def _json(value: dict[str, Any]) -> bytes:
-    return json.dumps(value, separators=(",", ":")).encode()
+    return _encode_json(value).encode()
 
 
 @dataclass

@@ -91,21 +91,23 @@ async def _send_json(send: Send, status: int, body: bytes, extra: list[tuple[byt
 
 
 class OAuthFront:
-    """Serves ``ANSWERS``' paths for POST; hands everything else to ``inner``."""
+    """Serves ``ANSWERS``' paths for POST; hands everything else to ``app``, the service's stack."""
 
-    def __init__(self, app: FastAPI, inner: ASGIApp, tracer: trace.Tracer | None = None) -> None:
+    def __init__(self, service: FastAPI, app: ASGIApp, tracer: trace.Tracer | None = None) -> None:
+        self.service = service
+        # Named ``app`` as in every ASGI middleware: FastAPI looks down the ``app`` chain for the
+        # OpenTelemetry middleware, and traces every request a second time when it finds none.
         self.app = app
-        self.inner = inner
         if tracer is None and spans_exported():
             tracer = trace.get_tracer(__name__)
         self._tracer = tracer
-        self._served = MetricsMiddleware(ClientAddressMiddleware(self._serve), app.state.service_name)
+        self._served = MetricsMiddleware(ClientAddressMiddleware(self._serve), service.state.service_name)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] in ANSWERS and scope["method"] == "POST":
             await self._served(scope, receive, send)
         else:
-            await self.inner(scope, receive, send)
+            await self.app(scope, receive, send)
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = _headers(scope)
@@ -131,7 +133,7 @@ class OAuthFront:
             body = await _body(receive)
             if body is None:
                 return 499  # the client is gone: nobody to answer
-            km: KeyManager = self.app.state.key_manager
+            km: KeyManager = self.service.state.key_manager
             answer = await ANSWERS[scope["path"]](km, parse_form(body), headers, scope)
         except OAuth2Error as exc:
             status, error, error_headers = render(exc)
@@ -148,7 +150,7 @@ class OAuthFront:
         """Any other error answers as the app's own handler of its class answers it (a sign-in
         lock's 429, an unexpected error's 500 in the WSO2 shape)."""
         for cls in type(exc).__mro__:
-            handler = self.app.exception_handlers.get(cls)
+            handler = self.service.exception_handlers.get(cls)
             if handler is not None:
                 response = handler(Request(scope, receive), exc)
                 if inspect.isawaitable(response):
