@@ -247,6 +247,15 @@ class RuntimeState:
         self._forget_responses(api_id)
         return True
 
+    def serves_revision(self, api_id: str, revision_id: str, vhost: object = None) -> bool:
+        """Whether ``revision_id`` of the API is what is served (on ``vhost``, when given)."""
+        current = self.apis.get(api_id)
+        return (
+            current is not None
+            and current.revision_id == revision_id
+            and (vhost is None or current.vhost == str(vhost).lower())
+        )
+
     def undeploy(self, api_id: str, revision_id: str | None = None) -> None:
         current = self.apis.get(api_id)
         if current is None or (revision_id and current.revision_id and current.revision_id != revision_id):
@@ -277,7 +286,8 @@ class RuntimeState:
 
     def set_lifecycle(self, api_id: str, state: str) -> None:
         artifact = self.artifacts.get(api_id)
-        if artifact is None:
+        if artifact is None or str(artifact.get("lifeCycleStatus") or "").upper() == state.upper():
+            # Unchanged (a replayed or redelivered event): nothing to compile again.
             return
         self.deploy({**artifact, "lifeCycleStatus": state})
 

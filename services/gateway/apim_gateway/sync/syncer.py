@@ -345,6 +345,9 @@ class Syncer:
         if data.get("environment") not in (None, self.state.environment):
             return
         revision_id = str(data["revisionId"])
+        if self.state.serves_revision(str(data.get("apiId") or ""), revision_id, data.get("vhost")):
+            # A redelivered event, or one a new gateway replays after its snapshot: nothing to pull.
+            return
         # A failure here raises: the bus delivers the event again (at-least-once).
         try:
             artifact = await self.control_plane.artifact(revision_id)

@@ -1,0 +1,68 @@
+"""Events a new gateway replays after its snapshot (or the bus redelivers) cost nothing: a
+deployment of the revision already served pulls no artifact, an unchanged lifecycle compiles nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from apim_common.events import new_event
+from apim_gateway.runtime import state as state_module
+from apim_gateway.runtime.apis import BackendSettings
+from apim_gateway.runtime.state import RuntimeState
+from apim_gateway.sync.syncer import Syncer
+from tests.gateway.conftest import pets_api
+
+
+class CountingControlPlane:
+    def __init__(self, artifact: dict[str, Any]) -> None:
+        self.artifact_calls: list[str] = []
+        self._artifact = artifact
+
+    async def artifact(self, revision_id: str) -> dict[str, Any]:
+        self.artifact_calls.append(revision_id)
+        return {**self._artifact, "revisionId": revision_id}
+
+
+def _served() -> RuntimeState:
+    state = RuntimeState(
+        environment="Default",
+        default_vhost="localhost",
+        backend=BackendSettings(default_timeout=5.0, failure_threshold=5, open_for=30.0),
+    )
+    state.load_snapshot({"publisher": {"artifacts": [pets_api(9)]}})
+    return state
+
+
+def _deployed(revision_id: str) -> Any:
+    data = {"apiId": "api-pets", "revisionId": revision_id, "environment": "Default", "vhost": "localhost"}
+    return new_event("publisher-api", "deployment.deployed", "api-pets", data)
+
+
+async def test_a_replayed_deployment_of_the_served_revision_pulls_no_artifact() -> None:
+    state = _served()
+    control_plane = CountingControlPlane(pets_api(9))
+    syncer = Syncer(state, control_plane, cache_file=None)  # type: ignore[arg-type]
+    await syncer.handle(_deployed("rev-pets-1"))
+    assert control_plane.artifact_calls == []
+    await syncer.handle(_deployed("rev-pets-2"))
+    assert control_plane.artifact_calls == ["rev-pets-2"]
+    assert state.apis["api-pets"].revision_id == "rev-pets-2"
+
+
+def test_an_unchanged_lifecycle_state_compiles_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    state = _served()
+    compiled: list[object] = []
+    original = state_module.compile_api
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        compiled.append(args[0])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(state_module, "compile_api", counting)
+    state.set_lifecycle("api-pets", "PUBLISHED")
+    assert compiled == []
+    state.set_lifecycle("api-pets", "BLOCKED")
+    assert len(compiled) == 1
+    assert state.apis["api-pets"].lifecycle == "BLOCKED"
