@@ -87,6 +87,8 @@ _EVENT_FIELDS = (
     "gatewayType", "eventType", "requestTimestamp", "properties", "gatewayId",
 )  # fmt: skip
 _SUSPENDED = (TARGET_CONNECTIVITY, "CONNECTION_SUSPENDED")
+# The request headers an event reads: the User-Agent, and WSO2's correlation id headers.
+_READ_HEADERS = frozenset({b"user-agent", b"activityid", b"x-correlation-id"})
 
 
 def error_category(code: str) -> tuple[str, str]:
@@ -337,10 +339,11 @@ class EventBuilder:
         app_id, app_name, app_owner, key_type, user = caller
         agent_header = correlation = None
         for name, value in request_headers:
-            if name == b"user-agent":
-                agent_header = value.decode("latin-1")
-            elif name == b"activityid" or name == b"x-correlation-id":
-                correlation = value.decode("latin-1")
+            if name in _READ_HEADERS:  # one set lookup for the headers read from, most are not
+                if name == b"user-agent":
+                    agent_header = value.decode("latin-1")
+                else:
+                    correlation = value.decode("latin-1")
         second = int(at)
         if second != self._second:
             self._new_second(second)
