@@ -142,6 +142,26 @@ WAREHOUSE = json.dumps(
                     "responses": _OK,
                 }
             },
+            "/suppliers": {
+                "get": {
+                    "summary": "Search suppliers",
+                    "parameters": [_query("q"), _query("country")],
+                    "responses": _OK,
+                },
+                "post": {
+                    "summary": "Add a supplier",
+                    "requestBody": _body(["name", "country"], name=_TEXT, country=_TEXT),
+                    "responses": _OK,
+                },
+            },
+            "/suppliers/{code}": {
+                "patch": {
+                    "summary": "Update a supplier",
+                    "parameters": [_path("code")],
+                    "requestBody": _body([], phone=_TEXT, contact=_TEXT),
+                    "responses": _OK,
+                }
+            },
             "/pickers/{pickerId}/shifts": {
                 "get": {
                     "summary": "List a picker's shifts",
@@ -295,3 +315,19 @@ def test_a_create_whose_required_fields_the_step_leaves_empty_loses(monkeypatch:
     assert chosen(step) == "GET /orders"
     monkeypatch.setattr(planner_module, "REQUIRED_WEIGHT", 0.0)
     assert chosen(step) == "POST /orders"
+
+
+def test_an_id_heading_a_statement_is_about_a_thing_that_exists(monkeypatch: pytest.MonkeyPatch) -> None:
+    step = "Vendor SUP-40: the new contact is Mia Berg"
+    assert chosen(step) == "PATCH /suppliers/{code}"
+    monkeypatch.setattr(planner_module, "_headed_by_id", lambda step, found: False)
+    assert chosen(step).startswith("POST ")  # read as taking someone on
+
+
+def test_a_value_after_the_fields_name_that_starts_a_name_is_the_whole_name() -> None:
+    step = "Supplier SUP-40: contact is Mia Berg"
+    assert planned(step, "PATCH", "/suppliers/{code}") == {"code": "SUP-40", "contact": "Mia Berg"}
+
+
+def test_a_name_no_word_places_goes_to_the_query_field_nearest_in_meaning() -> None:
+    assert planned("Any suppliers in Portugal?", "GET", "/suppliers") == {"country": "Portugal"}

@@ -251,6 +251,8 @@ class Planner:
                 score -= DELETE_CAUTION
             score += FIT_WEIGHT * self._fit(step, tool, memory, found)
             score -= self._about(step, tool, memory, found, named)
+            if _headed_by_id(step, found) and not any(f.location == "path" for f in tool.fields):
+                score -= THING_WEIGHT
             if intent[kind] < max(intent.values()):
                 score -= self._nothing_to_write(step, tool, memory, found, named)
             if score > best_score:
@@ -322,6 +324,12 @@ class Planner:
             # A value the step names after the field's own name ("username jdoe", "quantity 2",
             # "named Rex") or after the thing a path parameter identifies ("user bob").
             named = _explicit(step, f, tool)
+            if isinstance(named, str):
+                # A value that starts a capitalised name is the whole name ("title is Team Lead").
+                named = next(
+                    (m.value for m in found if m.kind == "name" and str(m.value).startswith(named + " ")),
+                    named,
+                )
             if named is not None:
                 values[f.name] = _typed(named, f)
                 stated.add(f.name)
@@ -360,6 +368,17 @@ class Planner:
                     used.add(mi)
                     evidence += 1.0
                     break
+        # A capitalised name no word placed goes to the query's plain field nearest to it in
+        # meaning ("something Thai" for ``cuisine`` rather than ``q``).
+        for mi, m in enumerate(found):
+            if mi in used or m.kind != "name":
+                continue
+            near = self._nearest_field(str(m.value), _plain_query(fields, values))
+            if near is not None:
+                values[near.name] = _typed(m.value, near)
+                stated.add(near.name)
+                used.add(mi)
+                evidence += 1.0
         for f in fields:
             if f.name in values:
                 continue
@@ -384,6 +403,14 @@ class Planner:
                 if remembered is not None:
                     values[f.name] = _typed(remembered, f)
         return Assignment(values, evidence, frozenset(stated))
+
+    def _nearest_field(self, value: str, fields: list[Field]) -> Field | None:
+        """The field whose name and description are nearest in meaning to the value."""
+        if self.embedder is None or not fields:
+            return None
+        texts = [" ".join((*words(f.name), f.description)).strip() for f in fields]
+        scores = self._passage_vectors(texts) @ self._query(value)
+        return fields[int(np.argmax(scores))]
 
     def _enum(self, step: str, f: Field) -> tuple[Any, bool]:
         """The enum value nearest in meaning to the step, when the field needs one, and whether it
@@ -519,6 +546,14 @@ def _things_named(step: str, found: list[Mention], tools: list[Tool]) -> set[str
     return named
 
 
+def _headed_by_id(step: str, found: list[Mention]) -> bool:
+    """The step is a thing's id and a statement about it ("Truck QR-550-ST: the odometer now
+    reads 120500 km"): what it says is about a thing that exists, not one to create."""
+    colon = step.find(":")
+    head = step[:colon] if colon > 0 else ""
+    return bool(head) and len(head.split()) <= 3 and any(_id_like(m) and m.end <= colon for m in found)
+
+
 _GIVEN = (("first", "name"), ("given", "name"), ("forename",), ("first",))
 _FAMILY = (("last", "name"), ("family", "name"), ("surname",), ("last",))
 
@@ -553,6 +588,12 @@ def _open_fields(fields: list[Field], values: dict[str, Any]) -> list[Field]:
     if len(plain) == 1 and plain[0].name not in values:
         body.append(plain[0])
     return [f for f in body if not f.enum and f.kind != "boolean"]
+
+
+def _plain_query(fields: list[Field], values: dict[str, Any]) -> list[Field]:
+    """The query's free string fields still empty (no enum, no format)."""
+    plain = [f for f in fields if f.location == "query" and f.kind == "string"]
+    return [f for f in plain if not f.enum and not f.format and f.name not in values]
 
 
 def _shape(text: str) -> str:
