@@ -9,29 +9,44 @@ RawHeaders = list[tuple[bytes, bytes]]
 
 
 class Outcome:
-    """Made for every request: what stays as it starts is a class default, not set each time."""
-
-    api: CompiledApi | None = None
-    auth: AuthContext | None = None
-    status = 500
-    code: str | None = None
-    resource = ""
-    throttled: str | None = None
-    # Answered from the response cache, not by the backend.
-    cache_hit = False
-    # For the analytics event (``analytics_event.py``): the backend call's ``perf_counter`` span
-    # (0: not called, or no answer) and the backend's status (-1: not reached).
-    backend_start = 0.0
-    backend_end = 0.0
-    target_status = -1
-    # The bodies' sizes their ``Content-Length`` headers state (None: not stated), read once
-    # after the answer for the metrics and the analytics event alike.
-    request_size: int | None = None
-    response_size: int | None = None
+    __slots__ = (
+        "api",
+        "auth",
+        "backend_end",
+        "backend_start",
+        "cache_hit",
+        "code",
+        "headers_after_auth",
+        "request_headers",
+        "request_size",
+        "resource",
+        "response_headers",
+        "response_size",
+        "status",
+        "target_status",
+        "throttled",
+    )
 
     def __init__(self) -> None:
+        self.api: CompiledApi | None = None
+        self.auth: AuthContext | None = None
+        self.status = 500
+        self.code: str | None = None
+        self.resource = ""
+        self.throttled: str | None = None
+        # Answered from the response cache, not by the backend.
+        self.cache_hit = False
         # The request headers without the credentials, once authentication took them.
         self.headers_after_auth: Headers = []
-        # The headers as they came and went (noted by ``respond.py`` as the answer starts).
+        # For the analytics event (``analytics_event.py``): the headers as they came and went
+        # (noted by ``respond.py`` as the answer starts), the backend call's ``perf_counter`` span (0: not
+        # called, or no answer) and the backend's status (-1: not reached).
         self.request_headers: RawHeaders = []
         self.response_headers: RawHeaders = []
+        self.backend_start = 0.0
+        self.backend_end = 0.0
+        self.target_status = -1
+        # The bodies' sizes their ``Content-Length`` headers state (None: not stated), read once
+        # after the answer for the metrics and the analytics event alike.
+        self.request_size: int | None = None
+        self.response_size: int | None = None
