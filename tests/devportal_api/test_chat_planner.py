@@ -331,3 +331,9 @@ def test_a_value_after_the_fields_name_that_starts_a_name_is_the_whole_name() ->
 
 def test_a_name_no_word_places_goes_to_the_query_field_nearest_in_meaning() -> None:
     assert planned("Any suppliers in Portugal?", "GET", "/suppliers") == {"country": "Portugal"}
+
+
+def test_a_word_the_api_never_uses_named_as_what_to_look_for_is_a_search_word() -> None:
+    assert planned("Find gaskets", "GET", "/parts") == {"q": "gaskets"}
+    assert planned("Show the copper parts", "GET", "/parts") == {"q": "copper"}
+    assert planned("Which parts are there?", "GET", "/parts") == {}

@@ -379,6 +379,19 @@ class Planner:
                 stated.add(near.name)
                 used.add(mi)
                 evidence += 1.0
+        # A word the API never uses, named as what to look for, is a search word.
+        word = _search_word(step, tool, found) if tool.method == "GET" else None
+        plain = _plain_query(fields, values)
+        conventional = [f for f in plain if f.name.lower() in _SEARCH_NAMES]
+        near = (
+            (conventional[0] if conventional else self._nearest_field("words to search for", plain))
+            if word
+            else None
+        )
+        if word and near is not None:
+            values[near.name] = word
+            stated.add(near.name)
+            evidence += 1.0
         for f in fields:
             if f.name in values:
                 continue
@@ -588,6 +601,32 @@ def _open_fields(fields: list[Field], values: dict[str, Any]) -> list[Field]:
     if len(plain) == 1 and plain[0].name not in values:
         body.append(plain[0])
     return [f for f in body if not f.enum and f.kind != "boolean"]
+
+
+_ASKING = frozenset(tokenize(" ".join(INTENTS["read"])))
+# The names a free-text search parameter conventionally has.
+_SEARCH_NAMES = frozenset(("q", "query", "search", "keyword", "keywords", "text", "term", "terms"))
+
+
+def _search_word(step: str, tool: Tool, found: list[Mention]) -> str | None:
+    """A lower-case word that neither the operation's documentation nor its fields use nor asking
+    does, right after the step's verb ("Find headphones") or right before the word for the
+    operation's things ("vegetarian lasagna recipes"): what to look for."""
+    known = tool.terms | {t for f in tool.fields for t in f.terms} | _ASKING
+    tokens = [
+        t for t in re.finditer(r"[A-Za-z]+", step) if not any(m.start <= t.start() < m.end for m in found)
+    ]
+    for i, token in enumerate(tokens):
+        word = token.group(0)
+        stems = tokenize(word)
+        if not word.islower() or len(word) < 4 or not stems or stems[0] in known:
+            continue
+        verb = tokens[0].start() == 0 and stem(tokens[0].group(0)) in _ASKING
+        follows_verb = i == 1 and verb
+        before_thing = i + 1 < len(tokens) and stem(tokens[i + 1].group(0)) == stem(tool.entity)
+        if follows_verb or before_thing:
+            return word
+    return None
 
 
 def _plain_query(fields: list[Field], values: dict[str, Any]) -> list[Field]:
