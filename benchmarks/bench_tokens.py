@@ -7,10 +7,14 @@ generator is not the limit. In the same run, on the same core 0:
 
 - ``openssl speed rsa2048 ecdsap256``: RSA-2048 and ECDSA P-256 signatures (and verifications) a
   second, the ceiling of RS256 and ES256 tokens;
-- GET /health: the HTTP stack with no work;
-- POST /oauth2/token (client_credentials) while the tenant's resident key manager signs RS256, then
-  ES256 (the tenant's row that the key-managers event of admin-api writes, written here directly);
-- POST /oauth2/introspect of an RS256 token;
+- the signing alone, in this process: the key manager's signer (``cryptography`` on a header
+  encoded once per key) beside jwcrypto's JWS, same claims and keys;
+- two key-manager processes one after the other: "before", every POST through FastAPI's routing
+  (``create_app(oauth_front=False)``), and "after", the plain-ASGI front of /oauth2/token and
+  /oauth2/introspect (the default). Each serves GET /health (the HTTP stack with no work), POST
+  /oauth2/token (client_credentials) while the tenant's resident key manager signs RS256, then ES256
+  (the tenant's row that the key-managers event of admin-api writes, written here directly), and
+  POST /oauth2/introspect of an RS256 token;
 - the gateway's signature check (``apim_gateway.security.keys.verify_signature``, what a token the
   gateway has not cached costs) for RS256 and ES256, in a loop in this process on core 0.
 

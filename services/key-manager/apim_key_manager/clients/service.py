@@ -2,8 +2,9 @@
 
 Secrets are random 32-byte strings; the token endpoint compares an HMAC-SHA256 of the presented
 secret (a memory-hard password hash would cap client_credentials throughput for no gain on such
-secrets). Each replica caches client records with their owner's roles for ``cache_ttl`` seconds;
-changes made by this process drop the cached record at once.
+secrets). Each replica caches client records with their owner's roles for ``cache_ttl`` seconds,
+read once for every request that misses at the same time; changes made by this process drop the
+cached record at once.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +23,7 @@ from apim_common.db import Database
 from apim_common.errors import NotFound
 from apim_common.events.envelope import DEFAULT_TENANT
 from apim_common.service_auth import INTERNAL_CLIENT_ID, internal_client_secret
+from apim_key_manager.cache import LoadingCache
 from apim_key_manager.clients.models import OAuthClient
 from apim_key_manager.clients.repository import ClientRepository
 from apim_key_manager.keys import crypto
@@ -94,9 +95,8 @@ class ClientService:
         self._box = crypto.fernet(secret_key, "client-secret-store")
         self._internal_secret = internal_client_secret(secret_key)
         self._users = users
-        self._ttl = ttl
         self._token_lifetime = token_lifetime
-        self._cache: dict[str, tuple[float, ClientRecord]] = {}
+        self._cache: LoadingCache[str, ClientRecord] = LoadingCache(ttl)
 
     def _mac(self, secret: str) -> str:
         return hmac.new(self._mac_key, secret.encode(), hashlib.sha256).hexdigest()
@@ -109,7 +109,7 @@ class ClientService:
         client.secret_encrypted = self._box.encrypt(secret.encode()).decode()
 
     def forget(self, client_id: str) -> None:
-        self._cache.pop(client_id, None)
+        self._cache.forget(client_id)
 
     async def create(
         self,
@@ -222,19 +222,18 @@ class ClientService:
         return record if record is not None and record.is_public else None
 
     async def record(self, client_id: str) -> ClientRecord | None:
-        cached = self._cache.get(client_id)
-        if cached is not None and time.monotonic() - cached[0] < self._ttl:
-            return cached[1]
+        return await self._cache.get(client_id, lambda: self._load(client_id))
+
+    async def _load(self, client_id: str) -> ClientRecord | None:
         async with self._database.session() as session:
             client = await ClientRepository(session).get(client_id)
             if client is None:
-                self.forget(client_id)
                 return None
             roles: tuple[str, ...] | None = None
             if client.kind not in (INTERNAL_KIND, FIRST_PARTY_KIND):
                 owner = await UserRepository(session).by_name(client.tenant, client.owner)
                 roles = tuple(await self._users.roles(session, owner)) if owner is not None else ()
-        record = ClientRecord(
+        return ClientRecord(
             client_id=client.client_id,
             tenant=client.tenant,
             owner=client.owner,
@@ -246,8 +245,6 @@ class ClientService:
             owner_roles=roles,
             redirect_uris=tuple(client.callback_url.split()) if client.kind == FIRST_PARTY_KIND else (),
         )
-        self._cache[client_id] = (time.monotonic(), record)
-        return record
 
     async def authenticate(self, client_id: str, secret: str) -> ClientRecord | None:
         record = await self.record(client_id)

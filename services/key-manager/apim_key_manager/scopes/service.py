@@ -7,7 +7,6 @@ replica takes effect within that time.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from apim_common.db import Database
 from apim_common.events.envelope import CloudEvent
 from apim_common.security import INTERNAL_SCOPE
+from apim_key_manager.cache import LoadingCache
 from apim_key_manager.scopes.defaults import DEFAULT_SCOPE, DEFAULT_SCOPE_ROLES
 from apim_key_manager.scopes.repository import ScopeRolesRepository
 
@@ -65,22 +65,18 @@ DEFAULT_MAP = ScopeMap(
 class ScopePolicy:
     def __init__(self, database: Database, ttl: float) -> None:
         self._database = database
-        self._ttl = ttl
-        self._cache: dict[str, tuple[float, ScopeMap]] = {}
+        self._cache: LoadingCache[str, ScopeMap] = LoadingCache(ttl)
 
     def invalidate(self, tenant: str | None = None) -> None:
-        if tenant is None:
-            self._cache.clear()
-        else:
-            self._cache.pop(tenant, None)
+        self._cache.forget(tenant)
 
     async def map_for(self, tenant: str) -> ScopeMap:
-        cached = self._cache.get(tenant)
-        if cached is not None and time.monotonic() - cached[0] < self._ttl:
-            return cached[1]
-        async with self._database.session() as session:
-            scope_map = await load_map(session, tenant)
-        self._cache[tenant] = (time.monotonic(), scope_map)
+        async def load() -> ScopeMap:
+            async with self._database.session() as session:
+                return await load_map(session, tenant)
+
+        scope_map = await self._cache.get(tenant, load)
+        assert scope_map is not None  # load_map always answers a map
         return scope_map
 
 
