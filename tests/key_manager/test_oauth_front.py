@@ -10,6 +10,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
+from prometheus_client import REGISTRY
 
 from apim_key_manager.oauth.asgi import OAuthFront
 from apim_key_manager.oauth.forms import MAX_FORM_BYTES
@@ -105,3 +106,18 @@ async def test_the_opentelemetry_middleware_stays_on_the_app_chain_behind_the_fr
         stack = getattr(stack, "app", None)
     assert names[0] == "OAuthFront"
     assert "OpenTelemetryMiddleware" in names
+
+
+async def test_the_front_counts_its_answers_in_the_services_request_metrics(km: KeyManagerClient) -> None:
+    def served(status: str) -> float:
+        value = REGISTRY.get_sample_value(
+            "apim_http_requests_total", {"service": "key-manager", "method": "POST", "status": status}
+        )
+        return value or 0.0
+
+    client = await km.register()
+    ok, unauthorized = served("200"), served("401")
+    await km.token(client, grant_type="client_credentials")
+    await km.token({**client, "clientSecret": "wrong"}, grant_type="client_credentials")
+    assert served("200") == ok + 1
+    assert served("401") == unauthorized + 1

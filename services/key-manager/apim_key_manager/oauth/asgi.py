@@ -3,24 +3,26 @@
 A token costs one signature (RSA-2048: about 250 us of CPU) and the HTTP around it; through
 FastAPI's routing, dependency resolution and form parsing that HTTP cost four times the signature.
 This front answers the two paths from the ASGI messages themselves, with the same rules
-(``oauth/exchange.py``), the same metrics and client-address binding as every other request, and
-one server span when spans are exported. Every other request, and every other method on these
-paths, goes to the app's own middleware stack.
+(``oauth/exchange.py``), the same metrics (label sets bound once) and client-address binding as
+every other request, and one server span when spans are exported. Every other request, and every
+other method on these paths, goes to the app's own middleware stack.
 """
 
 from __future__ import annotations
 
 import inspect
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, StatusCode
+from prometheus_client import Counter
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from apim_common.telemetry import MetricsMiddleware, spans_exported
+from apim_common.telemetry import LATENCY, REQUESTS, spans_exported
 from apim_key_manager.context import KeyManager
 from apim_key_manager.oauth import exchange
 from apim_key_manager.oauth.errors import NO_STORE, InvalidRequestError, OAuth2Error, render
@@ -33,6 +35,9 @@ _JSON_HEADERS = [(b"content-type", b"application/json")] + [
     (name.lower().encode(), value.encode()) for name, value in NO_STORE.items()
 ]
 _TRACE_HEADERS = ("traceparent", "tracestate")
+
+# The status of a request whose client went away before its body arrived: nothing is sent.
+CLIENT_GONE = 499
 
 Headers = dict[str, str]
 Answer = Callable[[KeyManager, dict[str, str], Headers, Scope], Awaitable[dict[str, Any]]]
@@ -90,6 +95,22 @@ async def _send_json(send: Send, status: int, body: bytes, extra: list[tuple[byt
     await send({"type": "http.response.body", "body": body})
 
 
+class _Metrics:
+    """``apim_common.telemetry.MetricsMiddleware``'s two metrics, with their label sets bound once."""
+
+    def __init__(self, service: str) -> None:
+        self._service = service
+        self._latency = LATENCY.labels(service, "POST")
+        self._requests: dict[int, Counter] = {}
+
+    def observe(self, status: int, elapsed: float) -> None:
+        counter = self._requests.get(status)
+        if counter is None:
+            counter = self._requests[status] = REQUESTS.labels(self._service, "POST", str(status))
+        counter.inc()
+        self._latency.observe(elapsed)
+
+
 class OAuthFront:
     """Serves ``ANSWERS``' paths for POST; hands everything else to ``app``, the service's stack."""
 
@@ -101,7 +122,8 @@ class OAuthFront:
         if tracer is None and spans_exported():
             tracer = trace.get_tracer(__name__)
         self._tracer = tracer
-        self._served = MetricsMiddleware(ClientAddressMiddleware(self._serve), service.state.service_name)
+        self._metrics = _Metrics(service.state.service_name)
+        self._served = ClientAddressMiddleware(self._serve)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] in ANSWERS and scope["method"] == "POST":
@@ -110,12 +132,20 @@ class OAuthFront:
             await self.app(scope, receive, send)
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        status = 500  # what MetricsMiddleware counts for an answer never sent, as here
+        try:
+            if self._tracer is None:
+                status = await self._answer(scope, receive, send, _headers(scope))
+            else:
+                status = await self._traced(self._tracer, scope, receive, send)
+        finally:
+            self._metrics.observe(500 if status == CLIENT_GONE else status, time.perf_counter() - started)
+
+    async def _traced(self, tracer: trace.Tracer, scope: Scope, receive: Receive, send: Send) -> int:
         headers = _headers(scope)
-        if self._tracer is None:
-            await self._answer(scope, receive, send, headers)
-            return
         carrier = {name: headers[name] for name in _TRACE_HEADERS if name in headers}
-        span = self._tracer.start_span(
+        span = tracer.start_span(
             f"POST {scope['path']}", context=propagate.extract(carrier), kind=SpanKind.SERVER
         )
         with trace.use_span(span, end_on_exit=True):
@@ -125,6 +155,7 @@ class OAuthFront:
             span.set_attribute("http.response.status_code", status)
             if status >= 500:
                 span.set_status(StatusCode.ERROR)
+        return status
 
     async def _answer(self, scope: Scope, receive: Receive, send: Send, headers: Headers) -> int:
         """Answer one request; the status it got."""
@@ -132,7 +163,7 @@ class OAuthFront:
             check_content_type(headers.get("content-type", ""))
             body = await _body(receive)
             if body is None:
-                return 499  # the client is gone: nobody to answer
+                return CLIENT_GONE
             km: KeyManager = self.service.state.key_manager
             answer = await ANSWERS[scope["path"]](km, parse_form(body), headers, scope)
         except OAuth2Error as exc:
