@@ -93,6 +93,12 @@ WAREHOUSE = json.dumps(
                     "summary": "Search crates",
                     "parameters": [
                         _query("approver"),
+                        {
+                            "name": "checker",
+                            "in": "query",
+                            "description": "Username of the clerk who weighed it",
+                            "schema": {"type": "string"},
+                        },
                         _query("minWeight", type="number"),
                         _query("maxWeight", type="number"),
                     ],
@@ -337,3 +343,8 @@ def test_a_word_the_api_never_uses_named_as_what_to_look_for_is_a_search_word() 
     assert planned("Find gaskets", "GET", "/parts") == {"q": "gaskets"}
     assert planned("Show the copper parts", "GET", "/parts") == {"q": "copper"}
     assert planned("Which parts are there?", "GET", "/parts") == {}
+
+
+def test_a_lower_case_word_the_api_never_uses_after_a_word_naming_a_field_is_its_value() -> None:
+    assert planned("Crates seen by clerk lwong", "GET", "/crates") == {"checker": "lwong"}
+    assert planned("Crates the clerk does", "GET", "/crates") == {}

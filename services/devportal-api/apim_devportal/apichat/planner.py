@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -379,6 +380,17 @@ class Planner:
                 stated.add(near.name)
                 used.add(mi)
                 evidence += 1.0
+        # A lower-case word the API never uses, after a word naming a field ("agent mkowalski"
+        # for an assignee described as the agent's username), is that field's value.
+        for before, word in _unknown_words(step, tool, found):
+            for f in fields:
+                if f.name in values or f.kind != "string" or f.enum or f.format or f.location == "path":
+                    continue
+                if stem(before) in f.terms:
+                    values[f.name] = word
+                    stated.add(f.name)
+                    evidence += 1.0
+                    break
         # A word the API never uses, named as what to look for, is a search word.
         word = _search_word(step, tool, found) if tool.method == "GET" else None
         plain = _plain_query(fields, values)
@@ -627,6 +639,33 @@ def _search_word(step: str, tool: Tool, found: list[Mention]) -> str | None:
         if follows_verb or before_thing:
             return word
     return None
+
+
+# Words that carry no value, beyond the search index's stop words (auxiliaries, prepositions).
+_FUNCTION_WORDS = (
+    "do does did done have has had having is are was were will would can could shall should may "
+    "might must get got one ones some any all every each now still also just over under above "
+    "below less more than into onto with without about after before between through since until "
+    "within across along around"
+)
+_FUNCTION = frozenset(_FUNCTION_WORDS.split(" "))
+
+
+def _unknown_words(step: str, tool: Tool, found: list[Mention]) -> list[tuple[str, str]]:
+    """The lower-case words outside mentions that the operation's documentation, its fields and
+    asking to read never use, each with the word before it."""
+    known = tool.terms | {t for f in tool.fields for t in f.terms} | _ASKING
+    tokens = [
+        t.group(0)
+        for t in re.finditer(r"[A-Za-z]+", step)
+        if not any(m.start <= t.start() < m.end for m in found)
+    ]
+    unknown = []
+    for before, word in pairwise(tokens):
+        stems = tokenize(word)
+        if word.islower() and len(word) >= 3 and stems and stems[0] not in known and word not in _FUNCTION:
+            unknown.append((before, word))
+    return unknown
 
 
 def _plain_query(fields: list[Field], values: dict[str, Any]) -> list[Field]:
