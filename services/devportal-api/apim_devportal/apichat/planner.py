@@ -382,12 +382,12 @@ class Planner:
                 evidence += 1.0
         # A lower-case word the API never uses, after a word naming a field ("agent mkowalski"
         # for an assignee described as the agent's username), is that field's value.
-        for before, word in _unknown_words(step, tool, found):
+        for before, unknown in _unknown_words(step, tool, found):
             for f in fields:
                 if f.name in values or f.kind != "string" or f.enum or f.format or f.location == "path":
                     continue
                 if stem(before) in f.terms:
-                    values[f.name] = word
+                    values[f.name] = unknown
                     stated.add(f.name)
                     evidence += 1.0
                     break
