@@ -455,9 +455,11 @@ class ThrottleClient:
 
     async def close(self) -> None:
         """Stop syncing and give back every unused unit (best effort)."""
+        # Set first: a loop whose cancellation a library swallowed (redis-py, under a timeout)
+        # still ends at its next turn, so closing never waits forever.
+        self._closing = True
         await cancel_and_wait(*self._tasks)
         self._tasks = []
-        self._closing = True
         if self.fallback:
             return
         now = self._clock()
@@ -471,7 +473,7 @@ class ThrottleClient:
 
     async def _sync_loop(self) -> None:
         config = self.config
-        while True:
+        while not self._closing:
             # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation.
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(config.tick):
@@ -615,7 +617,7 @@ class ThrottleClient:
         return self.gateways
 
     async def _heartbeat_loop(self) -> None:
-        while True:
+        while not self._closing:
             interval = self.config.probe_interval if self.fallback else self.config.heartbeat_interval
             # Entering fallback cuts the wait short: probing starts at the probe interval.
             with contextlib.suppress(TimeoutError):
