@@ -29,7 +29,6 @@ import contextlib
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -53,6 +52,7 @@ from apim_throttle_sync.app import redis_client  # noqa: E402
 from apim_throttle_sync.counters import RedisCounterBackend  # noqa: E402
 from apim_throttle_sync.leases.service import LeaseService  # noqa: E402
 from apim_throttle_sync.membership import RedisMembership  # noqa: E402
+from tests.support.processes import free_port, wait_for_port  # noqa: E402
 from tests.support.tokens import TokenFactory  # noqa: E402
 from tests.throttle_sync.load import (  # noqa: E402
     Limit,
@@ -133,22 +133,6 @@ async def tier(redis: Redis, gateways: int, windows: int, replicas: int = 2) -> 
         await flush_prefix(redis, prefix)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def _wait_for_port(port: int, timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return
-        time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on port {port}")
-
-
 @contextlib.contextmanager
 def _jwks_server(tokens: TokenFactory) -> Iterator[str]:
     """The key manager's ``/oauth2/jwks`` for the replicas: they verify the gateways' service token."""
@@ -184,7 +168,7 @@ class Replica:
 def replica_processes(count: int, key_manager_url: str) -> Iterator[list[Replica]]:
     """A Redis of their own (so its membership counts only these gateways) and ``count``
     throttle-sync processes with pools on it."""
-    redis_port = _free_port()
+    redis_port = free_port()
     # redis-server from PATH, as scripts/infra starts it
     command = [
         "redis-server",
@@ -200,12 +184,12 @@ def replica_processes(count: int, key_manager_url: str) -> Iterator[list[Replica
     redis_server = subprocess.Popen(command, stdout=subprocess.DEVNULL)  # noqa: S603
     processes: list[subprocess.Popen[bytes]] = []
     try:
-        _wait_for_port(redis_port)
+        wait_for_port(redis_port, timeout=120.0)
         _in_use(f"redis://127.0.0.1:{redis_port}/0")
         replicas = []
         secret = uuid.uuid4().hex + uuid.uuid4().hex
         for i in range(count):
-            port, metrics_port = _free_port(), _free_port()
+            port, metrics_port = free_port(), free_port()
             env = {
                 **os.environ,
                 "APIM_PORT": str(port),
@@ -223,7 +207,7 @@ def replica_processes(count: int, key_manager_url: str) -> Iterator[list[Replica
             processes.append(subprocess.Popen(command, env=env, cwd=ROOT))  # noqa: S603
             replicas.append(Replica(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{metrics_port}/metrics"))
         for r in replicas:
-            _wait_for_port(int(r.url.rsplit(":", 1)[1]))
+            wait_for_port(int(r.url.rsplit(":", 1)[1]), timeout=120.0)
         yield replicas
     finally:
         for p in processes:
