@@ -320,9 +320,9 @@ class Analytics:
         self.enabled = enabled and bus is not None
         self.published = 0
 
-    def request(self, record: tuple[Any, ...]) -> None:
-        """A request's record, built into its event by ``requests`` (``RequestEvents``); the
-        caller has checked ``enabled``."""
+    def request(self, record: tuple[Any, ...] | AnalyticsRecord | CloudEvent) -> None:
+        """A request's record, built into its event by ``requests`` (``RequestEvents``), or a
+        stream's record or event; the caller has checked ``enabled``."""
         records = self._records
         if len(records) >= self._size:
             ANALYTICS_DROPPED.inc()
@@ -332,15 +332,8 @@ class Analytics:
             self._wake()
 
     def record(self, record: AnalyticsRecord) -> None:
-        if not self.enabled:
-            return
-        records = self._records
-        if len(records) >= self._size:
-            ANALYTICS_DROPPED.inc()
-            return
-        records.append(record)
-        if len(records) >= self._wake_at:
-            self._wake()
+        if self.enabled:
+            self.request(record)
 
     def _wake(self) -> None:
         waiter = self._waiter
@@ -354,9 +347,9 @@ class Analytics:
         if not self.enabled:
             return
         if len(self._records) >= self._size:
-            ANALYTICS_DROPPED.inc()
+            ANALYTICS_DROPPED.inc()  # counted before an event is built for nothing
             return
-        self._records.append(
+        self.request(
             CloudEvent.model_construct(
                 id=new_event_id(),
                 source=f"/gateway/{self._gateway_id}",
@@ -369,8 +362,6 @@ class Analytics:
                 data={**data, "gatewayId": self._gateway_id},
             )
         )
-        if len(self._records) >= self._wake_at:
-            self._wake()
 
     def start(self, bus: EventBus | None = None) -> None:
         if bus is not None:
