@@ -7,6 +7,7 @@ import contextlib
 import logging
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import FastAPI
 from redis.asyncio import Redis
@@ -43,27 +44,23 @@ def redis_client(url: str, timeout: float) -> Redis:
     have run, and running it again would give its returned units back twice, letting the window
     admit more than its limit; a gateway's next sync tick is the retry.
     """
-    return Redis.from_url(
-        url,
-        socket_timeout=timeout,
-        socket_connect_timeout=timeout,
-        retry=Retry(NoBackoff(), 0),
-        health_check_interval=0,
-        maint_notifications_config=MaintNotificationsConfig(enabled=False),
-    )
+    return Redis.from_url(url, **_client_options(timeout))
+
+
+def _client_options(timeout: float) -> dict[str, Any]:
+    return {
+        "socket_timeout": timeout,
+        "socket_connect_timeout": timeout,
+        "retry": Retry(NoBackoff(), 0),
+        "health_check_interval": 0,
+        "maint_notifications_config": MaintNotificationsConfig(enabled=False),
+    }
 
 
 def redis_cluster_client(url: str, timeout: float) -> RedisCluster:
     """``redis_client``'s rules for a Redis Cluster: the other nodes are found from ``url``'s;
     a command is never replayed (redirects to a slot's new node are followed, which is no replay)."""
-    return RedisCluster.from_url(
-        url,
-        socket_timeout=timeout,
-        socket_connect_timeout=timeout,
-        retry=Retry(NoBackoff(), 0),
-        health_check_interval=0,
-        maint_notifications_config=MaintNotificationsConfig(enabled=False),
-    )
+    return RedisCluster.from_url(url, **_client_options(timeout))
 
 
 def _lease_service(
