@@ -47,6 +47,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -392,20 +393,6 @@ GOAL_US = 10.0  # issue 25: the full event costs a request at most this much CPU
 COUNTED_BATCH_SECONDS = 1.0
 
 
-@contextlib.contextmanager
-def _environment(values: dict[str, str]) -> Any:
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 def event_instructions(requests: int, rounds: int) -> None:
     """The full event's cost in instructions, which the machine's load does not move: the chain of
     ``bench_chain_instructions`` counted under callgrind with analytics on and off, and the same
@@ -416,7 +403,7 @@ def event_instructions(requests: int, rounds: int) -> None:
     # request or two where natively it gathers hundreds: the counted runs wait 1 s per batch
     # (still fewer requests a batch than natively; the drain's share is overstated, not hidden).
     batch = {"APIM_GATEWAY_ANALYTICS_BATCH_SECONDS": str(COUNTED_BATCH_SECONDS)}
-    with _environment(batch):
+    with mock.patch.dict(os.environ, batch):
         on = chain_instructions.instructions(ROOT, requests, True, keep / "callgrind.on.out")
         off = chain_instructions.instructions(ROOT, requests, False, keep / "callgrind.off.out")
     on_us = chain_instructions.cpu_us(ROOT, requests, rounds, True)
