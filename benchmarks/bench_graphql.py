@@ -81,6 +81,20 @@ async def call_post(gateway: Any, headers: list[tuple[bytes, bytes]], path: str,
     return status
 
 
+def add_films(snapshot: dict[str, Any], films: dict[str, Any]) -> None:
+    """Deploy the films API in ``snapshot``, subscribed by the REST rows' application."""
+    snapshot["publisher"]["artifacts"].append(films)
+    snapshot["devportal"]["subscriptions"].append(
+        {
+            "subscriptionId": "sub-films",
+            "applicationId": "app-1",
+            "apiId": "films",
+            "throttlingPolicy": "Gold",
+            "status": "UNBLOCKED",
+        }
+    )
+
+
 async def chains(requests: int, rounds: int) -> dict[str, list[float]]:
     """CPU seconds per request of each round, REST and cached GraphQL, on the same gateway."""
     tokens = TokenFactory()
@@ -91,16 +105,7 @@ async def chains(requests: int, rounds: int) -> dict[str, list[float]]:
         snapshot["admin"]["throttlePolicies"]["subscription"][0]["defaultLimit"] = count_limit(10**9)
         films = films_api(port, "films", "/films")
         films["endpointConfig"]["production_endpoints"]["url"] = f"http://127.0.0.1:{port}/echo"
-        snapshot["publisher"]["artifacts"].append(films)
-        snapshot["devportal"]["subscriptions"].append(
-            {
-                "subscriptionId": "sub-films",
-                "applicationId": "app-1",
-                "apiId": "films",
-                "throttlingPolicy": "Gold",
-                "status": "UNBLOCKED",
-            }
-        )
+        add_films(snapshot, films)
         for _ in range(rounds):
             with tempfile.TemporaryDirectory() as tmp:
                 control_plane = FakeControlPlane(tokens, json.loads(json.dumps(snapshot)))
@@ -133,16 +138,7 @@ def counted_snapshot(base_snapshot: Any) -> dict[str, Any]:
     snapshot = chain_snapshot(base_snapshot)
     films = films_api(BACKEND_PORT, "films", "/films")
     films["apiPolicies"] = snapshot["publisher"]["artifacts"][0]["apiPolicies"]
-    snapshot["publisher"]["artifacts"].append(films)
-    snapshot["devportal"]["subscriptions"].append(
-        {
-            "subscriptionId": "sub-films",
-            "applicationId": "app-1",
-            "apiId": "films",
-            "throttlingPolicy": "Gold",
-            "status": "UNBLOCKED",
-        }
-    )
+    add_films(snapshot, films)
     return snapshot
 
 
