@@ -183,24 +183,32 @@ async def test_a_replica_killed_mid_window_loses_no_more_than_it_held_and_its_ga
 async def test_the_units_of_a_gateway_killed_holding_a_lease_return_with_the_window(redis: Redis) -> None:
     services = await replicas(redis, 1)
     clients = gateways([InProcessTransport(services[0]) for _ in range(3)])
-    killed: list[int] = []
+    killed: list[tuple[int, int]] = []  # (which of the offered windows, units held in it)
 
     async def kill(start: float) -> None:
         await asyncio.sleep(max(start + 0.1 - time.time(), 0))
         victim = clients[0]
-        while not (held := sum(b.units for b in victim._buckets.values())):  # killed holding units
+        while not (
+            held := [
+                (b.window, b.units) for b in victim._buckets.values() if b.units and b.window is not None
+            ]
+        ):
             await asyncio.sleep(0.002)
-        killed.append(held)
+        window, units = held[0]
+        killed.append((window - int(start // LIMIT.window_seconds), units))
         for task in victim._tasks:  # gone: no close, no units given back
             task.cancel()
         victim._tasks = []
         victim.try_acquire = lambda *a, **k: _refused()  # type: ignore[method-assign]
 
-    admitted = await offer(clients, services, 2, 3.0, kill)
+    admitted = await offer(clients, services, 3, 3.0, kill)
 
-    assert killed[0] > 0
-    assert LIMIT.limit - killed[0] <= admitted[0] <= LIMIT.limit
-    assert admitted[1] == LIMIT.limit
+    # On a loaded machine the victim may be caught holding units of a later window than the
+    # first: the window it was killed in and the next are judged, wherever they fall.
+    lost, units = killed[0]
+    assert lost < len(admitted) - 1, f"the gateway was killed in the last window ({killed[0]})"
+    assert LIMIT.limit - units <= admitted[lost] <= LIMIT.limit
+    assert admitted[lost + 1] == LIMIT.limit
 
 
 def _refused() -> Decision:
