@@ -158,7 +158,10 @@ async def test_tls_listener_settings_are_checked_together(tmp_path: Path) -> Non
         gateway_settings(tmp_path, gateway_server="uvicorn", gateway_tls_certfile=tmp_path / "a.crt")
     with pytest.raises(ValidationError, match="granian hands the gateway no client certificate"):
         gateway_settings(
-            tmp_path, gateway_tls_certfile=tmp_path / "a.crt", gateway_tls_keyfile=tmp_path / "a.key"
+            tmp_path,
+            gateway_server="granian",
+            gateway_tls_certfile=tmp_path / "a.crt",
+            gateway_tls_keyfile=tmp_path / "a.key",
         )
     assert tls_listener(gateway_settings(tmp_path)) == {}
 

@@ -46,19 +46,19 @@ def _record_runners(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 @pytest.mark.usefixtures("development")
-def test_the_gateway_runs_under_granian_unless_told_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_gateway_runs_under_uvicorn_unless_told_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("APIM_GATEWAY_SERVER", raising=False)
     ran = _record_runners(monkeypatch)
     assert server.main() == 0
-    assert ran == ["granian"]
+    assert ran == ["uvicorn"]
 
 
 @pytest.mark.usefixtures("development")
-def test_apim_gateway_server_uvicorn_serves_under_uvicorn(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("APIM_GATEWAY_SERVER", "uvicorn")
+def test_apim_gateway_server_granian_serves_under_granian(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("APIM_GATEWAY_SERVER", "granian")
     ran = _record_runners(monkeypatch)
     assert server.main() == 0
-    assert ran == ["uvicorn"]
+    assert ran == ["granian"]
 
 
 @pytest.mark.usefixtures("development")

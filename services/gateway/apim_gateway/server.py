@@ -1,6 +1,7 @@
 """``python -m apim_gateway``: one gateway (distributed mode) under uvicorn or granian.
 
-``APIM_GATEWAY_SERVER`` picks the ASGI server (docs/decisions/0006-gateway-server.md). Both get
+``APIM_GATEWAY_SERVER`` picks the ASGI server, uvicorn unless it says granian
+(docs/decisions/0034-gateway-server-uvicorn.md). Both get
 the same app and the same trust in ``X-Forwarded-For``: from the addresses in
 ``FORWARDED_ALLOW_IPS`` (default ``127.0.0.1,::1``), as uvicorn's ``proxy_headers`` does.
 Under uvicorn, ``APIM_GATEWAY_TLS_*`` make the gateway serve TLS itself, asking for client

@@ -14,8 +14,8 @@ from apim_common.settings import ServiceSettings
 class Settings(ServiceSettings):
     service_name: str = "gateway"
     port: int = 8280
-    # The ASGI server of ``python -m apim_gateway`` (docs/decisions/0006-gateway-server.md).
-    gateway_server: Literal["uvicorn", "granian"] = "granian"
+    # The ASGI server of ``python -m apim_gateway`` (docs/decisions/0034-gateway-server-uvicorn.md).
+    gateway_server: Literal["uvicorn", "granian"] = "uvicorn"
     # The environment (gateway label) whose deployments this gateway serves.
     environment: str = "Default"
     # Names this gateway instance (its own consumer group on the bus); a random one when empty.
