@@ -124,6 +124,18 @@ WAREHOUSE = json.dumps(
                     "responses": _OK,
                 },
             },
+            "/pallets/{palletId}": {
+                "get": {"summary": "Get a pallet", "parameters": [_path("palletId")], "responses": _OK}
+            },
+            "/pallets/{palletId}/ship": {
+                "post": {
+                    "summary": "Dispatch a pallet",
+                    "description": "Hands the pallet to a carrier for delivery.",
+                    "parameters": [_path("palletId")],
+                    "requestBody": _body([], carrier=_TEXT),
+                    "responses": _OK,
+                }
+            },
             "/scanners": {
                 "get": {
                     "summary": "List handheld scanners",
@@ -348,3 +360,15 @@ def test_a_word_the_api_never_uses_named_as_what_to_look_for_is_a_search_word() 
 def test_a_lower_case_word_the_api_never_uses_after_a_word_naming_a_field_is_its_value() -> None:
     assert planned("Crates seen by clerk lwong", "GET", "/crates") == {"checker": "lwong"}
     assert planned("Crates the clerk does", "GET", "/crates") == {}
+
+
+def test_a_steps_verb_naming_the_action_ending_a_path_is_that_action_on_the_thing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    memory = Memory(values={"palletid": "PAL-7", "id": "PAL-7"}, entity="pallet")
+    step = "ship it to the depot"
+    found = planner().choose(step, from_openapi(WAREHOUSE), memory)
+    assert (found.method, found.path) == ("POST", "/pallets/{palletId}/ship")
+    assert planner().inputs(step, found, memory)["parameters"] == {"palletId": "PAL-7"}
+    monkeypatch.setattr(planner_module, "_action_named", lambda step, tool: False)
+    assert planner().choose(step, from_openapi(WAREHOUSE), memory).method == "GET"

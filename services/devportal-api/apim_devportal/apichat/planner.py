@@ -276,7 +276,8 @@ class Planner:
             memory.entity and re.search(rf"\bthe {re.escape(memory.entity)}\b", step, re.I)
         )
         # Referring back is to one thing: an operation on it (its id in the path), not on a list.
-        back = REFERENCE_WEIGHT if refers and tool.entity == memory.entity and path else 0.0
+        thing = _acted_on(tool) if _action_named(step, tool) else tool.entity
+        back = REFERENCE_WEIGHT if refers and thing == memory.entity and path else 0.0
         return evidence * PLACED_WEIGHT - missing - UNPLACED_WEIGHT * unplaced + back
 
     def _about(self, step: str, tool: Tool, memory: Memory, found: list[Mention], named: set[str]) -> float:
@@ -303,7 +304,7 @@ class Planner:
     ) -> float:
         """What a create or change loses when the step states none of its body's fields (beyond
         the id of the thing it names) and does not sound like one: "show bin 12" writes nothing."""
-        if not tool.body or KIND.get(tool.method) not in ("create", "change"):
+        if not tool.body or KIND.get(tool.method) not in ("create", "change") or _action_named(step, tool):
             return 0.0
         stated = self.assign(step, tool, memory, found).stated
         body = [f for f in tool.fields if f.location != "path" and not (named and f.terms & named)]
@@ -569,6 +570,26 @@ def _things_named(step: str, found: list[Mention], tools: list[Tool]) -> set[str
         if _id_like(m) and before and stem(before.group(1)) in anchors:
             named.add(stem(before.group(1)))
     return named
+
+
+def _action_named(step: str, tool: Tool) -> bool:
+    """The step's verb is the operation's action: a fixed word after a path value that ends a
+    write's path (``POST /invoices/{n}/send`` for "send it to the customer")."""
+    segments = tool.path.rstrip("/").split("/")
+    if KIND.get(tool.method) not in ("create", "change") or len(segments) < 3:
+        return False
+    last, before = segments[-1], segments[-2]
+    if last.startswith("{") or not before.startswith("{"):
+        return False
+    verb = re.match(r"\s*([A-Za-z]+)", step)
+    return verb is not None and stem(verb.group(1)) in {stem(w) for w in words(last)}
+
+
+def _acted_on(tool: Tool) -> str:
+    """The thing an action works on: the path's fixed word before the action's path value."""
+    fixed = [s for s in tool.path.split("/")[:-1] if s and not s.startswith("{")]
+    word = fixed[-1].lower() if fixed else ""
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
 
 
 def _headed_by_id(step: str, found: list[Mention]) -> bool:
