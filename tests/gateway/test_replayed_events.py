@@ -3,6 +3,8 @@ deployment of the revision already served pulls no artifact, an unchanged lifecy
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -66,3 +68,37 @@ def test_an_unchanged_lifecycle_state_compiles_nothing(monkeypatch: pytest.Monke
     state.set_lifecycle("api-pets", "BLOCKED")
     assert len(compiled) == 1
     assert state.apis["api-pets"].lifecycle == "BLOCKED"
+
+
+class CountingSaves(Syncer):
+    saves = 0
+
+    def _save(self) -> None:
+        self.saves += 1
+        super()._save()
+
+
+async def test_a_replayed_deployment_leaves_the_snapshot_cache_unwritten(tmp_path: Path) -> None:
+    state = _served()
+    cache = tmp_path / "snapshot.json"
+    syncer = CountingSaves(state, CountingControlPlane(pets_api(9)), cache_file=cache)  # type: ignore[arg-type]
+    syncer.parts = {"publisher": {"artifacts": list(state.artifacts.values())}}
+    await syncer.handle(_deployed("rev-pets-1"))
+    await syncer.stop()
+    assert syncer.saves == 0
+    assert not cache.exists()
+
+
+async def test_two_deployments_between_writes_of_the_cache_write_it_once_with_the_last(
+    tmp_path: Path,
+) -> None:
+    state = _served()
+    cache = tmp_path / "snapshot.json"
+    syncer = CountingSaves(state, CountingControlPlane(pets_api(9)), cache_file=cache)  # type: ignore[arg-type]
+    syncer.parts = {"publisher": {"artifacts": list(state.artifacts.values())}}
+    await syncer.handle(_deployed("rev-pets-2"))
+    await syncer.handle(_deployed("rev-pets-3"))
+    await syncer.stop()
+    assert syncer.saves == 1
+    (artifact,) = json.loads(cache.read_text())["publisher"]["artifacts"]
+    assert artifact["revisionId"] == "rev-pets-3"

@@ -99,6 +99,7 @@ class Syncer:
         self._resync_again = False
         self._pull_lock = asyncio.Lock()
         self._save_handle: asyncio.TimerHandle | None = None
+        self._deployments_changed = False
         self.resyncs = 0
         self.events_applied = 0
         self._handlers: dict[str, Callable[[CloudEvent], Awaitable[None]]] = {
@@ -319,25 +320,33 @@ class Syncer:
     async def _apply(self, event: CloudEvent) -> None:
         handler = self._handlers.get(event.type)
         if handler is not None:
+            # The routing table is replaced whenever the served APIs change, and only then.
+            served = self.state.router
             await handler(event)
             self.events_applied += 1
-            if event.type in _DEPLOYMENT_EVENTS:
+            if event.type in _DEPLOYMENT_EVENTS and self.state.router is not served:
                 self._cache_deployments()
 
     def _cache_deployments(self) -> None:
         """Keep the cache file's deployments as served, so a restart without the control plane
-        serves what the events deployed since the last pull (written at most every half second)."""
+        serves what the events deployed since the last pull (written at most every half second).
+
+        Only marked here: the served artifacts are listed once when the file is written, not for
+        each event (a new gateway replays one or two events per API of the model)."""
         if self.cache_file is None or "publisher" not in self.parts:
             return
-        self.parts["publisher"] = {
-            **self.parts["publisher"],
-            "artifacts": list(self.state.artifacts.values()),
-        }
+        self._deployments_changed = True
         if self._save_handle is None:
             self._save_handle = asyncio.get_running_loop().call_later(_SAVE_DELAY, self._save_now)
 
     def _save_now(self) -> None:
         self._save_handle = None
+        if self._deployments_changed:
+            self._deployments_changed = False
+            self.parts["publisher"] = {
+                **self.parts["publisher"],
+                "artifacts": list(self.state.artifacts.values()),
+            }
         self._save()
 
     async def _deployed(self, event: CloudEvent) -> None:
