@@ -17,10 +17,11 @@ import contextlib
 import functools
 import os
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import httpx
 import uvicorn
@@ -60,20 +61,6 @@ class Scenario:
     # The status of the same GET without a token, and with a token lacking the publisher's scopes.
     asyncapi_refused: tuple[int, int] = (0, 0)
     imported: dict[str, Any] = field(default_factory=dict)
-
-
-@contextlib.contextmanager
-def _development() -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in ("APIM_MODE", "APIM_LOG_JSON")}
-    os.environ.update({"APIM_MODE": "development", "APIM_LOG_JSON": "false"})
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def _writers(data_dir: Path, url: str) -> tuple[ControlPlane, InProcessBus]:
@@ -371,5 +358,6 @@ async def _run(data_dir: Path) -> Scenario:
 @functools.cache
 def scenario() -> Scenario:
     """The scenario's events and secrets (run on first call, in a loop of its own)."""
-    with _development(), tempfile.TemporaryDirectory(prefix="event-scenario-") as data_dir:
+    development = {"APIM_MODE": "development", "APIM_LOG_JSON": "false"}
+    with mock.patch.dict(os.environ, development), tempfile.TemporaryDirectory(prefix="event-") as data_dir:
         return asyncio.run(_run(Path(data_dir)))
