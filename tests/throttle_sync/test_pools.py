@@ -110,8 +110,9 @@ async def test_a_store_that_lost_its_counters_rebuilds_them_from_what_the_replic
     assert taken == 100
 
 
-async def test_idle_pools_give_their_units_back_to_the_store(store: MemoryCounterBackend) -> None:
+async def test_idle_pools_give_their_units_back_to_the_store() -> None:
     now = [1000.0]
+    store = MemoryCounterBackend(clock_ms=lambda: int(now[0] * 1000))  # one clock: no window crossed
     pools = ReplicaPools(store, "r0", clock=lambda: now[0])
     (grant,) = await pools.lease(
         [LeaseRequest("k", 100, WINDOW, 5)], gateways=1, replicas=1, gateway_spread=1
