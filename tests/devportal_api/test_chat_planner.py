@@ -136,6 +136,17 @@ WAREHOUSE = json.dumps(
                     "responses": _OK,
                 }
             },
+            "/docks/{dockId}": {
+                "get": {"summary": "Get a loading dock", "parameters": [_path("dockId")], "responses": _OK},
+                "patch": {
+                    "summary": "Update a loading dock",
+                    "parameters": [_path("dockId")],
+                    "requestBody": _body(
+                        [], keeper={"type": "string", "description": "Username of the picker in charge"}
+                    ),
+                    "responses": _OK,
+                },
+            },
             "/scanners": {
                 "get": {
                     "summary": "List handheld scanners",
@@ -372,3 +383,16 @@ def test_a_steps_verb_naming_the_action_ending_a_path_is_that_action_on_the_thin
     assert planner().inputs(step, found, memory)["parameters"] == {"palletId": "PAL-7"}
     monkeypatch.setattr(planner_module, "_action_named", lambda step, tool: False)
     assert planner().choose(step, from_openapi(WAREHOUSE), memory).method == "GET"
+
+
+def test_a_word_no_field_names_goes_to_the_one_field_for_a_person(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert planned("Which crates did amara check?", "GET", "/crates") == {"checker": "amara"}
+    # Not after a determiner or a noun (a thing), nor an inflected word.
+    assert planned("Crates waiting for a recount", "GET", "/crates") == {}
+    assert planned("Crates heavier than usual", "GET", "/crates") == {}
+    assert planned("Crates with rattling", "GET", "/crates") == {}
+    step = "Give dock D4 over to amara"
+    assert chosen(step) == "PATCH /docks/{dockId}"
+    assert planned(step, "PATCH", "/docks/{dockId}") == {"dockId": "D4", "keeper": "amara"}
+    monkeypatch.setattr(Planner, "_username", lambda *args: None)
+    assert chosen(step) == "GET /docks/{dockId}"

@@ -124,6 +124,10 @@ _EXAMPLE = re.compile(
     rf"(?:such as|e\.g\.|for example|like)\s+{_CODE_EXAMPLE}(?:(?:,|\s+or)\s+{_CODE_EXAMPLE})?"
 )
 CACHE_SIZE = 4096
+# What a field holding a person sounds like, against one holding a thing (compared by meaning).
+PERSON = ("a person's username", "the person it is assigned to", "who did it")
+NOT_PERSON = ("a thing's name, title or text", "a place", "a code or a category")
+PERSON_MARGIN = 0.02
 
 
 # Words that join values into a range or a list ("between 3 and 5", "from May until June").
@@ -187,6 +191,7 @@ class Planner:
         self._passages: OrderedDict[str, Vector] = OrderedDict()
         self._queries: OrderedDict[str, Vector] = OrderedDict()
         self._intents: dict[str, Vector] | None = None
+        self._people: tuple[Vector, Vector] | None = None
 
     # Embeddings, cached: an operation's text is embedded once per definition.
 
@@ -241,6 +246,7 @@ class Planner:
         question = bool(re.search(r"\?(?:[\s,]|$)", step))
         found = mentions(step)
         named = _things_named(step, found, tools)
+        people = {hit[1] for t in tools if (hit := self._username(step, t, found, {})) is not None}
         best, best_score = tools[0], float("-inf")
         for tool, sim in zip(tools, similarity, strict=True):
             kind = KIND.get(tool.method, "read")
@@ -252,6 +258,9 @@ class Planner:
                 score -= DELETE_CAUTION
             score += FIT_WEIGHT * self._fit(step, tool, memory, found)
             score -= self._about(step, tool, memory, found, named)
+            if people and not people & set(map(str, self.assign(step, tool, memory, found).values.values())):
+                # A username the step gives is a value: an operation that cannot take it loses.
+                score -= FIT_WEIGHT * UNPLACED_WEIGHT
             if _headed_by_id(step, found) and not any(f.location == "path" for f in tool.fields):
                 score -= THING_WEIGHT
             if intent[kind] < max(intent.values()):
@@ -405,6 +414,13 @@ class Planner:
             values[near.name] = word
             stated.add(near.name)
             evidence += 1.0
+        # A word no dictionary of the API's has, where nothing names its field, is a username when
+        # the operation has one field for a person ("hand MOB-77 over to priya" for ``assignee``).
+        username = self._username(step, tool, found, values)
+        if username is not None:
+            values[username[0].name] = username[1]
+            stated.add(username[0].name)
+            evidence += 1.0
         for f in fields:
             if f.name in values:
                 continue
@@ -437,6 +453,35 @@ class Planner:
         texts = [" ".join((*words(f.name), f.description)).strip() for f in fields]
         scores = self._passage_vectors(texts) @ self._query(value)
         return fields[int(np.argmax(scores))]
+
+    def _username(
+        self, step: str, tool: Tool, found: list[Mention], values: dict[str, Any]
+    ) -> tuple[Field, str] | None:
+        """The operation's field for a person and the step's word that may be a username."""
+        person = self._person_field(tool.fields, values)
+        if person is None:
+            return None
+        for before, unknown in _unknown_words(step, tool, found):
+            if _name_like(before, unknown, tool.fields) and unknown not in values.values():
+                return person, unknown
+        return None
+
+    def _person_field(self, fields: list[Field], values: dict[str, Any]) -> Field | None:
+        """The operation's one free string field (still empty) that holds a person, judged by
+        meaning: its name and description nearer to a person's username than to a thing's text."""
+        if self.embedder is None:
+            return None
+        if self._people is None:
+            self._people = (self._passage_vectors(list(PERSON)), self._passage_vectors(list(NOT_PERSON)))
+        people, things = self._people
+        found = []
+        for f in fields:
+            if f.kind != "string" or f.enum or f.format or f.location == "path" or f.name in values:
+                continue
+            query = self._query(" ".join((*words(f.name), f.description)).strip())
+            if float((people @ query).max() - (things @ query).max()) > PERSON_MARGIN:
+                found.append(f)
+        return found[0] if len(found) == 1 else None
 
     def _enum(self, step: str, f: Field) -> tuple[Any, bool]:
         """The enum value nearest in meaning to the step, when the field needs one, and whether it
@@ -687,6 +732,24 @@ def _unknown_words(step: str, tool: Tool, found: list[Mention]) -> list[tuple[st
         if word.islower() and len(word) >= 3 and stems and stems[0] not in known and word not in _FUNCTION:
             unknown.append((before, word))
     return unknown
+
+
+_INTENT_WORDS = frozenset(t for prototypes in INTENTS.values() for t in tokenize(" ".join(prototypes)))
+
+
+# Where a person's name is said: after an auxiliary ("is chen working") or a preposition ("over to
+# priya"), not after a determiner ("waiting for an answer") nor a noun ("crates lighter").
+_BEFORE_NAME_WORDS = "is are was were has have had does do did will would can could to by for from with of"
+_BEFORE_NAME = frozenset(_BEFORE_NAME_WORDS.split(" "))
+
+
+def _name_like(before: str, word: str, fields: list[Field]) -> bool:
+    """A word that may be someone's username: where a name is said (after an auxiliary or a
+    preposition), not inflected (the stemmer leaves it as it is, so not "working" nor "gaskets"),
+    not a value of one of the operation's enums, not a word of asking."""
+    if stem(word) != word or word in _INTENT_WORDS or before.lower() not in _BEFORE_NAME:
+        return False
+    return all(word not in words(str(v)) for f in fields for v in f.enum)
 
 
 def _plain_query(fields: list[Field], values: dict[str, Any]) -> list[Field]:
