@@ -43,7 +43,7 @@ def authenticate(
     # The scheme's coroutine itself, awaited by the caller: no coroutine layer of its own.
     if mutual_tls is not None:
         return _with_certificate(services, mutual_tls, api, headers, query, auth, outcome, client_ip, scope)
-    return _application(services, api, headers, query, auth, outcome, client_ip, scope)
+    return authenticate_application(services, api, headers, query, auth, outcome, client_ip, scope)
 
 
 async def _with_certificate(
@@ -69,7 +69,7 @@ async def _with_certificate(
             if rule.certificate_suffices:
                 outcome.headers_after_auth = headers
                 return None
-    return await _application(services, api, headers, query, auth, outcome, client_ip, scope)
+    return await authenticate_application(services, api, headers, query, auth, outcome, client_ip, scope)
 
 
 def _certificate_caller(certificate: ClientCertificate, auth: AuthContext) -> None:
@@ -82,7 +82,7 @@ def _certificate_caller(certificate: ClientCertificate, auth: AuthContext) -> No
     auth.subscription_tier = certificate.tier
 
 
-async def _application(
+async def authenticate_application(
     services: Services,
     api: CompiledApi,
     headers: Headers,
@@ -92,7 +92,9 @@ async def _application(
     client_ip: str,
     scope: Mapping[str, Any] | None,
 ) -> VerifiedToken | None:
-    """An application-level credential: OAuth2 token, API key or Basic credentials."""
+    """An application-level credential: OAuth2 token, API key or Basic credentials; what
+    ``authenticate`` runs for an API without client certificates, called directly by a route
+    known at deploy time to have none."""
     security = api.security
     outcome_headers = headers
     credential: str | None = None

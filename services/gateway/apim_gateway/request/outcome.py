@@ -17,6 +17,7 @@ class Outcome:
         "cache_hit",
         "code",
         "headers_after_auth",
+        "recorded",
         "request_headers",
         "request_size",
         "resource",
@@ -32,6 +33,9 @@ class Outcome:
         self.auth: AuthContext | None = None
         self.status = 500
         self.code: str | None = None
+        # What analytics and metrics call the method when it is not the HTTP one: a GraphQL
+        # query's operation type.
+        self.recorded: str | None = None
         self.resource = ""
         self.throttled: str | None = None
         # Answered from the response cache, not by the backend.

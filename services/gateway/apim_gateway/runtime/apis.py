@@ -76,6 +76,14 @@ class Operation:
     validation: OperationValidation | None = None
     # SOAPTOREST: the WSDL operation this resource calls; None for every other API.
     soap: SoapOperation | None = None
+    # Decided once per deployment (``plan_operations``), so that the request path does not ask
+    # per call; the defaults are the general path's. Whether a rate-limit level of the operation
+    # (its API's or its own advanced tier) may read the call's headers, query and address:
+    reads_call: bool = True
+    # Whether the operation is a plain REST call: no GraphQL, SSE, mock, schema validation,
+    # SOAPTOREST, response cache, client certificate or blocked lifecycle, taking the request
+    # path's lean branch (``request/pipeline.py``).
+    plain: bool = False
 
 
 @dataclass(slots=True)
@@ -148,9 +156,12 @@ class CompiledApi:
     # ``name:version``, the label of the API's metrics: one string per deployment, so each request
     # looks its series up with a hash computed once rather than building and hashing a new label.
     label: str = field(init=False, repr=False, compare=False, default="")
+    # The API's own credential headers, which log policies must mask whatever their name.
+    credential_headers: tuple[str, str] = field(init=False, repr=False, compare=False, default=("", ""))
 
     def __post_init__(self) -> None:
         self.label = self.name + ":" + self.version
+        self.credential_headers = (self.authorization_header, self.api_key_header)
 
     @property
     def blocked(self) -> bool:
@@ -452,7 +463,7 @@ def compile_api(
         )
     )
     max_tps = _max_tps(artifact.get("maxTps"))
-    return CompiledApi(
+    compiled = CompiledApi(
         id=api_id,
         tenant=tenant,
         name=str(artifact.get("name") or api_id),
@@ -488,3 +499,28 @@ def compile_api(
         sse=sse,
         graphql=graphql,
     )
+    plan_operations(compiled)
+    return compiled
+
+
+def plan_operations(api: CompiledApi) -> None:
+    """What the request path decides per operation, decided here once for the deployment."""
+    ops = [api.preflight]
+    for by_path in api.static_ops.values():
+        ops.extend(by_path.values())
+    for patterns in api.pattern_ops.values():
+        ops.extend(patterns)
+    if api.graphql is not None:
+        ops.extend(api.graphql.operations.values())
+    ops.extend([op.preflight for op in ops if op.preflight is not None])
+    plain_api = (
+        api.graphql is None
+        and api.sse is None
+        and api.websocket is None
+        and api.cache_timeout is None
+        and api.mutual_tls is None
+        and not api.blocked
+    )
+    for op in ops:
+        op.reads_call = api.api_throttling_policy is not None or op.throttling_policy is not None
+        op.plain = plain_api and op.mock is None and op.validation is None and op.soap is None
