@@ -1,8 +1,16 @@
-"""The catalog list reads the caller's own subscriptions only, in as many statements however many."""
+"""The catalog list at scale: the caller's own subscriptions only, in as many statements however
+many, and the tenant's listed rows read again only when its catalog version moved."""
 
-from tests.devportal_api.conftest import BASE, Portal
+import pytest
+
+from apim_common.events import new_event
+from apim_devportal.catalog import service as catalog
+from apim_devportal.catalog.search import SearchIndex
+from tests.devportal_api.conftest import BASE, Portal, api_dto, running_portal
 from tests.devportal_api.helpers import create_app, subscribe
+from tests.support.postgres import fresh_database
 from tests.support.statements import counted
+from tests.support.tokens import TokenFactory
 
 
 async def _deprecate(portal: Portal, api_id: str) -> None:
@@ -54,3 +62,38 @@ async def test_the_catalog_list_runs_as_many_statements_for_four_subscriptions_a
     assert r.status_code == 200
     assert r.json()["pagination"]["total"] == 4
     assert costs[0] == costs[1], costs
+
+
+async def test_the_listed_rows_are_read_again_only_after_a_change_to_the_catalog(portal: Portal) -> None:
+    index: SearchIndex = portal.app.state.search_index
+    await portal.publish_api(name="First")
+    h = portal.headers()
+    assert await _names(portal, h) == {"First"}
+    loads = index.loads
+    assert await _names(portal, h) == {"First"}
+    r = await portal.client.get(f"{BASE}/apis", params={"query": "first"}, headers=h)
+    assert [a["name"] for a in r.json()["list"]] == ["First"]
+    assert index.loads == loads
+    await portal.publish_api(name="Second")
+    assert await _names(portal, h) == {"First", "Second"}
+    assert index.loads == loads + 1
+
+
+@pytest.mark.infra
+async def test_a_change_another_replica_consumed_is_listed_and_searched_on_postgresql(
+    tokens: TokenFactory,
+) -> None:
+    with fresh_database("apim_devportal") as url:
+        async with running_portal(tokens, url) as portal:
+            await portal.publish_api(name="First")
+            h = portal.headers()
+            r = await portal.client.get(f"{BASE}/apis", params={"query": "second"}, headers=h)
+            assert r.json()["list"] == []
+            # Another replica applies the event: this one's memory is not told.
+            api = api_dto(name="Second")
+            async with portal.app.state.database.session() as session, session.begin():
+                event = new_event("/test", "api.created", api["id"], api)
+                await catalog.on_api_event(session, event, SearchIndex())
+            assert await _names(portal, h) == {"First", "Second"}
+            r = await portal.client.get(f"{BASE}/apis", params={"query": "second"}, headers=h)
+            assert [a["name"] for a in r.json()["list"]] == ["Second"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index, String, Text
+from sqlalchemy import JSON, DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from apim_devportal.base import Base
@@ -37,6 +37,19 @@ class CatalogApi(Base):
     deployments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CatalogVersion(Base):
+    """A tenant's catalog version, raised in the transaction of every change to its APIs' rows.
+
+    A replica keeps the tenant's listed rows and search index in memory under it, and checks it
+    with one small read per request: a counter every writer raises under the row's lock, where
+    a stamp of update times would depend on the replicas' clocks."""
+
+    __tablename__ = "catalog_versions"
+
+    tenant: Mapped[str] = mapped_column(String(255), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class ApiCategory(Base):

@@ -4,10 +4,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from apim_common.repository import Repository
 from apim_devportal.applications.models import Application
-from apim_devportal.catalog.models import ApiCategory, CatalogApi, CatalogDocument
+from apim_devportal.catalog.models import ApiCategory, CatalogApi, CatalogDocument, CatalogVersion
 from apim_devportal.feedback.models import Rating
 from apim_devportal.subscriptions.models import Subscription
 
@@ -84,6 +86,25 @@ class CatalogRepository(Repository[CatalogApi]):
             )
             for r in rows
         ]
+
+    async def version(self, tenant: str) -> int:
+        """The tenant's catalog version (0 before its first change)."""
+        statement = select(CatalogVersion.version).where(CatalogVersion.tenant == tenant)
+        found = await self.session.scalar(statement)
+        return int(found or 0)
+
+    async def raise_version(self, tenant: str) -> None:
+        """One more than the tenant's catalog version, in the caller's transaction."""
+        postgresql = self.session.get_bind().dialect.name == "postgresql"
+        insert = postgresql_insert if postgresql else sqlite_insert
+        statement = (
+            insert(CatalogVersion)
+            .values(tenant=tenant, version=1)
+            .on_conflict_do_update(
+                index_elements=[CatalogVersion.tenant], set_={"version": CatalogVersion.version + 1}
+            )
+        )
+        await self.session.execute(statement)
 
     async def by_ids(self, ids: Sequence[str]) -> list[CatalogApi]:
         """The rows of ``ids``, in that order."""

@@ -1,8 +1,9 @@
 """Marketplace search: WSO2's ``key:value`` filters plus text relevance (BM25) over what an API does.
 
-The index is per tenant, built in memory from the catalog read model. It is rebuilt when an API
-event for that tenant arrives, and also whenever the rows it was built from changed (another
-replica may have consumed the event), which a cheap stamp of ids and update times tells.
+The index is per tenant, built in memory from the catalog read model, beside the tenant's listed
+rows that lists and filters decide on. Both are kept under the tenant's catalog version (raised by
+every change to its APIs, see ``CatalogVersion``) and built again when the version read for a
+request differs: another replica may have consumed the event.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import shlex
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import snowballstemmer  # type: ignore[import-untyped]
 from rank_bm25 import BM25Okapi  # type: ignore[import-untyped]
@@ -141,30 +142,55 @@ def document_tokens(api: CatalogApi) -> list[str]:
 
 @dataclass
 class _TenantIndex:
-    stamp: tuple[tuple[str, str], ...]
+    version: int
     ids: list[str]
     documents: list[set[str]]
     bm25: Any
 
 
+_Listed = TypeVar("_Listed", bound=Entry)
+
+
 @dataclass
 class SearchIndex:
     _indexes: dict[str, _TenantIndex] = field(default_factory=dict)
+    # tenant -> (catalog version, its listed rows); shared by requests, which only read them.
+    _listed: dict[str, tuple[int, Sequence[Any]]] = field(default_factory=dict)
     builds: int = 0
+    loads: int = 0
 
     def invalidate(self, tenant: str) -> None:
         self._indexes.pop(tenant, None)
+        self._listed.pop(tenant, None)
+
+    async def listed(
+        self, tenant: str, version: int, load: Callable[[], Awaitable[Sequence[_Listed]]]
+    ) -> Sequence[_Listed]:
+        """The tenant's listed rows at catalog ``version``: kept from an earlier request at the same
+        version, else read by ``load`` (the version is read before them, so rows newer than it
+        are kept under the older version and read again on the next request)."""
+        kept = self._listed.get(tenant)
+        if kept is not None and kept[0] == version:
+            rows: Sequence[_Listed] = kept[1]
+            return rows
+        loaded = await load()
+        self._listed[tenant] = (version, loaded)
+        self.loads += 1
+        return loaded
 
     async def _index(
-        self, tenant: str, apis: Sequence[Entry], load: Callable[[list[str]], Awaitable[Sequence[CatalogApi]]]
+        self,
+        tenant: str,
+        version: int,
+        apis: Sequence[Entry],
+        load: Callable[[list[str]], Awaitable[Sequence[CatalogApi]]],
     ) -> _TenantIndex:
-        stamp = tuple(sorted((api.id, api.updated_at.isoformat()) for api in apis))
         index = self._indexes.get(tenant)
-        if index is None or index.stamp != stamp:
+        if index is None or index.version != version:
             rows = await load([api.id for api in apis])
             corpus = [document_tokens(api) for api in rows]
             index = _TenantIndex(
-                stamp=stamp,
+                version=version,
                 ids=[api.id for api in rows],
                 documents=[set(tokens) for tokens in corpus],
                 bm25=BM25Okapi(corpus) if any(corpus) else None,
@@ -176,16 +202,18 @@ class SearchIndex:
     async def rank(
         self,
         tenant: str,
+        version: int,
         apis: Sequence[Entry],
         text: str,
         load: Callable[[list[str]], Awaitable[Sequence[CatalogApi]]],
     ) -> list[tuple[str, float]]:
-        """Ids of ``apis`` that share a word with ``text``, most relevant first; ``load`` gives the
-        whole rows of ids when the index has to be (re)built."""
+        """Ids of ``apis`` (the tenant's listed rows at catalog ``version``) that share a word with
+        ``text``, most relevant first; ``load`` gives the whole rows of ids when the index has to
+        be (re)built."""
         terms = tokenize(text)
         if not terms or not apis:
             return []
-        index = await self._index(tenant, apis, load)
+        index = await self._index(tenant, version, apis, load)
         if index.bm25 is None:
             return []
         scores = index.bm25.get_scores(terms)

@@ -119,7 +119,8 @@ async def visible_apis(
     Decided on the listed columns alone; an API's ``data`` is read only for filters on it (type,
     additional properties) and when the search index is (re)built."""
     repository = CatalogRepository(session)
-    listed = await repository.listed_rows(who.tenant)
+    version = await repository.version(who.tenant)
+    listed = await index.listed(who.tenant, version, lambda: repository.listed_rows(who.tenant))
     parsed = parse_query(query)
     candidates = [api for api in listed if can_see(api, who)]
     if parsed.filters:
@@ -134,7 +135,7 @@ async def visible_apis(
     if not parsed.text:
         return [(api, 0.0) for api in candidates]
     by_id = {api.id: api for api in candidates}
-    ranked = await index.rank(who.tenant, listed, " ".join(parsed.text), repository.by_ids)
+    ranked = await index.rank(who.tenant, version, listed, " ".join(parsed.text), repository.by_ids)
     return [(by_id[ident], score) for ident, score in ranked if ident in by_id]
 
 
@@ -505,6 +506,9 @@ async def on_api_event(session: AsyncSession, event: CloudEvent, index: SearchIn
     api_id = str(data.get("id") or payload.get("apiId") or event.subject)
     index.invalidate(event.tenant)
     row = await repository.get(api_id)
+    await repository.raise_version(event.tenant)
+    if row is not None and row.tenant != event.tenant:
+        await repository.raise_version(row.tenant)
     if event.type.endswith(".deleted"):
         if row is not None:
             await repository.delete(row)
@@ -557,6 +561,7 @@ async def on_deployment_event(session: AsyncSession, event: CloudEvent, index: S
     row.deployments = kept
     row.updated_at = utcnow()
     index.invalidate(row.tenant)
+    await CatalogRepository(session).raise_version(row.tenant)
     await session.flush()
 
 
