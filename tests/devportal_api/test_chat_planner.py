@@ -142,7 +142,9 @@ WAREHOUSE = json.dumps(
                     "summary": "Update a loading dock",
                     "parameters": [_path("dockId")],
                     "requestBody": _body(
-                        [], keeper={"type": "string", "description": "Username of the picker in charge"}
+                        [],
+                        keeper={"type": "string", "description": "Username of the picker in charge"},
+                        height=_COUNT,
                     ),
                     "responses": _OK,
                 },
@@ -391,8 +393,18 @@ def test_a_word_no_field_names_goes_to_the_one_field_for_a_person(monkeypatch: p
     assert planned("Crates waiting for a recount", "GET", "/crates") == {}
     assert planned("Crates heavier than usual", "GET", "/crates") == {}
     assert planned("Crates with rattling", "GET", "/crates") == {}
+    # Nor right before a value: it names that value's thing.
+    assert planned("Crates packed with kit 5521", "GET", "/crates") == {}
     step = "Give dock D4 over to amara"
     assert chosen(step) == "PATCH /docks/{dockId}"
     assert planned(step, "PATCH", "/docks/{dockId}") == {"dockId": "D4", "keeper": "amara"}
     monkeypatch.setattr(Planner, "_username", lambda *args: None)
     assert chosen(step) == "GET /docks/{dockId}"
+
+
+def test_a_number_goes_to_the_field_its_words_mean_by_another_word(monkeypatch: pytest.MonkeyPatch) -> None:
+    step = "Dock D4: the ceiling rises to 450 cm"
+    assert chosen(step) == "PATCH /docks/{dockId}"
+    assert planned(step, "PATCH", "/docks/{dockId}") == {"dockId": "D4", "height": 450}
+    monkeypatch.setattr(Planner, "_field_meant", lambda *args: None)
+    assert planned(step, "PATCH", "/docks/{dockId}") == {"dockId": "D4"}

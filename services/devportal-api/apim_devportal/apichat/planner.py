@@ -128,6 +128,9 @@ CACHE_SIZE = 4096
 PERSON = ("a person's username", "the person it is assigned to", "who did it")
 NOT_PERSON = ("a thing's name, title or text", "a place", "a code or a category")
 PERSON_MARGIN = 0.02
+# What a number no word explains sounds like; a field must be nearer than this to take it.
+PLAIN_NUMBER = ("a number", "an amount", "a value")
+MEANT_MARGIN = 0.03
 
 
 # Words that join values into a range or a list ("between 3 and 5", "from May until June").
@@ -192,6 +195,7 @@ class Planner:
         self._queries: OrderedDict[str, Vector] = OrderedDict()
         self._intents: dict[str, Vector] | None = None
         self._people: tuple[Vector, Vector] | None = None
+        self._plain: Vector | None = None
 
     # Embeddings, cached: an operation's text is embedded once per definition.
 
@@ -366,6 +370,17 @@ class Planner:
             used.add(mi)
             evidence += 1.0 + (0.5 if score >= ANCHORED else 0.0)
             stated |= _split_name(found[mi], f, fields, values)
+        # A number the words before it name by another word than its field's ("the odometer reads
+        # 120500" for ``mileage``) goes to the field nearest to those words in meaning.
+        for mi, m in enumerate(found):
+            if mi in used or m.kind not in ("integer", "decimal"):
+                continue
+            near = self._field_meant(m, [f for f in fields if f.name not in values and f.location != "path"])
+            if near is not None:
+                values[near.name] = _typed(m.value, near)
+                stated.add(near.name)
+                used.add(mi)
+                evidence += 1.0
         # What is left goes, in the order the step names it, to the fields the body requires (or
         # to the one plain field a query has) that can hold it.
         for mi, m in enumerate(found):
@@ -454,6 +469,25 @@ class Planner:
         scores = self._passage_vectors(texts) @ self._query(value)
         return fields[int(np.argmax(scores))]
 
+    def _field_meant(self, m: Mention, fields: list[Field]) -> Field | None:
+        """The number field the words around the number mean, when clearly nearer to them in
+        meaning than a plain number is and than any other field."""
+        fields = [f for f in fields if f.kind in ("integer", "number") and not f.enum and _compatible(f, m)]
+        context = [w for w in (*m.before, *m.after[:1]) if tokenize(w) and w not in _FUNCTION]
+        if self.embedder is None or not fields or not context:
+            return None
+        query = self._query(" ".join(context))
+        if self._plain is None:
+            self._plain = self._passage_vectors(list(PLAIN_NUMBER))
+        scores = self._passage_vectors([" ".join(words(f.name)) for f in fields]) @ query
+        order = np.argsort(-scores)
+        best = float(scores[order[0]])
+        if best - float((self._plain @ query).max()) < MEANT_MARGIN:
+            return None
+        if len(fields) > 1 and best - float(scores[order[1]]) < MEANT_MARGIN:
+            return None
+        return fields[int(order[0])]
+
     def _username(
         self, step: str, tool: Tool, found: list[Mention], values: dict[str, Any]
     ) -> tuple[Field, str] | None:
@@ -461,8 +495,10 @@ class Planner:
         person = self._person_field(tool.fields, values)
         if person is None:
             return None
+        # A word right before a value names that value's thing ("case 48213"), not a person.
+        naming = {m.before[-1] for m in found if m.before}
         for before, unknown in _unknown_words(step, tool, found):
-            if _name_like(before, unknown, tool.fields) and unknown not in values.values():
+            if _name_like(before, unknown, tool.fields) and unknown not in {*values.values(), *naming}:
                 return person, unknown
         return None
 
