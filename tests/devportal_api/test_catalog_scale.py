@@ -97,3 +97,11 @@ async def test_a_change_another_replica_consumed_is_listed_and_searched_on_postg
             assert await _names(portal, h) == {"First", "Second"}
             r = await portal.client.get(f"{BASE}/apis", params={"query": "second"}, headers=h)
             assert [a["name"] for a in r.json()["list"]] == ["Second"]
+
+
+async def test_a_redelivered_catalog_event_changes_nothing(portal: Portal) -> None:
+    api = await portal.publish_api(name="First")
+    renamed = {**api, "name": "Renamed"}
+    event = await portal.publish("apis", "api.updated", api["id"], renamed)
+    await portal.publish("apis", "api.updated", api["id"], {**api, "name": "Again"}, event_id=event.id)
+    assert await _names(portal, portal.headers()) == {"Renamed"}
