@@ -136,6 +136,13 @@ WAREHOUSE = json.dumps(
                     "responses": _OK,
                 }
             },
+            "/docks": {
+                "get": {
+                    "summary": "List the loading docks",
+                    "parameters": [_query("state", type="string", enum=["in_use", "idle", "under_repair"])],
+                    "responses": _OK,
+                }
+            },
             "/docks/{dockId}": {
                 "get": {"summary": "Get a loading dock", "parameters": [_path("dockId")], "responses": _OK},
                 "patch": {
@@ -393,6 +400,7 @@ def test_a_word_no_field_names_goes_to_the_one_field_for_a_person(monkeypatch: p
     assert planned("Crates waiting for a recount", "GET", "/crates") == {}
     assert planned("Crates heavier than usual", "GET", "/crates") == {}
     assert planned("Crates with rattling", "GET", "/crates") == {}
+    assert planned("Crates full of water", "GET", "/crates") == {}
     # Nor right before a value: it names that value's thing.
     assert planned("Crates packed with kit 5521", "GET", "/crates") == {}
     step = "Give dock D4 over to amara"
@@ -408,3 +416,10 @@ def test_a_number_goes_to_the_field_its_words_mean_by_another_word(monkeypatch: 
     assert planned(step, "PATCH", "/docks/{dockId}") == {"dockId": "D4", "height": 450}
     monkeypatch.setattr(Planner, "_field_meant", lambda *args: None)
     assert planned(step, "PATCH", "/docks/{dockId}") == {"dockId": "D4"}
+
+
+def test_an_optional_enum_value_said_in_other_words_is_taken(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert planned("Which docks are being fixed?", "GET", "/docks") == {"state": "under_repair"}
+    assert planned("Which docks are there?", "GET", "/docks") == {}
+    monkeypatch.setattr(planner_module, "ENUM_GAP", 1.0)
+    assert planned("Which docks are being fixed?", "GET", "/docks") == {}

@@ -104,6 +104,10 @@ UNPLACED_WEIGHT = 0.5
 # A required body field the step leaves empty, against a path value missing (1).
 REQUIRED_WEIGHT = 0.5
 ENUM_MARGIN = 0.02
+# An enum value said in other words: nearer to the step than the values are on average by
+# ENUM_GAP; it weighs ENUM_EVIDENCE where a value named in so many words weighs 1.
+ENUM_GAP = 0.03
+ENUM_EVIDENCE = 0.5
 INTENT_SHARPNESS = 40.0
 # A question asks to be told something: whatever its verb, it reads.
 QUESTION_WEIGHT = 1.0
@@ -441,13 +445,12 @@ class Planner:
                 continue
             if f.enum:
                 named = _enum_named(step, f)
-                choice, clear = (named, True) if named is not None else self._enum(step, f)
+                choice, how = (named, "named") if named is not None else self._enum(step, f)
                 if choice is not None:
                     values[f.name] = choice
-                    if clear:
+                    if how:
                         stated.add(f.name)
-                    if named is not None:
-                        evidence += 1.0
+                    evidence += {"named": 1.0, "said": ENUM_EVIDENCE}.get(how, 0.0)
                     continue
             if f.kind == "boolean":
                 flag = self._boolean(step, f)
@@ -519,19 +522,26 @@ class Planner:
                 found.append(f)
         return found[0] if len(found) == 1 else None
 
-    def _enum(self, step: str, f: Field) -> tuple[Any, bool]:
-        """The enum value nearest in meaning to the step, when the field needs one, and whether it
-        is clearly nearer than the others (the step then states it, in other words)."""
-        if self.embedder is None or not (f.required or f.location == "body") or len(f.enum) < 2:
-            return None, False
+    def _enum(self, step: str, f: Field) -> tuple[Any, str]:
+        """The enum value nearest in meaning to the step, and how the step gives it: "said" in other
+        words when nearer to the step than the values are on average by ENUM_GAP ("start working
+        on it" for ``in_progress``); else, when the field needs a value (required, or a body's),
+        "clear" when nearer than the others by ENUM_MARGIN, "" when only the nearest."""
+        if self.embedder is None or len(f.enum) < 2:
+            return None, ""
         options = [" ".join(words(str(v))) for v in f.enum]
         vectors = self._passage_vectors(options)
         scores = vectors @ self._query(_without_values(step))
         order = np.argsort(-scores)
+        best = f.enum[int(order[0])]
+        if float(scores[order[0]] - scores.mean()) >= ENUM_GAP:
+            return best, "said"
+        if not (f.required or f.location == "body"):
+            return None, ""
         clear = float(scores[order[0]] - scores[order[1]]) > ENUM_MARGIN
         if f.required or clear:
-            return f.enum[int(order[0])], clear
-        return None, False
+            return best, "clear" if clear else ""
+        return None, ""
 
     def _boolean(self, step: str, f: Field) -> bool | None:
         if _opposite_named(step, f):
@@ -775,7 +785,7 @@ _INTENT_WORDS = frozenset(t for prototypes in INTENTS.values() for t in tokenize
 
 # Where a person's name is said: after an auxiliary ("is chen working") or a preposition ("over to
 # priya"), not after a determiner ("waiting for an answer") nor a noun ("crates lighter").
-_BEFORE_NAME_WORDS = "is are was were has have had does do did will would can could to by for from with of"
+_BEFORE_NAME_WORDS = "is are was were has have had does do did will would can could to by for from"
 _BEFORE_NAME = frozenset(_BEFORE_NAME_WORDS.split(" "))
 
 
