@@ -102,3 +102,33 @@ async def test_two_deployments_between_writes_of_the_cache_write_it_once_with_th
     assert syncer.saves == 1
     (artifact,) = json.loads(cache.read_text())["publisher"]["artifacts"]
     assert artifact["revisionId"] == "rev-pets-3"
+
+
+def test_a_snapshot_pulled_again_compiles_only_the_apis_that_changed(monkeypatch: pytest.MonkeyPatch) -> None:
+    state = _served()
+    others = [pets_api(9, id=f"api-{n}", context=f"/pets{n}", revisionId=f"rev-{n}") for n in range(3)]
+    state.load_snapshot({"publisher": {"artifacts": [pets_api(9), *others]}})
+    compiled: list[str] = []
+    original = state_module.compile_api
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        compiled.append(str(args[0]["id"]))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(state_module, "compile_api", counting)
+    changed = {**others[1], "revisionId": "rev-1b"}
+    state.load_snapshot({"publisher": {"artifacts": [pets_api(9), others[0], changed, others[2]]}})
+    assert compiled == ["api-1"]
+    assert state.apis["api-1"].revision_id == "rev-1b"
+    assert state.router.route("localhost", "/pets2/1.0.0/echo/open") is not None
+    # A gateway policy of the tenant changes every one of its APIs.
+    policy = {"id": "m1", "policyMapping": {"request": [{"policyName": "addHeader"}]}}
+    state.load_snapshot(
+        {
+            "publisher": {
+                "artifacts": [pets_api(9), *others[:1], changed, others[2]],
+                "gatewayPolicies": [policy],
+            }
+        }
+    )
+    assert sorted(compiled[1:]) == ["api-0", "api-1", "api-2", "api-pets"]
