@@ -95,7 +95,9 @@ async def call_backend(
             raise GatewayError(504, BACKEND_TIMEOUT, f"{redirect} did not answer in time") from exc
         except UpstreamError as exc:
             raise GatewayError(503, BACKEND_UNREACHABLE, f"{redirect}: {exc}") from exc
-    group = _group(services.state, api, op, key_type)
+    group = api.backends.get(key_type) if op.own_backends else None
+    if group is None:
+        group = _group(services.state, api, op, key_type)
     endpoints = group.try_order()
     credentials = group.security
     listed: list[tuple[bytes, bytes]] = []
@@ -109,7 +111,6 @@ async def call_backend(
         if request.client_ip:
             listed.append((b"x-forwarded-for", request.client_ip.encode()))
         listed += trace_headers
-    retry_timeouts = request.method in _IDEMPOTENT
     last: GatewayError | None = None
     for endpoint in endpoints:
         target = join_target(endpoint.base_path, request.path, request.query)
@@ -129,7 +130,7 @@ async def call_backend(
             last = GatewayError(
                 504, BACKEND_TIMEOUT, f"The backend did not answer within {endpoint.timeout:g} s"
             )
-            if not retry_timeouts or isinstance(body, BodyStream):  # a streamed body is spent
+            if request.method not in _IDEMPOTENT or isinstance(body, BodyStream):  # a streamed body is spent
                 raise last from exc
             continue
         except ConnectError as exc:

@@ -33,10 +33,18 @@ def start_trace(
 
 def content_length(headers: list[tuple[bytes, bytes]]) -> int | None:
     """The body's size its ``Content-Length`` states (None when it states none)."""
-    for name, value in headers:
-        if name.lower() == b"content-length":
-            return int(value) if value.isdigit() else None
-    return None
+    # Looked up in a dict built in C under the two spellings servers send (ASGI's lower case and
+    # nginx's); a scan in Python, which costs each answer a line per header, only for any other.
+    named = dict(headers)
+    value = named.get(b"content-length") or named.get(b"Content-Length")
+    if value is None:
+        for name, other in headers:
+            if name.lower() == b"content-length":
+                value = other
+                break
+        else:
+            return None
+    return int(value) if value.isdigit() else None
 
 
 def observe(

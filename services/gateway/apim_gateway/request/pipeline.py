@@ -92,10 +92,21 @@ class Pipeline:
             except GatewayError as error:
                 await answer_error(send, error, outcome)
                 return
-            exchange = self._exchange(
-                api, op, GatewayRequest(method, backend_path, query, headers, client_ip), path_params, auth
-            )
-            exchange.read_request_body = body.read
+            exchange = Exchange(
+                GatewayRequest(method, backend_path, query, headers, client_ip),
+                api.tenant,
+                api.id,
+                api.context,
+                api.version,
+                op.target,
+                path_params,
+                auth,
+                None,
+                # The API's own credential headers, which log policies must mask whatever their name.
+                {"api_name": api.name, "credential_headers": api.credential_headers},
+                body.read,
+                services,
+            )  # positional: the dataclass's generated constructor binds them fastest
             chain = op.chain
             upstream: UpstreamResponse | None = None
             try:

@@ -84,6 +84,8 @@ class Operation:
     # SOAPTOREST, response cache, client certificate or blocked lifecycle, taking the request
     # path's lean branch (``request/pipeline.py``).
     plain: bool = False
+    # Whether the operation is served by its API's own endpoints (not a product's member's).
+    own_backends: bool = False
 
 
 @dataclass(slots=True)
@@ -524,3 +526,4 @@ def plan_operations(api: CompiledApi) -> None:
     for op in ops:
         op.reads_call = api.api_throttling_policy is not None or op.throttling_policy is not None
         op.plain = plain_api and op.mock is None and op.validation is None and op.soap is None
+        op.own_backends = op.backends is None and op.backend_api_id is None
