@@ -105,3 +105,19 @@ async def test_a_redelivered_catalog_event_changes_nothing(portal: Portal) -> No
     event = await portal.publish("apis", "api.updated", api["id"], renamed)
     await portal.publish("apis", "api.updated", api["id"], {**api, "name": "Again"}, event_id=event.id)
     assert await _names(portal, portal.headers()) == {"Renamed"}
+
+
+async def _searched(portal: Portal, text: str) -> list[str]:
+    r = await portal.client.get(f"{BASE}/apis", params={"query": text}, headers=portal.headers())
+    assert r.status_code == 200, r.text
+    return [a["name"] for a in r.json()["list"]]
+
+
+async def test_a_search_after_a_change_tokenizes_only_the_changed_api_again(portal: Portal) -> None:
+    index: SearchIndex = portal.app.state.search_index
+    apis = [await portal.publish_api(name=f"Menu{n}", description="pizza") for n in range(3)]
+    assert sorted(await _searched(portal, "pizza")) == ["Menu0", "Menu1", "Menu2"]
+    assert index.tokenized == 3
+    await portal.publish("apis", "api.updated", apis[1]["id"], {**apis[1], "description": "pizza and pasta"})
+    assert await _searched(portal, "pasta") == ["Menu1"]
+    assert index.tokenized == 4

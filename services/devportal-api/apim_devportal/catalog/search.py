@@ -156,7 +156,10 @@ class SearchIndex:
     _indexes: dict[str, _TenantIndex] = field(default_factory=dict)
     # tenant -> (catalog version, its listed rows); shared by requests, which only read them.
     _listed: dict[str, tuple[int, Sequence[Any]]] = field(default_factory=dict)
+    # tenant -> API id -> (its updated_at, its words): kept across builds of the tenant's index.
+    _tokens: dict[str, dict[str, tuple[datetime, list[str]]]] = field(default_factory=dict)
     builds: int = 0
+    tokenized: int = 0
     loads: int = 0
 
     def invalidate(self, tenant: str) -> None:
@@ -187,11 +190,24 @@ class SearchIndex:
     ) -> _TenantIndex:
         index = self._indexes.get(tenant)
         if index is None or index.version != version:
-            rows = await load([api.id for api in apis])
-            corpus = [document_tokens(api) for api in rows]
+            # Only the APIs changed since their words were taken are read whole and tokenized again.
+            known = self._tokens.get(tenant, {})
+            stale = [
+                api.id for api in apis if (kept := known.get(api.id)) is None or kept[0] != api.updated_at
+            ]
+            fresh = {row.id: (row.updated_at, document_tokens(row)) for row in await load(stale)}
+            self.tokenized += len(fresh)
+            words = {
+                api.id: fresh.get(api.id) or known[api.id]
+                for api in apis
+                if api.id in fresh or api.id in known
+            }
+            self._tokens[tenant] = words
+            ids = list(words)
+            corpus = [words[ident][1] for ident in ids]
             index = _TenantIndex(
                 version=version,
-                ids=[api.id for api in rows],
+                ids=ids,
                 documents=[set(tokens) for tokens in corpus],
                 bm25=BM25Okapi(corpus) if any(corpus) else None,
             )
