@@ -27,7 +27,9 @@ Goals (issue 26): RS256 tokens >= 0.7x OpenSSL's RSA-2048 signatures a second; E
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import ctypes
 import json
 import os
 import re
@@ -44,10 +46,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from asgi_lifespan import LifespanManager
 from jwcrypto import jwk, jws
 
-from apim_gateway.security.keys import b64url_decode, public_key_from_jwk, verify_signature
-from apim_key_manager.keys import crypto
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "benchmarks")]
+
+from bench_chain_instructions import callgrind_helper  # noqa: E402
+
+from apim_common.events.bus import InProcessBus  # noqa: E402
+from apim_gateway.security.keys import b64url_decode, public_key_from_jwk, verify_signature  # noqa: E402
+from apim_key_manager.app import create_app  # noqa: E402
+from apim_key_manager.keys import crypto  # noqa: E402
+from apim_key_manager.settings import Settings  # noqa: E402
 
 SECONDS = int(os.environ.get("BENCH_TOKENS_SECONDS", "6"))
 WARMUP = int(os.environ.get("BENCH_TOKENS_WARMUP", "2"))
@@ -305,7 +316,147 @@ def ratio(rate: Rate, reference: float) -> str:
     return f"{rate.cpu / reference:.2f}x"
 
 
+# -- instructions per token, in process, under callgrind ------------------------------------------------
+
+
+async def _token_requests(requests: int, counted: bool) -> None:
+    """``requests`` client_credentials tokens through the key manager's ASGI app (the plain-ASGI
+    front, no HTTP server), after a warm-up; with ``counted``, callgrind counts them and then the
+    same number of signatures of a token's claims alone, each between its own start and stop."""
+    helper = ctypes.CDLL(str(callgrind_helper())) if counted else None
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(
+            mode="development",
+            database_url=f"sqlite+aiosqlite:///{tmp}/key_manager.db",
+            password_time_cost=1,
+            password_memory_cost=1024,
+            # Under callgrind the run is fifty times slower: the client, keys and role maps read
+            # once per run, not once per 5 s (what a token costs at full rate, not a reload's).
+            cache_ttl=3600,
+        )
+        bus = InProcessBus()
+        service = create_app(settings, bus=bus)
+        async with LifespanManager(service, startup_timeout=60) as manager:
+            await bus.start()
+            app = manager.app
+            async with httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://km"
+            ) as http:
+                r = await http.post(
+                    "/client-registration/v0.17/register",
+                    json={"clientName": "bench", "owner": "admin", "grantType": "client_credentials"},
+                    auth=("admin", "admin"),
+                )
+                r.raise_for_status()
+                client = r.json()
+            basic = base64.b64encode(f"{client['clientId']}:{client['clientSecret']}".encode())
+            body = b"grant_type=client_credentials"
+            scope = {
+                "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+                "scheme": "http", "path": "/oauth2/token", "raw_path": b"/oauth2/token",
+                "query_string": b"", "root_path": "", "client": ("127.0.0.1", 50_000),
+                "server": ("127.0.0.1", 9443),
+                "headers": [
+                    (b"host", b"127.0.0.1:9443"), (b"authorization", b"Basic " + basic),
+                    (b"content-type", b"application/x-www-form-urlencoded"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }  # fmt: skip
+            message = {"type": "http.request", "body": body, "more_body": False}
+            answers: list[bytes] = []
+
+            async def receive() -> dict[str, object]:
+                return message
+
+            async def send(sent: dict[str, object]) -> None:
+                if sent["type"] == "http.response.body":
+                    answers.append(sent["body"])  # type: ignore[arg-type]
+
+            async def one() -> None:
+                await app(dict(scope), receive, send)
+
+            for _ in range(200):
+                await one()
+            answers.clear()
+            if helper is not None:
+                helper.cg_start()
+            cpu = time.process_time()
+            for _ in range(requests):
+                await one()
+            cpu = time.process_time() - cpu
+            if helper is not None:
+                helper.cg_stop()
+            tokens = [json.loads(a)["access_token"] for a in answers]
+            if len(tokens) != requests:
+                raise SystemExit(f"{requests - len(tokens)} of {requests} requests got no token")
+            key_manager = service.state.key_manager
+            signer = key_manager.tokens.ring.access_signer("carbon.super")
+            claims = json.loads(base64.urlsafe_b64decode(tokens[-1].split(".")[1] + "=="))
+            if helper is not None:
+                helper.cg_start()
+            signing = time.process_time()
+            for _ in range(requests):
+                signer.sign(claims)
+            signing = time.process_time() - signing
+            if helper is not None:
+                helper.cg_stop()
+            print(f"{cpu / requests * 1e6:.1f} {signing / requests * 1e6:.1f}")
+            await bus.stop()
+
+
+def token_instructions(requests: int) -> tuple[float, float, float, float]:
+    """Instructions per token and per signature alone, counted; CPU us per token and per
+    signature alone, natively (one process, one after the other)."""
+    callgrind_helper()
+    here = Path(__file__).resolve()
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(str(ROOT / p) for p in ("benchmarks", "")),
+        "APIM_LOG_LEVEL": "ERROR",
+        "OTEL_SDK_DISABLED": "true",
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "callgrind.tokens.out"
+        command = [
+            "valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}",
+            sys.executable, str(here), "--measure-tokens", str(requests),
+        ]  # fmt: skip
+        subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+        totals = []
+        for dump in sorted(
+            Path(tmp).glob("callgrind.tokens.out*"),
+            key=lambda d: int(d.name.rsplit(".", 1)[-1]) if d.name[-1].isdigit() else 0,
+        ):
+            text = dump.read_text(errors="replace")
+            match = re.search(r"^totals:\s+(\d+)", text, re.M)
+            if "Trigger: Client Request: measured" in text and match:
+                totals.append(int(match.group(1)))
+    if len(totals) != 2:
+        raise SystemExit(f"expected two measured dumps, found {len(totals)}")
+    native = subprocess.run(
+        [sys.executable, str(here), "--measure-tokens", str(requests * 5), "--native"],
+        env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    token_us, signature_us = (float(v) for v in native.stdout.split()[-2:])
+    return totals[0] / requests, totals[1] / requests, token_us, signature_us
+
+
 def main() -> None:
+    if "--measure-tokens" in sys.argv:
+        requests = int(sys.argv[sys.argv.index("--measure-tokens") + 1])
+        asyncio.run(_token_requests(requests, counted="--native" not in sys.argv))
+        return
+    if "--instructions" in sys.argv:
+        per_token, per_signature, token_us, signature_us = token_instructions(200)
+        print(
+            f"RS256 client_credentials token in process (plain-ASGI front, no HTTP server), "
+            f"load average {os.getloadavg()[0]:.2f}:\n"
+            f"  {per_token:,.0f} instructions per token, {per_signature:,.0f} of them the signature "
+            f"alone, {per_token - per_signature:,.0f} around it\n"
+            f"  {token_us:.1f} us CPU per token natively, {signature_us:.1f} the signature alone, "
+            f"{token_us - signature_us:.1f} around it"
+        )
+        return
     ensure_wrk()
     os.sched_setaffinity(0, {int(SERVER_CORE)})
     ssl = openssl_speed()

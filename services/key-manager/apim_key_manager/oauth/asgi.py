@@ -57,12 +57,8 @@ ANSWERS: dict[str, Answer] = {TOKEN: _token, INTROSPECT: _introspect}
 
 def _headers(scope: Scope) -> Headers:
     """Request headers by name; the first of a repeated one, as Starlette's ``Headers.get``."""
-    headers: Headers = {}
-    for name, value in scope["headers"]:
-        key = name.decode("latin-1")
-        if key not in headers:
-            headers[key] = value.decode("latin-1")
-    return headers
+    # Built from the last to the first, so that the first of a repeated name is the one kept.
+    return {name.decode("latin-1"): value.decode("latin-1") for name, value in reversed(scope["headers"])}
 
 
 async def _body(receive: Receive) -> bytes | None:

@@ -30,7 +30,11 @@ def parse_form(body: bytes) -> dict[str, str]:
     if len(body) > MAX_FORM_BYTES:
         raise InvalidRequestError(description="The body is too large")
     try:
-        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(body))
+        text = body.decode("utf-8")
+        if "%" in text or "+" in text or not text:
+            pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=bool(body))
+        else:  # nothing to decode (a client_credentials grant): split as parse_qsl would
+            pairs = [_pair(field) for field in text.split("&")]
     except (UnicodeDecodeError, ValueError) as exc:
         raise InvalidRequestError(description="The body is not a valid form") from exc
     form: dict[str, str] = {}
@@ -39,6 +43,13 @@ def parse_form(body: bytes) -> dict[str, str]:
             raise InvalidRequestError(description=f"Parameter {key} is repeated")
         form[key] = value
     return form
+
+
+def _pair(field: str) -> tuple[str, str]:
+    name, equals, value = field.partition("=")
+    if not equals:  # what parse_qsl's strict parsing refuses
+        raise ValueError(f"bad query field: {field!r}")
+    return name, value
 
 
 @dataclass(frozen=True)
@@ -67,4 +78,6 @@ def client_credentials(header: str | None, form: dict[str, str]) -> ClientCreden
     client_id, colon, secret = decoded.partition(":")
     if not colon:
         raise invalid_client("Malformed Basic credentials")
-    return ClientCredentials(unquote(client_id), unquote(secret))
+    if "%" in decoded:
+        client_id, secret = unquote(client_id), unquote(secret)
+    return ClientCredentials(client_id, secret)
