@@ -14,7 +14,12 @@ running the service's ``ReplicaPools`` on the same store, each leasing for the g
 and subdividing, with the gateways' reserve as shipped and without it (``no_reserve_low_water``). With
 pools, a gateway's reserve stays within ``reserve_cap`` of what remains (none in the window's last
 ``2 x idle_return``), and a gateway told nothing remains asks again after the replica's
-``retryInMs``, doubling, so units given back to the pool are found.
+``retryInMs``, doubling, so units given back to the pool are found. The tier also runs with
+``APIM_LEASE_REBALANCE=1`` ("tier, rebalancing": units move between replicas through the store's
+notices, read every 50 ms by each replica's ``watch``). With ``--stranded``, each tier row is
+followed by a line per window on where the units not admitted sat at its end: in gateways'
+buckets, in each replica's pools, at the store, and how many gateways of each replica were told
+nothing remains.
 
 Demand: Poisson arrivals at 0.5x, 1x or 5x the limit; uniform (every gateway alike, one key) or
 skewed (Zipf over the gateways, and over 8 keys sharing the same total limit). Churn: a tenth of
@@ -31,7 +36,8 @@ Periodic sync is simulated in its favour: a gateway syncs a key when a request f
 older than the interval, so an idle gateway costs nothing and a busy one reads the shared count
 just before it decides.
 
-    uv run python benchmarks/bench_sim_leases.py [--full] [--candidates] [--seed N]
+    uv run python benchmarks/bench_sim_leases.py [--full] [--candidates] [--stranded] [--seed N]
+        [--gateways N ...]
 """
 
 from __future__ import annotations
@@ -537,6 +543,18 @@ class TierSim(LeaseSim):
         self._served: list[int] = []
         self._served_of = -1
         self.pooled = True
+        self.watch = self.replicas[0].config.watch if self.replicas[0].config.rebalance is not None else 0.0
+        if self.watch:
+            self.at(T0 + self.watch, "watch", None)
+        # With ``record_stranded``: at each window's end, where the units not admitted sat.
+        self.stranded: list[Stranded] = []
+
+    def record_stranded(self) -> None:
+        """Look at where the units sit at each window's end (``--stranded``)."""
+        windows = round(self.s.span / self.s.window)
+        for k in range(1, windows + 1):
+            # A round trip before the end: a lease sent later may already count in the next window.
+            self.at(T0 + k * self.s.window - RTT, "stranded", None)
 
     def served(self, replica: int) -> int:
         if self._served_of != len(self.gateways):
@@ -551,6 +569,37 @@ class TierSim(LeaseSim):
         for pools in self.replicas:
             run_sync(pools.sweep(replicas=len(self.replicas)))
 
+    def handle(self, kind: str, payload: Any) -> None:
+        if kind == "watch":
+            for pools in self.replicas:
+                run_sync(pools.watch(replicas=len(self.replicas)))
+            self.at(self.now + self.watch, "watch", None)
+        elif kind == "stranded":
+            self.stranded.append(self.units_held())
+        else:
+            super().handle(kind, payload)
+
+    def units_held(self) -> Stranded:
+        """Units of the current window not admitted yet, over every key: in gateways' buckets, in
+        each replica's pools, left at the store; and the gateways of each replica told nothing
+        remains."""
+        window = int(self.now // self.s.window)
+        buckets = sum(
+            b.units
+            for g in self.gateways.values()
+            if g.alive
+            for b in g.buckets.values()
+            if b.window == window
+        )
+        pools = [pools.held_in(window, self.s.window) for pools in self.replicas]
+        used = self.store.used_in(window, self.s.window)
+        store = self.s.limit * self.s.keys - used
+        refused = [0] * len(self.replicas)
+        for g in self.gateways.values():
+            if g.alive and any(b.exhausted and b.window == window for b in g.buckets.values()):
+                refused[g.slot % len(self.replicas)] += 1
+        return Stranded(window, buckets, pools, store, refused)
+
     def lease(self, gateway: SimGateway, requests: list[LeaseRequest]) -> tuple[list[LeaseGrant], float]:
         replica = gateway.slot % len(self.replicas)
         before = self.store.stats.operations
@@ -559,6 +608,22 @@ class TierSim(LeaseSim):
         )
         grants = run_sync(coro)
         return grants, RTT if self.store.stats.operations == before else 2 * RTT
+
+
+@dataclass(frozen=True)
+class Stranded:
+    window: int
+    buckets: int
+    pools: list[int]
+    store: int
+    spent_gateways: list[int]
+
+    def line(self, demand: int, admitted: int) -> str:
+        return (
+            f"    window {self.window % 1000:>3}: demand {demand:>6} admitted {admitted:>6}; "
+            f"unspent: gateways {self.buckets}, pools {self.pools}, store {self.store}; "
+            f"gateways told spent, per replica {self.spent_gateways}"
+        )
 
 
 # -- the references ---------------------------------------------------------------------------------
@@ -634,14 +699,23 @@ def simulate_leases(s: Scenario, config: ClientConfig | None = None) -> tuple[Ou
     return out, figures(out, demand_of(s, a), s.limit)
 
 
-def compare(s: Scenario, candidates: bool = False) -> Iterator[tuple[str, Figures]]:
+def rebalancing_tier(s: Scenario) -> TierSim:
+    """The tier with ``APIM_LEASE_REBALANCE=1`` (``PoolConfig.rebalance``)."""
+    return TierSim(s, ClientConfig(), replicas=2, pool=PoolConfig(rebalance=1.0), name="tier, rebalancing")
+
+
+def compare(
+    s: Scenario, candidates: bool = False, stranded: bool = False
+) -> Iterator[tuple[str, Figures, list[str]]]:
+    """Every limiter's figures on one scenario; with ``stranded``, for the tier rows, a line per
+    window on where the units not admitted sat at its end."""
     a = arrivals(s)
     demand = demand_of(s, a)
     sims = [LeaseSim(s, ClientConfig()), previous_design(s)]
     if candidates:
         sims.append(candidate_design(s))
-    sims.append(TierSim(s, ClientConfig(), replicas=2))
-    sims.append(
+    tiers = [TierSim(s, ClientConfig(), replicas=2), rebalancing_tier(s)]
+    tiers.append(
         TierSim(
             s,
             ClientConfig(),
@@ -650,10 +724,22 @@ def compare(s: Scenario, candidates: bool = False) -> Iterator[tuple[str, Figure
             name="tier, no gateway reserve",
         )
     )
+    for tier in tiers:
+        if stranded:
+            tier.record_stranded()
+    sims += tiers
     outcomes = [sim.run(a) for sim in sims]
     outcomes += [periodic_sync(s, a, 0.1), periodic_sync(s, a, 0.02), per_request(s, a)]
-    for out in outcomes:
-        yield out.name, figures(out, demand, s.limit)
+    per_window_demand: dict[int, int] = {}
+    for (_, window), wanted in demand.items():
+        per_window_demand[window] = per_window_demand.get(window, 0) + wanted
+    for sim, out in itertools.zip_longest(sims, outcomes):
+        lines: list[str] = []
+        if isinstance(sim, TierSim):
+            for held in sim.stranded:
+                admitted = sum(n for (_, window), n in out.admitted.items() if window == held.window)
+                lines.append(held.line(per_window_demand.get(held.window, 0), admitted))
+        yield out.name, figures(out, demand, s.limit), lines
 
 
 def scenarios(full: bool, seed: int) -> Iterator[Scenario]:
@@ -681,6 +767,12 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="every gateway count and load for 1 min and 1 h")
     parser.add_argument("--seed", type=int, default=29)
     parser.add_argument("--candidates", action="store_true", help="also sizing rules not shipped")
+    parser.add_argument(
+        "--stranded",
+        action="store_true",
+        help="for the tier rows, where the units not admitted sat at each window's end",
+    )
+    parser.add_argument("--gateways", type=int, nargs="*", help="only these gateway counts")
     args = parser.parse_args()
     started = time.perf_counter()
     print(
@@ -690,12 +782,16 @@ def main() -> None:
     )
     print(f"{'scenario':<34} {'limiter':<34} {'over':>7} {'worst':>6} {'under':>7} {'ops/adm':>8}")
     for s in scenarios(args.full, args.seed):
-        for name, f in compare(s, args.candidates):
+        if args.gateways and s.gateways not in args.gateways:
+            continue
+        for name, f, lines in compare(s, args.candidates, args.stranded):
             print(
                 f"{s.label():<34} {name:<34} {f.over:>6.2f}% {f.worst_over:>6} {f.under:>6.2f}% "
                 f"{f.ops_per_admitted:>8.4f}",
                 flush=True,
             )
+            for line in lines:
+                print(line)
     print(f"simulated in {time.perf_counter() - started:.1f} s")
 
 

@@ -21,8 +21,8 @@ from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
 
 from apim_gateway.throttling import ClientConfig, Decision, ThrottleClient
-from apim_throttle_sync.counters import RedisCounterBackend
-from apim_throttle_sync.leases.pool import ReplicaPools
+from apim_throttle_sync.counters import CounterBackend, LeaseRequest, RedisCounterBackend
+from apim_throttle_sync.leases.pool import PoolConfig, ReplicaPools
 from apim_throttle_sync.leases.schemas import LeaseBatch
 from apim_throttle_sync.leases.service import LeaseService
 from apim_throttle_sync.membership import RedisMembership
@@ -237,3 +237,26 @@ async def pooled_replicas(
     for service in services:
         await service.active_gateways()
     return services
+
+
+async def left_short(
+    counters: CounterBackend, now: list[float], key: str, rebalance: float | None
+) -> list[int]:
+    """Two replicas share a limit of 100 per 1 s window, from a window's start (``now``, in
+    seconds, is their clock): r0's gateways take 5 units and go quiet, r1's ask for 60 and get 50
+    (r0's pool holds the other half); 0.5 s later both replicas read the store's notices
+    (``watch``), and r1's gateways ask for 10 more. The units granted to each of the three asks."""
+    config = PoolConfig(rebalance=rebalance)
+    r0, r1 = (ReplicaPools(counters, name, config=config, clock=lambda: now[0]) for name in ("r0", "r1"))
+
+    async def ask(pools: ReplicaPools, want: int) -> int:
+        request = LeaseRequest(key, 100, 1, want)
+        (grant,) = await pools.lease([request], gateways=1, replicas=2, gateway_spread=1)
+        return grant.granted
+
+    granted = [await ask(r0, 5), await ask(r1, 60)]
+    now[0] += 0.5
+    await r0.watch(replicas=2)
+    await r1.watch(replicas=2)
+    granted.append(await ask(r1, 10))
+    return granted

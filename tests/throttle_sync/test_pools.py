@@ -13,7 +13,7 @@ from apim_throttle_sync.counters import LeaseRequest, MemoryCounterBackend
 from apim_throttle_sync.leases.pool import ReplicaPools
 from apim_throttle_sync.leases.service import LeaseService
 from apim_throttle_sync.membership import MemoryMembership
-from tests.throttle_sync.load import InProcessTransport
+from tests.throttle_sync.load import InProcessTransport, left_short
 
 WINDOW = 60  # no test crosses a window boundary by accident
 
@@ -230,3 +230,18 @@ async def test_after_a_store_loss_nothing_is_granted_until_a_replica_slower_than
 
     assert granted_before_r0_reported <= r1_held  # its own pool's units, nothing from the store
     assert taken + granted_before_r0_reported == 100
+
+
+@pytest.mark.parametrize(("rebalance", "last"), [(1.0, 10), (None, 0)])
+async def test_units_one_replica_will_not_use_go_to_a_replica_left_short(
+    rebalance: float | None, last: int
+) -> None:
+    now = [3_600_000.0]  # seconds, on a window boundary
+    store = MemoryCounterBackend(clock_ms=lambda: int(now[0] * 1000))
+
+    granted = await left_short(store, now, "k", rebalance)
+
+    # r0 gives back what its demand will not use in the window's last half (with rebalancing only),
+    # and r1's next ask finds it; the window never goes above its limit.
+    assert granted == [5, 50, last]
+    assert store.used_in(3_600_000, 1) <= 100

@@ -12,6 +12,7 @@ from benchmarks.bench_sim_leases import (
     demand_of,
     figures,
     periodic_sync,
+    rebalancing_tier,
     simulate_leases,
 )
 
@@ -83,3 +84,23 @@ def test_simulated_replica_tier_at_1024_gateways_and_1x_admits_all_but_1_percent
     assert max(outcome.admitted.values()) <= s.limit
     assert result.under < 1.0
     assert result.ops_per_admitted < 0.02
+
+
+def test_simulated_rebalancing_tier_at_64_gateways_and_1x_admits_all_but_1_percent_of_the_limit() -> None:
+    s = Scenario(gateways=64, load=1.0, window=1)
+    a = arrivals(s)
+    demand = demand_of(s, a)
+
+    without = figures(TierSim(s, ClientConfig(), replicas=2).run(a), demand, s.limit)
+    sim = rebalancing_tier(s)
+    sim.record_stranded()
+    outcome = sim.run(a)
+    result = figures(outcome, demand, s.limit)
+
+    # Without rebalancing a window ends with units in one replica's pool while the other replica's
+    # gateways are refused; with it, they move through the store.
+    assert without.under > 4.0
+    assert max(outcome.admitted.values()) <= s.limit
+    assert result.under < 1.0
+    assert result.ops_per_admitted < 0.02
+    assert max(held.pools[0] + held.pools[1] for held in sim.stranded) < 30

@@ -22,7 +22,7 @@ from apim_common.revocations import revocation_tracking
 from apim_common.tasks import cancel_and_wait
 from apim_throttle_sync.counters import CounterBackend, MemoryCounterBackend, RedisCounterBackend
 from apim_throttle_sync.leases.endpoints import router as leases_router
-from apim_throttle_sync.leases.pool import ReplicaPools
+from apim_throttle_sync.leases.pool import PoolConfig, ReplicaPools
 from apim_throttle_sync.leases.service import LeaseService
 from apim_throttle_sync.membership import Membership, MemoryMembership, RedisMembership
 from apim_throttle_sync.settings import Settings
@@ -68,7 +68,8 @@ def _lease_service(
 ) -> LeaseService:
     pools = None
     if settings.lease_pools:
-        pools = ReplicaPools(counters, settings.replica_id or f"ts-{uuid.uuid4().hex[:12]}")
+        config = PoolConfig(rebalance=settings.lease_rebalance)
+        pools = ReplicaPools(counters, settings.replica_id or f"ts-{uuid.uuid4().hex[:12]}", config=config)
     return LeaseService(
         counters,
         membership,
@@ -90,13 +91,28 @@ async def _sweep(service: LeaseService) -> None:
             logger.warning("could not give back idle pooled units: %s", exc)
 
 
+async def _watch(service: LeaseService) -> None:
+    """Act on the store's notices, every ``watch`` (pools that rebalance only)."""
+    assert service.pools is not None
+    while True:
+        await asyncio.sleep(service.pools.config.watch)
+        try:
+            await service.watch()
+        except Exception as exc:  # the store is away: the next read tries again
+            logger.warning("could not read the counter store's notices: %s", exc)
+
+
 @contextlib.asynccontextmanager
 async def _sweeping(service: LeaseService) -> AsyncIterator[None]:
-    task = asyncio.create_task(_sweep(service)) if service.pools is not None else None
+    tasks = []
+    if service.pools is not None:
+        tasks.append(asyncio.create_task(_sweep(service)))
+        if service.pools.config.rebalance is not None:
+            tasks.append(asyncio.create_task(_watch(service)))
     try:
         yield
     finally:
-        if task is not None:
+        for task in tasks:
             await cancel_and_wait(task)
 
 

@@ -20,5 +20,9 @@ class Settings(ServiceSettings):
     # Lease for the gateways this replica serves and subdivide (docs/decisions/0003): the store then
     # sees replicas, not gateways.
     lease_pools: bool = False
+    # With ``lease_pools``: replicas move units between them through the store's notices, giving
+    # back what a pool holds beyond this many times its demand for the rest of the window once
+    # another replica is left short (docs/decisions/0003). Unset: off.
+    lease_rebalance: float | None = Field(default=None, gt=0)
     # This replica's id in the store's per-holder counts (default: random per process).
     replica_id: str = Field(default="", max_length=64, pattern=r"^[A-Za-z0-9._:-]*$")

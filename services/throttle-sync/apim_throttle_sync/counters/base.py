@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -16,6 +17,14 @@ RECOVERY_MS = 600
 # of before the loss have reported (``CounterBackend.reported``), for at most this long: a replica
 # slower than that (or gone with the store) is taken to hold nothing.
 REPORT_WAIT_MS = 3_000
+# Hash tags the counters are spread over (on a Redis Cluster, as many slots): each tag has its own
+# epoch and its own ``Notices``.
+TAGS = 16
+
+
+def tag_of(key: str, window_seconds: int, tags: int = TAGS) -> int:
+    """The hash tag of a counter key."""
+    return zlib.crc32(f"{window_seconds}:{key}".encode()) % tags
 
 
 def lease_size(want: int, remaining: int, gateways: int, spread: float, *, fair: int = 0) -> int:
@@ -61,6 +70,9 @@ class LeaseRequest:
     # The replicas ``holder`` knew of before the store lost its data: holders are granted nothing
     # after a loss until that many have reported (at most ``REPORT_WAIT_MS``).
     replicas: int = 0
+    # Of ``want``, the units ``holder`` needs: granted fewer as the counter runs out, it is left
+    # short (``Notices``).
+    needed: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +94,20 @@ class LeaseGrant:
     @property
     def remaining(self) -> int:
         return max(self.limit - self.used, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Notices:
+    """What replicas learn from the store between their leases, per hash tag, in the store's
+    milliseconds (0: never). ``short``: a holder was granted fewer units than it needed (its
+    ``LeaseRequest.needed``) as the counter ran out, while another holder of the same window had not
+    been left short (so may hold units it will not use). ``back``: a holder gave units back to a
+    window in which another holder was left short. A replica seeing ``short`` gives back what its
+    pools of that window hold beyond their demand for the rest of it; one seeing ``back`` move lets
+    its pools left short ask the store again (``ReplicaPools.watch``)."""
+
+    short: int = 0
+    back: int = 0
 
 
 @dataclass
@@ -107,6 +133,14 @@ class CounterBackend(Protocol):
 
     async def reported(self, holder: str) -> None:
         """``holder`` has reported every unit it holds since the store's epoch last changed."""
+        ...
+
+    def tag(self, key: str, window_seconds: int) -> int:
+        """The hash tag of a counter key: its index in ``notices``."""
+        ...
+
+    async def notices(self) -> list[Notices]:
+        """Per hash tag: when a holder was last left short, and when units last came back for one."""
         ...
 
     async def close(self) -> None: ...

@@ -14,8 +14,13 @@ Sizing:
 - Towards its gateways, the same ``lease_size`` the store applies, over the units the replica
   holds and the gateways it serves. Units a gateway gives back return to the replica, where its
   other gateways can have them without a store round trip.
-- A pool nobody has asked from for ``idle_return`` gives its units back to the store (``sweep``),
-  and so does the surplus of a pool holding more than its demand needs for the rest of the window.
+- A pool nobody has asked from for ``idle_return`` gives its units back to the store (``sweep``).
+- With ``rebalance``, units move between replicas through the store's ``Notices`` (read by
+  ``watch``, no counter operation): a replica asking for more than remains while another replica
+  of the window was not short is "left short"; the others then give back what their pools hold
+  beyond their demand for the rest of the window (and idle pools give back only then), and the
+  replica left short asks again once units came back. So a window does not end with units in one
+  replica's pool while another replica's gateways are refused.
 
 Exactness: every unit a gateway holds was granted by the store for the shared window, once; a
 pool's units expire at "time the store call was sent + time left in the window as the store saw
@@ -40,7 +45,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from apim_throttle_sync.counters.base import CounterBackend, LeaseGrant, LeaseRequest, lease_size
+from apim_throttle_sync.counters.base import CounterBackend, LeaseGrant, LeaseRequest, Notices, lease_size
 
 BANDWIDTH_PREFIX = "bytes:"
 # How long a replica count seen is remembered (``ReplicaPools._known_replicas``).
@@ -58,23 +63,28 @@ class PoolConfig:
     idle_return: float = 0.25
     # The demand rate is sampled at most this often.
     sample: float = 0.05
-    # A pool holding more than this many times its demand over the window's time left gives the
-    # rest back (None: only idle pools give back). Off: a replica whose pool ran dry after the store
-    # said nothing remained does not ask again in that window, so units given back mid-window to the
-    # store could be stranded there.
-    surplus: float | None = None
+    # Rebalancing between replicas (``Notices``): once another replica of a pool's window is left
+    # short, the pool gives back what it holds beyond this many times its demand over the window's
+    # time left, and a pool left short asks the store again once units came back. None: off (every
+    # pool idle for ``idle_return`` gives back; a pool the store said was spent does not ask again
+    # in that window).
+    rebalance: float | None = None
     # While the store has been unreachable for less than this, the pools go on serving the units
     # they hold (granting nothing more); beyond it the replica answers 503 and gateways fall back.
     outage_grace: float = 2.0
     # A gateway told nothing remains asks again after this long (doubling each time in the window):
     # units another gateway gives back to the pool are found without a store operation.
     exhausted_retry: float = 0.05
+    # How often the replica reads the store's ``Notices`` (``watch``, with ``rebalance``): one read
+    # for every hash tag, no counter operation.
+    watch: float = 0.05
 
 
 class Pool:
     """One counter key's units held by this replica for the current shared window."""
 
     __slots__ = (
+        "answered",
         "claimed",
         "demand",
         "exhausted",
@@ -85,14 +95,17 @@ class Pool:
         "owed",
         "rate",
         "sampled_at",
+        "short",
         "store_remaining",
+        "tag",
         "units",
         "window",
         "window_seconds",
     )
 
-    def __init__(self, key: str, limit: int, window_seconds: int, now: float) -> None:
+    def __init__(self, key: str, limit: int, window_seconds: int, now: float, tag: int = 0) -> None:
         self.key = key
+        self.tag = tag  # the counter's hash tag in the store: its ``Notices``
         self.limit = limit
         self.window_seconds = window_seconds
         self.window: int | None = None
@@ -101,6 +114,10 @@ class Pool:
         # Units of ``window`` the store counts for this replica: taken, less given back, plus counted.
         self.claimed = 0
         self.exhausted = False
+        # The store's last answer to an ask left it short (``LeaseRequest.needed``).
+        self.short = False
+        # The ``Notices.short`` this pool last gave its surplus back for.
+        self.answered = 0
         self.store_remaining = limit
         # Counted units a failed store call may not have applied: sent with the next one.
         self.owed = 0
@@ -115,6 +132,7 @@ class Pool:
         self.units = 0
         self.claimed = 0
         self.exhausted = False
+        self.short = False
         self.store_remaining = self.limit
 
     def sample(self, now: float, every: float) -> None:
@@ -134,7 +152,7 @@ class Pool:
         need = math.ceil(self.rate * min(max(left, 0.0), horizon))
         return max(need - self.units, asked - self.units, 1)
 
-    def request(self, *, want: int, returned: int = 0, counted: int = 0) -> LeaseRequest:
+    def request(self, *, want: int, returned: int = 0, counted: int = 0, needed: int = 0) -> LeaseRequest:
         return LeaseRequest(
             self.key,
             self.limit,
@@ -145,7 +163,12 @@ class Pool:
             counted,
             holder="",
             held=self.claimed,
+            needed=needed,
         )
+
+    def window_start_ms(self) -> int:
+        """When the pool's window began, in the store's milliseconds (as ``Notices`` are)."""
+        return (self.window or 0) * self.window_seconds * 1000
 
 
 class ReplicaPools:
@@ -177,6 +200,8 @@ class ReplicaPools:
         # while the replicas' own membership (in the same store) is being rebuilt.
         self._replicas_seen: dict[int, float] = {}
         self._down_since: float | None = None
+        # The store's ``Notices`` as ``watch`` last read them.
+        self._notices: list[Notices] = []
 
     def store_up(self) -> None:
         self._down_since = None
@@ -195,6 +220,12 @@ class ReplicaPools:
     def held(self) -> int:
         """Units this replica holds, unsubdivided, over every key."""
         return sum(p.units for p in self._pools.values())
+
+    def held_in(self, window: int, window_seconds: int) -> int:
+        """Units this replica holds, unsubdivided, of one window, over every key."""
+        return sum(
+            p.units for p in self._pools.values() if (p.window, p.window_seconds) == (window, window_seconds)
+        )
 
     def _known_replicas(self, replicas: int, now: float) -> int:
         """The most replicas seen in the last ``REPLICAS_MEMORY`` seconds, ``replicas`` included."""
@@ -216,6 +247,7 @@ class ReplicaPools:
             holder=self.replica_id,
             held=request.held,
             replicas=max(self._replicas_seen, default=1),
+            needed=request.needed,
         )
 
     async def lease(
@@ -260,7 +292,9 @@ class ReplicaPools:
                 to_store.append(LeaseRequest(r.key, r.limit, r.window_seconds, 0, r.window, back))
                 store_pools.append(None)
             if want or counted or pool.window is None:
-                to_store.append(self._claim(pool.request(want=want, counted=counted)))
+                # Short if granted less than its demand needs (none measured yet: than is asked now).
+                needed = want if pool.rate > 0 else max(r.want - pool.units, 0)
+                to_store.append(self._claim(pool.request(want=want, counted=counted, needed=needed)))
                 store_pools.append(pool)
         answered: list[LeaseGrant | None] = [None] * len(requests)
         if to_store:
@@ -299,7 +333,8 @@ class ReplicaPools:
         slot = (r.window_seconds, r.key)
         pool = self._pools.get(slot)
         if pool is None:
-            pool = self._pools[slot] = Pool(r.key, r.limit, r.window_seconds, now)
+            tag = self.counters.tag(r.key, r.window_seconds)
+            pool = self._pools[slot] = Pool(r.key, r.limit, r.window_seconds, now, tag)
         elif pool.limit != r.limit:
             pool.limit = r.limit
         if pool.window is not None and now >= pool.expires_at:
@@ -332,6 +367,8 @@ class ReplicaPools:
             pool.claimed += grant.granted + sent.counted
         pool.store_remaining = grant.remaining
         pool.exhausted = grant.remaining <= 0
+        if sent.want > 0:
+            pool.short = grant.granted < sent.needed and pool.exhausted
 
     def _subdivide(self, pool: Pool, want: int, gateways: int, spread: float, now: float) -> LeaseGrant:
         if pool.window is None or now >= pool.expires_at:
@@ -346,9 +383,9 @@ class ReplicaPools:
         return LeaseGrant(pool.key, pool.window, granted, used, pool.limit, ends_in_ms, retry_in_ms=retry_ms)
 
     async def sweep(self, *, replicas: int) -> None:
-        """Give back to the store the units of pools nobody asked from for ``idle_return``, and the
-        surplus of pools holding more than their demand needs for the rest of the window; forget
-        pools unused for two windows. One store call for all."""
+        """Give back to the store the units of pools nobody asked from for ``idle_return`` (with
+        ``rebalance``, only once another replica of the window was left short); forget pools unused
+        for two windows. One store call for all."""
         self._seen(await self.counters.epoch())
         now = self._clock()
         self._known_replicas(replicas, now)
@@ -366,17 +403,8 @@ class ReplicaPools:
                 continue
             if pool.units <= 0 and not (report and pool.claimed):
                 continue
-            if pool.units <= 0:
-                surplus = 0
-            elif idle_for >= max(config.idle_return, pool.window_seconds / 10):
-                surplus = pool.units
-            elif config.surplus is None:
-                surplus = 0
-            else:
-                pool.sample(now, config.sample)
-                need = math.ceil(pool.rate * min(pool.expires_at - now, config.horizon))
-                keep = math.ceil(config.surplus * need) + 1
-                surplus = pool.units - keep if pool.units > keep else 0
+            idle = pool.units > 0 and idle_for >= max(config.idle_return, pool.window_seconds / 10)
+            surplus = pool.units if idle and self._short_elsewhere(pool) else 0
             if surplus > 0 or report:
                 pool.units -= surplus
                 back.append(self._claim(pool.request(want=0, returned=surplus)))
@@ -393,6 +421,55 @@ class ReplicaPools:
             # Every unit held is reported: replicas waiting on this store's recovery may lease.
             await self.counters.reported(self.replica_id)
             self._acked = self._epoch
+
+    def _short_elsewhere(self, pool: Pool) -> bool:
+        """Whether units the pool gives back may serve another replica: always without
+        ``rebalance``; with it, once a replica of the pool's window was left short."""
+        if self.config.rebalance is None:
+            return True
+        notices = self._notices
+        return pool.tag < len(notices) and notices[pool.tag].short >= pool.window_start_ms()
+
+    def _surplus(self, pool: Pool, now: float) -> int:
+        """Units beyond ``rebalance`` times the pool's demand over the window's time left."""
+        if self.config.rebalance is None or pool.units <= 0:
+            return 0
+        pool.sample(now, self.config.sample)
+        need = math.ceil(pool.rate * min(pool.expires_at - now, self.config.horizon))
+        keep = math.ceil(self.config.rebalance * need) + 1
+        return max(pool.units - keep, 0)
+
+    async def watch(self, *, replicas: int) -> None:
+        """Act on the store's ``Notices`` (with ``rebalance``, every ``watch``): a pool left short
+        asks the store again once units came back to its tag; a pool holding a surplus gives it back
+        once another replica of its window was left short (once per notice, as soon as it has a
+        surplus). One read, and one store call for every pool giving back."""
+        if self.config.rebalance is None:
+            return
+        notices = await self.counters.notices()
+        seen, self._notices = self._notices, notices
+        now = self._clock()
+        back: list[LeaseRequest] = []
+        pools: list[Pool] = []
+        for pool in self._pools.values():
+            if pool.window is None or now >= pool.expires_at or pool.tag >= len(notices):
+                continue
+            notice = notices[pool.tag]
+            before = seen[pool.tag] if pool.tag < len(seen) else Notices()
+            if pool.short and notice.back > before.back:
+                pool.exhausted = False  # units came back: its gateways' next ask goes to the store
+            if notice.short <= pool.answered or notice.short < pool.window_start_ms():
+                continue
+            surplus = self._surplus(pool, now)
+            if surplus > 0:
+                pool.answered = notice.short
+                pool.units -= surplus
+                back.append(self._claim(pool.request(want=0, returned=surplus)))
+                pools.append(pool)
+        if back:
+            grants = await self.counters.lease(back, gateways=replicas, spread=self.config.spread)
+            for pool, grant, sent in zip(pools, grants, back, strict=True):
+                self._apply(pool, grant, sent, now)
 
     def forget(self) -> None:
         """Drop every pool (a replica stopping: its units lapse with their windows)."""

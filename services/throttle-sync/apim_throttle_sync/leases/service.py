@@ -115,6 +115,12 @@ class LeaseService:
             async with _store_errors():
                 await self.pools.sweep(replicas=self._replica_count)
 
+    async def watch(self) -> None:
+        """Act on the store's notices (a background task, with pools that rebalance only)."""
+        if self.pools is not None:
+            async with _store_errors():
+                await self.pools.watch(replicas=self._replica_count)
+
     async def heartbeat(self, gateway_id: str) -> HeartbeatAnswer:
         if self.pools is not None:
             await self.served.heartbeat(gateway_id)
