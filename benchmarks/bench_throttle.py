@@ -4,8 +4,10 @@ Lease rows per gateway count: every gateway's batch going to the store (one thro
 passing through, in this process: the previous design), and two throttle-sync replicas with pools
 (``APIM_LEASE_POOLS``) subdividing their own leases to the gateways they serve, run as real
 ``python -m apim_throttle_sync`` processes on a Redis of their own, the gateways calling them over
-HTTP with a service token (``--in-process`` adds the same tier as services in this process). The
-processes' Redis operations are read from their ``apim_throttle_store_operations_total``.
+HTTP with a service token (``--in-process`` adds the same tier as services in this process), and
+the same tier with ``APIM_LEASE_REBALANCE=1`` (units moved between the replicas through the store's
+notices). The processes' Redis operations are read from their
+``apim_throttle_store_operations_total``.
 
 Each gateway is an admission client with its own state (asyncio tasks in this process) offering
 5x a limit of 1,000 per 1 s window. Printed per gateway count: over-admission (admitted above the
@@ -165,9 +167,11 @@ class Replica:
 
 
 @contextlib.contextmanager
-def replica_processes(count: int, key_manager_url: str) -> Iterator[list[Replica]]:
+def replica_processes(
+    count: int, key_manager_url: str, rebalance: float | None = None
+) -> Iterator[list[Replica]]:
     """A Redis of their own (so its membership counts only these gateways) and ``count``
-    throttle-sync processes with pools on it."""
+    throttle-sync processes with pools on it (``APIM_LEASE_REBALANCE=rebalance``, if set)."""
     redis_port = free_port()
     # redis-server from PATH, as scripts/infra starts it
     command = [
@@ -203,6 +207,8 @@ def replica_processes(count: int, key_manager_url: str) -> Iterator[list[Replica
                 "APIM_LOG_LEVEL": "ERROR",
                 "APIM_SECRET_KEY": secret,
             }
+            if rebalance is not None:
+                env["APIM_LEASE_REBALANCE"] = str(rebalance)
             command = [sys.executable, "-m", "apim_throttle_sync"]
             processes.append(subprocess.Popen(command, env=env, cwd=ROOT))  # noqa: S603
             replicas.append(Replica(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{metrics_port}/metrics"))
@@ -330,13 +336,18 @@ async def main(windows: int, variants: bool, counts: list[int], in_process: bool
     env = dict(line.split("=", 1) for line in ENV_FILE.read_text().splitlines() if "=" in line)
     redis = redis_client(env["APIM_TEST_REDIS_URL"], 0.5)
     tokens = TokenFactory()
-    with _jwks_server(tokens) as key_manager, replica_processes(2, key_manager) as replicas:
-        await _main(redis, replicas, tokens, windows, variants, counts, in_process)
+    with (
+        _jwks_server(tokens) as key_manager,
+        replica_processes(2, key_manager) as replicas,
+        replica_processes(2, key_manager, rebalance=1.0) as rebalancing,
+    ):
+        await _main(redis, replicas, rebalancing, tokens, windows, variants, counts, in_process)
 
 
 async def _main(
     redis: Redis,
     replicas: list[Replica],
+    rebalancing: list[Replica],
     tokens: TokenFactory,
     windows: int,
     variants: bool,
@@ -357,6 +368,8 @@ async def _main(
             print(Row("leases, gateways to the store", g, per_window, ops).line(), flush=True)
             per_window, ops, _ = await tier_processes(replicas, tokens, g, windows)
             print(Row("leases, 2 replica processes, pools", g, per_window, ops).line(), flush=True)
+            per_window, ops, _ = await tier_processes(rebalancing, tokens, g, windows)
+            print(Row("  the same, rebalancing", g, per_window, ops).line(), flush=True)
             if in_process:
                 per_window, ops, _ = await tier(redis, g, windows)
                 print(Row("leases, 2 in-process replicas", g, per_window, ops).line(), flush=True)
