@@ -518,6 +518,7 @@ def main() -> None:
             for n in range(args.deploys)
         ]
         figures["deploy_p50"], figures["deploy_p99"] = statistics.median(times), percentile(times, 0.99)
+        print("each deploy until both gateways served it, ms: " + " ".join(f"{t:.0f}" for t in times))
 
         figures["list_load"] = load()
         wanted = f"scale{args.apis // 2:05d}"
