@@ -28,7 +28,6 @@ from apim_common.events.topics import Topic
 from tests.analytics.support import request_event
 from tests.conftest import infra_value
 from tests.integration.conftest import eventually
-from tests.support.kafka_topics import delete_topics
 from tests.support.postgres import fresh_database
 
 pytestmark = [pytest.mark.infra, pytest.mark.timeout(180)]
@@ -101,7 +100,6 @@ async def _scenario(kafka_bootstrap: str, postgres_url: str) -> Seen:
     finally:
         await producer.stop()
         await database.dispose()
-        delete_topics(kafka_bootstrap, topic_prefix)
     return seen
 
 

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from tests.conftest import infra_value
-from tests.support.kafka_topics import delete_topics
 from tests.support.postgres import fresh_database
 
 # Fast group rebalances: the shortest session a Kafka broker accepts (its group.min.session.timeout.ms,
@@ -37,11 +36,9 @@ def kafka_bootstrap() -> str:
 
 
 @pytest.fixture
-def topic_prefix(kafka_bootstrap: str) -> Iterator[str]:
-    """Topics of one test only, deleted after it: the broker is shared by every test."""
-    prefix = f"it-{uuid.uuid4().hex[:10]}."
-    yield prefix
-    delete_topics(kafka_bootstrap, prefix)
+def topic_prefix() -> str:
+    """Topics of one test only: the broker is shared by every test."""
+    return f"it-{uuid.uuid4().hex[:10]}."
 
 
 def run_infra(*args: str) -> None:
