@@ -14,10 +14,9 @@ import pytest
 from tests.conftest import infra_value
 from tests.support.postgres import fresh_database
 
-# Fast group rebalances: the shortest session a Kafka broker accepts (its group.min.session.timeout.ms,
-# 6 s by default) and frequent heartbeats; production keeps aiokafka's defaults.
+# Fast group joins on the test broker (see INFRA.md); production keeps aiokafka's defaults.
 CONSUMER_OPTIONS: dict[str, Any] = {
-    "session_timeout_ms": 6000,
+    "session_timeout_ms": 1500,
     "heartbeat_interval_ms": 300,
     "rebalance_timeout_ms": 1500,
 }

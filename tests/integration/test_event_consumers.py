@@ -29,7 +29,6 @@ from apim_admin.models import outbox
 from apim_admin.settings import Settings
 from apim_common.events.kafka import KafkaBus, kafka_client_options
 from tests.conftest import infra_value
-from tests.integration.conftest import BrokerOutage
 from tests.support.apps import running_service
 from tests.support.tokens import TokenFactory
 
@@ -151,7 +150,10 @@ def test_kcat_reads_our_event(produced: Produced) -> None:
         timeout=20,
         check=False,
     )
-    assert done.returncode == 0, f"kcat failed: {done.stderr[-500:]}"
+    assert done.returncode == 0, (
+        f"kcat failed: {done.stderr[-500:]}\n(a broker started before scripts/tansu_front.py existed answers"
+        " kcat's ApiVersions request unparsably: scripts/infra stop kafka && scripts/infra start kafka)"
+    )
     [line] = done.stdout.splitlines()
     record = json.loads(line)
     assert record["key"] == produced.subject
@@ -172,39 +174,3 @@ def test_the_cloudevents_sdk_decodes_our_record_in_structured_mode(produced: Pro
     data = event.get_data()
     assert isinstance(data, dict)
     assert data["name"] == "Payments"
-
-
-def _committed(produced: Produced, group: str) -> list[int]:
-    consumer = Consumer({"bootstrap.servers": produced.bootstrap, "group.id": group})
-    try:
-        partitions = consumer.list_topics(produced.topic, timeout=10).topics[produced.topic].partitions
-        committed = consumer.committed([TopicPartition(produced.topic, p) for p in partitions], timeout=10)
-        return [tp.offset for tp in committed]
-    finally:
-        consumer.close()
-
-
-def test_our_event_and_a_groups_committed_offset_survive_a_broker_restart(produced: Produced) -> None:
-    group = f"it-{uuid.uuid4().hex}"
-    consumer = Consumer({"bootstrap.servers": produced.bootstrap, "group.id": group})
-    try:
-        partitions = consumer.list_topics(produced.topic, timeout=10).topics[produced.topic].partitions
-        consumer.assign([TopicPartition(produced.topic, p, OFFSET_BEGINNING) for p in partitions])
-        deadline = time.monotonic() + 10
-        message = None
-        while message is None and time.monotonic() < deadline:
-            polled = consumer.poll(0.2)
-            message = polled if polled is not None and polled.error() is None else None
-        assert message is not None, "our event was not read before the restart"
-        consumer.commit(message=message, asynchronous=False)
-    finally:
-        consumer.close()
-    before = _committed(produced, group)
-
-    with BrokerOutage():
-        pass  # stopped, then started again on the same port and data
-
-    [again] = read_with_confluent(produced)
-    check_event(again.value(), produced.subject)
-    assert _committed(produced, group) == before
-    assert max(before) > 0

@@ -73,7 +73,7 @@ class ServiceSettings(BaseSettings):
     kafka_sasl_username: str | None = None
     kafka_sasl_password: SecretStr | None = None
     # The longest a consumer's fetch waits for new events. Kafka answers a waiting fetch as soon
-    # as an event arrives, but not every Kafka-protocol broker does (some wait it out), and then
+    # as an event arrives, but not every Kafka-protocol broker does (Tansu waits it out), and then
     # this bounds how late an event is seen; idle, a consumer sends 1000 / this fetches a second.
     kafka_fetch_max_wait_ms: int = Field(default=100, ge=1, le=10_000)
     # Encrypts secrets at rest (signing keys, client secrets) and signs internal material.
