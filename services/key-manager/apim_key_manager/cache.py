@@ -8,10 +8,11 @@ tokens themselves.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Generic, TypeVar
+
+from apim_common.tasks import SingleFlight
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -24,7 +25,7 @@ class LoadingCache(Generic[K, V]):
     def __init__(self, ttl: float) -> None:
         self._ttl = ttl
         self._values: dict[K, tuple[float, V]] = {}
-        self._pending: dict[K, asyncio.Future[V | None]] = {}
+        self._loads: SingleFlight[K, V | None] = SingleFlight()
         # Bumped by every ``forget``: a load begun before it does not store what it read.
         self._generation = 0
 
@@ -32,20 +33,12 @@ class LoadingCache(Generic[K, V]):
         entry = self._values.get(key)
         if entry is not None and time.monotonic() - entry[0] < self._ttl:
             return entry[1]
-        pending = self._pending.get(key)
-        if pending is None:
-            pending = asyncio.ensure_future(self._load(key, load, self._generation))
-            self._pending[key] = pending
-        # Shielded: a caller that goes away does not cancel the others' load.
-        return await asyncio.shield(pending)
+        generation = self._generation
+        return await self._loads.run(key, lambda: self._load(key, load, generation))
 
     async def _load(self, key: K, load: Callable[[], Awaitable[V | None]], generation: int) -> V | None:
         started = time.monotonic()
-        try:
-            value = await load()
-        finally:
-            if self._pending.get(key) is asyncio.current_task():
-                del self._pending[key]
+        value = await load()
         if value is not None and generation == self._generation:
             self._values[key] = (started, value)
         return value
@@ -53,9 +46,8 @@ class LoadingCache(Generic[K, V]):
     def forget(self, key: K | None = None) -> None:
         """Drop ``key`` (every key when None); loads in flight keep their answer to themselves."""
         self._generation += 1
+        self._loads.forget(key)
         if key is None:
             self._values.clear()
-            self._pending.clear()
         else:
             self._values.pop(key, None)
-            self._pending.pop(key, None)

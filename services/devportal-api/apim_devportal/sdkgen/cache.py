@@ -3,9 +3,10 @@ first); concurrent requests for one key share one generation."""
 
 from __future__ import annotations
 
-import asyncio
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
+
+from apim_common.tasks import SingleFlight
 
 
 class ZipCache:
@@ -13,7 +14,7 @@ class ZipCache:
         self.max_bytes = max_bytes
         self._zips: OrderedDict[Hashable, bytes] = OrderedDict()
         self._size = 0
-        self._running: dict[Hashable, asyncio.Task[bytes]] = {}
+        self._making: SingleFlight[Hashable, bytes] = SingleFlight()
 
     @property
     def size(self) -> int:
@@ -30,20 +31,10 @@ class ZipCache:
         if cached is not None:
             self._zips.move_to_end(key)
             return cached
-        task = self._running.get(key)
-        if task is None:
-            task = asyncio.ensure_future(self._make(key, make))
-            # Read the outcome even when every caller has gone, so a failure is not reported as
-            # never retrieved.
-            task.add_done_callback(lambda done: done.cancelled() or done.exception())
-            self._running[key] = task
-        return await asyncio.shield(task)
+        return await self._making.run(key, lambda: self._make(key, make))
 
     async def _make(self, key: Hashable, make: Callable[[], Awaitable[bytes]]) -> bytes:
-        try:
-            made = await make()
-        finally:
-            del self._running[key]
+        made = await make()
         self._keep(key, made)
         return made
 
