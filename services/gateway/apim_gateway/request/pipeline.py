@@ -8,6 +8,7 @@ is; one from a policy or the backend runs the fault flow on the error answer.
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 
 from opentelemetry import trace
 from starlette.types import Receive, Scope, Send
@@ -92,21 +93,8 @@ class Pipeline:
             except GatewayError as error:
                 await answer_error(send, error, outcome)
                 return
-            exchange = Exchange(
-                GatewayRequest(method, backend_path, query, headers, client_ip),
-                api.tenant,
-                api.id,
-                api.context,
-                api.version,
-                op.target,
-                path_params,
-                auth,
-                None,
-                # The API's own credential headers, which log policies must mask whatever their name.
-                {"api_name": api.name, "credential_headers": api.credential_headers},
-                body.read,
-                services,
-            )  # positional: the dataclass's generated constructor binds them fastest
+            request = GatewayRequest(method, backend_path, query, headers, client_ip)
+            exchange = self._exchange(api, request, op.target, path_params, auth, body.read)
             chain = op.chain
             upstream: UpstreamResponse | None = None
             try:
@@ -217,10 +205,8 @@ class Pipeline:
                 client_ip,
                 elected.payload.body,
             )
-        exchange = self._exchange(api, op, request, path_params, auth)
-        if elected is not None:
-            exchange.resource = elected.resource
-        exchange.read_request_body = body.read
+        resource = op.target if elected is None else elected.resource
+        exchange = self._exchange(api, request, resource, path_params, auth, body.read)
         chain = op.chain
         upstream: UpstreamResponse | None = None
         try:
@@ -259,24 +245,28 @@ class Pipeline:
     def _exchange(
         self,
         api: CompiledApi,
-        op: Operation,
         request: GatewayRequest,
+        resource: str,
         path_params: dict[str, str],
         auth: AuthContext,
+        read_body: Callable[[], Awaitable[bytes]],
     ) -> Exchange:
+        """The exchange the policies and the backend call share, for both branches."""
         return Exchange(
-            request=request,
-            tenant=api.tenant,
-            api_id=api.id,
-            api_context=api.context,
-            api_version=api.version,
-            resource=op.target,
-            path_params=path_params,
-            auth=auth,
+            request,
+            api.tenant,
+            api.id,
+            api.context,
+            api.version,
+            resource,
+            path_params,
+            auth,
+            None,
             # The API's own credential headers, which log policies must mask whatever their name.
-            variables={"api_name": api.name, "credential_headers": api.credential_headers},
-            gateway_services=self.services,
-        )
+            {"api_name": api.name, "credential_headers": api.credential_headers},
+            read_body,
+            self.services,
+        )  # positional: the dataclass's generated constructor binds them fastest
 
 
 async def _failed(
