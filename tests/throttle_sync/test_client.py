@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import pytest
 from prometheus_client import REGISTRY
@@ -115,6 +116,50 @@ async def test_requests_below_the_limit_are_never_refused_at_a_window_start(serv
             await asyncio.sleep(0.01)
         assert decisions
         assert all(d.admitted for d in decisions)
+    finally:
+        await client.close()
+
+
+class _PoolSpentThenRefilled:
+    """A pooled replica whose first answer is a spent pool that may get units back (retry in 50 ms),
+    and which grants what it is asked for afterwards; it records the units each batch asked for."""
+
+    def __init__(self) -> None:
+        self.asked: list[int] = []
+
+    async def lease(self, batch: dict[str, Any]) -> dict[str, Any]:
+        [item] = batch["items"]
+        self.asked.append(item["want"])
+        spent = len(self.asked) == 1
+        granted = 0 if spent else item["want"]
+        grant = {
+            "key": item["key"],
+            "window": 1,
+            "granted": granted,
+            "used": item["limit"] if spent else granted,
+            "limit": item["limit"],
+            "remaining": 0 if spent else item["limit"] - granted,
+            "windowEndsInMs": WINDOW * 1000,
+            "retryInMs": 50 if spent else 0,
+        }
+        return {"activeGateways": 2, "pooled": True, "grants": [grant]}
+
+    async def heartbeat(self, gateway_id: str) -> dict[str, Any]:
+        return {"gatewayId": gateway_id, "activeGateways": 2, "ttlSeconds": 5}
+
+
+async def test_a_request_after_a_spent_pools_retry_time_asks_for_its_unit() -> None:
+    replica = _PoolSpentThenRefilled()
+    client = ThrottleClient(replica, gateway_id="retry-gw")
+    await client.start()
+    try:
+        assert not (await client.acquire("k", 100, WINDOW)).admitted
+        await asyncio.sleep(0.06)  # the pool's retry time has passed
+        assert client.try_acquire("k", 100, WINDOW).pending
+        # Settled in a task of its own, the request starts waiting after the sync task, woken by
+        # it, has sent its batch: the batch must still ask for its unit, or it waits in vain.
+        assert (await asyncio.create_task(client.settle("k"))).admitted
+        assert replica.asked[1] >= 1
     finally:
         await client.close()
 

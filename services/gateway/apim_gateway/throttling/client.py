@@ -114,6 +114,7 @@ class LocalBucket:
     """One counter key's leased units for the current shared window."""
 
     __slots__ = (
+        "asking",
         "counted",
         "demand",
         "exhausted",
@@ -158,6 +159,9 @@ class LocalBucket:
         self.queued = False
         self.waiter: asyncio.Event | None = None
         self.waiting = 0
+        # Units of pending decisions since the last batch: a request told to wait is only counted
+        # in ``waiting`` once its ``settle`` runs, which may be after the sync task sent the batch.
+        self.asking = 0
         self.demand = 0
         self.rate = 0.0
         self.sampled_at = now
@@ -264,6 +268,7 @@ class ThrottleClient:
             bucket.units = 0
         elif bucket.exhausted:
             return Decision(False, bucket.limit, 0, reset_after, bucket.window)
+        bucket.asking += 1
         self._want(bucket)
         return Decision(False, bucket.limit, 0, reset_after, None, pending=True)
 
@@ -288,6 +293,7 @@ class ThrottleClient:
             if now < bucket.retry_at:
                 return Decision(False, bucket.limit, 0, reset_after, bucket.window)
             bucket.retry_at = now + self.config.max_wait  # one ask at a time: its answer sets the next
+        bucket.asking += max(take, 1)
         self._want(bucket)
         return Decision(False, bucket.limit, 0, reset_after, None, pending=True)
 
@@ -526,12 +532,14 @@ class ThrottleClient:
                 bucket.demand = 0
                 bucket.sampled_at = now
             want = 0
+            waiting = max(bucket.waiting, bucket.asking)
+            bucket.asking = 0
             # A bucket only giving back its idle units asks for none.
             if bucket.metered:  # only for calls asking now
-                if bucket.waiting and not self._closing:
-                    want = max(math.ceil(bucket.rate * horizon), bucket.waiting)
+                if waiting and not self._closing:
+                    want = max(math.ceil(bucket.rate * horizon), waiting)
             elif (
-                not (self._closing or (bucket.exhausted and not bucket.waiting))
+                not (self._closing or (bucket.exhausted and not waiting))
                 and now - bucket.last_used < self.config.idle_return
             ):
                 cap = None
@@ -540,7 +548,7 @@ class ThrottleClient:
                     cap = reserve_cap(
                         bucket.shared_remaining, self.gateways, time_left, self.config.idle_return
                     )
-                want = lease_want(bucket.rate, horizon, bucket.units, bucket.waiting, cap)
+                want = lease_want(bucket.rate, horizon, bucket.units, waiting, cap)
             if not (want or bucket.returning or bucket.counted):
                 continue
             items.append(
