@@ -4,11 +4,13 @@ without its data mid-window, a replica killed mid-window, a gateway killed holdi
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import math
 import socket
 import subprocess
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -113,19 +115,20 @@ async def offer(
     windows: int,
     overload: float,
     during: Any,
+    limit: Limit = LIMIT,
 ) -> list[int]:
     """Each client offers its part of ``overload`` x the limit for ``windows`` full windows; ``during(start)``
     runs beside; answers what each window admitted."""
     for c in clients:
         await c.start()
-    start = next_boundary(LIMIT.window_seconds)
-    until = start + windows * LIMIT.window_seconds
+    start = next_boundary(limit.window_seconds)
+    until = start + windows * limit.window_seconds
     tally = Tally()
     sweepers = [asyncio.create_task(_sweep(s)) for s in services]
-    rate = LIMIT.limit * overload / len(clients)
+    rate = limit.limit / limit.window_seconds * overload / len(clients)
     await asyncio.sleep(max(start - time.time(), 0))
     try:
-        await asyncio.gather(*(drive(c, [LIMIT], rate, until, tally) for c in clients), during(start))
+        await asyncio.gather(*(drive(c, [limit], rate, until, tally) for c in clients), during(start))
     finally:
         for task in sweepers:
             task.cancel()
@@ -133,9 +136,9 @@ async def offer(
         for c in clients:
             if c._tasks:
                 await c.close()
-    first = int(start)
+    first = int(start // limit.window_seconds)
     assert not tally.fallback, "no gateway left the leases"
-    return [tally.admitted[(LIMIT.key, first + i)] for i in range(windows)]
+    return [tally.admitted[(limit.key, first + i)] for i in range(windows)]
 
 
 def gateways(transports: Sequence[ThrottleTransport]) -> list[ThrottleClient]:
@@ -189,35 +192,60 @@ async def test_a_replica_killed_mid_window_loses_no_more_than_it_held_and_its_ga
     assert admitted[2] == LIMIT.limit
 
 
-async def test_the_units_of_a_gateway_killed_holding_a_lease_return_with_the_window(redis: Redis) -> None:
-    services = await replicas(redis, 1)
-    clients = gateways([InProcessTransport(services[0]) for _ in range(3)])
-    killed: list[tuple[int, int]] = []  # (which of the offered windows, units held in it)
+class DoomedTransport(InProcessTransport):
+    """A gateway's link that runs ``kill`` once a lease from ``kill_from`` on has granted it units:
+    after the grant lands in the gateway's buckets, before any request waiting for it runs."""
 
-    async def kill(start: float) -> None:
-        await asyncio.sleep(max(start + 0.1 - time.time(), 0))
-        victim = clients[0]
-        while not (
-            held := [
-                (b.window, b.units) for b in victim._buckets.values() if b.units and b.window is not None
-            ]
-        ):
-            await asyncio.sleep(0.002)
-        window, units = held[0]
-        killed.append((window - int(start // LIMIT.window_seconds), units))
-        for task in victim._tasks:  # gone: no close, no units given back
+    kill_from = math.inf
+    kill: Callable[[], None] = staticmethod(lambda: None)
+
+    async def lease(self, batch: dict[str, Any]) -> dict[str, Any]:
+        answer = await super().lease(batch)
+        if time.time() >= self.kill_from and any(g["granted"] for g in answer["grants"]):
+            self.kill_from = math.inf
+            asyncio.get_running_loop().call_soon(self.kill)
+        return answer
+
+
+async def test_the_units_of_a_gateway_killed_holding_a_lease_return_with_the_window(redis: Redis) -> None:
+    # Two-second windows, offered 6x the limit: the two gateways left alone offer 4x, so each window
+    # is spent in its first quarter even on a loaded machine, and what it admits depends on the
+    # killed gateway's units, not on how fast this process is scheduled.
+    limit = Limit(LIMIT.key, LIMIT.limit, window_seconds=2)
+    services = await replicas(redis, 1)
+    doomed = DoomedTransport(services[0])
+    clients = gateways([doomed, InProcessTransport(services[0]), InProcessTransport(services[0])])
+    victim = clients[0]
+    held: list[tuple[int, int]] = []  # (offered window, unused units) of the killed gateway
+    gone = asyncio.Event()
+    first: list[int] = []  # the first offered window
+
+    def kill() -> None:
+        # Gone: it admits nothing more and its calls are refused, so it gives no unit back.
+        held.extend((b.window - first[0], b.units) for b in victim._buckets.values() if b.window is not None)
+        victim.try_acquire = lambda *a, **k: _refused()  # type: ignore[method-assign]
+        doomed.stopped = True
+        for task in victim._tasks:
             task.cancel()
         victim._tasks = []
-        victim.try_acquire = lambda *a, **k: _refused()  # type: ignore[method-assign]
+        gone.set()
 
-    admitted = await offer(clients, services, 3, 3.0, kill)
+    async def killing(start: float) -> None:
+        # Window 0 has the gateways starting: the kill falls in window 1 (or later, if slow).
+        first.append(int(start // limit.window_seconds))
+        doomed.kill_from, doomed.kill = start + limit.window_seconds, kill
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(start + 4 * limit.window_seconds - time.time()):
+                await gone.wait()
 
-    # On a loaded machine the victim may be caught holding units of a later window than the
-    # first: the window it was killed in and the next are judged, wherever they fall.
-    lost, units = killed[0]
-    assert lost < len(admitted) - 1, f"the gateway was killed in the last window ({killed[0]})"
-    assert LIMIT.limit - units <= admitted[lost] <= LIMIT.limit
-    assert admitted[lost + 1] == LIMIT.limit
+    admitted = await offer(clients, services, 4, 6.0, killing, limit)
+
+    # The window it was killed in loses at most the units it held; the next admits exactly the limit.
+    assert held, "the gateway was never granted units after window 0"
+    [(lost, units)] = held
+    assert lost < len(admitted) - 1, f"the gateway was killed in the last window ({held})"
+    assert limit.limit - units <= admitted[lost] <= limit.limit, (admitted, held)
+    assert admitted[lost + 1] == limit.limit, (admitted, held)
 
 
 async def test_the_redis_script_moves_units_one_replica_will_not_use_to_a_replica_left_short(
