@@ -10,7 +10,6 @@ guard's client, as the publisher's user chose its URL. The client authenticates 
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import time
 from collections.abc import Mapping
@@ -18,6 +17,7 @@ from collections.abc import Mapping
 import httpx
 
 from apim_common.outbound import OutboundRefused
+from apim_common.tasks import SingleFlight
 
 # Renewed this long before the token expires (at most a tenth of its lifetime), so a request
 # never leaves with a token that lapses on its way.
@@ -33,7 +33,7 @@ class TokenError(Exception):
 
 
 class TokenSource:
-    __slots__ = ("_authorization", "_expires", "_failed", "_form", "_http", "_pending", "_token", "url")
+    __slots__ = ("_authorization", "_expires", "_failed", "_fetching", "_form", "_http", "_token", "url")
 
     def __init__(
         self,
@@ -50,30 +50,18 @@ class TokenSource:
         self._form = dict(form)
         self._token: str | None = None
         self._expires = 0.0
-        self._pending: asyncio.Task[str] | None = None
+        # One fetch for every request that finds no token; a request that gives up does not cancel it.
+        self._fetching: SingleFlight[None, str] = SingleFlight()
         self._failed: tuple[float, TokenError] | None = None
 
     async def token(self) -> str:
         token = self._token
         if token is not None and time.monotonic() < self._expires:
             return token
-        pending = self._pending
-        if pending is None:
-            failed = self._failed
-            if failed is not None and time.monotonic() < failed[0]:
-                raise TokenError(str(failed[1]))
-            pending = self._pending = asyncio.create_task(self._fetch())
-            pending.add_done_callback(self._settled)
-        # A caller that gives up does not cancel the fetch the others wait on.
-        return await asyncio.shield(pending)
-
-    def _settled(self, task: asyncio.Task[str]) -> None:
-        if self._pending is task:
-            self._pending = None
-        if not task.cancelled():
-            error = task.exception()  # retrieved: raised to the waiters, not logged as lost
-            if isinstance(error, TokenError):
-                self._failed = (time.monotonic() + FAILURE_HOLD, error)
+        failed = self._failed
+        if failed is not None and time.monotonic() < failed[0]:
+            raise TokenError(str(failed[1]))
+        return await self._fetching.run(None, self._fetch)
 
     def refused(self, token: str) -> None:
         """A backend refused ``token``: the next request fetches another (unless one already has)."""
@@ -81,6 +69,13 @@ class TokenSource:
             self._token = None
 
     async def _fetch(self) -> str:
+        try:
+            return await self._ask()
+        except TokenError as error:
+            self._failed = (time.monotonic() + FAILURE_HOLD, error)
+            raise
+
+    async def _ask(self) -> str:
         try:
             response = await self._http.post(
                 self.url, data=self._form, headers={"Authorization": self._authorization}
