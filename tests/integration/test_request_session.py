@@ -10,7 +10,7 @@ import pytest
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import Column, ForeignKey, Integer, String, Table, func, insert, select
 
-from apim_common.db import Database, SessionDep, new_metadata
+from apim_common.db import Database, SessionDep, install_database_error_handlers, new_metadata
 from apim_common.errors import Conflict, install_error_handlers
 from apim_common.events import new_event
 from apim_common.events.outbox import emit, outbox_table
@@ -85,6 +85,7 @@ def relay() -> CountingRelay:
 async def client(database: Database, relay: CountingRelay) -> AsyncIterator[httpx.AsyncClient]:
     app = FastAPI()
     install_error_handlers(app)
+    install_database_error_handlers(app)
     app.include_router(router)
     app.state.database = database
     app.state.outbox_relay = relay

@@ -20,9 +20,10 @@ from sqlalchemy import MetaData, Table
 from starlette.responses import JSONResponse
 
 from apim_common import crypto_policy
-from apim_common.db import Database
+from apim_common.db import Database, install_database_error_handlers
 from apim_common.errors import install_error_handlers
-from apim_common.events.bus import EventBus, InProcessBus
+from apim_common.events.backends import bus_from_settings
+from apim_common.events.bus import EventBus
 from apim_common.events.outbox import OutboxRelay
 from apim_common.jwt import JWKSVerifier, http_jwks_fetcher
 from apim_common.migrations import upgrade
@@ -31,14 +32,6 @@ from apim_common.settings import ServiceSettings
 from apim_common.telemetry import instrument, metrics_listener
 
 Extension = Callable[[FastAPI], AbstractAsyncContextManager[None]]
-
-
-def bus_from_settings(settings: ServiceSettings) -> EventBus:
-    if settings.bus == "kafka":
-        from apim_common.events.kafka import KafkaBus
-
-        return KafkaBus.from_settings(settings)
-    return InProcessBus()
 
 
 @dataclass
@@ -119,6 +112,7 @@ def build_service_app(
     app.state.service_name = spec.name
     app.state.path_prefixes = tuple(spec.prefixes)
     install_error_handlers(app)
+    install_database_error_handlers(app)
 
     async def health() -> JSONResponse:
         return JSONResponse(

@@ -14,15 +14,22 @@ Reads never wait (WAL), and the busy timeout still covers other processes on the
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from apim_common.errors import ErrorBody, error_response
+
+logger = logging.getLogger(__name__)
 
 # Constraint names that alembic can address on every database.
 NAMING_CONVENTION: dict[str, str] = {
@@ -160,3 +167,31 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 # The one session of a request; commits before the response is sent (scope="function").
 SessionDep = Annotated[AsyncSession, Depends(_request_session, scope="function")]
+
+
+async def _data_error(_: Request, exc: Exception) -> JSONResponse:
+    """A value the database refused (PostgreSQL's NUL in text, a number out of its range...): the
+    request's fault, since schemas bound what they can and this is the net under them."""
+    logger.warning("the database refused a value of a request: %s", exc.__class__.__name__)
+    body = ErrorBody(
+        code=400, message="Bad Request", description="The request holds a value that cannot be stored"
+    )
+    return error_response(400, body)
+
+
+async def _integrity_error(_: Request, exc: Exception) -> JSONResponse:
+    """A unique or foreign key the request would break, that the service's own checks missed."""
+    logger.warning("a request conflicts with a database constraint: %s", exc.__class__.__name__)
+    body = ErrorBody(
+        code=409,
+        message="Conflict",
+        description="The request conflicts with the current state of a resource",
+    )
+    return error_response(409, body)
+
+
+def install_database_error_handlers(app: FastAPI) -> None:
+    """The answers to what the database refused, for a service with one (beside
+    ``apim_common.errors.install_error_handlers``, which a service without one loads alone)."""
+    app.add_exception_handler(DataError, _data_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)

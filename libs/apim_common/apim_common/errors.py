@@ -28,7 +28,6 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger(__name__)
@@ -175,27 +174,6 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status_code, body, dict(exc.headers or {}))
 
 
-async def _data_error(_: Request, exc: Exception) -> JSONResponse:
-    """A value the database refused (PostgreSQL's NUL in text, a number out of its range...): the
-    request's fault, since schemas bound what they can and this is the net under them."""
-    logger.warning("the database refused a value of a request: %s", exc.__class__.__name__)
-    body = ErrorBody(
-        code=400, message="Bad Request", description="The request holds a value that cannot be stored"
-    )
-    return error_response(400, body)
-
-
-async def _integrity_error(_: Request, exc: Exception) -> JSONResponse:
-    """A unique or foreign key the request would break, that the service's own checks missed."""
-    logger.warning("a request conflicts with a database constraint: %s", exc.__class__.__name__)
-    body = ErrorBody(
-        code=409,
-        message="Conflict",
-        description="The request conflicts with the current state of a resource",
-    )
-    return error_response(409, body)
-
-
 async def _unexpected_error(_: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error", exc_info=exc)
     body = ErrorBody(
@@ -208,6 +186,4 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(APIError, _api_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(DataError, _data_error)
-    app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -11,9 +11,7 @@ from typing import Any, TypeVar
 
 import uvicorn
 
-from apim_common.db import create_engine
 from apim_common.fips import refuse_unless_fips
-from apim_common.migrations import upgrade
 from apim_common.settings import ServiceSettings
 from apim_common.telemetry import setup_logging
 
@@ -21,6 +19,11 @@ S = TypeVar("S", bound=ServiceSettings)
 
 
 async def _migrate(package: str, url: str) -> None:
+    # Here, not at the top: a service without a database (the gateway) starts without loading
+    # SQLAlchemy and Alembic.
+    from apim_common.db import create_engine
+    from apim_common.migrations import upgrade
+
     engine = create_engine(url)
     try:
         await upgrade(engine, package)

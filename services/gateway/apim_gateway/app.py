@@ -25,7 +25,7 @@ import httpx
 from starlette.types import Receive, Scope, Send
 
 from apim_common import crypto_policy
-from apim_common.app import bus_from_settings
+from apim_common.events.backends import bus_from_settings
 from apim_common.events.bus import EventBus
 from apim_common.outbound import OutboundPolicy, guarded_client, parse_networks
 from apim_common.process import freeze_startup_objects
