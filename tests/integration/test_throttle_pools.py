@@ -196,8 +196,10 @@ class DoomedTransport(InProcessTransport):
     """A gateway's link that runs ``kill`` once a lease from ``kill_from`` on has granted it units:
     after the grant lands in the gateway's buckets, before any request waiting for it runs."""
 
-    kill_from = math.inf
-    kill: Callable[[], None] = staticmethod(lambda: None)
+    def __init__(self, service: LeaseService, kill: Callable[[], None]) -> None:
+        super().__init__(service)
+        self.kill = kill
+        self.kill_from = math.inf  # set once the load starts
 
     async def lease(self, batch: dict[str, Any]) -> dict[str, Any]:
         answer = await super().lease(batch)
@@ -213,9 +215,6 @@ async def test_the_units_of_a_gateway_killed_holding_a_lease_return_with_the_win
     # killed gateway's units, not on how fast this process is scheduled.
     limit = Limit(LIMIT.key, LIMIT.limit, window_seconds=2)
     services = await replicas(redis, 1)
-    doomed = DoomedTransport(services[0])
-    clients = gateways([doomed, InProcessTransport(services[0]), InProcessTransport(services[0])])
-    victim = clients[0]
     held: list[tuple[int, int]] = []  # (offered window, unused units) of the killed gateway
     gone = asyncio.Event()
     first: list[int] = []  # the first offered window
@@ -230,10 +229,14 @@ async def test_the_units_of_a_gateway_killed_holding_a_lease_return_with_the_win
         victim._tasks = []
         gone.set()
 
+    doomed = DoomedTransport(services[0], kill)
+    clients = gateways([doomed, InProcessTransport(services[0]), InProcessTransport(services[0])])
+    victim = clients[0]
+
     async def killing(start: float) -> None:
         # Window 0 has the gateways starting: the kill falls in window 1 (or later, if slow).
         first.append(int(start // limit.window_seconds))
-        doomed.kill_from, doomed.kill = start + limit.window_seconds, kill
+        doomed.kill_from = start + limit.window_seconds
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(start + 4 * limit.window_seconds - time.time()):
                 await gone.wait()
