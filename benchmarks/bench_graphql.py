@@ -41,7 +41,8 @@ from bench_chain_instructions import BACKEND_PORT, chain_snapshot, instructions,
 from bench_chain_instructions import call_chain as counted_chain  # noqa: E402
 
 from apim_gateway.graphql import Analysis, QueryAnalyser, QueryRefused, compile_schema  # noqa: E402
-from apim_gateway.graphql.queries import SWITCH_INTERVAL, prepare  # noqa: E402
+from apim_gateway.graphql.prepare import prepare  # noqa: E402
+from apim_gateway.graphql.queries import SWITCH_INTERVAL  # noqa: E402
 from tests.gateway.conftest import FakeControlPlane, RunningGateway, base_snapshot, count_limit  # noqa: E402
 from tests.gateway.test_gateway_graphql import films_api  # noqa: E402
 from tests.support.graphql_backend import SCHEMA  # noqa: E402

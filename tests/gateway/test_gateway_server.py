@@ -61,6 +61,25 @@ def test_the_gateway_starts_without_loading_sqlalchemy_or_alembic() -> None:
     assert loaded.stdout.strip() == "[]"
 
 
+def test_the_gateway_loads_graphql_core_only_with_its_first_graphql_api() -> None:
+    # A gateway serving no GraphQL API does not pay for graphql-core's import (about 0.3 s).
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, apim_gateway.__main__, apim_gateway.request.pipeline, apim_gateway.websocket.proxy\n"
+            "from apim_gateway.graphql import compile_schema\n"
+            "before = 'graphql' in sys.modules\n"
+            "compile_schema({'graphQLSchema': 'type Query { hello: String }'})\n"
+            "print(before, 'graphql' in sys.modules)",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert loaded.stdout.split() == ["False", "True"]
+
+
 @pytest.mark.usefixtures("development")
 def test_the_gateway_runs_under_uvicorn_unless_told_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("APIM_GATEWAY_SERVER", raising=False)

@@ -8,9 +8,9 @@ import pytest
 from graphql import parse
 
 from apim_gateway.graphql import compile_schema
-from apim_gateway.graphql.analysis import Analysis
 from apim_gateway.graphql.merging import MAX_MERGED_PAIRS, TooDearToMerge, check_merging_cost
-from apim_gateway.graphql.queries import QueryRefused, prepare
+from apim_gateway.graphql.model import Analysis, QueryRefused
+from apim_gateway.graphql.prepare import prepare
 from tests.support.graphql_backend import SCHEMA
 
 COMPILED = compile_schema({"graphQLSchema": SCHEMA})

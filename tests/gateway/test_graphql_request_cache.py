@@ -14,7 +14,8 @@ import pytest
 
 from apim_gateway.errors import GatewayError
 from apim_gateway.graphql import QueryAnalyser, compile_schema
-from apim_gateway.graphql.queries import SWITCH_INTERVAL, prepare
+from apim_gateway.graphql.prepare import prepare
+from apim_gateway.graphql.queries import SWITCH_INTERVAL
 from apim_gateway.request.graphql import Elected, elect
 from apim_gateway.request.services import Services
 from apim_gateway.runtime.apis import CompiledApi, GraphQLApi
@@ -128,7 +129,7 @@ async def test_the_switch_interval_is_lowered_only_while_a_query_is_analysed(ana
         seen.append(sys.getswitchinterval())
         return prepare(*arguments)
 
-    with patch("apim_gateway.graphql.queries.prepare", watching):
+    with patch("apim_gateway.graphql.prepare.prepare", watching):
         await analyser.analyse("films", COMPILED, "{ film(id: 2) { id } }", None)
     assert seen == [min(before, SWITCH_INTERVAL)]
     assert sys.getswitchinterval() == before

@@ -1,19 +1,21 @@
 """GraphQL APIs: the schema compiled per deployed revision (``schema.py``), each query parsed,
-validated and measured as WSO2 measures it (``analysis.py``), once, then served from a bounded
-cache (``queries.py``). The request path elects the operations from the analysis; the
-subscription tier's ``graphQLMaxDepth`` and ``graphQLMaxComplexity`` bound it (``limits.py``)."""
+validated and measured as WSO2 measures it (``prepare.py``, ``analysis.py``), once, then served
+from a bounded cache (``queries.py``). The request path elects the operations from the analysis
+(``model.py``); the subscription tier's ``graphQLMaxDepth`` and ``graphQLMaxComplexity`` bound it
+(``limits.py``). What is exported here loads no graphql-core: the modules that parse load it with
+the first GraphQL API or query."""
 
-from apim_gateway.graphql.analysis import Analysis
 from apim_gateway.graphql.limits import check_limits
-from apim_gateway.graphql.payload import GraphQLPayload, read_payload, request_fields
-from apim_gateway.graphql.queries import (
+from apim_gateway.graphql.model import (
     CLOSE_FORBIDDEN,
     CLOSE_INVALID,
     CLOSE_THROTTLED,
-    QueryAnalyser,
+    Analysis,
     QueryRefused,
     invalid,
 )
+from apim_gateway.graphql.payload import GraphQLPayload, read_payload, request_fields
+from apim_gateway.graphql.queries import QueryAnalyser
 from apim_gateway.graphql.schema import MUTATION, QUERY, SUBSCRIPTION, VERBS, CompiledSchema, compile_schema
 
 __all__ = [

@@ -16,8 +16,6 @@ spreads nested in spreads cannot make the walk exponential.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
 
 from graphql import (
     DocumentNode,
@@ -37,63 +35,11 @@ from graphql import (
 )
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
 
+from apim_gateway.graphql.model import Analysis, Cost, total
 from apim_gateway.graphql.schema import CompiledSchema
 
 SLICING_ARGUMENTS = frozenset(("first", "last", "limit"))
 INTROSPECTION_FIELDS = frozenset(("__schema", "__type"))
-
-
-@dataclass(frozen=True, slots=True)
-class Cost:
-    """A field's complexity, kept as a plan when a slicing argument comes from a variable."""
-
-    own: int
-    fixed: int  # literal slicing values, plus 1 per other argument
-    variables: tuple[str, ...]  # slicing arguments given by variables, by variable name
-    counted: bool  # False: a field without arguments, or a fragment (a factor of 1)
-    children: tuple[Cost, ...]
-
-
-def _factor(cost: Cost, variables: Mapping[str, Any]) -> int:
-    if not cost.counted:
-        return 1
-    factor = cost.fixed
-    for name in cost.variables:
-        value = variables.get(name)
-        factor += (value if value > 0 else 0) if type(value) is int else 1
-    return factor
-
-
-def total(costs: tuple[Cost, ...], variables: Mapping[str, Any]) -> int:
-    """The complexity of ``costs`` with these variables (each shared node priced once)."""
-    priced: dict[int, int] = {}
-
-    def price(cost: Cost) -> int:
-        known = priced.get(id(cost))
-        if known is None:
-            known = priced[id(cost)] = _factor(cost, variables) * (
-                cost.own + sum(price(child) for child in cost.children)
-            )
-        return known
-
-    return sum(price(cost) for cost in costs)
-
-
-@dataclass(frozen=True, slots=True)
-class Analysis:
-    operation_type: str  # QUERY | MUTATION | SUBSCRIPTION
-    fields: tuple[str, ...]  # the root fields selected, in order, each once: the operations
-    depth: int
-    introspection: bool  # reads __schema or __type
-    costs: tuple[Cost, ...]
-    # The complexity when no variable changes it; None: priced per request from its variables.
-    complexity: int | None
-    defaults: Mapping[str, Any]  # the operation's variable defaults
-
-    def complexity_for(self, variables: Mapping[str, Any] | None) -> int:
-        if self.complexity is not None:
-            return self.complexity
-        return total(self.costs, {**self.defaults, **(variables or {})})
 
 
 class _Walker:

@@ -7,14 +7,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from apim_gateway.graphql.analysis import Analysis
-from apim_gateway.graphql.queries import (
+from apim_gateway.graphql.model import (
     CLOSE_FORBIDDEN,
     CLOSE_TOO_COMPLEX,
     CLOSE_TOO_DEEP,
     INTROSPECTION_OFF,
     QUERY_TOO_COMPLEX,
     QUERY_TOO_DEEP,
+    Analysis,
     QueryRefused,
 )
 

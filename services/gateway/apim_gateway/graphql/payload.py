@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from apim_gateway.graphql.queries import invalid
+from apim_gateway.graphql.model import invalid
 
 _PARAMETERS = frozenset(("query", "variables", "operationName"))
 

@@ -15,79 +15,16 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import logging
 import sys
 from collections import OrderedDict
 from collections.abc import Hashable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Final
 
-from graphql import GraphQLError, parse, specified_rules, validate
-
-from apim_gateway.graphql.analysis import Analysis, analyse, operation_of
-from apim_gateway.graphql.merging import TooDearToMerge, check_merging_cost
+from apim_gateway.graphql.model import Analysis, QueryRefused, invalid
 from apim_gateway.graphql.schema import CompiledSchema
 
-logger = logging.getLogger(__name__)
-
-INVALID_QUERY: Final = ("900422", "INVALID QUERY")
-QUERY_TOO_DEEP: Final = ("900820", "QUERY TOO DEEP")
-QUERY_TOO_COMPLEX: Final = ("900821", "QUERY TOO COMPLEX")
-INTROSPECTION_OFF: Final = ("900908", "Resource forbidden ")
-# WSO2's close codes of a GraphQL subscription over WebSocket.
-CLOSE_FORBIDDEN = 4002
-CLOSE_THROTTLED = 4003
-CLOSE_TOO_DEEP = 4020
-CLOSE_TOO_COMPLEX = 4021
-CLOSE_INVALID = 4022
 # The interpreter's switch interval while a query is analysed on the worker thread (seconds).
 SWITCH_INTERVAL = 0.001
-
-
-class QueryRefused(Exception):
-    """A query the gateway answers itself: ``status`` with the WSO2 code, or ``close_code`` on a
-    WebSocket."""
-
-    def __init__(self, status: int, error: tuple[str, str], description: str, close_code: int) -> None:
-        super().__init__(description)
-        self.status = status
-        self.code, self.message = error
-        self.description = description
-        self.close_code = close_code
-
-
-def invalid(description: str) -> QueryRefused:
-    return QueryRefused(400, INVALID_QUERY, description, CLOSE_INVALID)
-
-
-def prepare(
-    compiled: CompiledSchema, query: str, operation_name: str | None, max_tokens: int
-) -> Analysis | QueryRefused:
-    """Parse, validate and analyse one query (on the worker thread); a refusal is returned."""
-    try:
-        document = parse(query, max_tokens=max_tokens, allow_empty_selection_sets=False)
-        # Every rule of the specification, OverlappingFieldsCanBeMergedRule too, once the count
-        # of its comparisons says it costs a few ms at most (``merging.py``).
-        check_merging_cost(document)
-        errors = validate(
-            compiled.schema, document, specified_rules, max_errors=10, allow_empty_selection_sets=False
-        )
-        if errors:
-            return invalid("; ".join(error.message for error in errors))
-        operation = operation_of(document, operation_name)
-        if operation is None:
-            wanted = f"no operation named '{operation_name}'" if operation_name else "no operation"
-            return invalid(f"The document has {wanted}, or several and no operationName")
-        return analyse(compiled, document, operation)
-    except TooDearToMerge as exc:
-        return invalid(str(exc))
-    except GraphQLError as exc:
-        return invalid(exc.message)
-    except RecursionError:
-        return invalid("The document is nested too deeply")
-    except Exception:  # a flaw of the analysis must not fail the request with a 500
-        logger.exception("a GraphQL query could not be analysed")
-        return invalid("The query could not be analysed")
 
 
 class QueryAnalyser:
@@ -127,6 +64,9 @@ class QueryAnalyser:
         if found is None:
             if self._worker is None:
                 self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="graphql-analysis")
+            # graphql-core is loaded with the first query to analyse, not with the gateway.
+            from apim_gateway.graphql.prepare import prepare
+
             self._running += 1
             if self._running == 1 and self.switch_interval:
                 self._saved_interval = sys.getswitchinterval()

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from graphql import GraphQLError, GraphQLSchema, build_schema
+if TYPE_CHECKING:
+    from graphql import GraphQLSchema
 
 # The root types' operation kinds, as WSO2 writes an operation's ``verb``.
 QUERY = "QUERY"
@@ -39,6 +40,9 @@ def _complexity(raw: Any) -> dict[tuple[str, str], int]:
 
 def compile_schema(artifact: Mapping[str, Any]) -> CompiledSchema:
     """Raises ``ValueError`` when the SDL cannot be built into a schema."""
+    # graphql-core is loaded with the first GraphQL API, not with the gateway.
+    from graphql import GraphQLError, build_schema
+
     sdl = artifact.get("graphQLSchema")
     if not isinstance(sdl, str) or not sdl.strip():
         raise ValueError("a GRAPHQL API needs its graphQLSchema (SDL)")
