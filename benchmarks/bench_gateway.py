@@ -238,6 +238,7 @@ class _FixedRate:
         self.waiting: collections.deque[float] = collections.deque()  # due times without a connection
         self.latencies: list[float] = []
         self.errors = 0
+        self.statuses: dict[int, int] = {}  # the answers other than 200, by status
         self.lost = 0
         self.loop: Any = None
         self.finished = asyncio.Event()
@@ -252,12 +253,13 @@ class _FixedRate:
             self.finished.set()
         if status != 200:
             self.errors += 1
+            self.statuses[status] = self.statuses.get(status, 0) + 1
         if self.waiting:
             self.send(conn, self.waiting.popleft())
         else:
             self.idle.append(conn)
 
-    async def run(self, host: str, port: int, connections: int) -> dict[str, float]:
+    async def run(self, host: str, port: int, connections: int) -> dict[str, Any]:
         loop = self.loop = asyncio.get_running_loop()
         for _ in range(connections):
             _, conn = await loop.create_connection(lambda: _FixedRateConnection(self), host, port)
@@ -290,6 +292,10 @@ class _FixedRate:
             "p50": quantile(0.50),
             "p99": quantile(0.99),
             "errors": float(self.errors + self.total - answered),
+            # What the errors were: answers by status, requests never answered, connections closed.
+            "unanswered": float(self.total - answered),
+            "lost": float(self.lost),
+            "statuses": " ".join(f"{status}x{count}" for status, count in sorted(self.statuses.items())),
         }
 
 
@@ -308,9 +314,7 @@ def fixed_rate_client(args: list[str]) -> None:
     print(json.dumps(runner(load.run(host, int(port), int(connections)))))
 
 
-def fixed_rate(
-    url: str, rate: float, seconds: float, connections: int, headers: list[str]
-) -> dict[str, float]:
+def fixed_rate(url: str, rate: float, seconds: float, connections: int, headers: list[str]) -> dict[str, Any]:
     """Latency at ``rate`` requests a second, from a generator pinned to core 1."""
     match = re.match(r"http://([^:/]+):(\d+)(/.*)", url)
     assert match is not None, url
@@ -320,7 +324,7 @@ def fixed_rate(
         host, port, path, f"{rate:.1f}", str(seconds), str(connections), *headers,
     ]  # fmt: skip
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    result: dict[str, float] = json.loads(out.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     return result
 
 
@@ -542,7 +546,7 @@ def main() -> None:
             rate = _median(results[first], "rps") / 2
             auth = [f"Authorization: Bearer {token}"]
             loaded = [(name, url, auth if lua else []) for name, url, _, lua in targets[1:]]
-            latencies: dict[str, dict[str, float]] = {}
+            latencies: dict[str, dict[str, Any]] = {}
             for name, url, headers in loaded:
                 fixed_rate(url, rate, 1.0, args.connections, headers)  # warm-up at the same rate
                 latencies[name] = fixed_rate(url, rate, args.latency_seconds, args.connections, headers)
@@ -600,7 +604,7 @@ def report(results: dict[str, list[dict[str, float]]], args: argparse.Namespace)
 
 
 def report_latency(
-    latencies: dict[str, dict[str, float]], rate: float, first: str, args: argparse.Namespace
+    latencies: dict[str, dict[str, Any]], rate: float, first: str, args: argparse.Namespace
 ) -> None:
     print(
         f"\nlatency at half of {first}'s maximum: {rate:,.0f} requests/s, fixed rate (open loop,"
@@ -609,7 +613,13 @@ def report_latency(
     )
     print(f"{'server on core 0':<24}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
     for name, row in latencies.items():
-        print(f"{name:<24}{row['rate']:>10,.0f}{row['p50']:>9.2f}{row['p99']:>9.2f}{row['errors']:>8.0f}")
+        errors = f"{row['errors']:>8.0f}"
+        if row["errors"]:
+            errors += (
+                f"  ({row.get('statuses') or 'no other status'}; {row.get('unanswered', 0):.0f} unanswered,"
+                f" {row.get('lost', 0):.0f} connections closed)"
+            )
+        print(f"{name:<24}{row['rate']:>10,.0f}{row['p50']:>9.2f}{row['p99']:>9.2f}{errors}")
     reference = latencies["nginx reverse proxy"]
     for name, row in latencies.items():
         if name.startswith("gateway"):
