@@ -9,15 +9,21 @@ the same tier with ``APIM_LEASE_REBALANCE=1`` (units moved between the replicas 
 notices). The processes' Redis operations are read from their
 ``apim_throttle_store_operations_total``.
 
-Each gateway is an admission client with its own state (asyncio tasks in this process) offering
-5x a limit of 1,000 per 1 s window. Printed per gateway count: over-admission (admitted above the
-limit, must be 0 for leases), under-admission (limit not admitted while demand exceeded it) and
-Redis operations per admitted request; beside them, in the same run and against the same Redis,
+Each gateway is an admission client with its own state offering 5x a limit of 1,000 per 1 s window.
+Towards the replica processes, each gateway is a process of its own with its own HTTP client, as
+deployed (``--one-process`` adds the same rows with every gateway an asyncio task of this process,
+as before: at 16 gateways that one event loop lagged by more than the gateways' 1 s timeout, see
+docs/decisions/0003); each row then prints the CPU each process took, as a share of one core.
+The direct leases' gateways are asyncio tasks in this process.
+
+Printed per gateway count: over-admission (admitted above the limit, must be 0 for leases),
+under-admission (limit not admitted while demand exceeded it) and Redis operations per admitted
+request; beside them, in the same run and against the same Redis,
 the Kong / APISIX / Tyk-DRL style limiter: a local counter per gateway synced with the shared one
 every ``sync`` seconds, admitting while "shared value at last sync + own admits since" is under
 the limit.
 
-    uv run python benchmarks/bench_throttle.py [--windows N] [--variants]
+    uv run python benchmarks/bench_throttle.py [--windows N] [--variants] [--one-process]
 
 Starts scripts/infra when .infra/env is missing and stops it again (only then). Figures are noisy
 on a shared 2-core machine: compare the rows of one run.
@@ -40,6 +46,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -68,6 +75,8 @@ from tests.throttle_sync.load import (  # noqa: E402
 
 LIMIT = 1000
 OVERLOAD = 5.0
+# The argument that makes this script one gateway of ``GatewayProcesses``.
+GATEWAY_PROCESS = "--gateway-process"
 ENV_FILE = ROOT / ".infra" / "env"
 
 
@@ -77,6 +86,8 @@ class Row:
     gateways: int
     per_window: list[int]
     ops_per_admitted: float
+    # Decisions the gateways took on their local share (throttle-sync timed out), not counted above.
+    fallback: int = 0
 
     def over(self) -> float:
         return sum(max(n - LIMIT, 0) for n in self.per_window) / (LIMIT * len(self.per_window)) * 100
@@ -91,6 +102,7 @@ class Row:
         return (
             f"{self.name:<34} {self.gateways:>3}  {self.over():>7.2f}%  {self.worst_over():>6}  "
             f"{self.under():>7.2f}%  {self.ops_per_admitted:>9.4f}   {self.per_window}"
+            + (f"  ({self.fallback} decisions in fallback)" if self.fallback else "")
         )
 
 
@@ -164,6 +176,7 @@ def _jwks_server(tokens: TokenFactory) -> Iterator[str]:
 class Replica:
     url: str
     metrics: str
+    pid: int
 
 
 @contextlib.contextmanager
@@ -210,8 +223,10 @@ def replica_processes(
             if rebalance is not None:
                 env["APIM_LEASE_REBALANCE"] = str(rebalance)
             command = [sys.executable, "-m", "apim_throttle_sync"]
-            processes.append(subprocess.Popen(command, env=env, cwd=ROOT))  # noqa: S603
-            replicas.append(Replica(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{metrics_port}/metrics"))
+            process = subprocess.Popen(command, env=env, cwd=ROOT)  # noqa: S603
+            processes.append(process)
+            metrics = f"http://127.0.0.1:{metrics_port}/metrics"
+            replicas.append(Replica(f"http://127.0.0.1:{port}", metrics, process.pid))
         for r in replicas:
             wait_for_port(int(r.url.rsplit(":", 1)[1]), timeout=120.0)
         yield replicas
@@ -248,10 +263,38 @@ async def _http() -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU a process has used (``/proc/<pid>/stat``)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class TierRun:
+    per_window: list[int]
+    ops_per_admitted: float
+    fallback: int
+    # CPU per process over the counted windows, as a share of one core.
+    gateway_cpu: list[float]
+    replica_cpu: list[float]
+
+    def cpu_line(self) -> str:
+        gateways = self.gateway_cpu
+        if len(gateways) == 1:
+            side = f"bench process (every gateway) {gateways[0]:.0%}"
+        else:
+            side = f"gateway processes {sum(gateways):.0%} together, at most {max(gateways):.0%} one"
+        replicas = ", ".join(f"{c:.0%}" for c in self.replica_cpu)
+        load = os.getloadavg()[0]
+        return f"{'':<34}       CPU of one core: {side}; replicas {replicas}; load {load:.1f}"
+
+
 async def tier_processes(
     replicas: list[Replica], tokens: TokenFactory, gateways: int, windows: int
-) -> tuple[list[int], float, int]:
-    """The replica tier as processes: gateway ``i`` calls replica ``i % len(replicas)`` over HTTP."""
+) -> TierRun:
+    """The replica tier as processes, every gateway an asyncio task of this process: gateway ``i``
+    calls replica ``i % len(replicas)`` over HTTP."""
     limit = Limit(f"bench:shared:{uuid.uuid4().hex[:6]}", LIMIT)
     token = tokens.mint("bench-gateway", INTERNAL_SCOPE)
 
@@ -269,20 +312,147 @@ async def tier_processes(
         for c in clients:
             await c.start()
         try:
-            # One window to warm up (the replicas measure no demand yet), not counted.
+            # One window of load to warm up (the replicas measure no demand yet), not counted.
             start = next_boundary(1, lead=0.5) + 1
             until = start + windows
             tally = Tally()
             rate = LIMIT * OVERLOAD / gateways
+            await asyncio.sleep(max(start - 1 - time.time(), 0))
+            load = asyncio.gather(*(drive(c, [limit], rate, until, tally) for c in clients))
             await asyncio.sleep(max(start - time.time(), 0))
+            pids = (os.getpid(), *(r.pid for r in replicas))
+            cpu = [_cpu_seconds(p) for p in pids]
             before = await _store_operations(http, replicas)
-            await asyncio.gather(*(drive(c, [limit], rate, until, tally) for c in clients))
+            await load
+            spent = [(_cpu_seconds(p) - c) / windows for p, c in zip(pids, cpu, strict=True)]
             operations = await _store_operations(http, replicas) - before
         finally:
             for c in clients:
                 await c.close()
     per_window = [tally.admitted[(limit.key, int(start) + i)] for i in range(windows)]
-    return per_window, operations / max(sum(per_window), 1), tally.refused
+    ops = operations / max(sum(per_window), 1)
+    fallback = sum(n for (_, w), n in tally.fallback.items() if w >= start)
+    return TierRun(per_window, ops, fallback, spent[:1], spent[1:])
+
+
+class GatewayProcesses:
+    """Gateways as deployed: each a process with its own HTTP client and ``ThrottleClient``,
+    driven by this process through lines of JSON on its stdin and stdout (``_gateway_process``)."""
+
+    def __init__(self, count: int) -> None:
+        command = [sys.executable, str(Path(__file__).resolve()), GATEWAY_PROCESS]
+        self.processes = [
+            subprocess.Popen(  # noqa: S603
+                command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1
+            )
+            for _ in range(count)
+        ]
+
+    def close(self) -> None:
+        for p in self.processes:
+            assert p.stdin is not None
+            p.stdin.close()
+        for p in self.processes:
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+
+    @staticmethod
+    def _send(process: subprocess.Popen[str], message: dict[str, object]) -> None:
+        assert process.stdin is not None
+        process.stdin.write(json.dumps(message) + "\n")
+        process.stdin.flush()
+
+    @staticmethod
+    async def _answer(process: subprocess.Popen[str]) -> dict[str, Any]:
+        assert process.stdout is not None
+        line = await asyncio.to_thread(process.stdout.readline)
+        if not line:
+            raise RuntimeError(f"gateway process {process.pid} ended")
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    async def run(
+        self, replicas: list[Replica], tokens: TokenFactory, gateways: int, windows: int
+    ) -> TierRun:
+        """The first ``gateways`` processes, gateway ``i`` calling replica ``i % len(replicas)``."""
+        limit = Limit(f"bench:shared:{uuid.uuid4().hex[:6]}", LIMIT)
+        token = tokens.mint("bench-gateway", INTERNAL_SCOPE)
+        used = self.processes[:gateways]
+        for i, p in enumerate(used):
+            self._send(
+                p,
+                {
+                    "url": replicas[i % len(replicas)].url,
+                    "token": token,
+                    "gatewayId": f"bench-gw-{i}",
+                    "key": limit.key,
+                    "limit": LIMIT,
+                    "rate": LIMIT * OVERLOAD / gateways,
+                },
+            )
+        for p in used:  # every gateway started (its first heartbeat answered or failed)
+            await self._answer(p)
+        # One window to warm up (the replicas measure no demand yet), not counted.
+        start = next_boundary(1, lead=0.5) + 1
+        until = start + windows
+        for p in used:
+            self._send(p, {"start": start, "until": until})
+        async with _http() as http:
+            await asyncio.sleep(max(start - time.time(), 0))
+            before = await _store_operations(http, replicas)
+            replica_cpu = [_cpu_seconds(r.pid) for r in replicas]
+            await asyncio.sleep(max(until - time.time(), 0))
+            replica_cpu = [
+                (_cpu_seconds(r.pid) - c) / windows for r, c in zip(replicas, replica_cpu, strict=True)
+            ]
+            answers = [await self._answer(p) for p in used]
+            operations = await _store_operations(http, replicas) - before
+        per_window = [sum(a["admitted"].get(str(int(start) + i), 0) for a in answers) for i in range(windows)]
+        return TierRun(
+            per_window,
+            operations / max(sum(per_window), 1),
+            sum(a["fallback"] for a in answers),
+            [a["cpu"] / windows for a in answers],
+            replica_cpu,
+        )
+
+
+async def _gateway_process() -> None:
+    """One gateway of ``GatewayProcesses``: per row, a spec line (answered once its client started),
+    then a start line (answered with what it admitted per window, its decisions in fallback and the
+    CPU it took over the counted windows)."""
+    while spec_line := await asyncio.to_thread(sys.stdin.readline):
+        spec = json.loads(spec_line)
+        limit = Limit(spec["key"], spec["limit"])
+        token = spec["token"]
+
+        async def headers(token: str = token) -> dict[str, str]:
+            return {"Authorization": f"Bearer {token}"}
+
+        async with _http() as http:
+            client = ThrottleClient(
+                HttpThrottleTransport(http, spec["url"], headers), gateway_id=spec["gatewayId"]
+            )
+            await client.start()
+            print(json.dumps({"ready": True}), flush=True)
+            times = json.loads(await asyncio.to_thread(sys.stdin.readline))
+            start, until = float(times["start"]), float(times["until"])
+            tally = Tally()
+            # One window of load to warm up (the replicas measure no demand yet), not counted.
+            await asyncio.sleep(max(start - 1 - time.time(), 0))
+            load = asyncio.create_task(drive(client, [limit], spec["rate"], until, tally))
+            await asyncio.sleep(max(start - time.time(), 0))
+            cpu = time.process_time()
+            await load
+            cpu = time.process_time() - cpu
+            await client.close()
+        admitted = {str(w): n for (_, w), n in tally.admitted.items()}
+        fallback = sum(n for (_, w), n in tally.fallback.items() if w >= start)
+        answer = {"admitted": admitted, "fallback": fallback, "cpu": cpu}
+        print(json.dumps(answer), flush=True)
 
 
 async def periodic_sync(redis: Redis, gateways: int, windows: int, sync: float) -> tuple[list[int], float]:
@@ -332,7 +502,7 @@ async def periodic_sync(redis: Redis, gateways: int, windows: int, sync: float) 
     return per_window, ops / max(sum(per_window), 1)
 
 
-async def main(windows: int, variants: bool, counts: list[int], in_process: bool) -> None:
+async def main(windows: int, variants: bool, counts: list[int], in_process: bool, one_process: bool) -> None:
     env = dict(line.split("=", 1) for line in ENV_FILE.read_text().splitlines() if "=" in line)
     redis = redis_client(env["APIM_TEST_REDIS_URL"], 0.5)
     tokens = TokenFactory()
@@ -341,22 +511,52 @@ async def main(windows: int, variants: bool, counts: list[int], in_process: bool
         replica_processes(2, key_manager) as replicas,
         replica_processes(2, key_manager, rebalance=1.0) as rebalancing,
     ):
-        await _main(redis, replicas, rebalancing, tokens, windows, variants, counts, in_process)
+        gateways = GatewayProcesses(max(counts))  # once the replicas listen: fewer imports at once
+        try:
+            tiers = Tiers(gateways, replicas, rebalancing, tokens, one_process)
+            await _main(redis, tiers, windows, variants, counts, in_process)
+        finally:
+            gateways.close()
+
+
+@dataclass
+class Tiers:
+    """The two pairs of replica processes, and how the gateways calling them run."""
+
+    gateways: GatewayProcesses
+    replicas: list[Replica]
+    rebalancing: list[Replica]
+    tokens: TokenFactory
+    # Also every gateway as an asyncio task of this process (the bench before its gateway processes).
+    one_process: bool
+
+    async def rows(self, gateways: int, windows: int) -> None:
+        for name, replicas in (
+            ("leases, 2 replica processes, pools", self.replicas),
+            ("  the same, rebalancing", self.rebalancing),
+        ):
+            run = await self.gateways.run(replicas, self.tokens, gateways, windows)
+            print(Row(name, gateways, run.per_window, run.ops_per_admitted, run.fallback).line())
+            print(run.cpu_line(), flush=True)
+            if self.one_process:
+                run = await tier_processes(replicas, self.tokens, gateways, windows)
+                label = "    gateways in the bench's process"
+                print(Row(label, gateways, run.per_window, run.ops_per_admitted, run.fallback).line())
+                print(run.cpu_line(), flush=True)
 
 
 async def _main(
     redis: Redis,
-    replicas: list[Replica],
-    rebalancing: list[Replica],
-    tokens: TokenFactory,
+    tiers: Tiers,
     windows: int,
     variants: bool,
     counts: list[int],
     in_process: bool,
 ) -> None:
     print(
-        f"limit {LIMIT}/s, {OVERLOAD:g}x overload, {windows} windows of 1 s per row; "
-        "gateways are asyncio tasks with their own state; shared 2-core machine, figures are noisy"
+        f"limit {LIMIT}/s, {OVERLOAD:g}x overload, {windows} windows of 1 s per row; each gateway "
+        "has its own state (towards the replica processes, a process of its own); shared 2-core "
+        f"machine, figures are noisy; load {os.getloadavg()[0]:.1f}"
     )
     print(
         f"{'limiter':<34} {'gws':>3}  {'over':>8}  {'worst':>6}  {'under':>8}  {'ops/adm':>9}   "
@@ -366,10 +566,7 @@ async def _main(
         for g in counts:
             per_window, ops, _ = await leases(redis, g, windows)
             print(Row("leases, gateways to the store", g, per_window, ops).line(), flush=True)
-            per_window, ops, _ = await tier_processes(replicas, tokens, g, windows)
-            print(Row("leases, 2 replica processes, pools", g, per_window, ops).line(), flush=True)
-            per_window, ops, _ = await tier_processes(rebalancing, tokens, g, windows)
-            print(Row("  the same, rebalancing", g, per_window, ops).line(), flush=True)
+            await tiers.rows(g, windows)
             if in_process:
                 per_window, ops, _ = await tier(redis, g, windows)
                 print(Row("leases, 2 in-process replicas", g, per_window, ops).line(), flush=True)
@@ -397,6 +594,7 @@ async def _main(
                 )
     finally:
         await redis.aclose()
+    print(f"load {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
@@ -409,13 +607,21 @@ if __name__ == "__main__":
     parser.add_argument(
         "--in-process", action="store_true", help="also the replicas as services in this process"
     )
+    parser.add_argument(
+        "--one-process",
+        action="store_true",
+        help="also every gateway calling the replica processes as an asyncio task of this process",
+    )
+    if sys.argv[1:] == [GATEWAY_PROCESS]:
+        asyncio.run(_gateway_process())
+        sys.exit(0)
     args = parser.parse_args()
     started = False
     if not ENV_FILE.exists():
         subprocess.run([str(ROOT / "scripts" / "infra"), "up"], check=True, stdout=subprocess.DEVNULL)  # noqa: S603
         started = True
     try:
-        asyncio.run(main(args.windows, args.variants, args.gateways, args.in_process))
+        asyncio.run(main(args.windows, args.variants, args.gateways, args.in_process, args.one_process))
     finally:
         if started:
             infra_down = [str(ROOT / "scripts" / "infra"), "down"]
