@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 from fastapi import APIRouter, FastAPI
+from fastapi.telemetry import TelemetryConfig
 from sqlalchemy import MetaData, Table
 from starlette.responses import JSONResponse
 
@@ -32,6 +33,16 @@ from apim_common.settings import ServiceSettings
 from apim_common.telemetry import instrument, metrics_listener
 
 Extension = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+# No native spans, metrics or logs of FastAPI's, and no exporters of its own added from ``OTEL_*``
+# (with ``FASTAPI_OTEL_AUTO_CONFIGURE=true`` it added one to ``setup_tracing``'s provider, which
+# already exports: every span went out twice).
+NATIVE_TELEMETRY_OFF: TelemetryConfig = {
+    "tracing": False,
+    "metrics": False,
+    "logs": False,
+    "auto_configure": False,
+}
 
 
 @dataclass
@@ -102,6 +113,10 @@ def build_service_app(
             yield state
 
     app = FastAPI(
+        # Telemetry is ``apim_common.telemetry``'s (OpenTelemetry's FastAPI instrumentation and the
+        # Prometheus middleware). FastAPI's native telemetry stood aside whenever it found that
+        # instrumentation, but looked for it, and at three OpenTelemetry providers, on every request.
+        telemetry=NATIVE_TELEMETRY_OFF,
         title=spec.title,
         version=spec.version,
         lifespan=lifespan,
