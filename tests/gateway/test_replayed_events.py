@@ -13,6 +13,7 @@ from apim_common.events import new_event
 from apim_gateway.runtime import state as state_module
 from apim_gateway.runtime.apis import BackendSettings
 from apim_gateway.runtime.state import RuntimeState
+from apim_gateway.sync import syncer as syncer_module
 from apim_gateway.sync.syncer import Syncer
 from tests.gateway.conftest import pets_api
 
@@ -102,6 +103,39 @@ async def test_two_deployments_between_writes_of_the_cache_write_it_once_with_th
     assert syncer.saves == 1
     (artifact,) = json.loads(cache.read_text())["publisher"]["artifacts"]
     assert artifact["revisionId"] == "rev-pets-3"
+
+
+async def test_a_deployment_encodes_only_what_changed_into_the_snapshot_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state = _served()
+    others = [pets_api(9, id=f"api-{n}", context=f"/pets{n}", revisionId=f"rev-{n}") for n in range(3)]
+    state.load_snapshot({"publisher": {"artifacts": [pets_api(9), *others]}})
+    cache = tmp_path / "snapshot.json"
+    syncer = Syncer(state, CountingControlPlane(pets_api(9)), cache_file=cache)  # type: ignore[arg-type]
+    admin = {"environments": [{"name": "Default"}]}
+    publisher = {"gatewayPolicies": [], "artifacts": list(state.artifacts.values())}
+    syncer.parts = {"publisher": publisher, "admin": admin}
+    syncer._save()
+    encoded: list[Any] = []
+
+    def counting(value: Any) -> str:
+        encoded.append(value)
+        return json.dumps(value)
+
+    monkeypatch.setattr(syncer_module, "_dumps", counting)
+    await syncer.handle(_deployed("rev-pets-2"))
+    await syncer.stop()
+    written = json.loads(cache.read_text())
+    assert written == {
+        "publisher": {"gatewayPolicies": [], "artifacts": list(state.artifacts.values())},
+        "admin": admin,
+    }
+    revisions = {a["revisionId"] for a in written["publisher"]["artifacts"]}
+    assert revisions == {"rev-pets-2", "rev-0", "rev-1", "rev-2"}
+    # The new revision's artifact was encoded; the three served before and the admin part were not.
+    assert [v["revisionId"] for v in encoded if isinstance(v, dict) and "revisionId" in v] == ["rev-pets-2"]
+    assert admin not in encoded
 
 
 def test_a_snapshot_pulled_again_compiles_only_the_apis_that_changed(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -65,6 +65,7 @@ _DEPLOYMENT_EVENTS = frozenset(
     {"deployment.deployed", "deployment.undeployed", "api.lifecycle-changed", "api.deleted"}
 )
 _SAVE_DELAY = 0.5
+_dumps = json.dumps
 _MAX_REVOCATIONS_RETRY = 5.0
 # The cache file keeps what the key manager refuses beside the parts, for a restart without it.
 _REVOCATIONS = "revocations"
@@ -100,6 +101,9 @@ class Syncer:
         self._pull_lock = asyncio.Lock()
         self._save_handle: asyncio.TimerHandle | None = None
         self._deployments_changed = False
+        # The cache file's JSON, kept per part and per served artifact (``_encode``).
+        self._encoded_parts: dict[str, tuple[object, str]] = {}
+        self._encoded_artifacts: dict[int, tuple[object, str]] = {}
         self.resyncs = 0
         self.events_applied = 0
         self._handlers: dict[str, Callable[[CloudEvent], Awaitable[None]]] = {
@@ -302,12 +306,41 @@ class Syncer:
             return
         try:
             self.cache_file.parent.mkdir(parents=True, exist_ok=True)
+            text = self._encode()
             fd, tmp = tempfile.mkstemp(dir=self.cache_file.parent, prefix=".snapshot-")
             with os.fdopen(fd, "w") as out:
-                json.dump(self.parts, out)
+                out.write(text)
             os.replace(tmp, self.cache_file)
         except OSError as exc:
             logger.warning("cannot write the snapshot cache %s: %s", self.cache_file, exc)
+
+    def _encode(self) -> str:
+        """``parts`` as JSON, encoded again only where they changed: the file is written on the
+        event loop after every change of what is served, and encoding a model of 10,000 APIs whole
+        holds the loop for a quarter of a second or more. A pull or a change replaces a part and
+        nothing edits one in place, so a part's text is kept while the same object is in ``parts``;
+        the publisher part's artifacts, each kept while it is served, are encoded one by one."""
+        fields = []
+        for name, part in self.parts.items():
+            artifacts = part.get("artifacts") if name == "publisher" else None
+            if isinstance(artifacts, list):
+                rest = _dumps({key: value for key, value in part.items() if key != "artifacts"})
+                listed = ", ".join(self._encoded(self._encoded_artifacts, id(a), a) for a in artifacts)
+                text = f'{rest[:-1]}{", " if len(rest) > 2 else ""}"artifacts": [{listed}]}}'
+                # Only the artifacts served now stay kept.
+                kept = {id(a) for a in artifacts}
+                self._encoded_artifacts = {k: v for k, v in self._encoded_artifacts.items() if k in kept}
+            else:
+                text = self._encoded(self._encoded_parts, name, part)
+            fields.append(f"{_dumps(name)}: {text}")
+        return "{" + ", ".join(fields) + "}"
+
+    @staticmethod
+    def _encoded(kept: dict[Any, tuple[object, str]], key: Any, value: object) -> str:
+        known = kept.get(key)
+        if known is None or known[0] is not value:
+            known = kept[key] = (value, _dumps(value))
+        return known[1]
 
     # -- events -----------------------------------------------------------------------------------
 
