@@ -323,3 +323,60 @@ async def test_a_closing_gateway_gives_its_unused_units_back(service: LeaseServi
     await client.close()
     [state] = await service.counters.lease([LeaseRequest("closing", 1000, WINDOW, 0)], gateways=1, spread=1.0)
     assert state.used == 30
+
+
+class _AnswersWhileTheGatewayIsBlocked(InProcessTransport):
+    """Answers a lease in 50 ms, but the gateway's event loop is blocked for 0.4 s (a process
+    starved of CPU) right after its first batch leaves: longer than its 0.2 s request timeout."""
+
+    blocked = False
+
+    async def lease(self, batch: dict[str, Any]) -> dict[str, Any]:
+        if not self.blocked:
+            self.blocked = True
+            asyncio.get_running_loop().call_soon(time.sleep, 0.4)
+        await asyncio.sleep(0.05)
+        return await super().lease(batch)
+
+
+async def test_an_answer_that_came_while_the_gateway_was_blocked_is_read_not_a_fallback(
+    service: LeaseService,
+) -> None:
+    transport = _AnswersWhileTheGatewayIsBlocked(service)
+    client = ThrottleClient(transport, gateway_id="blocked-gw", config=ClientConfig(request_timeout=0.2))
+    await client.start()
+    try:
+        await client.acquire("k", 100, WINDOW)  # its wait for the lease may end during the block
+        await asyncio.sleep(0.05)
+        assert transport.blocked
+        assert not client.fallback
+        # The batch's answer was applied: the bucket knows the shared window.
+        assert client.peek("k", 100, WINDOW).window is not None
+    finally:
+        await client.close()
+
+
+class _NeverAnswers(InProcessTransport):
+    async def lease(self, batch: dict[str, Any]) -> dict[str, Any]:
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+    async def heartbeat(self, gateway_id: str) -> dict[str, Any]:
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+
+async def test_a_replica_that_never_answers_sends_the_gateway_to_its_local_share(
+    service: LeaseService,
+) -> None:
+    client = ThrottleClient(
+        _NeverAnswers(service), gateway_id="silent-gw", config=ClientConfig(request_timeout=0.1)
+    )
+    await client.start()
+    try:
+        assert client.try_acquire("k", 100, WINDOW).pending
+        async with asyncio.timeout(5.0):  # 0.1 s, twice that at most if the loop was late
+            while not client.fallback:
+                await asyncio.sleep(0.01)
+    finally:
+        await client.close()

@@ -35,7 +35,7 @@ import logging
 import math
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -571,8 +571,9 @@ class ThrottleClient:
         LEASE_BATCHES.labels(self.gateway_id).inc()
         in_flight = self._in_flight = asyncio.get_running_loop().create_future()
         try:
-            async with asyncio.timeout(self.config.request_timeout):
-                answer = await self.transport.lease({"gatewayId": self.gateway_id, "items": items})
+            answer = await self._answered(
+                self.transport.lease({"gatewayId": self.gateway_id, "items": items})
+            )
         except BaseException:
             # The counter may have applied the batch or not: see the module docstring.
             for bucket, item in zip(sent, items, strict=True):
@@ -615,12 +616,40 @@ class ThrottleClient:
             if not bucket.exhausted and wants_more_after_grant(bucket.units, low, waiting):
                 self._want(bucket)
 
+    async def _answered(self, call: Awaitable[dict[str, Any]]) -> dict[str, Any]:
+        """``call``'s answer within ``request_timeout`` of throttle-sync's time, not of this
+        gateway's: when the deadline is checked later than planned (the event loop was late: the
+        process starved of CPU, a long pause), that lateness is given back, up to another
+        ``request_timeout``, so an answer that came while the gateway could not read it is read
+        rather than taken for an unreachable throttle-sync. Raises ``TimeoutError`` otherwise.
+        The call runs in the caller's task, as under a plain ``asyncio.timeout``."""
+        loop = asyncio.get_running_loop()
+        timeout = self.config.request_timeout
+        last = loop.time() + 2 * timeout
+        timers: list[asyncio.TimerHandle] = []
+        async with asyncio.timeout(None) as expiry:
+
+            def check(planned: float) -> None:
+                now = loop.time()
+                late = now - planned
+                if late <= self.config.tick or now >= last:
+                    expiry.reschedule(now)  # expired: the call is cancelled, TimeoutError raised
+                    return
+                again = min(now + late, last)
+                timers.append(loop.call_at(again, check, again))
+
+            planned = loop.time() + timeout
+            timers.append(loop.call_at(planned, check, planned))
+            try:
+                return await call
+            finally:
+                timers[-1].cancel()
+
     # -- membership and fallback ----------------------------------------------------------------
 
     async def heartbeat(self) -> int:
         """Announce this gateway; learn (and answer) how many are active."""
-        async with asyncio.timeout(self.config.request_timeout):
-            answer = await self.transport.heartbeat(self.gateway_id)
+        answer = await self._answered(self.transport.heartbeat(self.gateway_id))
         self.gateways = max(int(answer.get("activeGateways", self.gateways)), 1)
         return self.gateways
 
