@@ -9,6 +9,7 @@ from apim_publisher import consumers
 from apim_publisher.apis.endpoints import internal_router as internal_apis_router
 from apim_publisher.apis.endpoints import router as apis_router
 from apim_publisher.apis.extras import router as api_extras_router
+from apim_publisher.apis.listing import keep as keep_listed_apis
 from apim_publisher.artifacts.endpoints import router as artifacts_router
 from apim_publisher.asyncapi.endpoints import router as asyncapi_router
 from apim_publisher.catalog.endpoints import router as catalog_router
@@ -86,6 +87,6 @@ def create_app(settings: Settings | None = None, *, bus: EventBus | None = None)
         package="apim_publisher",
         metadata=metadata,
         outbox=outbox,
-        extensions=[revocation_tracking, consumers.consume],
+        extensions=[revocation_tracking, keep_listed_apis, consumers.consume],
     )
     return build_service_app(spec, settings or Settings(), bus=bus)

@@ -13,6 +13,7 @@ from apim_common.security import InternalPrincipal
 from apim_publisher import scopes
 from apim_publisher.apis import service, views
 from apim_publisher.apis.endpoint_security import SecretsDep
+from apim_publisher.apis.listing import ListedApisDep
 from apim_publisher.apis.models import API
 from apim_publisher.apis.repository import APIRepository
 from apim_publisher.apis.schemas import APIBody, APIInfo, APIPublic, FileInfo, ResourcePath
@@ -45,12 +46,13 @@ async def list_apis(
     session: SessionDep,
     principal: scopes.ApiList,
     page: PageDep,
+    kept: ListedApisDep,
     query: str | None = None,
     sortBy: str | None = None,
     sortOrder: str | None = None,
 ) -> Page[APIInfo]:
     found, total = await service.listing(
-        session, principal, query, sortBy, sortOrder, page.offset, page.limit
+        session, principal, kept, query, sortBy, sortOrder, page.offset, page.limit
     )
     items = [views.info(a) for a in found]
     return Page[APIInfo].of(items, total=total, limit=page.limit, offset=page.offset, path=request.url.path)

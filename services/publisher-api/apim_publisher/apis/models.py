@@ -5,9 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Integer, LargeBinary, String, Text, UniqueConstraint, event
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    inspect,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, object_session
 
+from apim_common import tenant_versions
 from apim_publisher.base import Base
 
 # The row's ``type`` of an API product; every other value is a kind of API (HTTP, SOAP, WS...).
@@ -74,3 +86,73 @@ def _copy_listed(_mapper: Any, _connection: Any, api: API) -> None:
 
 event.listen(API, "before_insert", _copy_listed)
 event.listen(API, "before_update", _copy_listed)
+
+
+# The version of each tenant's API list (what ``GET /apis`` decides on: the columns below the
+# body), raised in the transaction of every write that changes it; replicas keep the listed rows
+# in memory under it (apis/listing.py).
+list_versions = tenant_versions.versions_table(Base.metadata, "api_list_versions")
+# The columns a list is decided on; ``tenant`` and ``type`` choose which rows it reads.
+LISTED_FIELDS = (
+    "tenant",
+    "name",
+    "version",
+    "context",
+    "provider",
+    "lifecycle_status",
+    "type",
+    "created_at",
+    "listed_description",
+    "listed_tags",
+    "listed_categories",
+    "access_roles",
+)
+# session.info key: the tenants whose list this transaction changed, raised at its commit.
+_CHANGED = "apim_publisher.api_lists_changed"
+
+
+def _changed(api: API, tenants: set[str]) -> None:
+    session = object_session(api)
+    if session is not None and tenants:
+        session.info.setdefault(_CHANGED, set()).update(tenants)
+
+
+def _listed_written(_mapper: Any, _connection: Any, api: API) -> None:
+    _changed(api, {api.tenant})
+
+
+def _listed_updated(_mapper: Any, _connection: Any, api: API) -> None:
+    state = inspect(api)
+    if not any(state.attrs[name].history.has_changes() for name in LISTED_FIELDS):
+        return
+    # An API moved to another tenant leaves the old tenant's list too.
+    _changed(api, {api.tenant, *(t for t in state.attrs.tenant.history.deleted if t)})
+
+
+def _raise_versions(session: Session) -> None:
+    """Raise the version of every list the transaction changed, last thing before it commits, so
+    the version's row is locked only for the commit and taken after every other lock."""
+    if session.in_nested_transaction():
+        return  # the outer transaction's commit raises them
+    pending = (*session.new, *session.dirty, *session.deleted)
+    if _CHANGED not in session.info and not any(isinstance(o, API) for o in pending):
+        return  # nothing of an API list: every other service's sessions in this process too
+    session.flush()
+    tenants = session.info.pop(_CHANGED, None)
+    if not tenants:
+        return
+    dialect = session.get_bind().dialect.name
+    for tenant in sorted(tenants):
+        session.execute(tenant_versions.raise_statement(list_versions, dialect, tenant))
+
+
+def _forget(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_CHANGED, None)
+
+
+event.listen(API, "after_insert", _listed_written)
+event.listen(API, "after_delete", _listed_written)
+event.listen(API, "after_update", _listed_updated)
+event.listen(Session, "before_commit", _raise_versions)
+event.listen(Session, "after_transaction_end", _forget)

@@ -6,11 +6,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import cast, func, literal_column, null, select, union_all
 from sqlalchemy.orm import load_only
 
+from apim_common import tenant_versions
 from apim_common.repository import Repository
-from apim_publisher.apis.models import API, PRODUCT_TYPE
+from apim_publisher.apis.models import API, PRODUCT_TYPE, list_versions
 
 # Ids per ``IN (...)`` list: far below any driver's limit on bound parameters.
 CHUNK = 1000
@@ -73,14 +74,24 @@ class APIRepository(Repository[API]):
             found.update({a.id: a for a in await self.all(statement)})
         return found
 
-    async def listed(self, tenant: str) -> list[ListedApi]:
-        """The listed columns of the tenant's APIs (not products), oldest first."""
-        statement = (
-            select(*LISTED_COLUMNS)
-            .where(API.tenant == tenant, API.type != PRODUCT_TYPE)
-            .order_by(API.created_at)
+    async def listed_since(self, tenant: str, known: int) -> tuple[int, list[ListedApi] | None]:
+        """The version of the tenant's API list (raised by every write that changes it, models.py)
+        and, when it is not ``known``, the listed columns of its APIs (not products), oldest first.
+
+        One statement, so the rows are exactly those of the version; its first row is the version
+        alone, and the rows' scan is gated on the version (evaluated once) differing."""
+        version = tenant_versions.current(list_versions, tenant).label("list_version")
+        head = select(version, *(cast(null(), c.type).label(c.key) for c in LISTED_COLUMNS))
+        rows = select(version, *LISTED_COLUMNS).where(
+            API.tenant == tenant, API.type != PRODUCT_TYPE, version != known
         )
-        return [ListedApi(*row) for row in await self.session.execute(statement)]
+        statement = union_all(head, rows).order_by(literal_column("created_at"))
+        found, listed = 0, []
+        for row in await self.session.execute(statement):
+            found = row[0]
+            if row[1] is not None:
+                listed.append(ListedApi(*row[1:]))
+        return int(found), (None if found == known else listed)
 
     async def in_order(self, ids: Sequence[str]) -> list[API]:
         """The whole rows of ``ids`` (one page of a list), in that order."""

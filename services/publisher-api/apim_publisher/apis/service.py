@@ -10,10 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from apim_common.errors import BadRequest, Conflict, Forbidden, NotFound
 from apim_common.sealed import SecretBox
 from apim_common.security import Principal
+from apim_common.tenant_versions import TenantRows
 from apim_publisher import scopes
 from apim_publisher.apis import access, aggregate, endpoint_security, views, websub_config
 from apim_publisher.apis.models import API, PRODUCT_TYPE
-from apim_publisher.apis.repository import APIRepository
+from apim_publisher.apis.repository import APIRepository, ListedApi
 from apim_publisher.apis.schemas import SOAP_TO_REST_FROM_WSDL, APIBody, APIScope, Operation
 from apim_publisher.apis.search import search
 from apim_publisher.certificates import service as certificates
@@ -81,6 +82,7 @@ async def of_caller(session: AsyncSession, caller: Principal) -> list[API]:
 async def listing(
     session: AsyncSession,
     caller: Principal,
+    kept: TenantRows[ListedApi],
     query: str | None,
     sort_by: str | None,
     sort_order: str | None,
@@ -88,11 +90,11 @@ async def listing(
     limit: int,
 ) -> tuple[list[API], int]:
     """One page of the caller's APIs (not products) matching ``query``, and how many match: decided
-    on the listed columns, only the page's rows read whole."""
+    on the listed columns, which ``kept`` holds under the tenant's list version (read with them);
+    only the page's rows are read whole."""
     repository = APIRepository(session)
-    visible = [
-        a for a in await repository.listed(caller.tenant) if access.allows_listed(caller, a.access_roles)
-    ]
+    listed = await kept.current(caller.tenant, lambda known: repository.listed_since(caller.tenant, known))
+    visible = [a for a in listed if access.allows_listed(caller, a.access_roles)]
     found = search(visible, query, sort_by, sort_order)
     return await repository.in_order([a.id for a in found[offset : offset + limit]]), len(found)
 
