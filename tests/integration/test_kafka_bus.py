@@ -251,13 +251,18 @@ async def test_a_consumer_that_lost_its_partitions_mid_event_keeps_consuming(
     try:
         for n in (1, 2):
             await producer.publish("apis", event("api-1", n))
-        await eventually(lambda: 2 in deliveries, timeout=20, what="the event after the slow one")
+
+        async def both_applied() -> bool:
+            async with database.session() as session:
+                return await session.scalar(select(counters.c.value)) == 2
+
+        # Applied, not only delivered: stopping the consumers while it is applied would cancel it.
+        await eventually(both_applied, timeout=20, what="the event after the slow one applied")
     finally:
         await producer.stop()
         await consumers.stop()
     assert deliveries[0] == 1
-    async with database.session() as session:
-        assert await session.scalar(select(counters.c.value)) == 2
+    assert 2 in deliveries
 
 
 async def test_a_group_that_rejoins_after_a_broker_restart_calls_its_reconnect_hook(

@@ -47,6 +47,9 @@ logger = logging.getLogger(__name__)
 # Starting a client, or closing one (it flushes or leaves its group), can hang until request
 # timeouts when the broker is gone; the bus waits this long at most.
 _CLIENT_TIMEOUT = 5.0
+# A consumer commits once per fetch of at most this many events (after handling them all); a
+# crash redelivers at most that many, which the idempotent handlers absorb.
+_COMMIT_EVERY = 500
 
 # The CloudEvents Kafka binding's structured mode (content-type header on every record).
 STRUCTURED_CONTENT_TYPE = b"application/cloudevents+json"
@@ -288,26 +291,36 @@ class KafkaBus:
             delay = min(delay * 2, self._max_retry_delay)
 
     async def _consume(self, consumer: AIOKafkaConsumer, group: str, handler: Handler) -> None:
-        async for message in consumer:
+        """Each event handled in order, and the offsets of what one fetch returned committed once
+        its events are handled: a commit per event is a round trip to the broker each, which
+        bounded a new gateway's replay of the topics to a few hundred events a second."""
+        while True:
+            fetched = await consumer.getmany(timeout_ms=1000, max_records=_COMMIT_EVERY)
+            offsets: dict[TopicPartition, int] = {}
+            for partition, messages in fetched.items():
+                for message in messages:
+                    await self._handle(group, handler, message)
+                if messages:
+                    offsets[partition] = messages[-1].offset + 1
+            if offsets:
+                await _commit(consumer, group, offsets)
+
+    async def _handle(self, group: str, handler: Handler, message: Any) -> None:
+        """One record to its handler, retried until it succeeds; a malformed one is skipped."""
+        try:
+            event = CloudEvent.from_json(message.value)
+        except ValueError:
+            logger.error("group %s skips a malformed message at %s:%s", group, message.topic, message.offset)
+            return
+        while True:
             try:
-                event = CloudEvent.from_json(message.value)
-            except ValueError:
-                logger.error(
-                    "group %s skips a malformed message at %s:%s", group, message.topic, message.offset
-                )
-            else:
-                while True:
-                    try:
-                        await handler(event)
-                        break
-                    except asyncio.CancelledError:
-                        raise
-                    except Exception:
-                        logger.exception("handler of group %s failed on event %s; retrying", group, event.id)
-                        await asyncio.sleep(self._retry_delay)
-            await _commit(
-                consumer, group, {TopicPartition(message.topic, message.partition): message.offset + 1}
-            )
+                await handler(event)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("handler of group %s failed on event %s; retrying", group, event.id)
+                await asyncio.sleep(self._retry_delay)
 
     async def _consume_batches(
         self, consumer: AIOKafkaConsumer, group: str, handler: BatchHandler, max_events: int
