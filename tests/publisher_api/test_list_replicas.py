@@ -3,6 +3,7 @@ a write through one replica is listed by another at once, and who sees what does
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
@@ -138,3 +139,21 @@ async def test_a_write_through_one_replica_is_listed_by_the_other_on_postgresql(
             r = await first.client.delete(f"{BASE}/apis/{api['id']}", headers=first.auth())
             assert r.status_code == 200, r.text
             assert await _names(second) == ["After"]
+
+
+@pytest.mark.infra
+async def test_concurrent_writes_through_two_replicas_are_all_listed_by_both_on_postgresql(
+    tokens: TokenFactory,
+) -> None:
+    with fresh_database("apim_publisher") as url:
+        async with two_replicas(tokens, url) as (first, second):
+            await first.create_api({"name": "Seed", "context": "/seed"})
+            assert await _names(first) == await _names(second) == ["Seed"]
+            names = [f"Api{n}" for n in range(6)]
+            await asyncio.gather(
+                *(
+                    (first if n % 2 else second).create_api({"name": name, "context": f"/{name.lower()}"})
+                    for n, name in enumerate(names)
+                )
+            )
+            assert await _names(first) == await _names(second) == sorted([*names, "Seed"])
