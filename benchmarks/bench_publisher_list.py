@@ -156,7 +156,9 @@ async def main() -> None:
     parser.add_argument("--sqlite", action="store_true", help="a SQLite file instead of PostgreSQL")
     args = parser.parse_args()
     logging.disable(logging.INFO)
-    if args.sqlite:
+    if args.sqlite or not ENV_FILE.exists():
+        if not args.sqlite:
+            print("no .infra/env (make infra-up): on SQLite instead of PostgreSQL")
         with tempfile.TemporaryDirectory() as tmp:
             await run(f"sqlite+aiosqlite:///{Path(tmp) / 'publisher.db'}", args.apis, args.requests)
         return
