@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from jwcrypto import jwk, jwt
 
+from apim_common import jwt as apim_jwt
 from apim_common.jwt import ExpiredToken, InvalidToken, JWKSVerifier
 from tests.support.tokens import TEST_ISSUER, TokenFactory
 
@@ -92,3 +93,60 @@ async def test_an_api_key_is_not_accepted_as_an_access_token(tokens: TokenFactor
     api_key = tokens.mint("admin", "apim:admin", token_type="apiKey")
     with pytest.raises(InvalidToken, match="API key"):
         await verifier_for(tokens.jwks()).verify(api_key)
+
+
+async def test_a_token_sent_again_is_not_parsed_or_its_signature_checked_again(
+    tokens: TokenFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    verifier = verifier_for(tokens.jwks())
+    token, other = tokens.mint("alice", "apim:api_view"), tokens.mint("bob")
+    first = await verifier.verify(token)
+    checked: list[str] = []
+    original = apim_jwt.jwcrypto_jwt.JWT
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        checked.append(kwargs["jwt"])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(apim_jwt.jwcrypto_jwt, "JWT", counting)
+    assert await verifier.verify(token) == first
+    assert checked == []
+    assert (await verifier.verify(other))["sub"] == "bob@carbon.super"
+    assert checked == [other]
+
+
+async def test_a_remembered_token_is_refused_once_it_expires(
+    tokens: TokenFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    verifier = verifier_for(tokens.jwks(), leeway=0)
+    token = tokens.mint("alice", expires_in=60)
+    await verifier.verify(token)
+    later = time.time() + 120
+    monkeypatch.setattr(apim_jwt.time, "time", lambda: later)
+    with pytest.raises(ExpiredToken):
+        await verifier.verify(token)
+
+
+async def test_a_token_whose_key_left_the_set_is_refused_after_the_set_is_fetched_again(
+    tokens: TokenFactory,
+) -> None:
+    rotated = TokenFactory()
+    document: dict[str, Any] = tokens.jwks()
+    verifier = verifier_for(document)
+    old = tokens.mint("alice")
+    await verifier.verify(old)
+    document["keys"] = rotated.jwks()["keys"]  # the old key is withdrawn
+    await verifier.verify(rotated.mint("bob"))  # an unknown kid: the set is fetched again
+    with pytest.raises(InvalidToken, match="unknown key"):
+        await verifier.verify(old)
+
+
+async def test_a_verifier_remembers_a_bounded_number_of_tokens(
+    tokens: TokenFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(apim_jwt, "VERIFIED_TOKENS", 3)
+    verifier = verifier_for(tokens.jwks())
+    minted = [tokens.mint(f"user{n}") for n in range(5)]
+    for token in minted:
+        await verifier.verify(token)
+    assert list(verifier._verified) == minted[2:]

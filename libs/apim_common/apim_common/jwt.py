@@ -1,5 +1,10 @@
 """JWT verification against a JWKS: keys cached, refreshed when an unknown ``kid`` appears,
-RS256/ES256 only (``alg=none`` and HS/RS confusion are refused before any key is used)."""
+RS256/ES256 only (``alg=none`` and HS/RS confusion are refused before any key is used).
+
+A token whose signature was verified is remembered with its claims (a bounded number, dropped
+whenever the key set is fetched again), so a caller sending the same token again costs a lookup
+and the claims' time checks, not jwcrypto's parse and a signature check: a service token is sent
+with every call between services for its whole lifetime."""
 
 from __future__ import annotations
 
@@ -20,6 +25,8 @@ from apim_common.crypto_policy import CryptoPolicyError, active
 logger = logging.getLogger(__name__)
 
 ALLOWED_ALGORITHMS = ("RS256", "ES256")
+# How many verified tokens a verifier remembers; the oldest is forgotten first.
+VERIFIED_TOKENS = 4096
 # The ``token_type`` claim of the key manager's API keys.
 API_KEY_TOKEN_TYPE = "apiKey"
 _KTY_FOR_ALG = {"RS256": "RSA", "ES256": "EC"}
@@ -63,6 +70,8 @@ class JWKSVerifier:
         self._keys = jwk.JWKSet()
         self._fetched_at = 0.0
         self._lock = asyncio.Lock()
+        # Token -> its verified claims (insertion order: the oldest first).
+        self._verified: dict[str, dict[str, Any]] = {}
 
     async def _refresh(self, force: bool) -> None:
         async with self._lock:
@@ -73,6 +82,8 @@ class JWKSVerifier:
             document = await self._fetch()
             self._keys = jwk.JWKSet.from_json(json.dumps(_allowed_keys(document)))
             self._fetched_at = time.monotonic()
+            # A key gone from the set no longer vouches for the tokens it signed.
+            self._verified.clear()
 
     async def _key_for(self, kid: str | None, alg: str) -> jwk.JWK:
         if not self._fetched_at:
@@ -89,6 +100,10 @@ class JWKSVerifier:
 
     async def verify(self, token: str) -> dict[str, Any]:
         """Return the verified claims or raise ``InvalidToken`` / ``ExpiredToken``."""
+        known = self._verified.get(token)
+        if known is not None:
+            self._check_claims(known)  # expiry and not-before move with the clock
+            return dict(known)
         header = _unverified_header(token)
         alg = header.get("alg")
         try:
@@ -104,7 +119,11 @@ class JWKSVerifier:
             raise InvalidToken("signature verification failed") from exc
         claims: dict[str, Any] = json.loads(parsed.claims)
         self._check_claims(claims)
-        return claims
+        verified = self._verified
+        if len(verified) >= VERIFIED_TOKENS:
+            del verified[next(iter(verified))]
+        verified[token] = claims
+        return dict(claims)
 
     def _check_claims(self, claims: dict[str, Any]) -> None:
         if claims.get("token_type") == API_KEY_TOKEN_TYPE:
