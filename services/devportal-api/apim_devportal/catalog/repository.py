@@ -1,12 +1,11 @@
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Table, func, or_, select
 
+from apim_common import tenant_versions
 from apim_common.repository import Repository
 from apim_devportal.applications.models import Application
 from apim_devportal.catalog.models import ApiCategory, CatalogApi, CatalogDocument, CatalogVersion
@@ -95,16 +94,9 @@ class CatalogRepository(Repository[CatalogApi]):
 
     async def raise_version(self, tenant: str) -> None:
         """One more than the tenant's catalog version, in the caller's transaction."""
-        postgresql = self.session.get_bind().dialect.name == "postgresql"
-        insert = postgresql_insert if postgresql else sqlite_insert
-        statement = (
-            insert(CatalogVersion)
-            .values(tenant=tenant, version=1)
-            .on_conflict_do_update(
-                index_elements=[CatalogVersion.tenant], set_={"version": CatalogVersion.version + 1}
-            )
-        )
-        await self.session.execute(statement)
+        dialect = self.session.get_bind().dialect.name
+        table = cast(Table, CatalogVersion.__table__)
+        await self.session.execute(tenant_versions.raise_statement(table, dialect, tenant))
 
     async def by_ids(self, ids: Sequence[str]) -> list[CatalogApi]:
         """The rows of ``ids``, in that order."""
