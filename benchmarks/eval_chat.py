@@ -16,6 +16,11 @@ for both the same way.
     uv run --frozen python benchmarks/eval_chat.py            # figures, current beside previous
     uv run --frozen python benchmarks/eval_chat.py -v         # and each failure of the tuned part
     uv run --frozen python benchmarks/eval_chat.py --chat-only --part tuned -v   # while tuning
+    uv run --frozen python benchmarks/eval_chat.py --chat-only --part heldout --held-out-failures
+
+``--held-out-failures`` lists the held-out part's failures; reading them spends the part (a rule
+made after reading them is tuned on it), so it is for judging what the errors have in common once a
+planner is final, never while tuning.
 
 ``--part tuned`` plays only the tuned part's scenarios (the held-out ones are not even read), so
 tuning never sees a held-out figure.
@@ -263,7 +268,7 @@ def model_plan(model: Any, offline: Planner, loop: asyncio.AbstractEventLoop) ->
     return lambda session: loop.run_until_complete(chat_service.plan_next(chat, session))
 
 
-def measure_model(verbose: bool = False) -> dict[str, Any] | None:
+def measure_model(verbose: bool = False, shown: tuple[str, ...] = ("tuned",)) -> dict[str, Any] | None:
     """The figures with the operator's model (APIM_ASSISTANT_LLM_URL ...), when one is set."""
     url = os.environ.get("APIM_ASSISTANT_LLM_URL")
     if not url:
@@ -281,21 +286,26 @@ def measure_model(verbose: bool = False) -> dict[str, Any] | None:
         loop.run_until_complete(model.aclose())
     finally:
         loop.close()
-    if verbose:
-        for failure in scores["tuned"].failures:
-            print("  model: " + failure)
+    for part in shown if verbose else ():
+        for failure in scores[part].failures:
+            print(f"  model, {part}: {failure}")
     return {part: score.figures() for part, score in scores.items()}
 
 
 def measure(
-    *, previous: bool = False, verbose: bool = False, assistant: bool = True, parts: tuple[str, ...] = PARTS
+    *,
+    previous: bool = False,
+    verbose: bool = False,
+    assistant: bool = True,
+    parts: tuple[str, ...] = PARTS,
+    shown: tuple[str, ...] = ("tuned",),
 ) -> dict[str, Any]:
     apis = load(parts=parts)
     chosen = planner(previous)
     scores = evaluate(lambda session: next_call(chosen, session), apis, parts)
-    if verbose and "tuned" in scores:
-        for failure in scores["tuned"].failures:
-            print("  " + failure)
+    for part in shown if verbose else ():
+        for failure in scores[part].failures if part in scores else ():
+            print(f"  {part}: {failure}")
     return {
         "chat": {part: score.figures() for part, score in scores.items()},
         "assistant": assistant_figures() if assistant else None,
@@ -355,18 +365,23 @@ def main() -> None:
     parser.add_argument("--chat-only", action="store_true", help="API chat's figures, current planner only")
     parser.add_argument("-v", "--verbose", action="store_true", help="list the tuned part's failures")
     parser.add_argument("--part", choices=PARTS, help="play one part only (tuned while tuning)")
+    parser.add_argument(
+        "--held-out-failures", action="store_true", help="list the held-out part's failures (spends the part)"
+    )
     args = parser.parse_args()
     parts = (args.part,) if args.part else PARTS
+    shown = ("tuned", "heldout") if args.held_out_failures else ("tuned",)
+    verbose = args.verbose or args.held_out_failures
     if args.json:
         print(json.dumps(measure(previous=args.previous)))
         return
     if args.chat_only:
-        report(measure(verbose=args.verbose, assistant=False, parts=parts), None, "")
+        report(measure(verbose=verbose, assistant=False, parts=parts, shown=shown), None, "")
         return
     if args.part:
         parser.error("--part goes with --chat-only")
-    now = measure(verbose=args.verbose)
-    now["model"] = measure_model(args.verbose)
+    now = measure(verbose=verbose, shown=shown)
+    now["model"] = measure_model(verbose, shown)
     report(now, previous(args.baseline), args.baseline)
 
 
