@@ -348,6 +348,12 @@ class GatewayProcesses:
             for _ in range(count)
         ]
 
+    async def started(self) -> None:
+        """Once every process has imported what it runs: importing 16 at once takes both cores for
+        seconds, and a row run meanwhile (the first, direct leases) timed out on its own Redis."""
+        for p in self.processes:
+            await self._answer(p)
+
     def close(self) -> None:
         for p in self.processes:
             assert p.stdin is not None
@@ -423,7 +429,8 @@ class GatewayProcesses:
 async def _gateway_process() -> None:
     """One gateway of ``GatewayProcesses``: per row, a spec line (answered once its client started),
     then a start line (answered with what it admitted per window, its decisions in fallback and the
-    CPU it took over the counted windows)."""
+    CPU it took over the counted windows). A first line says it has started."""
+    print(json.dumps({"started": True}), flush=True)
     while spec_line := await asyncio.to_thread(sys.stdin.readline):
         spec = json.loads(spec_line)
         limit = Limit(spec["key"], spec["limit"])
@@ -513,6 +520,7 @@ async def main(windows: int, variants: bool, counts: list[int], in_process: bool
     ):
         gateways = GatewayProcesses(max(counts))  # once the replicas listen: fewer imports at once
         try:
+            await gateways.started()
             tiers = Tiers(gateways, replicas, rebalancing, tokens, one_process)
             await _main(redis, tiers, windows, variants, counts, in_process)
         finally:
