@@ -234,7 +234,11 @@ def replica_processes(
         for p in processes:
             p.terminate()
         for p in processes:
-            p.wait(timeout=10)
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:  # a replica still shutting down: the figures are in
+                p.kill()
+                p.wait()
         redis_server.kill()
         redis_server.wait()
 
