@@ -268,8 +268,9 @@ def model_plan(model: Any, offline: Planner, loop: asyncio.AbstractEventLoop) ->
     return lambda session: loop.run_until_complete(chat_service.plan_next(chat, session))
 
 
-def measure_model(verbose: bool = False, shown: tuple[str, ...] = ("tuned",)) -> dict[str, Any] | None:
-    """The figures with the operator's model (APIM_ASSISTANT_LLM_URL ...), when one is set."""
+def measure_model(shown: tuple[str, ...] = ()) -> dict[str, Any] | None:
+    """The figures with the operator's model (APIM_ASSISTANT_LLM_URL ...), when one is set; the
+    failures of the ``shown`` parts are listed."""
     url = os.environ.get("APIM_ASSISTANT_LLM_URL")
     if not url:
         return None
@@ -286,7 +287,7 @@ def measure_model(verbose: bool = False, shown: tuple[str, ...] = ("tuned",)) ->
         loop.run_until_complete(model.aclose())
     finally:
         loop.close()
-    for part in shown if verbose else ():
+    for part in shown:
         for failure in scores[part].failures:
             print(f"  model, {part}: {failure}")
     return {part: score.figures() for part, score in scores.items()}
@@ -295,15 +296,15 @@ def measure_model(verbose: bool = False, shown: tuple[str, ...] = ("tuned",)) ->
 def measure(
     *,
     previous: bool = False,
-    verbose: bool = False,
     assistant: bool = True,
     parts: tuple[str, ...] = PARTS,
-    shown: tuple[str, ...] = ("tuned",),
+    shown: tuple[str, ...] = (),
 ) -> dict[str, Any]:
+    """The figures of ``parts``; the failures of the ``shown`` parts among them are listed."""
     apis = load(parts=parts)
     chosen = planner(previous)
     scores = evaluate(lambda session: next_call(chosen, session), apis, parts)
-    for part in shown if verbose else ():
+    for part in shown:
         for failure in scores[part].failures if part in scores else ():
             print(f"  {part}: {failure}")
     return {
@@ -370,18 +371,17 @@ def main() -> None:
     )
     args = parser.parse_args()
     parts = (args.part,) if args.part else PARTS
-    shown = ("tuned", "heldout") if args.held_out_failures else ("tuned",)
-    verbose = args.verbose or args.held_out_failures
+    shown = ("tuned", "heldout") if args.held_out_failures else ("tuned",) if args.verbose else ()
     if args.json:
         print(json.dumps(measure(previous=args.previous)))
         return
     if args.chat_only:
-        report(measure(verbose=verbose, assistant=False, parts=parts, shown=shown), None, "")
+        report(measure(assistant=False, parts=parts, shown=shown), None, "")
         return
     if args.part:
         parser.error("--part goes with --chat-only")
-    now = measure(verbose=verbose, shown=shown)
-    now["model"] = measure_model(verbose, shown)
+    now = measure(shown=shown)
+    now["model"] = measure_model(shown)
     report(now, previous(args.baseline), args.baseline)
 
 
