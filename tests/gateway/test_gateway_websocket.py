@@ -31,7 +31,6 @@ from apim_gateway.request.event_limits import EventLimits
 from apim_gateway.runtime.tiers import Limit
 from apim_gateway.throttling import ThrottleClient, ThrottleLevel
 from apim_gateway.websocket.server_options import uvicorn_websocket_options
-from apim_throttle_sync.counters import MemoryCounterBackend
 from apim_throttle_sync.leases.service import LeaseService
 from apim_throttle_sync.membership.store import MemoryMembership
 from tests.gateway.conftest import RESIDENT, TENANT, FakeControlPlane, Harness, RunningGateway, base_snapshot
@@ -39,7 +38,7 @@ from tests.gateway.test_gateway_analytics_events import FAULT_FIELDS, RESPONSE_F
 from tests.support.granian_gateway import granian_gateway
 from tests.support.serving import serving
 from tests.support.tokens import TokenFactory
-from tests.throttle_sync.load import InProcessTransport
+from tests.throttle_sync.load import InProcessTransport, store_at_a_window_start
 
 CHAT = "api-chat"
 
@@ -316,7 +315,7 @@ async def test_a_spent_event_window_refuses_the_handshake_with_its_levels_code(
 
 
 async def test_the_throttle_clients_peek_takes_nothing_and_refuses_only_a_known_spent_window() -> None:
-    service = LeaseService(MemoryCounterBackend(), MemoryMembership(ttl_seconds=5.0))
+    service = LeaseService(store_at_a_window_start(), MemoryMembership(ttl_seconds=5.0))
     client = ThrottleClient(InProcessTransport(service), gateway_id="peek-gw")
     await client.start()
     try:
@@ -598,7 +597,7 @@ async def test_two_gateways_share_one_event_limit(
     snapshot = copy.deepcopy(chat_snapshot(ws_backend.port, backend_port))
     tiny = snapshot["admin"]["throttlePolicies"]["subscription"][-1]
     tiny["defaultLimit"] = event_limit(11)
-    service = LeaseService(MemoryCounterBackend(), MemoryMembership(ttl_seconds=5.0))
+    service = LeaseService(store_at_a_window_start(), MemoryMembership(ttl_seconds=5.0))
     token = {"Authorization": f"Bearer {tokens.mint('alice', client_id='client-2')}"}
     async with contextlib.AsyncExitStack() as stack:
         urls = []

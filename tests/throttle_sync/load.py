@@ -21,7 +21,12 @@ from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
 
 from apim_gateway.throttling import ClientConfig, Decision, ThrottleClient
-from apim_throttle_sync.counters import CounterBackend, LeaseRequest, RedisCounterBackend
+from apim_throttle_sync.counters import (
+    CounterBackend,
+    LeaseRequest,
+    MemoryCounterBackend,
+    RedisCounterBackend,
+)
 from apim_throttle_sync.leases.pool import PoolConfig, ReplicaPools
 from apim_throttle_sync.leases.schemas import LeaseBatch
 from apim_throttle_sync.leases.service import LeaseService
@@ -51,6 +56,20 @@ class InProcessTransport:
         if not self.available:
             raise ConnectionError("throttle-sync is unreachable")
         return (await self.service.heartbeat(gateway_id)).model_dump()
+
+
+# A wall-clock instant that starts a minute, an hour and a day window alike.
+_WINDOW_START_MS = 20_000 * 86_400 * 1000
+
+
+def store_at_a_window_start() -> MemoryCounterBackend:
+    """An in-memory store whose clock starts on a window boundary and then runs in real time.
+
+    Tests asserting an exact count in one window use it: on the wall clock, a test may start a
+    moment before any boundary and see two windows' worth of admissions.
+    """
+    started = time.monotonic()
+    return MemoryCounterBackend(clock_ms=lambda: _WINDOW_START_MS + int((time.monotonic() - started) * 1000))
 
 
 @dataclass(frozen=True)

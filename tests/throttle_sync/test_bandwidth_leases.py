@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator
 import pytest
 
 from apim_gateway.throttling import ClientConfig, ThrottleClient
-from apim_throttle_sync.counters import LeaseRequest, MemoryCounterBackend
+from apim_throttle_sync.counters import LeaseRequest
 from apim_throttle_sync.leases.service import LeaseService
 from apim_throttle_sync.membership import MemoryMembership
-from tests.throttle_sync.load import InProcessTransport
+from tests.throttle_sync.load import InProcessTransport, store_at_a_window_start
 
 GB = 1024**3
 KEY = "bytes:app:carbon.super:app-1:alice"
@@ -18,7 +18,7 @@ KEY = "bytes:app:carbon.super:app-1:alice"
 
 @pytest.fixture
 def service() -> LeaseService:
-    return LeaseService(MemoryCounterBackend(), MemoryMembership(ttl_seconds=5.0))
+    return LeaseService(store_at_a_window_start(), MemoryMembership(ttl_seconds=5.0))
 
 
 @pytest.fixture

@@ -12,17 +12,17 @@ import pytest
 from prometheus_client import REGISTRY
 
 from apim_gateway.throttling import ClientConfig, ThrottleClient
-from apim_throttle_sync.counters import LeaseRequest, MemoryCounterBackend
+from apim_throttle_sync.counters import LeaseRequest
 from apim_throttle_sync.leases.service import LeaseService
 from apim_throttle_sync.membership import MemoryMembership
-from tests.throttle_sync.load import InProcessTransport
+from tests.throttle_sync.load import InProcessTransport, store_at_a_window_start
 
 WINDOW = 60  # long enough that no test crosses a window boundary by accident
 
 
 @pytest.fixture
 def service() -> LeaseService:
-    return LeaseService(MemoryCounterBackend(), MemoryMembership(ttl_seconds=5.0))
+    return LeaseService(store_at_a_window_start(), MemoryMembership(ttl_seconds=5.0))
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from apim_throttle_sync.counters import LeaseRequest, MemoryCounterBackend
 from apim_throttle_sync.leases.pool import ReplicaPools
 from apim_throttle_sync.leases.service import LeaseService
 from apim_throttle_sync.membership import MemoryMembership
-from tests.throttle_sync.load import InProcessTransport, left_short
+from tests.throttle_sync.load import InProcessTransport, left_short, store_at_a_window_start
 
 WINDOW = 60  # no test crosses a window boundary by accident
 
@@ -29,7 +29,7 @@ def replica(store: MemoryCounterBackend, replicas: MemoryMembership, name: str) 
 
 @pytest.fixture
 def store() -> MemoryCounterBackend:
-    return MemoryCounterBackend()
+    return store_at_a_window_start()
 
 
 @pytest.fixture
