@@ -46,7 +46,10 @@ def infra(action: str, part: str) -> None:
     )
 
 
-def eventually(condition: Callable[[], Any], seconds: float, what: str) -> Any:
+def eventually(
+    condition: Callable[[], Any], seconds: float, what: str, seen: Callable[[], str] | None = None
+) -> Any:
+    """Poll until ``condition`` holds; on timeout, fail saying what was awaited and ``seen()``."""
     deadline = time.monotonic() + seconds
     while True:
         try:
@@ -56,7 +59,7 @@ def eventually(condition: Callable[[], Any], seconds: float, what: str) -> Any:
         if result:
             return result
         if time.monotonic() > deadline:
-            pytest.fail(f"not within {seconds:.0f}s: {what}")
+            pytest.fail(f"not within {seconds:.0f}s: {what}" + (f"; {seen()}" if seen else ""))
         time.sleep(0.2)
 
 
@@ -159,9 +162,20 @@ class Session:
         expected = self.control_plane_state()
         for url in self.platform.gateway_urls or []:
             eventually(
-                lambda u=url: self.gateway_state(u) == expected, seconds, f"{url} serves {len(expected)} APIs"
+                lambda u=url: self.gateway_state(u) == expected,
+                seconds,
+                f"{url} serves {len(expected)} APIs",
+                lambda u=url: self.difference(expected, self.gateway_state(u)),
             )
         return expected
+
+    @staticmethod
+    def difference(expected: dict[str, tuple[str, str]], served: dict[str, tuple[str, str]]) -> str:
+        """What a gateway serves unlike the control plane: missing, extra and other revisions."""
+        other = {k: (expected[k], v) for k, v in served.items() if k in expected and expected[k] != v}
+        missing = {k: v for k, v in expected.items() if k not in served}
+        extra = {k: v for k, v in served.items() if k not in expected}
+        return f"missing {missing}, not deployed {extra}, (expected, served) {other}"
 
 
 @pytest.fixture(scope="module")

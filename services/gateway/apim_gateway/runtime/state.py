@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -150,6 +150,15 @@ def _condition_value(raw: Any) -> Any:
         except ValueError:
             return raw
     return raw
+
+
+# What of the model each snapshot part holds (``RuntimeState.load_snapshot``).
+_SHARES: dict[str, tuple[str, ...]] = {
+    "publisher": ("apis", "router", "artifacts", "gateway_policies"),
+    "devportal": ("applications", "subscriptions", "_subscription_ids", "key_mappings"),
+    "admin": ("key_managers", "tiers", "_raw_tiers", "deny", "_deny_raw"),
+}
+_SNAPSHOT_PARTS = tuple(_SHARES)
 
 
 class RuntimeState:
@@ -500,8 +509,11 @@ class RuntimeState:
 
     # -- snapshot ---------------------------------------------------------------------------------
 
-    def load_snapshot(self, snapshot: Mapping[str, Any]) -> None:
-        """Replace the whole model with a snapshot's (publisher + devportal + admin parts)."""
+    def load_snapshot(self, snapshot: Mapping[str, Any], parts: Collection[str] = _SNAPSHOT_PARTS) -> None:
+        """Replace the model's share of each part named (publisher, devportal, admin) with the
+        snapshot's; the rest of the model stays as it is. A part that came later than the others
+        replaces only its own share, so what the events changed in the others since they came
+        stays served."""
         fresh = RuntimeState(
             environment=self.environment,
             default_vhost=self.default_vhost,
@@ -509,54 +521,43 @@ class RuntimeState:
             policy_services=self.policy_services,
             response_cache=self.response_cache,
         )
-        admin = snapshot.get("admin") or {}
-        for policy_type, policies in (admin.get("throttlePolicies") or {}).items():
-            for policy in policies or ():
-                fresh.upsert_throttle_policy(policy_type, policy, DEFAULT_TENANT)
-        for raw in admin.get("denyPolicies") or ():
-            fresh.upsert_deny_policy(raw, DEFAULT_TENANT)
-        for raw in admin.get("keyManagers") or ():
-            fresh.upsert_key_manager(raw, DEFAULT_TENANT)
-        devportal = snapshot.get("devportal") or {}
-        for raw in devportal.get("applications") or ():
-            fresh.upsert_application(raw, DEFAULT_TENANT)
-        for raw in devportal.get("subscriptions") or ():
-            fresh.upsert_subscription(raw)
-        for raw in devportal.get("keyMappings") or ():
-            fresh.add_key_mapping(raw)
-        publisher = snapshot.get("publisher") or {}
-        for mapping in publisher.get("gatewayPolicies") or ():
-            tenant = str(mapping.get("tenant") or DEFAULT_TENANT)
-            flows = mapping.get("policyMapping") or {}
-            fresh.gateway_policies.setdefault(tenant, {})[str(mapping["id"])] = {
-                flow: list(flows.get(flow) or ()) for flow in FLOWS
-            }
-        for artifact in publisher.get("artifacts") or ():
-            if str(artifact.get("tenant") or DEFAULT_TENANT) in self.inactive_tenants:
-                continue
-            compiled = fresh._kept(self, artifact) or fresh._compile(artifact)
-            if compiled is not None:
-                fresh.artifacts[compiled.id] = artifact
-                fresh.apis[compiled.id] = compiled
-        fresh._rebuild_router()
+        if "admin" in parts:
+            admin = snapshot.get("admin") or {}
+            for policy_type, policies in (admin.get("throttlePolicies") or {}).items():
+                for policy in policies or ():
+                    fresh.upsert_throttle_policy(policy_type, policy, DEFAULT_TENANT)
+            for raw in admin.get("denyPolicies") or ():
+                fresh.upsert_deny_policy(raw, DEFAULT_TENANT)
+            for raw in admin.get("keyManagers") or ():
+                fresh.upsert_key_manager(raw, DEFAULT_TENANT)
+        if "devportal" in parts:
+            devportal = snapshot.get("devportal") or {}
+            for raw in devportal.get("applications") or ():
+                fresh.upsert_application(raw, DEFAULT_TENANT)
+            for raw in devportal.get("subscriptions") or ():
+                fresh.upsert_subscription(raw)
+            for raw in devportal.get("keyMappings") or ():
+                fresh.add_key_mapping(raw)
+        if "publisher" in parts:
+            publisher = snapshot.get("publisher") or {}
+            for mapping in publisher.get("gatewayPolicies") or ():
+                tenant = str(mapping.get("tenant") or DEFAULT_TENANT)
+                flows = mapping.get("policyMapping") or {}
+                fresh.gateway_policies.setdefault(tenant, {})[str(mapping["id"])] = {
+                    flow: list(flows.get(flow) or ()) for flow in FLOWS
+                }
+            for artifact in publisher.get("artifacts") or ():
+                if str(artifact.get("tenant") or DEFAULT_TENANT) in self.inactive_tenants:
+                    continue
+                compiled = fresh._kept(self, artifact) or fresh._compile(artifact)
+                if compiled is not None:
+                    fresh.artifacts[compiled.id] = artifact
+                    fresh.apis[compiled.id] = compiled
+            fresh._rebuild_router()
         # Revocations are not in any snapshot: the ones learnt from events stay.
-        fresh.revocations = self.revocations
-        for name in (
-            "apis",
-            "router",
-            "artifacts",
-            "gateway_policies",
-            "applications",
-            "subscriptions",
-            "_subscription_ids",
-            "key_mappings",
-            "key_managers",
-            "tiers",
-            "_raw_tiers",
-            "deny",
-            "_deny_raw",
-        ):
-            setattr(self, name, getattr(fresh, name))
+        for part in parts:
+            for name in _SHARES[part]:
+                setattr(self, name, getattr(fresh, name))
         self.key_manager_version += 1
         # A new model (even where its APIs were kept): no cached answer outlives the one it was kept for.
         self.response_cache.clear()

@@ -2,9 +2,11 @@
 
 Start: load the cached snapshot file (if any), subscribe to the bus as this gateway's own group
 (every gateway sees every event), and pull the three snapshot parts in the background, retrying
-until each part has come once. Events that arrive while a pull is on its way are applied after it
-(handlers are idempotent), so a snapshot never rolls back a newer event. Each successful pull
-rewrites the cache file.
+until each part has come once. A part replaces only its own share of the model (the publisher's
+APIs, the devportal's applications and subscriptions, the admin's policies and key managers), so
+a part that comes late does not roll back what events changed in the others since they came.
+Events that arrive while a pull is on its way are applied after it (handlers are idempotent), so a
+snapshot never rolls back a newer event. Each successful pull rewrites the cache file.
 
 If the control plane, the bus or throttle-sync is down, nothing here stops the request path: it
 reads only the in-memory model.
@@ -251,7 +253,7 @@ class Syncer:
             results = await asyncio.gather(
                 *(self.control_plane.part(name) for name in sorted(names)), return_exceptions=True
             )
-            fetched = 0
+            fetched = []
             for name, result in zip(sorted(names), results, strict=True):
                 if isinstance(result, ControlPlaneError):
                     logger.warning("snapshot part %s not available yet: %s", name, result)
@@ -260,9 +262,10 @@ class Syncer:
                     raise result
                 else:
                     self.parts[name] = result
-                    fetched += 1
+                    fetched.append(name)
             if fetched:
-                self.state.load_snapshot(self.parts)
+                # Only these parts: the others' share of the model has the events since they came.
+                self.state.load_snapshot(self.parts, fetched)
                 self._save()
                 self.ready.set()
         finally:
