@@ -20,9 +20,10 @@ from redis.asyncio import Redis
 from apim_gateway.throttling import (
     ClientConfig,
     Decision,
-    FailoverTransport,
+    ReplicaRouter,
     ThrottleClient,
     ThrottleTransport,
+    rendezvous_order,
 )
 from apim_throttle_sync.app import redis_client
 from apim_throttle_sync.counters import RedisCounterBackend
@@ -170,22 +171,23 @@ async def test_a_replica_killed_mid_window_loses_no_more_than_it_held_and_its_ga
     redis: Redis,
 ) -> None:
     services = await replicas(redis, 2)
+    names = ["r0", "r1"]
     to_replica = [[InProcessTransport(services[0]), InProcessTransport(services[1])] for _ in range(4)]
-    for i, pair in enumerate(to_replica):  # gateways 0 and 2 call replica 0 first, 1 and 3 replica 1
-        if i % 2:
-            pair.reverse()
-    clients = gateways([FailoverTransport(list(pair)) for pair in to_replica])
+    clients = gateways([ReplicaRouter(pair, names) for pair in to_replica])
+    # The replica every gateway sends the limit's key to: the one killed.
+    owner = rendezvous_order(names, LIMIT.key)[0]
     held: list[int] = []
 
     async def kill(start: float) -> None:
         await asyncio.sleep(max(start + 1.5 - time.time(), 0))
-        assert services[0].pools is not None
-        held.append(services[0].pools.held())
+        pools = services[owner].pools
+        assert pools is not None
+        held.append(pools.held())
         for pair in to_replica:
-            next(t for t in pair if t.service is services[0]).stopped = True
-        services[0].pools.forget()
+            pair[owner].stopped = True
+        pools.forget()
 
-    admitted = await offer(clients, services[1:], 3, 3.0, kill)
+    admitted = await offer(clients, services[:owner] + services[owner + 1 :], 3, 3.0, kill)
 
     assert admitted[0] <= LIMIT.limit  # the gateways starting
     assert LIMIT.limit - held[0] <= admitted[1] <= LIMIT.limit

@@ -56,17 +56,22 @@ from apim_gateway.throttling.levels import (
     window_seconds,
 )
 from apim_gateway.throttling.meter import ByteCounter, Meter
-from apim_gateway.throttling.transport import FailoverTransport, HttpThrottleTransport, ThrottleTransport
+from apim_gateway.throttling.transport import (
+    HttpThrottleTransport,
+    ReplicaRouter,
+    ThrottleTransport,
+    rendezvous_order,
+)
 
 __all__ = [
     "THROTTLE_ERRORS",
     "ByteCounter",
     "ClientConfig",
     "Decision",
-    "FailoverTransport",
     "HttpThrottleTransport",
     "LocalBucket",
     "Meter",
+    "ReplicaRouter",
     "ThrottleClient",
     "ThrottleError",
     "ThrottleLevel",
@@ -77,6 +82,7 @@ __all__ = [
     "bandwidth_key",
     "custom_key",
     "rate_limit_headers",
+    "rendezvous_order",
     "resource_key",
     "subscription_key",
     "throttle_error",

@@ -5,7 +5,10 @@ Tests connect a client straight to the service's leasing logic by implementing t
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+import hashlib
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
 import httpx
@@ -23,37 +26,110 @@ class ThrottleTransport(Protocol):
         ...
 
 
-class FailoverTransport:
-    """Several throttle-sync replicas: calls one, and moves to the next when it refuses the
-    connection (a replica stopped or killed), which is safe because the request never reached
-    it. Any other failure raises: a batch that may have been applied is never sent again
-    elsewhere, as its returned units would count twice."""
+def rendezvous_order(names: Sequence[str], key: str) -> list[int]:
+    """The replicas in ``key``'s own order (rendezvous hashing): every gateway listing the same
+    replicas puts them in the same order for a key, and a replica gone moves only its own keys."""
 
-    def __init__(self, transports: list[ThrottleTransport]) -> None:
-        self._transports = transports
-        self._current = 0
+    def score(i: int) -> bytes:
+        return hashlib.blake2b(f"{names[i]}\n{key}".encode(), digest_size=8).digest()
 
-    async def _call(self, call: Callable[[ThrottleTransport], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
-        for attempt in range(len(self._transports)):
+    return sorted(range(len(names)), key=score, reverse=True)
+
+
+class ReplicaRouter:
+    """Several throttle-sync replicas, each key's leases at one of them: the first replica in the
+    key's ``rendezvous_order`` not known to be down. With replicas leasing in pools, a key's units
+    then sit at one replica, never in one replica's pool while another's gateways are refused
+    (docs/decisions/0003). A batch goes out as one call per replica, at once.
+
+    A replica that refuses the connection (stopped or killed: the call never reached it) is taken
+    for down for ``down_for`` seconds, and its keys go to the next replica of their order. Any other
+    failure raises: a call that may have been applied is never sent again elsewhere, as its returned
+    units would count twice. Heartbeats go to the first replica not known to be down."""
+
+    def __init__(
+        self,
+        transports: Sequence[ThrottleTransport],
+        names: Sequence[str],
+        *,
+        down_for: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if len(transports) != len(names) or not transports:
+            raise ValueError("one name for each throttle-sync replica, and at least one replica")
+        self._transports = list(transports)
+        self._names = list(names)
+        self._down_for = down_for
+        self._clock = clock
+        self._down_until = [0.0] * len(transports)
+
+    def _up(self, order: Sequence[int]) -> list[int]:
+        now = self._clock()
+        up = [i for i in order if self._down_until[i] <= now]
+        return up or list(order)  # all down: try them anyway, in order
+
+    def owner(self, key: str) -> int:
+        return self._up(rendezvous_order(self._names, key))[0]
+
+    def _refused(self, replica: int) -> bool:
+        """Take ``replica`` for down; whether another replica may be up."""
+        self._down_until[replica] = self._clock() + self._down_for
+        now = self._clock()
+        return any(until <= now for until in self._down_until)
+
+    async def _first_up(
+        self, call: Callable[[ThrottleTransport], Awaitable[dict[str, Any]]]
+    ) -> dict[str, Any]:
+        for replica in self._up(range(len(self._transports))):
             try:
-                return await call(self._transports[self._current])
+                return await call(self._transports[replica])
             except (httpx.ConnectError, ConnectionRefusedError):
-                if attempt == len(self._transports) - 1:
+                if not self._refused(replica):
                     raise
-                self._current = (self._current + 1) % len(self._transports)
-        raise ConnectionRefusedError("no throttle-sync replica configured")
+        raise ConnectionRefusedError("every throttle-sync replica refused the connection")
 
     async def lease(self, batch: dict[str, Any]) -> dict[str, Any]:
-        return await self._call(lambda t: t.lease(batch))
+        items = batch["items"]
+        if not items:
+            return await self._first_up(lambda t: t.lease(batch))
+        groups: dict[int, list[int]] = {}
+        for i, item in enumerate(items):
+            groups.setdefault(self.owner(str(item["key"])), []).append(i)
+        if len(groups) == 1:
+            return await self._lease_at(next(iter(groups)), batch)
+        answers = await asyncio.gather(
+            *(self._lease_at(r, {**batch, "items": [items[i] for i in idx]}) for r, idx in groups.items()),
+            return_exceptions=True,
+        )
+        grants: list[Any] = [None] * len(items)
+        for indices, answer in zip(groups.values(), answers, strict=True):
+            if isinstance(answer, BaseException):
+                raise answer
+            for i, grant in zip(indices, answer["grants"], strict=True):
+                grants[i] = grant
+        return {
+            "activeGateways": max(int(a["activeGateways"]) for a in answers if isinstance(a, dict)),
+            "pooled": all(bool(a.get("pooled", False)) for a in answers if isinstance(a, dict)),
+            "grants": grants,
+        }
+
+    async def _lease_at(self, replica: int, batch: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return await self._transports[replica].lease(batch)
+        except (httpx.ConnectError, ConnectionRefusedError):
+            if not self._refused(replica):
+                raise
+        return await self.lease(batch)  # its keys go to the next replica of their order
 
     async def heartbeat(self, gateway_id: str) -> dict[str, Any]:
-        return await self._call(lambda t: t.heartbeat(gateway_id))
+        return await self._first_up(lambda t: t.heartbeat(gateway_id))
 
 
 class HttpThrottleTransport:
     """Over HTTP with a service token; any failure raises, and the client falls back.
 
-    ``base_url`` may name several throttle-sync replicas, comma-separated (``FailoverTransport``).
+    ``base_url`` may name several throttle-sync replicas, comma-separated: each key's leases go to
+    one of them (``ReplicaRouter``).
     """
 
     def __init__(
@@ -64,13 +140,13 @@ class HttpThrottleTransport:
     ) -> None:
         bases = [u.strip() for u in base_url.split(",") if u.strip()]
         self._one = [_HttpReplica(http, b, auth_headers) for b in bases]
-        self._failover = FailoverTransport(list(self._one))
+        self._router = ReplicaRouter(self._one, [b.rstrip("/") for b in bases])
 
     async def lease(self, batch: dict[str, Any]) -> dict[str, Any]:
-        return await self._failover.lease(batch)
+        return await self._router.lease(batch)
 
     async def heartbeat(self, gateway_id: str) -> dict[str, Any]:
-        return await self._failover.heartbeat(gateway_id)
+        return await self._router.heartbeat(gateway_id)
 
 
 class _HttpReplica:
