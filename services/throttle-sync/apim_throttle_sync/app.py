@@ -68,7 +68,9 @@ def _lease_service(
 ) -> LeaseService:
     pools = None
     if settings.lease_pools:
-        config = PoolConfig(rebalance=settings.lease_rebalance)
+        config = PoolConfig(
+            rebalance=settings.lease_rebalance, keys_by_replica=settings.lease_keys_by_replica
+        )
         pools = ReplicaPools(counters, settings.replica_id or f"ts-{uuid.uuid4().hex[:12]}", config=config)
     return LeaseService(
         counters,

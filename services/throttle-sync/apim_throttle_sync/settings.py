@@ -1,6 +1,6 @@
 """Settings of the throttle-sync service (``APIM_...`` environment variables)."""
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from apim_common.settings import ServiceSettings
 
@@ -24,5 +24,18 @@ class Settings(ServiceSettings):
     # back what a pool holds beyond this many times its demand for the rest of the window once
     # another replica is left short (docs/decisions/0003). Unset: off.
     lease_rebalance: float | None = Field(default=None, gt=0)
+    # With ``lease_pools``: the gateways send each key to one replica, its owner (they list every
+    # replica in ``APIM_THROTTLE_SYNC_URL``), so the store sizes a replica's lease as for the key's
+    # only holder (docs/decisions/0003).
+    lease_keys_by_replica: bool = False
     # This replica's id in the store's per-holder counts (default: random per process).
     replica_id: str = Field(default="", max_length=64, pattern=r"^[A-Za-z0-9._:-]*$")
+
+    @model_validator(mode="after")
+    def _pool_options(self) -> "Settings":
+        if not self.lease_pools:
+            if self.lease_rebalance is not None:
+                raise ValueError("APIM_LEASE_REBALANCE needs APIM_LEASE_POOLS")
+            if self.lease_keys_by_replica:
+                raise ValueError("APIM_LEASE_KEYS_BY_REPLICA needs APIM_LEASE_POOLS")
+        return self

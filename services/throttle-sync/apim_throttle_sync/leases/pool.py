@@ -15,6 +15,10 @@ Sizing:
   holds and the gateways it serves. Units a gateway gives back return to the replica, where its
   other gateways can have them without a store round trip.
 - A pool nobody has asked from for ``idle_return`` gives its units back to the store (``sweep``).
+- With ``keys_by_replica``, the gateways send each key to one replica (its owner, the same for
+  every gateway: ``apim_gateway.throttling.transport.ReplicaRouter``), so no units of a key sit in
+  one replica while another replica's gateways are refused; the store grants the owner up to
+  ``1 / spread`` of the limit at once, as to a single replica.
 - With ``rebalance``, units move between replicas through the store's ``Notices`` (read by
   ``watch``, no counter operation): a replica asking for more than remains while another replica
   of the window was not short is "left short"; the others then give back what their pools hold
@@ -78,6 +82,13 @@ class PoolConfig:
     # How often the replica reads the store's ``Notices`` (``watch``, with ``rebalance``): one read
     # for every hash tag, no counter operation.
     watch: float = 0.05
+    # The gateways send each key to one replica, its owner (``APIM_LEASE_KEYS_BY_REPLICA``): a
+    # replica is then its keys' only holder, and the store sizes its leases as for one replica.
+    keys_by_replica: bool = False
+
+    def holders(self, replicas: int) -> int:
+        """How many replicas hold units of one key: what the store divides a limit by."""
+        return 1 if self.keys_by_replica else replicas
 
 
 class Pool:
@@ -299,7 +310,9 @@ class ReplicaPools:
         answered: list[LeaseGrant | None] = [None] * len(requests)
         if to_store:
             try:
-                grants = await self.counters.lease(to_store, gateways=replicas, spread=config.spread)
+                grants = await self.counters.lease(
+                    to_store, gateways=config.holders(replicas), spread=config.spread
+                )
             except Exception:
                 # The store may or may not have applied the batch: its counts are sent again (counted
                 # twice at worst, which only refuses sooner); the units held still serve the gateways
@@ -411,7 +424,9 @@ class ReplicaPools:
                 pools.append(pool)
         if back:
             try:
-                grants = await self.counters.lease(back, gateways=replicas, spread=config.spread)
+                grants = await self.counters.lease(
+                    back, gateways=config.holders(replicas), spread=config.spread
+                )
             except Exception:
                 self._report = self._report or report  # the next sweep reports again
                 raise
@@ -467,7 +482,9 @@ class ReplicaPools:
                 back.append(self._claim(pool.request(want=0, returned=surplus)))
                 pools.append(pool)
         if back:
-            grants = await self.counters.lease(back, gateways=replicas, spread=self.config.spread)
+            grants = await self.counters.lease(
+                back, gateways=self.config.holders(replicas), spread=self.config.spread
+            )
             for pool, grant, sent in zip(pools, grants, back, strict=True):
                 self._apply(pool, grant, sent, now)
 
