@@ -6,7 +6,8 @@ passing through, in this process: the previous design), and two throttle-sync re
 ``python -m apim_throttle_sync`` processes on a Redis of their own, the gateways calling them over
 HTTP with a service token (``--in-process`` adds the same tier as services in this process), and
 the same tier with ``APIM_LEASE_REBALANCE=1`` (units moved between the replicas through the store's
-notices). The processes' Redis operations are read from their
+notices), and with ``APIM_LEASE_KEYS_BY_REPLICA`` (every gateway listing both replicas and sending
+the key to its owner). The processes' Redis operations are read from their
 ``apim_throttle_store_operations_total``.
 
 Each gateway is an admission client with its own state offering 5x a limit of 1,000 per 1 s window.
@@ -181,10 +182,11 @@ class Replica:
 
 @contextlib.contextmanager
 def replica_processes(
-    count: int, key_manager_url: str, rebalance: float | None = None
+    count: int, key_manager_url: str, rebalance: float | None = None, *, keys_by_replica: bool = False
 ) -> Iterator[list[Replica]]:
     """A Redis of their own (so its membership counts only these gateways) and ``count``
-    throttle-sync processes with pools on it (``APIM_LEASE_REBALANCE=rebalance``, if set)."""
+    throttle-sync processes with pools on it (``APIM_LEASE_REBALANCE=rebalance``, if set; with
+    ``keys_by_replica``, ``APIM_LEASE_KEYS_BY_REPLICA``)."""
     redis_port = free_port()
     # redis-server from PATH, as scripts/infra starts it
     command = [
@@ -222,6 +224,8 @@ def replica_processes(
             }
             if rebalance is not None:
                 env["APIM_LEASE_REBALANCE"] = str(rebalance)
+            if keys_by_replica:
+                env["APIM_LEASE_KEYS_BY_REPLICA"] = "true"
             command = [sys.executable, "-m", "apim_throttle_sync"]
             process = subprocess.Popen(command, env=env, cwd=ROOT)  # noqa: S603
             processes.append(process)
@@ -385,9 +389,10 @@ class GatewayProcesses:
         return answer
 
     async def run(
-        self, replicas: list[Replica], tokens: TokenFactory, gateways: int, windows: int
+        self, replicas: list[Replica], tokens: TokenFactory, gateways: int, windows: int, keyed: bool = False
     ) -> TierRun:
-        """The first ``gateways`` processes, gateway ``i`` calling replica ``i % len(replicas)``."""
+        """The first ``gateways`` processes, gateway ``i`` calling replica ``i % len(replicas)`` (with
+        ``keyed``, every gateway listing every replica: the key's owner answers them all)."""
         limit = Limit(f"bench:shared:{uuid.uuid4().hex[:6]}", LIMIT)
         token = tokens.mint("bench-gateway", INTERNAL_SCOPE)
         used = self.processes[:gateways]
@@ -395,7 +400,7 @@ class GatewayProcesses:
             self._send(
                 p,
                 {
-                    "url": replicas[i % len(replicas)].url,
+                    "url": ",".join(r.url for r in replicas) if keyed else replicas[i % len(replicas)].url,
                     "token": token,
                     "gatewayId": f"bench-gw-{i}",
                     "key": limit.key,
@@ -521,11 +526,12 @@ async def main(windows: int, variants: bool, counts: list[int], in_process: bool
         _jwks_server(tokens) as key_manager,
         replica_processes(2, key_manager) as replicas,
         replica_processes(2, key_manager, rebalance=1.0) as rebalancing,
+        replica_processes(2, key_manager, keys_by_replica=True) as keyed,
     ):
         gateways = GatewayProcesses(max(counts))  # once the replicas listen: fewer imports at once
         try:
             await gateways.started()
-            tiers = Tiers(gateways, replicas, rebalancing, tokens, one_process)
+            tiers = Tiers(gateways, replicas, rebalancing, keyed, tokens, one_process)
             await _main(redis, tiers, windows, variants, counts, in_process)
         finally:
             gateways.close()
@@ -533,21 +539,23 @@ async def main(windows: int, variants: bool, counts: list[int], in_process: bool
 
 @dataclass
 class Tiers:
-    """The two pairs of replica processes, and how the gateways calling them run."""
+    """The three pairs of replica processes, and how the gateways calling them run."""
 
     gateways: GatewayProcesses
     replicas: list[Replica]
     rebalancing: list[Replica]
+    keyed: list[Replica]
     tokens: TokenFactory
     # Also every gateway as an asyncio task of this process (the bench before its gateway processes).
     one_process: bool
 
     async def rows(self, gateways: int, windows: int) -> None:
-        for name, replicas in (
-            ("leases, 2 replica processes, pools", self.replicas),
-            ("  the same, rebalancing", self.rebalancing),
+        for name, replicas, keyed in (
+            ("leases, 2 replica processes, pools", self.replicas, False),
+            ("  the same, rebalancing", self.rebalancing, False),
+            ("  the same, keys by replica", self.keyed, True),
         ):
-            run = await self.gateways.run(replicas, self.tokens, gateways, windows)
+            run = await self.gateways.run(replicas, self.tokens, gateways, windows, keyed)
             print(Row(name, gateways, run.per_window, run.ops_per_admitted, run.fallback).line())
             print(run.cpu_line(), flush=True)
             if self.one_process:
