@@ -16,7 +16,10 @@ pools, a gateway's reserve stays within ``reserve_cap`` of what remains (none in
 ``2 x idle_return``), and a gateway told nothing remains asks again after the replica's
 ``retryInMs``, doubling, so units given back to the pool are found. The tier also runs with
 ``APIM_LEASE_REBALANCE=1`` ("tier, rebalancing": units move between replicas through the store's
-notices, read every 50 ms by each replica's ``watch``). With ``--stranded``, each tier row is
+notices, read every 50 ms by each replica's ``watch``), and with ``APIM_LEASE_KEYS_BY_REPLICA``
+("tier, keys by replica": each gateway sends each key to its owner replica, ``rendezvous_order``
+as the gateway's ``ReplicaRouter`` computes it, and the store sizes an owner's leases as for one
+replica). With ``--stranded``, each tier row is
 followed by a line per window on where the units not admitted sat at its end: in gateways'
 buckets, in each replica's pools, at the store, and how many gateways of each replica were told
 nothing remains.
@@ -59,7 +62,7 @@ from typing import Any, TypeVar
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from apim_gateway.throttling import ClientConfig  # noqa: E402
+from apim_gateway.throttling import ClientConfig, rendezvous_order  # noqa: E402
 from apim_gateway.throttling.sizing import (  # noqa: E402
     exhausted_retry,
     lease_want,
@@ -610,6 +613,48 @@ class TierSim(LeaseSim):
         return grants, RTT if self.store.stats.operations == before else 2 * RTT
 
 
+class KeyedTierSim(TierSim):
+    """The tier with ``APIM_LEASE_KEYS_BY_REPLICA``: each gateway sends each key to its owner
+    replica (``rendezvous_order``, as ``ReplicaRouter`` does), one call per replica of a batch, at
+    once; each replica counts the gateways that called it in the last 5 s, as the service does."""
+
+    def __init__(self, s: Scenario, config: ClientConfig, *, replicas: int = 2, name: str = "") -> None:
+        pool = PoolConfig(keys_by_replica=True)
+        super().__init__(s, config, replicas=replicas, pool=pool, name=name or "tier, keys by replica")
+        self._names = [f"r{i}" for i in range(replicas)]
+        self._owners: dict[str, int] = {}
+        self._callers: list[dict[int, float]] = [{} for _ in range(replicas)]
+
+    def owner(self, key: str) -> int:
+        owner = self._owners.get(key)
+        if owner is None:
+            owner = self._owners[key] = rendezvous_order(self._names, key)[0]
+        return owner
+
+    def served(self, replica: int) -> int:
+        callers = self._callers[replica]
+        return max(sum(1 for at in callers.values() if self.now - at < 5.0), 1)
+
+    def lease(self, gateway: SimGateway, requests: list[LeaseRequest]) -> tuple[list[LeaseGrant], float]:
+        before = self.store.stats.operations
+        by_replica: dict[int, list[int]] = {}
+        for i, r in enumerate(requests):
+            by_replica.setdefault(self.owner(r.key), []).append(i)
+        grants: list[LeaseGrant | None] = [None] * len(requests)
+        for replica, indices in by_replica.items():
+            self._callers[replica][gateway.slot] = self.now
+            coro = self.replicas[replica].lease(
+                [requests[i] for i in indices],
+                gateways=self.served(replica),
+                replicas=len(self.replicas),
+                gateway_spread=self.spread,
+            )
+            for i, grant in zip(indices, run_sync(coro), strict=True):
+                grants[i] = grant
+        answered = [g for g in grants if g is not None]
+        return answered, RTT if self.store.stats.operations == before else 2 * RTT
+
+
 @dataclass(frozen=True)
 class Stranded:
     window: int
@@ -714,7 +759,7 @@ def compare(
     sims = [LeaseSim(s, ClientConfig()), previous_design(s)]
     if candidates:
         sims.append(candidate_design(s))
-    tiers = [TierSim(s, ClientConfig(), replicas=2), rebalancing_tier(s)]
+    tiers = [TierSim(s, ClientConfig(), replicas=2), KeyedTierSim(s, ClientConfig()), rebalancing_tier(s)]
     tiers.append(
         TierSim(
             s,
