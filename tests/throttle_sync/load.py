@@ -13,7 +13,7 @@ import contextlib
 import math
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,6 +70,19 @@ def store_at_a_window_start() -> MemoryCounterBackend:
     """
     started = time.monotonic()
     return MemoryCounterBackend(clock_ms=lambda: _WINDOW_START_MS + int((time.monotonic() - started) * 1000))
+
+
+@contextlib.asynccontextmanager
+async def started_gateways(transports: Sequence[Any], prefix: str) -> AsyncIterator[list[ThrottleClient]]:
+    """A started admission client per transport (gateway ``{prefix}-{i}``), closed after."""
+    clients = [ThrottleClient(t, gateway_id=f"{prefix}-{i}") for i, t in enumerate(transports)]
+    for c in clients:
+        await c.start()
+    try:
+        yield clients
+    finally:
+        for c in clients:
+            await c.close()
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,13 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from apim_gateway.throttling import ClientConfig, ReplicaRouter, ThrottleClient
+from apim_gateway.throttling import ReplicaRouter, ThrottleClient
 from apim_throttle_sync.counters import LeaseRequest
 from apim_throttle_sync.leases.pool import PoolConfig, ReplicaPools
 from apim_throttle_sync.leases.service import LeaseService
 from apim_throttle_sync.membership import MemoryMembership
 from apim_throttle_sync.settings import Settings
-from tests.throttle_sync.load import InProcessTransport, store_at_a_window_start
+from tests.throttle_sync.load import InProcessTransport, started_gateways, store_at_a_window_start
 
 WINDOW = 60
 
@@ -124,19 +124,9 @@ async def keyed_tier() -> AsyncIterator[tuple[list[LeaseService], list[ThrottleC
     ]
     for s in services:
         await s.active_gateways()
-    clients = [
-        ThrottleClient(
-            ReplicaRouter([InProcessTransport(s) for s in services], ["r0", "r1"]),
-            gateway_id=f"keyed-gw-{i}",
-            config=ClientConfig(),
-        )
-        for i in range(4)
-    ]
-    for c in clients:
-        await c.start()
-    yield services, clients
-    for c in clients:
-        await c.close()
+    routers = [ReplicaRouter([InProcessTransport(s) for s in services], ["r0", "r1"]) for _ in range(4)]
+    async with started_gateways(routers, "keyed-gw") as clients:
+        yield services, clients
 
 
 async def test_gateways_routing_keys_by_replica_admit_exactly_each_limit_with_each_key_at_one_replica(

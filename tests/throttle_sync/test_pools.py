@@ -13,7 +13,7 @@ from apim_throttle_sync.counters import LeaseRequest, MemoryCounterBackend
 from apim_throttle_sync.leases.pool import ReplicaPools
 from apim_throttle_sync.leases.service import LeaseService
 from apim_throttle_sync.membership import MemoryMembership
-from tests.throttle_sync.load import InProcessTransport, left_short, store_at_a_window_start
+from tests.throttle_sync.load import InProcessTransport, left_short, started_gateways, store_at_a_window_start
 
 WINDOW = 60  # no test crosses a window boundary by accident
 
@@ -39,15 +39,9 @@ async def tier(store: MemoryCounterBackend) -> AsyncIterator[tuple[list[LeaseSer
     services = [replica(store, replicas, f"r{i}") for i in range(2)]
     for s in services:
         await s.active_gateways()
-    clients = [
-        ThrottleClient(InProcessTransport(services[i % 2]), gateway_id=f"pool-gw-{i}", config=ClientConfig())
-        for i in range(4)
-    ]
-    for c in clients:
-        await c.start()
-    yield services, clients
-    for c in clients:
-        await c.close()
+    transports = [InProcessTransport(services[i % 2]) for i in range(4)]
+    async with started_gateways(transports, "pool-gw") as clients:
+        yield services, clients
 
 
 async def test_gateways_of_two_replicas_admit_exactly_the_shared_limit(
