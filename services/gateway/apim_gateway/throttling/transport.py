@@ -68,13 +68,14 @@ class ReplicaRouter:
         up = [i for i in order if self._down_until[i] <= now]
         return up or list(order)  # all down: try them anyway, in order
 
-    def owner(self, key: str) -> int:
-        return self._up(rendezvous_order(self._names, key))[0]
+    def _owner(self, key: str, now: float) -> int:
+        order = rendezvous_order(self._names, key)
+        return next((i for i in order if self._down_until[i] <= now), order[0])
 
     def _refused(self, replica: int) -> bool:
         """Take ``replica`` for down; whether another replica may be up."""
-        self._down_until[replica] = self._clock() + self._down_for
         now = self._clock()
+        self._down_until[replica] = now + self._down_for
         return any(until <= now for until in self._down_until)
 
     async def _first_up(
@@ -90,26 +91,31 @@ class ReplicaRouter:
 
     async def lease(self, batch: dict[str, Any]) -> dict[str, Any]:
         items = batch["items"]
+        if len(self._transports) == 1:  # nothing to route: no key is hashed
+            return await self._lease_at(0, batch)
         if not items:
             return await self._first_up(lambda t: t.lease(batch))
+        now = self._clock()
         groups: dict[int, list[int]] = {}
         for i, item in enumerate(items):
-            groups.setdefault(self.owner(str(item["key"])), []).append(i)
+            groups.setdefault(self._owner(str(item["key"]), now), []).append(i)
         if len(groups) == 1:
             return await self._lease_at(next(iter(groups)), batch)
-        answers = await asyncio.gather(
+        results = await asyncio.gather(
             *(self._lease_at(r, {**batch, "items": [items[i] for i in idx]}) for r, idx in groups.items()),
             return_exceptions=True,
         )
         grants: list[Any] = [None] * len(items)
-        for indices, answer in zip(groups.values(), answers, strict=True):
+        answers: list[dict[str, Any]] = []
+        for indices, answer in zip(groups.values(), results, strict=True):
             if isinstance(answer, BaseException):
                 raise answer
+            answers.append(answer)
             for i, grant in zip(indices, answer["grants"], strict=True):
                 grants[i] = grant
         return {
-            "activeGateways": max(int(a["activeGateways"]) for a in answers if isinstance(a, dict)),
-            "pooled": all(bool(a.get("pooled", False)) for a in answers if isinstance(a, dict)),
+            "activeGateways": max(int(a["activeGateways"]) for a in answers),
+            "pooled": all(bool(a.get("pooled", False)) for a in answers),
             "grants": grants,
         }
 
