@@ -403,3 +403,65 @@ def test_grafana_dashboard_configmap_renders_behind_its_value(helm: list[str], t
     shipped = json.loads(dashboard["data"]["apim-gateway.json"])
     assert shipped == json.loads((ROOT / "deploy" / "grafana" / "apim-gateway.json").read_text())
     assert validate([dashboard], tmp_path).returncode == 0
+
+
+def test_keys_by_replica_gives_each_gateway_every_throttle_sync_replicas_address(
+    helm: list[str], tmp_path: Path
+) -> None:
+    objects = render(
+        helm,
+        "--set",
+        "services.throttleSync.leases.keysByReplica=true",
+        "--set",
+        "services.throttleSync.replicas=3",
+    )
+    assert validate(objects, tmp_path).returncode == 0
+    replicas = named(objects, "StatefulSet", "-throttle-sync")
+    headless = named(objects, "Service", "-throttle-sync-replicas")
+    assert not [d for d in of_kind(objects, "Deployment") if d["metadata"]["name"].endswith("-throttle-sync")]
+    assert headless["spec"]["clusterIP"] == "None"
+    assert headless["spec"]["selector"] == replicas["spec"]["selector"]["matchLabels"]
+    assert replicas["spec"]["serviceName"] == headless["metadata"]["name"]
+    name = replicas["metadata"]["name"]
+    (config,) = of_kind(objects, "ConfigMap")
+    assert config["data"]["APIM_THROTTLE_SYNC_URL"].split(",") == [
+        f"http://{name}-{i}.{headless['metadata']['name']}.apim.svc:9443" for i in range(3)
+    ]
+
+
+def test_keys_by_replica_turns_on_the_replicas_pools_and_owner_sizing(helm: list[str]) -> None:
+    from apim_throttle_sync.settings import Settings
+
+    objects = render(helm, "--set", "services.throttleSync.leases.keysByReplica=true")
+    container = named(objects, "StatefulSet", "-throttle-sync")["spec"]["template"]["spec"]["containers"][0]
+    env = {k: v for k, v in env_of(container).items() if k.startswith("APIM_LEASE")}
+    settings = Settings(mode="development", **{k.removeprefix("APIM_").lower(): v for k, v in env.items()})
+    assert settings.lease_pools
+    assert settings.lease_keys_by_replica
+
+
+def test_keys_by_replica_refuses_an_autoscaled_throttle_sync(helm: list[str]) -> None:
+    out = subprocess.run(
+        [
+            *helm,
+            "template",
+            "apim",
+            str(CHART),
+            "--set",
+            "services.throttleSync.leases.keysByReplica=true",
+            "--set",
+            "services.throttleSync.autoscaling.enabled=true",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode != 0
+    assert "services.throttleSync.autoscaling.enabled" in out.stderr
+
+
+def test_without_keys_by_replica_gateways_call_the_throttle_sync_service(
+    default_objects: list[dict[str, Any]],
+) -> None:
+    service = named(default_objects, "Service", "-throttle-sync")
+    (config,) = of_kind(default_objects, "ConfigMap")
+    assert config["data"]["APIM_THROTTLE_SYNC_URL"] == f"http://{service['metadata']['name']}:9443"

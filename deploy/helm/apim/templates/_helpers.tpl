@@ -50,6 +50,22 @@ app.kubernetes.io/component: {{ .component }}
 http://{{ include "apim.fullname" .root }}-{{ .name }}:{{ .port }}
 {{- end -}}
 
+{{/* What gateways call for leases: the throttle-sync Service, or with keys by replica every replica's
+own address (comma-separated; each gateway sends a key to its owner among them). */}}
+{{- define "apim.throttleSyncUrl" -}}
+{{- $ts := .Values.services.throttleSync -}}
+{{- if $ts.leases.keysByReplica -}}
+{{- $name := printf "%s-throttle-sync" (include "apim.fullname" .) -}}
+{{- $urls := list -}}
+{{- range $i := until (int $ts.replicas) -}}
+{{- $urls = append $urls (printf "http://%s-%d.%s-replicas.%s.svc:%v" $name $i $name $.Release.Namespace $ts.port) -}}
+{{- end -}}
+{{- join "," $urls -}}
+{{- else -}}
+{{- include "apim.serviceUrl" (dict "root" . "name" "throttle-sync" "port" $ts.port) -}}
+{{- end -}}
+{{- end -}}
+
 {{/* A secretKeyRef env entry: (dict "name" ENV "existing" NAME "key" KEY "root" $ "ownKey" KEY). */}}
 {{- define "apim.secretEnv" -}}
 - name: {{ .name }}
