@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from apim_devportal.apichat import planner as planner_module
+from apim_devportal.apichat.mentions import mentions
 from apim_devportal.apichat.planner import Memory, Planner, split_steps
 from apim_devportal.apichat.schemas import ApiResponse
 from apim_devportal.apichat.service import Session, next_call, record
@@ -175,7 +176,11 @@ WAREHOUSE = json.dumps(
                 "post": {
                     "summary": "Take on a new picker",
                     "requestBody": _body(
-                        ["givenName", "familyName"], givenName=_TEXT, familyName=_TEXT, badge=_TEXT
+                        ["givenName", "familyName"],
+                        givenName=_TEXT,
+                        familyName=_TEXT,
+                        badge=_TEXT,
+                        role={"type": "string", "description": "What the picker does"},
                     ),
                     "responses": _OK,
                 }
@@ -197,6 +202,31 @@ WAREHOUSE = json.dumps(
                     "summary": "Update a supplier",
                     "parameters": [_path("code")],
                     "requestBody": _body([], phone=_TEXT, contact=_TEXT),
+                    "responses": _OK,
+                }
+            },
+            "/forklifts": {
+                "get": {
+                    "summary": "List forklifts",
+                    "parameters": [
+                        _query("state", type="string", enum=["charging", "idle", "broken"]),
+                        _query("operator"),
+                    ],
+                    "responses": _OK,
+                },
+                "post": {
+                    "summary": "Register a forklift",
+                    "requestBody": _body(["vin", "model"], vin=_TEXT, model=_TEXT),
+                    "responses": _OK,
+                },
+            },
+            "/forklifts/{vin}": {
+                "get": {"summary": "Get a forklift", "parameters": [_path("vin")], "responses": _OK}
+            },
+            "/zones/{zoneKey}/bins": {
+                "get": {
+                    "summary": "List the bins of a zone",
+                    "parameters": [_path("zoneKey")],
                     "responses": _OK,
                 }
             },
@@ -267,6 +297,8 @@ def test_a_short_command_naming_nothing_to_write_reads(monkeypatch: pytest.Monke
         ("Give me the list of overdue parcels", "read"),
         ("We will not need shipment 88 any more", "delete"),
         ("Parcel 5512 was delivered", "change"),
+        ("Request 12 must be turned down", "change"),
+        ("Which parts does picker 31 have right now?", "read"),
     ],
 )
 def test_what_a_step_asks_is_judged_by_meaning(step: str, kind: str) -> None:
@@ -423,3 +455,41 @@ def test_an_optional_enum_value_said_in_other_words_is_taken(monkeypatch: pytest
     assert planned("Which docks are there?", "GET", "/docks") == {}
     monkeypatch.setattr(planner_module, "ENUM_GAP", 1.0)
     assert planned("Which docks are being fixed?", "GET", "/docks") == {}
+
+
+def test_a_function_word_after_a_fields_name_is_not_its_value() -> None:
+    assert (
+        planned("Which suppliers in that country have phones?", "GET", "/suppliers").get("country") != "have"
+    )
+
+
+def test_a_word_of_an_enum_is_not_a_search_word() -> None:
+    assert planned("Show me all idle forklifts", "GET", "/forklifts") == {"state": "idle"}
+
+
+def test_a_fields_own_name_in_capitals_names_the_field_not_a_value() -> None:
+    assert chosen("Tell me about the forklift with VIN WF0XXTTG1234") == "GET /forklifts/{vin}"
+
+
+def test_a_quoted_value_after_a_fields_name_is_kept_whole() -> None:
+    step = 'Raise a purchase order for SUP-12 with reference "March restock"'
+    assert planned(step, "POST", "/orders")["reference"] == "March restock"
+
+
+def test_a_name_closed_by_a_single_capital_is_one_name() -> None:
+    assert [m.value for m in mentions("Meet at Hall B on 2026-09-12") if m.kind == "name"] == ["Hall B"]
+
+
+def test_a_name_left_over_in_a_write_goes_to_the_body_field_nearest_in_meaning() -> None:
+    step = "Supplier SUP-12: the person to call there is Erik Lund"
+    assert planned(step, "PATCH", "/suppliers/{code}")["contact"] == "Erik Lund"
+
+
+def test_what_someone_is_taken_on_as_goes_to_the_field_nearest_in_meaning() -> None:
+    assert (
+        planned("Take on Ines Duarte as a forklift driver", "POST", "/pickers")["role"] == "forklift driver"
+    )
+
+
+def test_a_word_in_capitals_may_be_the_key_in_a_path() -> None:
+    assert planned("Which bins are in the COLD area?", "GET", "/zones/{zoneKey}/bins") == {"zoneKey": "COLD"}

@@ -55,7 +55,10 @@ _CODE = re.compile(
     r"(?<![\w@])#?(?:[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)+|[A-Z]+\d[A-Z0-9]*|\d+(?:\.\d+){2,}|#\d+)(?![\w@])"
 )
 _NUMBER = re.compile(r"(?<![\w.])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w])")
-_NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:[A-Z][a-z]+|Le|La|de|van|von))*\b|\b[A-Z]{2,}\b")
+# A capitalised name, with a single letter closing it ("Hall B"), or a word in capitals ("SALES").
+_NAME = re.compile(
+    r"\b[A-Z][a-z]+(?:\s+(?:[A-Z][a-z]+|Le|La|de|van|von))*(?:\s+[A-Z]\b(?!\.))?\b|\b[A-Z]{2,}\b"
+)
 _WORD = re.compile(r"[A-Za-z]+")
 _AFTER_COLON = re.compile(r":\s+([^:]+)$")
 

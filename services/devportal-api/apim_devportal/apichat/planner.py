@@ -51,6 +51,7 @@ INTENTS: dict[str, tuple[str, ...]] = {
         "pull up that one",
         "give me the list",
         "show me every one that is still open",
+        "which ones does she have right now",
     ),
     "create": (
         "create a new one",
@@ -74,6 +75,8 @@ INTENTS: dict[str, tuple[str, ...]] = {
         "pass it on to a colleague",
         "begin work on it",
         "its value is now different",
+        "approve the request, or turn it down",
+        "bump it up a level",
     ),
     "delete": (
         "delete it",
@@ -83,6 +86,7 @@ INTENTS: dict[str, tuple[str, ...]] = {
         "get rid of it, throw it away",
         "it was a mistake, call it off",
         "we will not need it any more",
+        "she is no longer with us, she has left",
     ),
 }
 KIND = {
@@ -334,6 +338,9 @@ class Planner:
         step's own words gave (a mention placed, an enum value named), and which."""
         found = mentions(step) if found is None else found
         fields = tool.fields
+        # A field's own name said in capitals ("the book with ISBN 978...") names it; it is no value.
+        own_names = {f.name.lower() for f in fields}
+        found = [m for m in found if not (m.kind == "name" and str(m.value).lower() in own_names)]
         values: dict[str, Any] = {}
         stated: set[str] = set()
         evidence = 0.0
@@ -344,9 +351,14 @@ class Planner:
             # "named Rex") or after the thing a path parameter identifies ("user bob").
             named = _explicit(step, f, tool)
             if isinstance(named, str):
-                # A value that starts a capitalised name is the whole name ("title is Team Lead").
+                # A value that starts a capitalised name or a quoted text is the whole of it
+                # ("title is Team Lead", 'reference "April rent"').
                 named = next(
-                    (m.value for m in found if m.kind == "name" and str(m.value).startswith(named + " ")),
+                    (
+                        m.value
+                        for m in found
+                        if m.kind in ("name", "quoted") and str(m.value).startswith(named + " ")
+                    ),
                     named,
                 )
             if named is not None:
@@ -408,6 +420,25 @@ class Planner:
                 values[near.name] = _typed(m.value, near)
                 stated.add(near.name)
                 used.add(mi)
+                evidence += 1.0
+        # A name or a quoted text still unplaced, in a step that writes, goes to the body's free text
+        # field nearest in meaning to it and the words before it ("by Frank Herbert" for ``author``).
+        for mi, m in enumerate(found):
+            if mi in used or m.kind not in ("name", "quoted"):
+                continue
+            near = self._nearest_field(" ".join((*m.before[-2:], str(m.value))), _free_body(fields, values))
+            if near is not None:
+                values[near.name] = _typed(m.value, near)
+                stated.add(near.name)
+                used.add(mi)
+                evidence += 1.0
+        # What something is "as" ("hired Maria Lopez as a backend engineer") is a value of the body's
+        # free text field nearest to it in meaning (``jobTitle``).
+        for role in _AS_ROLE.finditer(step):
+            near = self._nearest_field(role.group(1), _free_body(fields, values))
+            if near is not None:
+                values[near.name] = role.group(1)
+                stated.add(near.name)
                 evidence += 1.0
         # A lower-case word the API never uses, after a word naming a field ("agent mkowalski"
         # for an assignee described as the agent's username), is that field's value.
@@ -626,7 +657,9 @@ def _explicit(step: str, f: Field, tool: Tool) -> Any:
             value = match.group(1)
             if re.fullmatch(r"[A-Za-z]+(?:-[a-z]+)+", value):
                 continue  # a hyphenated word (check-up), not a code
-            if value.lower() in _NOT_VALUES or (needs_digit and not any(c.isdigit() for c in value)):
+            if value.lower() in _NOT_VALUES | _FUNCTION:
+                continue
+            if needs_digit and not any(c.isdigit() for c in value):
                 continue
             typed = value if f.kind == "string" else number_or_none(value)
             if typed is None or (f.enum and typed not in f.enum) or f.format:
@@ -737,13 +770,14 @@ def _search_word(step: str, tool: Tool, found: list[Mention]) -> str | None:
     does, right after the step's verb ("Find headphones") or right before the word for the
     operation's things ("vegetarian lasagna recipes"): what to look for."""
     known = tool.terms | {t for f in tool.fields for t in f.terms} | _ASKING
+    options = {w for f in tool.fields for v in f.enum for w in words(str(v))}
     tokens = [
         t for t in re.finditer(r"[A-Za-z]+", step) if not any(m.start <= t.start() < m.end for m in found)
     ]
     for i, token in enumerate(tokens):
         word = token.group(0)
         stems = tokenize(word)
-        if not word.islower() or len(word) < 4 or not stems or stems[0] in known:
+        if not word.islower() or len(word) < 4 or not stems or stems[0] in known or word in options:
             continue
         verb = tokens[0].start() == 0 and stem(tokens[0].group(0)) in _ASKING
         follows_verb = i == 1 and verb
@@ -796,6 +830,20 @@ def _name_like(before: str, word: str, fields: list[Field]) -> bool:
     if stem(word) != word or word in _INTENT_WORDS or before.lower() not in _BEFORE_NAME:
         return False
     return all(word not in words(str(v)) for f in fields for v in f.enum)
+
+
+# "as a backend engineer", up to the next preposition, comma or the end.
+_STOPS_ROLE = r"(?:in|at|for|from|on|to|with|starting|and|then)\b"
+_AS_ROLE = re.compile(
+    rf"\bas an? (?!(?:result|rule|whole|example|matter)\b)((?:(?!{_STOPS_ROLE})[a-z]+\s*){{1,3}}?)"
+    rf"(?=\s+{_STOPS_ROLE}|\s*[,.;]|\s*$)"
+)
+
+
+def _free_body(fields: list[Field], values: dict[str, Any]) -> list[Field]:
+    """The body's free string fields still empty (no enum, no format, not a reference)."""
+    free = [f for f in fields if f.location == "body" and f.kind == "string" and not f.enum and not f.format]
+    return [f for f in free if f.name not in values and not _is_reference(f)]
 
 
 def _plain_query(fields: list[Field], values: dict[str, Any]) -> list[Field]:
@@ -871,7 +919,9 @@ def _affinity(f: Field, m: Mention) -> float | None:
     terms = f.terms
     bound = _bound(m) if numeric else ""
     anchored = bool(near & terms) or bool(bound and any(w.startswith(bound) for w in words(f.name)))
-    if f.location == "path" and not _id_like(m) and not anchored:
+    # A word in capitals ("the WEB backlog") may be a key, as a code is an id.
+    key = m.kind == "name" and str(m.value).isupper() and _is_reference(f)
+    if f.location == "path" and not _id_like(m) and not anchored and not key:
         return None
     if "name" in words(f.name) and _id_like(m) and not anchored:
         return None
