@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -194,5 +195,36 @@ async def test_the_shared_throttle_client_serves_as_the_limiter(harness: Harness
         await _policy(harness, "subscription", {"policyName": "Gold", "defaultLimit": count_limit(3)})
         codes = [r.status_code for r in await _calls(harness, 5)]
         assert codes == [200, 200, 200, 429, 429]
+    finally:
+        await client.close()
+
+
+class _LeasesNeverCome:
+    async def lease(self, batch: dict[str, Any]) -> dict[str, Any]:
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+    async def heartbeat(self, gateway_id: str) -> dict[str, Any]:
+        return {"gatewayId": gateway_id, "activeGateways": 1, "ttlSeconds": 10}
+
+
+async def test_an_unlimited_tier_counts_nothing_so_a_late_lease_refuses_none_of_its_calls(
+    harness: Harness,
+) -> None:
+    from apim_common.streaming_tiers import UNLIMITED_COUNT
+    from apim_gateway.throttling import ClientConfig, ThrottleClient
+
+    # Throttle-sync never answers a lease (and the gateway does not give up on it meanwhile).
+    client = ThrottleClient(_LeasesNeverCome(), config=ClientConfig(request_timeout=60))
+    await client.start()
+    harness.gateway.rate_limits.limiter = client
+    try:
+        await _policy(
+            harness, "subscription", {"policyName": "Gold", "defaultLimit": count_limit(UNLIMITED_COUNT)}
+        )
+        assert [r.status_code for r in await _calls(harness, 3)] == [200, 200, 200]
+        # A counted tier's call waits for its lease and, without one, is refused.
+        await _policy(harness, "subscription", {"policyName": "Gold", "defaultLimit": count_limit(1000)})
+        assert [r.status_code for r in await _calls(harness, 1)] == [429]
     finally:
         await client.close()

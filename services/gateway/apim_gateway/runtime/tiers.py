@@ -18,6 +18,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from apim_common.streaming_tiers import UNLIMITED_COUNT
+
 logger = logging.getLogger(__name__)
 
 UNLIMITED = "Unlimited"
@@ -63,13 +65,20 @@ def limit_of(throttle_limit: Mapping[str, Any] | None) -> Limit | None:
     if not isinstance(request_count, Mapping):
         return None
     try:
-        return Limit(
+        return _counted(
             int(request_count["requestCount"]),
             unit_seconds(request_count.get("timeUnit", "min"), int(request_count.get("unitTime", 1))),
         )
     except (KeyError, TypeError, ValueError):
         logger.warning("ignoring a request-count limit the gateway cannot read: %r", request_count)
         return None
+
+
+def _counted(count: int, window: int) -> Limit | None:
+    """A count limit, or None for WSO2's unlimited count (the largest 32-bit integer, the count of
+    every "Unlimited" tier): such a tier counts nothing, so no call waits on a lease for it and a
+    lease late under load cannot refuse it."""
+    return None if count >= UNLIMITED_COUNT else Limit(count, window)
 
 
 def _bandwidth_of(bandwidth: Any) -> Limit | None:
@@ -94,7 +103,7 @@ def _events_of(event_count: Any) -> Limit | None:
     if not isinstance(event_count, Mapping):
         return None
     try:
-        return Limit(
+        return _counted(
             int(event_count["eventCount"]),
             unit_seconds(event_count.get("timeUnit", "min"), int(event_count.get("unitTime", 1))),
         )
