@@ -63,14 +63,12 @@ class ReplicaRouter:
         self._clock = clock
         self._down_until = [0.0] * len(transports)
 
-    def _up(self, order: Sequence[int]) -> list[int]:
-        now = self._clock()
+    def _up(self, order: Sequence[int], now: float) -> list[int]:
         up = [i for i in order if self._down_until[i] <= now]
         return up or list(order)  # all down: try them anyway, in order
 
     def _owner(self, key: str, now: float) -> int:
-        order = rendezvous_order(self._names, key)
-        return next((i for i in order if self._down_until[i] <= now), order[0])
+        return self._up(rendezvous_order(self._names, key), now)[0]
 
     def _refused(self, replica: int) -> bool:
         """Take ``replica`` for down; whether another replica may be up."""
@@ -81,7 +79,7 @@ class ReplicaRouter:
     async def _first_up(
         self, call: Callable[[ThrottleTransport], Awaitable[dict[str, Any]]]
     ) -> dict[str, Any]:
-        for replica in self._up(range(len(self._transports))):
+        for replica in self._up(range(len(self._transports)), self._clock()):
             try:
                 return await call(self._transports[replica])
             except (httpx.ConnectError, ConnectionRefusedError):
