@@ -411,22 +411,18 @@ class Planner:
                     evidence += 1.0
                     break
         # A capitalised name no word placed goes to the query's plain field nearest to it in
-        # meaning ("something Thai" for ``cuisine`` rather than ``q``).
-        for mi, m in enumerate(found):
-            if mi in used or m.kind != "name":
-                continue
-            near = self._nearest_field(str(m.value), _plain_query(fields, values))
-            if near is not None:
-                values[near.name] = _typed(m.value, near)
-                stated.add(near.name)
-                used.add(mi)
-                evidence += 1.0
-        # A name or a quoted text still unplaced, in a step that writes, goes to the body's free text
-        # field nearest in meaning to it and the words before it ("by Frank Herbert" for ``author``).
+        # meaning ("something Thai" for ``cuisine`` rather than ``q``); with none left, it or a
+        # quoted text goes to the body's free text field nearest to it and the words before it
+        # ("by Frank Herbert" for ``author``).
         for mi, m in enumerate(found):
             if mi in used or m.kind not in ("name", "quoted"):
                 continue
-            near = self._nearest_field(" ".join((*m.before[-2:], str(m.value))), _free_body(fields, values))
+            near = (
+                self._nearest_field(str(m.value), _plain_query(fields, values)) if m.kind == "name" else None
+            )
+            if near is None:
+                context = " ".join((*m.before[-2:], str(m.value)))
+                near = self._nearest_field(context, _free_body(fields, values))
             if near is not None:
                 values[near.name] = _typed(m.value, near)
                 stated.add(near.name)
