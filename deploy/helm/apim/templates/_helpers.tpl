@@ -50,15 +50,21 @@ app.kubernetes.io/component: {{ .component }}
 http://{{ include "apim.fullname" .root }}-{{ .name }}:{{ .port }}
 {{- end -}}
 
+{{/* The headless Service that gives each throttle-sync replica its own DNS name (keys by replica). */}}
+{{- define "apim.throttleSyncReplicas" -}}
+{{ include "apim.fullname" . }}-throttle-sync-replicas
+{{- end -}}
+
 {{/* What gateways call for leases: the throttle-sync Service, or with keys by replica every replica's
 own address (comma-separated; each gateway sends a key to its owner among them). */}}
 {{- define "apim.throttleSyncUrl" -}}
 {{- $ts := .Values.services.throttleSync -}}
 {{- if $ts.leases.keysByReplica -}}
 {{- $name := printf "%s-throttle-sync" (include "apim.fullname" .) -}}
+{{- $headless := include "apim.throttleSyncReplicas" . -}}
 {{- $urls := list -}}
 {{- range $i := until (int $ts.replicas) -}}
-{{- $urls = append $urls (printf "http://%s-%d.%s-replicas.%s.svc:%v" $name $i $name $.Release.Namespace $ts.port) -}}
+{{- $urls = append $urls (printf "http://%s-%d.%s.%s.svc:%v" $name $i $headless $.Release.Namespace $ts.port) -}}
 {{- end -}}
 {{- join "," $urls -}}
 {{- else -}}
